@@ -1,0 +1,469 @@
+//! The tablet's client of the JSON API under `/api/v1`. Every page loads and saves through it,
+//! in the browser; on the server these calls are never made (pages render their shell there).
+
+use selpos_domain::api::{
+    Approval, ApprovalInput, AuditEntry, Catalog, Council, CouncilInput, Device, DeviceInput, DeviceStatus,
+    ErrorDetail, Event, EventInput, Facility, FacilityInput, LoginInput, PinLoginInput, Product,
+    ProductInput, Sale, SaleInput, SessionInfo, User, UserInput, VoidInput,
+};
+use selpos_domain::validation::FieldError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Why a call failed, with the server's Japanese message (or one of ours for network trouble).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiFailure {
+    pub code: String,
+    pub message: String,
+    pub fields: Vec<FieldError>,
+}
+
+impl ApiFailure {
+    fn network() -> Self {
+        ApiFailure {
+            code: "network".into(),
+            message: "サーバーに接続できません。通信状態を確認してください".into(),
+            fields: vec![],
+        }
+    }
+
+    /// The message for one input field, if the server named it.
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.fields
+            .iter()
+            .find(|f| f.field == name)
+            .map(|f| f.message.clone())
+    }
+}
+
+impl From<ErrorDetail> for ApiFailure {
+    fn from(d: ErrorDetail) -> Self {
+        ApiFailure {
+            code: d.code,
+            message: d.message,
+            fields: d.fields,
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiFailure>;
+
+#[cfg(feature = "hydrate")]
+async fn call<O: DeserializeOwned>(method: &str, path: &str, body: Option<String>) -> ApiResult<O> {
+    use gloo_net::http::{Method, RequestBuilder};
+    use selpos_domain::api::ErrorBody;
+    let method = match method {
+        "POST" => Method::POST,
+        "PUT" => Method::PUT,
+        "DELETE" => Method::DELETE,
+        _ => Method::GET,
+    };
+    let mut builder = RequestBuilder::new(&format!("/api/v1{path}")).method(method.clone());
+    if method != Method::GET
+        && let Some(token) = csrf_token()
+    {
+        builder = builder.header("X-CSRF-Token", &token);
+    }
+    let request = match body {
+        Some(body) => builder.header("Content-Type", "application/json").body(body),
+        None => builder.build(),
+    }
+    .map_err(|_| ApiFailure::network())?;
+    let response = request.send().await.map_err(|_| ApiFailure::network())?;
+    let text = response.text().await.map_err(|_| ApiFailure::network())?;
+    if response.status() == 204 {
+        return serde_json::from_str("null").map_err(|_| ApiFailure::network());
+    }
+    if response.ok() {
+        serde_json::from_str(&text).map_err(|e| ApiFailure {
+            code: "bad_response".into(),
+            message: format!("サーバーの応答を読み取れません: {e}"),
+            fields: vec![],
+        })
+    } else {
+        match serde_json::from_str::<ErrorBody>(&text) {
+            Ok(body) if body.error.code == "unauthenticated" && !path.starts_with("/session") => {
+                go_to_login();
+                Err(body.error.into())
+            }
+            Ok(body) => Err(body.error.into()),
+            Err(_) => Err(ApiFailure {
+                code: "http".into(),
+                message: format!("サーバーエラー ({})", response.status()),
+                fields: vec![],
+            }),
+        }
+    }
+}
+
+/// The session's CSRF token, from the cookie the server set at sign-in (double submit).
+#[cfg(feature = "hydrate")]
+fn csrf_token() -> Option<String> {
+    use wasm_bindgen::JsCast;
+    let document = web_sys::window()?
+        .document()?
+        .dyn_into::<web_sys::HtmlDocument>()
+        .ok()?;
+    let cookies = document.cookie().ok()?;
+    cookies
+        .split(';')
+        .find_map(|c| c.trim().strip_prefix("selpos_csrf=").map(String::from))
+}
+
+/// Sends the browser to the sign-in page, to come back here afterwards.
+#[cfg(feature = "hydrate")]
+fn go_to_login() {
+    if let Some(location) = web_sys::window().map(|w| w.location()) {
+        let path = location.pathname().unwrap_or_default();
+        if path != "/login" {
+            let here = format!("{path}{}", location.search().unwrap_or_default());
+            let _ = location.set_href(&format!("/login?next={}", encode(&here)));
+        }
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn call<O: DeserializeOwned>(_method: &str, _path: &str, _body: Option<String>) -> ApiResult<O> {
+    Err(ApiFailure::network())
+}
+
+async fn get<O: DeserializeOwned>(path: &str) -> ApiResult<O> {
+    call("GET", path, None).await
+}
+
+async fn send<I: Serialize, O: DeserializeOwned>(method: &str, path: &str, input: &I) -> ApiResult<O> {
+    let body = serde_json::to_string(input).map_err(|e| ApiFailure {
+        code: "bad_request".into(),
+        message: e.to_string(),
+        fields: vec![],
+    })?;
+    call(method, path, Some(body)).await
+}
+
+/// `POST path` for a new record, `PUT path/{id}` for an existing one.
+async fn save<I: Serialize, O: DeserializeOwned>(path: &str, id: Option<i64>, input: &I) -> ApiResult<O> {
+    match id {
+        None => send("POST", path, input).await,
+        Some(id) => send("PUT", &format!("{path}/{id}"), input).await,
+    }
+}
+
+/// `?a=1&b=x` from the pairs whose value is present, URL-encoded.
+fn query(pairs: &[(&str, Option<String>)]) -> String {
+    let parts: Vec<String> = pairs
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", encode(v))))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub async fn facilities(include_inactive: bool, text: Option<String>) -> ApiResult<Vec<Facility>> {
+    let active = (!include_inactive).then(|| "true".to_string());
+    get(&format!(
+        "/facilities{}",
+        query(&[("active", active), ("q", text)])
+    ))
+    .await
+}
+
+pub async fn save_facility(id: Option<i64>, input: &FacilityInput) -> ApiResult<Facility> {
+    save("/facilities", id, input).await
+}
+
+pub async fn products(
+    facility_id: Option<i64>,
+    include_inactive: bool,
+    text: Option<String>,
+) -> ApiResult<Vec<Product>> {
+    let active = (!include_inactive).then(|| "true".to_string());
+    let facility = facility_id.map(|id| id.to_string());
+    get(&format!(
+        "/products{}",
+        query(&[("facility_id", facility), ("active", active), ("q", text)])
+    ))
+    .await
+}
+
+pub async fn save_product(id: Option<i64>, input: &ProductInput) -> ApiResult<Product> {
+    save("/products", id, input).await
+}
+
+pub async fn events() -> ApiResult<Vec<Event>> {
+    get("/events").await
+}
+
+pub async fn save_event(id: Option<i64>, input: &EventInput) -> ApiResult<Event> {
+    save("/events", id, input).await
+}
+
+pub async fn event_sales(event_id: i64) -> ApiResult<selpos_domain::api::EventSales> {
+    get(&format!("/events/{event_id}/sales")).await
+}
+
+pub async fn event_stock(
+    event_id: i64,
+    facility_id: Option<i64>,
+) -> ApiResult<selpos_domain::stock::EventStock> {
+    get(&format!(
+        "/events/{event_id}/stock{}",
+        query(&[("facility_id", facility_id.map(|f| f.to_string()))])
+    ))
+    .await
+}
+
+pub async fn record_stock(
+    event_id: i64,
+    input: &selpos_domain::stock::StockOperationInput,
+) -> ApiResult<selpos_domain::stock::EventStock> {
+    send("POST", &format!("/events/{event_id}/stock"), input).await
+}
+
+pub async fn count_stock(
+    event_id: i64,
+    input: &selpos_domain::stock::StockCountInput,
+) -> ApiResult<Vec<selpos_domain::stock::CountLine>> {
+    send("POST", &format!("/events/{event_id}/stock/count"), input).await
+}
+
+pub async fn council() -> ApiResult<Council> {
+    get("/council").await
+}
+
+pub async fn save_council(input: &CouncilInput) -> ApiResult<Council> {
+    send("PUT", "/council", input).await
+}
+
+pub async fn session() -> ApiResult<SessionInfo> {
+    get("/session").await
+}
+
+pub async fn login(input: &LoginInput) -> ApiResult<SessionInfo> {
+    send("POST", "/session", input).await
+}
+
+pub async fn pin_login(input: &PinLoginInput) -> ApiResult<SessionInfo> {
+    send("POST", "/session/pin", input).await
+}
+
+pub async fn logout() -> ApiResult<()> {
+    call("DELETE", "/session", None).await
+}
+
+pub async fn device_status() -> ApiResult<DeviceStatus> {
+    get("/device").await
+}
+
+pub async fn users() -> ApiResult<Vec<User>> {
+    get("/users").await
+}
+
+pub async fn save_user(id: Option<i64>, input: &UserInput) -> ApiResult<User> {
+    save("/users", id, input).await
+}
+
+pub async fn devices() -> ApiResult<Vec<Device>> {
+    get("/devices").await
+}
+
+pub async fn register_device(input: &DeviceInput) -> ApiResult<Device> {
+    send("POST", "/devices", input).await
+}
+
+pub async fn revoke_device(id: i64) -> ApiResult<Device> {
+    send("POST", &format!("/devices/{id}/revoke"), &serde_json::json!({})).await
+}
+
+pub async fn audit(
+    actor: Option<String>,
+    entity: Option<String>,
+    action: Option<String>,
+) -> ApiResult<Vec<AuditEntry>> {
+    get(&format!(
+        "/audit{}",
+        query(&[("actor", actor), ("entity", entity), ("action", action)])
+    ))
+    .await
+}
+
+/// What a register sells, for offline use.
+pub async fn register_catalog(register_id: i64) -> ApiResult<Catalog> {
+    get(&format!("/registers/{register_id}/catalog")).await
+}
+
+/// A council user's approval, typed on the cashier's tablet.
+pub async fn approve(input: &ApprovalInput) -> ApiResult<Approval> {
+    send("POST", "/approvals", input).await
+}
+
+/// A sale by its receipt number (`HB2026A-R1-0001`) or, as a receipt's QR code holds, its id.
+pub async fn find_sale(text: &str) -> ApiResult<Option<Sale>> {
+    let text = text.trim();
+    if let Ok(id) = text.parse::<uuid::Uuid>() {
+        return get(&format!("/sales/{id}")).await.map(Some);
+    }
+    let found: Vec<Sale> = get(&format!(
+        "/sales{}",
+        query(&[("receipt_number", Some(text.to_string()))])
+    ))
+    .await?;
+    Ok(found.into_iter().next())
+}
+
+pub async fn refund_sale(sale_id: uuid::Uuid, input: &selpos_domain::api::RefundInput) -> ApiResult<Sale> {
+    send("POST", &format!("/sales/{sale_id}/refund"), input).await
+}
+
+pub async fn void_sale(sale_id: uuid::Uuid, input: &VoidInput) -> ApiResult<Sale> {
+    send("POST", &format!("/sales/{sale_id}/void"), input).await
+}
+
+/// The answer to a request whose caller decides by the status itself (the offline queue).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer<T> {
+    /// `None`: no answer at all (offline, or no answer in time).
+    pub status: Option<u16>,
+    pub body: ApiResult<T>,
+}
+
+/// How long the queue waits for the server before trying again later: long enough for a slow
+/// venue Wi-Fi, short enough that a dead connection does not hold up the queue.
+pub const SYNC_TIMEOUT_MS: i32 = 20_000;
+
+/// Sends a completed sale. Unlike the other calls, a 401 does not leave the page: the sale
+/// stays queued until the cashier signs in again.
+pub async fn post_sale(input: &SaleInput) -> Answer<Sale> {
+    match serde_json::to_string(input) {
+        Ok(body) => post_for_answer("/sales", body, SYNC_TIMEOUT_MS).await,
+        Err(e) => Answer {
+            status: None,
+            body: Err(ApiFailure {
+                code: "bad_request".into(),
+                message: e.to_string(),
+                fields: vec![],
+            }),
+        },
+    }
+}
+
+/// `POST path` with a JSON body, abandoned after `timeout_ms`; answers the status as it is.
+#[cfg(feature = "hydrate")]
+async fn post_for_answer<O: DeserializeOwned>(path: &str, body: String, timeout_ms: i32) -> Answer<O> {
+    use gloo_net::http::{Method, RequestBuilder};
+    use selpos_domain::api::ErrorBody;
+    use wasm_bindgen::JsCast;
+    let no_answer = || Answer {
+        status: None,
+        body: Err(ApiFailure::network()),
+    };
+    let controller = web_sys::AbortController::new().ok();
+    if let (Some(controller), Some(window)) = (controller.clone(), web_sys::window()) {
+        let abort = wasm_bindgen::closure::Closure::once_into_js(move || controller.abort());
+        let _ =
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), timeout_ms);
+    }
+    let signal = controller.as_ref().map(web_sys::AbortController::signal);
+    let mut builder = RequestBuilder::new(&format!("/api/v1{path}"))
+        .method(Method::POST)
+        .abort_signal(signal.as_ref())
+        .header("Content-Type", "application/json");
+    if let Some(token) = csrf_token() {
+        builder = builder.header("X-CSRF-Token", &token);
+    }
+    let Ok(request) = builder.body(body) else {
+        return no_answer();
+    };
+    let Ok(response) = request.send().await else {
+        return no_answer();
+    };
+    let status = response.status();
+    let Ok(text) = response.text().await else {
+        return no_answer();
+    };
+    let body = if response.ok() {
+        serde_json::from_str(&text).map_err(|e| ApiFailure {
+            code: "bad_response".into(),
+            message: format!("サーバーの応答を読み取れません: {e}"),
+            fields: vec![],
+        })
+    } else {
+        Err(serde_json::from_str::<ErrorBody>(&text).map_or_else(
+            |_| ApiFailure {
+                code: "http".into(),
+                message: format!("サーバーエラー ({status})"),
+                fields: vec![],
+            },
+            |b| b.error.into(),
+        ))
+    };
+    Answer {
+        status: Some(status),
+        body,
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn post_for_answer<O: DeserializeOwned>(_path: &str, _body: String, _timeout_ms: i32) -> Answer<O> {
+    Answer {
+        status: None,
+        body: Err(ApiFailure::network()),
+    }
+}
+
+/// A sale's receipt: the data and the paper's lines for `columns` (the register's paper when
+/// `None`).
+pub async fn sale_receipt(sale_id: &str, columns: Option<i64>) -> ApiResult<selpos_domain::api::SaleReceipt> {
+    get(&format!(
+        "/sales/{}/receipt{}",
+        encode(sale_id),
+        query(&[("columns", columns.map(|c| c.to_string()))])
+    ))
+    .await
+}
+
+/// Prints a sale's receipt on its register's printer; a `reprint` is marked 再発行 and leaves
+/// the cash drawer shut.
+pub async fn print_receipt(sale_id: &str, reprint: bool) -> ApiResult<selpos_domain::api::PrintOutcome> {
+    call(
+        "POST",
+        &format!("/sales/{}/print?reprint={reprint}", encode(sale_id)),
+        None,
+    )
+    .await
+}
+
+/// Whether a register's printer answers now.
+pub async fn printer_status(register_id: i64) -> ApiResult<selpos_domain::api::PrinterStatus> {
+    get(&format!("/registers/{register_id}/printer")).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_are_encoded() {
+        assert_eq!(
+            query(&[("active", Some("true".into())), ("q", None)]),
+            "?active=true"
+        );
+        assert_eq!(
+            query(&[("q", Some("クッキー & 50%".into()))]),
+            "?q=%E3%82%AF%E3%83%83%E3%82%AD%E3%83%BC%20%26%2050%25"
+        );
+        assert_eq!(query(&[]), "");
+    }
+}

@@ -1,0 +1,221 @@
+//! Building blocks shared by the pages: navigation, form fields with their error messages,
+//! status banners.
+
+use crate::api::ApiFailure;
+use crate::i18n::{Lang, set_language, use_language};
+use crate::session::{current, has_role, navigate_hard};
+use crate::t;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use selpos_domain::access::Role;
+
+#[component]
+pub fn NavBar() -> impl IntoView {
+    let lang = use_language();
+    view! {
+        <header class="navbar">
+            <a class="brand" href="/">"selpos"</a>
+            <nav>
+                <crate::pages::register::RegisterNavLink />
+                <A href="/facilities">{t!("事業所", "Facilities")}</A>
+                <A href="/products">{t!("商品", "Products")}</A>
+                <A href="/events">{t!("イベント", "Events")}</A>
+                {move || has_role(&[Role::CouncilAdmin, Role::CouncilStaff, Role::FacilityStaff]).then(|| view! {
+                    <A href="/live">{t!("売上速報", "Live sales")}</A>
+                    <A href="/stock">{t!("在庫", "Stock")}</A>
+                })}
+                {move || has_role(&[Role::CouncilAdmin, Role::CouncilStaff, Role::Cashier]).then(|| view! {
+                    <A href="/returns">{t!("返品", "Returns")}</A>
+                })}
+                {move || has_role(&[Role::CouncilAdmin, Role::CouncilStaff]).then(|| view! {
+                    <A href="/devices">{t!("端末", "Tablets")}</A>
+                })}
+                {move || has_role(&[Role::CouncilAdmin]).then(|| view! {
+                    <A href="/council">{t!("協議会", "Council")}</A>
+                    <A href="/users">{t!("ユーザー", "Users")}</A>
+                    <A href="/audit">{t!("操作履歴", "Audit")}</A>
+                })}
+            </nav>
+            <div class="who">
+                {move || match current() {
+                    Some(s) => view! {
+                        <span class="user">{s.user.display_name.clone()}
+                            {s.register.map(|r| format!(" ・ {}", r.register_name))}</span>
+                        <button on:click=move |_| {
+                            leptos::task::spawn_local(async move {
+                                let _ = crate::api::logout().await;
+                                navigate_hard("/login");
+                            });
+                        }>{t!("ログアウト", "Sign out")}</button>
+                    }.into_any(),
+                    None => view! { <a class="signin" href="/login">{t!("ログイン", "Sign in")}</a> }.into_any(),
+                }}
+            </div>
+            <div class="lang">
+                <button
+                    class:active=move || lang.get() == Lang::Ja
+                    on:click=move |_| set_language(Lang::Ja)
+                >
+                    "日本語"
+                </button>
+                <button
+                    class:active=move || lang.get() == Lang::En
+                    on:click=move |_| set_language(Lang::En)
+                >
+                    "English"
+                </button>
+            </div>
+        </header>
+    }
+}
+
+/// The outcome of the last save on a form: nothing yet, saved, or what went wrong.
+pub type FormStatus = RwSignal<Option<Result<String, ApiFailure>>>;
+
+/// The message the server gave for `field` in the last failed save.
+pub fn field_error(status: FormStatus, field: &'static str) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        status.with(|s| {
+            s.as_ref()
+                .and_then(|r| r.as_ref().err())
+                .and_then(|e| e.field(field))
+        })
+    })
+}
+
+/// A green or red banner for the last save.
+#[component]
+pub fn StatusBanner(status: FormStatus) -> impl IntoView {
+    move || {
+        status.get().map(|result| match result {
+            Ok(message) => view! { <p class="banner ok" role="status">{message}</p> }.into_any(),
+            Err(failure) => view! { <p class="banner error" role="alert">{failure.message}</p> }.into_any(),
+        })
+    }
+}
+
+/// A failure to load a list, with the server's message.
+#[component]
+pub fn LoadError(failure: ApiFailure) -> impl IntoView {
+    view! { <p class="banner error" role="alert">{failure.message}</p> }
+}
+
+#[component]
+pub fn TextField(
+    #[prop(into)] label: TextProp,
+    value: RwSignal<String>,
+    #[prop(into)] name: String,
+    #[prop(into, optional)] error: Signal<Option<String>>,
+    #[prop(optional)] required: bool,
+    #[prop(into, optional)] hint: Option<TextProp>,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(optional)] inputmode: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <label class="field" class:invalid=move || error.get().is_some()>
+            <span class="label">{move || label.get()} {required.then_some(view! { <em class="req">"*"</em> })}</span>
+            <input type=input_type name=name inputmode=inputmode bind:value=value />
+            {hint.map(|h| view! { <small class="hint">{move || h.get()}</small> })}
+            <small class="error-text">{move || error.get()}</small>
+        </label>
+    }
+}
+
+/// A whole number typed as text, so a half-typed value is never lost; the form parses it on save.
+#[component]
+pub fn NumberField(
+    #[prop(into)] label: TextProp,
+    value: RwSignal<String>,
+    #[prop(into)] name: String,
+    #[prop(into, optional)] error: Signal<Option<String>>,
+    #[prop(optional)] required: bool,
+    #[prop(into, optional)] hint: Option<TextProp>,
+) -> impl IntoView {
+    view! {
+        <TextField label value name error required hint=hint.unwrap_or_default() inputmode="numeric" />
+    }
+}
+
+#[component]
+pub fn CheckField(
+    #[prop(into)] label: TextProp,
+    value: RwSignal<bool>,
+    #[prop(into)] name: String,
+) -> impl IntoView {
+    view! {
+        <label class="check">
+            <input type="checkbox" name=name bind:checked=value />
+            <span>{move || label.get()}</span>
+        </label>
+    }
+}
+
+/// A select whose options are `(value, label)` pairs.
+#[component]
+pub fn SelectField(
+    #[prop(into)] label: TextProp,
+    value: RwSignal<String>,
+    #[prop(into)] name: String,
+    #[prop(into)] options: Signal<Vec<(String, String)>>,
+    #[prop(into, optional)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <label class="field" class:invalid=move || error.get().is_some()>
+            <span class="label">{move || label.get()}</span>
+            <select name=name on:change=move |ev| value.set(event_target_value(&ev)) prop:value=move || value.get()>
+                <For each=move || options.get() key=|(v, l)| (v.clone(), l.clone()) let:((v, l))>
+                    <option value=v.clone() selected=move || value.get() == v>{l}</option>
+                </For>
+            </select>
+            <small class="error-text">{move || error.get()}</small>
+        </label>
+    }
+}
+
+/// A counter that goes up every `ms` milliseconds while the page is open (in the browser only,
+/// where effects run): read it in a resource to refetch live figures.
+pub fn refresh_every(ms: u64) -> RwSignal<u64> {
+    let tick = RwSignal::new(0u64);
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(
+            move || tick.update(|t| *t += 1),
+            std::time::Duration::from_millis(ms),
+        );
+        on_cleanup(move || {
+            if let Ok(h) = handle {
+                h.clear();
+            }
+        });
+    });
+    tick
+}
+
+/// Parses a whole number typed by staff (full-width digits and thousands separators allowed);
+/// anything else becomes `i64::MIN`, which the server rejects with a field message.
+pub fn parse_number(text: &str) -> i64 {
+    let normalised: String = selpos_domain::codes::normalise_digits(text.trim())
+        .chars()
+        .filter(|c| !matches!(c, ',' | '、' | '¥' | '円'))
+        .collect();
+    normalised.parse().unwrap_or(i64::MIN)
+}
+
+/// `Some(text)` unless blank.
+pub fn non_blank(text: String) -> Option<String> {
+    let trimmed = text.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_typed_by_staff() {
+        assert_eq!(parse_number("1,200"), 1200);
+        assert_eq!(parse_number("１２００円"), 1200);
+        assert_eq!(parse_number(" 300 "), 300);
+        assert_eq!(parse_number("abc"), i64::MIN);
+        assert_eq!(parse_number(""), i64::MIN);
+    }
+}

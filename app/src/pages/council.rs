@@ -1,0 +1,75 @@
+//! 協議会: the council's own details, printed on every receipt.
+
+use crate::api::{self, ApiFailure};
+use crate::components::{
+    FormStatus, LoadError, SelectField, StatusBanner, TextField, field_error, non_blank,
+};
+use crate::t;
+use leptos::prelude::*;
+use selpos_domain::RoundingMode;
+use selpos_domain::api::{Council, CouncilInput};
+
+#[component]
+pub fn CouncilPage() -> impl IntoView {
+    let council = LocalResource::new(api::council);
+    view! {
+        <h1>{t!("協議会", "Council")}</h1>
+        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
+            {move || council.get().map(|result| match result {
+                Err(failure) => view! { <LoadError failure /> }.into_any(),
+                Ok(council) => view! { <CouncilForm council /> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn CouncilForm(council: Council) -> impl IntoView {
+    let name = RwSignal::new(council.name);
+    let invoice_number = RwSignal::new(council.invoice_number.unwrap_or_default());
+    let address = RwSignal::new(council.address);
+    let phone = RwSignal::new(council.phone);
+    let receipt_footer = RwSignal::new(council.receipt_footer);
+    let tax_rounding = RwSignal::new(council.tax_rounding.code().to_string());
+    let status: FormStatus = RwSignal::new(None);
+    let rounding_options = Signal::derive(|| {
+        RoundingMode::ALL
+            .iter()
+            .map(|m| (m.code().to_string(), m.label_ja().to_string()))
+            .collect::<Vec<_>>()
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = CouncilInput {
+            name: name.get_untracked(),
+            invoice_number: non_blank(invoice_number.get_untracked()),
+            address: address.get_untracked(),
+            phone: phone.get_untracked(),
+            receipt_footer: receipt_footer.get_untracked(),
+            tax_rounding: RoundingMode::from_code(&tax_rounding.get_untracked()).unwrap_or_default(),
+        };
+        leptos::task::spawn_local(async move {
+            match api::save_council(&input).await {
+                Ok(_) => status.set(Some(Ok("保存しました".into()))),
+                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
+            }
+        });
+    };
+    view! {
+        <StatusBanner status />
+        <form class="editor" on:submit=submit>
+            <div class="grid">
+                <TextField label=t!("名称", "Name") name="name" value=name required=true error=field_error(status, "name") />
+                <TextField label=t!("適格請求書 登録番号", "Invoice registration no.") name="invoice_number" value=invoice_number
+                    error=field_error(status, "invoice_number") hint=t!("T+13桁", "T + 13 digits") />
+                <TextField label=t!("住所", "Address") name="address" value=address error=field_error(status, "address") />
+                <TextField label=t!("電話番号", "Phone") name="phone" value=phone error=field_error(status, "phone") />
+                <TextField label=t!("レシートのフッター", "Receipt footer") name="receipt_footer" value=receipt_footer error=field_error(status, "receipt_footer") />
+                <SelectField label=t!("消費税の端数処理", "Tax rounding") name="tax_rounding" value=tax_rounding options=rounding_options />
+            </div>
+            <div class="actions">
+                <button type="submit" class="primary">{t!("保存", "Save")}</button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,80 @@
+//! 売上速報: an event's sales per facility and product, refreshed every few seconds, for the
+//! council and for facility staff (who see their own facility).
+
+use crate::api;
+use crate::components::{LoadError, SelectField, refresh_every};
+use crate::t;
+use leptos::prelude::*;
+
+/// How often the live view asks again.
+const REFRESH_MS: u64 = 3000;
+
+#[component]
+pub fn LivePage() -> impl IntoView {
+    let events = LocalResource::new(api::events);
+    let event_id = RwSignal::new(String::new());
+    let tick = refresh_every(REFRESH_MS);
+    // Default to the first open event.
+    Effect::new(move |_| {
+        if event_id.with_untracked(String::is_empty)
+            && let Some(Ok(list)) = events.get()
+            && let Some(e) = list
+                .iter()
+                .find(|e| e.state == selpos_domain::api::EventState::Open)
+                .or(list.first())
+        {
+            event_id.set(e.id.to_string());
+        }
+    });
+    let options = Signal::derive(move || {
+        events
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.id.to_string(), format!("{} {}", e.code, e.name)))
+            .collect::<Vec<_>>()
+    });
+    let sales = LocalResource::new(move || {
+        tick.track();
+        let id = event_id.get().parse::<i64>().ok();
+        async move {
+            match id {
+                Some(id) => Some(api::event_sales(id).await),
+                None => None,
+            }
+        }
+    });
+    view! {
+        <h1>{t!("売上速報", "Live sales")}</h1>
+        <div class="toolbar">
+            <SelectField label=t!("イベント", "Event") name="event" value=event_id options />
+        </div>
+        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
+            {move || sales.get().flatten().map(|result| match result {
+                Err(failure) => view! { <LoadError failure /> }.into_any(),
+                Ok(live) => view! {
+                    <p class="live-total" id="live-total">
+                        {t!("売上合計", "Net sales")} " " <strong>{live.net_sales.to_string()}</strong>
+                        {(live.sale_count > 0).then(|| format!(" ・ {}件", live.sale_count))}
+                        <small>{format!(" ({}現在)", live.as_of.with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC"))).format("%H:%M:%S"))}</small>
+                    </p>
+                    <div class="live-facilities">
+                        {live.facilities.into_iter().map(|f| view! {
+                            <section class="live-facility" data-facility=f.facility_id>
+                                <h2>{f.facility_name} <span class="amount">{f.net_sales.to_string()}</span> <small>{format!("{}点", f.items_sold)}</small></h2>
+                                <table class="list">
+                                    <tbody>
+                                        {f.products.into_iter().map(|p| view! {
+                                            <tr><td>{p.name}</td><td class="num">{format!("{}点", p.quantity)}</td><td class="num">{p.net_sales.to_string()}</td></tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </section>
+                        }).collect_view()}
+                    </div>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,220 @@
+//! 商品: a facility's products with price, tax rate, JAN code and category.
+
+use crate::api::{self, ApiFailure};
+use crate::components::{
+    CheckField, FormStatus, LoadError, NumberField, SelectField, StatusBanner, TextField, field_error,
+    non_blank, parse_number,
+};
+use crate::t;
+use leptos::prelude::*;
+use selpos_domain::api::{Facility, Product, ProductInput};
+use selpos_domain::{TaxRate, Yen};
+
+#[component]
+pub fn ProductsPage() -> impl IntoView {
+    let facility_filter = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
+    let include_inactive = RwSignal::new(false);
+    let facilities = LocalResource::new(|| api::facilities(false, None));
+    let products = LocalResource::new(move || {
+        let facility_id = facility_filter.get().parse().ok();
+        api::products(facility_id, include_inactive.get(), non_blank(search.get()))
+    });
+    // None: no form; Some(None): a new product; Some(Some(p)): editing p.
+    let editing: RwSignal<Option<Option<Product>>> = RwSignal::new(None);
+    let status: FormStatus = RwSignal::new(None);
+
+    let facility_list = Signal::derive(move || facilities.get().and_then(Result::ok).unwrap_or_default());
+    let facility_options = Signal::derive(move || {
+        let mut options = vec![(
+            String::new(),
+            crate::i18n::pick("すべての事業所", "All facilities").to_string(),
+        )];
+        options.extend(
+            facility_list
+                .get()
+                .into_iter()
+                .map(|f| (f.id.to_string(), format!("{} {}", f.number, f.name))),
+        );
+        options
+    });
+
+    view! {
+        <h1>{t!("商品", "Products")}</h1>
+        <div class="toolbar">
+            <SelectField label=t!("事業所", "Facility") name="facility_filter" value=facility_filter options=facility_options />
+            <TextField label=t!("検索(名前・ふりがな・JAN)", "Search (name, kana, JAN)") name="search" value=search />
+            <CheckField label=t!("無効な商品も表示", "Show inactive") name="include_inactive" value=include_inactive />
+            <button class="primary" on:click=move |_| { status.set(None); editing.set(Some(None)) }>
+                {t!("＋ 新しい商品", "+ New product")}
+            </button>
+        </div>
+        <StatusBanner status />
+        {move || editing.get().map(|product| view! {
+            <ProductForm
+                product
+                facilities=facility_list
+                status
+                on_done=move |saved| {
+                    editing.set(None);
+                    if saved { products.refetch(); }
+                }
+            />
+        })}
+        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
+            {move || products.get().map(|result| match result {
+                Err(failure) => view! { <LoadError failure /> }.into_any(),
+                Ok(list) => view! {
+                    <ProductTable products=list facilities=facility_list on_edit=move |p| { status.set(None); editing.set(Some(Some(p))) } />
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ProductTable(
+    products: Vec<Product>,
+    facilities: Signal<Vec<Facility>>,
+    on_edit: impl Fn(Product) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    if products.is_empty() {
+        return view! { <p class="empty">{t!("該当する商品はありません", "No products found")}</p> }
+            .into_any();
+    }
+    let facility_name = move |id: i64| {
+        facilities.with(|list| {
+            list.iter()
+                .find(|f| f.id == id)
+                .map(|f| f.name.clone())
+                .unwrap_or_default()
+        })
+    };
+    view! {
+        <table class="list" id="product-list">
+            <thead>
+                <tr>
+                    <th>{t!("事業所", "Facility")}</th>
+                    <th>{t!("商品名", "Name")}</th>
+                    <th class="num">{t!("価格(税込)", "Price (incl. tax)")}</th>
+                    <th>{t!("税率", "Tax")}</th>
+                    <th>"JAN"</th>
+                    <th>{t!("分類", "Category")}</th>
+                    <th></th>
+                </tr>
+            </thead>
+            <tbody>
+                {products.into_iter().map(|p| {
+                    let edit = p.clone();
+                    view! {
+                        <tr class:inactive=!p.active>
+                            <td>{move || facility_name(p.facility_id)}</td>
+                            <td class="name">{p.name.clone()} <small>{p.kana.clone()}</small></td>
+                            <td class="num">{p.price.to_string()}</td>
+                            <td>{p.tax_rate.label_ja()}</td>
+                            <td class="code">{p.jan.clone().unwrap_or_default()}</td>
+                            <td>{p.category.clone()}</td>
+                            <td><button on:click=move |_| on_edit(edit.clone())>{t!("編集", "Edit")}</button></td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }.into_any()
+}
+
+#[component]
+fn ProductForm(
+    product: Option<Product>,
+    facilities: Signal<Vec<Facility>>,
+    status: FormStatus,
+    on_done: impl Fn(bool) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let id = product.as_ref().map(|p| p.id);
+    let p = product.clone();
+    let facility_id = RwSignal::new(p.as_ref().map(|p| p.facility_id.to_string()).unwrap_or_default());
+    let name = RwSignal::new(p.as_ref().map(|p| p.name.clone()).unwrap_or_default());
+    let kana = RwSignal::new(p.as_ref().map(|p| p.kana.clone()).unwrap_or_default());
+    let price = RwSignal::new(p.as_ref().map(|p| p.price.0.to_string()).unwrap_or_default());
+    let tax_rate = RwSignal::new(
+        p.as_ref()
+            .map_or(TaxRate::Reduced, |p| p.tax_rate)
+            .code()
+            .to_string(),
+    );
+    let jan = RwSignal::new(p.as_ref().and_then(|p| p.jan.clone()).unwrap_or_default());
+    let category = RwSignal::new(p.as_ref().map(|p| p.category.clone()).unwrap_or_default());
+    let low_stock = RwSignal::new(p.as_ref().map_or(3, |p| p.low_stock_threshold).to_string());
+    let active = RwSignal::new(p.as_ref().is_none_or(|p| p.active));
+    let saving = RwSignal::new(false);
+
+    let facility_options = Signal::derive(move || {
+        let mut options = vec![(
+            String::new(),
+            crate::i18n::pick("選んでください", "Choose").to_string(),
+        )];
+        options.extend(
+            facilities
+                .get()
+                .into_iter()
+                .map(|f| (f.id.to_string(), format!("{} {}", f.number, f.name))),
+        );
+        options
+    });
+    let rate_options = Signal::derive(|| {
+        TaxRate::ALL
+            .iter()
+            .map(|r| (r.code().to_string(), r.label_ja().to_string()))
+            .collect::<Vec<_>>()
+    });
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = ProductInput {
+            facility_id: facility_id.get_untracked().parse().unwrap_or(0),
+            name: name.get_untracked(),
+            kana: kana.get_untracked(),
+            price: Yen(parse_number(&price.get_untracked())),
+            tax_rate: TaxRate::from_code(&tax_rate.get_untracked()).unwrap_or(TaxRate::Standard),
+            jan: non_blank(jan.get_untracked()),
+            category: category.get_untracked(),
+            low_stock_threshold: parse_number(&low_stock.get_untracked()),
+            active: active.get_untracked(),
+        };
+        saving.set(true);
+        leptos::task::spawn_local(async move {
+            let result = api::save_product(id, &input).await;
+            saving.set(false);
+            match result {
+                Ok(saved) => {
+                    status.set(Some(Ok(format!("「{}」を保存しました", saved.name))));
+                    on_done(true);
+                }
+                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
+            }
+        });
+    };
+
+    view! {
+        <form class="editor" on:submit=submit>
+            <h2>{if id.is_some() { t!("商品を編集", "Edit product").into_any() } else { t!("新しい商品", "New product").into_any() }}</h2>
+            <div class="grid">
+                <SelectField label=t!("事業所", "Facility") name="facility_id" value=facility_id options=facility_options error=field_error(status, "facility_id") />
+                <TextField label=t!("商品名", "Name") name="name" value=name required=true error=field_error(status, "name") />
+                <TextField label=t!("ふりがな", "Kana reading") name="kana" value=kana error=field_error(status, "kana") />
+                <NumberField label=t!("価格(税込・円)", "Price incl. tax (yen)") name="price" value=price required=true error=field_error(status, "price") />
+                <SelectField label=t!("税率", "Tax rate") name="tax_rate" value=tax_rate options=rate_options />
+                <TextField label=t!("JANコード", "JAN code") name="jan" value=jan inputmode="numeric" error=field_error(status, "jan")
+                    hint=t!("8桁または13桁(任意)", "8 or 13 digits (optional)") />
+                <TextField label=t!("分類", "Category") name="category" value=category error=field_error(status, "category") />
+                <NumberField label=t!("残りわずかの目安(個)", "Low-stock threshold") name="low_stock_threshold" value=low_stock
+                    error=field_error(status, "low_stock_threshold") />
+                <CheckField label=t!("販売中(有効)", "Active") name="active" value=active />
+            </div>
+            <div class="actions">
+                <button type="submit" class="primary" disabled=move || saving.get()>{t!("保存", "Save")}</button>
+                <button type="button" on:click=move |_| on_done(false)>{t!("キャンセル", "Cancel")}</button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,489 @@
+//! レシート・領収書: a recorded sale's receipt on screen exactly as on paper (the server's
+//! text layout), printing it again on the register's printer, and the formal receipt (領収書)
+//! naming the buyer, for one sale (`/receipts/{id}`) or several (`/receipts?ids=a,b`), laid out
+//! for A4 or A5 and printed by the browser.
+//!
+//! The formal receipt is a qualified invoice (適格請求書): issuer and registration number,
+//! buyer, date, what was sold with reduced-rate items marked, and per rate the total and the
+//! tax. Goods of facilities that are not registered issuers stay apart, outside the invoice.
+
+use crate::api::{self, ApiFailure};
+use crate::components::{LoadError, SelectField, TextField};
+use crate::t;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use selpos_domain::api::{Council, SaleKind, SaleReceipt};
+use selpos_domain::cart::RateTotal;
+use selpos_domain::receipt::ReceiptLine;
+use selpos_domain::{RoundingMode, TaxRate, Yen};
+
+/// The purpose (但し書き) unless staff type another.
+const DEFAULT_PURPOSE: &str = "お品代として";
+
+/// The sale ids of the page: the path's, then those of `?ids=a,b`, each once.
+fn sale_ids(path_id: Option<String>, ids: Option<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let listed = ids.unwrap_or_default();
+    for id in path_id
+        .into_iter()
+        .chain(listed.split(',').map(String::from))
+        .map(|id| id.trim().to_string())
+        .filter(|id| !id.is_empty())
+    {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+#[component]
+pub fn ReceiptPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let ids = Memo::new(move |_| sale_ids(params.with(|p| p.get("id")), query.with(|q| q.get("ids"))));
+    let receipts = LocalResource::new(move || {
+        let ids = ids.get();
+        async move {
+            let mut loaded = Vec::with_capacity(ids.len());
+            for id in ids {
+                let result = api::sale_receipt(&id, None).await;
+                loaded.push((id, result));
+            }
+            loaded
+        }
+    });
+    let council = LocalResource::new(api::council);
+
+    view! {
+        <div class="receipts-page">
+            <h1 class="no-print">{t!("レシート・領収書", "Receipts")}</h1>
+            {move || ids.with(Vec::is_empty).then(|| view! {
+                <p class="empty">{t!("売上が指定されていません", "No sale given")}</p>
+            })}
+            <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
+                {move || receipts.get().map(|loaded| {
+                    let found: Vec<SaleReceipt> = loaded.iter().filter_map(|(_, r)| r.as_ref().ok().cloned()).collect();
+                    view! {
+                        <div class="receipt-sales no-print">
+                            {loaded.into_iter().map(|(id, result)| match result {
+                                Ok(receipt) => view! { <SaleReceiptView receipt /> }.into_any(),
+                                Err(failure) => view! {
+                                    <section class="receipt-sale">
+                                        <h2>{id}</h2>
+                                        <LoadError failure />
+                                    </section>
+                                }.into_any(),
+                            }).collect_view()}
+                        </div>
+                        {(!found.is_empty()).then(|| view! {
+                            <FormalReceiptForm sales=found council=Signal::derive(move || council.get().and_then(Result::ok)) />
+                        })}
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+fn kind_label(receipt: &SaleReceipt) -> &'static str {
+    match (receipt.kind, receipt.voided) {
+        (SaleKind::Void, _) => "取消",
+        (SaleKind::Refund, _) => "返品",
+        (SaleKind::Sale, true) => "取消済み",
+        (SaleKind::Sale, false) => "売上",
+    }
+}
+
+/// One sale: its paper as the printer prints it, and printing it again.
+#[component]
+fn SaleReceiptView(receipt: SaleReceipt) -> impl IntoView {
+    let sale_id = receipt.sale_id.to_string();
+    let printing = RwSignal::new(false);
+    let outcome: RwSignal<Option<Result<String, ApiFailure>>> = RwSignal::new(None);
+    let print = move |_| {
+        let sale_id = sale_id.clone();
+        printing.set(true);
+        outcome.set(None);
+        leptos::task::spawn_local(async move {
+            // From this page a receipt is always a copy: marked 再発行, the drawer stays shut.
+            let result = api::print_receipt(&sale_id, true).await;
+            printing.set(false);
+            outcome.set(Some(result.map(|done| {
+                let mut message = format!("印刷しました ({})", done.printer);
+                for warning in done.warnings {
+                    message.push_str(" / ");
+                    message.push_str(&warning);
+                }
+                message
+            })));
+        });
+    };
+    let paper = receipt.lines.join("\n");
+    view! {
+        <section class="receipt-sale" data-sale=receipt.sale_id.to_string()>
+            <h2>
+                "No." {receipt.receipt.receipt_number.clone()} " "
+                <span class=format!("state {}", receipt.kind.code())>{kind_label(&receipt)}</span>
+            </h2>
+            <pre class="receipt-paper" class:narrow=receipt.columns < 48>{paper}</pre>
+            <div class="toolbar">
+                <button class="primary print-receipt" on:click=print disabled=move || printing.get()>
+                    {t!("印刷", "Print")}
+                </button>
+                <small class="hint">{t!("レジのプリンターに再発行として印刷します", "Prints a copy on the register's printer")}</small>
+            </div>
+            {move || outcome.get().map(|o| match o {
+                Ok(message) => view! { <p class="banner ok" role="status">{message}</p> }.into_any(),
+                Err(failure) => view! { <p class="banner error" role="alert">{failure.message}</p> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+/// The figures of a formal receipt over one or more sales.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FormalFigures {
+    receipt_numbers: Vec<String>,
+    /// First and last day of the sales, `YYYY-MM-DD`.
+    first_day: String,
+    last_day: String,
+    total: Yen,
+    /// Per rate, over the invoice lines: the total and its tax (rounded once per rate).
+    by_rate: Vec<RateTotal>,
+    non_invoice_total: Yen,
+    invoice_lines: Vec<ReceiptLine>,
+    other_lines: Vec<ReceiptLine>,
+    /// Voids, refunds and voided sales: not on a formal receipt.
+    left_out: Vec<String>,
+    issues_invoice: bool,
+}
+
+/// Sums the sales a formal receipt covers. With one sale the per-rate tax is the recorded one;
+/// over several, the totals per rate are added and the tax taken once per rate, as on any
+/// invoice.
+fn formal_figures(sales: &[SaleReceipt], rounding: RoundingMode) -> FormalFigures {
+    let (kept, left): (Vec<&SaleReceipt>, Vec<&SaleReceipt>) =
+        sales.iter().partition(|s| s.kind == SaleKind::Sale && !s.voided);
+    let issues_invoice = kept
+        .first()
+        .is_some_and(|s| s.receipt.issuer_invoice_number.is_some());
+    let lines: Vec<ReceiptLine> = kept.iter().flat_map(|s| s.receipt.lines.clone()).collect();
+    let (invoice_lines, other_lines): (Vec<_>, Vec<_>) = lines
+        .into_iter()
+        .partition(|l| issues_invoice && l.invoice_eligible);
+    let by_rate = if let [one] = kept.as_slice() {
+        one.receipt.totals.by_rate.clone()
+    } else {
+        TaxRate::ALL
+            .into_iter()
+            .filter_map(|rate| {
+                let of_rate: Vec<&ReceiptLine> =
+                    invoice_lines.iter().filter(|l| l.tax_rate == rate).collect();
+                (!of_rate.is_empty()).then(|| {
+                    let total = Yen(of_rate.iter().map(|l| l.amount.0).sum());
+                    RateTotal {
+                        rate,
+                        total,
+                        tax: rate.included_tax(total, rounding),
+                    }
+                })
+            })
+            .collect()
+    };
+    let mut days: Vec<String> = kept
+        .iter()
+        .map(|s| s.receipt.issued_at_local.date().to_string())
+        .collect();
+    days.sort();
+    FormalFigures {
+        receipt_numbers: kept.iter().map(|s| s.receipt.receipt_number.clone()).collect(),
+        first_day: days.first().cloned().unwrap_or_default(),
+        last_day: days.last().cloned().unwrap_or_default(),
+        total: Yen(kept.iter().map(|s| s.receipt.totals.total.0).sum()),
+        by_rate: if issues_invoice { by_rate } else { Vec::new() },
+        non_invoice_total: Yen(other_lines.iter().map(|l| l.amount.0).sum()),
+        invoice_lines,
+        other_lines,
+        left_out: left.iter().map(|s| s.receipt.receipt_number.clone()).collect(),
+        issues_invoice,
+    }
+}
+
+/// `2026-11-28` → `2026年11月28日`
+fn japanese_date(day: &str) -> String {
+    match day.split('-').collect::<Vec<_>>().as_slice() {
+        [y, m, d] => format!(
+            "{y}年{}月{}日",
+            m.trim_start_matches('0'),
+            d.trim_start_matches('0')
+        ),
+        _ => day.to_string(),
+    }
+}
+
+/// The 宛名 and 但し書き form, and the formal receipt it makes.
+#[component]
+fn FormalReceiptForm(sales: Vec<SaleReceipt>, council: Signal<Option<Council>>) -> impl IntoView {
+    let buyer = RwSignal::new(String::new());
+    let purpose = RwSignal::new(DEFAULT_PURPOSE.to_string());
+    let paper = RwSignal::new("a5".to_string());
+    let sales = StoredValue::new(sales);
+    let figures = Memo::new(move |_| {
+        let rounding = council.with(|c| c.as_ref().map(|c| c.tax_rounding).unwrap_or_default());
+        sales.with_value(|s| formal_figures(s, rounding))
+    });
+    let issued_on = RwSignal::new(figures.with_untracked(|f| f.last_day.clone()));
+    let paper_options = Signal::derive(|| {
+        vec![
+            ("a5".to_string(), "A5 横".to_string()),
+            ("a4".to_string(), "A4 縦".to_string()),
+        ]
+    });
+    view! {
+        <section class="formal-form no-print">
+            <h2>{t!("領収書", "Formal receipt")}</h2>
+            <div class="grid">
+                <TextField label=t!("宛名", "Buyer") name="buyer" value=buyer
+                    hint=t!("例 群馬県庁 障害政策課", "e.g. the buyer's office") />
+                <TextField label=t!("但し書き", "Purpose") name="purpose" value=purpose />
+                <TextField label=t!("発行日", "Date issued") name="issued_on" value=issued_on input_type="date" />
+                <SelectField label=t!("用紙", "Paper") name="paper" value=paper options=paper_options />
+            </div>
+            <div class="actions">
+                <button type="button" class="primary" id="print-formal" on:click=move |_| print_page()>
+                    {t!("領収書を印刷", "Print the receipt")}
+                </button>
+            </div>
+        </section>
+        {move || {
+            let f = figures.get();
+            let c = council.get();
+            view! { <FormalReceipt f c buyer=buyer.get() purpose=purpose.get() issued_on=issued_on.get() paper=paper.get() /> }
+        }}
+    }
+}
+
+/// The browser's print dialog: the print styles leave only the formal receipt on the page.
+fn print_page() {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.print();
+    }
+}
+
+fn item_rows(lines: &[ReceiptLine]) -> impl IntoView + use<> {
+    lines
+        .iter()
+        .map(|l| {
+            let mark = if l.tax_rate == TaxRate::Reduced { "※" } else { "" };
+            view! {
+                <tr>
+                    <td>{format!("{mark}{}", l.name)} <small>{l.facility_name.clone()}</small></td>
+                    <td class="num">{l.quantity}</td>
+                    <td class="num">{l.unit_price.to_string()}</td>
+                    <td class="num">{l.amount.to_string()}</td>
+                </tr>
+            }
+        })
+        .collect_view()
+}
+
+#[component]
+fn FormalReceipt(
+    f: FormalFigures,
+    c: Option<Council>,
+    buyer: String,
+    purpose: String,
+    issued_on: String,
+    paper: String,
+) -> impl IntoView {
+    let issuer = c.clone().map(|c| c.name).unwrap_or_default();
+    let number = c
+        .as_ref()
+        .and_then(|c| c.invoice_number.clone())
+        .filter(|_| f.issues_invoice);
+    let address = c.as_ref().map(|c| c.address.clone()).unwrap_or_default();
+    let phone = c.as_ref().map(|c| c.phone.clone()).unwrap_or_default();
+    let days = if f.first_day == f.last_day {
+        japanese_date(&f.first_day)
+    } else {
+        format!(
+            "{} 〜 {}",
+            japanese_date(&f.first_day),
+            japanese_date(&f.last_day)
+        )
+    };
+    let buyer = buyer.trim().to_string();
+    let purpose = purpose.trim().to_string();
+    let has_reduced = f
+        .invoice_lines
+        .iter()
+        .chain(&f.other_lines)
+        .any(|l| l.tax_rate == TaxRate::Reduced);
+    view! {
+        <article class=format!("formal-receipt {paper}") id="formal-receipt">
+            <header class="formal-head">
+                <h2 class="formal-title">"領収書"</h2>
+                <dl class="formal-meta">
+                    <dt>"No."</dt><dd>{f.receipt_numbers.join(", ")}</dd>
+                    <dt>"発行日"</dt><dd>{japanese_date(&issued_on)}</dd>
+                </dl>
+            </header>
+            <p class="formal-buyer">
+                <span class="buyer-name">{if buyer.is_empty() { "\u{3000}".repeat(12) } else { buyer }}</span>
+                " 様"
+            </p>
+            <p class="formal-amount">
+                <span class="formal-amount-label">"金額"</span>
+                <span class="amount">{format!("{}-", f.total)}</span>
+                <small>"(税込)"</small>
+            </p>
+            <p class="formal-purpose">"但し " {purpose}</p>
+            <p class="formal-received">"上記正に領収いたしました。"</p>
+            <p class="formal-date">"取引日 " {days}</p>
+            <div class="formal-summary">
+                {(!f.by_rate.is_empty()).then(|| view! {
+                    <table class="formal-rates">
+                        <thead><tr><th>"税率"</th><th class="num">"対象額(税込)"</th><th class="num">"うち消費税"</th></tr></thead>
+                        <tbody>
+                            {f.by_rate.iter().map(|r| view! {
+                                <tr>
+                                    <td>{format!("{}%対象{}", r.rate.percent(), if r.rate == TaxRate::Reduced { "(軽減税率)" } else { "" })}</td>
+                                    <td class="num">{r.total.to_string()}</td>
+                                    <td class="num">{r.tax.to_string()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                })}
+                <div class="formal-issuer">
+                    <p class="issuer-name">{issuer}</p>
+                    {number.map(|n| view! { <p>"登録番号 " {n}</p> })}
+                    {(!address.is_empty()).then(|| view! { <p>{address}</p> })}
+                    {(!phone.is_empty()).then(|| view! { <p>"TEL " {phone}</p> })}
+                </div>
+            </div>
+            <table class="formal-items">
+                <thead><tr><th>"品名"</th><th class="num">"数量"</th><th class="num">"単価"</th><th class="num">"金額"</th></tr></thead>
+                <tbody>{item_rows(&f.invoice_lines)}</tbody>
+                {(!f.other_lines.is_empty()).then(|| {
+                    let apart = f.issues_invoice;
+                    view! {
+                        <tbody class:formal-apart=apart>
+                            {apart.then(|| view! {
+                                <tr class="apart-note"><td colspan="4">
+                                    "下記は適格請求書の対象外です(適格請求書発行事業者でない事業所の商品)。消費税額は記載していません。"
+                                </td></tr>
+                            })}
+                            {item_rows(&f.other_lines)}
+                            {apart.then(|| view! {
+                                <tr class="apart-total"><td colspan="3">"対象外 計"</td><td class="num">{f.non_invoice_total.to_string()}</td></tr>
+                            })}
+                        </tbody>
+                    }
+                })}
+            </table>
+            {has_reduced.then(|| view! { <p class="formal-note">"※は軽減税率(8%)対象"</p> })}
+            {(!f.left_out.is_empty()).then(|| view! {
+                <p class="banner error no-print" role="alert">
+                    {format!("取消・返品の記録と取消済みの売上は含めていません: {}", f.left_out.join(", "))}
+                </p>
+            })}
+        </article>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_from_the_path_and_the_query() {
+        assert_eq!(sale_ids(Some("a".into()), None), ["a"]);
+        assert_eq!(sale_ids(None, Some("a, b,,a".into())), ["a", "b"]);
+        assert_eq!(sale_ids(Some("b".into()), Some("a,b".into())), ["b", "a"]);
+        assert!(sale_ids(None, None).is_empty());
+    }
+
+    #[test]
+    fn dates_in_japanese() {
+        assert_eq!(japanese_date("2026-11-08"), "2026年11月8日");
+        assert_eq!(japanese_date(""), "");
+    }
+
+    fn sale(number: &str, lines: &[(i64, TaxRate, bool)], kind: SaleKind) -> SaleReceipt {
+        use selpos_domain::cart::{CartLine, cart_totals};
+        let cart: Vec<CartLine> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, (price, rate, eligible))| CartLine {
+                product_id: i as i64,
+                facility_id: 1,
+                name: format!("品{i}"),
+                unit_price: Yen(*price),
+                quantity: 1,
+                tax_rate: *rate,
+                discount: None,
+                invoice_eligible: *eligible,
+            })
+            .collect();
+        let totals = cart_totals(&cart, RoundingMode::Down).expect("totals");
+        let mut receipt = selpos_domain::receipt::Receipt::example();
+        receipt.receipt_number = number.into();
+        receipt.lines = cart
+            .iter()
+            .zip(&totals.lines)
+            .map(|(l, a)| ReceiptLine::from_cart(l, a, "A工房"))
+            .collect();
+        receipt.totals = totals;
+        SaleReceipt {
+            sale_id: uuid::Uuid::nil(),
+            kind,
+            voided: false,
+            register_id: 1,
+            columns: 48,
+            receipt,
+            lines: vec![],
+        }
+    }
+
+    #[test]
+    fn several_sales_are_taxed_once_per_rate() {
+        // ¥120 at 8% twice: per receipt 8 + 8 = 16, over the formal receipt 240 × 8/108 → 17.
+        let one = sale("R1-0001", &[(120, TaxRate::Reduced, true)], SaleKind::Sale);
+        let two = sale(
+            "R1-0002",
+            &[(120, TaxRate::Reduced, true), (500, TaxRate::Reduced, false)],
+            SaleKind::Sale,
+        );
+        let void = sale("R1-0003", &[(120, TaxRate::Reduced, true)], SaleKind::Void);
+        let f = formal_figures(&[one.clone(), two, void], RoundingMode::Down);
+        assert_eq!(f.total, Yen(740));
+        assert_eq!(
+            f.by_rate,
+            [RateTotal {
+                rate: TaxRate::Reduced,
+                total: Yen(240),
+                tax: Yen(17)
+            }]
+        );
+        assert_eq!(f.non_invoice_total, Yen(500));
+        assert_eq!(f.other_lines.len(), 1);
+        assert_eq!(f.left_out, ["R1-0003"]);
+        assert_eq!(f.receipt_numbers, ["R1-0001", "R1-0002"]);
+
+        // One sale: the recorded figures as they are.
+        let f = formal_figures(std::slice::from_ref(&one), RoundingMode::Up);
+        assert_eq!(f.by_rate, one.receipt.totals.by_rate);
+    }
+
+    #[test]
+    fn without_a_registration_number_nothing_claims_invoice_status() {
+        let mut s = sale("R1-0001", &[(120, TaxRate::Reduced, true)], SaleKind::Sale);
+        s.receipt.issuer_invoice_number = None;
+        let f = formal_figures(&[s], RoundingMode::Down);
+        assert!(!f.issues_invoice && f.by_rate.is_empty() && f.invoice_lines.is_empty());
+        assert_eq!(f.other_lines.len(), 1);
+    }
+}

@@ -1,0 +1,370 @@
+//! 在庫: a facility's consigned goods at an event — brought, sold, refunded, left — refreshed
+//! live, with alerts, the take-home list, 搬入 and 棚卸 entry, and printable sheets.
+
+use crate::api::{self, ApiFailure};
+use crate::components::{FormStatus, LoadError, SelectField, StatusBanner, parse_number, refresh_every};
+use crate::session::current;
+use crate::t;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use selpos_domain::access::Role;
+use selpos_domain::stock::{
+    CountLineInput, EventStock, MovementKind, ProductStock, StockCountInput, StockLineInput,
+    StockOperationInput, StockStatus,
+};
+
+const REFRESH_MS: u64 = 5000;
+
+fn status_label(status: StockStatus) -> (&'static str, &'static str) {
+    match status {
+        StockStatus::Ok => ("", "ok"),
+        StockStatus::Low => ("残りわずか", "low"),
+        StockStatus::SoldOut => ("完売", "sold-out"),
+        StockStatus::Negative => ("マイナス(要確認)", "negative"),
+    }
+}
+
+/// The event and facility chosen on the page, shared by the stock page and its sheets.
+fn selection() -> (RwSignal<String>, RwSignal<String>) {
+    let query = use_query_map();
+    let event = RwSignal::new(query.with_untracked(|q| q.get("event")).unwrap_or_default());
+    let facility = RwSignal::new(query.with_untracked(|q| q.get("facility")).unwrap_or_default());
+    (event, facility)
+}
+
+#[component]
+pub fn StockPage() -> impl IntoView {
+    let (event_id, facility_id) = selection();
+    let events = LocalResource::new(api::events);
+    let facilities = LocalResource::new(|| api::facilities(false, None));
+    let tick = refresh_every(REFRESH_MS);
+    let status: FormStatus = RwSignal::new(None);
+    Effect::new(move |_| {
+        if event_id.with_untracked(String::is_empty)
+            && let Some(Ok(list)) = events.get()
+            && let Some(e) = list.first()
+        {
+            event_id.set(e.id.to_string());
+        }
+    });
+    // Facility staff always work on their own facility.
+    Effect::new(move |_| {
+        if let Some(own) = current()
+            .filter(|s| s.user.role == Role::FacilityStaff)
+            .and_then(|s| s.user.facility_id)
+        {
+            facility_id.set(own.to_string());
+        }
+    });
+    let event_options = Signal::derive(move || {
+        events
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.id.to_string(), format!("{} {}", e.code, e.name)))
+            .collect::<Vec<_>>()
+    });
+    let facility_options = Signal::derive(move || {
+        let mut options = vec![(
+            String::new(),
+            crate::i18n::pick("すべての事業所", "All facilities").to_string(),
+        )];
+        options.extend(
+            facilities
+                .get()
+                .and_then(Result::ok)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|f| (f.id.to_string(), format!("{} {}", f.number, f.name))),
+        );
+        options
+    });
+    let stock = LocalResource::new(move || {
+        tick.track();
+        let event = event_id.get().parse::<i64>().ok();
+        let facility = facility_id.get().parse::<i64>().ok();
+        async move {
+            match event {
+                Some(e) => Some(api::event_stock(e, facility).await),
+                None => None,
+            }
+        }
+    });
+    let sheet_query = move || format!("?event={}&facility={}", event_id.get(), facility_id.get());
+
+    view! {
+        <h1>{t!("在庫(委託品)", "Consigned stock")}</h1>
+        <div class="toolbar">
+            <SelectField label=t!("イベント", "Event") name="event" value=event_id options=event_options />
+            <SelectField label=t!("事業所", "Facility") name="facility" value=facility_id options=facility_options />
+            <a class="button" href=move || format!("/stock/delivery-note{}", sheet_query())>{t!("納品書", "Delivery note")}</a>
+            <a class="button" href=move || format!("/stock/labels{}", sheet_query())>{t!("棚札", "Shelf labels")}</a>
+        </div>
+        <StatusBanner status />
+        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
+            {move || stock.get().flatten().map(|result| match result {
+                Err(failure) => view! { <LoadError failure /> }.into_any(),
+                Ok(stock) => view! {
+                    <StockTable stock=stock.clone() />
+                    {facility_id.get().parse::<i64>().ok().map(|facility| view! {
+                        <StockEntry stock facility status on_saved=move || tick.update(|t| *t += 1) />
+                    })}
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn StockTable(stock: EventStock) -> impl IntoView {
+    let count = |s: StockStatus| stock.products.iter().filter(|p| p.status == s).count();
+    let (sold_out, low, negative) = (
+        count(StockStatus::SoldOut),
+        count(StockStatus::Low),
+        count(StockStatus::Negative),
+    );
+    let take_home: Vec<ProductStock> = stock
+        .products
+        .iter()
+        .filter(|p| p.figures.on_hand > 0)
+        .cloned()
+        .collect();
+    view! {
+        <p class="alerts" id="stock-alerts">
+            <span class="alert sold-out">{format!("完売 {sold_out}")}</span>
+            <span class="alert low">{format!("残りわずか {low}")}</span>
+            <span class="alert negative">{format!("マイナス {negative}")}</span>
+        </p>
+        <table class="list" id="stock-list">
+            <thead><tr>
+                <th>{t!("商品", "Product")}</th><th class="num">{t!("搬入", "In")}</th><th class="num">{t!("販売", "Sold")}</th>
+                <th class="num">{t!("返品", "Refunded")}</th><th class="num">{t!("持出", "Out")}</th><th class="num">{t!("調整", "Adjusted")}</th>
+                <th class="num">{t!("残", "Left")}</th><th class="num">{t!("売上", "Sales")}</th><th>{t!("状態", "State")}</th>
+            </tr></thead>
+            <tbody>
+                {stock.products.iter().map(|p| {
+                    let (label, class) = status_label(p.status);
+                    let f = &p.figures;
+                    view! {
+                        <tr class=format!("stock-{class}")>
+                            <td class="name">{p.name.clone()}</td>
+                            <td class="num">{f.brought}</td><td class="num">{f.sold}</td><td class="num">{f.refunded}</td>
+                            <td class="num">{f.taken_out}</td><td class="num">{f.adjusted}</td>
+                            <td class="num"><strong>{f.on_hand}</strong></td>
+                            <td class="num">{p.sales.to_string()}</td>
+                            <td><span class=format!("badge {class}")>{label}</span></td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <h2>{t!("持ち帰りリスト", "Take-home list")}</h2>
+        <ul class="take-home" id="take-home">
+            {take_home.into_iter().map(|p| view! { <li>{format!("{} × {}", p.name, p.figures.on_hand)}</li> }).collect_view()}
+        </ul>
+    }
+}
+
+/// 搬入 and 棚卸 entry for one facility: a quantity per product.
+#[component]
+fn StockEntry(
+    stock: EventStock,
+    facility: i64,
+    status: FormStatus,
+    on_saved: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let event_id = stock.event_id;
+    let rows: Vec<(ProductStock, RwSignal<String>)> = stock
+        .products
+        .into_iter()
+        .filter(|p| p.facility_id == facility)
+        .map(|p| (p, RwSignal::new(String::new())))
+        .collect();
+    let rows = StoredValue::new(rows);
+    let entered = move || {
+        rows.with_value(|rows| {
+            rows.iter()
+                .filter_map(|(p, q)| {
+                    let text = q.get_untracked();
+                    (!text.trim().is_empty()).then(|| (p.product_id, parse_number(&text)))
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let clear = move || rows.with_value(|rows| rows.iter().for_each(|(_, q)| q.set(String::new())));
+    let intake = move |_| {
+        let input = StockOperationInput {
+            id: uuid::Uuid::new_v4(),
+            kind: MovementKind::Intake,
+            facility_id: facility,
+            to_event_id: None,
+            lines: entered()
+                .into_iter()
+                .map(|(product_id, quantity)| StockLineInput { product_id, quantity })
+                .collect(),
+            note: String::new(),
+            approval_id: None,
+        };
+        leptos::task::spawn_local(async move {
+            match api::record_stock(event_id, &input).await {
+                Ok(_) => {
+                    status.set(Some(Ok("搬入を記録しました".into())));
+                    clear();
+                    on_saved();
+                }
+                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
+            }
+        });
+    };
+    let count = move |_| {
+        let input = StockCountInput {
+            id: uuid::Uuid::new_v4(),
+            facility_id: facility,
+            lines: entered()
+                .into_iter()
+                .map(|(product_id, counted)| CountLineInput { product_id, counted })
+                .collect(),
+            note: "棚卸".into(),
+        };
+        leptos::task::spawn_local(async move {
+            match api::count_stock(event_id, &input).await {
+                Ok(lines) => {
+                    let variances: Vec<String> = lines
+                        .iter()
+                        .filter(|l| l.variance != 0)
+                        .map(|l| format!("{} {:+}", l.name, l.variance))
+                        .collect();
+                    let message = if variances.is_empty() {
+                        "棚卸: 差異はありません".to_string()
+                    } else {
+                        format!("棚卸の差異を記録しました: {}", variances.join("、"))
+                    };
+                    status.set(Some(Ok(message)));
+                    clear();
+                    on_saved();
+                }
+                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
+            }
+        });
+    };
+    view! {
+        <section class="editor stock-entry">
+            <h2>{t!("搬入・棚卸の入力", "Intake and count")}</h2>
+            <div class="grid">
+                {rows.with_value(|rows| rows.iter().map(|(p, q)| {
+                    let q = *q;
+                    view! {
+                        <label class="field">
+                            <span class="label">{format!("{} (残 {})", p.name, p.figures.on_hand)}</span>
+                            <input inputmode="numeric" name=format!("qty-{}", p.product_id) bind:value=q />
+                        </label>
+                    }
+                }).collect_view())}
+            </div>
+            <div class="actions">
+                <button class="primary" on:click=intake>{t!("搬入として記録", "Record as intake")}</button>
+                <button on:click=count>{t!("数えた数で棚卸", "Record as count")}</button>
+            </div>
+        </section>
+    }
+}
+
+/// 納品書: the goods a facility brought to an event, for both sides to sign.
+#[component]
+pub fn DeliveryNotePage() -> impl IntoView {
+    let (event_id, facility_id) = selection();
+    let data = LocalResource::new(move || {
+        let event = event_id.get().parse::<i64>().ok();
+        let facility = facility_id.get().parse::<i64>().ok();
+        async move {
+            let (Some(event), Some(facility)) = (event, facility) else {
+                return None;
+            };
+            let stock = api::event_stock(event, Some(facility)).await;
+            let events = api::events().await;
+            let facilities = api::facilities(true, None).await;
+            Some((stock, events, facilities, event, facility))
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
+            {move || data.get().flatten().map(|(stock, events, facilities, event, facility)| match stock {
+                Err(failure) => view! { <LoadError failure /> }.into_any(),
+                Ok(stock) => {
+                    let event_name = events.ok().and_then(|l| l.into_iter().find(|e| e.id == event)).map(|e| format!("{} ({} 〜 {})", e.name, e.starts_on, e.ends_on)).unwrap_or_default();
+                    let facility_name = facilities.ok().and_then(|l| l.into_iter().find(|f| f.id == facility)).map(|f| f.name).unwrap_or_default();
+                    let total: i64 = stock.products.iter().map(|p| p.price.0 * p.figures.brought).sum();
+                    view! {
+                        <article class="sheet delivery-note">
+                            <h1>"納品書"</h1>
+                            <p class="to">{format!("{facility_name} 様より")}</p>
+                            <p>{event_name}</p>
+                            <table class="list">
+                                <thead><tr><th>"商品"</th><th class="num">"単価(税込)"</th><th class="num">"数量"</th><th class="num">"金額"</th></tr></thead>
+                                <tbody>
+                                    {stock.products.iter().filter(|p| p.figures.brought > 0).map(|p| view! {
+                                        <tr><td>{p.name.clone()}</td><td class="num">{p.price.to_string()}</td>
+                                            <td class="num">{p.figures.brought}</td><td class="num">{selpos_domain::Yen(p.price.0 * p.figures.brought).to_string()}</td></tr>
+                                    }).collect_view()}
+                                </tbody>
+                                <tfoot><tr><th colspan="3">"合計"</th><th class="num">{selpos_domain::Yen(total).to_string()}</th></tr></tfoot>
+                            </table>
+                            <div class="signatures">
+                                <div>"納品者(事業所)"<span class="box"></span></div>
+                                <div>"受領者(協議会)"<span class="box"></span></div>
+                            </div>
+                            <button class="no-print primary" onclick="window.print()">"印刷"</button>
+                        </article>
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// An EAN-13 / JAN barcode as SVG bars, from the `barcoders` encoder.
+#[component]
+fn Barcode(code: String) -> impl IntoView {
+    let bars = barcoders::sym::ean13::EAN13::new(&code)
+        .map(|b| b.encode())
+        .unwrap_or_default();
+    let width = bars.len();
+    view! {
+        <svg class="barcode" viewBox=format!("0 0 {width} 40") preserveAspectRatio="none" role="img" aria-label=code.clone()>
+            {bars.iter().enumerate().filter(|(_, b)| **b == 1).map(|(x, _)| view! {
+                <rect x=x.to_string() y="0" width="1" height="40" />
+            }).collect_view()}
+        </svg>
+        <span class="digits">{code}</span>
+    }
+}
+
+/// 棚札: shelf labels with price and barcode for a facility's products that have a JAN code.
+#[component]
+pub fn LabelsPage() -> impl IntoView {
+    let (_, facility_id) = selection();
+    let products = LocalResource::new(move || {
+        let facility = facility_id.get().parse::<i64>().ok();
+        api::products(facility, false, None)
+    });
+    view! {
+        <button class="no-print primary" onclick="window.print()">"印刷"</button>
+        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
+            {move || products.get().map(|result| match result {
+                Err(failure) => view! { <LoadError failure /> }.into_any(),
+                Ok(list) => view! {
+                    <div class="labels" id="labels">
+                        {list.into_iter().filter_map(|p| p.jan.clone().map(|jan| (p, jan))).map(|(p, jan)| view! {
+                            <div class="label">
+                                <strong class="name">{p.name}</strong>
+                                <span class="price">{p.price.to_string()} <small>"(税込)"</small></span>
+                                <Barcode code=jan />
+                            </div>
+                        }).collect_view()}
+                    </div>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,141 @@
+//! ユーザー: accounts and their roles (council admins).
+
+use crate::api::{self, ApiFailure};
+use crate::components::{
+    CheckField, FormStatus, LoadError, SelectField, StatusBanner, TextField, field_error, non_blank,
+};
+use crate::t;
+use leptos::prelude::*;
+use selpos_domain::access::Role;
+use selpos_domain::api::{User, UserInput};
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let users = LocalResource::new(api::users);
+    let facilities = LocalResource::new(|| api::facilities(false, None));
+    let editing: RwSignal<Option<Option<User>>> = RwSignal::new(None);
+    let status: FormStatus = RwSignal::new(None);
+    let facility_options = Signal::derive(move || {
+        let mut options = vec![(String::new(), "—".to_string())];
+        options.extend(
+            facilities
+                .get()
+                .and_then(Result::ok)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|f| (f.id.to_string(), format!("{} {}", f.number, f.name))),
+        );
+        options
+    });
+    view! {
+        <h1>{t!("ユーザー", "Users")}</h1>
+        <div class="toolbar">
+            <button class="primary" on:click=move |_| { status.set(None); editing.set(Some(None)) }>
+                {t!("＋ 新しいユーザー", "+ New user")}
+            </button>
+        </div>
+        <StatusBanner status />
+        {move || editing.get().map(|user| view! {
+            <UserForm user facility_options status on_done=move |saved| {
+                editing.set(None);
+                if saved { users.refetch(); }
+            } />
+        })}
+        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
+            {move || users.get().map(|result| match result {
+                Err(failure) => view! { <LoadError failure /> }.into_any(),
+                Ok(list) => view! {
+                    <table class="list" id="user-list">
+                        <thead><tr>
+                            <th>{t!("ログインID", "Login")}</th><th>{t!("名前", "Name")}</th>
+                            <th>{t!("役割", "Role")}</th><th>"PIN"</th><th></th>
+                        </tr></thead>
+                        <tbody>
+                            {list.into_iter().map(|u| {
+                                let edit = u.clone();
+                                view! {
+                                    <tr class:inactive=!u.active>
+                                        <td class="code">{u.login.clone()}</td>
+                                        <td>{u.display_name.clone()}</td>
+                                        <td>{u.role.label_ja()}</td>
+                                        <td>{if u.has_pin { "✓" } else { "" }}</td>
+                                        <td><button on:click=move |_| { status.set(None); editing.set(Some(Some(edit.clone()))) }>{t!("編集", "Edit")}</button></td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn UserForm(
+    user: Option<User>,
+    facility_options: Signal<Vec<(String, String)>>,
+    status: FormStatus,
+    on_done: impl Fn(bool) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let id = user.as_ref().map(|u| u.id);
+    let u = user.as_ref();
+    let login = RwSignal::new(u.map(|u| u.login.clone()).unwrap_or_default());
+    let display_name = RwSignal::new(u.map(|u| u.display_name.clone()).unwrap_or_default());
+    let role = RwSignal::new(u.map_or(Role::Cashier, |u| u.role).code().to_string());
+    let facility_id = RwSignal::new(
+        u.and_then(|u| u.facility_id)
+            .map(|f| f.to_string())
+            .unwrap_or_default(),
+    );
+    let password = RwSignal::new(String::new());
+    let pin = RwSignal::new(String::new());
+    let active = RwSignal::new(u.is_none_or(|u| u.active));
+    let role_options = Signal::derive(|| {
+        Role::ALL
+            .iter()
+            .map(|r| (r.code().to_string(), r.label_ja().to_string()))
+            .collect::<Vec<_>>()
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = UserInput {
+            login: login.get_untracked(),
+            display_name: display_name.get_untracked(),
+            role: Role::from_code(&role.get_untracked()).unwrap_or(Role::Cashier),
+            facility_id: facility_id.get_untracked().parse().ok(),
+            password: non_blank(password.get_untracked()),
+            pin: non_blank(pin.get_untracked()),
+            active: active.get_untracked(),
+        };
+        leptos::task::spawn_local(async move {
+            match api::save_user(id, &input).await {
+                Ok(saved) => {
+                    status.set(Some(Ok(format!("「{}」を保存しました", saved.display_name))));
+                    on_done(true);
+                }
+                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
+            }
+        });
+    };
+    view! {
+        <form class="editor" on:submit=submit>
+            <h2>{if id.is_some() { t!("ユーザーを編集", "Edit user").into_any() } else { t!("新しいユーザー", "New user").into_any() }}</h2>
+            <div class="grid">
+                <TextField label=t!("ログインID", "Login") name="login" value=login required=true error=field_error(status, "login") />
+                <TextField label=t!("名前", "Name") name="display_name" value=display_name required=true error=field_error(status, "display_name") />
+                <SelectField label=t!("役割", "Role") name="role" value=role options=role_options />
+                <SelectField label=t!("事業所(事業所職員のみ)", "Facility (facility staff)") name="facility_id" value=facility_id options=facility_options error=field_error(status, "facility_id") />
+                <TextField label=t!("パスワード(10文字以上)", "Password (10+ chars)") name="password" value=password input_type="password"
+                    error=field_error(status, "password") hint=t!("空欄なら変更しません", "Blank keeps the current one") />
+                <TextField label=t!("PIN(4〜8桁)", "PIN (4-8 digits)") name="pin" value=pin input_type="password" inputmode="numeric"
+                    error=field_error(status, "pin") hint=t!("レジ担当のログイン・協議会職員の承認に使います", "Cashier sign-in; council approvals") />
+                <CheckField label=t!("有効", "Active") name="active" value=active />
+            </div>
+            <div class="actions">
+                <button type="submit" class="primary">{t!("保存", "Save")}</button>
+                <button type="button" on:click=move |_| on_done(false)>{t!("キャンセル", "Cancel")}</button>
+            </div>
+        </form>
+    }
+}

@@ -1,0 +1,129 @@
+//! The few browser facilities the till needs, each with a server-side stand-in (pages render on
+//! the server too, where none of this runs).
+
+use chrono::{DateTime, Utc};
+
+/// Milliseconds since the epoch by the tablet's clock (`Date.now()`: `SystemTime` panics on
+/// wasm32-unknown-unknown, so chrono's clock cannot be used there).
+pub fn now_ms() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        Utc::now().timestamp_millis() as f64
+    }
+}
+
+/// Now, by the tablet's clock, as the sale's `sold_at`.
+pub fn utc_now() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(now_ms() as i64).unwrap_or_default()
+}
+
+/// A high-resolution clock for the scanner's key gaps (`performance.now()`).
+pub fn monotonic_ms() -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()
+            .and_then(|w| w.performance())
+            .map_or_else(now_ms, |p| p.now())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        now_ms()
+    }
+}
+
+/// Waits `ms` milliseconds without blocking the page.
+pub async fn sleep(ms: i32) {
+    #[cfg(feature = "hydrate")]
+    {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            }
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ms;
+}
+
+/// What the browser believes about the network (`navigator.onLine`). `false` is reliable;
+/// `true` only means "maybe", so the sync loop also learns from its own requests.
+pub fn browser_online() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window().is_none_or(|w| w.navigator().on_line())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        true
+    }
+}
+
+/// A property of `navigator`, if this browser has it (the Web Locks, Storage and Service
+/// Worker APIs exist only in secure contexts: https or localhost).
+#[cfg(feature = "hydrate")]
+pub fn navigator_api(name: &str) -> Option<wasm_bindgen::JsValue> {
+    let navigator = web_sys::window()?.navigator();
+    js_sys::Reflect::get(&navigator, &name.into())
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// Asks the browser to keep this site's storage (the unsent sales) even when the disk fills
+/// up. `Some(true)` when granted, `Some(false)` when refused, `None` when not available.
+pub async fn request_persistent_storage() -> Option<bool> {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen_futures::JsFuture;
+        let storage: web_sys::StorageManager = navigator_api("storage")?.unchecked_into();
+        if JsFuture::from(storage.persisted().ok()?).await.ok()?.as_bool() == Some(true) {
+            return Some(true);
+        }
+        JsFuture::from(storage.persist().ok()?).await.ok()?.as_bool()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        None
+    }
+}
+
+/// Registers `/sw.js`, which keeps the pages and the app's files for offline use. Without a
+/// secure context there is no service worker; the till still works while the page stays open.
+pub fn register_service_worker() {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(container) = navigator_api("serviceWorker") {
+            let container: web_sys::ServiceWorkerContainer = container.unchecked_into();
+            // A failed registration only costs the offline start; the promise is not awaited.
+            let _ = container.register("/sw.js");
+        }
+    }
+}
+
+/// A value kept in this browser's local storage.
+pub fn local_get(key: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::window()?.local_storage().ok()??.get_item(key).ok()?
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+pub fn local_set(key: &str, value: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(key, value);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (key, value);
+}

@@ -1,0 +1,479 @@
+//! The cart as the cashier edits it, the catalog as the touch grid shows it, and paying.
+//!
+//! Nothing here computes money: line amounts, totals per tax rate and change all come from
+//! `selpos_domain::cart`, so the screen shows exactly what the server records.
+
+use selpos_domain::Yen;
+use selpos_domain::api::{Catalog, CatalogFacility, CatalogItem, SaleLineInput};
+use selpos_domain::cart::{
+    CartError, CartLine, Discount, MAX_QUANTITY, PaymentError, Settlement, Tender, TenderKind, settle,
+};
+
+/// A cart line for one of `item`, with its facility's invoice status from the catalog.
+pub fn line_for(catalog: &Catalog, item: &CatalogItem) -> CartLine {
+    CartLine {
+        product_id: item.product_id,
+        facility_id: item.facility_id,
+        name: item.name.clone(),
+        unit_price: item.price,
+        quantity: 1,
+        tax_rate: item.tax_rate,
+        discount: None,
+        invoice_eligible: catalog
+            .facilities
+            .iter()
+            .any(|f| f.facility_id == item.facility_id && f.invoice_issuer),
+    }
+}
+
+/// Adds `new` (one item, from [`line_for`]): a second tap on a product raises the quantity of
+/// its line instead. Answers false when that line is already at [`MAX_QUANTITY`].
+pub fn add(lines: &mut Vec<CartLine>, new: CartLine) -> bool {
+    match lines.iter_mut().find(|l| l.product_id == new.product_id) {
+        Some(line) if line.quantity >= MAX_QUANTITY => false,
+        Some(line) => {
+            line.quantity += 1;
+            true
+        }
+        None => {
+            lines.push(new);
+            true
+        }
+    }
+}
+
+/// Changes the quantity of line `index` by `delta`, staying within 1..=[`MAX_QUANTITY`]
+/// (a line goes away only through its remove button, never by a slip of the finger).
+pub fn change_quantity(lines: &mut [CartLine], index: usize, delta: i64) {
+    if let Some(line) = lines.get_mut(index) {
+        line.quantity = (line.quantity + delta).clamp(1, MAX_QUANTITY);
+    }
+}
+
+/// Sets or clears the discount of line `index`; a discount the domain refuses (more than the
+/// line, 0%, …) leaves the line as it was and answers why.
+pub fn set_discount(
+    lines: &mut [CartLine],
+    index: usize,
+    discount: Option<Discount>,
+) -> Result<(), CartError> {
+    let Some(line) = lines.get_mut(index) else {
+        return Ok(());
+    };
+    let mut candidate = line.clone();
+    candidate.discount = discount;
+    candidate.amounts()?;
+    *line = candidate;
+    Ok(())
+}
+
+/// A discount typed by the cashier: yen or whole percent. `None` when it is not a number.
+pub fn parse_discount(text: &str, percent: bool) -> Option<Discount> {
+    let amount = crate::components::parse_number(text.trim_end_matches(['%', '％']));
+    (amount != i64::MIN).then_some(if percent {
+        Discount::Percent(amount)
+    } else {
+        Discount::Yen(Yen(amount))
+    })
+}
+
+/// The lines as the sale records them: the price is the price sold at.
+pub fn sale_lines(lines: &[CartLine]) -> Vec<SaleLineInput> {
+    lines
+        .iter()
+        .map(|l| SaleLineInput {
+            product_id: l.product_id,
+            quantity: l.quantity,
+            unit_price: l.unit_price,
+            discount: l.discount,
+        })
+        .collect()
+}
+
+/// Sum of the tenders handed over so far (saturating: settle() reports the overflow).
+pub fn paid(tenders: &[Tender]) -> Yen {
+    Yen(tenders
+        .iter()
+        .fold(0_i64, |sum, t| sum.saturating_add(t.amount.0)))
+}
+
+/// What is still to pay; never negative.
+pub fn remaining(total: Yen, tenders: &[Tender]) -> Yen {
+    Yen(total.0.saturating_sub(paid(tenders).0).max(0))
+}
+
+/// What adding a tender does to the payment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payment {
+    /// Not enough yet: these tenders so far (split tender).
+    Partial(Vec<Tender>),
+    /// Paid: the sale is complete with these tenders and this change.
+    Complete(Vec<Tender>, Settlement),
+}
+
+/// Adds `tender` to those handed over so far; the sale completes as soon as they cover the
+/// total and the domain's settle() accepts them (e.g. a card never gives change).
+pub fn add_tender(
+    total: Yen,
+    tenders: &[Tender],
+    tender: Tender,
+    voucher_gives_change: bool,
+) -> Result<Payment, PaymentError> {
+    if tender.amount.0 <= 0 {
+        return Err(PaymentError::TenderNotPositive {
+            kind: tender.kind,
+            amount: tender.amount,
+        });
+    }
+    let mut all = tenders.to_vec();
+    all.push(tender);
+    if paid(&all) < total {
+        return Ok(Payment::Partial(all));
+    }
+    let settlement = settle(total, &all, voucher_gives_change)?;
+    Ok(Payment::Complete(all, settlement))
+}
+
+/// 現金 ちょうど: cash for exactly what remains (nothing more when the rest is already paid).
+pub fn pay_exact(
+    total: Yen,
+    tenders: &[Tender],
+    voucher_gives_change: bool,
+) -> Result<Payment, PaymentError> {
+    let rest = remaining(total, tenders);
+    if rest.0 == 0 {
+        let settlement = settle(total, tenders, voucher_gives_change)?;
+        return Ok(Payment::Complete(tenders.to_vec(), settlement));
+    }
+    add_tender(
+        total,
+        tenders,
+        Tender {
+            kind: TenderKind::Cash,
+            amount: rest,
+        },
+        voucher_gives_change,
+    )
+}
+
+/// The change a tender would give if it completed the sale (for the labels of the quick cash
+/// buttons); `None` when it would not complete it.
+pub fn change_with(
+    total: Yen,
+    tenders: &[Tender],
+    tender: Tender,
+    voucher_gives_change: bool,
+) -> Option<Yen> {
+    match add_tender(total, tenders, tender, voucher_gives_change) {
+        Ok(Payment::Complete(_, settlement)) => Some(settlement.change),
+        _ => None,
+    }
+}
+
+/// The products of one facility on the touch grid, by category.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FacilityGroup {
+    pub facility: CatalogFacility,
+    pub categories: Vec<(String, Vec<CatalogItem>)>,
+}
+
+/// The catalog as the grid shows it: by facility (catalog order), then category (order of
+/// first appearance), keeping only products that match `query`.
+pub fn group(catalog: &Catalog, query: &str) -> Vec<FacilityGroup> {
+    let query = fold(query);
+    catalog
+        .facilities
+        .iter()
+        .filter_map(|facility| {
+            let mut categories: Vec<(String, Vec<CatalogItem>)> = Vec::new();
+            for item in catalog
+                .items
+                .iter()
+                .filter(|i| i.facility_id == facility.facility_id && matches(i, &query))
+            {
+                let category = if item.category.trim().is_empty() {
+                    "その他".to_string()
+                } else {
+                    item.category.clone()
+                };
+                match categories.iter_mut().find(|(c, _)| *c == category) {
+                    Some((_, items)) => items.push(item.clone()),
+                    None => categories.push((category, vec![item.clone()])),
+                }
+            }
+            (!categories.is_empty()).then(|| FacilityGroup {
+                facility: facility.clone(),
+                categories,
+            })
+        })
+        .collect()
+}
+
+/// Whether `item` matches an already [`fold`]ed query: by name or reading, so 「くっきー」,
+/// 「クッキー」 and 「ｸｯｷｰ」-free typing all find 手作りクッキー.
+fn matches(item: &CatalogItem, folded_query: &str) -> bool {
+    folded_query.is_empty()
+        || fold(&item.name).contains(folded_query)
+        || fold(&item.kana).contains(folded_query)
+}
+
+/// Katakana → hiragana, full-width letters and digits → ASCII lower case, no spaces: what a
+/// cashier types and what the catalog holds then compare equal.
+pub fn fold(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            'ァ'..='ヶ' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
+            '！'..='～' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The product with barcode `code` (JAN-13 or JAN-8; a UPC-A read as 12 digits also finds its
+/// JAN-13 with the leading 0). Full-width digits typed by hand are accepted.
+pub fn find_by_code<'a>(catalog: &'a Catalog, code: &str) -> Option<&'a CatalogItem> {
+    let digits = barcode_digits(code)?;
+    catalog.items.iter().find(|item| {
+        item.jan.as_deref().is_some_and(|jan| {
+            jan == digits
+                || (digits.len() == 12 && jan.len() == 13 && jan.strip_prefix('0') == Some(digits.as_str()))
+        })
+    })
+}
+
+/// The digits of a typed or scanned code, or `None` unless it looks like a barcode (8–14 digits).
+pub fn barcode_digits(code: &str) -> Option<String> {
+    let digits = selpos_domain::codes::normalise_digits(code.trim());
+    (digits.len() >= 8 && digits.len() <= 14 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use selpos_domain::api::{EventState, RegisterRef};
+    use selpos_domain::cart::cart_totals;
+    use selpos_domain::{RoundingMode, TaxRate};
+
+    fn item(
+        product_id: i64,
+        facility_id: i64,
+        name: &str,
+        kana: &str,
+        price: i64,
+        category: &str,
+    ) -> CatalogItem {
+        CatalogItem {
+            product_id,
+            facility_id,
+            name: name.into(),
+            kana: kana.into(),
+            price: Yen(price),
+            tax_rate: TaxRate::Reduced,
+            jan: Some(format!("49990010000{product_id:02}")),
+            category: category.into(),
+        }
+    }
+
+    fn catalog() -> Catalog {
+        let facility = |id: i64, issuer: bool| CatalogFacility {
+            facility_id: id,
+            number: id,
+            name: format!("事業所{id}"),
+            invoice_issuer: issuer,
+        };
+        Catalog {
+            register: RegisterRef {
+                register_id: 1,
+                register_code: "R1".into(),
+                register_name: "レジ1".into(),
+                event_id: 1,
+                event_code: "HB".into(),
+                event_name: "バザール".into(),
+            },
+            event_state: EventState::Open,
+            facilities: vec![facility(1, true), facility(2, false)],
+            items: vec![
+                item(1, 1, "手作りクッキー", "てづくりくっきー", 300, "焼き菓子"),
+                item(2, 1, "さをり織りコースター", "さをりおりこーすたー", 400, "手芸"),
+                item(3, 2, "季節の野菜セット", "きせつのやさいせっと", 500, ""),
+                item(4, 1, "パウンドケーキ", "ぱうんどけーき", 600, "焼き菓子"),
+            ],
+            tax_rounding: RoundingMode::Down,
+            voucher_gives_change: false,
+            loaded_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn cash(amount: i64) -> Tender {
+        Tender {
+            kind: TenderKind::Cash,
+            amount: Yen(amount),
+        }
+    }
+
+    #[test]
+    fn taps_add_lines_and_raise_quantities() {
+        let catalog = catalog();
+        let tap = |i: usize| line_for(&catalog, &catalog.items[i]);
+        let mut lines = Vec::new();
+        assert!(add(&mut lines, tap(0)));
+        assert!(add(&mut lines, tap(2)));
+        assert!(add(&mut lines, tap(0)));
+        assert_eq!(
+            lines
+                .iter()
+                .map(|l| (l.product_id, l.quantity))
+                .collect::<Vec<_>>(),
+            [(1, 2), (3, 1)]
+        );
+        // The facility's invoice status comes along: facility 2 is not an issuer.
+        assert!(lines[0].invoice_eligible && !lines[1].invoice_eligible);
+        let totals = cart_totals(&lines, catalog.tax_rounding).expect("totals");
+        assert_eq!(
+            (totals.total, totals.non_invoice_total, totals.item_count),
+            (Yen(1100), Yen(500), 3)
+        );
+
+        change_quantity(&mut lines, 0, -5);
+        assert_eq!(lines[0].quantity, 1);
+        lines[0].quantity = MAX_QUANTITY;
+        assert!(!add(&mut lines, tap(0)));
+        change_quantity(&mut lines, 0, 1);
+        assert_eq!(lines[0].quantity, MAX_QUANTITY);
+        change_quantity(&mut lines, 7, 1); // no such line: nothing happens
+    }
+
+    #[test]
+    fn discounts_are_checked_by_the_domain() {
+        let catalog = catalog();
+        let mut lines = vec![line_for(&catalog, &catalog.items[0])];
+        assert_eq!(parse_discount("50", false), Some(Discount::Yen(Yen(50))));
+        assert_eq!(parse_discount("１０％", true), Some(Discount::Percent(10)));
+        assert_eq!(parse_discount("abc", true), None);
+
+        let refused = set_discount(&mut lines, 0, Some(Discount::Yen(Yen(301)))).expect_err("refused");
+        assert_eq!(refused.code(), "discount_exceeds_gross");
+        assert_eq!(lines[0].discount, None);
+        set_discount(&mut lines, 0, Some(Discount::Percent(10))).expect("accepted");
+        let totals = cart_totals(&lines, catalog.tax_rounding).expect("totals");
+        assert_eq!(totals.total, Yen(270));
+        set_discount(&mut lines, 0, None).expect("cleared");
+        assert_eq!(lines[0].discount, None);
+
+        let sent = sale_lines(&lines);
+        assert_eq!(
+            (sent[0].product_id, sent[0].quantity, sent[0].unit_price),
+            (1, 1, Yen(300))
+        );
+    }
+
+    #[test]
+    fn exact_cash_completes_in_one_step() {
+        match pay_exact(Yen(1340), &[], false).expect("paid") {
+            Payment::Complete(tenders, settlement) => {
+                assert_eq!(tenders, [cash(1340)]);
+                assert_eq!(settlement.change, Yen(0));
+            }
+            other => panic!("not complete: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn split_tender_then_cash_with_change() {
+        let qr = Tender {
+            kind: TenderKind::QrPayment,
+            amount: Yen(500),
+        };
+        let Ok(Payment::Partial(so_far)) = add_tender(Yen(1340), &[], qr, false) else {
+            panic!("a partial payment")
+        };
+        assert_eq!(remaining(Yen(1340), &so_far), Yen(840));
+        assert_eq!(change_with(Yen(1340), &so_far, cash(1000), false), Some(Yen(160)));
+        assert_eq!(change_with(Yen(1340), &[], cash(1000), false), None);
+        match add_tender(Yen(1340), &so_far, cash(1000), false).expect("paid") {
+            Payment::Complete(tenders, settlement) => {
+                assert_eq!(tenders.len(), 2);
+                assert_eq!(settlement.change, Yen(160));
+                assert_eq!(settlement.cash_kept, Yen(840));
+            }
+            other => panic!("not complete: {other:?}"),
+        }
+        // The rest already paid: exact cash adds nothing.
+        let card = Tender {
+            kind: TenderKind::CreditCard,
+            amount: Yen(840),
+        };
+        let all = [qr, card];
+        assert_eq!(remaining(Yen(1340), &all), Yen(0));
+        assert!(matches!(pay_exact(Yen(1340), &all, false), Ok(Payment::Complete(t, _)) if t.len() == 2));
+    }
+
+    #[test]
+    fn cards_never_give_change_and_tenders_are_positive() {
+        let card = Tender {
+            kind: TenderKind::CreditCard,
+            amount: Yen(2000),
+        };
+        assert_eq!(
+            add_tender(Yen(1000), &[], card, false).map_err(|e| e.code()),
+            Err("cashless_exceeds_due")
+        );
+        assert_eq!(
+            add_tender(Yen(1000), &[], cash(0), false).map_err(|e| e.code()),
+            Err("tender_not_positive")
+        );
+        assert_eq!(remaining(Yen(100), &[cash(500)]), Yen(0));
+    }
+
+    #[test]
+    fn vouchers_follow_the_event_setting() {
+        let voucher = Tender {
+            kind: TenderKind::GiftVoucher,
+            amount: Yen(1000),
+        };
+        assert_eq!(change_with(Yen(800), &[], voucher, false), Some(Yen(0)));
+        assert_eq!(change_with(Yen(800), &[], voucher, true), Some(Yen(200)));
+    }
+
+    #[test]
+    fn the_grid_groups_by_facility_and_category_and_searches_by_reading() {
+        let catalog = catalog();
+        let groups = group(&catalog, "");
+        assert_eq!(groups.len(), 2);
+        let names: Vec<(&str, usize)> = groups[0]
+            .categories
+            .iter()
+            .map(|(c, items)| (c.as_str(), items.len()))
+            .collect();
+        assert_eq!(names, [("焼き菓子", 2), ("手芸", 1)]);
+        assert_eq!(groups[1].categories[0].0, "その他");
+
+        for query in ["くっきー", "クッキー", " クッ キー ", "手作り"] {
+            let found = group(&catalog, query);
+            assert_eq!(found.len(), 1, "{query}");
+            assert_eq!(found[0].categories[0].1[0].product_id, 1, "{query}");
+        }
+        assert!(group(&catalog, "存在しない").is_empty());
+        assert_eq!(fold("ＡＢＣ１２３カナ"), "abc123かな");
+    }
+
+    #[test]
+    fn codes_find_products() {
+        let catalog = catalog();
+        assert_eq!(
+            find_by_code(&catalog, "4999001000002").map(|i| i.product_id),
+            Some(2)
+        );
+        assert_eq!(
+            find_by_code(&catalog, "４９９９００１０００００２").map(|i| i.product_id),
+            Some(2)
+        );
+        assert_eq!(find_by_code(&catalog, "4999001000099"), None);
+        assert_eq!(find_by_code(&catalog, "12"), None);
+        let mut upc = catalog.clone();
+        upc.items[0].jan = Some("0123456789012".into());
+        assert_eq!(find_by_code(&upc, "123456789012").map(|i| i.product_id), Some(1));
+    }
+}

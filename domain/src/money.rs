@@ -1,0 +1,71 @@
+//! Money: integer yen. The yen has no minor unit, so every amount is a whole `i64`.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An amount in yen (tax included unless the name says otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Yen(pub i64);
+
+impl Yen {
+    pub const ZERO: Yen = Yen(0);
+
+    pub fn checked_add(self, other: Yen) -> Option<Yen> {
+        self.0.checked_add(other.0).map(Yen)
+    }
+
+    pub fn checked_sub(self, other: Yen) -> Option<Yen> {
+        self.0.checked_sub(other.0).map(Yen)
+    }
+
+    pub fn checked_mul(self, quantity: i64) -> Option<Yen> {
+        self.0.checked_mul(quantity).map(Yen)
+    }
+
+    /// `1234567` → `"1,234,567"` (negative amounts keep their sign).
+    pub fn grouped(self) -> String {
+        let digits = self.0.unsigned_abs().to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+        if self.0 < 0 {
+            out.push('-');
+        }
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        out
+    }
+}
+
+/// `¥1,234` — the form used on screen and on receipts.
+impl fmt::Display for Yen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "¥{}", self.grouped())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(Yen(0).to_string(), "¥0");
+        assert_eq!(Yen(999).to_string(), "¥999");
+        assert_eq!(Yen(1000).to_string(), "¥1,000");
+        assert_eq!(Yen(12_496_530).to_string(), "¥12,496,530");
+        assert_eq!(Yen(-1234).to_string(), "¥-1,234");
+        assert_eq!(Yen(i64::MIN).grouped(), "-9,223,372,036,854,775,808");
+    }
+
+    #[test]
+    fn arithmetic_is_checked() {
+        assert_eq!(Yen(i64::MAX).checked_add(Yen(1)), None);
+        assert_eq!(Yen(500).checked_mul(3), Some(Yen(1500)));
+        assert_eq!(Yen(i64::MAX / 2 + 1).checked_mul(2), None);
+    }
+}

@@ -1,0 +1,269 @@
+//! The `selpos` command line: argument parsing and wiring, no logic.
+
+use crate::accounts;
+use crate::server::{self, Config};
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "selpos",
+    version,
+    about = "Point of sale and inventory for SELP joint sales events"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the tablet UI and the API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        addr: SocketAddr,
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// Load demo data (facilities, products, an open bazaar) into an empty database.
+        #[arg(long)]
+        demo: bool,
+        /// The built site: pkg/selpos.js, pkg/selpos_bg.wasm, pkg/selpos.css (`cargo xtask build`).
+        #[arg(long, env = "SELPOS_SITE_ROOT", default_value = "target/site")]
+        site_root: PathBuf,
+        /// Mark cookies Secure (set this when selpos is served over HTTPS).
+        #[arg(long, env = "SELPOS_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Manage users: add, change a password or PIN, disable.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Load the demo data into an existing database (what is there already is kept).
+    Demo {
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Receipt printers (Epson ESC/POS over TCP).
+    Printer {
+        #[command(subcommand)]
+        action: PrinterAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PrinterAction {
+    /// Print a test page: column rulers, Japanese text, every style, a QR code, the cut.
+    Test {
+        /// The printer: HOST or HOST:PORT (port 9100 by default).
+        address: String,
+        /// Half-width columns of the paper: 48 (80 mm) or 32 (58 mm).
+        #[arg(long, default_value_t = 48)]
+        columns: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserAction {
+    /// Add a user; asks for the password (or PIN, for cashiers) unless piped on stdin.
+    Add {
+        login: String,
+        /// council_admin, council_staff, facility_staff or cashier.
+        #[arg(long, default_value = "council_admin")]
+        role: String,
+        /// Name shown in the UI (default: the login).
+        #[arg(long)]
+        name: Option<String>,
+        /// The facility (its id) of facility staff.
+        #[arg(long)]
+        facility_id: Option<i64>,
+    },
+    /// Set a new password (asked for, or piped on stdin).
+    Passwd { login: String },
+    /// Set a new PIN: cashiers sign in with it; council users approve voids and refunds with it.
+    Pin { login: String },
+    /// Disable a user: their sessions end and they can no longer sign in.
+    Disable { login: String },
+}
+
+#[derive(clap::Args, Debug)]
+struct DatabaseArg {
+    /// sqlite://FILE (created if missing) or postgres://USER@HOST/DB.
+    #[arg(
+        long = "database-url",
+        env = "DATABASE_URL",
+        default_value = "sqlite://selpos.db",
+        hide_env_values = true
+    )]
+    url: String,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "selpos_server=info,tower_http=warn,info".into()),
+        )
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("selpos: cannot start: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("selpos: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve {
+            addr,
+            database,
+            demo,
+            site_root,
+            secure_cookies,
+        } => {
+            if !site_root.join("pkg").join("selpos_bg.wasm").exists() {
+                tracing::warn!(
+                    site_root = %site_root.display(),
+                    "the site is not built: pages will not become interactive (run `cargo xtask run`)"
+                );
+            }
+            let database_url = database.url;
+            let config = Config {
+                addr,
+                database_url: database_url.clone(),
+                demo,
+                site_root,
+                secure_cookies,
+            };
+            let running = server::start(config).await?;
+            if demo {
+                println!("{}", crate::demo::credentials());
+            }
+            if accounts::has_no_users(&running.db).await? {
+                println!(
+                    "No user yet. Create the first administrator with:\n  selpos user add admin --role council_admin --database-url '{}'",
+                    crate::db::redact(&database_url)
+                );
+            }
+            println!("selpos is running: open {} (Ctrl-C stops)", running.url());
+            running.wait().await?;
+        }
+        Command::User { action, database } => {
+            let db = crate::db::Db::connect(&database.url).await?;
+            let result = user_command(&db, action).await;
+            db.close().await;
+            result?;
+        }
+        Command::Demo { database } => {
+            let db = crate::db::Db::connect(&database.url).await?;
+            let report = crate::demo::load(&db).await?;
+            println!("{report}\n{}", crate::demo::credentials());
+            db.close().await;
+        }
+        Command::Printer {
+            action: PrinterAction::Test { address, columns },
+        } => {
+            let warnings = crate::receipts::print_test_page(&address, columns).await?;
+            for warning in warnings {
+                eprintln!("warning: {warning}");
+            }
+            println!("test page sent to {address} ({columns} columns)");
+        }
+    }
+    Ok(())
+}
+
+async fn user_command(db: &crate::db::Db, action: UserAction) -> anyhow::Result<()> {
+    use selpos_domain::access::Role;
+    use selpos_domain::api::UserInput;
+    let user = match action {
+        UserAction::Add {
+            login,
+            role,
+            name,
+            facility_id,
+        } => {
+            let role = Role::from_code(&role).ok_or_else(|| anyhow::anyhow!("unknown role {role:?}"))?;
+            let (password, pin) = if role == Role::Cashier {
+                (None, Some(read_secret("PIN (4-8 digits)")?))
+            } else {
+                (Some(read_secret("password (10+ characters)")?), None)
+            };
+            let input = UserInput {
+                display_name: name.unwrap_or_else(|| login.clone()),
+                login,
+                role,
+                facility_id,
+                password,
+                pin,
+                active: true,
+            };
+            accounts::users::create(db, &accounts::users::cli_operator(), &input).await
+        }
+        UserAction::Passwd { login } => {
+            let password = read_secret("new password (10+ characters)")?;
+            accounts::users::change_by_login(db, &login, |u| u.password = Some(password)).await
+        }
+        UserAction::Pin { login } => {
+            let pin = read_secret("new PIN (4-8 digits)")?;
+            accounts::users::change_by_login(db, &login, |u| u.pin = Some(pin)).await
+        }
+        UserAction::Disable { login } => {
+            accounts::users::change_by_login(db, &login, |u| u.active = false).await
+        }
+    }
+    .map_err(describe)?;
+    println!(
+        "{} ({}) {}",
+        user.login,
+        user.role.label_ja(),
+        if user.active { "saved" } else { "disabled" }
+    );
+    Ok(())
+}
+
+/// A secret from the terminal (not echoed), or the first line of stdin when piped.
+fn read_secret(what: &str) -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("{what}: "))?;
+        let again = rpassword::prompt_password("again: ")?;
+        anyhow::ensure!(first == again, "the two entries differ");
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_string())
+    }
+}
+
+/// The use case's error as the operator should read it.
+fn describe(err: crate::error::Error) -> anyhow::Error {
+    match err {
+        crate::error::Error::Validation(fields) => anyhow::anyhow!(
+            "{}",
+            fields
+                .0
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => anyhow::anyhow!("{other}"),
+    }
+}

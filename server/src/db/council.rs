@@ -1,0 +1,57 @@
+//! SQL for the council's own record (a single row).
+
+use super::Tx;
+use crate::on_tx;
+use chrono::{DateTime, Utc};
+use selpos_domain::RoundingMode;
+use selpos_domain::api::{Council, CouncilInput};
+
+#[derive(sqlx::FromRow)]
+struct CouncilRow {
+    name: String,
+    invoice_number: Option<String>,
+    address: String,
+    phone: String,
+    receipt_footer: String,
+    tax_rounding: String,
+    updated_at: DateTime<Utc>,
+}
+
+pub async fn get(tx: &mut Tx) -> Result<Option<Council>, sqlx::Error> {
+    let sql = "SELECT name, invoice_number, address, phone, receipt_footer, tax_rounding, updated_at
+               FROM council WHERE id = 1";
+    let row: Option<CouncilRow> = on_tx!(tx, |conn| sqlx::query_as(sql).fetch_optional(&mut *conn).await)?;
+    row.map(|r| {
+        Ok(Council {
+            tax_rounding: RoundingMode::from_code(&r.tax_rounding).ok_or_else(|| {
+                sqlx::Error::Decode(format!("unknown rounding {:?}", r.tax_rounding).into())
+            })?,
+            name: r.name,
+            invoice_number: r.invoice_number,
+            address: r.address,
+            phone: r.phone,
+            receipt_footer: r.receipt_footer,
+            updated_at: r.updated_at,
+        })
+    })
+    .transpose()
+}
+
+pub async fn put(tx: &mut Tx, input: &CouncilInput, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    let sql = "INSERT INTO council (id, name, invoice_number, address, phone, receipt_footer, tax_rounding, updated_at)
+               VALUES (1, $1, $2, $3, $4, $5, $6, $7)
+               ON CONFLICT (id) DO UPDATE SET name = excluded.name, invoice_number = excluded.invoice_number,
+                   address = excluded.address, phone = excluded.phone, receipt_footer = excluded.receipt_footer,
+                   tax_rounding = excluded.tax_rounding, updated_at = excluded.updated_at";
+    on_tx!(tx, |conn| sqlx::query(sql)
+        .bind(&input.name)
+        .bind(&input.invoice_number)
+        .bind(&input.address)
+        .bind(&input.phone)
+        .bind(&input.receipt_footer)
+        .bind(input.tax_rounding.code())
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ()))
+}

@@ -1,0 +1,79 @@
+//! The one error type of the use cases; `http::error` turns it into the JSON error shape.
+
+use selpos_domain::validation::FieldErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input was well-formed but its contents are wrong (422): every field's problem is
+    /// listed so staff can fix them all at once.
+    #[error("入力内容に誤りがあります")]
+    Validation(FieldErrors),
+    /// The thing asked for does not exist (404); the text names it in Japanese.
+    #[error("{0}が見つかりません")]
+    NotFound(&'static str),
+    /// The change collides with what is stored (409): a duplicate code, a forbidden state change.
+    #[error("{0}")]
+    Conflict(String),
+    /// Not signed in, or the session has expired (401).
+    #[error("ログインしてください")]
+    Unauthenticated,
+    /// Wrong id, password or PIN (401). One message for all, so logins cannot be probed.
+    #[error("ログインIDまたはパスワード(PIN)が違います")]
+    BadCredentials,
+    /// Too many failed attempts (429); the account is locked for a while.
+    #[error("失敗が続いたため、しばらくログインできません。{0}分後にもう一度お試しください")]
+    Locked(i64),
+    /// Signed in, but this is not the caller's to see or change (403).
+    #[error("この操作を行う権限がありません")]
+    Forbidden,
+    /// A state-changing request without the session's CSRF token (403).
+    #[error("画面を再読み込みしてからもう一度お試しください")]
+    CsrfMismatch,
+    /// The register has no receipt printer set (409): nothing to print on.
+    #[error("このレジにはプリンターが設定されていません。イベントの画面でレジのプリンターを設定してください")]
+    NoPrinter,
+    /// The printer did not take the job (503: unreachable or silent; 502: the connection broke
+    /// mid-job). The sale stays recorded whatever happens; staff print again.
+    #[error("{0}。売上は記録されています。プリンターを確認してから、もう一度印刷してください")]
+    Printer(#[from] crate::printing::PrintError),
+    /// The database failed (500). The details are logged, never shown to clients.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Something else failed on the server (500), e.g. hashing a password.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn field(field: &str, code: &str, message: &str) -> Error {
+        let mut errors = FieldErrors::default();
+        errors.add(field, code, message);
+        Error::Validation(errors)
+    }
+}
+
+/// Turns a unique-constraint violation on `table.column` into a [`Error::Conflict`] with the
+/// given message; other database errors pass through.
+pub trait OnUnique<T> {
+    fn on_unique(self, table: &str, column: &str, message: &str) -> Result<T>;
+}
+
+impl<T> OnUnique<T> for std::result::Result<T, sqlx::Error> {
+    fn on_unique(self, table: &str, column: &str, message: &str) -> Result<T> {
+        self.map_err(|err| match &err {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                // PostgreSQL names the constraint; SQLite names the column in its message.
+                let pg = db.constraint() == Some(&format!("{table}_{column}_key"));
+                let sqlite = db.message().contains(&format!("{table}.{column}"));
+                if pg || sqlite {
+                    Error::Conflict(message.to_string())
+                } else {
+                    Error::Database(err)
+                }
+            }
+            _ => Error::Database(err),
+        })
+    }
+}

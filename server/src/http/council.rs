@@ -1,0 +1,30 @@
+//! `/api/v1/council`
+
+use super::auth::Caller;
+use super::extract::Json;
+use super::{ApiResult, AppState};
+use crate::masterdata;
+use axum::extract::State;
+use selpos_domain::api::{Council, CouncilInput, ErrorBody};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get, update))
+}
+
+/// The council: the issuer named on receipts.
+#[utoipa::path(get, path = "/council", tag = "council", responses((status = 200, body = Council)))]
+async fn get(State(state): State<AppState>, Caller(_signed_in): Caller) -> ApiResult<Json<Council>> {
+    Ok(Json(masterdata::get_council(&state.db).await?))
+}
+
+/// Replaces the council's data.
+#[utoipa::path(put, path = "/council", tag = "council", request_body = CouncilInput,
+    responses((status = 200, body = Council), (status = 422, body = ErrorBody)))]
+async fn update(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Json(input): Json<CouncilInput>,
+) -> ApiResult<Json<Council>> {
+    Ok(Json(masterdata::update_council(&state.db, &actor, &input).await?))
+}

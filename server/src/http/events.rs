@@ -1,0 +1,63 @@
+//! `/api/v1/events`
+
+use super::auth::Caller;
+use super::extract::{Json, Path};
+use super::{ApiResult, AppState};
+use crate::masterdata;
+use axum::extract::State;
+use axum::http::StatusCode;
+use selpos_domain::api::{ErrorBody, Event, EventInput};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update))
+}
+
+/// Lists events and channels, newest first.
+#[utoipa::path(get, path = "/events", tag = "events", responses((status = 200, body = [Event])))]
+async fn list(State(state): State<AppState>, Caller(actor): Caller) -> ApiResult<Json<Vec<Event>>> {
+    Ok(Json(masterdata::list_events(&state.db, &actor).await?))
+}
+
+/// Creates an event with its participating facilities and registers.
+#[utoipa::path(post, path = "/events", tag = "events", request_body = EventInput,
+    responses((status = 201, body = Event), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Json(input): Json<EventInput>,
+) -> ApiResult<(StatusCode, Json<Event>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(masterdata::create_event(&state.db, &actor, &input).await?),
+    ))
+}
+
+/// One event.
+#[utoipa::path(get, path = "/events/{id}", tag = "events", params(("id" = i64, Path)),
+    responses((status = 200, body = Event), (status = 404, body = ErrorBody)))]
+async fn get(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Event>> {
+    Ok(Json(masterdata::get_event(&state.db, &actor, id).await?))
+}
+
+/// Replaces an event's data, participants and registers; the state may only move forward
+/// (planned → open → closed → settled, or closed → open).
+#[utoipa::path(put, path = "/events/{id}", tag = "events", params(("id" = i64, Path)), request_body = EventInput,
+    responses((status = 200, body = Event), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn update(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+    Json(input): Json<EventInput>,
+) -> ApiResult<Json<Event>> {
+    Ok(Json(
+        masterdata::update_event(&state.db, &actor, id, &input).await?,
+    ))
+}

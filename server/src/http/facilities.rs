@@ -1,0 +1,84 @@
+//! `/api/v1/facilities`
+
+use super::auth::Caller;
+use super::extract::{Json, Path, Query};
+use super::{ApiResult, AppState};
+use crate::masterdata::{self, FacilityFilter};
+use axum::extract::State;
+use axum::http::StatusCode;
+use selpos_domain::api::{ErrorBody, Facility, FacilityInput};
+use serde::Deserialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Only active (true) or inactive (false) facilities.
+    active: Option<bool>,
+    /// Part of the name or kana.
+    q: Option<String>,
+}
+
+/// Lists facilities by number.
+#[utoipa::path(get, path = "/facilities", tag = "facilities", params(ListQuery),
+    responses((status = 200, body = [Facility]), (status = 400, body = ErrorBody)))]
+async fn list(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Json<Vec<Facility>>> {
+    let filter = FacilityFilter {
+        active: query.active,
+        text: query.q.filter(|q| !q.trim().is_empty()),
+    };
+    Ok(Json(
+        masterdata::list_facilities(&state.db, &actor, &filter).await?,
+    ))
+}
+
+/// Creates a facility.
+#[utoipa::path(post, path = "/facilities", tag = "facilities", request_body = FacilityInput,
+    responses((status = 201, body = Facility), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Json(input): Json<FacilityInput>,
+) -> ApiResult<(StatusCode, Json<Facility>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(masterdata::create_facility(&state.db, &actor, &input).await?),
+    ))
+}
+
+/// One facility.
+#[utoipa::path(get, path = "/facilities/{id}", tag = "facilities", params(("id" = i64, Path)),
+    responses((status = 200, body = Facility), (status = 404, body = ErrorBody)))]
+async fn get(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Facility>> {
+    Ok(Json(masterdata::get_facility(&state.db, &actor, id).await?))
+}
+
+/// Replaces a facility's data; `"active": false` deactivates it.
+#[utoipa::path(put, path = "/facilities/{id}", tag = "facilities", params(("id" = i64, Path)),
+    request_body = FacilityInput,
+    responses((status = 200, body = Facility), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn update(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+    Json(input): Json<FacilityInput>,
+) -> ApiResult<Json<Facility>> {
+    Ok(Json(
+        masterdata::update_facility(&state.db, &actor, id, &input).await?,
+    ))
+}

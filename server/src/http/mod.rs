@@ -1,0 +1,173 @@
+//! HTTP: the JSON API under `/api/v1`, its OpenAPI document, health, and the Leptos pages.
+//! Handlers parse, call one use case, and answer; no SQL here.
+
+pub mod auth;
+mod council;
+pub mod error;
+mod events;
+pub mod extract;
+mod facilities;
+mod products;
+mod receipts;
+mod sales;
+mod session;
+mod stock;
+mod users;
+
+use crate::db::Db;
+use crate::printing::PrinterQueues;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRef, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use error::ApiError;
+use extract::Json;
+use leptos::nonce::use_nonce;
+use leptos::prelude::{IntoView, LeptosOptions, use_context};
+use leptos_axum::{LeptosRoutes, ResponseOptions, generate_route_list};
+use selpos_app::{App, shell};
+use selpos_domain::api::Health;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The largest request body accepted: master data and sales are small.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub leptos_options: LeptosOptions,
+    /// Mark cookies `Secure` (when selpos is served over HTTPS).
+    pub secure_cookies: bool,
+    /// The receipt printers: one queue per printer, shared by every register.
+    pub printers: PrinterQueues,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "selpos API", description = "Point of sale and inventory for the joint sales events of a SELP council."),
+    tags(
+        (name = "facilities", description = "事業所: member facilities"),
+        (name = "products", description = "自主製品: products of a facility"),
+        (name = "events", description = "Events and sales channels with their participants and registers"),
+        (name = "council", description = "The council, issuer of receipts"),
+        (name = "session", description = "Signing in and out; registered tablets"),
+        (name = "users", description = "Users, tablets, manager approvals and the audit log"),
+        (name = "stock", description = "Consignment stock: intake, returns, transfers, losses, counts"),
+        (name = "sales", description = "The till: catalogue, sales, voids, refunds, live sales"),
+        (name = "receipts", description = "Receipts: printing on the register's printer, text previews, printer status"),
+    )
+)]
+struct ApiDoc;
+
+/// The API routes and their OpenAPI document.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let v1 = OpenApiRouter::new()
+        .merge(facilities::routes())
+        .merge(products::routes())
+        .merge(events::routes())
+        .merge(council::routes())
+        .merge(session::routes())
+        .merge(users::routes())
+        .merge(sales::routes())
+        .merge(receipts::routes())
+        .merge(stock::routes());
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", v1)
+        .split_for_parts()
+}
+
+/// The whole application: API, health, OpenAPI document, pages and static files.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api();
+    let openapi = std::sync::Arc::new(openapi);
+    let api = api
+        .route(
+            "/api/openapi.json",
+            get(move || async move { axum::Json(openapi.as_ref().clone()) }),
+        )
+        .route(
+            "/api/{*rest}",
+            axum::routing::any(|| async { ApiError::not_found_route() }),
+        )
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+
+    let pages = generate_route_list(App);
+    Router::new()
+        .route("/healthz", get(health))
+        .merge(api)
+        .leptos_routes(&state, pages, {
+            let options = state.leptos_options.clone();
+            move || page(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(page))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A page: the app's shell, with a Content-Security-Policy that allows exactly the inline
+/// hydration script (by its nonce), our own files and the WASM module.
+fn page(options: LeptosOptions) -> impl IntoView {
+    if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) {
+        let policy = format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+             style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+             object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        );
+        if let Ok(value) = HeaderValue::from_str(&policy) {
+            response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    shell(options)
+}
+
+/// A panic in a handler is a bug; the client still gets the error shape and the server stays up.
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "サーバーでエラーが発生しました",
+    )
+    .into_response()
+}
+
+/// `GET /healthz`: 200 with the database kind and schema version when the database answers.
+async fn health(State(state): State<AppState>) -> ApiResult<Json<Health>> {
+    let schema_version = state
+        .db
+        .schema_version()
+        .await
+        .map_err(crate::error::Error::from)?;
+    Ok(Json(Health {
+        status: "ok".into(),
+        database: state.db.kind().into(),
+        schema_version,
+        version: env!("CARGO_PKG_VERSION").into(),
+    }))
+}

@@ -1,0 +1,102 @@
+//! `/api/v1/session` (sign in and out) and `/api/v1/device` (a registered tablet's status).
+
+use super::auth::{CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE, cookie, expired};
+use super::extract::Json;
+use super::{ApiResult, AppState};
+use crate::accounts;
+use crate::error::Error;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum_extra::extract::cookie::CookieJar;
+use selpos_domain::api::{DeviceStatus, ErrorBody, LoginInput, PinLoginInput, SessionInfo};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(current, login, logout))
+        .routes(routes!(pin_login))
+        .routes(routes!(device))
+}
+
+fn signed_in(
+    state: &AppState,
+    jar: CookieJar,
+    session: accounts::NewSession,
+) -> (CookieJar, Json<SessionInfo>) {
+    let lifetime = time::Duration::seconds(
+        (session.info.expires_at - chrono::Utc::now())
+            .num_seconds()
+            .max(0),
+    );
+    let secure = state.secure_cookies;
+    let jar = jar
+        .add(cookie(SESSION_COOKIE, session.token, lifetime, true, secure))
+        .add(cookie(
+            CSRF_COOKIE,
+            session.info.csrf_token.clone(),
+            lifetime,
+            false,
+            secure,
+        ));
+    (jar, Json(session.info))
+}
+
+/// Who is signed in, with the CSRF token to send as `X-CSRF-Token`.
+#[utoipa::path(get, path = "/session", tag = "session",
+    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)))]
+async fn current(State(state): State<AppState>, jar: CookieJar) -> ApiResult<Json<SessionInfo>> {
+    let token = jar
+        .get(SESSION_COOKIE)
+        .map(|c| c.value().to_string())
+        .ok_or(Error::Unauthenticated)?;
+    Ok(Json(accounts::session_info(&state.db, &token).await?))
+}
+
+/// Staff sign in with their id and password; sets the session cookies.
+#[utoipa::path(post, path = "/session", tag = "session", request_body = LoginInput,
+    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Json(input): Json<LoginInput>,
+) -> ApiResult<(CookieJar, Json<SessionInfo>)> {
+    let device = jar.get(DEVICE_COOKIE).map(|c| c.value().to_string());
+    let session = accounts::login(&state.db, &input.login, &input.password, device.as_deref()).await?;
+    Ok(signed_in(&state, jar, session))
+}
+
+/// A cashier signs in with their PIN, on a tablet registered as a till.
+#[utoipa::path(post, path = "/session/pin", tag = "session", request_body = PinLoginInput,
+    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+async fn pin_login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Json(input): Json<PinLoginInput>,
+) -> ApiResult<(CookieJar, Json<SessionInfo>)> {
+    let device = jar.get(DEVICE_COOKIE).map(|c| c.value().to_string());
+    let session = accounts::pin_login(&state.db, &input.login, &input.pin, device.as_deref()).await?;
+    Ok(signed_in(&state, jar, session))
+}
+
+/// Signs out: ends the session and clears its cookies (the tablet stays registered).
+#[utoipa::path(delete, path = "/session", tag = "session", responses((status = 204)))]
+async fn logout(State(state): State<AppState>, jar: CookieJar) -> ApiResult<(StatusCode, CookieJar)> {
+    if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) {
+        accounts::logout(&state.db, &token).await?;
+    }
+    Ok((
+        StatusCode::NO_CONTENT,
+        jar.add(expired(SESSION_COOKIE)).add(expired(CSRF_COOKIE)),
+    ))
+}
+
+/// The register this tablet is registered to, and the cashiers who may sign in on it.
+#[utoipa::path(get, path = "/device", tag = "session",
+    responses((status = 200, body = DeviceStatus), (status = 404, body = ErrorBody)))]
+async fn device(State(state): State<AppState>, jar: CookieJar) -> ApiResult<Json<DeviceStatus>> {
+    let token = jar.get(DEVICE_COOKIE).map(|c| c.value().to_string());
+    Ok(Json(
+        accounts::devices::status(&state.db, token.as_deref()).await?,
+    ))
+}

@@ -1,0 +1,17 @@
+//! The selpos server: HTTP API and pages, use cases, database, demo data, CLI.
+#![recursion_limit = "256"]
+
+pub mod accounts;
+pub mod audit;
+pub mod cli;
+pub mod csv_import;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod masterdata;
+pub mod printing;
+pub mod receipts;
+pub mod sales;
+pub mod server;
+pub mod stock;

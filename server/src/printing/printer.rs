@@ -1,0 +1,456 @@
+//! Sending jobs to network printers over raw TCP (port 9100), one job at a time per printer.
+//!
+//! Printers answer nothing on this port: a job counts as printed once all its bytes were
+//! written and the connection shut down in time. A refused connection, a dropped connection
+//! or a timeout means it was not printed, and the caller must say so.
+
+use selpos_domain::receipt::{Align, MIN_COLUMNS, PrintLine};
+use std::collections::HashMap;
+use std::io;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::{Instant, timeout_at};
+
+/// The raw printing port of network printers (JetDirect / "port 9100").
+pub const DEFAULT_PORT: u16 = selpos_domain::receipt::PRINTER_PORT;
+
+/// After sending, how long to wait for the printer to close the connection (most do once
+/// they have read the job). Waiting keeps the next job off the printer until it has read
+/// this one; a printer that keeps the connection open costs this much per job.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// Why a job was not printed. The `Display` text is the Japanese message for staff; the
+/// source (the OS error) is for the log.
+#[derive(Debug, thiserror::Error)]
+pub enum PrintError {
+    #[error(
+        "プリンターのアドレスが正しくありません ({0})。「192.168.1.50」や「192.168.1.50:9100」の形で指定してください"
+    )]
+    InvalidAddress(String),
+    #[error("プリンターに接続できません ({addr})。電源、ネットワーク、IPアドレスを確認してください")]
+    Connect { addr: String, source: io::Error },
+    #[error("プリンター ({addr}) への送信が途中で切れました。印刷されていないものとして扱ってください")]
+    Send { addr: String, source: io::Error },
+    #[error("プリンター ({addr}) が{}秒以内に応答しません。印刷されていないものとして扱ってください", .timeout.as_secs_f64())]
+    Timeout { addr: String, timeout: Duration },
+}
+
+impl PrintError {
+    /// Machine-readable code for the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PrintError::InvalidAddress(_) => "printer_address_invalid",
+            PrintError::Connect { .. } => "printer_unreachable",
+            PrintError::Send { .. } => "printer_send_failed",
+            PrintError::Timeout { .. } => "printer_timeout",
+        }
+    }
+}
+
+/// Sends one job to the printer at `addr` (`host` or `host:port`, port 9100 by default).
+/// Connecting, writing and shutting down must all finish within `timeout`.
+pub async fn send(addr: &str, bytes: Vec<u8>, timeout: Duration) -> Result<(), PrintError> {
+    let (host, port) = parse_addr(addr)?;
+    let shown = endpoint(&host, port);
+    let deadline = Instant::now() + timeout;
+    let mut stream = timeout_at(deadline, deliver(&host, port, &bytes, &shown))
+        .await
+        .map_err(|_| PrintError::Timeout {
+            addr: shown.clone(),
+            timeout,
+        })??;
+    // The job is handed over; only a reset while the printer reads it is still a failure.
+    let grace = deadline.min(Instant::now() + CLOSE_GRACE);
+    match timeout_at(grace, wait_for_close(&mut stream)).await {
+        Ok(Err(source)) => Err(PrintError::Send { addr: shown, source }),
+        Ok(Ok(())) | Err(_) => Ok(()),
+    }
+}
+
+async fn deliver(host: &str, port: u16, bytes: &[u8], shown: &str) -> Result<TcpStream, PrintError> {
+    let mut stream = TcpStream::connect((host, port))
+        .await
+        .map_err(|source| PrintError::Connect {
+            addr: shown.to_owned(),
+            source,
+        })?;
+    let sent = async {
+        stream.write_all(bytes).await?;
+        stream.shutdown().await
+    };
+    sent.await.map_err(|source| PrintError::Send {
+        addr: shown.to_owned(),
+        source,
+    })?;
+    Ok(stream)
+}
+
+/// Reads (and drops) whatever the printer sends, such as automatic status, until it closes.
+async fn wait_for_close(stream: &mut TcpStream) -> io::Result<()> {
+    let mut sink = [0; 256];
+    while stream.read(&mut sink).await? > 0 {}
+    Ok(())
+}
+
+/// `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address → host and port: the
+/// rule the register settings are validated with
+/// ([`selpos_domain::receipt::parse_printer_address`]).
+fn parse_addr(addr: &str) -> Result<(String, u16), PrintError> {
+    selpos_domain::receipt::parse_printer_address(addr)
+        .ok_or_else(|| PrintError::InvalidAddress(addr.trim().to_owned()))
+}
+
+/// Whether the printer at `addr` accepts a connection within `timeout`: the printer is on
+/// and at that address. Nothing is sent, so nothing prints.
+pub async fn probe(addr: &str, timeout: Duration) -> Result<(), PrintError> {
+    let (host, port) = parse_addr(addr)?;
+    let shown = endpoint(&host, port);
+    let stream = tokio::time::timeout(timeout, TcpStream::connect((host.as_str(), port)))
+        .await
+        .map_err(|_| PrintError::Timeout {
+            addr: shown.clone(),
+            timeout,
+        })?
+        .map_err(|source| PrintError::Connect { addr: shown, source })?;
+    drop(stream);
+    Ok(())
+}
+
+fn endpoint(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// One queue per printer, so that jobs from several registers reach a printer one after the
+/// other and in the order they came (tokio's mutex is fair). Cheap to clone; share one.
+#[derive(Debug, Clone, Default)]
+pub struct PrinterQueues {
+    printers: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+impl PrinterQueues {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Waits for the printer's turn, then [`send`]s. The timeout counts from the turn.
+    pub async fn print(&self, addr: &str, bytes: Vec<u8>, timeout: Duration) -> Result<(), PrintError> {
+        let queue = self.queue(addr)?;
+        let _turn = queue.lock().await;
+        send(addr, bytes, timeout).await
+    }
+
+    /// Waits for the printer's turn (a job in progress may hold the only connection a
+    /// printer accepts), then [`probe`]s it.
+    pub async fn probe(&self, addr: &str, timeout: Duration) -> Result<(), PrintError> {
+        let queue = self.queue(addr)?;
+        let _turn = queue.lock().await;
+        probe(addr, timeout).await
+    }
+
+    /// The queue of a printer: `PRINTER`, `printer:9100` and `printer` are one printer.
+    fn queue(&self, addr: &str) -> Result<Arc<tokio::sync::Mutex<()>>, PrintError> {
+        let (host, port) = parse_addr(addr)?;
+        let key = endpoint(&host.to_ascii_lowercase(), port);
+        // A panic elsewhere cannot leave the map half-changed: recover it.
+        let mut printers = self.printers.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(Arc::clone(printers.entry(key).or_default()))
+    }
+}
+
+/// A test page for `selpos printer test HOST:PORT`: rulers to check the column count and the
+/// two-column width of Japanese text, every style the receipts use, a QR code and the cut.
+pub fn test_page(columns: usize) -> Vec<PrintLine> {
+    let columns = columns.max(MIN_COLUMNS);
+    let digits: String = (1..=columns).map(|i| char::from(b'0' + (i % 10) as u8)).collect();
+    let kanji: String = "一二三四五六七八九十".chars().cycle().take(columns / 2).collect();
+    let left = |text: &str| PrintLine::text(text, Align::Left);
+    vec![
+        PrintLine::text("テスト印字", Align::Center).bold().double(),
+        PrintLine::text("selpos プリンターテスト", Align::Center),
+        PrintLine::Rule,
+        left(&format!(
+            "{columns}桁 (半角{columns}文字 / 全角{}文字)",
+            columns / 2
+        )),
+        left(&digits),
+        left(&kanji),
+        left("漢字: 協議会 事業所 工賃 税率"),
+        left("ｶﾀｶﾅ: ｸｯｷｰ ﾊﾟｳﾝﾄﾞｹｰｷ"),
+        left("金額: ¥1,234 ※8%対象"),
+        left("太字 Bold").bold(),
+        PrintLine::text("倍角", Align::Left).double(),
+        PrintLine::text("中央", Align::Center),
+        PrintLine::text("右", Align::Right),
+        PrintLine::Rule,
+        PrintLine::Qr("selpos printer test".into()),
+        PrintLine::Cut,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::printing::decode::decode as decode_checked;
+
+    fn decode(bytes: &[u8]) -> crate::printing::decode::Decoded {
+        decode_checked(bytes).expect("the encoder sends only what the decoder knows")
+    }
+    use crate::printing::escpos::{EscPosOptions, encode};
+    use selpos_domain::receipt::{COLUMNS_58MM, COLUMNS_80MM, Receipt, display_width, layout};
+    use tokio::net::TcpListener;
+    use tokio::sync::Mutex as AsyncMutex;
+
+    const TIMEOUT: Duration = Duration::from_secs(5);
+
+    /// A fake printer: accepts one connection, reads it to the end, hands the bytes back.
+    async fn one_job_printer() -> (String, tokio::task::JoinHandle<Vec<u8>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local address").to_string();
+        let job = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            let mut bytes = Vec::new();
+            socket.read_to_end(&mut bytes).await.expect("read");
+            bytes
+        });
+        (addr, job)
+    }
+
+    #[tokio::test]
+    async fn prints_a_receipt_over_tcp() {
+        let (addr, job) = one_job_printer().await;
+        let lines = layout(&Receipt::example(), COLUMNS_80MM);
+        let encoded = encode(
+            &lines,
+            EscPosOptions {
+                columns: COLUMNS_80MM,
+                open_drawer: true,
+            },
+        )
+        .expect("should succeed");
+        send(&addr, encoded.bytes.clone(), TIMEOUT)
+            .await
+            .expect("should succeed");
+
+        let received = job.await.expect("printer task");
+        assert_eq!(received, encoded.bytes);
+        let decoded = decode(&received);
+        let texts = decoded.texts();
+        let line = |label: &str| {
+            texts
+                .iter()
+                .find(|t| t.starts_with(label))
+                .copied()
+                .unwrap_or_default()
+        };
+        assert!(line("10%対象").ends_with("¥1,100 (内消費税 ¥100)"), "{texts:#?}");
+        assert!(line("8%対象").ends_with("¥640 (内消費税 ¥47)"));
+        assert!(line("対象外 計").ends_with("¥800"));
+        assert!(line("合計").ends_with("¥2,540"));
+        assert!(line("お釣り").ends_with("¥460"));
+        assert_eq!(decoded.count(&[0x1B, b'p', 0, 25, 250]), 1, "drawer kick");
+        assert_eq!(
+            decoded.commands.last().map(Vec::as_slice),
+            Some(&[0x1D, b'V', 66, 0][..]),
+            "cut last"
+        );
+    }
+
+    #[tokio::test]
+    async fn refused_connection_is_an_error() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local address").to_string();
+        drop(listener);
+
+        let err = send(&addr, b"x\n".to_vec(), TIMEOUT)
+            .await
+            .expect_err("should be refused");
+        assert!(matches!(err, PrintError::Connect { .. }), "{err:?}");
+        assert_eq!(err.code(), "printer_unreachable");
+        assert!(
+            err.to_string()
+                .starts_with(&format!("プリンターに接続できません ({addr})")),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_printer_that_stops_reading_times_out() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local address").to_string();
+        // Accepts, then never reads: the socket buffers fill and the write stalls.
+        let _stalled = tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.expect("accept");
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            drop(socket);
+        });
+
+        let timeout = Duration::from_millis(300);
+        let err = send(&addr, vec![b'x'; 64 << 20], timeout)
+            .await
+            .expect_err("should be refused");
+        assert!(matches!(err, PrintError::Timeout { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "プリンター ({addr}) が0.3秒以内に応答しません。印刷されていないものとして扱ってください"
+            )
+        );
+    }
+
+    /// A printer that reads every connection at once, slowly, and prints whatever arrives:
+    /// jobs sent side by side would come out mixed.
+    #[derive(Default)]
+    struct MixingPrinter {
+        paper: Vec<u8>,
+        open: usize,
+        most_open: usize,
+        jobs: usize,
+    }
+
+    async fn mixing_printer() -> (String, Arc<AsyncMutex<MixingPrinter>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local address").to_string();
+        let state = Arc::new(AsyncMutex::new(MixingPrinter::default()));
+        let shared = Arc::clone(&state);
+        tokio::spawn(async move {
+            loop {
+                let (mut socket, _) = listener.accept().await.expect("accept");
+                let state = Arc::clone(&shared);
+                tokio::spawn(async move {
+                    {
+                        let mut s = state.lock().await;
+                        s.open += 1;
+                        s.most_open = s.most_open.max(s.open);
+                    }
+                    let mut chunk = [0; 1024];
+                    loop {
+                        let n = socket.read(&mut chunk).await.expect("read");
+                        if n == 0 {
+                            break;
+                        }
+                        state.lock().await.paper.extend_from_slice(&chunk[..n]);
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                    }
+                    let mut s = state.lock().await;
+                    s.open -= 1;
+                    s.jobs += 1;
+                });
+            }
+        });
+        (addr, state)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_jobs_to_one_printer_arrive_unmixed() {
+        let (addr, printer) = mixing_printer().await;
+        let queues = PrinterQueues::new();
+        let job_a = vec![b'A'; 48 * 1024];
+        let job_b = vec![b'B'; 48 * 1024];
+        // Two registers, each with its own clone of the queues.
+        let register = |queues: PrinterQueues, job: Vec<u8>| {
+            let addr = addr.clone();
+            tokio::spawn(async move { queues.print(&addr, job, TIMEOUT).await })
+        };
+        let a = register(queues.clone(), job_a.clone());
+        let b = register(queues, job_b.clone());
+        a.await.expect("should succeed").expect("should succeed");
+        b.await.expect("should succeed").expect("should succeed");
+
+        let printer = printer.lock().await;
+        assert_eq!(printer.jobs, 2);
+        assert_eq!(printer.most_open, 1, "one connection at a time");
+        let (first, second) = printer.paper.split_at(job_a.len());
+        assert!(
+            (first == job_a && second == job_b) || (first == job_b && second == job_a),
+            "jobs were mixed"
+        );
+    }
+
+    /// The parsing itself is tested with the parser (domain::receipt); here, what the printer
+    /// adds: the error a bad address becomes, and how an endpoint is shown.
+    #[test]
+    fn addresses() {
+        assert_eq!(
+            parse_addr("192.168.1.50").expect("valid"),
+            ("192.168.1.50".into(), 9100)
+        );
+        for bad in ["", "host:abc", "http://host"] {
+            let err = parse_addr(bad).expect_err("should be refused");
+            assert_eq!(err.code(), "printer_address_invalid", "{bad:?}");
+        }
+        assert_eq!(endpoint("::1", 9100), "[::1]:9100");
+    }
+
+    #[tokio::test]
+    async fn probe_connects_and_sends_nothing() {
+        let (addr, job) = one_job_printer().await;
+        probe(&addr, TIMEOUT).await.expect("reachable");
+        assert!(job.await.expect("printer task").is_empty(), "nothing printed");
+
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let gone = listener.local_addr().expect("local address").to_string();
+        drop(listener);
+        let err = PrinterQueues::new()
+            .probe(&gone, TIMEOUT)
+            .await
+            .expect_err("should be refused");
+        assert_eq!(err.code(), "printer_unreachable");
+    }
+
+    #[test]
+    fn one_queue_per_printer() {
+        let queues = PrinterQueues::new();
+        let a = queues.queue("Printer-1").expect("should succeed");
+        let b = queues.clone().queue("printer-1:9100").expect("should succeed");
+        let c = queues.queue("printer-1:9101").expect("should succeed");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &c));
+    }
+
+    #[tokio::test]
+    async fn invalid_address_is_reported_before_connecting() {
+        let err = PrinterQueues::new()
+            .print("", Vec::new(), TIMEOUT)
+            .await
+            .expect_err("should be refused");
+        assert_eq!(err.code(), "printer_address_invalid");
+    }
+
+    #[test]
+    fn test_page_fits_and_prints_cleanly() {
+        for columns in [COLUMNS_80MM, COLUMNS_58MM] {
+            let page = test_page(columns);
+            let encoded = encode(
+                &page,
+                EscPosOptions {
+                    columns,
+                    open_drawer: false,
+                },
+            )
+            .expect("should succeed");
+            assert!(encoded.warnings.is_empty(), "{:?}", encoded.warnings);
+            let decoded = decode(&encoded.bytes);
+            for line in &decoded.lines {
+                let limit = if line.double { columns / 2 } else { columns };
+                assert!(display_width(&line.text) <= limit, "{columns}: {line:?}");
+            }
+            let texts = decoded.texts();
+            // The rulers fill the line exactly: a wrong column setting shows as a wrap.
+            let ruler: String = (1..=columns).map(|i| char::from(b'0' + (i % 10) as u8)).collect();
+            assert!(texts.contains(&ruler.as_str()), "{texts:#?}");
+            assert!(
+                texts
+                    .iter()
+                    .any(|t| t.starts_with("一二三") && display_width(t) == columns)
+            );
+            assert_eq!(decoded.qr_codes, ["selpos printer test"]);
+            assert!(matches!(page.last(), Some(PrintLine::Cut)));
+        }
+    }
+}

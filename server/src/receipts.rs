@@ -1,0 +1,202 @@
+//! Receipts of recorded sales: built from the sales journal, laid out for the register's paper,
+//! printed on the register's printer, and shown as text for previews.
+//!
+//! Printing never changes the sale: it is recorded before anything is printed, and a printer
+//! that is off, unplugged or at another address only means "print again". A receipt is built
+//! from what was recorded (the per-rate totals and their tax as stored), so a reprint shows the
+//! very figures of the first print.
+
+use crate::db::{self, Db};
+use crate::error::{Error, Result};
+use crate::printing::{self, EscPosOptions, PrinterQueues};
+use crate::sales;
+use chrono::Utc;
+use chrono_tz::Asia::Tokyo;
+use selpos_domain::access::{Principal, Role};
+use selpos_domain::api::{PrintOutcome, PrinterStatus, Sale, SaleReceipt};
+use selpos_domain::receipt::{self, Receipt, ReceiptHeader};
+use selpos_domain::validation::PAPER_COLUMNS;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Connecting, sending and shutting down a receipt job must finish within this.
+pub const PRINT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A printer on the venue's network answers a connection at once; one that does not within
+/// this is off or elsewhere.
+pub const PROBE_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// A recorded sale's receipt and the printer of its register.
+struct Prepared {
+    sale: Sale,
+    receipt: Receipt,
+    printer: db::events::RegisterPrinter,
+}
+
+/// Loads the sale (if the caller may see it: council users, or the cashier of its register),
+/// the council, the event, register and facility names, and builds the receipt.
+async fn prepare(db: &Db, actor: &Principal, sale_id: uuid::Uuid, reprint: bool) -> Result<Prepared> {
+    let sale = sales::get(db, actor, sale_id).await?;
+    let mut tx = db.read().await?;
+    let register = db::sales::register(&mut tx, sale.register_id)
+        .await?
+        .ok_or(Error::NotFound("レジ"))?;
+    let printer = db::events::register_printer(&mut tx, sale.register_id)
+        .await?
+        .ok_or(Error::NotFound("レジ"))?;
+    let council = db::council::get(&mut tx).await?;
+    let mut facility_names = BTreeMap::new();
+    for line in &sale.lines {
+        if !facility_names.contains_key(&line.facility_id)
+            && let Some(facility) = db::facilities::get(&mut tx, line.facility_id).await?
+        {
+            facility_names.insert(line.facility_id, facility.name);
+        }
+    }
+    let original_receipt_number = match sale.original_sale_id {
+        Some(original) => db::sales::load(&mut tx, &original.to_string())
+            .await?
+            .map(|s| s.receipt_number),
+        None => None,
+    };
+    let header = ReceiptHeader {
+        issuer_name: council.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+        issuer_invoice_number: council.as_ref().and_then(|c| c.invoice_number.clone()),
+        event_name: register.event_name,
+        register_name: register.register_name,
+        issued_at_local: sale.sold_at.with_timezone(&Tokyo).naive_local(),
+        footer: council.map(|c| c.receipt_footer).unwrap_or_default(),
+        original_receipt_number,
+        reprint,
+    };
+    let receipt = Receipt::of_sale(&sale, header, &facility_names);
+    Ok(Prepared {
+        sale,
+        receipt,
+        printer,
+    })
+}
+
+fn paper_columns(columns: i64) -> Result<usize> {
+    if PAPER_COLUMNS.contains(&columns) {
+        Ok(usize::try_from(columns).unwrap_or(receipt::COLUMNS_80MM))
+    } else {
+        Err(Error::field(
+            "columns",
+            "out_of_range",
+            "用紙の桁数は48(80mm)か32(58mm)にしてください",
+        ))
+    }
+}
+
+/// `GET /sales/{id}/receipt`: the receipt as data and as the lines of the paper, for
+/// `columns` (the register's paper when not given).
+pub async fn text(
+    db: &Db,
+    actor: &Principal,
+    sale_id: uuid::Uuid,
+    columns: Option<i64>,
+) -> Result<SaleReceipt> {
+    if let Some(columns) = columns {
+        paper_columns(columns)?;
+    }
+    let Prepared {
+        sale,
+        receipt,
+        printer,
+    } = prepare(db, actor, sale_id, false).await?;
+    let columns = columns.unwrap_or(printer.paper_columns);
+    let width = paper_columns(columns)?;
+    let lines = receipt::render_text(&receipt::layout(&receipt, width), width)
+        .lines()
+        .map(String::from)
+        .collect();
+    Ok(SaleReceipt {
+        sale_id: sale.id,
+        kind: sale.kind,
+        voided: sale.voided,
+        register_id: sale.register_id,
+        columns,
+        receipt,
+        lines,
+    })
+}
+
+/// `POST /sales/{id}/print`: prints the receipt on the printer of the sale's register, one job
+/// at a time per printer, within [`PRINT_TIMEOUT`]. The cash drawer opens for a sale, void or
+/// refund paid in cash, never on a `reprint` (which the receipt says it is).
+pub async fn print(
+    db: &Db,
+    queues: &PrinterQueues,
+    actor: &Principal,
+    sale_id: uuid::Uuid,
+    reprint: bool,
+) -> Result<PrintOutcome> {
+    let Prepared {
+        sale,
+        receipt,
+        printer,
+    } = prepare(db, actor, sale_id, reprint).await?;
+    let address = printer.printer_addr.ok_or(Error::NoPrinter)?;
+    let columns = paper_columns(printer.paper_columns)?;
+    let open_drawer = receipt.moves_cash();
+    let job = printing::encode(
+        &receipt::layout(&receipt, columns),
+        EscPosOptions { columns, open_drawer },
+    )
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    queues.print(&address, job.bytes, PRINT_TIMEOUT).await?;
+    tracing::info!(sale = %sale.id, receipt = %sale.receipt_number, printer = %address, reprint, "receipt printed");
+    Ok(PrintOutcome {
+        printed: true,
+        printer: address,
+        drawer_opened: open_drawer,
+        warnings: job.warnings,
+    })
+}
+
+/// `GET /registers/{id}/printer`: whether the register's printer accepts a connection now.
+/// Council users, or the cashier of that register.
+pub async fn printer_status(
+    db: &Db,
+    queues: &PrinterQueues,
+    actor: &Principal,
+    register_id: i64,
+) -> Result<PrinterStatus> {
+    let own_register = actor.role == Role::Cashier && actor.register_id == Some(register_id);
+    if !actor.is_council() && !own_register {
+        return Err(Error::Forbidden);
+    }
+    let printer = db::events::register_printer(&mut db.read().await?, register_id)
+        .await?
+        .ok_or(Error::NotFound("レジ"))?;
+    let (reachable, message) = match &printer.printer_addr {
+        None => (false, Some(Error::NoPrinter.to_string())),
+        Some(address) => match queues.probe(address, PROBE_TIMEOUT).await {
+            Ok(()) => (true, None),
+            Err(failure) => (false, Some(failure.to_string())),
+        },
+    };
+    Ok(PrinterStatus {
+        register_id,
+        address: printer.printer_addr,
+        paper_columns: printer.paper_columns,
+        reachable,
+        message,
+        checked_at: Utc::now(),
+    })
+}
+
+/// `selpos printer test HOST:PORT`: prints [`printing::test_page`]; answers the warnings.
+pub async fn print_test_page(address: &str, columns: i64) -> anyhow::Result<Vec<String>> {
+    let columns =
+        paper_columns(columns).map_err(|_| anyhow::anyhow!("--columns must be 48 (80 mm) or 32 (58 mm)"))?;
+    let job = printing::encode(
+        &printing::test_page(columns),
+        EscPosOptions {
+            columns,
+            open_drawer: false,
+        },
+    )?;
+    printing::send(address, job.bytes, PRINT_TIMEOUT).await?;
+    Ok(job.warnings)
+}

@@ -1,0 +1,384 @@
+//! Consignment stock: facilities bring goods to an event (搬入), take the rest home (搬出),
+//! move them between events, record losses and count what is left (棚卸). Every operation is
+//! one transaction of movements plus its audit record; its client-made id makes a retry
+//! harmless. Overselling is allowed (the goods were physically sold) and shows as negative.
+
+use crate::accounts::approvals;
+use crate::audit;
+use crate::db::{self, Db, Tx};
+use crate::error::{Error, Result};
+use chrono::Utc;
+use selpos_domain::Yen;
+use selpos_domain::access::{Principal, Role};
+use selpos_domain::api::{ApprovalAction, EventState};
+use selpos_domain::stock::{
+    CountLine, EventStock, MovementKind, ProductStock, StockCountInput, StockFigures, StockOperationInput,
+};
+use selpos_domain::validation::FieldErrors;
+use std::collections::HashMap;
+
+fn invalid(field: &str, code: &str, message: impl Into<String>) -> Error {
+    let mut e = FieldErrors::default();
+    e.add(field, code, message);
+    Error::Validation(e)
+}
+
+/// Facility staff move their own goods; council users any; a cashier only records losses and
+/// adjustments at the event of their register, with a manager's approval.
+fn may_move(
+    actor: &Principal,
+    facility_id: i64,
+    event_id: i64,
+    kind: MovementKind,
+    register_event: Option<i64>,
+) -> Result<()> {
+    let allowed = match actor.role {
+        Role::CouncilAdmin | Role::CouncilStaff => true,
+        Role::FacilityStaff => actor.facility_id == Some(facility_id),
+        Role::Cashier => kind.needs_approval() && register_event == Some(event_id),
+    };
+    if allowed { Ok(()) } else { Err(Error::Forbidden) }
+}
+
+/// Stock of a settled event is locked.
+async fn open_event(tx: &mut Tx, event_id: i64) -> Result<selpos_domain::api::Event> {
+    let event = db::events::get(tx, event_id)
+        .await?
+        .ok_or(Error::NotFound("イベント"))?;
+    if event.state == EventState::Settled {
+        return Err(Error::Conflict(
+            "このイベントは精算済みのため、在庫を変更できません".into(),
+        ));
+    }
+    Ok(event)
+}
+
+async fn register_event(tx: &mut Tx, actor: &Principal) -> Result<Option<i64>> {
+    match actor.register_id {
+        Some(register) => Ok(db::sales::register(tx, register).await?.map(|r| r.event_id)),
+        None => Ok(None),
+    }
+}
+
+/// Checks the lines: products of the facility, sensible quantities.
+async fn check_lines(
+    tx: &mut Tx,
+    input: &StockOperationInput,
+    event_id: i64,
+) -> Result<HashMap<i64, String>> {
+    if input.lines.is_empty() || input.lines.len() > 500 {
+        return Err(invalid(
+            "lines",
+            "out_of_range",
+            "商品を1〜500行で指定してください",
+        ));
+    }
+    let mut names = HashMap::new();
+    for (i, line) in input.lines.iter().enumerate() {
+        let product = db::sales::product_for_sale(tx, event_id, line.product_id)
+            .await?
+            .filter(|p| p.facility_id == input.facility_id)
+            .ok_or_else(|| {
+                invalid(
+                    &format!("lines[{i}].product_id"),
+                    "not_found",
+                    "この事業所の商品ではありません",
+                )
+            })?;
+        let valid = match input.kind {
+            MovementKind::Adjustment => line.quantity != 0 && line.quantity.abs() <= 100_000,
+            _ => (1..=100_000).contains(&line.quantity),
+        };
+        if !valid {
+            return Err(invalid(
+                &format!("lines[{i}].quantity"),
+                "out_of_range",
+                "数量が正しくありません",
+            ));
+        }
+        names.insert(product.product_id, product.name);
+    }
+    Ok(names)
+}
+
+/// The movements an operation writes: (location, signed quantity) per line.
+fn movements(
+    kind: MovementKind,
+    event_id: i64,
+    to_event: Option<i64>,
+    quantity: i64,
+) -> Vec<(Option<i64>, i64)> {
+    match kind {
+        MovementKind::Intake => vec![(Some(event_id), quantity), (None, -quantity)],
+        MovementKind::Return => vec![(Some(event_id), -quantity), (None, quantity)],
+        MovementKind::Transfer => vec![(Some(event_id), -quantity), (to_event, quantity)],
+        MovementKind::Loss => vec![(Some(event_id), -quantity)],
+        _ => vec![(Some(event_id), quantity)],
+    }
+}
+
+/// Records goods moved by staff; answers the facility's stock at the event afterwards.
+pub async fn record(
+    db: &Db,
+    actor: &Principal,
+    event_id: i64,
+    input: &StockOperationInput,
+) -> Result<EventStock> {
+    if !matches!(
+        input.kind,
+        MovementKind::Intake
+            | MovementKind::Return
+            | MovementKind::Transfer
+            | MovementKind::Loss
+            | MovementKind::Adjustment
+    ) {
+        return Err(invalid(
+            "kind",
+            "format",
+            "搬入・搬出・移動・破損紛失・在庫調整のいずれかを指定してください",
+        ));
+    }
+    let note = input.note.trim();
+    if note.chars().count() > 200 {
+        return Err(invalid("note", "too_long", "メモは200文字以内にしてください"));
+    }
+    if input.kind.needs_approval() && note.is_empty() {
+        return Err(invalid("note", "required", "理由を入力してください"));
+    }
+    let id = input.id.to_string();
+    let mut tx = db.write().await?;
+    let register_event = register_event(&mut tx, actor).await?;
+    may_move(actor, input.facility_id, event_id, input.kind, register_event)?;
+    if db::stock::operation_exists(&mut tx, &id).await? {
+        drop(tx);
+        return event_stock(db, actor, event_id, Some(input.facility_id)).await;
+    }
+    let event = open_event(&mut tx, event_id).await?;
+    if !event
+        .participants
+        .iter()
+        .any(|p| p.facility_id == input.facility_id)
+    {
+        return Err(invalid(
+            "facility_id",
+            "not_participating",
+            "この事業所はこのイベントに参加していません",
+        ));
+    }
+    let to_event = match (input.kind, input.to_event_id) {
+        (MovementKind::Transfer, Some(to)) if to != event_id => {
+            open_event(&mut tx, to).await?;
+            Some(to)
+        }
+        (MovementKind::Transfer, _) => {
+            return Err(invalid(
+                "to_event_id",
+                "required",
+                "移動先のイベントを指定してください",
+            ));
+        }
+        _ => None,
+    };
+    check_lines(&mut tx, input, event_id).await?;
+    let approval_id = if actor.role == Role::Cashier {
+        let approval = input
+            .approval_id
+            .ok_or_else(|| Error::Conflict("在庫調整には責任者の承認(PIN)が必要です".into()))?;
+        approvals::consume(&mut tx, actor, approval, ApprovalAction::StockAdjustment).await?;
+        Some(approval.to_string())
+    } else {
+        None
+    };
+    let now = Utc::now();
+    let operation = db::stock::NewOperation {
+        id: &id,
+        kind: input.kind.code(),
+        event_id,
+        to_event_id: to_event,
+        facility_id: input.facility_id,
+        note,
+        approval_id,
+        created_by: actor.user_id,
+    };
+    db::stock::insert_operation(&mut tx, &operation, now).await?;
+    for line in &input.lines {
+        for (location, quantity) in movements(input.kind, event_id, to_event, line.quantity) {
+            let movement = db::stock::NewMovement {
+                product_id: line.product_id,
+                facility_id: input.facility_id,
+                event_id: location,
+                kind: input.kind.code(),
+                quantity,
+                operation_id: &id,
+                reason: note,
+                created_by: actor.user_id,
+            };
+            db::stock::insert_movement(&mut tx, &movement, now).await?;
+        }
+    }
+    let action = format!("stock.{}", input.kind.code());
+    audit::record(
+        &mut tx,
+        actor,
+        &action,
+        "stock_operation",
+        &id,
+        None::<&()>,
+        Some(input),
+    )
+    .await?;
+    tx.commit().await?;
+    event_stock(db, actor, event_id, Some(input.facility_id)).await
+}
+
+async fn figures(tx: &mut Tx, event_id: i64, facility: Option<i64>) -> Result<Vec<ProductStock>> {
+    let products = db::stock::products(tx, event_id, facility).await?;
+    let mut by_product: HashMap<i64, StockFigures> = HashMap::new();
+    for (product_id, kind, sum) in db::stock::sums(tx, event_id, facility).await? {
+        let kind = MovementKind::from_code(&kind)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown movement {kind:?}").into()))?;
+        by_product.entry(product_id).or_default().add(kind, sum);
+    }
+    let sales: HashMap<i64, i64> = db::stock::sales(tx, event_id, facility)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(products
+        .into_iter()
+        .map(|p| {
+            let figures = by_product.remove(&p.product_id).unwrap_or_default();
+            ProductStock {
+                status: figures.status(p.low_stock_threshold),
+                product_id: p.product_id,
+                facility_id: p.facility_id,
+                name: p.name,
+                price: Yen(p.price),
+                sales: Yen(sales.get(&p.product_id).copied().unwrap_or(0)),
+                low_stock_threshold: p.low_stock_threshold,
+                figures,
+            }
+        })
+        .collect())
+}
+
+/// The stock of an event by product: council users see all facilities, facility staff their own.
+pub async fn event_stock(
+    db: &Db,
+    actor: &Principal,
+    event_id: i64,
+    facility: Option<i64>,
+) -> Result<EventStock> {
+    let facility = match actor.role {
+        Role::CouncilAdmin | Role::CouncilStaff => facility,
+        Role::FacilityStaff => {
+            let own = actor.facility_scope();
+            if facility.is_some_and(|f| Some(f) != own) {
+                return Err(Error::Forbidden);
+            }
+            own
+        }
+        Role::Cashier => return Err(Error::Forbidden),
+    };
+    let mut tx = db.read().await?;
+    db::events::get(&mut tx, event_id)
+        .await?
+        .ok_or(Error::NotFound("イベント"))?;
+    let products = figures(&mut tx, event_id, facility).await?;
+    let negative = products.iter().filter(|p| p.figures.on_hand < 0).count() as i64;
+    Ok(EventStock {
+        event_id,
+        products,
+        negative,
+    })
+}
+
+/// 棚卸: staff count what is left of a facility's goods; the variance is recorded as a count
+/// movement so the stock equals what was counted.
+pub async fn count(
+    db: &Db,
+    actor: &Principal,
+    event_id: i64,
+    input: &StockCountInput,
+) -> Result<Vec<CountLine>> {
+    may_move(actor, input.facility_id, event_id, MovementKind::Count, None)?;
+    if input.lines.is_empty() || input.lines.iter().any(|l| !(0..=100_000).contains(&l.counted)) {
+        return Err(invalid(
+            "lines",
+            "out_of_range",
+            "数えた数を0以上で入力してください",
+        ));
+    }
+    let id = input.id.to_string();
+    let mut tx = db.write().await?;
+    open_event(&mut tx, event_id).await?;
+    let stock = figures(&mut tx, event_id, Some(input.facility_id)).await?;
+    let mut result = Vec::with_capacity(input.lines.len());
+    for (i, line) in input.lines.iter().enumerate() {
+        let product = stock
+            .iter()
+            .find(|p| p.product_id == line.product_id)
+            .ok_or_else(|| {
+                invalid(
+                    &format!("lines[{i}].product_id"),
+                    "not_found",
+                    "この事業所の商品ではありません",
+                )
+            })?;
+        result.push(CountLine {
+            product_id: product.product_id,
+            name: product.name.clone(),
+            expected: product.figures.on_hand,
+            counted: line.counted,
+            variance: line.counted - product.figures.on_hand,
+        });
+    }
+    if db::stock::operation_exists(&mut tx, &id).await? {
+        // A retried count: already applied, so today's stock equals the counts.
+        return Ok(result
+            .into_iter()
+            .map(|l| CountLine {
+                expected: l.counted,
+                variance: 0,
+                ..l
+            })
+            .collect());
+    }
+    let now = Utc::now();
+    let note = input.note.trim();
+    let operation = db::stock::NewOperation {
+        id: &id,
+        kind: MovementKind::Count.code(),
+        event_id,
+        to_event_id: None,
+        facility_id: input.facility_id,
+        note,
+        approval_id: None,
+        created_by: actor.user_id,
+    };
+    db::stock::insert_operation(&mut tx, &operation, now).await?;
+    for line in result.iter().filter(|l| l.variance != 0) {
+        let movement = db::stock::NewMovement {
+            product_id: line.product_id,
+            facility_id: input.facility_id,
+            event_id: Some(event_id),
+            kind: MovementKind::Count.code(),
+            quantity: line.variance,
+            operation_id: &id,
+            reason: note,
+            created_by: actor.user_id,
+        };
+        db::stock::insert_movement(&mut tx, &movement, now).await?;
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        "stock.count",
+        "stock_operation",
+        &id,
+        None::<&()>,
+        Some(&result),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(result)
+}

@@ -1,0 +1,388 @@
+//! Access control, walked route by route: every route of the OpenAPI document, called by every
+//! role and by no one, must allow exactly the roles the table below names.
+
+use reqwest::{Method, StatusCode};
+use selpos_tests::{ADMIN_LOGIN, ADMIN_PIN, ApiClient, TestServer, db_test};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+const STAFF: (&str, &str) = ("staff-1", "staff-password-1");
+const FACILITY_A: (&str, &str) = ("facility-a", "facility-a-pass");
+const CASHIER: (&str, &str) = ("cashier-1", "2468");
+
+/// What the test creates: two facilities with a product each, an event with a register.
+struct World {
+    facility_a: i64,
+    facility_b: i64,
+    product_a: i64,
+    product_b: i64,
+    event: i64,
+    register: i64,
+    target_user: i64,
+    spare_device: i64,
+    sale: String,
+}
+
+async fn created(client: &ApiClient, path: &str, body: Value) -> Value {
+    let (status, body) = client.post(path, &body).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "[{}] POST {path}: {body}",
+        client.kind
+    );
+    body
+}
+
+fn facility(number: i64) -> Value {
+    json!({"number": number, "name": format!("事業所{number}"), "corporation_type": 2, "capacity": 20})
+}
+
+fn product(facility_id: i64, name: &str) -> Value {
+    json!({"facility_id": facility_id, "name": name, "price": 300, "tax_rate": "reduced"})
+}
+
+fn event_body(code: &str, facility_ids: &[i64]) -> Value {
+    json!({
+        "code": code, "kind": "bazaar", "name": "バザール", "starts_on": "2026-11-28", "ends_on": "2026-11-28",
+        "state": "open", "commission": {"kind": "percent", "basis_points": 1000},
+        "participants": facility_ids.iter().map(|id| json!({"facility_id": id})).collect::<Vec<_>>(),
+        "registers": [{"code": "R1", "name": "レジ1"}]
+    })
+}
+
+/// Signs in every role. The cashier's client is first registered as a till by the admin.
+async fn set_up(server: &TestServer) -> (World, BTreeMap<&'static str, ApiClient>) {
+    let admin = server.login(ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD).await;
+    let facility_a = created(&admin, "/api/v1/facilities", facility(1)).await["id"]
+        .as_i64()
+        .expect("id");
+    let facility_b = created(&admin, "/api/v1/facilities", facility(2)).await["id"]
+        .as_i64()
+        .expect("id");
+    let product_a = created(&admin, "/api/v1/products", product(facility_a, "Aのクッキー")).await["id"]
+        .as_i64()
+        .expect("id");
+    let product_b = created(&admin, "/api/v1/products", product(facility_b, "Bの石けん")).await["id"]
+        .as_i64()
+        .expect("id");
+    let event = created(&admin, "/api/v1/events", event_body("EV1", &[facility_a])).await;
+    let register = event["registers"][0]["id"].as_i64().expect("register");
+    created(
+        &admin,
+        "/api/v1/users",
+        json!({"login": STAFF.0, "display_name": "職員", "role": "council_staff", "password": STAFF.1, "pin": "1357"}),
+    )
+    .await;
+    let target_user = created(
+        &admin,
+        "/api/v1/users",
+        json!({"login": "target-user", "display_name": "対象", "role": "cashier", "pin": "9753"}),
+    )
+    .await["id"]
+        .as_i64()
+        .expect("id");
+    created(
+        &admin,
+        "/api/v1/users",
+        json!({"login": FACILITY_A.0, "display_name": "A職員", "role": "facility_staff",
+               "facility_id": facility_a, "password": FACILITY_A.1}),
+    )
+    .await;
+    created(
+        &admin,
+        "/api/v1/users",
+        json!({"login": CASHIER.0, "display_name": "ボランティア", "role": "cashier", "pin": CASHIER.1}),
+    )
+    .await;
+    let spare_device = created(
+        &admin,
+        "/api/v1/devices",
+        json!({"register_id": register, "name": "予備"}),
+    )
+    .await["id"]
+        .as_i64()
+        .expect("id");
+
+    let mut cashier = server.login(ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD).await;
+    created(
+        &cashier,
+        "/api/v1/devices",
+        json!({"register_id": register, "name": "レジ1タブレット"}),
+    )
+    .await;
+    let (status, _) = cashier.request(Method::DELETE, "/api/v1/session", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = cashier.sign_in_with_pin(CASHIER.0, CASHIER.1).await;
+    assert_eq!(status, StatusCode::OK, "cashier PIN sign-in: {body}");
+    assert_eq!(body["register"]["register_id"], register);
+
+    let (status, sale) = cashier
+        .post("/api/v1/sales", &sale_body(register, product_a))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    let sale = sale["id"].as_str().expect("sale id").to_string();
+
+    let mut clients = BTreeMap::new();
+    clients.insert("anonymous", server.anonymous());
+    clients.insert("council_admin", admin);
+    clients.insert("council_staff", server.login(STAFF.0, STAFF.1).await);
+    clients.insert("facility_staff", server.login(FACILITY_A.0, FACILITY_A.1).await);
+    clients.insert("cashier", cashier);
+    let event = event["id"].as_i64().expect("event id");
+    let world = World {
+        facility_a,
+        facility_b,
+        product_a,
+        product_b,
+        event,
+        register,
+        target_user,
+        spare_device,
+        sale,
+    };
+    (world, clients)
+}
+
+fn sale_body(register: i64, product: i64) -> Value {
+    json!({
+        "id": uuid::Uuid::now_v7(), "register_id": register, "local_number": "R1-L1",
+        "sold_at": "2026-11-28T01:00:00Z",
+        "lines": [{"product_id": product, "quantity": 1, "unit_price": 300}],
+        "tenders": [{"kind": "cash", "amount": 300}]
+    })
+}
+
+const SELLERS: &[&str] = &["council_admin", "council_staff", "cashier"];
+const CASHIER_ONLY: &[&str] = &["cashier"];
+
+const ALL: &[&str] = &["council_admin", "council_staff", "facility_staff", "cashier"];
+const COUNCIL: &[&str] = &["council_admin", "council_staff"];
+const COUNCIL_AND_FACILITY: &[&str] = &["council_admin", "council_staff", "facility_staff"];
+const ADMIN: &[&str] = &["council_admin"];
+
+/// Routes that are public by design: signing in and a tablet's own status.
+const PUBLIC: &[(&str, &str)] = &[
+    ("post", "/api/v1/session"),
+    ("post", "/api/v1/session/pin"),
+    ("delete", "/api/v1/session"),
+    ("get", "/api/v1/device"),
+];
+
+/// The permission matrix: who may call each route (on facility A's records).
+fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
+    Some(match (method, path) {
+        ("get", "/api/v1/facilities") => ALL,
+        ("post", "/api/v1/facilities") => COUNCIL,
+        ("get", "/api/v1/facilities/{id}") => ALL,
+        ("put", "/api/v1/facilities/{id}") => COUNCIL,
+        ("get", "/api/v1/products") => ALL,
+        ("post", "/api/v1/products") => COUNCIL_AND_FACILITY,
+        ("get", "/api/v1/products/{id}") => ALL,
+        ("put", "/api/v1/products/{id}") => COUNCIL_AND_FACILITY,
+        ("get", "/api/v1/events") => ALL,
+        ("post", "/api/v1/events") => COUNCIL,
+        ("get", "/api/v1/events/{id}") => ALL,
+        ("put", "/api/v1/events/{id}") => COUNCIL,
+        ("get", "/api/v1/council") => ALL,
+        ("put", "/api/v1/council") => ADMIN,
+        ("get", "/api/v1/session") => ALL,
+        ("get", "/api/v1/users") => ADMIN,
+        ("post", "/api/v1/users") => ADMIN,
+        ("get", "/api/v1/users/{id}") => ADMIN,
+        ("put", "/api/v1/users/{id}") => ADMIN,
+        ("get", "/api/v1/devices") => COUNCIL,
+        ("post", "/api/v1/devices") => COUNCIL,
+        ("post", "/api/v1/devices/{id}/revoke") => COUNCIL,
+        ("post", "/api/v1/approvals") => ALL,
+        ("get", "/api/v1/audit") => ADMIN,
+        ("get", "/api/v1/registers/{id}/catalog") => SELLERS,
+        // Only on a tablet registered to the register: here only the cashier's is.
+        ("post", "/api/v1/sales") => CASHIER_ONLY,
+        ("get", "/api/v1/sales") => SELLERS,
+        ("get", "/api/v1/sales/{id}") => SELLERS,
+        ("post", "/api/v1/sales/{id}/void") => SELLERS,
+        ("post", "/api/v1/sales/{id}/refund") => SELLERS,
+        // Receipts: council users, or the cashier of the sale's register (the register here
+        // has no printer: printing answers 409, never a server error).
+        ("post", "/api/v1/sales/{id}/print") => SELLERS,
+        ("get", "/api/v1/sales/{id}/receipt") => SELLERS,
+        ("get", "/api/v1/registers/{id}/printer") => SELLERS,
+        ("get", "/api/v1/events/{id}/sales") => COUNCIL_AND_FACILITY,
+        ("get", "/api/v1/events/{id}/stock") => COUNCIL_AND_FACILITY,
+        ("post", "/api/v1/events/{id}/stock") => COUNCIL_AND_FACILITY,
+        ("post", "/api/v1/events/{id}/stock/count") => COUNCIL_AND_FACILITY,
+        ("post", "/api/v1/events/{id}/stock/import") => COUNCIL_AND_FACILITY,
+        ("post", "/api/v1/facilities/{id}/products/import") => COUNCIL_AND_FACILITY,
+        _ => return None,
+    })
+}
+
+/// A concrete request for a route: the path with ids filled in, and a valid body.
+fn request_for(world: &World, method: &str, path: &str, n: usize) -> (String, Option<Value>) {
+    if path.starts_with("/api/v1/sales/{id}") {
+        let body = match path {
+            "/api/v1/sales/{id}/void" => Some(json!({"id": uuid::Uuid::now_v7(), "reason": "テスト"})),
+            "/api/v1/sales/{id}/refund" => Some(
+                json!({"id": uuid::Uuid::now_v7(), "reason": "テスト", "lines": [{"line_no": 1, "quantity": 1}]}),
+            ),
+            _ => None,
+        };
+        return (path.replace("{id}", &world.sale), body);
+    }
+    if path == "/api/v1/events/{id}/stock/import" {
+        let concrete = format!(
+            "/api/v1/events/{}/stock/import?facility_id={}&id={}",
+            world.event,
+            world.facility_a,
+            uuid::Uuid::now_v7()
+        );
+        return (concrete, Some(json!("JAN,数量")));
+    }
+    if path == "/api/v1/sales" && method == "post" {
+        return (path.to_string(), Some(sale_body(world.register, world.product_a)));
+    }
+    let id = match path {
+        p if p.starts_with("/api/v1/registers") => world.register,
+        p if p.starts_with("/api/v1/facilities") => world.facility_a,
+        p if p.starts_with("/api/v1/products") => world.product_a,
+        p if p.starts_with("/api/v1/events") => world.event,
+        p if p.starts_with("/api/v1/users") => world.target_user,
+        p if p.starts_with("/api/v1/devices") => world.spare_device,
+        _ => 0,
+    };
+    let concrete = path.replace("{id}", &id.to_string());
+    let body = match (method, path) {
+        ("post", "/api/v1/facilities") => Some(facility(100 + n as i64)),
+        ("put", "/api/v1/facilities/{id}") => Some(facility(1)),
+        ("post", "/api/v1/products") => Some(product(world.facility_a, &format!("新商品{n}"))),
+        ("put", "/api/v1/products/{id}") => Some(product(world.facility_a, "Aのクッキー")),
+        ("post", "/api/v1/events") => Some(event_body(&format!("NEW{n}"), &[world.facility_a])),
+        ("put", "/api/v1/events/{id}") => Some(event_body("EV1", &[world.facility_a])),
+        ("put", "/api/v1/council") => Some(json!({"name": "協議会"})),
+        ("post", "/api/v1/events/{id}/stock") => Some(json!({"id": uuid::Uuid::now_v7(), "kind": "intake",
+            "facility_id": world.facility_a, "lines": [{"product_id": world.product_a, "quantity": 2}]})),
+        ("post", "/api/v1/events/{id}/stock/count") => Some(json!({"id": uuid::Uuid::now_v7(),
+            "facility_id": world.facility_a, "lines": [{"product_id": world.product_a, "counted": 1}]})),
+        ("post", "/api/v1/users") => Some(
+            json!({"login": format!("new-user-{n}"), "display_name": "新", "role": "cashier", "pin": "1111"}),
+        ),
+        ("put", "/api/v1/users/{id}") => {
+            Some(json!({"login": "target-user", "display_name": "対象", "role": "cashier"}))
+        }
+        ("post", "/api/v1/devices") => {
+            Some(json!({"register_id": world.register, "name": format!("端末{n}")}))
+        }
+        ("post", "/api/v1/approvals") => {
+            Some(json!({"action": "void", "approver_login": ADMIN_LOGIN, "pin": ADMIN_PIN, "reason": "test"}))
+        }
+        (m, _) if m == "post" || m == "put" => Some(json!({})),
+        _ => None,
+    };
+    (concrete, body)
+}
+
+fn method_of(name: &str) -> Method {
+    match name {
+        "post" => Method::POST,
+        "put" => Method::PUT,
+        "delete" => Method::DELETE,
+        "patch" => Method::PATCH,
+        _ => Method::GET,
+    }
+}
+
+db_test!(
+    every_route_allows_exactly_the_roles_in_the_matrix,
+    demo = false,
+    |server| {
+        let (world, clients) = set_up(&server).await;
+        let doc = server.get_ok("/api/openapi.json").await;
+        let mut checked = 0;
+        let mut n = 0;
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for method in item.as_object().expect("methods").keys() {
+                if PUBLIC.contains(&(method.as_str(), path.as_str())) {
+                    continue;
+                }
+                let roles = allowed(method, path)
+                    .unwrap_or_else(|| panic!("{method} {path} is not in the permission matrix: add it"));
+                for (role, client) in &clients {
+                    n += 1;
+                    let (concrete, body) = request_for(&world, method, path, n);
+                    let (status, answer) = client.request(method_of(method), &concrete, body.as_ref()).await;
+                    let denied = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
+                    let expected_allowed = roles.contains(role);
+                    assert_eq!(
+                        !denied, expected_allowed,
+                        "[{}] {role} {method} {concrete}: {status} {answer}",
+                        server.kind
+                    );
+                    if *role == "anonymous" {
+                        assert_eq!(status, StatusCode::UNAUTHORIZED, "anonymous {method} {concrete}");
+                    }
+                    if !denied {
+                        assert!(
+                            !status.is_server_error(),
+                            "[{}] {role} {method} {concrete}: {status} {answer}",
+                            server.kind
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 36 * 5, "only {checked} calls checked");
+    }
+);
+
+db_test!(
+    facility_staff_cannot_reach_another_facilitys_records,
+    demo = false,
+    |server| {
+        let (world, clients) = set_up(&server).await;
+        let a = &clients["facility_staff"];
+        let b_product = format!("/api/v1/products/{}", world.product_b);
+        let (status, _) = a.get(&b_product).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "read B's product");
+        let (status, _) = a.put(&b_product, &product(world.facility_b, "乗っ取り")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "change B's product");
+        let (status, _) = a
+            .put(
+                &format!("/api/v1/products/{}", world.product_a),
+                &product(world.facility_b, "移動"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "move A's product to B");
+        let (status, _) = a
+            .post("/api/v1/products", &product(world.facility_b, "Bに追加"))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "create a product for B");
+        let (status, _) = a
+            .get(&format!("/api/v1/products?facility_id={}", world.facility_b))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "list B's products");
+        let (status, _) = a.get(&format!("/api/v1/facilities/{}", world.facility_b)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "read facility B");
+
+        let products = a.get_ok("/api/v1/products").await;
+        let facilities: Vec<_> = products
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|p| p["facility_id"].clone())
+            .collect();
+        assert!(
+            !facilities.is_empty() && facilities.iter().all(|f| *f == json!(world.facility_a)),
+            "{products}"
+        );
+        let own = a.get_ok("/api/v1/facilities").await;
+        assert_eq!(own.as_array().map(Vec::len), Some(1));
+        assert_eq!(own[0]["id"], world.facility_a);
+
+        // Unchanged by the attempts.
+        let b = server.get_ok(&b_product).await;
+        assert_eq!(b["name"], "Bの石けん");
+        assert_eq!(b["facility_id"], world.facility_b);
+    }
+);

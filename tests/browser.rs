@@ -1,0 +1,287 @@
+//! The app in a real headless Chromium (Debian's chromium + chromium-driver), against a real
+//! server with the built WASM site: `cargo xtask test` builds the site first.
+
+use fantoccini::Locator;
+use selpos_tests::TestServer;
+use selpos_tests::browser::{Browser, WAIT};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_create_a_product_and_find_it_in_the_list() {
+    let server = TestServer::sqlite(true).await;
+    let browser = Browser::start().await;
+
+    // Signed out, the products page sends staff to sign in, and back afterwards.
+    browser.open(&format!("{}/products", server.base)).await;
+    let c = &browser.client;
+    browser.find(Locator::Css("form.login input[name='login']")).await;
+    let url = c.current_url().await.expect("url");
+    assert!(url.as_str().contains("/login?next=%2Fproducts"), "{url}");
+    submit_login(&browser, "#product-list").await;
+
+    assert_eq!(browser.text_of("h1").await, "商品");
+    let nav = browser.text_of("header.navbar nav").await;
+    assert!(nav.contains("事業所") && nav.contains("イベント"), "{nav}");
+    // The demo products load into the list.
+    browser
+        .client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#product-list tbody tr"))
+        .await
+        .expect("list");
+
+    submit_new_product(
+        &browser,
+        &[
+            ("name", "テスト用マフィン"),
+            ("kana", "てすとようまふぃん"),
+            ("price", "280"),
+            ("category", "焼き菓子"),
+        ],
+    )
+    .await;
+    let banner = browser.text_of(".banner.ok").await;
+    assert!(
+        banner.contains("テスト用マフィン") && banner.contains("保存しました"),
+        "{banner}"
+    );
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(
+            "//table[@id='product-list']//td[contains(., 'テスト用マフィン')]",
+        ))
+        .await
+        .expect("the new product is in the list");
+    let row = browser.text_of("#product-list tbody").await;
+    assert!(row.contains("¥280"), "{row}");
+
+    // And the server has it, with the price as integer yen.
+    let found = server
+        .get_ok("/api/v1/products?q=%E3%83%9E%E3%83%95%E3%82%A3%E3%83%B3")
+        .await; // マフィン
+    assert_eq!(found[0]["price"], 280, "{found}");
+    assert_eq!(found[0]["facility_id"], 1);
+
+    // A wrong JAN code is explained next to the field, in Japanese.
+    submit_new_product(
+        &browser,
+        &[("name", "JAN違い"), ("price", "100"), ("jan", "4006381333932")],
+    )
+    .await;
+    let message = browser.text_of(".field.invalid .error-text").await;
+    assert!(message.contains("チェックディジット"), "{message}");
+
+    browser.close().await;
+    server.stop().await;
+}
+
+/// Signs in through the login page as the test administrator and waits for `then` to show.
+async fn sign_in_at(browser: &Browser, url: &str, then: &str) {
+    browser.open(url).await;
+    submit_login(browser, then).await;
+}
+
+/// Fills the login form as the test administrator and waits for `then` on the page it returns to.
+async fn submit_login(browser: &Browser, then: &str) {
+    browser
+        .type_into("form.login input[name='login']", selpos_tests::ADMIN_LOGIN)
+        .await;
+    browser
+        .type_into("form.login input[name='password']", selpos_tests::ADMIN_PASSWORD)
+        .await;
+    browser
+        .click(Locator::Css("form.login button[type='submit']"))
+        .await;
+    browser.find(Locator::Css(then)).await;
+    browser.hydrated().await;
+}
+
+/// Opens the new-product form, picks facility 1, types `fields` (input name → text) and saves.
+async fn submit_new_product(browser: &Browser, fields: &[(&str, &str)]) {
+    browser
+        .click(Locator::XPath("//button[contains(., '新しい商品')]"))
+        .await;
+    let form = browser.find(Locator::Css("form.editor")).await;
+    form.find(Locator::Css("select[name='facility_id']"))
+        .await
+        .expect("facility select")
+        .select_by_value("1")
+        .await
+        .expect("facility");
+    for (name, text) in fields {
+        browser
+            .type_into(&format!("form.editor input[name='{name}']"), text)
+            .await;
+    }
+    browser
+        .click(Locator::Css("form.editor button[type='submit']"))
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn facility_stock_is_brought_in_and_labels_print_barcodes() {
+    let server = TestServer::sqlite(true).await;
+    let events = server.get_ok("/api/v1/events").await;
+    let bazaar = events
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["kind"] == "bazaar")
+        .expect("bazaar")["id"]
+        .clone();
+    let products = server.get_ok("/api/v1/products?facility_id=1").await;
+    let cookie = products[0]["id"].as_i64().expect("product");
+    let browser = Browser::start().await;
+    sign_in_at(
+        &browser,
+        &format!("{}/stock?event={bazaar}&facility=1", server.base),
+        "#stock-list",
+    )
+    .await;
+
+    let c = &browser.client;
+    let qty = c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(&format!("input[name='qty-{cookie}']")))
+        .await
+        .expect("intake entry");
+    qty.send_keys("12").await.expect("type");
+    c.find(Locator::XPath("//button[contains(., '搬入として記録')]"))
+        .await
+        .expect("intake")
+        .click()
+        .await
+        .expect("click");
+    let banner = browser.text_of(".banner.ok").await;
+    assert!(banner.contains("搬入を記録しました"), "{banner}");
+    let stock = server
+        .get_ok(&format!("/api/v1/events/{bazaar}/stock?facility_id=1"))
+        .await;
+    let row = stock["products"]
+        .as_array()
+        .expect("products")
+        .iter()
+        .find(|p| p["product_id"] == cookie)
+        .expect("row");
+    assert_eq!(row["brought"], 12);
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath("//ul[@id='take-home']/li[contains(., '× 12')]"))
+        .await
+        .expect("the take-home list shows what is left");
+
+    browser
+        .open(&format!("{}/stock/labels?facility=1", server.base))
+        .await;
+    let label = browser.text_of("#labels .label").await;
+    let price = format!("¥{}", products[0]["price"].as_i64().expect("price"));
+    assert!(
+        label.contains(&price) && label.contains(products[0]["jan"].as_str().expect("jan")),
+        "{label}"
+    );
+    let bars = c
+        .find_all(Locator::Css("#labels .label:first-child svg.barcode rect"))
+        .await
+        .expect("bars");
+    assert!(bars.len() > 20, "an EAN-13 has 30 bars, found {}", bars.len());
+
+    browser.close().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sale_is_refunded_by_its_receipt_number() {
+    let server = TestServer::sqlite(true).await;
+    // A sale rung up on register R1 of the demo bazaar, by a tablet signed in as the admin.
+    let events = server.get_ok("/api/v1/events").await;
+    let bazaar = events
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["kind"] == "bazaar")
+        .expect("bazaar")
+        .clone();
+    let register = bazaar["registers"][0]["id"].as_i64().expect("register");
+    let mut till = server
+        .login(selpos_tests::ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD)
+        .await;
+    let (status, _) = till
+        .post("/api/v1/devices", &json!({"register_id": register, "name": "T"}))
+        .await;
+    assert_eq!(status.as_u16(), 201);
+    till.sign_in(selpos_tests::ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD)
+        .await;
+    let product = server.get_ok("/api/v1/products?facility_id=1").await[0].clone();
+    let price = product["price"].as_i64().expect("price");
+    let sale = json!({"id": uuid::Uuid::now_v7(), "register_id": register, "local_number": "L1", "sold_at": "2026-11-28T02:00:00Z",
+        "lines": [{"product_id": product["id"], "quantity": 2, "unit_price": price}], "tenders": [{"kind": "cash", "amount": price * 2}]});
+    let (status, sale) = till.post("/api/v1/sales", &sale).await;
+    assert_eq!(status.as_u16(), 201, "{sale}");
+    let receipt_number = sale["receipt_number"].as_str().expect("number").to_string();
+
+    let browser = Browser::start().await;
+    sign_in_at(
+        &browser,
+        &format!("{}/login?next=%2Freturns", server.base),
+        "input[name='lookup']",
+    )
+    .await;
+    let c = &browser.client;
+    c.find(Locator::Css("input[name='lookup']"))
+        .await
+        .expect("lookup")
+        .send_keys(&receipt_number)
+        .await
+        .expect("type");
+    c.find(Locator::XPath("//button[contains(., '検索')]"))
+        .await
+        .expect("find")
+        .click()
+        .await
+        .expect("click");
+    let form = c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#refund-form"))
+        .await
+        .expect("the sale is found");
+    form.find(Locator::Css("input[name='refund-1']"))
+        .await
+        .expect("qty")
+        .send_keys("1")
+        .await
+        .expect("type");
+    form.find(Locator::Css("input[name='reason']"))
+        .await
+        .expect("reason")
+        .send_keys("破損")
+        .await
+        .expect("type");
+    form.find(Locator::Css("button[type='submit']"))
+        .await
+        .expect("refund")
+        .click()
+        .await
+        .expect("click");
+    let banner = browser.text_of(".banner.ok").await;
+    assert!(
+        banner.contains("返金しました") && banner.contains(&format!("¥{price}")),
+        "{banner}"
+    );
+
+    let journal = server
+        .get_ok(&format!("/api/v1/sales?register_id={register}"))
+        .await;
+    let refund = journal
+        .as_array()
+        .expect("journal")
+        .iter()
+        .find(|s| s["kind"] == "refund")
+        .expect("a refund record");
+    assert_eq!(refund["total"], -price);
+    assert_eq!(refund["original_sale_id"], sale["id"]);
+    browser.close().await;
+    server.stop().await;
+}

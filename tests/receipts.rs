@@ -1,0 +1,562 @@
+//! Receipts over real HTTP and real TCP: a fake printer (a TCP listener) stands in for the
+//! register's printer; what reaches it is decoded back into lines and checked against the
+//! sale. A printer that is off never loses the sale: it prints once the printer is back.
+
+use reqwest::{Method, StatusCode};
+use selpos_domain::receipt::{PrintLine, Receipt, layout, render_text};
+use selpos_server::printing::decode::{Decoded, decode};
+use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, ApiClient, TestServer, assert_error, db_test, error_fields};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+/// `ESC p 0 25 250`: the drawer kick the encoder sends.
+const DRAWER_KICK: &[u8] = &[0x1B, b'p', 0, 25, 250];
+/// `GS V 66 0`: feed and cut.
+const CUT: &[u8] = &[0x1D, b'V', 66, 0];
+const COUNCIL_NUMBER: &str = "T3700000000001";
+
+/// One job as the fake printer got it.
+struct Job {
+    first_byte_at: Instant,
+    bytes: Vec<u8>,
+}
+
+/// A network printer on 127.0.0.1: accepts connections, reads each to its end, and hands
+/// every non-empty job over (a connection without data is a status check).
+struct FakePrinter {
+    addr: String,
+    jobs: mpsc::UnboundedReceiver<Job>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FakePrinter {
+    async fn start() -> FakePrinter {
+        FakePrinter::on(TcpListener::bind("127.0.0.1:0").await.expect("bind")).await
+    }
+
+    async fn on(listener: TcpListener) -> FakePrinter {
+        let addr = listener.local_addr().expect("local address").to_string();
+        let (tx, jobs) = mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let mut first = [0u8; 1];
+                    if socket.read(&mut first).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let first_byte_at = Instant::now();
+                    let mut bytes = first.to_vec();
+                    let _ = socket.read_to_end(&mut bytes).await;
+                    let _ = tx.send(Job { first_byte_at, bytes });
+                });
+            }
+        });
+        FakePrinter { addr, jobs, task }
+    }
+
+    async fn next_job(&mut self) -> Job {
+        tokio::time::timeout(Duration::from_secs(10), self.jobs.recv())
+            .await
+            .expect("a job within 10 s")
+            .expect("the printer is running")
+    }
+
+    fn no_more_jobs(&mut self) {
+        assert!(self.jobs.try_recv().is_err(), "an unexpected job");
+    }
+}
+
+impl Drop for FakePrinter {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+struct Till {
+    cashier: ApiClient,
+    event: i64,
+    register: i64,
+    cookie: i64,
+    soap: i64,
+    jam: i64,
+    facilities: (i64, i64),
+}
+
+async fn created(client: &ApiClient, path: &str, body: Value) -> Value {
+    let (status, body) = client.post(path, &body).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "[{}] POST {path}: {body}",
+        client.kind
+    );
+    body
+}
+
+fn event_body(facilities: (i64, i64), printer: Option<&str>) -> Value {
+    json!({"code": "HB26", "kind": "bazaar", "name": "ハートバザール", "starts_on": "2026-11-28",
+        "ends_on": "2026-11-29", "state": "open", "commission": {"kind": "percent", "basis_points": 1000},
+        "participants": [{"facility_id": facilities.0}, {"facility_id": facilities.1}],
+        "registers": [{"code": "R1", "name": "レジ1", "printer_addr": printer, "paper_columns": 48}]})
+}
+
+/// The council (a registered issuer), facility A (registered) with a cookie (¥120, 8%) and a
+/// soap (¥780, 10%), facility B (exempt) with a jam (¥500, 8%), an open event whose register
+/// R1 prints on `printer`, and a cashier signed in on a tablet of R1.
+async fn open_till(server: &TestServer, printer: Option<&str>) -> Till {
+    let admin = server.admin_client();
+    let (status, body) = admin
+        .put(
+            "/api/v1/council",
+            &json!({"name": "群馬県社会就労センター協議会", "invoice_number": COUNCIL_NUMBER,
+                "receipt_footer": "お買い上げありがとうございます。", "tax_rounding": "down"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let a = created(
+        admin,
+        "/api/v1/facilities",
+        json!({"number": 1, "name": "A工房", "corporation_type": 2,
+        "capacity": 20, "invoice_number": "T7000012050002", "invoice_issuer": true}),
+    )
+    .await["id"]
+        .as_i64()
+        .expect("id");
+    let b = created(
+        admin,
+        "/api/v1/facilities",
+        json!({"number": 2, "name": "B農園", "corporation_type": 5,
+        "capacity": 10}),
+    )
+    .await["id"]
+        .as_i64()
+        .expect("id");
+    let product = |f: i64, name: &str, price: i64, rate: &str| json!({"facility_id": f, "name": name, "price": price, "tax_rate": rate});
+    let id = |v: Value| v["id"].as_i64().expect("id");
+    let cookie = id(created(admin, "/api/v1/products", product(a, "クッキー", 120, "reduced")).await);
+    let soap = id(created(admin, "/api/v1/products", product(a, "石けん", 780, "standard")).await);
+    let jam = id(created(admin, "/api/v1/products", product(b, "ジャム", 500, "reduced")).await);
+    let event = created(admin, "/api/v1/events", event_body((a, b), printer)).await;
+    let register = event["registers"][0]["id"].as_i64().expect("register");
+    assert_eq!(event["registers"][0]["printer_addr"], json!(printer));
+    created(
+        admin,
+        "/api/v1/users",
+        json!({"login": "vol", "display_name": "ボランティア", "role": "cashier", "pin": "2468"}),
+    )
+    .await;
+    let mut cashier = server.login(ADMIN_LOGIN, ADMIN_PASSWORD).await;
+    created(
+        &cashier,
+        "/api/v1/devices",
+        json!({"register_id": register, "name": "タブレット"}),
+    )
+    .await;
+    cashier.request(Method::DELETE, "/api/v1/session", None).await;
+    let (status, _) = cashier.sign_in_with_pin("vol", "2468").await;
+    assert_eq!(status, StatusCode::OK);
+    Till {
+        cashier,
+        event: id(event),
+        register,
+        cookie,
+        soap,
+        jam,
+        facilities: (a, b),
+    }
+}
+
+/// Points register R1 at another printer (or none), as staff do on the events page.
+async fn set_printer(server: &TestServer, till: &Till, printer: Option<&str>) {
+    let (status, body) = server
+        .put(
+            &format!("/api/v1/events/{}", till.event),
+            &event_body(till.facilities, printer),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["registers"][0]["id"], till.register,
+        "the register keeps its id"
+    );
+}
+
+/// Cookie ×2, soap, jam: ¥240 (8%, tax ¥17 — per line it would be ¥16) + ¥780 (10%, tax ¥70)
+/// + ¥500 outside the invoice = ¥1,520.
+async fn record_sale(till: &Till, tenders: Value) -> Value {
+    let body = json!({"id": uuid::Uuid::now_v7(), "register_id": till.register, "local_number": "R1-L1",
+        "sold_at": "2026-11-28T02:05:00Z", "tenders": tenders,
+        "lines": [{"product_id": till.cookie, "quantity": 2, "unit_price": 120},
+                  {"product_id": till.soap, "quantity": 1, "unit_price": 780},
+                  {"product_id": till.jam, "quantity": 1, "unit_price": 500}]});
+    let (status, sale) = till.cashier.post("/api/v1/sales", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    assert_eq!(sale["total"], 1520);
+    sale
+}
+
+fn sale_id(sale: &Value) -> &str {
+    sale["id"].as_str().expect("sale id")
+}
+
+/// The receipt the server builds for the sale, as data.
+async fn receipt_of(client: &ApiClient, sale: &str) -> Receipt {
+    let body = client.get_ok(&format!("/api/v1/sales/{sale}/receipt")).await;
+    serde_json::from_value(body["receipt"].clone()).expect("a receipt")
+}
+
+/// The lines the printer prints for `receipt`: texts, and rules as dashes.
+fn paper_lines(receipt: &Receipt, columns: usize) -> Vec<String> {
+    layout(receipt, columns)
+        .into_iter()
+        .filter_map(|line| match line {
+            PrintLine::Text { text, .. } => Some(text),
+            PrintLine::Rule => Some("-".repeat(columns)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn line<'a>(decoded: &'a Decoded, start: &str) -> &'a str {
+    let texts = decoded.texts();
+    texts
+        .iter()
+        .find(|t| t.starts_with(start))
+        .copied()
+        .unwrap_or_else(|| panic!("no line starting with {start:?} in {texts:#?}"))
+}
+
+fn position(decoded: &Decoded, needle: &str) -> usize {
+    decoded
+        .texts()
+        .iter()
+        .position(|t| t.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle:?}"))
+}
+
+db_test!(
+    a_cash_sale_prints_its_receipt_and_opens_the_drawer,
+    demo = false,
+    |server| {
+        let mut printer = FakePrinter::start().await;
+        let till = open_till(&server, Some(&printer.addr)).await;
+
+        let started = Instant::now();
+        let sale = record_sale(&till, json!([{"kind": "cash", "amount": 2000}])).await;
+        let recorded = started.elapsed();
+        let (status, outcome) = till
+            .cashier
+            .post(&format!("/api/v1/sales/{}/print", sale_id(&sale)), &json!({}))
+            .await;
+        let answered = started.elapsed();
+        assert_eq!(status, StatusCode::OK, "{outcome}");
+        assert_eq!(outcome["printed"], true);
+        assert_eq!(outcome["drawer_opened"], true);
+        assert_eq!(outcome["printer"], printer.addr.as_str());
+        assert_eq!(outcome["warnings"], json!([]));
+
+        let job = printer.next_job().await;
+        let first_byte = job.first_byte_at - started;
+        eprintln!(
+            "[{}] POST /sales answered after {recorded:?}; first byte at the printer {first_byte:?} after POST /sales; print answered after {answered:?}",
+            server.kind
+        );
+        assert!(first_byte < Duration::from_secs(5), "{first_byte:?}");
+
+        let decoded = decode(&job.bytes).expect("the printer gets what the decoder knows");
+        let number = sale["receipt_number"].as_str().expect("number");
+        assert_eq!(number, "HB26-R1-0001");
+        assert!(line(&decoded, "レジ: レジ1").ends_with(&format!("No.{number}")));
+        assert_eq!(decoded.texts()[0], "レシート");
+        assert!(decoded.lines[0].double && decoded.lines[0].bold);
+        line(&decoded, "群馬県社会就労センター協議会");
+        assert!(
+            decoded
+                .texts()
+                .contains(&format!("登録番号 {COUNCIL_NUMBER}").as_str())
+        );
+        line(&decoded, "2026年11月28日(土) 11:05");
+        assert!(line(&decoded, "※クッキー").ends_with(" ¥240"));
+        line(&decoded, "  @¥120 × 2");
+        assert!(line(&decoded, "石けん").ends_with(" ¥780"));
+        assert!(line(&decoded, "10%対象").ends_with(" ¥780 (内消費税 ¥70)"));
+        assert!(line(&decoded, "8%対象").ends_with(" ¥240 (内消費税 ¥17)"));
+        // The exempt facility's jam is printed apart, after the invoice figures.
+        let apart = position(&decoded, "下記は適格請求書の対象外です");
+        assert!(position(&decoded, "8%対象") < apart && apart < position(&decoded, "※ジャム"));
+        assert!(line(&decoded, "対象外 計").ends_with(" ¥500"));
+        let total = &decoded.lines[position(&decoded, "合計")];
+        assert!(total.double && total.text.ends_with(" ¥1,520"), "{total:?}");
+        assert!(line(&decoded, "現金").ends_with(" ¥2,000"));
+        assert!(line(&decoded, "お釣り").ends_with(" ¥480"));
+        assert_eq!(decoded.qr_codes, [sale_id(&sale)]);
+        assert_eq!(decoded.count(DRAWER_KICK), 1, "the drawer opens once");
+        assert_eq!(
+            decoded.commands.last().map(Vec::as_slice),
+            Some(CUT),
+            "the cut comes last"
+        );
+        assert_eq!(decoded.count(CUT), 1);
+
+        // Paper and preview are one layout: what arrived is exactly the receipt's lines.
+        let receipt = receipt_of(&till.cashier, sale_id(&sale)).await;
+        assert_eq!(decoded.texts(), paper_lines(&receipt, 48));
+
+        // A reprint is marked and leaves the drawer shut.
+        let (status, outcome) = till
+            .cashier
+            .request(
+                Method::POST,
+                &format!("/api/v1/sales/{}/print?reprint=true", sale_id(&sale)),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{outcome}");
+        assert_eq!(outcome["drawer_opened"], false);
+        let reprint = decode(&printer.next_job().await.bytes).expect("decodes");
+        assert_eq!(&reprint.texts()[..2], ["レシート", "【再発行】"]);
+        assert_eq!(reprint.count(DRAWER_KICK), 0);
+        printer.no_more_jobs();
+    }
+);
+
+db_test!(
+    a_card_sale_prints_without_the_drawer_and_a_void_prints_as_such,
+    demo = false,
+    |server| {
+        let mut printer = FakePrinter::start().await;
+        let till = open_till(&server, Some(&printer.addr)).await;
+        let card = record_sale(&till, json!([{"kind": "credit_card", "amount": 1520}])).await;
+        let (status, outcome) = till
+            .cashier
+            .post(&format!("/api/v1/sales/{}/print", sale_id(&card)), &json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{outcome}");
+        assert_eq!(outcome["drawer_opened"], false);
+        let decoded = decode(&printer.next_job().await.bytes).expect("decodes");
+        assert!(
+            !decoded.commands.iter().any(|c| c.starts_with(&[0x1B, b'p'])),
+            "no drawer kick for a card sale"
+        );
+        assert!(line(&decoded, "クレジットカード").ends_with(" ¥1,520"));
+        assert!(!decoded.texts().iter().any(|t| t.starts_with("お釣り")));
+        assert_eq!(decoded.commands.last().map(Vec::as_slice), Some(CUT));
+
+        // A cash sale voided by the council: the void prints under its own title with the money
+        // paid back, and opens the drawer to pay it.
+        let cash = record_sale(&till, json!([{"kind": "cash", "amount": 2000}])).await;
+        let (status, void) = server
+            .post(
+                &format!("/api/v1/sales/{}/void", sale_id(&cash)),
+                &json!({"id": uuid::Uuid::now_v7(), "reason": "打ち間違い"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{void}");
+        let (status, outcome) = server
+            .post(&format!("/api/v1/sales/{}/print", sale_id(&void)), &json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{outcome}");
+        assert_eq!(outcome["drawer_opened"], true);
+        let decoded = decode(&printer.next_job().await.bytes).expect("decodes");
+        assert_eq!(decoded.texts()[0], "取消レシート");
+        assert!(
+            line(&decoded, "元のレシート")
+                .ends_with(&format!("No.{}", cash["receipt_number"].as_str().unwrap_or("")))
+        );
+        assert!(line(&decoded, "※クッキー").ends_with(" -¥240"));
+        assert!(line(&decoded, "10%対象").ends_with(" -¥780 (内消費税 -¥70)"));
+        assert!(line(&decoded, "8%対象").ends_with(" -¥240 (内消費税 -¥17)"));
+        assert!(line(&decoded, "合計").ends_with(" -¥1,520"));
+        assert!(line(&decoded, "取消点数").ends_with("4点"));
+        assert!(line(&decoded, "ご返金(現金)").ends_with(" ¥1,520"));
+        assert!(
+            !decoded.texts().iter().any(|t| t.contains("¥-")),
+            "{:#?}",
+            decoded.texts()
+        );
+        assert_eq!(decoded.count(DRAWER_KICK), 1);
+        let receipt = receipt_of(server.admin_client(), sale_id(&void)).await;
+        assert_eq!(decoded.texts(), paper_lines(&receipt, 48));
+        printer.no_more_jobs();
+    }
+);
+
+db_test!(a_printer_that_is_off_loses_nothing, demo = false, |server| {
+    // A port nothing listens on: connections are refused.
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    drop(listener);
+    let printer_addr = addr.to_string();
+    let till = open_till(&server, Some(&printer_addr)).await;
+
+    let status = till
+        .cashier
+        .get_ok(&format!("/api/v1/registers/{}/printer", till.register))
+        .await;
+    assert_eq!(status["reachable"], false, "{status}");
+    assert_eq!(status["address"], printer_addr.as_str());
+    assert!(
+        status["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("プリンターに接続できません"),
+        "{status}"
+    );
+
+    let sale = record_sale(&till, json!([{"kind": "cash", "amount": 2000}])).await;
+    let print = format!("/api/v1/sales/{}/print", sale_id(&sale));
+    let (status, body) = till.cashier.post(&print, &json!({})).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let message = assert_error(&body, "printer_unreachable");
+    assert!(
+        message.starts_with(&format!("プリンターに接続できません ({printer_addr})")),
+        "{message}"
+    );
+    assert!(message.contains("売上は記録されています"), "{message}");
+    assert!(message.ends_with("もう一度印刷してください"), "{message}");
+
+    // The sale is recorded all the same, once.
+    let stored = till
+        .cashier
+        .get_ok(&format!("/api/v1/sales/{}", sale_id(&sale)))
+        .await;
+    assert_eq!(stored, sale);
+    let journal = server
+        .get_ok(&format!("/api/v1/sales?register_id={}", till.register))
+        .await;
+    assert_eq!(journal.as_array().map(Vec::len), Some(1), "{journal}");
+
+    // The printer is back on: the status says so, and the receipt prints (with the drawer:
+    // the failed attempt never opened it).
+    let mut printer = FakePrinter::on(TcpListener::bind(addr).await.expect("the same port again")).await;
+    let status = till
+        .cashier
+        .get_ok(&format!("/api/v1/registers/{}/printer", till.register))
+        .await;
+    assert_eq!(status["reachable"], true, "{status}");
+    let (status, outcome) = till.cashier.post(&print, &json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    let decoded = decode(&printer.next_job().await.bytes).expect("decodes");
+    assert!(line(&decoded, "レジ: レジ1").ends_with("No.HB26-R1-0001"));
+    assert_eq!(decoded.count(DRAWER_KICK), 1);
+    assert_eq!(decoded.commands.last().map(Vec::as_slice), Some(CUT));
+
+    // The printer moved to another address: staff change it on the register, it prints there.
+    let mut moved = FakePrinter::start().await;
+    set_printer(&server, &till, Some(&moved.addr)).await;
+    let (status, _) = till
+        .cashier
+        .post(&format!("{print}?reprint=true"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    moved.next_job().await;
+    printer.no_more_jobs();
+});
+
+db_test!(
+    registers_without_a_printer_and_bad_printer_settings,
+    demo = false,
+    |server| {
+        let till = open_till(&server, None).await;
+        let sale = record_sale(&till, json!([{"kind": "cash", "amount": 2000}])).await;
+        let (status, body) = till
+            .cashier
+            .post(&format!("/api/v1/sales/{}/print", sale_id(&sale)), &json!({}))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_error(&body, "printer_not_configured");
+        let status = till
+            .cashier
+            .get_ok(&format!("/api/v1/registers/{}/printer", till.register))
+            .await;
+        assert_eq!(
+            (&status["reachable"], &status["address"]),
+            (&json!(false), &Value::Null)
+        );
+        assert_eq!(status["paper_columns"], 48);
+
+        // Addresses and papers are checked when the event is saved.
+        let mut body = event_body(till.facilities, Some("http://192.168.1.50"));
+        body["registers"][0]["paper_columns"] = json!(40);
+        let (status, answer) = server.put(&format!("/api/v1/events/{}", till.event), &body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        assert_eq!(
+            error_fields(&answer),
+            ["registers[0].printer_addr", "registers[0].paper_columns"]
+        );
+        // Old clients that know nothing of printers still save events: no printer, 80 mm.
+        let mut body = event_body(till.facilities, None);
+        body["registers"] = json!([{"code": "R1", "name": "レジ1"}]);
+        let (status, answer) = server.put(&format!("/api/v1/events/{}", till.event), &body).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["registers"][0]["printer_addr"], Value::Null);
+        assert_eq!(answer["registers"][0]["paper_columns"], 48);
+        // 58 mm paper and a host name with a port are kept as typed.
+        let mut body = event_body(till.facilities, Some(" tm-t88.local:9101 "));
+        body["registers"][0]["paper_columns"] = json!(32);
+        let (status, answer) = server.put(&format!("/api/v1/events/{}", till.event), &body).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["registers"][0]["printer_addr"], "tm-t88.local:9101");
+        assert_eq!(answer["registers"][0]["paper_columns"], 32);
+    }
+);
+
+db_test!(the_receipt_text_is_the_printed_layout, demo = false, |server| {
+    let till = open_till(&server, None).await;
+    let sale = record_sale(&till, json!([{"kind": "cash", "amount": 2000}])).await;
+    for (query, columns) in [("", 48usize), ("?columns=48", 48), ("?columns=32", 32)] {
+        let answer = till
+            .cashier
+            .get_ok(&format!("/api/v1/sales/{}/receipt{query}", sale_id(&sale)))
+            .await;
+        assert_eq!(answer["columns"], columns);
+        assert_eq!(answer["kind"], "sale");
+        let receipt: Receipt = serde_json::from_value(answer["receipt"].clone()).expect("receipt");
+        let expected = render_text(&layout(&receipt, columns), columns);
+        let lines: Vec<String> = serde_json::from_value(answer["lines"].clone()).expect("lines");
+        assert_eq!(lines.join("\n") + "\n", expected);
+        if query.is_empty() {
+            // The paper of a real recorded sale (shown with `--nocapture`).
+            eprintln!(
+                "[{}] receipt {}:\n{}",
+                server.kind,
+                receipt.receipt_number,
+                lines.join("\n")
+            );
+        }
+        assert!(lines.iter().any(|l| l.contains("No.HB26-R1-0001")), "{lines:#?}");
+        if columns == 48 {
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.starts_with("8%対象") && l.ends_with(" ¥240 (内消費税 ¥17)")),
+                "{lines:#?}"
+            );
+        }
+        assert!(
+            lines
+                .iter()
+                .all(|l| selpos_domain::receipt::display_width(l) <= columns)
+        );
+        // The receipt is the recorded sale: its figures, the council, the facilities.
+        assert_eq!(receipt.totals.total.0, 1520);
+        assert_eq!(receipt.issuer_invoice_number.as_deref(), Some(COUNCIL_NUMBER));
+        assert_eq!(receipt.lines[0].facility_name, "A工房");
+        assert_eq!(receipt.lines[2].facility_name, "B農園");
+        assert_eq!(
+            receipt.issued_at_local.to_string(),
+            "2026-11-28 11:05:00",
+            "Asia/Tokyo"
+        );
+    }
+    let (status, body) = till
+        .cashier
+        .get(&format!("/api/v1/sales/{}/receipt?columns=40", sale_id(&sale)))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(error_fields(&body), ["columns"]);
+});

@@ -1,0 +1,581 @@
+//! The till (/register) in a real headless Chromium against a real server: a council admin
+//! registers the tablet, a cashier signs in with a PIN and rings up sales, online and with the
+//! network cut, and the server ends up with every sale exactly once.
+
+use fantoccini::Locator;
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
+use fantoccini::wd::WebDriverCompatibleCommand;
+use selpos_tests::TestServer;
+use selpos_tests::browser::{Browser, WAIT};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// Cutting the browser's network, as a venue's Wi-Fi does.
+trait Offline {
+    async fn set_offline(&self, offline: bool);
+}
+
+impl Offline for Browser {
+    /// Cuts (or restores) the browser's network, as a venue's Wi-Fi does.
+    async fn set_offline(&self, offline: bool) {
+        self.client
+            .issue_cmd(NetworkConditions { offline })
+            .await
+            .expect("chromedriver network conditions");
+    }
+}
+
+/// chromedriver's `POST /session/{id}/chromium/network_conditions`.
+#[derive(Debug)]
+struct NetworkConditions {
+    offline: bool,
+}
+
+/// The `url` crate's error type, named through reqwest's re-export of `Url`.
+type UrlParseError = <reqwest::Url as std::str::FromStr>::Err;
+
+impl WebDriverCompatibleCommand for NetworkConditions {
+    fn endpoint(
+        &self,
+        base_url: &reqwest::Url,
+        session_id: Option<&str>,
+    ) -> Result<reqwest::Url, UrlParseError> {
+        base_url.join(&format!(
+            "session/{}/chromium/network_conditions",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &reqwest::Url) -> (reqwest::Method, Option<String>) {
+        let body = json!({"network_conditions": {
+            "offline": self.offline, "latency": 0, "download_throughput": -1, "upload_throughput": -1,
+        }});
+        (reqwest::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// The venue's Wi-Fi between the tablet and the server: a TCP relay that can be cut and
+/// restored on the same address. (chromedriver's network conditions cut the page's requests
+/// but not the service worker's, so they alone cannot show that a page loads offline.)
+struct Wifi {
+    port: u16,
+    upstream: std::net::SocketAddr,
+    relay: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Wifi {
+    async fn start(server_base: &str) -> Wifi {
+        let upstream = server_base
+            .trim_start_matches("http://")
+            .parse()
+            .expect("server address");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("relay port");
+        let port = listener.local_addr().expect("relay address").port();
+        let mut wifi = Wifi {
+            port,
+            upstream,
+            relay: None,
+        };
+        wifi.relay = Some(tokio::spawn(relay(listener, upstream)));
+        wifi
+    }
+
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Drops the listener and every open connection.
+    async fn cut(&mut self) {
+        if let Some(relay) = self.relay.take() {
+            relay.abort();
+            let _ = relay.await;
+        }
+    }
+
+    async fn up(&mut self) {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .expect("relay port again");
+        self.relay = Some(tokio::spawn(relay(listener, self.upstream)));
+    }
+}
+
+async fn relay(listener: tokio::net::TcpListener, upstream: std::net::SocketAddr) {
+    // Dropped with the relay task, the set aborts every connection it carries.
+    let mut connections = tokio::task::JoinSet::new();
+    while let Ok((mut inbound, _)) = listener.accept().await {
+        connections.spawn(async move {
+            if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
+                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            }
+        });
+    }
+}
+
+/// The demo bazaar and its register R1.
+struct Till {
+    event_id: i64,
+    register_id: i64,
+}
+
+/// As the council admin: register this browser as the HB-DEMO R1 till on /devices, sign out,
+/// sign in as the demo cashier with the PIN, and open the till. The browser reaches the server
+/// at `base` (directly, or through the [`Wifi`]).
+async fn set_up_the_till(server: &TestServer, base: &str, browser: &Browser) -> Till {
+    let events = server.get_ok("/api/v1/events").await;
+    let event = events
+        .as_array()
+        .and_then(|list| list.iter().find(|e| e["code"] == "HB-DEMO"))
+        .unwrap_or_else(|| panic!("no HB-DEMO in {events}"));
+    let register = event["registers"]
+        .as_array()
+        .and_then(|list| list.iter().find(|r| r["code"] == "R1"))
+        .expect("register R1");
+    let till = Till {
+        event_id: event["id"].as_i64().expect("event id"),
+        register_id: register["id"].as_i64().expect("register id"),
+    };
+
+    browser.open(&format!("{base}/login")).await;
+    browser
+        .type_into("form.login input[name='login']", selpos_tests::ADMIN_LOGIN)
+        .await;
+    browser
+        .type_into("form.login input[name='password']", selpos_tests::ADMIN_PASSWORD)
+        .await;
+    browser
+        .click(Locator::Css("form.login button[type='submit']"))
+        .await;
+    browser.find(Locator::Css("header .who .user")).await;
+
+    browser.open(&format!("{base}/devices")).await;
+    browser.find(Locator::Css("#device-list")).await;
+    let option = format!("select[name='register_id'] option[value='{}']", till.register_id);
+    browser.find(Locator::Css(&option)).await;
+    browser
+        .find(Locator::Css("select[name='register_id']"))
+        .await
+        .select_by_value(&till.register_id.to_string())
+        .await
+        .expect("register chosen");
+    browser
+        .type_into("input[name='device_name']", "バザール レジ1 タブレット")
+        .await;
+    browser
+        .click(Locator::Css("form.editor button[type='submit']"))
+        .await;
+    let banner = browser.text_of(".banner.ok").await;
+    assert!(banner.contains("登録しました"), "{banner}");
+
+    // Signing out of a registered tablet leads to its cashier sign-in.
+    browser.click(Locator::Css("header .who button")).await;
+    browser
+        .click(Locator::XPath(
+            "//div[@class='cashiers']/button[contains(., 'ボランティア')]",
+        ))
+        .await;
+    browser.type_into("input[name='pin']", "1234").await;
+    browser
+        .click(Locator::XPath(
+            "//form[.//div[@class='cashiers']]//button[@type='submit']",
+        ))
+        .await;
+    browser.find(Locator::Css("header .who .user")).await;
+
+    browser.open(&format!("{base}/register")).await;
+    browser.find(Locator::Css("button.product")).await;
+    till
+}
+
+/// The product button with exactly this name.
+fn product(name: &str) -> String {
+    format!("//button[contains(@class, 'product')][span[@class='name' and .='{name}']]")
+}
+
+/// Taps products then a pay button; answers the number of taps.
+async fn ring_up(browser: &Browser, names: &[&str], pay: Locator<'_>) -> usize {
+    let lines_before = browser
+        .js("return document.querySelectorAll('.cart-line').length")
+        .await;
+    assert_eq!(lines_before, 0, "the cart should start empty");
+    for name in names {
+        browser.click(Locator::XPath(&product(name))).await;
+    }
+    browser.click(pay).await;
+    names.len() + 1
+}
+
+async fn wait_for_empty_cart(browser: &Browser) {
+    let started = Instant::now();
+    while browser
+        .js("return document.querySelectorAll('.cart-line').length")
+        .await
+        != 0
+    {
+        assert!(started.elapsed() < WAIT, "the cart did not empty");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The demo JAN code of a facility's n-th product (as server/src/demo.rs makes them).
+fn demo_jan(facility_number: i64, seq: i64) -> String {
+    selpos_domain::codes::Gtin::with_check_digit(&format!("4999{facility_number:03}{seq:05}"))
+        .expect("jan")
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cashier_rings_up_a_sale_of_two_facilities_in_four_taps() {
+    let server = TestServer::sqlite(true).await;
+    let browser = Browser::start().await;
+    let till = set_up_the_till(&server, &server.base, &browser).await;
+
+    let status = browser.text_of("#till-status").await;
+    assert!(
+        status.contains("未送信 0件") && status.contains("保留 0件"),
+        "{status}"
+    );
+
+    // Time from the tap on 現金 ちょうど to the empty cart, measured in the page.
+    browser
+        .js(r#"
+            window.__payTap = null; window.__cartEmpty = null;
+            document.addEventListener('click', e => {
+                if (e.target.closest('#pay-exact')) window.__payTap = performance.now();
+            }, true);
+            new MutationObserver(() => {
+                if (window.__payTap !== null && window.__cartEmpty === null
+                    && document.querySelectorAll('.cart-line').length === 0) {
+                    window.__cartEmpty = performance.now();
+                }
+            }).observe(document.body, { childList: true, subtree: true });
+            return null;
+        "#)
+        .await;
+
+    // Two items of facility 1, one of facility 2, exact cash: 4 taps.
+    let taps = ring_up(
+        &browser,
+        &["手作りクッキー", "さをり織りコースター", "麦茶 500ml"],
+        Locator::Css("#pay-exact"),
+    )
+    .await;
+    wait_for_empty_cart(&browser).await;
+    let elapsed = browser
+        .js("return window.__cartEmpty - window.__payTap")
+        .await
+        .as_f64()
+        .expect("timing");
+    println!("TAPS for a 3-item exact cash sale: {taps}");
+    println!("PAY TAP → EMPTY CART: {elapsed:.1} ms");
+    assert!(taps <= 6);
+    assert!(elapsed < 1000.0, "{elapsed} ms");
+    assert_eq!(browser.text_of("#last-sale .change-amount").await, "¥0");
+    assert!(browser.text_of("#last-sale").await.contains("R1-L1"));
+    let sent = browser
+        .wait_text("#queued-count", WAIT, |t| t == "未送信 0件")
+        .await;
+    assert_eq!(sent, "未送信 0件");
+
+    // A keyboard-wedge scanner: digits in a burst and Enter, with no field focused.
+    let jan = demo_jan(2, 0); // 日替わり弁当 ¥500
+    let mut keys = KeyActions::new("scanner".into());
+    for digit in jan.chars() {
+        keys = keys
+            .then(KeyAction::Down { value: digit })
+            .then(KeyAction::Up { value: digit });
+    }
+    keys = keys
+        .then(KeyAction::Down {
+            value: Key::Enter.into(),
+        })
+        .then(KeyAction::Up {
+            value: Key::Enter.into(),
+        });
+    browser
+        .js("document.activeElement && document.activeElement.blur(); return null")
+        .await;
+    browser.client.perform_actions(keys).await.expect("scan");
+    browser
+        .find(Locator::XPath(
+            "//li[contains(@class, 'cart-line')][.//span[@class='name' and .='日替わり弁当']]",
+        ))
+        .await;
+    assert_eq!(browser.text_of("#till-total").await, "¥500");
+
+    // An unknown code typed by hand is explained, and nothing is added.
+    browser.type_into("#code-input", "4900000000000\n").await;
+    let error = browser.text_of("#till-error").await;
+    assert!(
+        error.contains("4900000000000") && error.contains("登録されていません"),
+        "{error}"
+    );
+    assert_eq!(
+        browser
+            .js("return document.querySelectorAll('.cart-line').length")
+            .await,
+        1
+    );
+
+    // ¥1,000 shows its change before the tap, and gives it.
+    let quick = browser.text_of("button.cash[data-amount='1000']").await;
+    assert!(quick.contains("おつり ¥500"), "{quick}");
+    browser
+        .click(Locator::Css("button.cash[data-amount='1000']"))
+        .await;
+    wait_for_empty_cart(&browser).await;
+    assert_eq!(browser.text_of("#last-sale .change-amount").await, "¥500");
+    browser
+        .wait_text("#queued-count", WAIT, |t| t == "未送信 0件")
+        .await;
+
+    // 直前の取引を取消 with the council admin's PIN.
+    browser.click(Locator::Css("#void-last")).await;
+    browser
+        .type_into("input[name='approver_login']", selpos_tests::ADMIN_LOGIN)
+        .await;
+    browser
+        .type_into("input[name='approver_pin']", selpos_tests::ADMIN_PIN)
+        .await;
+    browser
+        .click(Locator::Css(".void-dialog button[type='submit']"))
+        .await;
+    let notice = browser.text_of(".till-cart .banner.ok").await;
+    assert!(notice.contains("取消しました"), "{notice}");
+
+    // The server has the first sale under both facilities; the second is voided.
+    let sales = server
+        .get_ok(&format!("/api/v1/events/{}/sales", till.event_id))
+        .await;
+    let products = server.get_ok("/api/v1/products").await;
+    let facility_of = |name: &str| {
+        products
+            .as_array()
+            .and_then(|l| l.iter().find(|p| p["name"] == name))
+            .and_then(|p| p["facility_id"].as_i64())
+            .unwrap_or_else(|| panic!("product {name}"))
+    };
+    let net_of = |facility_id: i64| {
+        sales["facilities"]
+            .as_array()
+            .and_then(|l| l.iter().find(|f| f["facility_id"] == facility_id))
+            .map_or(0, |f| f["net_sales"].as_i64().unwrap_or_default())
+    };
+    assert_eq!(net_of(facility_of("手作りクッキー")), 700, "{sales}");
+    assert_eq!(net_of(facility_of("麦茶 500ml")), 120, "{sales}");
+    assert_eq!(sales["net_sales"], 820, "{sales}");
+
+    let recorded = server
+        .get_ok(&format!("/api/v1/sales?register_id={}", till.register_id))
+        .await;
+    let sales_only: Vec<&Value> = recorded
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|s| s["kind"] == "sale")
+        .collect();
+    assert_eq!(sales_only.len(), 2, "{recorded}");
+    assert!(sales_only.iter().any(|s| s["voided"] == true), "{recorded}");
+
+    browser.close().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sales_made_offline_are_sent_once_the_network_is_back() {
+    let server = TestServer::sqlite(true).await;
+    let browser = Browser::start().await;
+    let mut wifi = Wifi::start(&server.base).await;
+    let till = set_up_the_till(&server, &wifi.base(), &browser).await;
+
+    // The service worker has kept the till page and its bundle.
+    let started = Instant::now();
+    while browser
+        .js(
+            "return caches.open('selpos-current').then(c => c.match('/current')).then(r => !!r).catch(() => false)",
+        )
+        .await
+        != true
+    {
+        assert!(started.elapsed() < WAIT, "the service worker kept nothing");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // The Wi-Fi goes: the page is offline, and the service worker cannot reach the server either.
+    wifi.cut().await;
+    browser.set_offline(true).await;
+    let net = browser
+        .wait_text("#net-status", WAIT, |t| t == "オフライン")
+        .await;
+    assert_eq!(net, "オフライン");
+
+    ring_up(&browser, &["手作りクッキー"], Locator::Css("#pay-exact")).await;
+    wait_for_empty_cart(&browser).await;
+    ring_up(
+        &browser,
+        &["麦茶 500ml", "天然水「極」500ml"],
+        Locator::Css("#pay-exact"),
+    )
+    .await;
+    wait_for_empty_cart(&browser).await;
+    ring_up(
+        &browser,
+        &["パウンドケーキ"],
+        Locator::Css("button.cash[data-amount='1000']"),
+    )
+    .await;
+    wait_for_empty_cart(&browser).await;
+    assert_eq!(browser.text_of("#last-sale .change-amount").await, "¥400");
+    assert_eq!(browser.text_of("#queued-count").await, "未送信 3件");
+
+    // Reloaded without a network, the till comes back from the tablet: page, catalog, queue.
+    // (Each page the server renders has its own CSP nonce: the kept copy's tells them apart.)
+    let kept_nonce = browser
+        .js(r#"return caches.open('selpos-current')
+            .then(c => c.match('/current')).then(r => r.text()).then(name => caches.open(name))
+            .then(c => c.match('/register')).then(r => r.text())
+            .then(html => (html.match(/nonce="([^"]+)"/) || [])[1] || null)"#)
+        .await;
+    assert!(kept_nonce.is_string(), "no kept /register: {kept_nonce}");
+    browser.client.refresh().await.expect("reload");
+    browser.hydrated().await;
+    let nonce = browser
+        .js("return (document.querySelector('script[nonce]') || {}).nonce || null")
+        .await;
+    assert_eq!(
+        nonce, kept_nonce,
+        "the page did not come from the service worker's copy"
+    );
+    browser.find(Locator::Css("button.product")).await;
+    let queued = browser
+        .wait_text("#queued-count", WAIT, |t| t == "未送信 3件")
+        .await;
+    assert_eq!(queued, "未送信 3件");
+    let (status, body) = server
+        .get(&format!("/api/v1/sales?register_id={}", till.register_id))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body.as_array().map(Vec::len), Some(0), "{body}");
+
+    wifi.up().await;
+    browser.set_offline(false).await;
+    let queued = browser
+        .wait_text("#queued-count", Duration::from_secs(90), |t| t == "未送信 0件")
+        .await;
+    assert_eq!(queued, "未送信 0件");
+    assert_eq!(browser.text_of("#parked-count").await, "保留 0件");
+
+    let recorded = server
+        .get_ok(&format!("/api/v1/sales?register_id={}", till.register_id))
+        .await;
+    let list = recorded.as_array().expect("list");
+    assert_eq!(list.len(), 3, "{recorded}");
+    let mut locals: Vec<&str> = list.iter().filter_map(|s| s["local_number"].as_str()).collect();
+    locals.sort_unstable();
+    assert_eq!(locals, ["R1-L1", "R1-L2", "R1-L3"]);
+    let mut totals: Vec<i64> = list.iter().filter_map(|s| s["total"].as_i64()).collect();
+    totals.sort_unstable();
+    assert_eq!(totals, [220, 300, 600]);
+
+    browser.close().await;
+    server.stop().await;
+}
+
+/// The demo bazaar as `PUT /api/v1/events/{id}` takes it, with these participants.
+fn event_input(event: &Value, participants: Vec<Value>) -> Value {
+    let registers: Vec<Value> = event["registers"]
+        .as_array()
+        .expect("registers")
+        .iter()
+        .map(|r| {
+            json!({"code": r["code"], "name": r["name"], "printer_addr": r["printer_addr"],
+                "paper_columns": r["paper_columns"]})
+        })
+        .collect();
+    json!({
+        "code": event["code"], "kind": event["kind"], "name": event["name"], "venue": event["venue"],
+        "starts_on": event["starts_on"], "ends_on": event["ends_on"], "state": event["state"],
+        "commission": event["commission"], "participants": participants, "registers": registers,
+        "active": event["active"],
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_sale_is_parked_and_the_others_still_go() {
+    let server = TestServer::sqlite(true).await;
+    let browser = Browser::start().await;
+    let mut wifi = Wifi::start(&server.base).await;
+    let till = set_up_the_till(&server, &wifi.base(), &browser).await;
+
+    wifi.cut().await;
+    for item in ["手作りクッキー", "季節の野菜セット", "麦茶 500ml"] {
+        ring_up(&browser, &[item], Locator::Css("#pay-exact")).await;
+        wait_for_empty_cart(&browser).await;
+    }
+    let queued = browser
+        .wait_text("#queued-count", WAIT, |t| t == "未送信 3件")
+        .await;
+    assert_eq!(queued, "未送信 3件");
+
+    // Meanwhile the council takes the vegetable farm off the event: its sale is refused.
+    let event = server.get_ok(&format!("/api/v1/events/{}", till.event_id)).await;
+    let products = server.get_ok("/api/v1/products").await;
+    let farm = products
+        .as_array()
+        .and_then(|l| l.iter().find(|p| p["name"] == "季節の野菜セット"))
+        .and_then(|p| p["facility_id"].as_i64())
+        .expect("farm");
+    let all: Vec<Value> = event["participants"].as_array().expect("participants").clone();
+    let without_farm: Vec<Value> = all.iter().filter(|p| p["facility_id"] != farm).cloned().collect();
+    let path = format!("/api/v1/events/{}", till.event_id);
+    let (status, body) = server.put(&path, &event_input(&event, without_farm)).await;
+    assert_eq!(status, 200, "{body}");
+
+    wifi.up().await;
+    let queued = browser
+        .wait_text("#queued-count", Duration::from_secs(90), |t| t == "未送信 0件")
+        .await;
+    assert_eq!(queued, "未送信 0件");
+    assert_eq!(browser.text_of("#parked-count").await, "保留 1件");
+    let parked = browser.text_of("#parked-list").await;
+    assert!(
+        parked.contains("R1-L2") && parked.contains("参加していません"),
+        "{parked}"
+    );
+    let recorded = server
+        .get_ok(&format!("/api/v1/sales?register_id={}", till.register_id))
+        .await;
+    let mut locals: Vec<&str> = recorded
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|s| s["local_number"].as_str())
+        .collect();
+    locals.sort_unstable();
+    assert_eq!(locals, ["R1-L1", "R1-L3"], "{recorded}");
+
+    // The farm is back: 再送 sends the parked sale, once.
+    let (status, body) = server.put(&path, &event_input(&event, all)).await;
+    assert_eq!(status, 200, "{body}");
+    browser
+        .click(Locator::XPath("//section[@id='parked-list']//button"))
+        .await;
+    let parked = browser
+        .wait_text("#parked-count", Duration::from_secs(60), |t| t == "保留 0件")
+        .await;
+    assert_eq!(parked, "保留 0件");
+    let queued = browser
+        .wait_text("#queued-count", Duration::from_secs(60), |t| t == "未送信 0件")
+        .await;
+    assert_eq!(queued, "未送信 0件");
+    let recorded = server
+        .get_ok(&format!("/api/v1/sales?register_id={}", till.register_id))
+        .await;
+    assert_eq!(recorded.as_array().map(Vec::len), Some(3), "{recorded}");
+
+    browser.close().await;
+    server.stop().await;
+}

@@ -1,0 +1,472 @@
+//! The till over real HTTP: sales recorded exactly once, gapless receipt numbers, tax per rate,
+//! stock movements, voids and refunds with approval, and the live view.
+
+use reqwest::{Method, StatusCode};
+use selpos_tests::{
+    ADMIN_LOGIN, ADMIN_PASSWORD, ADMIN_PIN, ApiClient, TestServer, assert_error, db_test, error_fields,
+};
+use serde_json::{Value, json};
+
+struct Till {
+    cashier: ApiClient,
+    register: i64,
+    event: i64,
+    /// Products: (id, facility) — cookie ¥120 8% of the issuer A, soap ¥780 10% of A, jam ¥500 8% of exempt B.
+    cookie: i64,
+    soap: i64,
+    jam: i64,
+    facility_a: i64,
+    facility_b: i64,
+}
+
+async fn id_of(client: &ApiClient, path: &str, body: Value) -> i64 {
+    let (status, created) = client.post(path, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "[{}] {path}: {created}", client.kind);
+    created["id"].as_i64().expect("id")
+}
+
+async fn open_till(server: &TestServer) -> Till {
+    let facility_a = id_of(
+        server_admin(server),
+        "/api/v1/facilities",
+        json!({"number": 1, "name": "A工房", "corporation_type": 2,
+        "capacity": 20, "invoice_number": "T7000012050002", "invoice_issuer": true}),
+    )
+    .await;
+    let facility_b = id_of(
+        server_admin(server),
+        "/api/v1/facilities",
+        json!({"number": 2, "name": "B農園", "corporation_type": 5, "capacity": 10}),
+    )
+    .await;
+    let product = |f: i64, name: &str, price: i64, rate: &str| json!({"facility_id": f, "name": name, "price": price, "tax_rate": rate});
+    let cookie = id_of(
+        server_admin(server),
+        "/api/v1/products",
+        product(facility_a, "クッキー", 120, "reduced"),
+    )
+    .await;
+    let soap = id_of(
+        server_admin(server),
+        "/api/v1/products",
+        product(facility_a, "石けん", 780, "standard"),
+    )
+    .await;
+    let jam = id_of(
+        server_admin(server),
+        "/api/v1/products",
+        product(facility_b, "ジャム", 500, "reduced"),
+    )
+    .await;
+    let (_, event) = server.post("/api/v1/events", &json!({"code": "HB26", "kind": "bazaar", "name": "ハートバザール",
+        "starts_on": "2026-11-28", "ends_on": "2026-11-29", "state": "open", "commission": {"kind": "percent", "basis_points": 1000},
+        "participants": [{"facility_id": facility_a}, {"facility_id": facility_b}], "registers": [{"code": "R1", "name": "レジ1"}]})).await;
+    let register = event["registers"][0]["id"].as_i64().expect("register");
+    server
+        .post(
+            "/api/v1/users",
+            &json!({"login": "vol", "display_name": "ボランティア", "role": "cashier", "pin": "2468"}),
+        )
+        .await;
+    let mut cashier = server.login(ADMIN_LOGIN, ADMIN_PASSWORD).await;
+    id_of(
+        &cashier,
+        "/api/v1/devices",
+        json!({"register_id": register, "name": "タブレット"}),
+    )
+    .await;
+    cashier.request(Method::DELETE, "/api/v1/session", None).await;
+    let (status, _) = cashier.sign_in_with_pin("vol", "2468").await;
+    assert_eq!(status, StatusCode::OK);
+    Till {
+        cashier,
+        register,
+        event: event["id"].as_i64().expect("event"),
+        cookie,
+        soap,
+        jam,
+        facility_a,
+        facility_b,
+    }
+}
+
+fn server_admin(server: &TestServer) -> &ApiClient {
+    server.admin_client()
+}
+
+fn sale(till: &Till, lines: Value, tenders: Value) -> Value {
+    json!({"id": uuid::Uuid::now_v7(), "register_id": till.register, "local_number": "R1-L1",
+           "sold_at": "2026-11-28T02:00:00Z", "lines": lines, "tenders": tenders})
+}
+
+async fn stock(server: &TestServer, product: i64, event: i64) -> i64 {
+    let mut tx = server.db().read().await.expect("tx");
+    selpos_server::db::sales::stock_at_event(&mut tx, product, event)
+        .await
+        .expect("stock")
+}
+
+db_test!(
+    a_sale_sent_five_times_at_once_is_recorded_once,
+    demo = false,
+    |server| {
+        let till = open_till(&server).await;
+        let body = sale(
+            &till,
+            json!([{"product_id": till.cookie, "quantity": 2, "unit_price": 120},
+                                  {"product_id": till.jam, "quantity": 1, "unit_price": 500}]),
+            json!([{"kind": "cash", "amount": 1000}]),
+        );
+        let answers =
+            futures::future::join_all((0..5).map(|_| till.cashier.post("/api/v1/sales", &body))).await;
+        let created = answers.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
+        let replayed = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+        assert_eq!((created, replayed), (1, 4), "{answers:?}");
+        assert!(
+            answers.iter().all(|(_, b)| b == &answers[0].1),
+            "every answer is the same sale"
+        );
+
+        let journal = server
+            .get_ok(&format!("/api/v1/sales?register_id={}", till.register))
+            .await;
+        assert_eq!(journal.as_array().map(Vec::len), Some(1), "{journal}");
+        assert_eq!(journal[0]["receipt_number"], "HB26-R1-0001");
+        assert_eq!(
+            stock(&server, till.cookie, till.event).await,
+            -2,
+            "one movement per line"
+        );
+        assert_eq!(stock(&server, till.jam, till.event).await, -1);
+
+        // And again later, after everything settled: still the same answer.
+        let (status, again) = till.cashier.post("/api/v1/sales", &body).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(again, answers[0].1);
+    }
+);
+
+db_test!(
+    totals_are_taxed_once_per_rate_and_exempt_goods_stay_off_the_invoice,
+    demo = false,
+    |server| {
+        let till = open_till(&server).await;
+        let body = sale(
+            &till,
+            json!([{"product_id": till.cookie, "quantity": 2, "unit_price": 120},
+                                  {"product_id": till.soap, "quantity": 1, "unit_price": 780},
+                                  {"product_id": till.jam, "quantity": 1, "unit_price": 500, "discount": {"yen": 50}}]),
+            json!([{"kind": "credit_card", "amount": 1000}, {"kind": "cash", "amount": 1000}]),
+        );
+        let (status, recorded) = till.cashier.post("/api/v1/sales", &body).await;
+        assert_eq!(status, StatusCode::CREATED, "{recorded}");
+        assert_eq!(recorded["total"], 240 + 780 + 450);
+        // 240 × 8/108 = 17.7 → 17 (per line it would be 8 + 8 = 16); 780 × 10/110 = 70.9 → 70.
+        let rates: Vec<(String, i64, i64)> = recorded["by_rate"]
+            .as_array()
+            .expect("rates")
+            .iter()
+            .map(|r| {
+                (
+                    r["rate"].as_str().unwrap_or("").to_string(),
+                    r["total"].as_i64().unwrap_or(0),
+                    r["tax"].as_i64().unwrap_or(0),
+                )
+            })
+            .collect();
+        assert!(rates.contains(&("reduced".into(), 240, 17)), "{rates:?}");
+        assert!(rates.contains(&("standard".into(), 780, 70)), "{rates:?}");
+        assert_eq!(
+            recorded["non_invoice_total"], 450,
+            "the exempt facility's jam is outside the invoice"
+        );
+        assert_eq!(recorded["change"], 530);
+        assert_eq!(recorded["lines"][2]["discount"], 50);
+        assert_eq!(recorded["lines"][2]["facility_id"], till.facility_b);
+
+        // A later price change never alters the past sale.
+        server
+            .put(
+                &format!("/api/v1/products/{}", till.cookie),
+                &json!({"facility_id": till.facility_a, "name": "クッキー",
+        "price": 150, "tax_rate": "reduced"}),
+            )
+            .await;
+        let stored = server
+            .get_ok(&format!("/api/v1/sales/{}", recorded["id"].as_str().expect("id")))
+            .await;
+        assert_eq!(stored["lines"][0]["unit_price"], 120);
+        assert_eq!(stored, recorded);
+    }
+);
+
+db_test!(
+    rejected_sales_write_nothing_and_receipt_numbers_stay_gapless,
+    demo = false,
+    |server| {
+        let till = open_till(&server).await;
+        let line = json!([{"product_id": till.cookie, "quantity": 1, "unit_price": 120}]);
+        let (status, body) = till
+            .cashier
+            .post(
+                "/api/v1/sales",
+                &sale(&till, line.clone(), json!([{"kind": "cash", "amount": 100}])),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&body), ["tenders"]);
+        assert!(assert_error(&body, "validation").contains("入力"));
+        let (status, body) = till
+            .cashier
+            .post(
+                "/api/v1/sales",
+                &sale(
+                    &till,
+                    line.clone(),
+                    json!([{"kind": "credit_card", "amount": 500}]),
+                ),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no change from a card: {body}"
+        );
+        let (status, _) = till
+            .cashier
+            .post(
+                "/api/v1/sales",
+                &sale(
+                    &till,
+                    json!([{"product_id": till.cookie, "quantity": 0, "unit_price": 120}]),
+                    json!([{"kind": "cash", "amount": 120}]),
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            stock(&server, till.cookie, till.event).await,
+            0,
+            "nothing half-written"
+        );
+
+        for expected in ["HB26-R1-0001", "HB26-R1-0002", "HB26-R1-0003"] {
+            let (status, recorded) = till
+                .cashier
+                .post(
+                    "/api/v1/sales",
+                    &sale(&till, line.clone(), json!([{"kind": "cash", "amount": 120}])),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED);
+            assert_eq!(recorded["receipt_number"], expected);
+        }
+    }
+);
+
+db_test!(
+    voids_and_refunds_need_approval_and_reverse_stock_and_money,
+    demo = false,
+    |server| {
+        let till = open_till(&server).await;
+        let body = sale(
+            &till,
+            json!([{"product_id": till.cookie, "quantity": 3, "unit_price": 120, "discount": {"percent": 10}},
+                                  {"product_id": till.soap, "quantity": 1, "unit_price": 780}]),
+            json!([{"kind": "cash", "amount": 2000}]),
+        );
+        let (_, original) = till.cashier.post("/api/v1/sales", &body).await;
+        let id = original["id"].as_str().expect("id").to_string();
+        assert_eq!(original["lines"][0]["net"], 324); // 360 − 36
+
+        let refund = |approval: Option<&str>, qty: i64| {
+            json!({"id": uuid::Uuid::now_v7(), "reason": "破損", "approval_id": approval,
+        "lines": [{"line_no": 1, "quantity": qty}]})
+        };
+        let (status, body) = till
+            .cashier
+            .post(&format!("/api/v1/sales/{id}/refund"), &refund(None, 1))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "a cashier needs approval: {body}");
+
+        let approve = |action: &str| json!({"action": action, "approver_login": ADMIN_LOGIN, "pin": ADMIN_PIN, "reason": "返品"});
+        let (_, approval) = till.cashier.post("/api/v1/approvals", &approve("refund")).await;
+        let approval = approval["id"].as_str().expect("approval").to_string();
+        let (status, refunded) = till
+            .cashier
+            .post(&format!("/api/v1/sales/{id}/refund"), &refund(Some(&approval), 2))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{refunded}");
+        assert_eq!(refunded["kind"], "refund");
+        assert_eq!(refunded["total"], -216, "2 of 3 units of a ¥324 line");
+        assert_eq!(refunded["tenders"], json!([{"kind": "cash", "amount": -216}]));
+        assert_eq!(stock(&server, till.cookie, till.event).await, -1);
+        let (status, _) = till
+            .cashier
+            .post(&format!("/api/v1/sales/{id}/refund"), &refund(Some(&approval), 1))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "an approval is used once");
+
+        // The last unit gets the rest of the line: refunds add up to what was paid.
+        let (status, last) = server
+            .post(&format!("/api/v1/sales/{id}/refund"), &refund(None, 1))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "council users approve their own: {last}"
+        );
+        assert_eq!(last["total"], -108);
+        let (status, over) = server
+            .post(&format!("/api/v1/sales/{id}/refund"), &refund(None, 1))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{over}");
+
+        // A second sale, voided whole.
+        let (_, second) = till
+            .cashier
+            .post(
+                "/api/v1/sales",
+                &sale(
+                    &till,
+                    json!([{"product_id": till.jam, "quantity": 2, "unit_price": 500}]),
+                    json!([{"kind": "cash", "amount": 1000}]),
+                ),
+            )
+            .await;
+        let second_id = second["id"].as_str().expect("id").to_string();
+        let (_, approval) = till.cashier.post("/api/v1/approvals", &approve("void")).await;
+        let void = json!({"id": uuid::Uuid::now_v7(), "reason": "打ち間違い", "approval_id": approval["id"]});
+        let (status, voided) = till
+            .cashier
+            .post(&format!("/api/v1/sales/{second_id}/void"), &void)
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{voided}");
+        assert_eq!(voided["total"], -1000);
+        assert_eq!(voided["original_sale_id"], second["id"]);
+        let (status, replay) = till
+            .cashier
+            .post(&format!("/api/v1/sales/{second_id}/void"), &void)
+            .await;
+        assert_eq!(
+            (status, &replay),
+            (StatusCode::CREATED, &voided),
+            "a retried void is the same void"
+        );
+        assert_eq!(stock(&server, till.jam, till.event).await, 0);
+        assert_eq!(
+            server.get_ok(&format!("/api/v1/sales/{second_id}")).await["voided"],
+            true
+        );
+
+        // Refunds are records, not deletions: the journal has 2 sales, 3 refunds, 1 void.
+        let journal = server
+            .get_ok(&format!("/api/v1/sales?event_id={}", till.event))
+            .await;
+        let kinds: Vec<&str> = journal
+            .as_array()
+            .expect("journal")
+            .iter()
+            .filter_map(|s| s["kind"].as_str())
+            .collect();
+        assert_eq!(kinds.iter().filter(|k| **k == "refund").count(), 2);
+        assert_eq!(kinds.len(), 5);
+        let audit = server.get_ok("/api/v1/audit?entity=sale").await;
+        assert_eq!(audit.as_array().map(Vec::len), Some(3));
+    }
+);
+
+db_test!(the_live_view_shows_sales_per_facility, demo = false, |server| {
+    let till = open_till(&server).await;
+    till.cashier
+        .post(
+            "/api/v1/sales",
+            &sale(
+                &till,
+                json!([{"product_id": till.cookie, "quantity": 2, "unit_price": 120},
+        {"product_id": till.jam, "quantity": 1, "unit_price": 500}]),
+                json!([{"kind": "cash", "amount": 740}]),
+            ),
+        )
+        .await;
+    let live = server
+        .get_ok(&format!("/api/v1/events/{}/sales", till.event))
+        .await;
+    assert_eq!(live["net_sales"], 740);
+    assert_eq!(live["sale_count"], 1);
+    let facilities = live["facilities"].as_array().expect("facilities");
+    assert_eq!(facilities.len(), 2);
+    assert_eq!(
+        (
+            facilities[0]["facility_id"].as_i64(),
+            facilities[0]["net_sales"].as_i64()
+        ),
+        (Some(till.facility_a), Some(240))
+    );
+    assert_eq!(facilities[0]["products"][0]["quantity"], 2);
+    assert_eq!(
+        (
+            facilities[1]["facility_id"].as_i64(),
+            facilities[1]["net_sales"].as_i64()
+        ),
+        (Some(till.facility_b), Some(500))
+    );
+
+    server
+        .post(
+            "/api/v1/users",
+            &json!({"login": "b-staff", "display_name": "B", "role": "facility_staff",
+        "facility_id": till.facility_b, "password": "b-staff-password"}),
+        )
+        .await;
+    let b = server.login("b-staff", "b-staff-password").await;
+    let own = b.get_ok(&format!("/api/v1/events/{}/sales", till.event)).await;
+    assert_eq!(
+        own["facilities"].as_array().map(Vec::len),
+        Some(1),
+        "only their own facility: {own}"
+    );
+    assert_eq!(own["facilities"][0]["facility_id"], till.facility_b);
+    let (status, _) = till
+        .cashier
+        .get(&format!("/api/v1/events/{}/sales", till.event))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+});
+
+db_test!(
+    closed_registers_take_late_sales_and_settled_events_none,
+    demo = false,
+    |server| {
+        let till = open_till(&server).await;
+        let event = server.get_ok(&format!("/api/v1/events/{}", till.event)).await;
+        let mut input = json!({"code": event["code"], "kind": event["kind"], "name": event["name"], "starts_on": event["starts_on"],
+        "ends_on": event["ends_on"], "commission": event["commission"], "participants": event["participants"],
+        "registers": [{"code": "R1", "name": "レジ1"}], "state": "closed"});
+        server
+            .put(&format!("/api/v1/events/{}", till.event), &input)
+            .await;
+        let line = json!([{"product_id": till.cookie, "quantity": 1, "unit_price": 120}]);
+        let (status, late) = till
+            .cashier
+            .post(
+                "/api/v1/sales",
+                &sale(&till, line.clone(), json!([{"kind": "cash", "amount": 120}])),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(late["late"], true, "sold offline before the close, arrived after");
+        input["state"] = json!("settled");
+        server
+            .put(&format!("/api/v1/events/{}", till.event), &input)
+            .await;
+        let (status, body) = till
+            .cashier
+            .post(
+                "/api/v1/sales",
+                &sale(&till, line, json!([{"kind": "cash", "amount": 120}])),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    }
+);

@@ -1,0 +1,443 @@
+//! Consignment stock over real HTTP: operations, counts, oversell, and the invariant that the
+//! stock of every product at every location is the sum of its movements.
+
+use reqwest::{Method, StatusCode};
+use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, ApiClient, TestServer, db_test, error_fields};
+use serde_json::{Value, json};
+
+struct Setup {
+    cashier: ApiClient,
+    register: i64,
+    event: i64,
+    shop: i64,
+    facility: i64,
+    other_facility: i64,
+    products: Vec<i64>,
+}
+
+async fn created(client: &ApiClient, path: &str, body: Value) -> Value {
+    let (status, answer) = client.post(path, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "[{}] {path}: {answer}", client.kind);
+    answer
+}
+
+fn event(code: &str, facilities: &[i64]) -> Value {
+    json!({"code": code, "kind": "bazaar", "name": code, "starts_on": "2026-11-28", "ends_on": "2026-11-29", "state": "open",
+        "commission": {"kind": "percent", "basis_points": 1000},
+        "participants": facilities.iter().map(|f| json!({"facility_id": f})).collect::<Vec<_>>(),
+        "registers": [{"code": "R1", "name": "レジ1"}]})
+}
+
+async fn set_up(server: &TestServer) -> Setup {
+    let admin = server.admin_client();
+    let facility = created(
+        admin,
+        "/api/v1/facilities",
+        json!({"number": 1, "name": "A", "corporation_type": 2, "capacity": 9}),
+    )
+    .await["id"]
+        .as_i64()
+        .expect("id");
+    let other_facility = created(
+        admin,
+        "/api/v1/facilities",
+        json!({"number": 2, "name": "B", "corporation_type": 2, "capacity": 9}),
+    )
+    .await["id"]
+        .as_i64()
+        .expect("id");
+    let mut products = Vec::new();
+    for (i, price) in [120, 300, 450].iter().enumerate() {
+        let p = created(admin, "/api/v1/products", json!({"facility_id": facility, "name": format!("商品{i}"), "price": price, "tax_rate": "reduced"})).await;
+        products.push(p["id"].as_i64().expect("id"));
+    }
+    let bazaar = created(admin, "/api/v1/events", event("BZ", &[facility, other_facility])).await;
+    let shop = created(admin, "/api/v1/events", event("SHOP", &[facility])).await["id"]
+        .as_i64()
+        .expect("id");
+    let register = bazaar["registers"][0]["id"].as_i64().expect("register");
+    created(
+        admin,
+        "/api/v1/users",
+        json!({"login": "vol", "display_name": "V", "role": "cashier", "pin": "2468"}),
+    )
+    .await;
+    let mut cashier = server.login(ADMIN_LOGIN, ADMIN_PASSWORD).await;
+    created(
+        &cashier,
+        "/api/v1/devices",
+        json!({"register_id": register, "name": "T"}),
+    )
+    .await;
+    cashier.request(Method::DELETE, "/api/v1/session", None).await;
+    cashier.sign_in_with_pin("vol", "2468").await;
+    Setup {
+        cashier,
+        register,
+        event: bazaar["id"].as_i64().expect("id"),
+        shop,
+        facility,
+        other_facility,
+        products,
+    }
+}
+
+fn operation(kind: &str, facility: i64, lines: &[(i64, i64)]) -> Value {
+    json!({"id": uuid::Uuid::now_v7(), "kind": kind, "facility_id": facility, "note": "テスト",
+        "lines": lines.iter().map(|(p, q)| json!({"product_id": p, "quantity": q})).collect::<Vec<_>>()})
+}
+
+async fn sell(s: &Setup, product: i64, quantity: i64) -> Value {
+    let body = json!({"id": uuid::Uuid::now_v7(), "register_id": s.register, "local_number": "L", "sold_at": "2026-11-28T02:00:00Z",
+        "lines": [{"product_id": product, "quantity": quantity, "unit_price": 100}],
+        "tenders": [{"kind": "cash", "amount": 100 * quantity}]});
+    created(&s.cashier, "/api/v1/sales", body).await
+}
+
+fn product(stock: &Value, id: i64) -> &Value {
+    stock["products"]
+        .as_array()
+        .expect("products")
+        .iter()
+        .find(|p| p["product_id"] == id)
+        .expect("product")
+}
+
+/// Every product at every location: the stock the API shows equals the sum of its movements.
+async fn assert_stock_is_sum_of_movements(server: &TestServer, s: &Setup) {
+    let mut tx = server.db().read().await.expect("tx");
+    for event in [s.event, s.shop] {
+        let stock = server.get_ok(&format!("/api/v1/events/{event}/stock")).await;
+        for p in stock["products"].as_array().expect("products") {
+            let id = p["product_id"].as_i64().expect("id");
+            let sum = selpos_server::db::sales::stock_at_event(&mut tx, id, event)
+                .await
+                .expect("sum");
+            assert_eq!(
+                p["on_hand"].as_i64(),
+                Some(sum),
+                "[{}] product {id} at event {event}: {p}",
+                server.kind
+            );
+            let f = |k: &str| p[k].as_i64().unwrap_or(0);
+            assert_eq!(
+                f("brought") - f("sold") + f("refunded") - f("taken_out") + f("adjusted"),
+                f("on_hand"),
+                "{p}"
+            );
+        }
+    }
+}
+
+db_test!(intake_sales_returns_and_counts_add_up, demo = false, |server| {
+    let s = set_up(&server).await;
+    let [a, b, c] = [s.products[0], s.products[1], s.products[2]];
+    let stock = created(
+        server.admin_client(),
+        &format!("/api/v1/events/{}/stock", s.event),
+        operation("intake", s.facility, &[(a, 10), (b, 4), (c, 2)]),
+    )
+    .await;
+    assert_eq!(product(&stock, a)["brought"], 10);
+    sell(&s, a, 3).await;
+    sell(&s, b, 2).await;
+    let stock = server.get_ok(&format!("/api/v1/events/{}/stock", s.event)).await;
+    assert_eq!(
+        (
+            product(&stock, a)["sold"].as_i64(),
+            product(&stock, a)["on_hand"].as_i64()
+        ),
+        (Some(3), Some(7))
+    );
+    assert_eq!(product(&stock, a)["sales"], 300);
+    assert_eq!(product(&stock, b)["status"], "low", "2 left, threshold 3");
+
+    created(
+        server.admin_client(),
+        &format!("/api/v1/events/{}/stock", s.event),
+        operation("loss", s.facility, &[(a, 1)]),
+    )
+    .await;
+    let mut transfer = operation("transfer", s.facility, &[(a, 2)]);
+    transfer["to_event_id"] = json!(s.shop);
+    created(
+        server.admin_client(),
+        &format!("/api/v1/events/{}/stock", s.event),
+        transfer,
+    )
+    .await;
+    let shop = server.get_ok(&format!("/api/v1/events/{}/stock", s.shop)).await;
+    assert_eq!(product(&shop, a)["on_hand"], 2);
+
+    // 棚卸: 3 counted where 4 were expected; the variance is recorded.
+    let count = json!({"id": uuid::Uuid::now_v7(), "facility_id": s.facility, "lines": [{"product_id": a, "counted": 3}, {"product_id": c, "counted": 2}]});
+    let lines = created(
+        server.admin_client(),
+        &format!("/api/v1/events/{}/stock/count", s.event),
+        count,
+    )
+    .await;
+    assert_eq!(
+        lines[0],
+        json!({"product_id": a, "name": "商品0", "expected": 4, "counted": 3, "variance": -1})
+    );
+    assert_eq!(lines[1]["variance"], 0);
+    let stock = server.get_ok(&format!("/api/v1/events/{}/stock", s.event)).await;
+    assert_eq!(product(&stock, a)["on_hand"], 3);
+
+    // 搬出: everything left goes home.
+    created(
+        server.admin_client(),
+        &format!("/api/v1/events/{}/stock", s.event),
+        operation("return", s.facility, &[(a, 3), (b, 2), (c, 2)]),
+    )
+    .await;
+    let stock = server.get_ok(&format!("/api/v1/events/{}/stock", s.event)).await;
+    assert!(
+        stock["products"]
+            .as_array()
+            .expect("p")
+            .iter()
+            .all(|p| p["on_hand"] == 0),
+        "{stock}"
+    );
+    assert_stock_is_sum_of_movements(&server, &s).await;
+});
+
+db_test!(
+    a_random_mix_of_operations_keeps_stock_equal_to_movements,
+    demo = false,
+    |server| {
+        let s = set_up(&server).await;
+        let mut seed: u64 = 0x005e_1b05;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for _ in 0..40 {
+            let p = s.products[next(3) as usize];
+            let q = next(4) as i64 + 1;
+            match next(5) {
+                0 | 1 => {
+                    created(
+                        server.admin_client(),
+                        &format!("/api/v1/events/{}/stock", s.event),
+                        operation("intake", s.facility, &[(p, q)]),
+                    )
+                    .await;
+                }
+                2 => {
+                    sell(&s, p, q).await;
+                }
+                3 => {
+                    created(
+                        server.admin_client(),
+                        &format!("/api/v1/events/{}/stock", s.event),
+                        operation("return", s.facility, &[(p, 1)]),
+                    )
+                    .await;
+                }
+                _ => {
+                    created(
+                        server.admin_client(),
+                        &format!("/api/v1/events/{}/stock", s.event),
+                        operation("adjustment", s.facility, &[(p, -1)]),
+                    )
+                    .await;
+                }
+            }
+        }
+        assert_stock_is_sum_of_movements(&server, &s).await;
+    }
+);
+
+db_test!(
+    the_last_item_sold_twice_at_once_leaves_minus_one_flagged,
+    demo = false,
+    |server| {
+        let s = set_up(&server).await;
+        let a = s.products[0];
+        created(
+            server.admin_client(),
+            &format!("/api/v1/events/{}/stock", s.event),
+            operation("intake", s.facility, &[(a, 1)]),
+        )
+        .await;
+        let (first, second) = tokio::join!(sell(&s, a, 1), sell(&s, a, 1));
+        assert_ne!(
+            first["receipt_number"], second["receipt_number"],
+            "both sales succeed"
+        );
+        let stock = server.get_ok(&format!("/api/v1/events/{}/stock", s.event)).await;
+        assert_eq!(product(&stock, a)["on_hand"], -1);
+        assert_eq!(product(&stock, a)["status"], "negative");
+        assert_eq!(stock["negative"], 1);
+    }
+);
+
+db_test!(stock_is_each_facilitys_own_and_checked, demo = false, |server| {
+    let s = set_up(&server).await;
+    server
+        .post(
+            "/api/v1/users",
+            &json!({"login": "b-staff", "display_name": "B", "role": "facility_staff",
+        "facility_id": s.other_facility, "password": "b-staff-password"}),
+        )
+        .await;
+    let b = server.login("b-staff", "b-staff-password").await;
+    let (status, _) = b
+        .post(
+            &format!("/api/v1/events/{}/stock", s.event),
+            &operation("intake", s.facility, &[(s.products[0], 5)]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "B may not move A's goods");
+    let (status, _) = b
+        .get(&format!(
+            "/api/v1/events/{}/stock?facility_id={}",
+            s.event, s.facility
+        ))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let own = b.get_ok(&format!("/api/v1/events/{}/stock", s.event)).await;
+    assert_eq!(own["products"], json!([]), "B has no products");
+    let (status, _) = s
+        .cashier
+        .post(
+            &format!("/api/v1/events/{}/stock", s.event),
+            &operation("intake", s.facility, &[(s.products[0], 5)]),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "cashiers only record losses, with approval"
+    );
+    let (status, body) = s
+        .cashier
+        .post(
+            &format!("/api/v1/events/{}/stock", s.event),
+            &operation("loss", s.facility, &[(s.products[0], 1)]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "needs approval: {body}");
+
+    let (status, body) = server
+        .post(
+            &format!("/api/v1/events/{}/stock", s.event),
+            &operation("intake", s.facility, &[(s.products[0], 0)]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_fields(&body), ["lines[0].quantity"]);
+    let mut no_reason = operation("loss", s.facility, &[(s.products[0], 1)]);
+    no_reason["note"] = json!("");
+    let (status, body) = server
+        .post(&format!("/api/v1/events/{}/stock", s.event), &no_reason)
+        .await;
+    assert_eq!(
+        (status, error_fields(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["note".to_string()])
+    );
+
+    // A retried operation is applied once.
+    let intake = operation("intake", s.facility, &[(s.products[0], 5)]);
+    server
+        .post(&format!("/api/v1/events/{}/stock", s.event), &intake)
+        .await;
+    let (_, again) = server
+        .post(&format!("/api/v1/events/{}/stock", s.event), &intake)
+        .await;
+    assert_eq!(product(&again, s.products[0])["brought"], 5);
+});
+
+async fn upload(client: &ApiClient, path: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    client.raw(Method::POST, path, "text/csv", bytes).await
+}
+
+db_test!(
+    products_and_intake_import_from_excel_csv_all_or_nothing,
+    demo = false,
+    |server| {
+        let s = set_up(&server).await;
+        let admin = server.admin_client();
+        // Shift_JIS as Excel saves it, with a bad second row: nothing is imported.
+        let bad = "商品名,ふりがな,価格,税率,JAN,分類\r\nマドレーヌ,まどれーぬ,\"1,200\",8,4901234567894,焼き菓子\r\n布ぞうり,,abc,10,,手芸\r\nしおり,,150,5,4006381333932,\r\n";
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(bad);
+        let (status, body) = upload(
+            admin,
+            &format!("/api/v1/facilities/{}/products/import", s.facility),
+            sjis.into_owned(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let messages: Vec<&str> = body["error"]["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .filter_map(|f| f["message"].as_str())
+            .collect();
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("3行目") && m.contains("価格")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("4行目") && m.contains("税率")),
+            "{messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with("4行目") && m.contains("JAN")),
+            "{messages:?}"
+        );
+        let listed = server
+            .get_ok(&format!("/api/v1/products?facility_id={}", s.facility))
+            .await;
+        assert_eq!(listed.as_array().map(Vec::len), Some(3), "nothing imported");
+
+        let good = "\u{feff}商品名,価格,税率,JAN\nマドレーヌ,\"1,200\",8,4901234567894\n布ぞうり,900,10,\n";
+        let (status, created) = upload(
+            admin,
+            &format!("/api/v1/facilities/{}/products/import", s.facility),
+            good.as_bytes().to_vec(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        assert_eq!(created[0]["price"], 1200);
+        assert_eq!(created[1]["tax_rate"], "standard");
+
+        let intake = "JAN,数量\n4901234567894,12\n";
+        let path = format!(
+            "/api/v1/events/{}/stock/import?facility_id={}&id={}",
+            s.event,
+            s.facility,
+            uuid::Uuid::now_v7()
+        );
+        let (status, stock) = upload(admin, &path, intake.as_bytes().to_vec()).await;
+        assert_eq!(status, StatusCode::CREATED, "{stock}");
+        let madeleine = created[0]["id"].as_i64().expect("id");
+        assert_eq!(product(&stock, madeleine)["brought"], 12);
+        let unknown = format!(
+            "/api/v1/events/{}/stock/import?facility_id={}&id={}",
+            s.event,
+            s.facility,
+            uuid::Uuid::now_v7()
+        );
+        let (status, body) = upload(admin, &unknown, "JAN,数量\n4006381333931,1\n".as_bytes().to_vec()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(
+            body["error"]["fields"][0]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("2行目"),
+            "{body}"
+        );
+    }
+);

@@ -1,0 +1,375 @@
+//! Support for the black-box tests: a real selpos server on an ephemeral port, on a fresh
+//! SQLite file or a fresh PostgreSQL database, and a small JSON client for it.
+
+pub mod browser;
+
+use reqwest::{Method, StatusCode};
+use selpos_domain::access::Role;
+use selpos_domain::api::UserInput;
+use selpos_server::server::{self, Config, Running};
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// The PostgreSQL server the tests may use (a database is created per test).
+pub const POSTGRES_ENV: &str = "SELPOS_TEST_POSTGRES_URL";
+
+pub struct TestServer {
+    pub base: String,
+    pub kind: &'static str,
+    running: Option<Running>,
+    /// Signed in as [`ADMIN_LOGIN`]; the plain request helpers of the server use it.
+    admin: ApiClient,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    postgres_cleanup: Option<(String, String)>,
+}
+
+/// Where `cargo xtask build` puts the site (pkg/selpos.js, selpos_bg.wasm, selpos.css).
+pub fn site_root() -> PathBuf {
+    std::env::var_os("SELPOS_SITE_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site")))
+}
+
+impl TestServer {
+    async fn start(database_url: String, demo: bool, kind: &'static str) -> Running {
+        server::start(Config {
+            addr: "127.0.0.1:0".parse().expect("address"),
+            database_url,
+            demo,
+            site_root: site_root(),
+            secure_cookies: false,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{kind} server did not start: {e:#}"))
+    }
+
+    async fn new(running: Running, kind: &'static str) -> TestServer {
+        let base = running.url();
+        let operator = selpos_server::accounts::users::cli_operator();
+        let admin = UserInput {
+            login: ADMIN_LOGIN.into(),
+            display_name: "テスト管理者".into(),
+            role: Role::CouncilAdmin,
+            facility_id: None,
+            password: Some(ADMIN_PASSWORD.into()),
+            pin: Some(ADMIN_PIN.into()),
+            active: true,
+        };
+        selpos_server::accounts::users::create(&running.db, &operator, &admin)
+            .await
+            .unwrap_or_else(|e| panic!("[{kind}] test admin: {e:?}"));
+        let admin = ApiClient::signed_in(&base, kind, ADMIN_LOGIN, ADMIN_PASSWORD).await;
+        TestServer {
+            base,
+            kind,
+            running: Some(running),
+            admin,
+            _sqlite_dir: None,
+            postgres_cleanup: None,
+        }
+    }
+
+    /// The client signed in as the test administrator.
+    pub fn admin_client(&self) -> &ApiClient {
+        &self.admin
+    }
+
+    /// A client that is not signed in.
+    pub fn anonymous(&self) -> ApiClient {
+        ApiClient::new(&self.base, self.kind)
+    }
+
+    /// A client signed in with a password.
+    pub async fn login(&self, login: &str, password: &str) -> ApiClient {
+        ApiClient::signed_in(&self.base, self.kind, login, password).await
+    }
+
+    /// The database behind the server, for checks below the API.
+    pub fn db(&self) -> &selpos_server::db::Db {
+        &self.running.as_ref().expect("running").db
+    }
+
+    /// A server on a new SQLite file in a temporary folder.
+    pub async fn sqlite(demo: bool) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("selpos.db").display());
+        let mut server = TestServer::new(TestServer::start(url, demo, "sqlite").await, "sqlite").await;
+        server._sqlite_dir = Some(dir);
+        server
+    }
+
+    /// A server on a new database of the PostgreSQL server named by `SELPOS_TEST_POSTGRES_URL`,
+    /// or `None` when it is not set.
+    pub async fn postgres(demo: bool) -> Option<TestServer> {
+        let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
+            eprintln!("skipped on PostgreSQL: {POSTGRES_ENV} is not set");
+            return None;
+        };
+        let name = format!("selpos_test_{}", uuid::Uuid::new_v4().simple());
+        admin(&admin_url, &format!("CREATE DATABASE {name}")).await;
+        let url = replace_database(&admin_url, &name);
+        let mut server = TestServer::new(TestServer::start(url, demo, "postgres").await, "postgres").await;
+        server.postgres_cleanup = Some((admin_url, name));
+        Some(server)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await.expect("server stopped cleanly");
+        }
+        if let Some((admin_url, name)) = self.postgres_cleanup.take() {
+            admin(
+                &admin_url,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .await;
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.admin.get(path).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.admin.post(path, body).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.admin.put(path, body).await
+    }
+
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        self.admin.raw(method, path, content_type, body).await
+    }
+
+    pub async fn get_ok(&self, path: &str) -> Value {
+        self.admin.get_ok(path).await
+    }
+}
+
+pub const ADMIN_LOGIN: &str = "test-admin";
+pub const ADMIN_PASSWORD: &str = "test-admin-password";
+pub const ADMIN_PIN: &str = "4242";
+
+/// An HTTP client with its own cookies (a browser, in effect), sending the CSRF token it was
+/// given at sign-in on every state-changing request.
+pub struct ApiClient {
+    pub base: String,
+    pub kind: &'static str,
+    pub client: reqwest::Client,
+    pub csrf: Option<String>,
+}
+
+impl ApiClient {
+    pub fn new(base: &str, kind: &'static str) -> ApiClient {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client");
+        ApiClient {
+            base: base.to_string(),
+            kind,
+            client,
+            csrf: None,
+        }
+    }
+
+    pub async fn signed_in(base: &str, kind: &'static str, login: &str, password: &str) -> ApiClient {
+        let mut client = ApiClient::new(base, kind);
+        client.sign_in(login, password).await;
+        client
+    }
+
+    /// Signs in with a password and keeps the session's CSRF token.
+    pub async fn sign_in(&mut self, login: &str, password: &str) {
+        let (status, body) = self
+            .post(
+                "/api/v1/session",
+                &serde_json::json!({"login": login, "password": password}),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "[{}] sign in as {login}: {body}",
+            self.kind
+        );
+        self.csrf = body["csrf_token"].as_str().map(String::from);
+    }
+
+    /// Signs in with a PIN (on a registered tablet) and keeps the CSRF token.
+    pub async fn sign_in_with_pin(&mut self, login: &str, pin: &str) -> (StatusCode, Value) {
+        let (status, body) = self
+            .post(
+                "/api/v1/session/pin",
+                &serde_json::json!({"login": login, "pin": pin}),
+            )
+            .await;
+        if status == StatusCode::OK {
+            self.csrf = body["csrf_token"].as_str().map(String::from);
+        }
+        (status, body)
+    }
+
+    /// Sends a JSON request; answers the status and the JSON body (`Null` when empty).
+    pub async fn request(&self, method: Method, path: &str, body: Option<&Value>) -> (StatusCode, Value) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(csrf) = &self.csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("request sent");
+        read(response).await
+    }
+
+    /// Sends raw bytes with a content type, for malformed requests.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(csrf) = &self.csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        let response = request
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request sent");
+        read(response).await
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.request(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.request(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.request(Method::PUT, path, Some(body)).await
+    }
+
+    /// GETs `path` and expects 200.
+    pub async fn get_ok(&self, path: &str) -> Value {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, StatusCode::OK, "[{}] GET {path}: {body}", self.kind);
+        body
+    }
+}
+
+async fn read(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let bytes = response.bytes().await.expect("response body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
+    (status, body)
+}
+
+/// Runs one statement on the PostgreSQL server's admin database.
+async fn admin(admin_url: &str, sql: &str) {
+    use sqlx::Connection;
+    let result = async {
+        let mut conn = sqlx::PgConnection::connect(admin_url).await?;
+        sqlx::query(sql).execute(&mut conn).await?;
+        conn.close().await
+    }
+    .await;
+    result.unwrap_or_else(|e| panic!("PostgreSQL at {POSTGRES_ENV}: {sql}: {e}"));
+}
+
+/// `postgres://u@h:5432/test?x` → `postgres://u@h:5432/NAME?x`
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
+    match query {
+        Some(q) => format!("{prefix}/{name}?{q}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+/// Asserts that `body` is the API's error shape with `code`, and returns its message.
+pub fn assert_error(body: &Value, code: &str) -> String {
+    let error = body
+        .get("error")
+        .unwrap_or_else(|| panic!("not the error shape: {body}"));
+    assert_eq!(error["code"], code, "{body}");
+    let message = error["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no message: {body}"));
+    assert!(!message.is_empty());
+    message.to_string()
+}
+
+/// The field names of a validation error.
+pub fn error_fields(body: &Value) -> Vec<String> {
+    body["error"]["fields"]
+        .as_array()
+        .map(|fields| {
+            fields
+                .iter()
+                .filter_map(|f| f["field"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Defines `NAME::sqlite` and `NAME::postgres`, each running `body` with `server` bound to a
+/// fresh server (with demo data when `demo` is true) of that database.
+#[macro_export]
+macro_rules! db_test {
+    ($name:ident, demo = $demo:expr, |$server:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $server = $crate::TestServer::sqlite($demo).await;
+                $body
+                $server.stop().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some($server) = $crate::TestServer::postgres($demo).await else { return };
+                $body
+                $server.stop().await;
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_names_are_replaced() {
+        assert_eq!(
+            replace_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            replace_database("postgres://u@h/test?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+    }
+}

@@ -1,0 +1,410 @@
+//! `cargo xtask <command>`: builds the selpos site (server + hydrated WASM bundle) and runs
+//! selpos and its tests, with nothing installed but Rust (wasm-bindgen runs as a library).
+//!
+//! The site ends up in `target/site/`: `pkg/selpos.js`, `pkg/selpos_bg.wasm` and
+//! `pkg/selpos.css` (the paths Leptos' `HydrationScripts` and the app's stylesheet link use),
+//! plus everything under `app/public/`.
+
+use anyhow::{Context, Result, bail};
+use std::{
+    env, fs,
+    io::Write,
+    path::{Path, PathBuf},
+    process::{Command, ExitCode},
+    time::Instant,
+};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  build [--release]                   build the WASM bundle, the site and the server
+  run [--release] [-- <selpos args>]  build, then run selpos (default args: serve --demo)
+  test [-- <cargo test args>]         install browser test prerequisites, build, cargo test --workspace
+  bundle-size                         release build, then print raw and gzip sizes of the bundle";
+
+const POSTGRES_ENV: &str = "SELPOS_TEST_POSTGRES_URL";
+const LOCAL_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// The PostgreSQL the tests run against: `SELPOS_TEST_POSTGRES_URL` if set (CI sets it and
+/// fails when it is unreachable), else the local server when one answers on 5432.
+fn postgres_for_tests() -> Option<String> {
+    if let Ok(url) = env::var(POSTGRES_ENV) {
+        println!("    PostgreSQL tests: {POSTGRES_ENV} is set");
+        return Some(url);
+    }
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 5432));
+    if std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(1)).is_ok() {
+        println!("    PostgreSQL tests: using {LOCAL_POSTGRES}");
+        Some(LOCAL_POSTGRES.to_string())
+    } else {
+        println!("    PostgreSQL tests SKIPPED: nothing on 127.0.0.1:5432 and {POSTGRES_ENV} is not set");
+        None
+    }
+}
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Optimisation level for `wasm-opt` on release bundles.
+const WASM_OPT_LEVEL: &str = "-Oz";
+
+fn main() -> ExitCode {
+    // Print errors as one line of causes, without the backtrace anyhow's Debug would add.
+    xtask().unwrap_or_else(|err| {
+        eprintln!("error: {err:#}");
+        ExitCode::FAILURE
+    })
+}
+
+fn xtask() -> Result<ExitCode> {
+    let args: Vec<String> = env::args().skip(1).collect();
+    // Options for xtask come before `--`; what follows is passed through untouched.
+    let (opts, rest) = match args.iter().position(|a| a == "--") {
+        Some(i) => (&args[..i], &args[i + 1..]),
+        None => (&args[..], &[][..]),
+    };
+    let Some((cmd, flags)) = opts.split_first() else {
+        eprintln!("{USAGE}");
+        return Ok(ExitCode::FAILURE);
+    };
+    let release = parse_flags(flags)?;
+    let ws = Workspace::locate()?;
+
+    match cmd.as_str() {
+        "build" if rest.is_empty() => ws.build(release).map(|()| ExitCode::SUCCESS),
+        "run" => {
+            ws.build(release)?;
+            let profile = if release { "release" } else { "debug" };
+            let mut selpos = Command::new(ws.target.join(profile).join("selpos"));
+            if rest.is_empty() {
+                selpos.args(["serve", "--demo"]);
+            } else {
+                selpos.args(rest);
+            }
+            step("running selpos");
+            status(selpos.env("SELPOS_SITE_ROOT", &ws.site))
+        }
+        "test" if !release => {
+            ensure_browser()?;
+            ws.build(false)?;
+            step("running cargo test --workspace");
+            let mut test = ws.cargo(&["test", "--workspace"]);
+            if let Some(url) = postgres_for_tests() {
+                test.env(POSTGRES_ENV, url);
+            }
+            status(test.args(rest).env("SELPOS_SITE_ROOT", &ws.site))
+        }
+        "bundle-size" if !release && rest.is_empty() => {
+            ws.build(true)?;
+            ws.print_bundle_size()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => bail!("unknown command or arguments: {}\n\n{USAGE}", args.join(" ")),
+    }
+}
+
+/// Accepts only `--release`; returns whether it was given.
+fn parse_flags(flags: &[String]) -> Result<bool> {
+    let mut release = false;
+    for flag in flags {
+        match flag.as_str() {
+            "--release" => release = true,
+            other => bail!("unknown option `{other}`\n\n{USAGE}"),
+        }
+    }
+    Ok(release)
+}
+
+/// Paths of the workspace this xtask belongs to.
+struct Workspace {
+    root: PathBuf,
+    target: PathBuf,
+    site: PathBuf,
+}
+
+impl Workspace {
+    fn locate() -> Result<Self> {
+        // `cargo run` sets CARGO_MANIFEST_DIR for the program too; prefer it to the value baked
+        // in at compile time, which a binary reused by another checkout would get wrong.
+        let manifest_dir = env::var_os("CARGO_MANIFEST_DIR")
+            .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+        let root = manifest_dir
+            .parent()
+            .context("xtask has no parent directory")?
+            .to_path_buf();
+        // Honour CARGO_TARGET_DIR like cargo does (relative paths are relative to the cwd).
+        let target = match env::var_os("CARGO_TARGET_DIR") {
+            Some(dir) => std::path::absolute(dir)?,
+            None => root.join("target"),
+        };
+        let site = target.join("site");
+        Ok(Self { root, target, site })
+    }
+
+    /// A `cargo` command run from the workspace root (with the cargo that runs xtask).
+    fn cargo(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        cmd.current_dir(&self.root).args(args);
+        cmd
+    }
+
+    /// Builds the WASM bundle, assembles `target/site/`, then builds the server.
+    fn build(&self, release: bool) -> Result<()> {
+        let started = Instant::now();
+        ensure_wasm_target()?;
+
+        step("building WASM (hydrate)…");
+        let profile = if release { "wasm-release" } else { "dev" };
+        let wasm_started = Instant::now();
+        // uuid reaches the browser's crypto through its `js` feature, not through getrandom, so
+        // no `getrandom_backend` cfg is needed for this target.
+        run(&mut self.cargo(&[
+            "build",
+            "-p",
+            "selpos-app",
+            "--lib",
+            "--target",
+            WASM_TARGET,
+            "--no-default-features",
+            "--features",
+            "hydrate",
+            "--profile",
+            profile,
+        ]))?;
+        println!("    compiled in {:.1?}", wasm_started.elapsed());
+
+        step("generating JS bindings (wasm-bindgen)…");
+        let profile_dir = if release { "wasm-release" } else { "debug" };
+        let wasm = self
+            .target
+            .join(WASM_TARGET)
+            .join(profile_dir)
+            .join("selpos_app.wasm");
+        let pkg = self.site.join("pkg");
+        // Start from an empty pkg/ so that no stale snippets linger.
+        if pkg.exists() {
+            fs::remove_dir_all(&pkg).with_context(|| format!("removing {}", pkg.display()))?;
+        }
+        wasm_bindgen_cli_support::Bindgen::new()
+            .input_path(&wasm)
+            .out_name("selpos")
+            .typescript(false)
+            // Function names only help debugging, and make up two thirds of a release bundle.
+            .remove_name_section(release)
+            .remove_producers_section(release)
+            .web(true)?
+            .generate(&pkg)
+            .with_context(|| format!("wasm-bindgen on {}", wasm.display()))?;
+        if release {
+            wasm_opt(&pkg.join("selpos_bg.wasm"))?;
+        }
+
+        step("copying style and public assets…");
+        let css = self.root.join("app/style/selpos.css");
+        fs::copy(&css, pkg.join("selpos.css")).with_context(|| format!("copying {}", css.display()))?;
+        let public = self.root.join("app/public");
+        if public.is_dir() {
+            copy_dir(&public, &self.site)?;
+        }
+
+        step("building server…");
+        let mut server = self.cargo(&["build", "-p", "selpos-server"]);
+        if release {
+            server.arg("--release");
+        }
+        run(&mut server)?;
+        println!(
+            "    site ready in {} ({:.1?})",
+            self.site.display(),
+            started.elapsed()
+        );
+        Ok(())
+    }
+
+    /// Prints a table of raw and gzip -9 sizes of the shipped bundle.
+    fn print_bundle_size(&self) -> Result<()> {
+        let pkg = self.site.join("pkg");
+        println!("\n{:<16} {:>10} {:>10}", "file", "raw", "gzip -9");
+        let (mut raw_total, mut gz_total) = (0, 0);
+        for name in ["selpos_bg.wasm", "selpos.js", "selpos.css"] {
+            let bytes = fs::read(pkg.join(name)).with_context(|| format!("reading {name}"))?;
+            let (raw, gzipped) = (bytes.len(), gzip_len(&bytes)?);
+            println!("{name:<16} {:>10} {:>10}", kib(raw), kib(gzipped));
+            raw_total += raw;
+            gz_total += gzipped;
+        }
+        println!("{:<16} {:>10} {:>10}", "total", kib(raw_total), kib(gz_total));
+        Ok(())
+    }
+}
+
+/// Size of `bytes` once gzipped at level 9, as served over the wire.
+fn gzip_len(bytes: &[u8]) -> Result<usize> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes)?;
+    Ok(gz.finish()?.len())
+}
+
+fn kib(bytes: usize) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}
+
+/// Installs the wasm32 target with rustup when it is missing.
+fn ensure_wasm_target() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .context("running rustup (is it installed?)")?;
+    if !String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim() == WASM_TARGET)
+    {
+        step(&format!("installing the {WASM_TARGET} target…"));
+        run(&mut cmd("rustup", &["target", "add", WASM_TARGET]))?;
+    }
+    Ok(())
+}
+
+/// Shrinks a release bundle with binaryen's `wasm-opt`, when available. Failures only warn:
+/// the un-optimised bundle works as well, it is just bigger.
+fn wasm_opt(wasm: &Path) -> Result<()> {
+    // As root (CI containers), install binaryen on the fly; elsewhere just go without.
+    let available = on_path("wasm-opt") || (is_root() && apt_install(&["binaryen"]).is_ok());
+    if !available {
+        warn("wasm-opt not found (apt package `binaryen`): keeping the un-optimised bundle");
+        return Ok(());
+    }
+    step(&format!("optimising WASM (wasm-opt {WASM_OPT_LEVEL})…"));
+    let out = wasm.with_extension("opt.wasm");
+    // rustc's wasm32 target emits these post-MVP features by default; wasm-opt must be told.
+    let features = [
+        "--enable-bulk-memory",
+        "--enable-nontrapping-float-to-int",
+        "--enable-sign-ext",
+        "--enable-mutable-globals",
+        "--enable-reference-types",
+        "--enable-multivalue",
+    ];
+    let mut opt = Command::new("wasm-opt");
+    opt.arg(WASM_OPT_LEVEL)
+        .args(features)
+        .arg(wasm)
+        .arg("-o")
+        .arg(&out);
+    if let Err(err) = run(&mut opt) {
+        let _ = fs::remove_file(&out);
+        warn(&format!("{err:#}: keeping the un-optimised bundle"));
+        return Ok(());
+    }
+    let optimised = fs::read(&out)?;
+    let keep = if !externref_table_intact(&optimised) {
+        // Debian's binaryen 108 does this to every wasm-bindgen bundle: the page then fails to
+        // hydrate with a TypeError from `WebAssembly.Table.set` (WebAssembly/binaryen#4711).
+        warn("wasm-opt broke the `__wbindgen_externrefs` table export (binaryen < 110?)");
+        false
+    } else {
+        // The bundle travels gzipped, and wasm-opt's output does not always compress better
+        // than its input: keep whichever is smaller on the wire.
+        let (before, after) = (gzip_len(&fs::read(wasm)?)?, gzip_len(&optimised)?);
+        println!("    gzip size: {} before, {} after", kib(before), kib(after));
+        after <= before
+    };
+    if keep {
+        fs::rename(&out, wasm)?;
+    } else {
+        fs::remove_file(&out)?;
+        warn("keeping the un-optimised bundle");
+    }
+    Ok(())
+}
+
+/// Whether the `__wbindgen_externrefs` export, through which wasm-bindgen's JS glue keeps JS
+/// values, is (still) an externref table. A module that cannot be parsed is not intact.
+fn externref_table_intact(wasm: &[u8]) -> bool {
+    let Ok(module) = walrus::Module::from_buffer(wasm) else {
+        return false;
+    };
+    module
+        .exports
+        .iter()
+        .filter(|export| export.name == "__wbindgen_externrefs")
+        .all(|export| match export.item {
+            walrus::ExportItem::Table(table) => {
+                module.tables.get(table).element_ty == walrus::RefType::EXTERNREF
+            }
+            _ => false,
+        })
+}
+
+/// The browser tests drive Debian's chromium through chromedriver; install them if missing.
+fn ensure_browser() -> Result<()> {
+    if Path::new("/usr/bin/chromedriver").exists() && Path::new("/usr/bin/chromium").exists() {
+        return Ok(());
+    }
+    if !is_root() {
+        bail!("browser tests need chromium and chromedriver: sudo apt-get install chromium chromium-driver");
+    }
+    apt_install(&["chromium", "chromium-driver"])
+}
+
+fn apt_install(packages: &[&str]) -> Result<()> {
+    step(&format!("installing {} (apt)…", packages.join(" ")));
+    run(&mut cmd("apt-get", &["update"]))?;
+    let mut install = cmd("apt-get", &["install", "-y"]);
+    run(install.args(packages).env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| out.stdout.trim_ascii() == b"0")
+}
+
+fn on_path(program: &str) -> bool {
+    env::var_os("PATH").is_some_and(|path| env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+/// Copies the contents of `from` into `to`, recursively, overwriting files.
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let dest = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &dest)?;
+        } else {
+            fs::copy(entry.path(), &dest).with_context(|| format!("copying {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn cmd(program: &str, args: &[&str]) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    cmd
+}
+
+/// Runs a command to completion, failing unless it succeeds.
+fn run(cmd: &mut Command) -> Result<()> {
+    let status = cmd.status().with_context(|| format!("starting {cmd:?}"))?;
+    if !status.success() {
+        bail!("{} failed ({status})", cmd.get_program().to_string_lossy());
+    }
+    Ok(())
+}
+
+/// Runs a command to completion and forwards its exit code.
+fn status(cmd: &mut Command) -> Result<ExitCode> {
+    let status = cmd.status().with_context(|| format!("starting {cmd:?}"))?;
+    // A signal leaves no code: report a plain failure then.
+    Ok(ExitCode::from(status.code().map_or(1, |code| code as u8)))
+}
+
+fn step(msg: &str) {
+    println!("==> {msg}");
+}
+
+fn warn(msg: &str) {
+    eprintln!("warning: {msg}");
+}
