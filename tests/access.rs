@@ -214,6 +214,19 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("post", "/api/v1/events/{id}/stock/count") => COUNCIL_AND_FACILITY,
         ("post", "/api/v1/events/{id}/stock/import") => COUNCIL_AND_FACILITY,
         ("post", "/api/v1/facilities/{id}/products/import") => COUNCIL_AND_FACILITY,
+        // レジ開け・締め: council users anywhere, a cashier on their own tablet's register.
+        ("get", "/api/v1/registers/{id}/session") => SELLERS,
+        ("post", "/api/v1/registers/{id}/open") => SELLERS,
+        ("post", "/api/v1/registers/{id}/payouts") => SELLERS,
+        ("post", "/api/v1/registers/{id}/close") => SELLERS,
+        ("get", "/api/v1/register-sessions/{id}") => SELLERS,
+        ("get", "/api/v1/events/{id}/register-sessions") => COUNCIL,
+        // 精算: the council; facility staff their own statement.
+        ("get", "/api/v1/events/{id}/settlement") => COUNCIL,
+        ("get", "/api/v1/events/{id}/settlement/facilities/{facility_id}") => COUNCIL_AND_FACILITY,
+        ("post", "/api/v1/events/{id}/settle") => COUNCIL,
+        ("post", "/api/v1/events/{id}/adjustments") => COUNCIL,
+        ("get", "/api/v1/events/{id}/dashboard") => COUNCIL,
         _ => return None,
     })
 }
@@ -251,8 +264,20 @@ fn request_for(world: &World, method: &str, path: &str, n: usize) -> (String, Op
         p if p.starts_with("/api/v1/devices") => world.spare_device,
         _ => 0,
     };
-    let concrete = path.replace("{id}", &id.to_string());
+    let concrete = path
+        .replace("{id}", &id.to_string())
+        .replace("{facility_id}", &world.facility_a.to_string());
     let body = match (method, path) {
+        ("post", "/api/v1/registers/{id}/open") => Some(json!({"id": uuid::Uuid::now_v7(), "counts": []})),
+        ("post", "/api/v1/registers/{id}/payouts") => {
+            Some(json!({"id": uuid::Uuid::now_v7(), "amount": 100, "reason": "テスト"}))
+        }
+        ("post", "/api/v1/registers/{id}/close") => {
+            Some(json!({"id": uuid::Uuid::now_v7(), "counts": [], "note": "テスト"}))
+        }
+        ("post", "/api/v1/events/{id}/adjustments") => Some(
+            json!({"id": uuid::Uuid::now_v7(), "facility_id": world.facility_a, "amount": 100, "reason": "テスト"}),
+        ),
         ("post", "/api/v1/facilities") => Some(facility(100 + n as i64)),
         ("put", "/api/v1/facilities/{id}") => Some(facility(1)),
         ("post", "/api/v1/products") => Some(product(world.facility_a, &format!("新商品{n}"))),

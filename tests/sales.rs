@@ -439,34 +439,41 @@ db_test!(
     demo = false,
     |server| {
         let till = open_till(&server).await;
-        let event = server.get_ok(&format!("/api/v1/events/{}", till.event)).await;
-        let mut input = json!({"code": event["code"], "kind": event["kind"], "name": event["name"], "starts_on": event["starts_on"],
-        "ends_on": event["ends_on"], "commission": event["commission"], "participants": event["participants"],
-        "registers": [{"code": "R1", "name": "レジ1"}], "state": "closed"});
-        server
-            .put(&format!("/api/v1/events/{}", till.event), &input)
-            .await;
         let line = json!([{"product_id": till.cookie, "quantity": 1, "unit_price": 120}]);
-        let (status, late) = till
+        let cash = json!([{"kind": "cash", "amount": 120}]);
+        let (status, first) = till
             .cashier
-            .post(
-                "/api/v1/sales",
-                &sale(&till, line.clone(), json!([{"kind": "cash", "amount": 120}])),
-            )
+            .post("/api/v1/sales", &sale(&till, line.clone(), cash.clone()))
             .await;
-        assert_eq!(status, StatusCode::CREATED);
-        assert_eq!(late["late"], true, "sold offline before the close, arrived after");
-        input["state"] = json!("settled");
-        server
-            .put(&format!("/api/v1/events/{}", till.event), &input)
-            .await;
+        assert_eq!((status, &first["late"]), (StatusCode::CREATED, &json!(false)));
         let (status, body) = till
             .cashier
             .post(
-                "/api/v1/sales",
-                &sale(&till, line, json!([{"kind": "cash", "amount": 120}])),
+                &format!("/api/v1/registers/{}/close", till.register),
+                &json!({"id": uuid::Uuid::now_v7(), "counts": [{"denomination": 100, "count": 1}, {"denomination": 10, "count": 2}]}),
             )
             .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, late) = till
+            .cashier
+            .post("/api/v1/sales", &sale(&till, line.clone(), cash.clone()))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(late["late"], true, "sold offline before the close, arrived after");
+
+        let event = server.get_ok(&format!("/api/v1/events/{}", till.event)).await;
+        let input = json!({"code": event["code"], "kind": event["kind"], "name": event["name"], "starts_on": event["starts_on"],
+        "ends_on": event["ends_on"], "commission": event["commission"], "participants": event["participants"],
+        "registers": [{"code": "R1", "name": "レジ1"}], "state": "closed"});
+        let (status, _) = server
+            .put(&format!("/api/v1/events/{}", till.event), &input)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, body) = server
+            .post(&format!("/api/v1/events/{}/settle", till.event), &json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, body) = till.cashier.post("/api/v1/sales", &sale(&till, line, cash)).await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
     }
 );

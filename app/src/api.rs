@@ -467,3 +467,53 @@ mod tests {
         assert_eq!(query(&[]), "");
     }
 }
+
+/// レジ締め and 精算.
+pub mod closing {
+    use super::{ApiResult, get, send};
+    use selpos_domain::settlement::{
+        AdjustmentInput, EventDashboard, EventSettlement, FacilityStatement, PayoutInput, RegisterCloseInput,
+        RegisterOpenInput, RegisterReport, RegisterStatus,
+    };
+
+    pub async fn register_status(register_id: i64) -> ApiResult<RegisterStatus> {
+        get(&format!("/registers/{register_id}/session")).await
+    }
+
+    pub async fn open_register(register_id: i64, input: &RegisterOpenInput) -> ApiResult<RegisterStatus> {
+        send("POST", &format!("/registers/{register_id}/open"), input).await
+    }
+
+    pub async fn payout(register_id: i64, input: &PayoutInput) -> ApiResult<RegisterStatus> {
+        send("POST", &format!("/registers/{register_id}/payouts"), input).await
+    }
+
+    pub async fn close_register(register_id: i64, input: &RegisterCloseInput) -> ApiResult<RegisterReport> {
+        send("POST", &format!("/registers/{register_id}/close"), input).await
+    }
+
+    pub async fn settlement(event_id: i64) -> ApiResult<EventSettlement> {
+        get(&format!("/events/{event_id}/settlement")).await
+    }
+
+    pub async fn statement(event_id: i64, facility_id: i64) -> ApiResult<FacilityStatement> {
+        get(&format!("/events/{event_id}/settlement/facilities/{facility_id}")).await
+    }
+
+    pub async fn settle(event_id: i64) -> ApiResult<EventSettlement> {
+        send(
+            "POST",
+            &format!("/events/{event_id}/settle"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    pub async fn adjust(event_id: i64, input: &AdjustmentInput) -> ApiResult<FacilityStatement> {
+        send("POST", &format!("/events/{event_id}/adjustments"), input).await
+    }
+
+    pub async fn dashboard(event_id: i64) -> ApiResult<EventDashboard> {
+        get(&format!("/events/{event_id}/dashboard")).await
+    }
+}

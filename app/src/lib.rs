@@ -72,6 +72,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/stock/delivery-note") view=pages::stock::DeliveryNotePage />
                     <Route path=path!("/stock/labels") view=pages::stock::LabelsPage />
                     <Route path=path!("/receipts/:id?") view=pages::receipt::ReceiptPage />
+                    <Route path=path!("/settlement") view=pages::settlement::SettlementPage />
+                    <Route path=path!("/settlement/statement") view=pages::settlement::StatementPage />
+                    <Route path=path!("/dashboard") view=pages::settlement::DashboardPage />
                 </Routes>
             </main>
         </Router>

@@ -10,9 +10,11 @@ pub mod cart;
 pub mod codes;
 pub mod money;
 pub mod receipt;
+pub mod settlement;
 pub mod stock;
 pub mod tax;
 pub mod validation;
+pub mod wages;
 
 pub use money::Yen;
 pub use tax::{RoundingMode, TaxRate};

@@ -37,7 +37,7 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
-    fn into_result<T>(self, value: T) -> Result<T, FieldErrors> {
+    pub fn into_result<T>(self, value: T) -> Result<T, FieldErrors> {
         if self.0.is_empty() { Ok(value) } else { Err(self) }
     }
 

@@ -12,6 +12,8 @@ pub mod http;
 pub mod masterdata;
 pub mod printing;
 pub mod receipts;
+pub mod registers;
 pub mod sales;
 pub mod server;
+pub mod settlement;
 pub mod stock;

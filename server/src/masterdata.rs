@@ -8,7 +8,7 @@ use crate::error::{Error, OnUnique, Result};
 use chrono::Utc;
 use selpos_domain::access::{Principal, Role};
 use selpos_domain::api::{
-    Council, CouncilInput, Event, EventInput, Facility, FacilityInput, Product, ProductInput,
+    Council, CouncilInput, Event, EventInput, EventState, Facility, FacilityInput, Product, ProductInput,
 };
 
 pub use db::facilities::FacilityFilter;
@@ -221,6 +221,9 @@ pub async fn create_event(db: &Db, actor: &Principal, input: &EventInput) -> Res
     allow(actor.may_manage_council_data())?;
     let mut tx = db.write().await?;
     let input = validate_event(&mut tx, input).await?;
+    if input.state == EventState::Settled {
+        return Err(Error::Conflict("精算済みのイベントは作成できません".into()));
+    }
     let id = db::events::save(&mut tx, None, &input, Utc::now())
         .await
         .on_unique("events", "code", DUPLICATE_EVENT_CODE)?
@@ -249,6 +252,17 @@ pub async fn update_event(db: &Db, actor: &Principal, id: i64, input: &EventInpu
     let before = db::events::get(&mut tx, id)
         .await?
         .ok_or(Error::NotFound("イベント"))?;
+    // 精算済み: the event is locked; corrections go through settlement adjustments.
+    if before.state == EventState::Settled {
+        return Err(Error::Conflict(
+            "精算済みのイベントは変更できません(訂正は精算画面の「調整」で行います)".into(),
+        ));
+    }
+    if input.state == EventState::Settled {
+        return Err(Error::Conflict(
+            "精算は精算画面の「精算する」で行ってください(レジ締めと合計の確認をします)".into(),
+        ));
+    }
     if !before.state.may_become(input.state) {
         return Err(Error::Conflict(format!(
             "イベントの状態を「{}」から「{}」には変更できません",

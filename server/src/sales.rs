@@ -105,11 +105,10 @@ fn receipt_number(register: &db::sales::RegisterRow, no: i64) -> String {
 }
 
 /// Refuses sales on an event that is not selling: planned, or settled (locked). A closed
-/// register still records what was sold offline before the close, marked late.
-fn selling_state(register: &db::sales::RegisterRow) -> Result<bool> {
+/// event still records what was sold offline before it closed (late if its register closed).
+fn selling_state(register: &db::sales::RegisterRow) -> Result<()> {
     match register.state()? {
-        EventState::Open => Ok(false),
-        EventState::Closed => Ok(true),
+        EventState::Open | EventState::Closed => Ok(()),
         EventState::Planned => Err(Error::Conflict("このイベントはまだ開始していません".into())),
         EventState::Settled => Err(Error::Conflict(
             "このイベントは精算済みのため、売上を記録できません".into(),
@@ -152,7 +151,10 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
     let register = db::sales::register(&mut tx, input.register_id)
         .await?
         .ok_or(Error::NotFound("レジ"))?;
-    let late = selling_state(&register)?;
+    selling_state(&register)?;
+    // Late: its register was closed (and counted) before the sale arrived.
+    let (session_id, late) =
+        crate::registers::session_for_record(&mut tx, register.register_id, input.sold_at, actor).await?;
     let rounding = tax_rounding(&mut tx).await?;
 
     let mut cart_lines = Vec::with_capacity(input.lines.len());
@@ -209,6 +211,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
         change: payment.change,
         non_invoice_total: totals.non_invoice_total,
         late,
+        session_id: &session_id,
         reason: "",
         approval_id: None,
     };
@@ -321,11 +324,13 @@ async fn reverse(
             "このイベントは精算済みのため、取消・返品できません".into(),
         ));
     }
+    let now = Utc::now();
+    let (session_id, late) =
+        crate::registers::session_for_record(&mut tx, register.register_id, now, actor).await?;
     let rounding = tax_rounding(&mut tx).await?;
     let plain: Vec<SaleLine> = lines.iter().map(|(l, _)| l.clone()).collect();
     let (by_rate, non_invoice_total) = rate_totals(&plain, rounding);
     let total = Yen(plain.iter().map(|l| l.net.0).sum());
-    let now = Utc::now();
     let no = db::sales::next_receipt_no(&mut tx, register.register_id).await?;
     let number = receipt_number(&register, no);
     let original_id = original.id.to_string();
@@ -343,7 +348,8 @@ async fn reverse(
         total,
         change: Yen::ZERO,
         non_invoice_total,
-        late: false,
+        late,
+        session_id: &session_id,
         reason,
         approval_id,
     };

@@ -255,6 +255,18 @@ impl ApiClient {
         self.request(Method::GET, path, None).await
     }
 
+    /// A GET whose answer is not JSON (CSV, pages): status and raw body.
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, Vec<u8>) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status();
+        (status, response.bytes().await.expect("body").to_vec())
+    }
+
     pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
         self.request(Method::POST, path, Some(body)).await
     }

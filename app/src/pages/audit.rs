@@ -57,7 +57,7 @@ pub fn AuditPage() -> impl IntoView {
                         <tbody>
                             {list.into_iter().map(|e| view! {
                                 <tr>
-                                    <td>{e.at.with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC"))).format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                    <td>{super::tokyo(e.at).format("%Y-%m-%d %H:%M:%S").to_string()}</td>
                                     <td>{e.actor_login.clone()}</td>
                                     <td>{e.register_id.map(|r| r.to_string()).unwrap_or_default()}</td>
                                     <td class="code">{e.action.clone()}</td>

@@ -69,7 +69,10 @@ pub fn EventsPage() -> impl IntoView {
                                         <td class="num">{e.participants.len()}</td>
                                         <td>{e.commission.label_ja()}</td>
                                         <td>{registers}</td>
-                                        <td><button on:click=move |_| { status.set(None); editing.set(Some(Some(edit.clone()))) }>{t!("編集", "Edit")}</button></td>
+                                        <td>
+                                            <button on:click=move |_| { status.set(None); editing.set(Some(Some(edit.clone()))) }>{t!("編集", "Edit")}</button>
+                                            <ClosingLinks event_id=e.id />
+                                        </td>
                                     </tr>
                                 }
                             }).collect_view()}
@@ -466,5 +469,24 @@ mod tests {
             format_override(Some(CommissionRule::Fixed { yen: Yen(3000) })),
             "3000"
         );
+    }
+}
+
+/// Links to the event's settlement and dashboard (council), or to the facility's own 精算書.
+#[component]
+fn ClosingLinks(event_id: i64) -> impl IntoView {
+    move || {
+        let session = crate::session::current()?;
+        Some(if session.user.role.is_council() {
+            view! {
+                <a class="button" href=format!("/settlement?event={event_id}")>{t!("精算", "Settlement")}</a>
+                <a class="button" href=format!("/dashboard?event={event_id}")>{t!("ダッシュボード", "Dashboard")}</a>
+            }
+            .into_any()
+        } else {
+            let facility = session.user.facility_id?;
+            view! { <a class="button" href=format!("/settlement/statement?event={event_id}&facility={facility}")>{t!("精算書", "Statement")}</a> }
+                .into_any()
+        })
     }
 }

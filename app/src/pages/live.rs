@@ -57,7 +57,7 @@ pub fn LivePage() -> impl IntoView {
                     <p class="live-total" id="live-total">
                         {t!("売上合計", "Net sales")} " " <strong>{live.net_sales.to_string()}</strong>
                         {(live.sale_count > 0).then(|| format!(" ・ {}件", live.sale_count))}
-                        <small>{format!(" ({}現在)", live.as_of.with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC"))).format("%H:%M:%S"))}</small>
+                        <small>{format!(" ({}現在)", super::tokyo(live.as_of).format("%H:%M:%S"))}</small>
                     </p>
                     <div class="live-facilities">
                         {live.facilities.into_iter().map(|f| view! {

@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod audit;
+pub mod closing;
 pub mod council;
 pub mod devices;
 pub mod events;
@@ -12,6 +13,7 @@ pub mod products;
 pub mod receipt;
 pub mod register;
 pub mod returns;
+pub mod settlement;
 pub mod stock;
 pub mod users;
 
@@ -24,4 +26,14 @@ pub fn NotFound() -> impl IntoView {
         <h1>{t!("ページが見つかりません", "Page not found")}</h1>
         <p><a href="/">{t!("ホームへ戻る", "Back to home")}</a></p>
     }
+}
+
+/// A time as shown in Japan (Asia/Tokyo is UTC+9 all year: no daylight saving).
+pub fn tokyo(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    (at + chrono::Duration::hours(9)).naive_utc()
+}
+
+/// `2026-11-28 10:05`, Japan time.
+pub fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    tokyo(at).format("%Y-%m-%d %H:%M").to_string()
 }

@@ -341,6 +341,7 @@ fn Till(register: RegisterRef, cashier: String) -> impl IntoView {
 
     view! {
         <StatusBar register cashier persisted catalog_error />
+        <super::closing::RegisterSessionPanel register_id online=Signal::derive(move || till.sync.online.get()) />
         <div class="till">
             <ProductPane />
             <CartPane />

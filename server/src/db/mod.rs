@@ -10,8 +10,10 @@ pub mod council;
 pub mod events;
 pub mod facilities;
 pub mod products;
+pub mod registers;
 pub mod sales;
 pub mod sessions;
+pub mod settlement;
 pub mod stock;
 pub mod users;
 

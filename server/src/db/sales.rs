@@ -134,6 +134,8 @@ pub struct NewSale<'a> {
     pub change: Yen,
     pub non_invoice_total: Yen,
     pub late: bool,
+    /// The register session it was rung up in (see `registers::session_for_record`).
+    pub session_id: &'a str,
     pub reason: &'a str,
     pub approval_id: Option<String>,
 }
@@ -143,8 +145,8 @@ pub struct NewSale<'a> {
 pub async fn insert(tx: &mut Tx, s: &NewSale<'_>, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
     let sql = "INSERT INTO sales (id, kind, event_id, register_id, receipt_no, receipt_number, local_number,
                                   cashier_id, sold_at, recorded_at, original_sale_id, total, change_due,
-                                  non_invoice_total, late, reason, approval_id)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                                  non_invoice_total, late, reason, approval_id, session_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
                ON CONFLICT (id) DO NOTHING";
     let affected = on_tx!(tx, |conn| sqlx::query(sql)
         .bind(s.id)
@@ -164,6 +166,7 @@ pub async fn insert(tx: &mut Tx, s: &NewSale<'_>, now: DateTime<Utc>) -> Result<
         .bind(s.late)
         .bind(s.reason)
         .bind(&s.approval_id)
+        .bind(s.session_id)
         .execute(&mut *conn)
         .await
         .map(|r| r.rows_affected()))?;
@@ -266,7 +269,7 @@ pub fn tender_code(kind: TenderKind) -> &'static str {
     }
 }
 
-fn tender_kind(code: &str) -> Result<TenderKind, sqlx::Error> {
+pub fn tender_kind(code: &str) -> Result<TenderKind, sqlx::Error> {
     TenderKind::ALL
         .into_iter()
         .find(|k| tender_code(*k) == code)

@@ -9,8 +9,10 @@ pub mod extract;
 mod facilities;
 mod products;
 mod receipts;
+mod registers;
 mod sales;
 mod session;
+mod settlement;
 mod stock;
 mod users;
 
@@ -83,7 +85,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(users::routes())
         .merge(sales::routes())
         .merge(receipts::routes())
-        .merge(stock::routes());
+        .merge(stock::routes())
+        .merge(registers::routes())
+        .merge(settlement::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()

@@ -1,0 +1,330 @@
+//! レジ開け / 出金 / レジ締め on the till: the float and the close are counted by denomination
+//! (金種表); the close shows expected cash, counted cash and the difference as it is typed, and
+//! is refused while sales wait in the tablet's queue or the tablet is offline.
+
+use crate::api::{ApiFailure, closing};
+use crate::components::{FormStatus, StatusBanner, TextField, field_error, parse_number};
+use crate::register::store;
+use crate::t;
+use leptos::prelude::*;
+use selpos_domain::Yen;
+use selpos_domain::settlement::{
+    CashCount, DENOMINATIONS, DenominationCount, PayoutInput, RegisterCloseInput, RegisterOpenInput,
+    RegisterReport, RegisterState, RegisterStatus,
+};
+
+/// One text per denomination, as typed.
+#[derive(Clone, Copy)]
+struct CountInputs([RwSignal<String>; 10]);
+
+impl CountInputs {
+    fn new() -> Self {
+        CountInputs(std::array::from_fn(|_| RwSignal::new(String::new())))
+    }
+
+    /// Blank counts as zero; anything unreadable is sent as is for the server to reject.
+    fn count(self) -> CashCount {
+        CashCount(
+            DENOMINATIONS
+                .iter()
+                .zip(self.0.iter())
+                .map(|(&denomination, text)| {
+                    let typed = text.get();
+                    let count = if typed.trim().is_empty() {
+                        0
+                    } else {
+                        parse_number(&typed)
+                    };
+                    DenominationCount { denomination, count }
+                })
+                .collect(),
+        )
+    }
+}
+
+fn denomination_label(d: i64) -> String {
+    if d >= 1000 {
+        format!("{}円札", Yen(d).grouped())
+    } else {
+        format!("{d}円玉")
+    }
+}
+
+/// The 金種表 as touch-friendly number fields, with the running total.
+#[component]
+fn CashCountForm(inputs: CountInputs, status: FormStatus) -> impl IntoView {
+    view! {
+        <div class="cash-count">
+            {DENOMINATIONS.iter().zip(inputs.0).enumerate().map(|(i, (&d, value))| {
+                let error = field_error(status, match i {
+                    0 => "counts[0].count", 1 => "counts[1].count", 2 => "counts[2].count", 3 => "counts[3].count",
+                    4 => "counts[4].count", 5 => "counts[5].count", 6 => "counts[6].count", 7 => "counts[7].count",
+                    8 => "counts[8].count", _ => "counts[9].count",
+                });
+                view! {
+                    <label class="field denomination" class:invalid=move || error.get().is_some()>
+                        <span class="label">{denomination_label(d)}</span>
+                        <input type="text" inputmode="numeric" name=format!("count-{d}") bind:value=value />
+                        <small class="error-text">{move || error.get()}</small>
+                    </label>
+                }
+            }).collect_view()}
+            <p class="count-total">{t!("合計", "Total")} " " <strong id="count-total">{move || inputs.count().total().to_string()}</strong></p>
+        </div>
+    }
+}
+
+/// The register's session on the till: open it with a float, take cash out, close it.
+#[component]
+pub fn RegisterSessionPanel(register_id: i64, online: Signal<bool>) -> impl IntoView {
+    let status: RwSignal<Option<Result<RegisterStatus, ApiFailure>>> = RwSignal::new(None);
+    let reload = move || {
+        leptos::task::spawn_local(async move {
+            status.set(Some(closing::register_status(register_id).await));
+        })
+    };
+    Effect::new(move |_| reload());
+    let closing_now = RwSignal::new(false);
+    view! {
+        {move || match status.get() {
+            None => view! { <p class="loading">{t!("レジの状態を確認中…", "Checking the register…")}</p> }.into_any(),
+            Some(Err(failure)) => view! {
+                <p class="banner warn" role="status">{failure.message} " " {t!("(オフラインでも販売は続けられます)", "(you can keep selling offline)")}</p>
+            }.into_any(),
+            Some(Ok(s)) => match s.state {
+                RegisterState::Open if closing_now.get() => view! {
+                    <ClosePanel register_id report=s.report online on_done=move || { closing_now.set(false); reload(); } on_cancel=move || closing_now.set(false) />
+                }.into_any(),
+                RegisterState::Open => view! {
+                    <OpenBar report=s.report register_id on_close=move || closing_now.set(true) on_change=reload />
+                }.into_any(),
+                RegisterState::NeverOpened | RegisterState::Closed => view! {
+                    <OpenPanel register_id last=s.report on_done=reload />
+                }.into_any(),
+            },
+        }}
+    }
+}
+
+/// While open: the float, expected cash, and the buttons for 出金 and レジ締め.
+#[component]
+fn OpenBar(
+    report: Option<RegisterReport>,
+    register_id: i64,
+    on_close: impl Fn() + Copy + Send + Sync + 'static,
+    on_change: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let payout_open = RwSignal::new(false);
+    let (float, expected, auto) = report
+        .map(|r| (r.cash.float, r.cash.expected, r.session.auto_opened))
+        .unwrap_or_default();
+    view! {
+        <div class="register-session open" id="register-session" data-state="open">
+            <span>{t!("レジ開局中", "Register open")}</span>
+            <span>{t!("釣銭準備金", "Float")} " " {float.to_string()}</span>
+            <span>{t!("現金(予定)", "Cash expected")} " " {expected.to_string()}</span>
+            {auto.then(|| view! { <span class="alert">{t!("釣銭準備金が未入力です(最初の売上で自動開局)", "Float not entered (opened by the first sale)")}</span> })}
+            <button class="big" on:click=move |_| payout_open.update(|o| *o = !*o)>{t!("出金", "Pay out")}</button>
+            <button class="big" id="close-register" on:click=move |_| on_close()>{t!("レジ締め", "Close register")}</button>
+        </div>
+        {move || payout_open.get().then(|| view! { <PayoutForm register_id on_done=move || { payout_open.set(false); on_change(); } /> })}
+    }
+}
+
+#[component]
+fn PayoutForm(register_id: i64, on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let amount = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let status: FormStatus = RwSignal::new(None);
+    let id = uuid::Uuid::now_v7();
+    let save = move |_| {
+        let input = PayoutInput {
+            id,
+            amount: Yen(parse_number(&amount.get())),
+            reason: reason.get(),
+        };
+        leptos::task::spawn_local(async move {
+            match closing::payout(register_id, &input).await {
+                Ok(_) => on_done(),
+                Err(e) => status.set(Some(Err(e))),
+            }
+        });
+    };
+    view! {
+        <div class="panel payout">
+            <TextField label=t!("出金額", "Amount") name="payout-amount" value=amount inputmode="numeric" error=field_error(status, "amount") required=true />
+            <TextField label=t!("理由", "Reason") name="payout-reason" value=reason error=field_error(status, "reason") required=true />
+            <button class="primary big" on:click=save>{t!("出金を記録", "Record payout")}</button>
+            <StatusBanner status />
+        </div>
+    }
+}
+
+/// レジ開け: the float by denomination.
+#[component]
+fn OpenPanel(
+    register_id: i64,
+    last: Option<RegisterReport>,
+    on_done: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let inputs = CountInputs::new();
+    let status: FormStatus = RwSignal::new(None);
+    let id = uuid::Uuid::now_v7();
+    let open = move |_| {
+        let input = RegisterOpenInput {
+            id,
+            counts: inputs.count(),
+        };
+        leptos::task::spawn_local(async move {
+            match closing::open_register(register_id, &input).await {
+                Ok(_) => on_done(),
+                Err(e) => status.set(Some(Err(e))),
+            }
+        });
+    };
+    view! {
+        <section class="panel register-open" id="register-session" data-state="closed">
+            <h2>{t!("レジ開け: 釣銭準備金を数えてください", "Open the register: count the float")}</h2>
+            {last.map(|r| view! { <p class="hint">{t!("前回の締め", "Last closed")} " " {r.session.closed_at.map(crate::pages::local_time).unwrap_or_default()}</p> })}
+            <CashCountForm inputs status />
+            <button class="primary big" id="open-register" on:click=open>{t!("レジを開ける", "Open register")}</button>
+            <StatusBanner status />
+        </section>
+    }
+}
+
+/// レジ締め: refused with unsent sales or offline; otherwise the count against the record.
+#[component]
+fn ClosePanel(
+    register_id: i64,
+    report: Option<RegisterReport>,
+    online: Signal<bool>,
+    on_done: impl Fn() + Copy + Send + Sync + 'static,
+    on_cancel: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let pending = LocalResource::new(store::queued_count);
+    let inputs = CountInputs::new();
+    let note = RwSignal::new(String::new());
+    let status: FormStatus = RwSignal::new(None);
+    let done: RwSignal<Option<RegisterReport>> = RwSignal::new(None);
+    let expected = report.as_ref().map(|r| r.cash.expected).unwrap_or_default();
+    let id = uuid::Uuid::now_v7();
+    let close = move |_| {
+        let input = RegisterCloseInput {
+            id,
+            counts: inputs.count(),
+            note: note.get(),
+        };
+        leptos::task::spawn_local(async move {
+            match closing::close_register(register_id, &input).await {
+                Ok(report) => done.set(Some(report)),
+                Err(e) => status.set(Some(Err(e))),
+            }
+        });
+    };
+    let blocked = move || -> Option<String> {
+        if !online.get() {
+            return Some(
+                crate::i18n::pick(
+                    "オフラインのため締められません。通信が戻ってから締めてください(販売は続けられます)",
+                    "Offline: the register can be closed once the connection is back (selling goes on)",
+                )
+                .to_string(),
+            );
+        }
+        match pending.get() {
+            Some(Ok(n)) if n > 0 => Some(format!(
+                "{} {n}件",
+                crate::i18n::pick(
+                    "未送信の売上があります。送信が終わるまでお待ちください:",
+                    "Sales still waiting to be sent:"
+                )
+            )),
+            Some(Err(e)) => Some(e.to_string()),
+            None => {
+                Some(crate::i18n::pick("未送信の売上を確認中…", "Checking for unsent sales…").to_string())
+            }
+            _ => None,
+        }
+    };
+    view! {
+        <section class="panel register-close" id="register-close">
+            {move || match done.get() {
+                Some(report) => view! {
+                    <RegisterReportView report />
+                    <button class="no-print" on:click=move |_| { let _ = window().print(); }>{t!("印刷", "Print")}</button>
+                    <button class="primary big no-print" on:click=move |_| on_done()>{t!("閉じる", "Done")}</button>
+                }.into_any(),
+                None => match blocked() {
+                    Some(why) => view! {
+                        <p class="banner warn" role="alert" id="close-blocked">{why}</p>
+                        <button class="big" on:click=move |_| { pending.refetch(); }>{t!("もう一度確認", "Check again")}</button>
+                        <button class="big" on:click=move |_| on_cancel()>{t!("戻る", "Back")}</button>
+                    }.into_any(),
+                    None => view! {
+                        <h2>{t!("レジ締め: 現金を数えてください", "Close: count the cash")}</h2>
+                        <CashCountForm inputs status />
+                        <dl class="close-figures">
+                            <dt>{t!("現金(予定)", "Expected")}</dt><dd id="expected-cash">{expected.to_string()}</dd>
+                            <dt>{t!("過不足", "Over/short")}</dt>
+                            <dd id="difference" class:alert=move || inputs.count().total() != expected>
+                                {move || Yen(inputs.count().total().0 - expected.0).to_string()}
+                            </dd>
+                        </dl>
+                        <TextField label=t!("過不足の理由", "Reason for a difference") name="close-note" value=note error=field_error(status, "note") />
+                        <button class="primary big" id="confirm-close" on:click=close>{t!("締める", "Close")}</button>
+                        <button class="big" on:click=move |_| on_cancel()>{t!("戻る", "Back")}</button>
+                        <StatusBanner status />
+                    }.into_any(),
+                },
+            }}
+        </section>
+    }
+}
+
+/// 締めレポート: the record against the count, every tender, and late sales.
+#[component]
+pub fn RegisterReportView(report: RegisterReport) -> impl IntoView {
+    let c = report.cash;
+    let s = report.session;
+    view! {
+        <article class="register-report" id="register-report">
+            <h2>{format!("締めレポート {} {}", s.register_code, s.register_name)}</h2>
+            <p>{format!("{} 〜 {}", crate::pages::local_time(s.opened_at), s.closed_at.map(crate::pages::local_time).unwrap_or_else(|| "(開局中)".into()))}</p>
+            <table class="list figures">
+                <tbody>
+                    <tr><th>"釣銭準備金"</th><td class="num">{c.float.to_string()}</td></tr>
+                    <tr><th>"現金売上"</th><td class="num">{c.cash_sales.to_string()}</td></tr>
+                    <tr><th>"現金返金"</th><td class="num">{format!("−{}", c.cash_refunds)}</td></tr>
+                    <tr><th>"出金"</th><td class="num">{format!("−{}", c.payouts)}</td></tr>
+                    <tr><th>"現金(予定)"</th><td class="num" id="report-expected">{c.expected.to_string()}</td></tr>
+                    <tr><th>"現金(実際)"</th><td class="num" id="report-counted">{c.counted.map(|v| v.to_string()).unwrap_or_default()}</td></tr>
+                    <tr><th>"過不足"</th><td class="num" id="report-difference">{c.difference.map(|v| v.to_string()).unwrap_or_default()}</td></tr>
+                </tbody>
+            </table>
+            {(!s.note.is_empty()).then(|| view! { <p class="note">{format!("メモ: {}", s.note)}</p> })}
+            <h3>"支払方法別(端末の控えと照合)"</h3>
+            <table class="list">
+                <tbody>
+                    {report.tenders.into_iter().map(|t| view! {
+                        <tr><th>{t.kind.label_ja()}</th><td class="num">{format!("{}件", t.count)}</td><td class="num">{t.amount.to_string()}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p>{format!("売上 {}件 {} ・ 取消・返品 {}件 {}", report.sales_count, report.sales_total, report.returns_count, report.returns_total)}</p>
+            {(report.late.count > 0).then(|| view! {
+                <p class="banner warn" id="late-sales">{format!("締め後に届いた売上 {}件 {}(うち現金 {}): {}", report.late.count, report.late.total, report.late.cash, report.late.receipt_numbers.join("、"))}</p>
+            })}
+            {s.counts.map(|counts| view! {
+                <h3>"金種表"</h3>
+                <table class="list">
+                    <tbody>
+                        {counts.table().into_iter().filter(|l| l.count > 0).map(|l| view! {
+                            <tr><th>{denomination_label(l.denomination)}</th><td class="num">{format!("{}枚", l.count)}</td><td class="num">{Yen(l.denomination * l.count).to_string()}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+        </article>
+    }
+}

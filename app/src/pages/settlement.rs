@@ -1,0 +1,370 @@
+//! 精算: the council's event summary (settle, corrections, CSV/JSON), each facility's printable
+//! 精算書 (A4), and the event dashboard with its charts.
+
+use crate::api::closing;
+use crate::components::{
+    FormStatus, LoadError, SelectField, StatusBanner, TextField, field_error, parse_number, refresh_every,
+};
+use crate::t;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use selpos_domain::Yen;
+use selpos_domain::api::EventState;
+use selpos_domain::settlement::{
+    AdjustmentInput, EventDashboard, EventSettlement, FacilitySettlement, FacilityStatement, share_percent,
+};
+use selpos_domain::tax::TaxRate;
+
+/// `?event=` (and `?facility=`) of the page.
+fn query_id(name: &'static str) -> Option<i64> {
+    use_query_map()
+        .with_untracked(|q| q.get(name))
+        .and_then(|v| v.parse().ok())
+}
+
+fn rate_cells(lines: &[selpos_domain::settlement::RateLine], rate: TaxRate) -> (Yen, Yen) {
+    lines
+        .iter()
+        .find(|l| l.rate == rate)
+        .map(|l| (l.net, l.tax))
+        .unwrap_or_default()
+}
+
+/// 精算 (event summary) for the council.
+#[component]
+pub fn SettlementPage() -> impl IntoView {
+    let Some(event_id) = query_id("event") else {
+        return view! { <p class="banner error">{t!("イベントを指定してください", "No event given")}</p> }
+            .into_any();
+    };
+    let data: RwSignal<Option<Result<EventSettlement, crate::api::ApiFailure>>> = RwSignal::new(None);
+    let reload =
+        move || leptos::task::spawn_local(async move { data.set(Some(closing::settlement(event_id).await)) });
+    Effect::new(move |_| reload());
+    let status: FormStatus = RwSignal::new(None);
+    let settle = move |_| {
+        leptos::task::spawn_local(async move {
+            match closing::settle(event_id).await {
+                Ok(s) => {
+                    status.set(Some(Ok(crate::i18n::pick(
+                        "精算しました。イベントはロックされました",
+                        "Settled: the event is locked",
+                    )
+                    .into())));
+                    data.set(Some(Ok(s)));
+                }
+                Err(e) => status.set(Some(Err(e))),
+            }
+        });
+    };
+    view! {
+        {move || match data.get() {
+            None => view! { <p class="loading">"読み込み中…"</p> }.into_any(),
+            Some(Err(failure)) => view! { <LoadError failure /> }.into_any(),
+            Some(Ok(s)) => {
+                let settled = s.state == EventState::Settled;
+                let closed = s.state == EventState::Closed;
+                let facilities = s.facilities.clone();
+                view! {
+                    <article class="sheet settlement" id="settlement">
+                        <h1>{format!("精算書(イベント集計) {} {}", s.event_code, s.event_name)}</h1>
+                        <p>{format!("{} 〜 {} ・ {}", s.starts_on, s.ends_on, s.state.label_ja())}
+                           {s.settled_at.map(|at| format!(" ・ 精算 {} {}", super::local_time(at), s.settled_by.clone().unwrap_or_default()))}</p>
+                        {(!settled).then(|| view! { <p class="banner warn">{t!("精算前の見込みです。", "Preview: not settled yet.")}</p> })}
+                        <SettlementTable facilities=s.facilities.clone() totals=Some(s.totals.clone()) event_id />
+                        <p class="hint">{format!("消費税は税率ごとに1回、{}。{}。", s.tax_rounding.label_ja(), s.commission_rounding)}</p>
+                        <h2>{t!("支払方法別", "By tender")}</h2>
+                        <table class="list"><tbody>
+                            {s.tenders.iter().map(|t| view! { <tr><th>{t.kind.label_ja()}</th><td class="num">{format!("{}件", t.count)}</td><td class="num">{t.amount.to_string()}</td></tr> }).collect_view()}
+                        </tbody></table>
+                        <h2>{t!("レジ締めと現金過不足", "Registers and cash over/short")}</h2>
+                        <table class="list" id="register-lines">
+                            <thead><tr><th>"レジ"</th><th>"開局"</th><th>"締め"</th><th class="num">"現金(予定)"</th><th class="num">"現金(実際)"</th><th class="num">"過不足"</th><th class="num">"締め後の現金"</th><th>"メモ"</th></tr></thead>
+                            <tbody>
+                                {s.registers.iter().map(|r| view! {
+                                    <tr>
+                                        <td>{format!("{} {}", r.register_code, r.register_name)}</td>
+                                        <td>{super::local_time(r.opened_at)}</td>
+                                        <td>{r.closed_at.map(super::local_time).unwrap_or_else(|| "未締め".into())}</td>
+                                        <td class="num">{r.cash.expected.to_string()}</td>
+                                        <td class="num">{r.cash.counted.map(|v| v.to_string()).unwrap_or_default()}</td>
+                                        <td class="num">{r.cash.difference.map(|v| v.to_string()).unwrap_or_default()}</td>
+                                        <td class="num">{r.late_cash.to_string()}</td>
+                                        <td>{r.note.clone()}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                            <tfoot><tr><th colspan="5">"現金過不足 合計"</th><th class="num" id="cash-over-short">{s.cash_over_short.to_string()}</th><th colspan="2"></th></tr></tfoot>
+                        </table>
+                        <div class="toolbar no-print">
+                            <a class="button" href=format!("/api/v1/events/{event_id}/settlement?format=csv") download="">{t!("CSV(Excel)", "CSV (Excel)")}</a>
+                            <a class="button" href=format!("/api/v1/events/{event_id}/settlement") target="_blank">"JSON"</a>
+                            <a class="button" href=format!("/dashboard?event={event_id}")>{t!("ダッシュボード", "Dashboard")}</a>
+                            <button on:click=move |_| { let _ = window().print(); }>{t!("印刷", "Print")}</button>
+                            {(!s.open_registers.is_empty()).then(|| view! {
+                                <p class="banner warn" id="open-registers">{format!("締めていないレジ: {}", s.open_registers.join("、"))}</p>
+                            })}
+                            {closed.then(|| view! { <button class="primary big" id="settle" on:click=settle>{t!("精算する(ロック)", "Settle (lock)")}</button> })}
+                            {(!closed && !settled).then(|| view! { <p class="hint">{t!("精算はイベントを「終了」にしてから行います", "Close the event before settling")}</p> })}
+                        </div>
+                        <StatusBanner status />
+                        {settled.then(|| view! { <AdjustmentForm event_id facilities on_done=reload /> })}
+                    </article>
+                }.into_any()
+            }
+        }}
+    }
+    .into_any()
+}
+
+/// The per-facility table (with a totals row when given).
+#[component]
+fn SettlementTable(
+    facilities: Vec<FacilitySettlement>,
+    totals: Option<selpos_domain::settlement::SettlementTotals>,
+    event_id: i64,
+) -> impl IntoView {
+    view! {
+        <table class="list settlement-table">
+            <thead><tr>
+                <th>"番号"</th><th>"事業所"</th><th class="num">"総売上"</th><th class="num">"取消・返品"</th><th class="num">"純売上"</th>
+                <th class="num">"10%対象"</th><th class="num">"(内税)"</th><th class="num">"8%対象"</th><th class="num">"(内税)"</th>
+                <th>"手数料"</th><th class="num">"手数料額"</th><th class="num">"調整"</th><th class="num">"支払額"</th>
+            </tr></thead>
+            <tbody>
+                {facilities.into_iter().map(|f| {
+                    let (s10, t10) = rate_cells(&f.by_rate, TaxRate::Standard);
+                    let (s8, t8) = rate_cells(&f.by_rate, TaxRate::Reduced);
+                    view! {
+                        <tr data-facility=f.facility_id>
+                            <td>{f.facility_number}</td>
+                            <td><a href=format!("/settlement/statement?event={event_id}&facility={}", f.facility_id)>{f.facility_name.clone()}</a></td>
+                            <td class="num">{f.gross.to_string()}</td><td class="num">{f.returns.to_string()}</td><td class="num">{f.net.to_string()}</td>
+                            <td class="num">{s10.to_string()}</td><td class="num">{t10.to_string()}</td><td class="num">{s8.to_string()}</td><td class="num">{t8.to_string()}</td>
+                            <td>{f.commission_rule.label_ja()}</td><td class="num">{f.commission.to_string()}</td>
+                            <td class="num">{f.adjustments_total.to_string()}</td><td class="num payable">{f.payable.to_string()}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+            {totals.map(|t| {
+                let (s10, t10) = rate_cells(&t.by_rate, TaxRate::Standard);
+                let (s8, t8) = rate_cells(&t.by_rate, TaxRate::Reduced);
+                view! {
+                    <tfoot><tr id="settlement-totals">
+                        <th colspan="2">"合計"</th>
+                        <th class="num">{t.gross.to_string()}</th><th class="num">{t.returns.to_string()}</th><th class="num" id="total-net">{t.net.to_string()}</th>
+                        <th class="num">{s10.to_string()}</th><th class="num">{t10.to_string()}</th><th class="num">{s8.to_string()}</th><th class="num">{t8.to_string()}</th>
+                        <th></th><th class="num" id="total-commission">{t.commission.to_string()}</th>
+                        <th class="num">{t.adjustments_total.to_string()}</th><th class="num" id="total-payable">{t.payable.to_string()}</th>
+                    </tr></tfoot>
+                }
+            })}
+        </table>
+    }
+}
+
+/// 精算後の調整: amount and reason for one facility.
+#[component]
+fn AdjustmentForm(
+    event_id: i64,
+    facilities: Vec<FacilitySettlement>,
+    on_done: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let facility = RwSignal::new(
+        facilities
+            .first()
+            .map(|f| f.facility_id.to_string())
+            .unwrap_or_default(),
+    );
+    let options = Signal::derive(move || {
+        facilities
+            .iter()
+            .map(|f| {
+                (
+                    f.facility_id.to_string(),
+                    format!("{} {}", f.facility_number, f.facility_name),
+                )
+            })
+            .collect::<Vec<_>>()
+    });
+    let amount = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let status: FormStatus = RwSignal::new(None);
+    let id = RwSignal::new(uuid::Uuid::now_v7());
+    let save = move |_| {
+        let input = AdjustmentInput {
+            id: id.get(),
+            facility_id: facility.get().parse().unwrap_or_default(),
+            amount: Yen(parse_number(&amount.get())),
+            reason: reason.get(),
+        };
+        leptos::task::spawn_local(async move {
+            match closing::adjust(event_id, &input).await {
+                Ok(_) => {
+                    status.set(Some(Ok(crate::i18n::pick(
+                        "調整を記録しました",
+                        "Adjustment recorded",
+                    )
+                    .into())));
+                    id.set(uuid::Uuid::now_v7());
+                    amount.set(String::new());
+                    reason.set(String::new());
+                    on_done();
+                }
+                Err(e) => status.set(Some(Err(e))),
+            }
+        });
+    };
+    view! {
+        <section class="panel no-print" id="adjustment">
+            <h2>{t!("精算後の調整", "Adjustment after settlement")}</h2>
+            <p class="hint">{t!("プラスは事業所への支払いを増やし、マイナスは減らします。記録は監査ログに残り、精算書に載ります。", "Positive pays the facility more, negative less. Audited and shown on the statement.")}</p>
+            <SelectField label=t!("事業所", "Facility") name="adjust-facility" value=facility options />
+            <TextField label=t!("調整額(円)", "Amount (yen)") name="adjust-amount" value=amount inputmode="numeric" error=field_error(status, "amount") required=true />
+            <TextField label=t!("理由", "Reason") name="adjust-reason" value=reason error=field_error(status, "reason") required=true />
+            <button class="primary big" on:click=save>{t!("調整を記録", "Record adjustment")}</button>
+            <StatusBanner status />
+        </section>
+    }
+}
+
+/// 精算書 of one facility, printable on A4, with space for both sides' seals.
+#[component]
+pub fn StatementPage() -> impl IntoView {
+    let (Some(event_id), Some(facility_id)) = (query_id("event"), query_id("facility")) else {
+        return view! { <p class="banner error">{t!("イベントと事業所を指定してください", "No event or facility given")}</p> }.into_any();
+    };
+    let data = LocalResource::new(move || closing::statement(event_id, facility_id));
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
+            {move || data.get().map(|result| match result {
+                Err(failure) => view! { <LoadError failure /> }.into_any(),
+                Ok(s) => view! { <Statement s event_id facility_id /> }.into_any(),
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn Statement(s: FacilityStatement, event_id: i64, facility_id: i64) -> impl IntoView {
+    let f = s.facility;
+    view! {
+        <article class="sheet a4 statement" id="statement">
+            <h1>"精算書"</h1>
+            <p class="to">{format!("{} 様", f.facility_name)} <small>{format!("(事業所番号 {})", f.facility_number)}</small></p>
+            <p>{format!("{}({} 〜 {})", s.event_name, s.starts_on, s.ends_on)}</p>
+            <p>{match s.settled_at { Some(at) => format!("精算日 {}", super::local_time(at)), None => "精算前(見込み)".into() }}</p>
+            <table class="list figures">
+                <tbody>
+                    <tr><th>"総売上(税込・値引後)"</th><td class="num">{f.gross.to_string()}</td></tr>
+                    <tr><th>"取消・返品"</th><td class="num">{format!("−{}", f.returns)}</td></tr>
+                    <tr><th>"純売上"</th><td class="num" id="statement-net">{f.net.to_string()}</td></tr>
+                    {f.by_rate.iter().map(|l| view! {
+                        <tr class="sub"><th>{format!("　{}対象(うち消費税 {})", l.rate.label_ja(), l.tax)}</th><td class="num">{l.net.to_string()}</td></tr>
+                    }).collect_view()}
+                    <tr><th>{format!("手数料({})", f.commission_rule.label_ja())}</th><td class="num" id="statement-commission">{format!("−{}", f.commission)}</td></tr>
+                    {f.adjustments.iter().map(|a| view! {
+                        <tr class="adjustment"><th>{format!("調整: {}({})", a.reason, super::local_time(a.at))}</th><td class="num">{a.amount.to_string()}</td></tr>
+                    }).collect_view()}
+                    <tr class="grand"><th>{if f.payable.0 >= 0 { "お支払額" } else { "ご請求額(手数料が売上を上回りました)" }}</th>
+                        <td class="num" id="statement-payable">{Yen(f.payable.0.abs()).to_string()}</td></tr>
+                </tbody>
+            </table>
+            <p class="hint">{format!("販売数 {}点 ・ 値引 {} ・ 消費税は税率ごとに1回{}。{}。", f.quantity, f.discounts, s.tax_rounding.label_ja(), s.commission_rounding)}</p>
+            <p>{format!("{}{}", s.council_name, s.council_invoice_number.map(|n| format!("(登録番号 {n})")).unwrap_or_default())}</p>
+            <div class="signatures">
+                <div>"協議会"<span class="box"></span></div>
+                <div>"事業所(受領)"<span class="box"></span></div>
+            </div>
+            <div class="toolbar no-print">
+                <button class="primary" on:click=move |_| { let _ = window().print(); }>{t!("印刷", "Print")}</button>
+                <a class="button" href=format!("/api/v1/events/{event_id}/settlement/facilities/{facility_id}?format=csv") download="">"CSV"</a>
+            </div>
+        </article>
+    }
+}
+
+/// How often the dashboard asks again while an event runs.
+const DASHBOARD_REFRESH_MS: u64 = 10_000;
+
+/// Sales by hour, facility, tender and best sellers, as bar charts.
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let Some(event_id) = query_id("event") else {
+        return view! { <p class="banner error">{t!("イベントを指定してください", "No event given")}</p> }
+            .into_any();
+    };
+    let tick = refresh_every(DASHBOARD_REFRESH_MS);
+    let data = LocalResource::new(move || {
+        tick.track();
+        closing::dashboard(event_id)
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
+            {move || data.get().map(|result| match result {
+                Err(failure) => view! { <LoadError failure /> }.into_any(),
+                Ok(d) => view! { <Dashboard d /> }.into_any(),
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// A horizontal bar: label, bar scaled to the largest value, amount.
+#[component]
+fn Bar(label: String, amount: Yen, max: Yen, #[prop(optional)] detail: Option<String>) -> impl IntoView {
+    let width = share_percent(amount, max);
+    view! {
+        <div class="bar-row">
+            <span class="bar-label">{label}</span>
+            <span class="bar-track"><span class="bar" style=format!("width:{width}%")></span></span>
+            <span class="bar-value">{amount.to_string()} {detail.map(|d| view! { <small>{d}</small> })}</span>
+        </div>
+    }
+}
+
+fn max_of(amounts: impl Iterator<Item = Yen>) -> Yen {
+    amounts.max().unwrap_or_default()
+}
+
+#[component]
+fn Dashboard(d: EventDashboard) -> impl IntoView {
+    let hour_max = max_of(d.hours.iter().map(|h| h.amount));
+    let facility_max = max_of(d.facilities.iter().map(|f| f.amount));
+    let tender_max = max_of(d.tenders.iter().map(|t| t.amount));
+    let best_max = max_of(d.best_sellers.iter().map(|b| b.amount));
+    let event_id = d.event_id;
+    view! {
+        <h1>{format!("ダッシュボード {}", d.event_name)}</h1>
+        <p class="live-total" id="dashboard-total">{t!("純売上", "Net sales")} " " <strong>{d.net.to_string()}</strong> {format!(" ・ {}件 ・ {}", d.sales, d.state.label_ja())}</p>
+        <div class="charts">
+            <section class="chart" id="chart-hours">
+                <h2>{t!("時間帯別", "By hour")}</h2>
+                <div class="columns">
+                    {d.hours.iter().map(|h| view! {
+                        <div class="column" title=format!("{} {}", h.label, h.amount)>
+                            <span class="column-value">{h.amount.to_string()}</span>
+                            <span class="column-bar" style=format!("height:{}%", share_percent(h.amount, hour_max))></span>
+                            <span class="column-label">{h.label.clone()}</span>
+                        </div>
+                    }).collect_view()}
+                </div>
+            </section>
+            <section class="chart" id="chart-facilities">
+                <h2>{t!("事業所別", "By facility")}</h2>
+                {d.facilities.iter().map(|f| view! { <Bar label=f.facility_name.clone() amount=f.amount max=facility_max /> }).collect_view()}
+            </section>
+            <section class="chart" id="chart-tenders">
+                <h2>{t!("支払方法別", "By tender")}</h2>
+                {d.tenders.iter().map(|t| view! { <Bar label=t.kind.label_ja().to_string() amount=t.amount max=tender_max detail=format!(" {}件", t.count) /> }).collect_view()}
+            </section>
+            <section class="chart" id="chart-best">
+                <h2>{t!("売れ筋", "Best sellers")}</h2>
+                {d.best_sellers.iter().map(|b| view! { <Bar label=format!("{}({})", b.name, b.facility_name) amount=b.amount max=best_max detail=format!(" {}点", b.quantity) /> }).collect_view()}
+            </section>
+        </div>
+        <p class="no-print"><a href=format!("/settlement?event={event_id}")>{t!("精算へ", "To settlement")}</a></p>
+    }
+}

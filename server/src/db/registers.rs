@@ -1,0 +1,350 @@
+//! SQL for register sessions (レジ開け / レジ締め), payouts, and the cash and tender sums of a
+//! session or an event read off the sales journal.
+
+use super::Tx;
+use crate::on_tx;
+use chrono::{DateTime, Utc};
+use selpos_domain::Yen;
+use selpos_domain::cart::TenderKind;
+use selpos_domain::settlement::{CashCount, Payout, RegisterSession, TenderTotal};
+
+const SESSION: &str =
+    "SELECT rs.id, rs.register_id, r.code AS register_code, r.name AS register_name, r.event_id,
+           rs.opened_at, o.login AS opened_by, rs.auto_opened, rs.float_counts, rs.float_total,
+           rs.closed_at, c.login AS closed_by, rs.counts, rs.counted, rs.note
+    FROM register_sessions rs JOIN registers r ON r.id = rs.register_id
+    JOIN users o ON o.id = rs.opened_by LEFT JOIN users c ON c.id = rs.closed_by";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: String,
+    pub register_id: i64,
+    pub register_code: String,
+    pub register_name: String,
+    pub event_id: i64,
+    pub opened_at: DateTime<Utc>,
+    pub opened_by: String,
+    pub auto_opened: bool,
+    pub float_counts: String,
+    pub float_total: i64,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub closed_by: Option<String>,
+    pub counts: Option<String>,
+    pub counted: Option<i64>,
+    pub note: String,
+}
+
+fn counts_of(json: &str) -> Result<CashCount, sqlx::Error> {
+    serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+impl SessionRow {
+    pub fn to_session(&self) -> Result<RegisterSession, sqlx::Error> {
+        Ok(RegisterSession {
+            id: self.id.clone(),
+            register_id: self.register_id,
+            register_code: self.register_code.clone(),
+            register_name: self.register_name.clone(),
+            event_id: self.event_id,
+            opened_at: self.opened_at,
+            opened_by: self.opened_by.clone(),
+            auto_opened: self.auto_opened,
+            float_counts: counts_of(&self.float_counts)?,
+            closed_at: self.closed_at,
+            closed_by: self.closed_by.clone(),
+            counts: self.counts.as_deref().map(counts_of).transpose()?,
+            note: self.note.clone(),
+        })
+    }
+}
+
+pub async fn get(tx: &mut Tx, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+    let sql = format!("{SESSION} WHERE rs.id = $1");
+    on_tx!(tx, |conn| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await)
+}
+
+pub async fn by_close_id(tx: &mut Tx, close_id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+    let sql = format!("{SESSION} WHERE rs.close_id = $1");
+    on_tx!(tx, |conn| sqlx::query_as(&sql)
+        .bind(close_id)
+        .fetch_optional(&mut *conn)
+        .await)
+}
+
+/// The register's open session, if any.
+pub async fn open_session(tx: &mut Tx, register_id: i64) -> Result<Option<SessionRow>, sqlx::Error> {
+    let sql = format!("{SESSION} WHERE rs.register_id = $1 AND rs.closed_at IS NULL");
+    on_tx!(tx, |conn| sqlx::query_as(&sql)
+        .bind(register_id)
+        .fetch_optional(&mut *conn)
+        .await)
+}
+
+/// The register's most recently closed session, if any.
+pub async fn last_closed(tx: &mut Tx, register_id: i64) -> Result<Option<SessionRow>, sqlx::Error> {
+    let sql = format!(
+        "{SESSION} WHERE rs.register_id = $1 AND rs.closed_at IS NOT NULL ORDER BY rs.closed_at DESC, rs.id DESC LIMIT 1"
+    );
+    on_tx!(tx, |conn| sqlx::query_as(&sql)
+        .bind(register_id)
+        .fetch_optional(&mut *conn)
+        .await)
+}
+
+/// Every session of an event's registers, by register then time.
+pub async fn of_event(tx: &mut Tx, event_id: i64) -> Result<Vec<SessionRow>, sqlx::Error> {
+    let sql = format!("{SESSION} WHERE r.event_id = $1 ORDER BY r.code, rs.opened_at, rs.id");
+    on_tx!(tx, |conn| sqlx::query_as(&sql)
+        .bind(event_id)
+        .fetch_all(&mut *conn)
+        .await)
+}
+
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub register_id: i64,
+    pub opened_by: i64,
+    pub auto_opened: bool,
+    pub float_counts: &'a CashCount,
+}
+
+/// Inserts an open session; `false` when the id is taken or the register is open already
+/// (the unique index on open sessions): the caller decides which.
+pub async fn insert(tx: &mut Tx, s: &NewSession<'_>, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+    let counts = serde_json::to_string(s.float_counts).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let sql = "INSERT INTO register_sessions (id, register_id, opened_at, opened_by, auto_opened, float_counts, float_total)
+               VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
+    let affected = on_tx!(tx, |conn| sqlx::query(sql)
+        .bind(s.id)
+        .bind(s.register_id)
+        .bind(now)
+        .bind(s.opened_by)
+        .bind(s.auto_opened)
+        .bind(&counts)
+        .bind(s.float_counts.total().0)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(affected == 1)
+}
+
+pub struct Close<'a> {
+    pub session_id: &'a str,
+    pub close_id: &'a str,
+    pub closed_by: i64,
+    pub counts: &'a CashCount,
+    pub note: &'a str,
+}
+
+/// Closes an open session; `false` when it was closed meanwhile.
+pub async fn close(tx: &mut Tx, c: &Close<'_>, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+    let counts = serde_json::to_string(c.counts).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let sql = "UPDATE register_sessions SET close_id = $1, closed_at = $2, closed_by = $3, counts = $4, counted = $5,
+                      note = $6
+               WHERE id = $7 AND closed_at IS NULL";
+    let affected = on_tx!(tx, |conn| sqlx::query(sql)
+        .bind(c.close_id)
+        .bind(now)
+        .bind(c.closed_by)
+        .bind(&counts)
+        .bind(c.counts.total().0)
+        .bind(c.note)
+        .bind(c.session_id)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(affected == 1)
+}
+
+pub async fn payout_exists(tx: &mut Tx, id: &str) -> Result<bool, sqlx::Error> {
+    let found: Option<String> = on_tx!(tx, |conn| sqlx::query_scalar(
+        "SELECT id FROM register_payouts WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await)?;
+    Ok(found.is_some())
+}
+
+pub async fn insert_payout(
+    tx: &mut Tx,
+    id: &str,
+    session_id: &str,
+    amount: Yen,
+    reason: &str,
+    by: i64,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let sql = "INSERT INTO register_payouts (id, session_id, amount, reason, created_by, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6)";
+    on_tx!(tx, |conn| sqlx::query(sql)
+        .bind(id)
+        .bind(session_id)
+        .bind(amount.0)
+        .bind(reason)
+        .bind(by)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ()))
+}
+
+#[derive(sqlx::FromRow)]
+struct PayoutRow {
+    id: String,
+    amount: i64,
+    reason: String,
+    created_at: DateTime<Utc>,
+    login: String,
+}
+
+pub async fn payouts(tx: &mut Tx, session_id: &str) -> Result<Vec<Payout>, sqlx::Error> {
+    let sql = "SELECT p.id, p.amount, p.reason, p.created_at, u.login
+               FROM register_payouts p JOIN users u ON u.id = p.created_by
+               WHERE p.session_id = $1 ORDER BY p.created_at, p.id";
+    let rows: Vec<PayoutRow> = on_tx!(tx, |conn| sqlx::query_as(sql)
+        .bind(session_id)
+        .fetch_all(&mut *conn)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Payout {
+            id: r.id,
+            amount: Yen(r.amount),
+            reason: r.reason,
+            at: r.created_at,
+            by: r.login,
+        })
+        .collect())
+}
+
+/// Which records a sum covers.
+#[derive(Clone, Copy)]
+pub enum Scope<'a> {
+    Session(&'a str),
+    Event(i64),
+}
+
+impl Scope<'_> {
+    fn column(self) -> &'static str {
+        match self {
+            Scope::Session(_) => "s.session_id",
+            Scope::Event(_) => "s.event_id",
+        }
+    }
+}
+
+/// Runs `$sql` (with `$1` the scope's key) as `query_as` and fetches all rows.
+macro_rules! fetch_scoped {
+    ($tx:expr, $scope:expr, $sql:expr) => {
+        on_tx!($tx, |conn| match $scope {
+            Scope::Session(id) => sqlx::query_as($sql).bind(id).fetch_all(&mut *conn).await,
+            Scope::Event(id) => sqlx::query_as($sql).bind(id).fetch_all(&mut *conn).await,
+        })
+    };
+}
+
+/// Record counts and totals by kind (sale / void / refund) and lateness.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct KindSum {
+    pub kind: String,
+    pub late: bool,
+    pub records: i64,
+    pub total: i64,
+    pub change_due: i64,
+}
+
+pub async fn kind_sums(tx: &mut Tx, scope: Scope<'_>) -> Result<Vec<KindSum>, sqlx::Error> {
+    let sql = format!(
+        "SELECT s.kind, s.late, CAST(COUNT(*) AS BIGINT) AS records, CAST(SUM(s.total) AS BIGINT) AS total,
+                CAST(SUM(s.change_due) AS BIGINT) AS change_due
+         FROM sales s WHERE {} = $1 GROUP BY s.kind, s.late",
+        scope.column()
+    );
+    fetch_scoped!(tx, scope, &sql)
+}
+
+/// Tender amounts by tender kind, record kind and lateness (before change is taken off).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TenderSum {
+    pub tender: String,
+    pub kind: String,
+    pub late: bool,
+    pub records: i64,
+    pub amount: i64,
+}
+
+pub async fn tender_sums(tx: &mut Tx, scope: Scope<'_>) -> Result<Vec<TenderSum>, sqlx::Error> {
+    let sql = format!(
+        "SELECT t.kind AS tender, s.kind, s.late, CAST(COUNT(DISTINCT s.id) AS BIGINT) AS records,
+                CAST(SUM(t.amount) AS BIGINT) AS amount
+         FROM sale_tenders t JOIN sales s ON s.id = t.sale_id WHERE {} = $1 GROUP BY t.kind, s.kind, s.late",
+        scope.column()
+    );
+    fetch_scoped!(tx, scope, &sql)
+}
+
+/// Net takings per tender (change taken off cash), for records matching `include`.
+pub fn tender_totals(
+    tenders: &[TenderSum],
+    kinds: &[KindSum],
+    include: impl Fn(&str, bool) -> bool,
+) -> Result<Vec<TenderTotal>, sqlx::Error> {
+    let mut out: Vec<TenderTotal> = Vec::new();
+    for t in tenders.iter().filter(|t| include(&t.kind, t.late)) {
+        let kind = super::sales::tender_kind(&t.tender)?;
+        match out.iter_mut().find(|o| o.kind == kind) {
+            Some(o) => {
+                o.amount.0 += t.amount;
+                o.count += t.records;
+            }
+            None => out.push(TenderTotal {
+                kind,
+                amount: Yen(t.amount),
+                count: t.records,
+            }),
+        }
+    }
+    let change: i64 = kinds
+        .iter()
+        .filter(|k| include(&k.kind, k.late))
+        .map(|k| k.change_due)
+        .sum();
+    if change != 0 {
+        match out.iter_mut().find(|o| o.kind == TenderKind::Cash) {
+            Some(cash) => cash.amount.0 -= change,
+            None => out.push(TenderTotal {
+                kind: TenderKind::Cash,
+                amount: Yen(-change),
+                count: 0,
+            }),
+        }
+    }
+    out.sort_by_key(|t| TenderKind::ALL.iter().position(|k| *k == t.kind));
+    Ok(out)
+}
+
+/// Receipt numbers of the late records of a session.
+pub async fn late_receipts(tx: &mut Tx, session_id: &str) -> Result<Vec<String>, sqlx::Error> {
+    on_tx!(tx, |conn| sqlx::query_scalar(
+        "SELECT receipt_number FROM sales WHERE session_id = $1 AND late ORDER BY receipt_no"
+    )
+    .bind(session_id)
+    .fetch_all(&mut *conn)
+    .await)
+}
+
+/// Takes the open session's row lock for the current transaction; `false` if it was closed.
+pub async fn claim_open(tx: &mut Tx, id: &str) -> Result<bool, sqlx::Error> {
+    let affected = on_tx!(tx, |conn| sqlx::query(
+        "UPDATE register_sessions SET note = note WHERE id = $1 AND closed_at IS NULL"
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(affected == 1)
+}

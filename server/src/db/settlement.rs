@@ -1,0 +1,180 @@
+//! SQL for settlement (精算): the journal summed per facility, kind and rate; corrections;
+//! the settled mark; and the dashboard's reads.
+
+use super::Tx;
+use crate::on_tx;
+use chrono::{DateTime, Utc};
+use selpos_domain::Yen;
+use selpos_domain::settlement::{Adjustment, BestSeller};
+
+/// Lines of one facility, record kind and tax rate, summed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LineSum {
+    pub facility_id: i64,
+    pub facility_number: i64,
+    pub facility_name: String,
+    pub kind: String,
+    pub tax_rate: String,
+    pub net: i64,
+    pub discount: i64,
+    pub quantity: i64,
+}
+
+pub async fn line_sums(tx: &mut Tx, event_id: i64) -> Result<Vec<LineSum>, sqlx::Error> {
+    let sql =
+        "SELECT l.facility_id, f.number AS facility_number, f.name AS facility_name, s.kind, l.tax_rate,
+                      CAST(SUM(l.net) AS BIGINT) AS net, CAST(SUM(l.discount) AS BIGINT) AS discount,
+                      CAST(SUM(l.quantity) AS BIGINT) AS quantity
+               FROM sale_lines l JOIN sales s ON s.id = l.sale_id JOIN facilities f ON f.id = l.facility_id
+               WHERE s.event_id = $1
+               GROUP BY l.facility_id, f.number, f.name, s.kind, l.tax_rate";
+    on_tx!(tx, |conn| sqlx::query_as(sql)
+        .bind(event_id)
+        .fetch_all(&mut *conn)
+        .await)
+}
+
+/// The event's participating facilities: (id, number, name).
+pub async fn participants(tx: &mut Tx, event_id: i64) -> Result<Vec<(i64, i64, String)>, sqlx::Error> {
+    let sql =
+        "SELECT f.id, f.number, f.name FROM event_facilities ef JOIN facilities f ON f.id = ef.facility_id
+               WHERE ef.event_id = $1";
+    on_tx!(tx, |conn| sqlx::query_as(sql)
+        .bind(event_id)
+        .fetch_all(&mut *conn)
+        .await)
+}
+
+#[derive(sqlx::FromRow)]
+struct AdjustmentRow {
+    id: String,
+    facility_id: i64,
+    amount: i64,
+    reason: String,
+    created_at: DateTime<Utc>,
+    login: String,
+}
+
+pub async fn adjustments(tx: &mut Tx, event_id: i64) -> Result<Vec<Adjustment>, sqlx::Error> {
+    let sql = "SELECT a.id, a.facility_id, a.amount, a.reason, a.created_at, u.login
+               FROM settlement_adjustments a JOIN users u ON u.id = a.created_by
+               WHERE a.event_id = $1 ORDER BY a.created_at, a.id";
+    let rows: Vec<AdjustmentRow> = on_tx!(tx, |conn| sqlx::query_as(sql)
+        .bind(event_id)
+        .fetch_all(&mut *conn)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Adjustment {
+            id: r.id,
+            facility_id: r.facility_id,
+            amount: Yen(r.amount),
+            reason: r.reason,
+            at: r.created_at,
+            by: r.login,
+        })
+        .collect())
+}
+
+pub struct NewAdjustment<'a> {
+    pub id: &'a str,
+    pub event_id: i64,
+    pub facility_id: i64,
+    pub amount: Yen,
+    pub reason: &'a str,
+    pub created_by: i64,
+}
+
+/// Inserts a correction; `false` when its id is taken (a retry).
+pub async fn insert_adjustment(
+    tx: &mut Tx,
+    a: &NewAdjustment<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let sql = "INSERT INTO settlement_adjustments (id, event_id, facility_id, amount, reason, created_by, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING";
+    let affected = on_tx!(tx, |conn| sqlx::query(sql)
+        .bind(a.id)
+        .bind(a.event_id)
+        .bind(a.facility_id)
+        .bind(a.amount.0)
+        .bind(a.reason)
+        .bind(a.created_by)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(affected == 1)
+}
+
+/// When the event was settled, and by whom.
+pub async fn settled(tx: &mut Tx, event_id: i64) -> Result<Option<(DateTime<Utc>, String)>, sqlx::Error> {
+    let sql = "SELECT e.settled_at, u.login FROM events e JOIN users u ON u.id = e.settled_by
+               WHERE e.id = $1 AND e.settled_at IS NOT NULL";
+    on_tx!(tx, |conn| sqlx::query_as(sql)
+        .bind(event_id)
+        .fetch_optional(&mut *conn)
+        .await)
+}
+
+/// Locks a closed event as settled; `false` if it was not closed (any more).
+pub async fn mark_settled(
+    tx: &mut Tx,
+    event_id: i64,
+    by: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let sql = "UPDATE events SET state = 'settled', settled_at = $1, settled_by = $2, updated_at = $1
+               WHERE id = $3 AND state = 'closed'";
+    let affected = on_tx!(tx, |conn| sqlx::query(sql)
+        .bind(now)
+        .bind(by)
+        .bind(event_id)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(affected == 1)
+}
+
+/// Every record of the event: when, what kind, how much (for sales by hour).
+pub async fn records(tx: &mut Tx, event_id: i64) -> Result<Vec<(DateTime<Utc>, String, i64)>, sqlx::Error> {
+    on_tx!(tx, |conn| sqlx::query_as(
+        "SELECT sold_at, kind, total FROM sales WHERE event_id = $1"
+    )
+    .bind(event_id)
+    .fetch_all(&mut *conn)
+    .await)
+}
+
+#[derive(sqlx::FromRow)]
+struct BestSellerRow {
+    product_id: i64,
+    name: String,
+    facility_name: String,
+    quantity: i64,
+    amount: i64,
+}
+
+/// The products with the highest net sales.
+pub async fn best_sellers(tx: &mut Tx, event_id: i64, limit: i64) -> Result<Vec<BestSeller>, sqlx::Error> {
+    let sql = "SELECT l.product_id, MAX(l.name) AS name, MAX(f.name) AS facility_name,
+                      CAST(SUM(l.quantity) AS BIGINT) AS quantity, CAST(SUM(l.net) AS BIGINT) AS amount
+               FROM sale_lines l JOIN sales s ON s.id = l.sale_id JOIN facilities f ON f.id = l.facility_id
+               WHERE s.event_id = $1 GROUP BY l.product_id
+               ORDER BY amount DESC, quantity DESC, l.product_id LIMIT $2";
+    let rows: Vec<BestSellerRow> = on_tx!(tx, |conn| sqlx::query_as(sql)
+        .bind(event_id)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| BestSeller {
+            product_id: r.product_id,
+            name: r.name,
+            facility_name: r.facility_name,
+            quantity: r.quantity,
+            amount: Yen(r.amount),
+        })
+        .collect())
+}

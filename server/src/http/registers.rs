@@ -1,0 +1,105 @@
+//! `/api/v1/registers/{id}/session|open|payouts|close`, `/api/v1/register-sessions/{id}`:
+//! レジ開け, 出金 and レジ締め.
+
+use super::auth::Caller;
+use super::extract::{Json, Path};
+use super::{ApiResult, AppState};
+use crate::registers;
+use axum::extract::State;
+use axum::http::StatusCode;
+use selpos_domain::api::ErrorBody;
+use selpos_domain::settlement::{
+    PayoutInput, RegisterCloseInput, RegisterOpenInput, RegisterReport, RegisterStatus,
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(status))
+        .routes(routes!(open))
+        .routes(routes!(payout))
+        .routes(routes!(close))
+        .routes(routes!(session_report))
+        .routes(routes!(event_sessions))
+}
+
+/// Whether the register is open, with the running figures of its session.
+#[utoipa::path(get, path = "/registers/{id}/session", tag = "registers", params(("id" = i64, Path)),
+    responses((status = 200, body = RegisterStatus), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn status(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<RegisterStatus>> {
+    Ok(Json(registers::status(&state.db, &actor, id).await?))
+}
+
+/// レジ開け: opens the register with its change float (釣銭準備金) counted by denomination.
+#[utoipa::path(post, path = "/registers/{id}/open", tag = "registers", params(("id" = i64, Path)),
+    request_body = RegisterOpenInput,
+    responses((status = 201, body = RegisterStatus), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn open(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+    Json(input): Json<RegisterOpenInput>,
+) -> ApiResult<(StatusCode, Json<RegisterStatus>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(registers::open(&state.db, &actor, id, &input).await?),
+    ))
+}
+
+/// 出金: cash taken out of the open drawer.
+#[utoipa::path(post, path = "/registers/{id}/payouts", tag = "registers", params(("id" = i64, Path)),
+    request_body = PayoutInput,
+    responses((status = 201, body = RegisterStatus), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn payout(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+    Json(input): Json<PayoutInput>,
+) -> ApiResult<(StatusCode, Json<RegisterStatus>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(registers::payout(&state.db, &actor, id, &input).await?),
+    ))
+}
+
+/// レジ締め: the cash count by denomination; a difference needs a note.
+#[utoipa::path(post, path = "/registers/{id}/close", tag = "registers", params(("id" = i64, Path)),
+    request_body = RegisterCloseInput,
+    responses((status = 200, body = RegisterReport), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn close(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+    Json(input): Json<RegisterCloseInput>,
+) -> ApiResult<Json<RegisterReport>> {
+    Ok(Json(registers::close(&state.db, &actor, id, &input).await?))
+}
+
+/// One register session's report (締めレポート).
+#[utoipa::path(get, path = "/register-sessions/{id}", tag = "registers", params(("id" = String, Path)),
+    responses((status = 200, body = RegisterReport), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn session_report(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<RegisterReport>> {
+    Ok(Json(registers::session_report(&state.db, &actor, &id).await?))
+}
+
+/// Every register session of an event with its cash figures.
+#[utoipa::path(get, path = "/events/{id}/register-sessions", tag = "registers", params(("id" = i64, Path)),
+    responses((status = 200, body = [RegisterReport]), (status = 403, body = ErrorBody)))]
+async fn event_sessions(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<RegisterReport>>> {
+    Ok(Json(registers::event_reports(&state.db, &actor, id).await?))
+}

@@ -1,0 +1,374 @@
+//! レジ開け / 出金 / レジ締め: a register's sessions, each opened with a change float and closed
+//! with a cash count that is checked against the journal. Every sale, void and refund belongs
+//! to a session; one that arrives after its register closed is recorded as late.
+
+use crate::audit;
+use crate::db::{self, Db, Tx};
+use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
+use selpos_domain::Yen;
+use selpos_domain::access::{Principal, Role};
+use selpos_domain::api::EventState;
+use selpos_domain::cart::TenderKind;
+use selpos_domain::settlement::{
+    CashCount, CashFigures, LateSales, PayoutInput, RegisterCloseInput, RegisterOpenInput, RegisterReport,
+    RegisterState, RegisterStatus, SessionChoice, session_for_sale,
+};
+
+/// Council users may work any register; a cashier only the one their tablet is registered to.
+fn may_operate(actor: &Principal, register_id: i64) -> Result<()> {
+    let own_tablet = actor.register_id == Some(register_id) && actor.role == Role::Cashier;
+    if actor.is_council() || own_tablet {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+/// The register and its event, refusing a settled event (locked) and, for `opening`, any event
+/// that is not open for sales.
+async fn register(tx: &mut Tx, register_id: i64, opening: bool) -> Result<db::sales::RegisterRow> {
+    let register = db::sales::register(tx, register_id)
+        .await?
+        .ok_or(Error::NotFound("レジ"))?;
+    match register.state()? {
+        EventState::Settled => Err(Error::Conflict(
+            "このイベントは精算済みのため、レジを操作できません".into(),
+        )),
+        EventState::Planned => Err(Error::Conflict("このイベントはまだ開始していません".into())),
+        EventState::Closed if opening => Err(Error::Conflict(
+            "このイベントは終了しています。レジを開けるにはイベントを再開してください".into(),
+        )),
+        _ => Ok(register),
+    }
+}
+
+/// The session a record rung up now goes to, and whether it is late. A register nobody opened
+/// is opened here with a ¥0 float (flagged), so a sale is never refused for it.
+pub(crate) async fn session_for_record(
+    tx: &mut Tx,
+    register_id: i64,
+    sold_at: DateTime<Utc>,
+    actor: &Principal,
+) -> Result<(String, bool)> {
+    let open = db::registers::open_session(tx, register_id).await?;
+    let closed = db::registers::last_closed(tx, register_id).await?;
+    let choice = session_for_sale(
+        sold_at,
+        open.as_ref().map(|s| (s.id.as_str(), s.opened_at)),
+        closed.as_ref().map(|s| s.id.as_str()),
+    );
+    match choice {
+        SessionChoice::Current(id) => {
+            // Locks the open session until this record commits, so a close waits for it.
+            if db::registers::claim_open(tx, &id).await? {
+                Ok((id, false))
+            } else {
+                Ok((id, true))
+            }
+        }
+        SessionChoice::Late(id) => Ok((id, true)),
+        SessionChoice::OpenNew => {
+            let id = uuid::Uuid::now_v7().to_string();
+            let new = db::registers::NewSession {
+                id: &id,
+                register_id,
+                opened_by: actor.user_id,
+                auto_opened: true,
+                float_counts: &CashCount::default(),
+            };
+            if !db::registers::insert(tx, &new, Utc::now()).await? {
+                // A concurrent record opened it first (PostgreSQL waits for it): use that one.
+                return match db::registers::open_session(tx, register_id).await? {
+                    Some(open) if db::registers::claim_open(tx, &open.id).await? => Ok((open.id, false)),
+                    _ => Err(Error::Conflict(
+                        "レジの状態が変わりました。もう一度送信してください".into(),
+                    )),
+                };
+            }
+            audit::record(
+                tx,
+                actor,
+                "register.auto_open",
+                "register",
+                register_id,
+                None::<&()>,
+                Some(&id),
+            )
+            .await?;
+            Ok((id, false))
+        }
+    }
+}
+
+/// The session's record: cash against the count, every tender, and what arrived late.
+pub(crate) async fn report(tx: &mut Tx, row: &db::registers::SessionRow) -> Result<RegisterReport> {
+    let scope = db::registers::Scope::Session(&row.id);
+    let kinds = db::registers::kind_sums(tx, scope).await?;
+    let tender_sums = db::registers::tender_sums(tx, scope).await?;
+    let on_time = db::registers::tender_totals(&tender_sums, &kinds, |_, late| !late)?;
+    let cash_of = |kind: &str, late: bool| -> i64 {
+        let taken: i64 = tender_sums
+            .iter()
+            .filter(|t| t.kind == kind && t.late == late && t.tender == "cash")
+            .map(|t| t.amount)
+            .sum();
+        let change: i64 = kinds
+            .iter()
+            .filter(|k| k.kind == kind && k.late == late)
+            .map(|k| k.change_due)
+            .sum();
+        taken - change
+    };
+    let cash_sales = Yen(cash_of("sale", false));
+    let cash_refunds = Yen(-(cash_of("void", false) + cash_of("refund", false)));
+    let payouts = db::registers::payouts(tx, &row.id).await?;
+    let paid_out = Yen(payouts.iter().map(|p| p.amount.0).sum());
+    let cash = CashFigures::new(
+        Yen(row.float_total),
+        cash_sales,
+        cash_refunds,
+        paid_out,
+        row.counted.map(Yen),
+    );
+    let sum_of = |pick: &dyn Fn(&db::registers::KindSum) -> bool| -> (i64, i64) {
+        kinds
+            .iter()
+            .filter(|k| pick(k))
+            .fold((0, 0), |(n, t), k| (n + k.records, t + k.total))
+    };
+    let (sales_count, sales_total) = sum_of(&|k| !k.late && k.kind == "sale");
+    let (returns_count, returns_total) = sum_of(&|k| !k.late && k.kind != "sale");
+    let (late_count, late_total) = sum_of(&|k| k.late);
+    let late_cash = ["sale", "void", "refund"].iter().map(|k| cash_of(k, true)).sum();
+    Ok(RegisterReport {
+        session: row.to_session()?,
+        cash,
+        tenders: on_time,
+        sales_count,
+        sales_total: Yen(sales_total),
+        returns_count,
+        returns_total: Yen(-returns_total),
+        payouts,
+        late: LateSales {
+            count: late_count,
+            total: Yen(late_total),
+            cash: Yen(late_cash),
+            receipt_numbers: db::registers::late_receipts(tx, &row.id).await?,
+        },
+    })
+}
+
+async fn status_in(tx: &mut Tx, register_id: i64) -> Result<RegisterStatus> {
+    if let Some(open) = db::registers::open_session(tx, register_id).await? {
+        return Ok(RegisterStatus {
+            register_id,
+            state: RegisterState::Open,
+            report: Some(report(tx, &open).await?),
+        });
+    }
+    Ok(match db::registers::last_closed(tx, register_id).await? {
+        Some(closed) => RegisterStatus {
+            register_id,
+            state: RegisterState::Closed,
+            report: Some(report(tx, &closed).await?),
+        },
+        None => RegisterStatus {
+            register_id,
+            state: RegisterState::NeverOpened,
+            report: None,
+        },
+    })
+}
+
+/// Where the register is, with the figures of its open (or last) session.
+pub async fn status(db: &Db, actor: &Principal, register_id: i64) -> Result<RegisterStatus> {
+    may_operate(actor, register_id)?;
+    let mut tx = db.read().await?;
+    db::sales::register(&mut tx, register_id)
+        .await?
+        .ok_or(Error::NotFound("レジ"))?;
+    status_in(&mut tx, register_id).await
+}
+
+/// レジ開け with a float counted by denomination. A retry (same id) answers the status again.
+pub async fn open(
+    db: &Db,
+    actor: &Principal,
+    register_id: i64,
+    input: &RegisterOpenInput,
+) -> Result<RegisterStatus> {
+    may_operate(actor, register_id)?;
+    input.validated().map_err(Error::Validation)?;
+    let id = input.id.to_string();
+    let mut tx = db.write().await?;
+    if let Some(existing) = db::registers::get(&mut tx, &id).await? {
+        if existing.register_id != register_id {
+            return Err(Error::Conflict("このIDは別のレジで使われています".into()));
+        }
+        return status_in(&mut tx, register_id).await;
+    }
+    register(&mut tx, register_id, true).await?;
+    let new = db::registers::NewSession {
+        id: &id,
+        register_id,
+        opened_by: actor.user_id,
+        auto_opened: false,
+        float_counts: &input.counts,
+    };
+    if !db::registers::insert(&mut tx, &new, Utc::now()).await? {
+        return Err(Error::Conflict(
+            "このレジはすでに開いています。先にレジ締めをしてください".into(),
+        ));
+    }
+    let status = status_in(&mut tx, register_id).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "register.open",
+        "register",
+        register_id,
+        None::<&()>,
+        status.report.as_ref(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(status)
+}
+
+/// 出金: cash taken out of the open drawer, with a reason.
+pub async fn payout(
+    db: &Db,
+    actor: &Principal,
+    register_id: i64,
+    input: &PayoutInput,
+) -> Result<RegisterStatus> {
+    may_operate(actor, register_id)?;
+    input.validated().map_err(Error::Validation)?;
+    let id = input.id.to_string();
+    let mut tx = db.write().await?;
+    if db::registers::payout_exists(&mut tx, &id).await? {
+        return status_in(&mut tx, register_id).await;
+    }
+    register(&mut tx, register_id, false).await?;
+    let open = db::registers::open_session(&mut tx, register_id)
+        .await?
+        .ok_or_else(|| Error::Conflict("このレジは開いていません".into()))?;
+    db::registers::insert_payout(
+        &mut tx,
+        &id,
+        &open.id,
+        input.amount,
+        input.reason.trim(),
+        actor.user_id,
+        Utc::now(),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "register.payout",
+        "register",
+        register_id,
+        None::<&()>,
+        Some(input),
+    )
+    .await?;
+    let status = status_in(&mut tx, register_id).await?;
+    tx.commit().await?;
+    Ok(status)
+}
+
+/// レジ締め: the count is stored and checked against the record; a difference needs a note.
+/// The session is closed first, so no sale can slip in between the check and the close.
+pub async fn close(
+    db: &Db,
+    actor: &Principal,
+    register_id: i64,
+    input: &RegisterCloseInput,
+) -> Result<RegisterReport> {
+    may_operate(actor, register_id)?;
+    let close_id = input.id.to_string();
+    let mut tx = db.write().await?;
+    if let Some(done) = db::registers::by_close_id(&mut tx, &close_id).await? {
+        return report(&mut tx, &done).await;
+    }
+    register(&mut tx, register_id, false).await?;
+    let open = db::registers::open_session(&mut tx, register_id)
+        .await?
+        .ok_or_else(|| Error::Conflict("このレジは開いていません(締め済みか、まだ開けていません)".into()))?;
+    let mut count_errors = selpos_domain::validation::FieldErrors::default();
+    input.counts.validate("counts", &mut count_errors);
+    if !count_errors.is_empty() {
+        return Err(Error::Validation(count_errors));
+    }
+    let closing = db::registers::Close {
+        session_id: &open.id,
+        close_id: &close_id,
+        closed_by: actor.user_id,
+        counts: &input.counts,
+        note: input.note.trim(),
+    };
+    if !db::registers::close(&mut tx, &closing, Utc::now()).await? {
+        return Err(Error::Conflict("このレジは締められたところです".into()));
+    }
+    let closed = db::registers::get(&mut tx, &open.id)
+        .await?
+        .ok_or(Error::NotFound("レジ締め"))?;
+    let report = report(&mut tx, &closed).await?;
+    // Dropping the transaction undoes the close when the note is missing.
+    input.validated(report.cash.expected).map_err(Error::Validation)?;
+    audit::record(
+        &mut tx,
+        actor,
+        "register.close",
+        "register",
+        register_id,
+        None::<&()>,
+        Some(&report),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// One session's report (the printed 締めレポート).
+pub async fn session_report(db: &Db, actor: &Principal, session_id: &str) -> Result<RegisterReport> {
+    if !(actor.is_council() || actor.role == Role::Cashier) {
+        return Err(Error::Forbidden);
+    }
+    let mut tx = db.read().await?;
+    let row = db::registers::get(&mut tx, session_id)
+        .await?
+        .ok_or(Error::NotFound("レジ締め"))?;
+    may_operate(actor, row.register_id)?;
+    report(&mut tx, &row).await
+}
+
+/// Every session of an event, for the council's close of the day.
+pub async fn event_reports(db: &Db, actor: &Principal, event_id: i64) -> Result<Vec<RegisterReport>> {
+    if !actor.is_council() {
+        return Err(Error::Forbidden);
+    }
+    let mut tx = db.read().await?;
+    event_reports_in(&mut tx, event_id).await
+}
+
+pub(crate) async fn event_reports_in(tx: &mut Tx, event_id: i64) -> Result<Vec<RegisterReport>> {
+    let rows = db::registers::of_event(tx, event_id).await?;
+    let mut reports = Vec::with_capacity(rows.len());
+    for row in &rows {
+        reports.push(report(tx, row).await?);
+    }
+    Ok(reports)
+}
+
+/// Cash in a report's tender list (for the event's tender totals).
+pub fn cash_of(report: &RegisterReport) -> Yen {
+    report
+        .tenders
+        .iter()
+        .filter(|t| t.kind == TenderKind::Cash)
+        .map(|t| t.amount)
+        .fold(Yen::ZERO, |a, b| Yen(a.0 + b.0))
+}

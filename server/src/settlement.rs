@@ -1,0 +1,379 @@
+//! 精算: an event's proceeds per facility less commission, the statements (page, CSV, JSON),
+//! the lock that settling puts on the event, corrections after it, and the event dashboard.
+
+use crate::audit;
+use crate::db::{self, Db, Tx};
+use crate::error::{Error, Result};
+use crate::registers;
+use chrono::{Timelike, Utc};
+use chrono_tz::Asia::Tokyo;
+use selpos_domain::access::{Principal, Role};
+use selpos_domain::api::{CommissionRule, EventState};
+use selpos_domain::settlement::{
+    AdjustmentInput, COMMISSION_ROUNDING_JA, EventDashboard, EventSettlement, FacilityAmount,
+    FacilitySettlement, FacilityStatement, FacilityTakings, HourSales, RegisterCashLine, SettlementTotals,
+    settle_event,
+};
+use selpos_domain::{TaxRate, Yen};
+use std::collections::BTreeMap;
+
+fn council_only(actor: &Principal) -> Result<()> {
+    if actor.is_council() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+/// Reads the journal and settles every facility: the figures of the statements.
+pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlement> {
+    let event = db::events::get(tx, event_id)
+        .await?
+        .ok_or(Error::NotFound("イベント"))?;
+    let council = db::council::get(tx).await?;
+    let rounding = council.as_ref().map(|c| c.tax_rounding).unwrap_or_default();
+
+    let mut takings: BTreeMap<i64, FacilityTakings> = BTreeMap::new();
+    for (facility_id, facility_number, facility_name) in db::settlement::participants(tx, event_id).await? {
+        takings.insert(
+            facility_id,
+            FacilityTakings {
+                facility_id,
+                facility_number,
+                facility_name,
+                ..Default::default()
+            },
+        );
+    }
+    for row in db::settlement::line_sums(tx, event_id).await? {
+        let rate = TaxRate::from_code(&row.tax_rate)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown tax rate {:?}", row.tax_rate).into()))?;
+        let t = takings.entry(row.facility_id).or_insert_with(|| FacilityTakings {
+            facility_id: row.facility_id,
+            facility_number: row.facility_number,
+            facility_name: row.facility_name.clone(),
+            ..Default::default()
+        });
+        let sums = t.rate_mut(rate);
+        if row.kind == "sale" {
+            sums.sales.0 += row.net;
+        } else {
+            sums.returns.0 -= row.net;
+        }
+        sums.discounts.0 += row.discount;
+        sums.quantity += row.quantity;
+    }
+    for adjustment in db::settlement::adjustments(tx, event_id).await? {
+        if let Some(t) = takings.get_mut(&adjustment.facility_id) {
+            t.adjustments.push(adjustment);
+        }
+    }
+    let rule_of = |facility_id: i64| -> CommissionRule {
+        event
+            .participants
+            .iter()
+            .find(|p| p.facility_id == facility_id)
+            .and_then(|p| p.commission_override)
+            .unwrap_or(event.commission)
+    };
+    let all: Vec<FacilityTakings> = takings.into_values().collect();
+    let (facilities, totals) = settle_event(&all, rule_of, rounding);
+
+    let scope = db::registers::Scope::Event(event_id);
+    let kinds = db::registers::kind_sums(tx, scope).await?;
+    let journal_total = Yen(kinds.iter().map(|k| k.total).sum());
+    let tenders =
+        db::registers::tender_totals(&db::registers::tender_sums(tx, scope).await?, &kinds, |_, _| true)?;
+    let mut registers = Vec::new();
+    let mut open_registers = Vec::new();
+    for report in registers::event_reports_in(tx, event_id).await? {
+        if report.session.is_open() {
+            open_registers.push(format!(
+                "{} {}",
+                report.session.register_code, report.session.register_name
+            ));
+        }
+        registers.push(RegisterCashLine {
+            register_code: report.session.register_code.clone(),
+            register_name: report.session.register_name.clone(),
+            session_id: report.session.id.clone(),
+            opened_at: report.session.opened_at,
+            closed_at: report.session.closed_at,
+            cash: report.cash,
+            late_cash: report.late.cash,
+            note: report.session.note.clone(),
+        });
+    }
+    let cash_over_short = Yen(registers
+        .iter()
+        .filter_map(|r| r.cash.difference)
+        .map(|d| d.0)
+        .sum());
+    let settled = db::settlement::settled(tx, event_id).await?;
+    Ok(EventSettlement {
+        event_id,
+        event_code: event.code,
+        event_name: event.name,
+        starts_on: event.starts_on,
+        ends_on: event.ends_on,
+        state: event.state,
+        settled_at: settled.as_ref().map(|(at, _)| *at),
+        settled_by: settled.map(|(_, by)| by),
+        council_name: council.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+        council_invoice_number: council.and_then(|c| c.invoice_number),
+        tax_rounding: rounding,
+        commission_rounding: COMMISSION_ROUNDING_JA.to_string(),
+        facilities,
+        totals,
+        journal_total,
+        tenders,
+        registers,
+        cash_over_short,
+        open_registers,
+        generated_at: Utc::now(),
+    })
+}
+
+/// The event's settlement (a preview until it is settled).
+pub async fn event_settlement(db: &Db, actor: &Principal, event_id: i64) -> Result<EventSettlement> {
+    council_only(actor)?;
+    compute(&mut db.read().await?, event_id).await
+}
+
+/// One facility's statement: the council, or that facility's own staff.
+pub async fn facility_statement(
+    db: &Db,
+    actor: &Principal,
+    event_id: i64,
+    facility_id: i64,
+) -> Result<FacilityStatement> {
+    let own = actor.role == Role::FacilityStaff && actor.facility_id == Some(facility_id);
+    if !(actor.is_council() || own) {
+        return Err(Error::Forbidden);
+    }
+    compute(&mut db.read().await?, event_id)
+        .await?
+        .statement(facility_id)
+        .ok_or(Error::NotFound("事業所の精算"))
+}
+
+/// Settles a closed event: checks that every register is closed and the figures balance, then
+/// locks it. Settling a settled event again answers its settlement.
+pub async fn settle(db: &Db, actor: &Principal, event_id: i64) -> Result<EventSettlement> {
+    council_only(actor)?;
+    let mut tx = db.write().await?;
+    let settlement = compute(&mut tx, event_id).await?;
+    match settlement.state {
+        EventState::Settled => return Ok(settlement),
+        EventState::Closed => {}
+        _ => {
+            return Err(Error::Conflict(
+                "精算するには、先にイベントを終了(締め)してください".into(),
+            ));
+        }
+    }
+    if !settlement.open_registers.is_empty() {
+        return Err(Error::Conflict(format!(
+            "締めていないレジがあります: {}。レジ締めをしてから精算してください",
+            settlement.open_registers.join("、")
+        )));
+    }
+    if !settlement.balanced() {
+        return Err(Error::Conflict(format!(
+            "売上記録の合計({})と事業所別の合計({})が一致しません。管理者に連絡してください",
+            settlement.journal_total, settlement.totals.net
+        )));
+    }
+    if !db::settlement::mark_settled(&mut tx, event_id, actor.user_id, Utc::now()).await? {
+        return Err(Error::Conflict(
+            "イベントの状態が変わりました。画面を更新してください".into(),
+        ));
+    }
+    let settled = compute(&mut tx, event_id).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "event.settle",
+        "event",
+        event_id,
+        None::<&()>,
+        Some(&settled.totals),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(settled)
+}
+
+/// 精算後の調整: the one change a settled event takes, audited and shown on the statement.
+pub async fn adjust(
+    db: &Db,
+    actor: &Principal,
+    event_id: i64,
+    input: &AdjustmentInput,
+) -> Result<FacilityStatement> {
+    council_only(actor)?;
+    input.validated().map_err(Error::Validation)?;
+    let mut tx = db.write().await?;
+    let before = compute(&mut tx, event_id).await?;
+    if before.state != EventState::Settled {
+        return Err(Error::Conflict(
+            "精算前の訂正は、売上の取消・返品で行ってください(調整は精算後のみ)".into(),
+        ));
+    }
+    let Some(statement_before) = before.statement(input.facility_id) else {
+        let mut e = selpos_domain::validation::FieldErrors::default();
+        e.add(
+            "facility_id",
+            "not_found",
+            "この事業所はこのイベントの精算にありません",
+        );
+        return Err(Error::Validation(e));
+    };
+    let id = input.id.to_string();
+    let new = db::settlement::NewAdjustment {
+        id: &id,
+        event_id,
+        facility_id: input.facility_id,
+        amount: input.amount,
+        reason: input.reason.trim(),
+        created_by: actor.user_id,
+    };
+    if db::settlement::insert_adjustment(&mut tx, &new, Utc::now()).await? {
+        let after = compute(&mut tx, event_id).await?.statement(input.facility_id);
+        audit::record(
+            &mut tx,
+            actor,
+            "settlement.adjust",
+            "event",
+            event_id,
+            Some(&statement_before.facility),
+            after.as_ref().map(|s| &s.facility),
+        )
+        .await?;
+    }
+    let after = compute(&mut tx, event_id).await?;
+    tx.commit().await?;
+    after
+        .statement(input.facility_id)
+        .ok_or(Error::NotFound("事業所の精算"))
+}
+
+const CSV_HEADER: [&str; 15] = [
+    "事業所番号",
+    "事業所名",
+    "総売上",
+    "取消・返品",
+    "純売上",
+    "10%対象",
+    "10%内消費税",
+    "8%対象",
+    "8%内消費税",
+    "値引",
+    "販売数",
+    "手数料率・額",
+    "手数料",
+    "調整額",
+    "支払額",
+];
+
+fn csv_row(number: &str, name: &str, f: &SettlementTotals, rule: &str) -> Vec<String> {
+    let rate = |r: TaxRate| {
+        f.by_rate
+            .iter()
+            .find(|l| l.rate == r)
+            .map(|l| (l.net.0, l.tax.0))
+            .unwrap_or((0, 0))
+    };
+    let (standard, standard_tax) = rate(TaxRate::Standard);
+    let (reduced, reduced_tax) = rate(TaxRate::Reduced);
+    vec![
+        number.to_string(),
+        name.to_string(),
+        f.gross.0.to_string(),
+        f.returns.0.to_string(),
+        f.net.0.to_string(),
+        standard.to_string(),
+        standard_tax.to_string(),
+        reduced.to_string(),
+        reduced_tax.to_string(),
+        f.discounts.0.to_string(),
+        f.quantity.to_string(),
+        rule.to_string(),
+        f.commission.0.to_string(),
+        f.adjustments_total.0.to_string(),
+        f.payable.0.to_string(),
+    ]
+}
+
+/// Settlements as CSV for Excel: UTF-8 with a BOM, one row per facility, then (when given) a
+/// 合計 row for the whole event. Amounts are plain integers (yen).
+pub fn to_csv(facilities: &[FacilitySettlement], totals: Option<&SettlementTotals>) -> Result<Vec<u8>> {
+    let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let csv_err = |e: csv::Error| Error::Internal(format!("CSV: {e}"));
+    out.write_record(CSV_HEADER).map_err(csv_err)?;
+    for f in facilities {
+        let as_totals = SettlementTotals::of(std::slice::from_ref(f));
+        out.write_record(csv_row(
+            &f.facility_number.to_string(),
+            &f.facility_name,
+            &as_totals,
+            &f.commission_rule.label_ja(),
+        ))
+        .map_err(csv_err)?;
+    }
+    if let Some(totals) = totals {
+        out.write_record(csv_row("", "合計", totals, ""))
+            .map_err(csv_err)?;
+    }
+    out.into_inner().map_err(|e| Error::Internal(format!("CSV: {e}")))
+}
+
+/// Sales by hour, facility and tender, and the best sellers.
+pub async fn dashboard(db: &Db, actor: &Principal, event_id: i64) -> Result<EventDashboard> {
+    council_only(actor)?;
+    let mut tx = db.read().await?;
+    let settlement = compute(&mut tx, event_id).await?;
+    let mut hours: BTreeMap<chrono::DateTime<Utc>, HourSales> = BTreeMap::new();
+    for (sold_at, kind, total) in db::settlement::records(&mut tx, event_id).await? {
+        let local = sold_at.with_timezone(&Tokyo);
+        let Some(hour_start) = local
+            .with_minute(0)
+            .and_then(|t| t.with_second(0))
+            .and_then(|t| t.with_nanosecond(0))
+        else {
+            continue;
+        };
+        let key = hour_start.with_timezone(&Utc);
+        let bucket = hours.entry(key).or_insert_with(|| HourSales {
+            label: local.format("%m/%d %H時").to_string(),
+            starts_at: key,
+            amount: Yen::ZERO,
+            sales: 0,
+        });
+        bucket.amount.0 += total;
+        bucket.sales += i64::from(kind == "sale");
+    }
+    let mut facilities: Vec<FacilityAmount> = settlement
+        .facilities
+        .iter()
+        .map(|f| FacilityAmount {
+            facility_id: f.facility_id,
+            facility_name: f.facility_name.clone(),
+            amount: f.net,
+        })
+        .collect();
+    facilities.sort_by_key(|f| std::cmp::Reverse(f.amount));
+    let sales = hours.values().map(|h| h.sales).sum();
+    Ok(EventDashboard {
+        event_id,
+        event_name: settlement.event_name.clone(),
+        state: settlement.state,
+        net: settlement.totals.net,
+        sales,
+        hours: hours.into_values().collect(),
+        facilities,
+        tenders: settlement.tenders.clone(),
+        best_sellers: db::settlement::best_sellers(&mut tx, event_id, 10).await?,
+        generated_at: Utc::now(),
+    })
+}

@@ -1,0 +1,791 @@
+//! Closing an event over real HTTP, on SQLite and PostgreSQL: レジ開け/締め with the cash
+//! count, late sales, settlement per facility with commission, statements (JSON and CSV), the
+//! lock a settlement puts on the event, and corrections after it.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use reqwest::{Method, StatusCode};
+use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, ApiClient, TestServer, assert_error, db_test, error_fields};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// An event with three facilities (one with a fixed-fee override), four products, one register
+/// and a cashier signed in on its tablet.
+struct World {
+    cashier: ApiClient,
+    event: i64,
+    register: i64,
+    event_input: Value,
+    facilities: [i64; 3],
+    /// (product id, facility id, price)
+    products: Vec<(i64, i64, i64)>,
+}
+
+async fn create(client: &ApiClient, path: &str, body: Value) -> Value {
+    let (status, created) = client.post(path, &body).await;
+    assert_eq!(status, StatusCode::CREATED, "[{}] {path}: {created}", client.kind);
+    created
+}
+
+async fn world(server: &TestServer) -> World {
+    let admin = server.admin_client();
+    let mut facilities = [0; 3];
+    for (i, (name, issuer)) in [("A工房", true), ("B農園", false), ("Cベーカリー", true)]
+        .into_iter()
+        .enumerate()
+    {
+        let mut body = json!({"number": 10 + i, "name": name, "corporation_type": 2, "capacity": 20});
+        if issuer {
+            body["invoice_number"] = json!("T7000012050002");
+            body["invoice_issuer"] = json!(true);
+        }
+        facilities[i] = create(admin, "/api/v1/facilities", body).await["id"]
+            .as_i64()
+            .expect("facility");
+    }
+    let mut products = Vec::new();
+    for (facility, name, price, rate) in [
+        (facilities[0], "クッキー", 120, "reduced"),
+        (facilities[0], "石けん", 780, "standard"),
+        (facilities[1], "ジャム", 500, "reduced"),
+        (facilities[2], "食パン", 333, "reduced"),
+    ] {
+        let body = json!({"facility_id": facility, "name": name, "price": price, "tax_rate": rate});
+        let id = create(admin, "/api/v1/products", body).await["id"]
+            .as_i64()
+            .expect("product");
+        products.push((id, facility, price));
+    }
+    let event_input = json!({"code": "HB26", "kind": "bazaar", "name": "ハートバザール", "starts_on": "2026-11-28",
+        "ends_on": "2026-11-29", "state": "open", "commission": {"kind": "percent", "basis_points": 1250},
+        "participants": [{"facility_id": facilities[0]}, {"facility_id": facilities[1]},
+                         {"facility_id": facilities[2], "commission_override": {"kind": "fixed", "yen": 3000}}],
+        "registers": [{"code": "R1", "name": "レジ1"}]});
+    let event = create(admin, "/api/v1/events", event_input.clone()).await;
+    let register = event["registers"][0]["id"].as_i64().expect("register");
+    create(
+        admin,
+        "/api/v1/users",
+        json!({"login": "vol", "display_name": "ボランティア", "role": "cashier", "pin": "2468"}),
+    )
+    .await;
+    let mut cashier = server.login(ADMIN_LOGIN, ADMIN_PASSWORD).await;
+    create(
+        &cashier,
+        "/api/v1/devices",
+        json!({"register_id": register, "name": "タブレット"}),
+    )
+    .await;
+    cashier.request(Method::DELETE, "/api/v1/session", None).await;
+    let (status, _) = cashier.sign_in_with_pin("vol", "2468").await;
+    assert_eq!(status, StatusCode::OK);
+    World {
+        cashier,
+        event: event["id"].as_i64().expect("event"),
+        register,
+        event_input,
+        facilities,
+        products,
+    }
+}
+
+fn counts(pairs: &[(i64, i64)]) -> Value {
+    Value::Array(
+        pairs
+            .iter()
+            .map(|(d, n)| json!({"denomination": d, "count": n}))
+            .collect(),
+    )
+}
+
+fn sale(w: &World, sold_at: &str, lines: Value, tenders: Value) -> Value {
+    json!({"id": uuid::Uuid::now_v7(), "register_id": w.register, "local_number": "R1-L1", "sold_at": sold_at,
+           "lines": lines, "tenders": tenders})
+}
+
+async fn post_sale(w: &World, body: &Value) -> Value {
+    let (status, recorded) = w.cashier.post("/api/v1/sales", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{recorded}");
+    recorded
+}
+
+/// Moves the event to `state` (open / closed) through the master-data route.
+async fn set_state(server: &TestServer, w: &World, state: &str) -> (StatusCode, Value) {
+    let mut input = w.event_input.clone();
+    input["state"] = json!(state);
+    server.put(&format!("/api/v1/events/{}", w.event), &input).await
+}
+
+fn yen(v: &Value) -> i64 {
+    v.as_i64().unwrap_or_else(|| panic!("not an amount: {v}"))
+}
+
+db_test!(
+    a_register_opens_with_a_float_and_closes_against_the_count,
+    demo = false,
+    |server| {
+        let w = world(&server).await;
+        let status = w
+            .cashier
+            .get_ok(&format!("/api/v1/registers/{}/session", w.register))
+            .await;
+        assert_eq!(status["state"], "never_opened");
+
+        // レジ開け: ¥30,000 float (2×10,000 + 9×1,000 + 10×100).
+        let open_id = uuid::Uuid::now_v7();
+        let open_body = json!({"id": open_id, "counts": counts(&[(10000, 2), (1000, 9), (100, 10)])});
+        let path = format!("/api/v1/registers/{}/open", w.register);
+        let (status, opened) = w.cashier.post(&path, &open_body).await;
+        assert_eq!(status, StatusCode::CREATED, "{opened}");
+        assert_eq!(opened["state"], "open");
+        assert_eq!(opened["report"]["cash"]["float"], 30000);
+        let (status, again) = w.cashier.post(&path, &open_body).await;
+        assert_eq!(
+            (status, &again["report"]["session"]["id"]),
+            (StatusCode::CREATED, &json!(open_id.to_string())),
+            "a retried open is the same open"
+        );
+        let (status, body) = w
+            .cashier
+            .post(&path, &json!({"id": uuid::Uuid::now_v7(), "counts": []}))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "a second open while open: {body}");
+
+        let (cookie, soap) = (w.products[0].0, w.products[1].0);
+        // Cash 2 cookies (240) paid 1,000 → 760 change: drawer +240.
+        let cash = post_sale(
+            &w,
+            &sale(
+                &w,
+                "2026-11-28T01:00:00Z",
+                json!([{"product_id": cookie, "quantity": 2, "unit_price": 120}]),
+                json!([{"kind": "cash", "amount": 1000}]),
+            ),
+        )
+        .await;
+        // Card soap 780, cash soap+cookie 900 exact.
+        post_sale(
+            &w,
+            &sale(
+                &w,
+                "2026-11-28T01:05:00Z",
+                json!([{"product_id": soap, "quantity": 1, "unit_price": 780}]),
+                json!([{"kind": "credit_card", "amount": 780}]),
+            ),
+        )
+        .await;
+        post_sale(
+            &w,
+            &sale(
+                &w,
+                "2026-11-28T01:10:00Z",
+                json!([{"product_id": soap, "quantity": 1, "unit_price": 780},
+        {"product_id": cookie, "quantity": 1, "unit_price": 120}]),
+                json!([{"kind": "cash", "amount": 900}]),
+            ),
+        )
+        .await;
+        // A refund of one cookie of the first sale: 120 cash back (by the council, no approval).
+        let (status, _) = server.post(&format!("/api/v1/sales/{}/refund", cash["id"].as_str().expect("id")),
+        &json!({"id": uuid::Uuid::now_v7(), "reason": "破損", "lines": [{"line_no": 1, "quantity": 1}]})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        // 出金 ¥500 for ice.
+        let (status, after_payout) = w
+            .cashier
+            .post(
+                &format!("/api/v1/registers/{}/payouts", w.register),
+                &json!({"id": uuid::Uuid::now_v7(), "amount": 500, "reason": "氷代"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{after_payout}");
+        let cash_figures = &after_payout["report"]["cash"];
+        assert_eq!(cash_figures["cash_sales"], 240 + 900);
+        assert_eq!(cash_figures["cash_refunds"], 120);
+        assert_eq!(cash_figures["payouts"], 500);
+        let expected = 30000 + 240 + 900 - 120 - 500;
+        assert_eq!(cash_figures["expected"], expected);
+
+        // レジ締め short by ¥10 without a note: refused, and the register stays open.
+        let close_path = format!("/api/v1/registers/{}/close", w.register);
+        let short = counts(&[(10000, 3), (500, 1), (10, 1)]); // 30,510 vs 30,520
+        let (status, body) = w
+            .cashier
+            .post(&close_path, &json!({"id": uuid::Uuid::now_v7(), "counts": short}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(error_fields(&body), ["note"]);
+        let still = w
+            .cashier
+            .get_ok(&format!("/api/v1/registers/{}/session", w.register))
+            .await;
+        assert_eq!(still["state"], "open");
+        let (status, body) = w
+            .cashier
+            .post(
+                &close_path,
+                &json!({"id": uuid::Uuid::now_v7(), "counts": [{"denomination": 3000, "count": 1}]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+        let close_id = uuid::Uuid::now_v7();
+        let close_body = json!({"id": close_id, "counts": short, "note": "釣銭の渡し間違い"});
+        let (status, report) = w.cashier.post(&close_path, &close_body).await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert_eq!(report["cash"]["expected"], expected);
+        assert_eq!(report["cash"]["counted"], 30510);
+        assert_eq!(report["cash"]["difference"], -10);
+        let tenders: BTreeMap<String, i64> = report["tenders"]
+            .as_array()
+            .expect("tenders")
+            .iter()
+            .map(|t| (t["kind"].as_str().expect("kind").to_string(), yen(&t["amount"])))
+            .collect();
+        assert_eq!(
+            tenders,
+            BTreeMap::from([("cash".into(), 240 + 900 - 120), ("credit_card".into(), 780)])
+        );
+        assert_eq!(
+            (report["sales_count"].clone(), report["returns_count"].clone()),
+            (json!(3), json!(1))
+        );
+        let (status, replay) = w.cashier.post(&close_path, &close_body).await;
+        assert_eq!(
+            (status, replay["session"]["id"].clone()),
+            (StatusCode::OK, report["session"]["id"].clone()),
+            "a retried close"
+        );
+
+        // A sale made offline before the close arrives after it: recorded, late, on the close report.
+        let late = post_sale(
+            &w,
+            &sale(
+                &w,
+                "2026-11-28T01:20:00Z",
+                json!([{"product_id": cookie, "quantity": 1, "unit_price": 120}]),
+                json!([{"kind": "cash", "amount": 120}]),
+            ),
+        )
+        .await;
+        assert_eq!(late["late"], true);
+        let closed = w
+            .cashier
+            .get_ok(&format!("/api/v1/registers/{}/session", w.register))
+            .await;
+        assert_eq!(closed["state"], "closed");
+        assert_eq!(closed["report"]["late"]["count"], 1);
+        assert_eq!(closed["report"]["late"]["cash"], 120);
+        assert_eq!(
+            closed["report"]["late"]["receipt_numbers"][0],
+            late["receipt_number"]
+        );
+        assert_eq!(
+            closed["report"]["cash"]["expected"], expected,
+            "a late sale does not change the count's check"
+        );
+
+        // The next day: open again; sales go to the new session.
+        let (status, reopened) = w
+            .cashier
+            .post(
+                &path,
+                &json!({"id": uuid::Uuid::now_v7(), "counts": counts(&[(1000, 10)])}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let on_time = post_sale(
+            &w,
+            &sale(
+                &w,
+                "2099-01-01T00:00:00Z",
+                json!([{"product_id": cookie, "quantity": 1, "unit_price": 120}]),
+                json!([{"kind": "cash", "amount": 120}]),
+            ),
+        )
+        .await;
+        assert_eq!(on_time["late"], false);
+        let now = w
+            .cashier
+            .get_ok(&format!("/api/v1/registers/{}/session", w.register))
+            .await;
+        assert_eq!(
+            now["report"]["session"]["id"],
+            reopened["report"]["session"]["id"]
+        );
+        assert_eq!(now["report"]["cash"]["expected"], 10000 + 120);
+
+        // The council sees every session of the event; the cashier may not.
+        let sessions = server
+            .get_ok(&format!("/api/v1/events/{}/register-sessions", w.event))
+            .await;
+        assert_eq!(sessions.as_array().map(Vec::len), Some(2));
+        let (status, _) = w
+            .cashier
+            .get(&format!("/api/v1/events/{}/register-sessions", w.event))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+);
+
+/// Independent figures for one facility, summed from the recorded sales' lines.
+#[derive(Default, Debug, PartialEq)]
+struct Expected {
+    gross: i64,
+    returns: i64,
+}
+
+db_test!(
+    settlement_adds_up_to_the_yen_and_locks_the_event,
+    demo = false,
+    |server| {
+        let w = world(&server).await;
+        let mut rng = StdRng::seed_from_u64(0x5E1F);
+        let mut expected: BTreeMap<i64, Expected> = BTreeMap::new();
+        let mut journal = 0i64;
+        let mut sales: Vec<Value> = Vec::new();
+        for n in 0..40 {
+            let mut lines = Vec::new();
+            for _ in 0..rng.random_range(1..=3) {
+                let (product, _, price) = w.products[rng.random_range(0..w.products.len())];
+                let quantity = rng.random_range(1..=4);
+                let mut line = json!({"product_id": product, "quantity": quantity, "unit_price": price});
+                match rng.random_range(0..5) {
+                    0 => line["discount"] = json!({"yen": rng.random_range(1..=price)}),
+                    1 => line["discount"] = json!({"percent": rng.random_range(1..=50)}),
+                    _ => {}
+                }
+                lines.push(line);
+            }
+            let mut body = sale(
+                &w,
+                &format!("2026-11-28T{:02}:{:02}:00Z", 1 + n / 10, n % 60),
+                Value::Array(lines),
+                json!([]),
+            );
+            // Pay exactly by QR, or in cash rounded up to the next ¥1,000 (change given).
+            let total = cart_total(&w, &body);
+            body["tenders"] = if rng.random_bool(0.5) {
+                json!([{"kind": "cash", "amount": (total + 999) / 1000 * 1000}])
+            } else {
+                json!([{"kind": "qr_payment", "amount": total}])
+            };
+            let recorded = post_sale(&w, &body).await;
+            assert_eq!(yen(&recorded["total"]), total);
+            sales.push(recorded);
+        }
+        // Void some sales and refund parts of others (by the council, which needs no approval).
+        for (i, s) in sales.iter().enumerate() {
+            let id = s["id"].as_str().expect("id");
+            if i % 7 == 3 {
+                let (status, _) = server
+                    .post(
+                        &format!("/api/v1/sales/{id}/void"),
+                        &json!({"id": uuid::Uuid::now_v7(), "reason": "打ち間違い"}),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::CREATED);
+            } else if i % 5 == 1 {
+                let (status, body) = server.post(&format!("/api/v1/sales/{id}/refund"),
+                &json!({"id": uuid::Uuid::now_v7(), "reason": "返品", "lines": [{"line_no": 1, "quantity": 1}]})).await;
+                assert_eq!(status, StatusCode::CREATED, "{body}");
+            }
+        }
+        // Every record of the event, read back: the independent expectation.
+        let records = server
+            .get_ok(&format!("/api/v1/sales?event_id={}&limit=1000", w.event))
+            .await;
+        for r in records.as_array().expect("records") {
+            journal += yen(&r["total"]);
+            for line in r["lines"].as_array().expect("lines") {
+                let e = expected
+                    .entry(line["facility_id"].as_i64().expect("facility"))
+                    .or_default();
+                if r["kind"] == "sale" {
+                    e.gross += yen(&line["net"])
+                } else {
+                    e.returns -= yen(&line["net"])
+                }
+            }
+        }
+        assert!(journal > 0);
+
+        // Not yet: the event is open, then its register is.
+        let (status, body) = server
+            .post(&format!("/api/v1/events/{}/settle", w.event), &json!({}))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        let (status, body) = set_state(&server, &w, "settled").await;
+        assert_eq!(
+            status,
+            StatusCode::CONFLICT,
+            "settling is not a state edit: {body}"
+        );
+        let (status, _) = set_state(&server, &w, "closed").await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, body) = server
+            .post(&format!("/api/v1/events/{}/settle", w.event), &json!({}))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert!(
+            assert_error(&body, "conflict").contains("R1"),
+            "names the open register: {body}"
+        );
+        let preview = server
+            .get_ok(&format!("/api/v1/events/{}/settlement", w.event))
+            .await;
+        let expected_cash = yen(&preview["registers"][0]["cash"]["expected"]);
+        let (status, body) = w.cashier.post(&format!("/api/v1/registers/{}/close", w.register),
+        &json!({"id": uuid::Uuid::now_v7(), "counts": counts(&[(1000, (expected_cash + 30) / 1000), (1, (expected_cash + 30) % 1000)]), "note": "多い"})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+
+        let (status, settled) = server
+            .post(&format!("/api/v1/events/{}/settle", w.event), &json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{settled}");
+        assert_eq!(settled["state"], "settled");
+        assert_eq!(settled["cash_over_short"], 30);
+        assert_eq!(yen(&settled["journal_total"]), journal);
+        let facilities = settled["facilities"].as_array().expect("facilities");
+        assert_eq!(facilities.len(), 3, "every participant has a statement");
+        let mut sum = BTreeMap::<&str, i64>::new();
+        for f in facilities {
+            let id = f["facility_id"].as_i64().expect("id");
+            let e = expected.get(&id).map_or((0, 0), |e| (e.gross, e.returns));
+            assert_eq!((yen(&f["gross"]), yen(&f["returns"])), e, "facility {id}");
+            assert_eq!(yen(&f["net"]), e.0 - e.1);
+            let rate_sum: i64 = f["by_rate"]
+                .as_array()
+                .expect("rates")
+                .iter()
+                .map(|l| yen(&l["net"]))
+                .sum();
+            assert_eq!(rate_sum, yen(&f["net"]));
+            let commission = if id == w.facilities[2] {
+                3000
+            } else {
+                (e.0 - e.1).max(0) * 1250 / 10000
+            };
+            assert_eq!(
+                yen(&f["commission"]),
+                commission,
+                "facility {id}: 12.5% rounded down, or the fixed fee"
+            );
+            assert_eq!(yen(&f["payable"]) + yen(&f["commission"]), yen(&f["net"]));
+            for key in ["gross", "returns", "net", "commission", "payable"] {
+                *sum.entry(key).or_default() += yen(&f[key]);
+            }
+        }
+        for key in ["gross", "returns", "net", "commission", "payable"] {
+            assert_eq!(sum[key], yen(&settled["totals"][key]), "totals.{key}");
+        }
+        assert_eq!(
+            yen(&settled["totals"]["net"]),
+            journal,
+            "the facilities add up to the journal"
+        );
+
+        // The CSV opens in Excel (UTF-8 with BOM) and parses back to the same figures.
+        let (status, bytes) = server
+            .admin_client()
+            .get_bytes(&format!("/api/v1/events/{}/settlement?format=csv", w.event))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "BOM");
+        let mut reader = csv::Reader::from_reader(&bytes[3..]);
+        let header: Vec<String> = reader
+            .headers()
+            .expect("header")
+            .iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(header[0], "事業所番号");
+        let col = |name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .unwrap_or_else(|| panic!("column {name}"))
+        };
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        assert_eq!(rows.len(), 4, "three facilities and the total");
+        for (row, f) in rows.iter().zip(facilities) {
+            assert_eq!(row[col("事業所名")], *f["facility_name"].as_str().expect("name"));
+            for (column, key) in [
+                ("総売上", "gross"),
+                ("取消・返品", "returns"),
+                ("純売上", "net"),
+                ("手数料", "commission"),
+                ("支払額", "payable"),
+            ] {
+                assert_eq!(
+                    row[col(column)].parse::<i64>().expect("integer"),
+                    yen(&f[key]),
+                    "{column}"
+                );
+            }
+        }
+        assert_eq!(&rows[3][col("事業所名")], "合計");
+        assert_eq!(rows[3][col("純売上")].parse::<i64>().expect("net"), journal);
+
+        // Facility staff see their own statement only.
+        create(
+            server.admin_client(),
+            "/api/v1/users",
+            json!({"login": "staff-a", "display_name": "A職員", "role": "facility_staff",
+        "facility_id": w.facilities[0], "password": "facility-a-password"}),
+        )
+        .await;
+        let staff = server.login("staff-a", "facility-a-password").await;
+        let own = staff
+            .get_ok(&format!(
+                "/api/v1/events/{}/settlement/facilities/{}",
+                w.event, w.facilities[0]
+            ))
+            .await;
+        assert_eq!(
+            own["facility"]["payable"],
+            facilities
+                .iter()
+                .find(|f| f["facility_id"] == w.facilities[0])
+                .expect("A")["payable"]
+        );
+        let (status, _) = staff
+            .get(&format!(
+                "/api/v1/events/{}/settlement/facilities/{}",
+                w.event, w.facilities[1]
+            ))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = staff.get(&format!("/api/v1/events/{}/settlement", w.event)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        // Settling again answers the same settlement.
+        let (status, again) = server
+            .post(&format!("/api/v1/events/{}/settle", w.event), &json!({}))
+            .await;
+        assert_eq!((status, &again["totals"]), (StatusCode::OK, &settled["totals"]));
+    }
+);
+
+/// The total of a cart by the domain's own arithmetic (the code the tablet runs too).
+fn cart_total(w: &World, body: &Value) -> i64 {
+    let lines: Vec<selpos_domain::cart::CartLine> = body["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| {
+            let product = l["product_id"].as_i64().expect("product");
+            let (_, facility, _) = w
+                .products
+                .iter()
+                .find(|p| p.0 == product)
+                .copied()
+                .expect("known product");
+            selpos_domain::cart::CartLine {
+                product_id: product,
+                facility_id: facility,
+                name: String::new(),
+                tax_rate: selpos_domain::TaxRate::Reduced,
+                unit_price: selpos_domain::Yen(yen(&l["unit_price"])),
+                quantity: l["quantity"].as_i64().expect("quantity"),
+                discount: serde_json::from_value(l.get("discount").cloned().unwrap_or(Value::Null))
+                    .expect("discount"),
+                invoice_eligible: true,
+            }
+        })
+        .collect();
+    selpos_domain::cart::cart_totals(&lines, selpos_domain::RoundingMode::Down)
+        .expect("totals")
+        .total
+        .0
+}
+
+db_test!(
+    a_settled_event_takes_no_write_but_an_adjustment,
+    demo = false,
+    |server| {
+        let w = world(&server).await;
+        let (cookie, _, _) = w.products[0];
+        let first = post_sale(
+            &w,
+            &sale(
+                &w,
+                "2026-11-28T01:00:00Z",
+                json!([{"product_id": cookie, "quantity": 5, "unit_price": 120}]),
+                json!([{"kind": "cash", "amount": 600}]),
+            ),
+        )
+        .await;
+        let report = w
+            .cashier
+            .get_ok(&format!("/api/v1/registers/{}/session", w.register))
+            .await;
+        assert_eq!(
+            report["report"]["session"]["auto_opened"], true,
+            "a first sale opens an unopened register"
+        );
+        set_state(&server, &w, "closed").await;
+        let (status, body) = w
+            .cashier
+            .post(
+                &format!("/api/v1/registers/{}/close", w.register),
+                &json!({"id": uuid::Uuid::now_v7(), "counts": [{"denomination": 100, "count": 6}]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, settled) = server
+            .post(&format!("/api/v1/events/{}/settle", w.event), &json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{settled}");
+        let before = server
+            .get_ok(&format!("/api/v1/events/{}/settlement", w.event))
+            .await;
+
+        // Every write that could touch the event is refused with 409.
+        let sale_id = first["id"].as_str().expect("id");
+        let product_body = |facility: i64, price: i64| json!({"facility_id": facility, "name": "クッキー", "price": price, "tax_rate": "reduced"});
+        let mut edited = w.event_input.clone();
+        edited["state"] = json!("closed");
+        edited["commission"] = json!({"kind": "percent", "basis_points": 0});
+        // (route template, method, concrete path, body, client)
+        let refused: Vec<(&str, Method, String, Value, &ApiClient)> = vec![
+            (
+                "/api/v1/sales",
+                Method::POST,
+                "/api/v1/sales".into(),
+                sale(
+                    &w,
+                    "2026-11-28T01:30:00Z",
+                    json!([{"product_id": cookie, "quantity": 1, "unit_price": 120}]),
+                    json!([{"kind": "cash", "amount": 120}]),
+                ),
+                &w.cashier,
+            ),
+            (
+                "/api/v1/sales/{id}/void",
+                Method::POST,
+                format!("/api/v1/sales/{sale_id}/void"),
+                json!({"id": uuid::Uuid::now_v7(), "reason": "x"}),
+                server.admin_client(),
+            ),
+            (
+                "/api/v1/sales/{id}/refund",
+                Method::POST,
+                format!("/api/v1/sales/{sale_id}/refund"),
+                json!({"id": uuid::Uuid::now_v7(), "reason": "x", "lines": [{"line_no": 1, "quantity": 1}]}),
+                server.admin_client(),
+            ),
+            (
+                "/api/v1/events/{id}/stock",
+                Method::POST,
+                format!("/api/v1/events/{}/stock", w.event),
+                json!({"id": uuid::Uuid::now_v7(), "kind": "intake", "facility_id": w.facilities[0], "lines": [{"product_id": cookie, "quantity": 1}]}),
+                server.admin_client(),
+            ),
+            (
+                "/api/v1/events/{id}/stock/count",
+                Method::POST,
+                format!("/api/v1/events/{}/stock/count", w.event),
+                json!({"id": uuid::Uuid::now_v7(), "facility_id": w.facilities[0], "lines": [{"product_id": cookie, "counted": 1}]}),
+                server.admin_client(),
+            ),
+            (
+                "/api/v1/events/{id}",
+                Method::PUT,
+                format!("/api/v1/events/{}", w.event),
+                edited,
+                server.admin_client(),
+            ),
+            (
+                "/api/v1/registers/{id}/open",
+                Method::POST,
+                format!("/api/v1/registers/{}/open", w.register),
+                json!({"id": uuid::Uuid::now_v7(), "counts": []}),
+                &w.cashier,
+            ),
+            (
+                "/api/v1/registers/{id}/payouts",
+                Method::POST,
+                format!("/api/v1/registers/{}/payouts", w.register),
+                json!({"id": uuid::Uuid::now_v7(), "amount": 100, "reason": "x"}),
+                &w.cashier,
+            ),
+            (
+                "/api/v1/registers/{id}/close",
+                Method::POST,
+                format!("/api/v1/registers/{}/close", w.register),
+                json!({"id": uuid::Uuid::now_v7(), "counts": []}),
+                &w.cashier,
+            ),
+        ];
+        for (_, method, path, body, client) in &refused {
+            let (status, answer) = client.request(method.clone(), path, Some(body)).await;
+            assert_eq!(status, StatusCode::CONFLICT, "{method} {path}: {answer}");
+        }
+        // Every write route of the API under an event, a register or a sale is in the list above,
+        // or named here with why it is exempt: a new route must join one or the other.
+        let exempt = [
+            "/api/v1/events/{id}/adjustments", // the correction a settled event takes (below)
+            "/api/v1/events/{id}/settle",      // answers the settlement again
+            "/api/v1/events/{id}/stock/import", // the same stock operation as /stock (refused the same way)
+            "/api/v1/sales/{id}/print",        // reprints a receipt: writes no money or stock
+        ];
+        let spec = server.get_ok("/api/openapi.json").await;
+        for (path, item) in spec["paths"].as_object().expect("paths") {
+            let writes = item
+                .as_object()
+                .expect("item")
+                .keys()
+                .any(|m| m == "post" || m == "put");
+            let scoped = ["/api/v1/events/{id}", "/api/v1/registers/{id}", "/api/v1/sales"]
+                .iter()
+                .any(|p| path.starts_with(p));
+            if writes && scoped {
+                assert!(
+                    refused.iter().any(|r| r.0 == path) || exempt.contains(&path.as_str()),
+                    "write route {path} is not checked against the lock"
+                );
+            }
+        }
+        // A price change is allowed (prices are the catalogue's), and changes no settled figure.
+        let (status, _) = server
+            .put(
+                &format!("/api/v1/products/{cookie}"),
+                &product_body(w.facilities[0], 150),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let after = server
+            .get_ok(&format!("/api/v1/events/{}/settlement", w.event))
+            .await;
+        assert_eq!(after["facilities"], before["facilities"], "nothing moved");
+
+        // The one change a settled event takes: an audited adjustment, on the statement.
+        let adjustment = json!({"id": uuid::Uuid::now_v7(), "facility_id": w.facilities[0], "amount": -200, "reason": "破損品の弁償"});
+        let (status, statement) = server
+            .post(&format!("/api/v1/events/{}/adjustments", w.event), &adjustment)
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{statement}");
+        assert_eq!(statement["facility"]["adjustments_total"], -200);
+        let net = yen(&statement["facility"]["net"]);
+        assert_eq!(net, 600);
+        assert_eq!(
+            yen(&statement["facility"]["payable"]),
+            net - 75 - 200,
+            "12.5% of 600 is 75"
+        );
+        let (status, replay) = server
+            .post(&format!("/api/v1/events/{}/adjustments", w.event), &adjustment)
+            .await;
+        assert_eq!(
+            (status, &replay["facility"]["adjustments_total"]),
+            (StatusCode::CREATED, &json!(-200)),
+            "a retry adds nothing"
+        );
+        let (status, body) = server.post(&format!("/api/v1/events/{}/adjustments", w.event),
+        &json!({"id": uuid::Uuid::now_v7(), "facility_id": w.facilities[0], "amount": 0, "reason": ""})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error_fields(&body), ["amount", "reason"]);
+        let audit = server.get_ok("/api/v1/audit?action=settlement.adjust").await;
+        assert_eq!(audit.as_array().map(Vec::len), Some(1), "{audit}");
+    }
+);
