@@ -579,3 +579,76 @@ async fn a_refused_sale_is_parked_and_the_others_still_go() {
     browser.close().await;
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_till_opens_with_a_float_and_closes_against_a_cash_count() {
+    let server = TestServer::sqlite(true).await;
+    let browser = Browser::start().await;
+    let till = set_up_the_till(&server, &server.base, &browser).await;
+
+    // レジ開け: 3 × ¥10,000 and 10 × ¥100 typed into the 金種表.
+    browser
+        .find(Locator::Css("#register-session[data-state='closed']"))
+        .await;
+    browser.type_into("input[name='count-10000']", "3").await;
+    browser.type_into("input[name='count-100']", "10").await;
+    assert_eq!(browser.text_of("#count-total").await, "¥31,000");
+    browser.click(Locator::Css("#open-register")).await;
+    browser
+        .find(Locator::Css("#register-session[data-state='open']"))
+        .await;
+
+    // One exact-cash sale of ¥500, sent.
+    ring_up(&browser, &["日替わり弁当"], Locator::Css("#pay-exact")).await;
+    wait_for_empty_cart(&browser).await;
+    browser
+        .wait_text("#queued-count", WAIT, |t| t == "未送信 0件")
+        .await;
+
+    // Offline, the close is refused with the reason; selling goes on.
+    browser.set_offline(true).await;
+    browser.click(Locator::Css("#close-register")).await;
+    let blocked = browser
+        .wait_text("#close-blocked", WAIT, |t| t.contains("オフライン"))
+        .await;
+    assert!(blocked.contains("オフライン"), "{blocked}");
+    browser.set_offline(false).await;
+    browser
+        .click(Locator::XPath(
+            "//section[@id='register-close']//button[contains(., '戻る')]",
+        ))
+        .await;
+
+    // Back online: the count is checked as it is typed; ¥10 short needs a reason.
+    browser.click(Locator::Css("#close-register")).await;
+    browser
+        .wait_text("#expected-cash", WAIT, |t| t == "¥31,500")
+        .await;
+    browser.type_into("input[name='count-10000']", "3").await;
+    browser.type_into("input[name='count-1000']", "1").await;
+    browser.type_into("input[name='count-100']", "4").await;
+    browser.type_into("input[name='count-10']", "9").await;
+    let typed = browser
+        .js("return Array.from(document.querySelectorAll('#register-close input')).map(i => i.name + '=' + i.value).join(' ')")
+        .await;
+    assert_eq!(browser.text_of("#difference").await, "¥-10", "{typed}");
+    browser.click(Locator::Css("#confirm-close")).await;
+    let refused = browser.text_of("#register-close .banner.error").await;
+    assert!(refused.contains("入力内容"), "{refused}");
+    browser
+        .type_into("input[name='close-note']", "釣銭の渡し間違い")
+        .await;
+    browser.click(Locator::Css("#confirm-close")).await;
+    assert_eq!(browser.text_of("#report-difference").await, "¥-10");
+    assert_eq!(browser.text_of("#report-expected").await, "¥31,500");
+
+    let status = server
+        .get_ok(&format!("/api/v1/registers/{}/session", till.register_id))
+        .await;
+    assert_eq!(status["state"], "closed");
+    assert_eq!(status["report"]["cash"]["counted"], 31490);
+    assert_eq!(status["report"]["session"]["note"], "釣銭の渡し間違い");
+    let _ = till.event_id;
+    browser.close().await;
+    server.stop().await;
+}

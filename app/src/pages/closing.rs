@@ -3,7 +3,7 @@
 //! is refused while sales wait in the tablet's queue or the tablet is offline.
 
 use crate::api::{ApiFailure, closing};
-use crate::components::{FormStatus, StatusBanner, TextField, field_error, parse_number};
+use crate::components::{FormStatus, StatusBanner, TextField, field_error, parse_number, refresh_every};
 use crate::register::store;
 use crate::t;
 use leptos::prelude::*;
@@ -12,6 +12,9 @@ use selpos_domain::settlement::{
     CashCount, DENOMINATIONS, DenominationCount, PayoutInput, RegisterCloseInput, RegisterOpenInput,
     RegisterReport, RegisterState, RegisterStatus,
 };
+
+/// How often the till's register figures are read again while it sells.
+const STATUS_REFRESH_MS: u64 = 15_000;
 
 /// One text per denomination, as typed.
 #[derive(Clone, Copy)]
@@ -78,13 +81,25 @@ fn CashCountForm(inputs: CountInputs, status: FormStatus) -> impl IntoView {
 #[component]
 pub fn RegisterSessionPanel(register_id: i64, online: Signal<bool>) -> impl IntoView {
     let status: RwSignal<Option<Result<RegisterStatus, ApiFailure>>> = RwSignal::new(None);
+    // Offline, the last figures stay on screen (the close then explains why it must wait).
     let reload = move || {
         leptos::task::spawn_local(async move {
-            status.set(Some(closing::register_status(register_id).await));
+            match closing::register_status(register_id).await {
+                Ok(fresh) => status.set(Some(Ok(fresh))),
+                Err(_) if matches!(status.get_untracked(), Some(Ok(_))) => {}
+                Err(failure) => status.set(Some(Err(failure))),
+            }
         })
     };
-    Effect::new(move |_| reload());
     let closing_now = RwSignal::new(false);
+    // Fresh figures now and then while selling; never while a count is being typed.
+    let tick = refresh_every(STATUS_REFRESH_MS);
+    Effect::new(move |_| {
+        tick.track();
+        if !closing_now.get_untracked() {
+            reload();
+        }
+    });
     view! {
         {move || match status.get() {
             None => view! { <p class="loading">{t!("レジの状態を確認中…", "Checking the register…")}</p> }.into_any(),
@@ -96,7 +111,7 @@ pub fn RegisterSessionPanel(register_id: i64, online: Signal<bool>) -> impl Into
                     <ClosePanel register_id report=s.report online on_done=move || { closing_now.set(false); reload(); } on_cancel=move || closing_now.set(false) />
                 }.into_any(),
                 RegisterState::Open => view! {
-                    <OpenBar report=s.report register_id on_close=move || closing_now.set(true) on_change=reload />
+                    <OpenBar report=s.report register_id on_close=move || { closing_now.set(true); reload(); } on_change=reload />
                 }.into_any(),
                 RegisterState::NeverOpened | RegisterState::Closed => view! {
                     <OpenPanel register_id last=s.report on_done=reload />
