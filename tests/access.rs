@@ -227,6 +227,12 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("post", "/api/v1/events/{id}/settle") => COUNCIL,
         ("post", "/api/v1/events/{id}/adjustments") => COUNCIL,
         ("get", "/api/v1/events/{id}/dashboard") => COUNCIL,
+        // 工賃: the council, or facility staff for their own facility; the import is the council's.
+        ("get", "/api/v1/facilities/{id}/wages") => COUNCIL_AND_FACILITY,
+        ("put", "/api/v1/facilities/{id}/wages") => COUNCIL_AND_FACILITY,
+        ("put", "/api/v1/facilities/{id}/wage-target") => COUNCIL_AND_FACILITY,
+        ("get", "/api/v1/wages/table") => COUNCIL_AND_FACILITY,
+        ("post", "/api/v1/wages/import") => COUNCIL,
         _ => return None,
     })
 }
@@ -264,10 +270,18 @@ fn request_for(world: &World, method: &str, path: &str, n: usize) -> (String, Op
         p if p.starts_with("/api/v1/devices") => world.spare_device,
         _ => 0,
     };
-    let concrete = path
+    let mut concrete = path
         .replace("{id}", &id.to_string())
         .replace("{facility_id}", &world.facility_a.to_string());
+    if path.contains("wage") && !path.ends_with("/import") && !(method == "put" && path.ends_with("/wages")) {
+        concrete.push_str("?fiscal_year=2025");
+    }
     let body = match (method, path) {
+        ("put", "/api/v1/facilities/{id}/wages") => {
+            Some(json!({"year": 2025, "month": 4, "wages_paid": 100000,
+            "user_months": 10, "user_days": 200, "opening_days": 20, "work_hours": 1000}))
+        }
+        ("put", "/api/v1/facilities/{id}/wage-target") => Some(json!({"monthly_target": 20000})),
         ("post", "/api/v1/registers/{id}/open") => Some(json!({"id": uuid::Uuid::now_v7(), "counts": []})),
         ("post", "/api/v1/registers/{id}/payouts") => {
             Some(json!({"id": uuid::Uuid::now_v7(), "amount": 100, "reason": "テスト"}))

@@ -49,9 +49,8 @@ impl From<ErrorDetail> for ApiFailure {
 pub type ApiResult<T> = Result<T, ApiFailure>;
 
 #[cfg(feature = "hydrate")]
-async fn call<O: DeserializeOwned>(method: &str, path: &str, body: Option<String>) -> ApiResult<O> {
+fn request_builder(method: &str, path: &str) -> gloo_net::http::RequestBuilder {
     use gloo_net::http::{Method, RequestBuilder};
-    use selpos_domain::api::ErrorBody;
     let method = match method {
         "POST" => Method::POST,
         "PUT" => Method::PUT,
@@ -64,11 +63,39 @@ async fn call<O: DeserializeOwned>(method: &str, path: &str, body: Option<String
     {
         builder = builder.header("X-CSRF-Token", &token);
     }
+    builder
+}
+
+#[cfg(feature = "hydrate")]
+async fn call<O: DeserializeOwned>(method: &str, path: &str, body: Option<String>) -> ApiResult<O> {
+    let builder = request_builder(method, path);
     let request = match body {
         Some(body) => builder.header("Content-Type", "application/json").body(body),
         None => builder.build(),
     }
     .map_err(|_| ApiFailure::network())?;
+    answer(path, request).await
+}
+
+/// POSTs a file as it is (a CSV may be Shift_JIS: never re-encoded on the way).
+#[cfg(feature = "hydrate")]
+async fn post_bytes<O: DeserializeOwned>(path: &str, content_type: &str, bytes: &[u8]) -> ApiResult<O> {
+    let request = request_builder("POST", path)
+        .header("Content-Type", content_type)
+        .body(js_sys::Uint8Array::from(bytes))
+        .map_err(|_| ApiFailure::network())?;
+    answer(path, request).await
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn post_bytes<O: DeserializeOwned>(_path: &str, _content_type: &str, _bytes: &[u8]) -> ApiResult<O> {
+    Err(ApiFailure::network())
+}
+
+/// Sends the request and reads the answer: the JSON on success, the error shape otherwise.
+#[cfg(feature = "hydrate")]
+async fn answer<O: DeserializeOwned>(path: &str, request: gloo_net::http::Request) -> ApiResult<O> {
+    use selpos_domain::api::ErrorBody;
     let response = request.send().await.map_err(|_| ApiFailure::network())?;
     let text = response.text().await.map_err(|_| ApiFailure::network())?;
     if response.status() == 204 {
@@ -515,5 +542,45 @@ pub mod closing {
 
     pub async fn dashboard(event_id: i64) -> ApiResult<EventDashboard> {
         get(&format!("/events/{event_id}/dashboard")).await
+    }
+}
+
+/// 工賃.
+pub mod wages {
+    use super::{ApiResult, get, post_bytes, send};
+    use selpos_domain::wages::{
+        FacilityWageYear, WageImportReport, WageMonthInput, WageTable, WageTargetInput,
+    };
+
+    pub async fn facility_year(facility_id: i64, fiscal_year: i32) -> ApiResult<FacilityWageYear> {
+        get(&format!(
+            "/facilities/{facility_id}/wages?fiscal_year={fiscal_year}"
+        ))
+        .await
+    }
+
+    pub async fn put_month(facility_id: i64, input: &WageMonthInput) -> ApiResult<FacilityWageYear> {
+        send("PUT", &format!("/facilities/{facility_id}/wages"), input).await
+    }
+
+    pub async fn put_target(
+        facility_id: i64,
+        fiscal_year: i32,
+        input: &WageTargetInput,
+    ) -> ApiResult<FacilityWageYear> {
+        send(
+            "PUT",
+            &format!("/facilities/{facility_id}/wage-target?fiscal_year={fiscal_year}"),
+            input,
+        )
+        .await
+    }
+
+    pub async fn table(fiscal_year: i32) -> ApiResult<WageTable> {
+        get(&format!("/wages/table?fiscal_year={fiscal_year}")).await
+    }
+
+    pub async fn import(bytes: &[u8], dry_run: bool) -> ApiResult<WageImportReport> {
+        post_bytes(&format!("/wages/import?dry_run={dry_run}"), "text/csv", bytes).await
     }
 }

@@ -23,6 +23,7 @@ pub fn NavBar() -> impl IntoView {
                 {move || has_role(&[Role::CouncilAdmin, Role::CouncilStaff, Role::FacilityStaff]).then(|| view! {
                     <A href="/live">{t!("売上速報", "Live sales")}</A>
                     <A href="/stock">{t!("在庫", "Stock")}</A>
+                    <A href="/wages">{t!("工賃", "Wages")}</A>
                 })}
                 {move || has_role(&[Role::CouncilAdmin, Role::CouncilStaff, Role::Cashier]).then(|| view! {
                     <A href="/returns">{t!("返品", "Returns")}</A>

@@ -75,6 +75,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settlement") view=pages::settlement::SettlementPage />
                     <Route path=path!("/settlement/statement") view=pages::settlement::StatementPage />
                     <Route path=path!("/dashboard") view=pages::settlement::DashboardPage />
+                    <Route path=path!("/wages") view=pages::wages::WagesPage />
+                    <Route path=path!("/wages/table") view=pages::wages::WageTablePage />
                 </Routes>
             </main>
         </Router>

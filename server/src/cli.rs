@@ -49,10 +49,33 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArg,
     },
+    /// Import data files.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
     /// Receipt printers (Epson ESC/POS over TCP).
     Printer {
         #[command(subcommand)]
         action: PrinterAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportWhat {
+    /// The prefecture's wage table (CSV as published: no, facility, corp_type, fiscal_year, …).
+    /// Every row is checked and the rows whose published figures disagree with their own totals
+    /// are reported; nothing is written if any row cannot be read.
+    Wages {
+        file: PathBuf,
+        /// Check and report only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// `text` (default) or `json`.
+        #[arg(long, default_value = "text")]
+        format: String,
+        #[command(flatten)]
+        database: DatabaseArg,
     },
 }
 
@@ -175,6 +198,41 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("{report}\n{}", crate::demo::credentials());
             db.close().await;
         }
+        Command::Import {
+            what:
+                ImportWhat::Wages {
+                    file,
+                    dry_run,
+                    format,
+                    database,
+                },
+        } => {
+            if format != "text" && format != "json" {
+                anyhow::bail!("--format must be text or json, not {format:?}");
+            }
+            let bytes =
+                std::fs::read(&file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            eprintln!("checking {} ({} bytes)…", file.display(), bytes.len());
+            let db = crate::db::Db::connect(&database.url).await?;
+            let operator = accounts::users::cli_operator();
+            let result = crate::wages::import(&db, &operator, &bytes, dry_run).await;
+            db.close().await;
+            match result {
+                Ok(report) if format == "json" => println!("{}", serde_json::to_string_pretty(&report)?),
+                Ok(report) => print!("{}", wage_report_text(&report)),
+                Err(crate::error::Error::Validation(errors)) => {
+                    if format == "json" {
+                        println!("{}", serde_json::to_string_pretty(&errors.0)?);
+                    } else {
+                        for e in &errors.0 {
+                            eprintln!("{}: {}", e.field, e.message);
+                        }
+                    }
+                    anyhow::bail!("{} problem(s): nothing was imported", errors.0.len());
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
         Command::Printer {
             action: PrinterAction::Test { address, columns },
         } => {
@@ -266,4 +324,40 @@ fn describe(err: crate::error::Error) -> anyhow::Error {
         ),
         other => anyhow::anyhow!("{other}"),
     }
+}
+
+/// The import report for a terminal: what was read, what disagrees, what was written.
+fn wage_report_text(r: &selpos_domain::wages::WageImportReport) -> String {
+    use std::fmt::Write;
+    let years: Vec<String> = r.fiscal_years.iter().map(|y| y.label_ja()).collect();
+    let mut out = format!(
+        "{} rows ({}); facilities: {} known, {} new\n",
+        r.rows,
+        years.join(", "),
+        r.facilities_matched,
+        r.facilities_created
+    );
+    let _ = writeln!(
+        out,
+        "{} published figure(s) disagree with their own totals:",
+        r.discrepancies.len()
+    );
+    for d in &r.discrepancies {
+        let _ = writeln!(
+            out,
+            "  row {:>3}  {} {}  {}: published {}, recomputed {}",
+            d.row,
+            d.number,
+            d.facility,
+            d.field,
+            d.published,
+            d.recomputed.as_deref().unwrap_or("-")
+        );
+    }
+    out.push_str(if r.written {
+        "imported: every row written\n"
+    } else {
+        "dry run: nothing written\n"
+    });
+    out
 }

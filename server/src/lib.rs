@@ -17,3 +17,4 @@ pub mod sales;
 pub mod server;
 pub mod settlement;
 pub mod stock;
+pub mod wages;

@@ -16,6 +16,7 @@ pub mod returns;
 pub mod settlement;
 pub mod stock;
 pub mod users;
+pub mod wages;
 
 use crate::t;
 use leptos::prelude::*;

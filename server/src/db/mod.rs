@@ -16,6 +16,7 @@ pub mod sessions;
 pub mod settlement;
 pub mod stock;
 pub mod users;
+pub mod wages;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{

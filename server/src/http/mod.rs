@@ -15,6 +15,7 @@ mod session;
 mod settlement;
 mod stock;
 mod users;
+mod wages;
 
 use crate::db::Db;
 use crate::printing::PrinterQueues;
@@ -87,7 +88,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(receipts::routes())
         .merge(stock::routes())
         .merge(registers::routes())
-        .merge(settlement::routes());
+        .merge(settlement::routes())
+        .merge(wages::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts()

@@ -38,7 +38,7 @@ pub struct FormatQuery {
     format: Format,
 }
 
-fn csv_response(bytes: Vec<u8>, file: &str) -> Response {
+pub(super) fn csv_response(bytes: Vec<u8>, file: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

@@ -1,0 +1,447 @@
+//! 工賃: a facility's months (entry, figures by both formulas, target, council sales, a chart),
+//! and the prefecture's table (both years side by side, charts, CSV/JSON, the import).
+
+use crate::api::{ApiFailure, wages as api};
+use crate::components::{
+    FormStatus, LoadError, NumberField, SelectField, StatusBanner, field_error, parse_number,
+};
+use crate::t;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use selpos_domain::Yen;
+use selpos_domain::settlement::share_percent;
+use selpos_domain::wages::{
+    FY2024_FEE_BANDS, FacilityWageYear, FiscalYear, Tenths, WageImportReport, WageMonthInput, WageTable,
+    WageTargetInput,
+};
+
+/// The fiscal year running today (April–March), in Japan.
+fn this_fiscal_year() -> i32 {
+    FiscalYear::from_date(super::tokyo(chrono::Utc::now()).date()).0
+}
+
+fn year_options() -> Signal<Vec<(String, String)>> {
+    Signal::derive(|| {
+        let now = this_fiscal_year();
+        (2015..=now)
+            .rev()
+            .map(|y| (y.to_string(), format!("{} ({y})", FiscalYear(y).label_ja())))
+            .collect()
+    })
+}
+
+fn tenths(v: Option<Tenths>) -> String {
+    v.map(|t| t.to_string()).unwrap_or_else(|| "—".into())
+}
+
+/// A facility's year of wages.
+#[component]
+pub fn WagesPage() -> impl IntoView {
+    let query = use_query_map();
+    let session_facility = move || crate::session::current().and_then(|s| s.user.facility_id);
+    let facility = RwSignal::new(query.with_untracked(|q| q.get("facility")).unwrap_or_default());
+    let year = RwSignal::new(this_fiscal_year().to_string());
+    Effect::new(move |_| {
+        if facility.with_untracked(String::is_empty)
+            && let Some(own) = session_facility()
+        {
+            facility.set(own.to_string());
+        }
+    });
+    let facilities = LocalResource::new(|| crate::api::facilities(false, None));
+    let facility_options = Signal::derive(move || {
+        facilities
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| (f.id.to_string(), format!("{} {}", f.number, f.name)))
+            .collect::<Vec<_>>()
+    });
+    let data: RwSignal<Option<Result<FacilityWageYear, ApiFailure>>> = RwSignal::new(None);
+    let load = move || {
+        let (Ok(f), Ok(y)) = (
+            facility.get_untracked().parse::<i64>(),
+            year.get_untracked().parse::<i32>(),
+        ) else {
+            return;
+        };
+        leptos::task::spawn_local(async move { data.set(Some(api::facility_year(f, y).await)) });
+    };
+    Effect::new(move |_| {
+        facility.track();
+        year.track();
+        load();
+    });
+    view! {
+        <h1>{t!("工賃", "Wages")}</h1>
+        <div class="toolbar">
+            <SelectField label=t!("事業所", "Facility") name="facility" value=facility options=facility_options />
+            <SelectField label=t!("年度", "Fiscal year") name="fiscal_year" value=year options=year_options() />
+            <a class="button" href="/wages/table">{t!("工賃実績一覧", "Prefecture table")}</a>
+        </div>
+        {move || data.get().map(|r| match r {
+            Err(failure) => view! { <LoadError failure /> }.into_any(),
+            Ok(y) => view! { <FacilityYear y on_saved=move |fresh| data.set(Some(Ok(fresh))) /> }.into_any(),
+        })}
+    }
+}
+
+#[component]
+fn FacilityYear(
+    y: FacilityWageYear,
+    on_saved: impl Fn(FacilityWageYear) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let facility_id = y.facility_id;
+    let fiscal_year = y.fiscal_year.0;
+    let wage_max = y
+        .months
+        .iter()
+        .filter_map(|m| m.figures.as_ref().map(|f| f.wages_paid))
+        .chain(y.months.iter().map(|m| m.council_sales))
+        .max()
+        .unwrap_or_default();
+    let target = y.target;
+    view! {
+        <section class="wage-summary" id="wage-summary">
+            <h2>{format!("{} {}", y.facility_name, y.label)}</h2>
+            <dl class="figures-grid">
+                <dt>"平均工賃月額(従来の算式)"</dt><dd id="classic-average">{tenths(y.average_monthly_wage)}</dd>
+                <dt>"平均工賃月額(令和6年度報酬改定の算式)"</dt><dd id="fy2024-average">{y.fy2024_average_monthly_wage.map(|v| v.to_string()).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"平均工賃時間額"</dt><dd>{tenths(y.average_hourly_wage)}</dd>
+                <dt>"報酬区分"</dt><dd>{y.band.as_ref().map(|b| format!("{}{}", b.label, b.to_next_band.map(|d| format!("(次の区分まで {d})")).unwrap_or_default())).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"目標工賃(月額)"</dt><dd>{target.map(|v| v.to_string()).unwrap_or_else(|| "未設定".into())}</dd>
+                <dt>"達成率"</dt><dd id="achievement">{y.achievement.map(|a| format!("{a}%")).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"協議会の販売(精算済み)"</dt><dd>{y.council_sales.to_string()}</dd>
+                <dt>"工賃に占める割合"</dt><dd>{y.council_share.map(|a| format!("{a}%")).unwrap_or_else(|| "—".into())}</dd>
+            </dl>
+        </section>
+        <section class="chart" id="chart-monthly">
+            <h2>{t!("月別の工賃と協議会の販売", "Monthly wages and council sales")}</h2>
+            <div class="columns">
+                {y.months.iter().map(|m| {
+                    let paid = m.figures.as_ref().map(|f| f.wages_paid).unwrap_or_default();
+                    view! {
+                        <div class="column pair" title=format!("{}/{}: 工賃 {} 販売 {}", m.year, m.month, paid, m.council_sales)>
+                            <span class="column-value">{m.average_monthly_wage.map(|a| a.to_string()).unwrap_or_default()}</span>
+                            <span class="bars">
+                                <span class="column-bar" style=format!("height:{}%", share_percent(paid, wage_max))></span>
+                                <span class="column-bar sales" style=format!("height:{}%", share_percent(m.council_sales, wage_max))></span>
+                            </span>
+                            <span class="column-label">{format!("{}月", m.month)}</span>
+                        </div>
+                    }
+                }).collect_view()}
+            </div>
+            <p class="legend"><span class="key wages"></span>"工賃支払額 " <span class="key sales"></span>"協議会の販売"
+                {target.map(|t| format!(" ・ 目標 {t}(1人あたり月額)"))}</p>
+        </section>
+        <MonthForm facility_id on_saved />
+        <TargetForm facility_id fiscal_year current=target on_saved />
+        <table class="list" id="wage-months">
+            <thead><tr><th>"月"</th><th class="num">"工賃支払総額"</th><th class="num">"対象者延人数"</th><th class="num">"延べ利用者数"</th>
+                <th class="num">"開所日数"</th><th class="num">"延べ時間数"</th><th class="num">"平均工賃月額"</th><th class="num">"時間額"</th><th class="num">"協議会の販売"</th></tr></thead>
+            <tbody>
+                {y.months.iter().map(|m| {
+                    let f = m.figures.clone();
+                    view! {
+                        <tr>
+                            <td>{format!("{}年{}月", m.year, m.month)}</td>
+                            <td class="num">{f.as_ref().map(|f| f.wages_paid.to_string()).unwrap_or_default()}</td>
+                            <td class="num">{f.as_ref().map(|f| f.user_months.to_string()).unwrap_or_default()}</td>
+                            <td class="num">{f.as_ref().map(|f| f.user_days.to_string()).unwrap_or_default()}</td>
+                            <td class="num">{f.as_ref().map(|f| f.opening_days.to_string()).unwrap_or_default()}</td>
+                            <td class="num">{f.as_ref().map(|f| f.work_hours.to_string()).unwrap_or_default()}</td>
+                            <td class="num">{tenths(m.average_monthly_wage)}</td>
+                            <td class="num">{tenths(m.average_hourly_wage)}</td>
+                            <td class="num">{m.council_sales.to_string()}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+/// One month's figures.
+#[component]
+fn MonthForm(
+    facility_id: i64,
+    on_saved: impl Fn(FacilityWageYear) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let today = super::tokyo(chrono::Utc::now()).date();
+    let month = RwSignal::new(format!(
+        "{}-{:02}",
+        chrono::Datelike::year(&today),
+        chrono::Datelike::month(&today)
+    ));
+    let fields: [RwSignal<String>; 5] = std::array::from_fn(|_| RwSignal::new(String::new()));
+    let status: FormStatus = RwSignal::new(None);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (year, m) = month
+            .get()
+            .split_once('-')
+            .map(|(y, m)| (y.parse().unwrap_or(0), m.parse().unwrap_or(0)))
+            .unwrap_or((0, 0));
+        let n = |i: usize| parse_number(&fields[i].get());
+        let input = WageMonthInput {
+            year,
+            month: m,
+            wages_paid: Yen(n(0)),
+            user_months: n(1),
+            user_days: n(2),
+            opening_days: n(3),
+            work_hours: n(4),
+        };
+        leptos::task::spawn_local(async move {
+            match api::put_month(facility_id, &input).await {
+                Ok(fresh) => {
+                    status.set(Some(Ok(crate::i18n::pick("保存しました", "Saved").into())));
+                    on_saved(fresh);
+                }
+                Err(e) => status.set(Some(Err(e))),
+            }
+        });
+    };
+    view! {
+        <form class="editor wage-month" on:submit=save>
+            <h2>{t!("月の実績を入力", "Enter a month")}</h2>
+            <label class="field"><span class="label">{t!("年月", "Month")}</span><input type="month" name="month" bind:value=month /></label>
+            <NumberField label=t!("工賃支払総額(円)", "Wages paid (yen)") name="wages_paid" value=fields[0] error=field_error(status, "wages_paid") required=true />
+            <NumberField label=t!("対象者延人数(工賃を支払った人数)", "Users paid") name="user_months" value=fields[1] error=field_error(status, "user_months") required=true />
+            <NumberField label=t!("延べ利用者数", "User-days") name="user_days" value=fields[2] error=field_error(status, "user_days") required=true />
+            <NumberField label=t!("開所日数", "Opening days") name="opening_days" value=fields[3] error=field_error(status, "opening_days") required=true />
+            <NumberField label=t!("延べ時間数", "Work hours") name="work_hours" value=fields[4] error=field_error(status, "work_hours") required=true />
+            <button type="submit" class="primary big">{t!("保存", "Save")}</button>
+            <StatusBanner status />
+        </form>
+    }
+}
+
+#[component]
+fn TargetForm(
+    facility_id: i64,
+    fiscal_year: i32,
+    current: Option<Yen>,
+    on_saved: impl Fn(FacilityWageYear) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let value = RwSignal::new(current.map(|v| v.0.to_string()).unwrap_or_default());
+    let status: FormStatus = RwSignal::new(None);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = WageTargetInput {
+            monthly_target: Yen(parse_number(&value.get())),
+        };
+        leptos::task::spawn_local(async move {
+            match api::put_target(facility_id, fiscal_year, &input).await {
+                Ok(fresh) => on_saved(fresh),
+                Err(e) => status.set(Some(Err(e))),
+            }
+        });
+    };
+    view! {
+        <form class="editor wage-target" on:submit=save>
+            <NumberField label=t!("目標工賃(月額、工賃向上計画)", "Target wage (monthly)") name="monthly_target" value error=field_error(status, "monthly_target") />
+            <button type="submit">{t!("目標を保存", "Save target")}</button>
+            <StatusBanner status />
+        </form>
+    }
+}
+
+/// 工賃実績一覧: the prefecture's table, two years side by side.
+#[component]
+pub fn WageTablePage() -> impl IntoView {
+    let year = RwSignal::new((this_fiscal_year() - 1).to_string());
+    let data: RwSignal<Option<Result<WageTable, ApiFailure>>> = RwSignal::new(None);
+    let load = move || {
+        let Ok(y) = year.get_untracked().parse::<i32>() else {
+            return;
+        };
+        leptos::task::spawn_local(async move { data.set(Some(api::table(y).await)) });
+    };
+    Effect::new(move |_| {
+        year.track();
+        load();
+    });
+    let council = move || crate::session::current().is_some_and(|s| s.user.role.is_council());
+    view! {
+        <h1>{t!("工賃実績一覧", "Wages by facility")}</h1>
+        <div class="toolbar">
+            <SelectField label=t!("年度", "Fiscal year") name="fiscal_year" value=year options=year_options() />
+            <a class="button" href=move || format!("/api/v1/wages/table?fiscal_year={}&format=csv", year.get()) download="">"CSV(Excel)"</a>
+            <a class="button" href=move || format!("/api/v1/wages/table?fiscal_year={}", year.get()) target="_blank">"JSON"</a>
+        </div>
+        {move || council().then(|| view! { <ImportForm on_done=load /> })}
+        {move || data.get().map(|r| match r {
+            Err(failure) => view! { <LoadError failure /> }.into_any(),
+            Ok(table) => view! { <Table table /> }.into_any(),
+        })}
+    }
+}
+
+#[component]
+fn Table(table: WageTable) -> impl IntoView {
+    // Distribution over the FY2024 fee bands, of this year's classic averages (in yen).
+    let averages: Vec<Yen> = table
+        .rows
+        .iter()
+        .filter_map(|r| r.current.as_ref()?.average_monthly_wage)
+        .map(|t| Yen(t.0 / 10))
+        .collect();
+    let counts: Vec<(String, usize)> = FY2024_FEE_BANDS
+        .iter()
+        .map(|b| {
+            (
+                b.label_ja(),
+                averages
+                    .iter()
+                    .filter(|a| **a >= b.lower && b.upper.is_none_or(|u| **a < u))
+                    .count(),
+            )
+        })
+        .collect();
+    let most = counts.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1) as i64;
+    let changes: Vec<(String, i64)> = table
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let now = r.current.as_ref()?.average_monthly_wage?;
+            let then = r.previous.as_ref()?.average_monthly_wage?;
+            Some((r.name.clone(), (now.0 - then.0) / 10))
+        })
+        .collect();
+    let swing = changes.iter().map(|(_, d)| d.abs()).max().unwrap_or(0).max(1);
+    let total_row = |label: &str, t: &selpos_domain::wages::WageTableTotals| {
+        view! {
+            <tr class="total"><th colspan="4">{label.to_string()}</th>
+                <td class="num">{t.user_months}</td><td class="num">{t.wages_paid.to_string()}</td><td class="num">{tenths(t.average_monthly_wage)}</td>
+                <td class="num">{t.work_hours}</td><td class="num">{tenths(t.average_hourly_wage)}</td>
+                <td colspan="3" class="hint">{format!("{}事業所(支払あり {})", t.facilities, t.reporting)}</td></tr>
+        }
+    };
+    view! {
+        <div class="charts">
+            <section class="chart" id="chart-distribution">
+                <h2>{format!("{} 平均工賃月額の分布", table.label)}</h2>
+                {counts.into_iter().map(|(label, n)| view! {
+                    <div class="bar-row"><span class="bar-label">{label}</span>
+                        <span class="bar-track"><span class="bar" style=format!("width:{}%", n as i64 * 100 / most)></span></span>
+                        <span class="bar-value">{format!("{n}事業所")}</span></div>
+                }).collect_view()}
+            </section>
+            <section class="chart" id="chart-change">
+                <h2>{format!("前年度からの増減({} → {})", table.previous_label, table.label)}</h2>
+                {changes.into_iter().map(|(name, d)| view! {
+                    <div class="bar-row"><span class="bar-label">{name}</span>
+                        <span class="bar-track change"><span class=if d < 0 { "bar down" } else { "bar" } style=format!("width:{}%", d.abs() * 100 / swing)></span></span>
+                        <span class="bar-value">{format!("{}{}", if d > 0 { "+" } else { "" }, Yen(d))}</span></div>
+                }).collect_view()}
+            </section>
+        </div>
+        <table class="list wage-table" id="wage-table">
+            <thead>
+                <tr><th colspan="4"></th><th colspan="5">{table.label.clone()}</th><th colspan="3">{table.previous_label.clone()}</th></tr>
+                <tr><th>"番号"</th><th>"事業所"</th><th>"法人種別"</th><th class="num">"定員"</th>
+                    <th class="num">"対象者延人数"</th><th class="num">"工賃支払総額"</th><th class="num">"平均工賃月額"</th><th class="num">"延べ時間数"</th><th class="num">"時間額"</th>
+                    <th class="num">"工賃支払総額"</th><th class="num">"平均工賃月額"</th><th class="num">"時間額"</th></tr>
+            </thead>
+            <tbody>
+                {table.rows.iter().map(|r| {
+                    let c = r.current.clone();
+                    let p = r.previous.clone();
+                    view! {
+                        <tr>
+                            <td>{r.number}</td><td><a href=format!("/wages?facility={}", r.facility_id)>{r.name.clone()}</a></td>
+                            <td class="num">{r.corporation_type}</td><td class="num">{r.capacity.map(|c| c.to_string()).unwrap_or_default()}</td>
+                            <td class="num">{c.as_ref().and_then(|c| c.user_months).map(|v| v.to_string()).unwrap_or_default()}</td>
+                            <td class="num">{c.as_ref().and_then(|c| c.wages_paid).map(|v| v.to_string()).unwrap_or_default()}</td>
+                            <td class="num">{tenths(c.as_ref().and_then(|c| c.average_monthly_wage))}</td>
+                            <td class="num">{c.as_ref().and_then(|c| c.work_hours).map(|v| v.to_string()).unwrap_or_default()}</td>
+                            <td class="num">{tenths(c.as_ref().and_then(|c| c.average_hourly_wage))}</td>
+                            <td class="num">{p.as_ref().and_then(|p| p.wages_paid).map(|v| v.to_string()).unwrap_or_default()}</td>
+                            <td class="num">{tenths(p.as_ref().and_then(|p| p.average_monthly_wage))}</td>
+                            <td class="num">{tenths(p.as_ref().and_then(|p| p.average_hourly_wage))}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+            <tfoot>
+                {total_row(&format!("{} 合計・平均", table.label), &table.totals)}
+                {total_row(&format!("{} 合計・平均", table.previous_label), &table.previous_totals)}
+            </tfoot>
+        </table>
+    }
+}
+
+/// The import: the file is checked first (dry run, report shown), then imported on request.
+#[component]
+fn ImportForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let file: RwSignal<Option<Vec<u8>>> = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let report: RwSignal<Option<WageImportReport>> = RwSignal::new(None);
+    let status: FormStatus = RwSignal::new(None);
+    let pick = move |ev: leptos::ev::Event| {
+        report.set(None);
+        status.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(input) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            else {
+                return;
+            };
+            let Some(chosen) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                if let Ok(buffer) = wasm_bindgen_futures::JsFuture::from(chosen.array_buffer()).await {
+                    file.set(Some(js_sys::Uint8Array::new(&buffer).to_vec()));
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    let run = move |dry_run: bool| {
+        let Some(bytes) = file.get_untracked() else { return };
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match api::import(&bytes, dry_run).await {
+                Ok(r) => {
+                    if r.written {
+                        status.set(Some(Ok(format!("{}行を取り込みました", r.rows))));
+                        on_done();
+                    }
+                    report.set(Some(r));
+                }
+                Err(e) => status.set(Some(Err(e))),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="panel no-print" id="wage-import">
+            <h2>{t!("県の工賃実績表を取り込む(CSV)", "Import the prefecture's table (CSV)")}</h2>
+            <input type="file" accept=".csv,text/csv" name="wage-file" on:change=pick />
+            <button on:click=move |_| run(true) disabled=move || file.with(Option::is_none) || busy.get()>{t!("確認する", "Check")}</button>
+            {move || busy.get().then(|| view! { <progress class="import-progress">{t!("確認中…", "Working…")}</progress> })}
+            {move || report.get().map(|r| view! {
+                <p id="import-summary">{format!("{}行({})・既存の事業所 {}・新規 {}・公表値と合計の不一致 {}件{}", r.rows,
+                    r.fiscal_years.iter().map(|y| y.label_ja()).collect::<Vec<_>>().join("、"), r.facilities_matched, r.facilities_created,
+                    r.discrepancies.len(), if r.written { "(取り込み済み)" } else { "(まだ取り込んでいません)" })}</p>
+                <table class="list discrepancies">
+                    <thead><tr><th>"行"</th><th>"事業所"</th><th>"年度"</th><th>"項目"</th><th class="num">"公表値"</th><th class="num">"再計算"</th></tr></thead>
+                    <tbody>{r.discrepancies.iter().map(|d| view! {
+                        <tr><td>{d.row}</td><td>{format!("{} {}", d.number, d.facility)}</td><td>{d.fiscal_year.label_ja()}</td><td>{d.message.clone()}</td>
+                            <td class="num">{d.published.clone()}</td><td class="num">{d.recomputed.clone().unwrap_or_default()}</td></tr>
+                    }).collect_view()}</tbody>
+                </table>
+                {(!r.written).then(|| view! { <button class="primary big" id="import-now" on:click=move |_| run(false)>{t!("取り込む", "Import")}</button> })}
+            })}
+            <StatusBanner status />
+        </section>
+    }
+}

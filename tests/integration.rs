@@ -1,0 +1,13 @@
+//! The black-box tests, one module per capability: HTTP against a real server on SQLite and
+//! PostgreSQL, and the UI in headless Chromium.
+
+mod access;
+mod api;
+mod auth;
+mod browser;
+mod receipts;
+mod register_browser;
+mod sales;
+mod settlement;
+mod stock;
+mod wages;
