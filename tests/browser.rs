@@ -285,3 +285,167 @@ async fn a_sale_is_refunded_by_its_receipt_number() {
     browser.close().await;
     server.stop().await;
 }
+
+/// The event's input for `PUT /api/v1/events/{id}`, from its JSON, with `state`.
+fn event_input(event: &serde_json::Value, state: &str) -> serde_json::Value {
+    let mut input = event.clone();
+    let object = input.as_object_mut().expect("event");
+    for key in ["id", "created_at", "updated_at"] {
+        object.remove(key);
+    }
+    let registers: Vec<serde_json::Value> = event["registers"]
+        .as_array()
+        .expect("registers")
+        .iter()
+        .map(|r| json!({"code": r["code"], "name": r["name"]}))
+        .collect();
+    input["registers"] = json!(registers);
+    input["state"] = json!(state);
+    input
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_council_settles_an_event_and_imports_the_wage_table() {
+    let server = TestServer::sqlite(true).await;
+    let events = server.get_ok("/api/v1/events").await;
+    let bazaar = events
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["kind"] == "bazaar")
+        .expect("bazaar")
+        .clone();
+    let event_id = bazaar["id"].as_i64().expect("event");
+    let register = bazaar["registers"][0]["id"].as_i64().expect("register");
+    let mut till = server
+        .login(selpos_tests::ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD)
+        .await;
+    till.post("/api/v1/devices", &json!({"register_id": register, "name": "T"}))
+        .await;
+    till.sign_in(selpos_tests::ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD)
+        .await;
+    let product = server.get_ok("/api/v1/products?facility_id=1").await[0].clone();
+    let price = product["price"].as_i64().expect("price");
+    let sale = json!({"id": uuid::Uuid::now_v7(), "register_id": register, "local_number": "L1", "sold_at": "2026-11-28T02:00:00Z",
+        "lines": [{"product_id": product["id"], "quantity": 3, "unit_price": price}], "tenders": [{"kind": "cash", "amount": price * 3}]});
+    let (status, _) = till.post("/api/v1/sales", &sale).await;
+    assert_eq!(status.as_u16(), 201);
+    // Every register of the bazaar closed (R1 with its exact cash), then the event.
+    let (status, body) = till
+        .post(
+            &format!("/api/v1/registers/{register}/close"),
+            &json!({"id": uuid::Uuid::now_v7(),
+            "counts": [{"denomination": 1, "count": price * 3}]}),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200, "{body}");
+    let (status, body) = server
+        .put(
+            &format!("/api/v1/events/{event_id}"),
+            &event_input(&bazaar, "closed"),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200, "{body}");
+
+    let browser = Browser::start().await;
+    sign_in_at(
+        &browser,
+        &format!("{}/login?next=%2Fsettlement%3Fevent%3D{event_id}", server.base),
+        "#settlement",
+    )
+    .await;
+    assert_eq!(
+        browser.text_of("#total-net").await,
+        selpos_domain::Yen(price * 3).to_string()
+    );
+    browser.click(Locator::Css("#settle")).await;
+    let done = browser.text_of("#settlement + .banner.ok, .banner.ok").await;
+    assert!(done.contains("精算しました"), "{done}");
+    browser.find(Locator::Css("#adjustment")).await;
+    let settled = server
+        .get_ok(&format!("/api/v1/events/{event_id}/settlement"))
+        .await;
+    assert_eq!(settled["state"], "settled");
+    let facility = settled["facilities"]
+        .as_array()
+        .expect("facilities")
+        .iter()
+        .find(|f| f["net"].as_i64() == Some(price * 3))
+        .expect("seller")
+        .clone();
+
+    // The facility's 精算書 shows what it is paid.
+    browser
+        .open(&format!(
+            "{}/settlement/statement?event={event_id}&facility={}",
+            server.base, facility["facility_id"]
+        ))
+        .await;
+    let payable = browser.text_of("#statement-payable").await;
+    assert_eq!(
+        payable,
+        selpos_domain::Yen(facility["payable"].as_i64().expect("payable")).to_string()
+    );
+
+    // The dashboard charts the sale.
+    browser
+        .open(&format!("{}/dashboard?event={event_id}", server.base))
+        .await;
+    browser.find(Locator::Css("#chart-facilities .bar-row")).await;
+
+    // The prefecture's wage table: checked first, then imported, then shown.
+    browser.open(&format!("{}/wages/table", server.base)).await;
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/data/gunma-wage-h27-h28.csv");
+    let file = file.canonicalize().expect("wage table file");
+    browser
+        .find(Locator::Css("input[name='wage-file']"))
+        .await
+        .send_keys(&file.to_string_lossy())
+        .await
+        .expect("file chosen");
+    // The file is read in the page before 確認する becomes available.
+    let started = std::time::Instant::now();
+    while browser
+        .js("return document.querySelector('#wage-import button').disabled")
+        .await
+        != json!(false)
+    {
+        assert!(started.elapsed() < WAIT, "the chosen file was not read");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    browser
+        .click(Locator::XPath(
+            "//section[@id='wage-import']//button[contains(., '確認する')]",
+        ))
+        .await;
+    let summary = browser
+        .wait_text("#import-summary", WAIT, |t| t.contains("106件"))
+        .await;
+    assert!(
+        summary.contains("190行") && summary.contains("まだ取り込んでいません"),
+        "{summary}"
+    );
+    browser.click(Locator::Css("#import-now")).await;
+    let imported = browser
+        .wait_text("#import-summary", WAIT, |t| t.contains("取り込み済み"))
+        .await;
+    assert!(imported.contains("取り込み済み"), "{imported}");
+    browser
+        .find(Locator::Css("select[name='fiscal_year']"))
+        .await
+        .select_by_value("2016")
+        .await
+        .expect("year chosen");
+    let first = browser
+        .wait_text("#wage-table tbody tr:first-child", WAIT, |t| {
+            t.contains("19,682.8")
+        })
+        .await;
+    assert!(
+        first.contains("わーくはうすてっぶ") && first.contains("19,682.8"),
+        "{first}"
+    );
+    browser.find(Locator::Css("#chart-distribution .bar-row")).await;
+    browser.close().await;
+    server.stop().await;
+}

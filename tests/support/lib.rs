@@ -242,8 +242,11 @@ impl ApiClient {
         if let Some(csrf) = &self.csrf {
             request = request.header("x-csrf-token", csrf);
         }
+        // A fresh connection: after a refused oversized body the server closes this one, and a
+        // pooled reuse would race that close.
         let response = request
             .header("content-type", content_type)
+            .header("connection", "close")
             .body(body)
             .send()
             .await
