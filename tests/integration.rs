@@ -4,6 +4,7 @@
 mod access;
 mod api;
 mod auth;
+mod backup;
 mod browser;
 mod receipts;
 mod register_browser;

@@ -49,6 +49,22 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArg,
     },
+    /// A consistent copy of the live SQLite database (sales may keep arriving), checked.
+    Backup {
+        /// The new file (never overwritten).
+        file: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Put a backup in place of the SQLite database (stop selpos first).
+    Restore {
+        file: PathBuf,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
     /// Import data files.
     Import {
         #[command(subcommand)]
@@ -197,6 +213,20 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let report = crate::demo::load(&db).await?;
             println!("{report}\n{}", crate::demo::credentials());
             db.close().await;
+        }
+        Command::Backup { file, database } => {
+            let db = crate::db::Db::connect(&database.url).await?;
+            let result = crate::backup::backup(&db, &file).await;
+            db.close().await;
+            println!("backup written: {}", result?);
+        }
+        Command::Restore {
+            file,
+            force,
+            database,
+        } => {
+            let restored = crate::backup::restore(&file, &database.url, force).await?;
+            println!("restored: {restored}");
         }
         Command::Import {
             what:

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod cli;
 pub mod csv_import;
 pub mod db;
