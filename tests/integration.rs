@@ -11,4 +11,5 @@ mod register_browser;
 mod sales;
 mod settlement;
 mod stock;
+mod sweep;
 mod wages;

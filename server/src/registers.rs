@@ -351,6 +351,9 @@ pub async fn event_reports(db: &Db, actor: &Principal, event_id: i64) -> Result<
         return Err(Error::Forbidden);
     }
     let mut tx = db.read().await?;
+    db::events::get(&mut tx, event_id)
+        .await?
+        .ok_or(Error::NotFound("イベント"))?;
     event_reports_in(&mut tx, event_id).await
 }
 

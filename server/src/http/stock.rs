@@ -1,7 +1,7 @@
 //! `/api/v1/events/{id}/stock`: consignment stock of an event.
 
 use super::auth::Caller;
-use super::extract::{Json, Path, Query};
+use super::extract::{Body, Json, Path, Query};
 use super::{ApiResult, AppState};
 use crate::stock;
 use axum::extract::State;
@@ -90,7 +90,7 @@ async fn import_intake(
     Caller(actor): Caller,
     Path(id): Path<i64>,
     Query(q): Query<IntakeImportQuery>,
-    body: axum::body::Bytes,
+    Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<EventStock>)> {
     let stock = crate::csv_import::import_intake(&state.db, &actor, id, q.facility_id, q.id, &body).await?;
     Ok((StatusCode::CREATED, Json(stock)))
@@ -106,7 +106,7 @@ async fn import_products(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<Vec<selpos_domain::api::Product>>)> {
     let products = crate::csv_import::import_products(&state.db, &actor, id, &body).await?;
     Ok((StatusCode::CREATED, Json(products)))

@@ -1,7 +1,7 @@
 //! `/api/v1/facilities/{id}/wages…`, `/api/v1/wages/table`, `/api/v1/wages/import`: 工賃.
 
 use super::auth::Caller;
-use super::extract::{Json, Path, Query};
+use super::extract::{Body, Json, Path, Query};
 use super::settlement::{Format, csv_response};
 use super::{ApiResult, AppState};
 use crate::wages;
@@ -115,7 +115,7 @@ async fn import(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Query(q): Query<ImportQuery>,
-    body: axum::body::Bytes,
+    Body(body): Body,
 ) -> ApiResult<Json<WageImportReport>> {
     Ok(Json(wages::import(&state.db, &actor, &body, q.dry_run).await?))
 }

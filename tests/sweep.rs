@@ -1,0 +1,170 @@
+//! The bad-input sweep: every route of the OpenAPI document gets malformed and hostile input.
+//! Every answer must be a 4xx in the error shape, the server must stay up, and the database
+//! must be exactly as it was.
+
+use reqwest::{Method, StatusCode};
+use selpos_tests::{ApiClient, TestServer, db_test};
+use serde_json::Value;
+
+const TABLES: &[&str] = &[
+    "council",
+    "facilities",
+    "products",
+    "events",
+    "event_facilities",
+    "registers",
+    "users",
+    "devices",
+    "approvals",
+    "audit_log",
+    "sales",
+    "sale_lines",
+    "sale_tenders",
+    "stock_movements",
+    "stock_operations",
+    "register_sessions",
+    "register_payouts",
+    "settlement_adjustments",
+    "wage_months",
+    "wage_targets",
+    "wage_years",
+];
+
+/// Row counts of every table that holds what staff entered or sold.
+async fn fingerprint(server: &TestServer) -> Vec<(String, i64)> {
+    let mut tx = server.db().read().await.expect("tx");
+    let mut out = Vec::new();
+    for table in TABLES {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        let n: i64 = match &mut tx {
+            selpos_server::db::Tx::Sqlite(c) => sqlx::query_scalar(&sql).fetch_one(&mut **c).await,
+            selpos_server::db::Tx::Postgres(c) => sqlx::query_scalar(&sql).fetch_one(&mut **c).await,
+        }
+        .expect("count");
+        out.push((table.to_string(), n));
+    }
+    out
+}
+
+/// Bodies no route may accept.
+fn hostile_bodies() -> Vec<(&'static str, Vec<u8>)> {
+    let hostile = "'; DROP TABLE sales; -- <script>alert(1)</script> \" OR 1=1 --";
+    vec![
+        ("malformed JSON", br#"{"name": "#.to_vec()),
+        ("invalid UTF-8", b"{\"name\": \"\xff\xfe\xfd\"}".to_vec()),
+        ("an array", b"[1, 2, 3]".to_vec()),
+        ("a string", b"\"text\"".to_vec()),
+        ("null", b"null".to_vec()),
+        (
+            "unknown fields only",
+            br#"{"__unknown": 1, "$where": "1"}"#.to_vec(),
+        ),
+        (
+            "wrong types",
+            br#"{"id": true, "name": 12, "price": "free", "lines": "x", "counts": {}, "amount": []}"#
+                .to_vec(),
+        ),
+        (
+            "numbers past i64",
+            br#"{"id": 99999999999999999999999, "amount": 1e400, "price": -99999999999999999999}"#.to_vec(),
+        ),
+        (
+            "negative numbers",
+            br#"{"amount": -1, "quantity": -5, "price": -100, "count": -1}"#.to_vec(),
+        ),
+        (
+            "SQL and HTML",
+            format!(
+                r#"{{"name": "{}", "login": "{}", "reason": "{}"}}"#,
+                hostile.replace('"', "\\\""),
+                hostile.replace('"', "\\\""),
+                hostile.replace('"', "\\\"")
+            )
+            .into_bytes(),
+        ),
+        (
+            "oversized",
+            format!(r#"{{"name": "{}"}}"#, "x".repeat(300 * 1024)).into_bytes(),
+        ),
+    ]
+}
+
+/// Path ids no route may take.
+const BAD_IDS: &[&str] = &[
+    "abc",
+    "-1",
+    "99999999999999999999999",
+    "%27%20OR%201%3D1",
+    "%3Cscript%3E",
+    "1.5",
+];
+
+async fn check(client: &ApiClient, method: &Method, path: &str, what: &str, body: Option<Vec<u8>>) {
+    let (status, answer) = match body {
+        Some(bytes) => client.raw(method.clone(), path, "application/json", bytes).await,
+        None => client.request(method.clone(), path, None).await,
+    };
+    assert!(
+        status.is_client_error(),
+        "[{}] {method} {path} with {what}: {status} {answer}",
+        client.kind
+    );
+    assert!(
+        answer["error"]["code"].is_string() && answer["error"]["message"].is_string(),
+        "[{}] {method} {path} with {what}: not the error shape: {answer}",
+        client.kind
+    );
+}
+
+db_test!(
+    every_route_refuses_bad_input_and_changes_nothing,
+    demo = true,
+    |server| {
+        let before = fingerprint(&server).await;
+        let admin = server.admin_client();
+        let doc = server.get_ok("/api/openapi.json").await;
+        let mut sent = 0;
+        for (template, item) in doc["paths"].as_object().expect("paths") {
+            for method_name in item.as_object().expect("methods").keys() {
+                let method = match method_name.as_str() {
+                    "post" => Method::POST,
+                    "put" => Method::PUT,
+                    "get" => Method::GET,
+                    // Signing out would end the sweep's own session.
+                    _ => continue,
+                };
+                let has_params = template.contains('{');
+                // A real id in every place, so that the body is what the route refuses.
+                let real = template
+                    .replace("{facility_id}", "1")
+                    .replace("/sales/{id}", &format!("/sales/{}", uuid::Uuid::now_v7()))
+                    .replace("/register-sessions/{id}", "/register-sessions/none")
+                    .replace("{id}", "1");
+                if method != Method::GET {
+                    for (what, body) in hostile_bodies() {
+                        check(admin, &method, &real, what, Some(body)).await;
+                        sent += 1;
+                    }
+                }
+                if has_params {
+                    for bad in BAD_IDS {
+                        let path = template.replace("{facility_id}", bad).replace("{id}", bad);
+                        check(
+                            admin,
+                            &method,
+                            &path,
+                            "a bad id",
+                            (method != Method::GET).then(|| b"{}".to_vec()),
+                        )
+                        .await;
+                        sent += 1;
+                    }
+                }
+            }
+        }
+        assert!(sent > 300, "only {sent} requests");
+        let (status, _) = server.admin_client().get("/healthz").await;
+        assert_eq!(status, StatusCode::OK, "the server is still up");
+        assert_eq!(fingerprint(&server).await, before, "the database is unchanged");
+    }
+);
