@@ -4,7 +4,6 @@
 
 use reqwest::{Method, StatusCode};
 use selpos_tests::{ApiClient, TestServer, db_test};
-use serde_json::Value;
 
 const TABLES: &[&str] = &[
     "council",

@@ -184,12 +184,18 @@ pub async fn settle(db: &Db, actor: &Principal, event_id: i64) -> Result<EventSe
             settlement.journal_total, settlement.totals.net
         )));
     }
-    if !db::settlement::mark_settled(&mut tx, event_id, actor.user_id, Utc::now()).await? {
+    let now = Utc::now();
+    if !db::settlement::mark_settled(&mut tx, event_id, actor.user_id, now).await? {
         return Err(Error::Conflict(
             "イベントの状態が変わりました。画面を更新してください".into(),
         ));
     }
-    let settled = compute(&mut tx, event_id).await?;
+    // The figures were read in this transaction and nothing can change them now: only the
+    // state moves (no second pass over the journal).
+    let mut settled = settlement;
+    settled.state = EventState::Settled;
+    settled.settled_at = Some(now);
+    settled.settled_by = Some(actor.login.clone());
     audit::record(
         &mut tx,
         actor,
