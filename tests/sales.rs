@@ -454,10 +454,9 @@ db_test!(
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        let (status, late) = till
-            .cashier
-            .post("/api/v1/sales", &sale(&till, line.clone(), cash.clone()))
-            .await;
+        let mut before_close = sale(&till, line.clone(), cash.clone());
+        before_close["sold_at"] = json!("2026-01-01T00:00:00Z");
+        let (status, late) = till.cashier.post("/api/v1/sales", &before_close).await;
         assert_eq!(status, StatusCode::CREATED);
         assert_eq!(late["late"], true, "sold offline before the close, arrived after");
 

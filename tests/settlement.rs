@@ -261,13 +261,22 @@ db_test!(
             &w,
             &sale(
                 &w,
-                "2026-11-28T01:20:00Z",
+                "2026-01-01T01:20:00Z",
                 json!([{"product_id": cookie, "quantity": 1, "unit_price": 120}]),
                 json!([{"kind": "cash", "amount": 120}]),
             ),
         )
         .await;
         assert_eq!(late["late"], true);
+        // Sold after the close: a closed register takes no more sales (the tablet parks it).
+        let after_close = sale(
+            &w,
+            "2099-01-01T00:00:00Z",
+            json!([{"product_id": cookie, "quantity": 1, "unit_price": 120}]),
+            json!([{"kind": "cash", "amount": 120}]),
+        );
+        let (status, body) = w.cashier.post("/api/v1/sales", &after_close).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
         let closed = w
             .cashier
             .get_ok(&format!("/api/v1/registers/{}/session", w.register))

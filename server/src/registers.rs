@@ -43,6 +43,10 @@ async fn register(tx: &mut Tx, register_id: i64, opening: bool) -> Result<db::sa
     }
 }
 
+/// How far a tablet's clock may run ahead of the server's before a sale "sold" after its
+/// register's close counts as sold after it (and is refused) rather than late.
+const LATE_GRACE: chrono::Duration = chrono::Duration::minutes(5);
+
 /// The session a record rung up now goes to, and whether it is late. A register nobody opened
 /// is opened here with a ¥0 float (flagged), so a sale is never refused for it.
 pub(crate) async fn session_for_record(
@@ -67,7 +71,17 @@ pub(crate) async fn session_for_record(
                 Ok((id, true))
             }
         }
-        SessionChoice::Late(id) => Ok((id, true)),
+        SessionChoice::Late(id) => {
+            // Sold before the close (offline): late. Sold after it: the register is closed.
+            if let Some(closed_at) = closed.as_ref().and_then(|s| s.closed_at)
+                && sold_at > closed_at + LATE_GRACE
+            {
+                return Err(Error::Conflict(
+                    "このレジは締め済みです。販売を続けるにはレジを開けてください".into(),
+                ));
+            }
+            Ok((id, true))
+        }
         SessionChoice::OpenNew => {
             let id = uuid::Uuid::now_v7().to_string();
             let new = db::registers::NewSession {

@@ -200,6 +200,9 @@ fn OpenPanel(
     view! {
         <section class="panel register-open" id="register-session" data-state="closed">
             <h2>{t!("レジ開け: 釣銭準備金を数えてください", "Open the register: count the float")}</h2>
+            {last.is_some().then(|| view! {
+                <p class="banner warn" role="status">{t!("このレジは締め済みです。販売するにはレジを開けてください(締め後の売上は受け付けられず、保留になります)", "This register is closed: open it to sell (sales after the close are refused and parked)")}</p>
+            })}
             {last.map(|r| view! { <p class="hint">{t!("前回の締め", "Last closed")} " " {r.session.closed_at.map(crate::pages::local_time).unwrap_or_default()}</p> })}
             <CashCountForm inputs status />
             <button class="primary big" id="open-register" on:click=open>{t!("レジを開ける", "Open register")}</button>
