@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 const FACILITIES: usize = 12;
 const REGISTER_COUNTS: [usize; 3] = [1, 10, 50];
 /// Sales each run records in all (split over its registers).
-const SALES_PER_RUN: usize = 2_000;
+const SALES_PER_RUN: usize = 1_000;
 
 struct World {
     event_id: i64,
@@ -29,7 +29,7 @@ async fn world(server: &TestServer, registers: usize) -> World {
     let mut participants = Vec::new();
     for f in 0..FACILITIES {
         let (_, facility) = admin
-            .post("/api/v1/facilities", &json!({"number": 500 + f, "name": format!("事業所{f}"), "corporation_type": 2, "capacity": 20}))
+            .post("/api/v1/facilities", &json!({"number": 1000 * registers + f, "name": format!("事業所{registers}-{f}"), "corporation_type": 2, "capacity": 20}))
             .await;
         let facility = facility["id"].as_i64().expect("facility");
         participants.push(json!({"facility_id": facility}));
