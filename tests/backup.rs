@@ -9,24 +9,13 @@ use std::sync::{Arc, Mutex};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_of_a_live_database_holds_every_acknowledged_sale() {
     let server = TestServer::sqlite(true).await;
-    let events = server.get_ok("/api/v1/events").await;
-    let bazaar = events
-        .as_array()
-        .expect("events")
-        .iter()
-        .find(|e| e["kind"] == "bazaar")
-        .expect("bazaar")
-        .clone();
-    let register = bazaar["registers"][0]["id"].as_i64().expect("register");
-    let mut till = server
-        .login(selpos_tests::ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD)
-        .await;
-    till.post("/api/v1/devices", &json!({"register_id": register, "name": "T"}))
-        .await;
-    till.sign_in(selpos_tests::ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD)
-        .await;
-    let product = server.get_ok("/api/v1/products?facility_id=1").await[0].clone();
-    let price = product["price"].as_i64().expect("price");
+    let selpos_tests::DemoTill {
+        register,
+        till,
+        product,
+        price,
+        ..
+    } = server.demo_till().await;
 
     // A till selling without pause; the ids the server acknowledged, in order.
     let acknowledged: Arc<Mutex<Vec<String>>> = Arc::default();

@@ -195,26 +195,13 @@ async fn facility_stock_is_brought_in_and_labels_print_barcodes() {
 async fn a_sale_is_refunded_by_its_receipt_number() {
     let server = TestServer::sqlite(true).await;
     // A sale rung up on register R1 of the demo bazaar, by a tablet signed in as the admin.
-    let events = server.get_ok("/api/v1/events").await;
-    let bazaar = events
-        .as_array()
-        .expect("events")
-        .iter()
-        .find(|e| e["kind"] == "bazaar")
-        .expect("bazaar")
-        .clone();
-    let register = bazaar["registers"][0]["id"].as_i64().expect("register");
-    let mut till = server
-        .login(selpos_tests::ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD)
-        .await;
-    let (status, _) = till
-        .post("/api/v1/devices", &json!({"register_id": register, "name": "T"}))
-        .await;
-    assert_eq!(status.as_u16(), 201);
-    till.sign_in(selpos_tests::ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD)
-        .await;
-    let product = server.get_ok("/api/v1/products?facility_id=1").await[0].clone();
-    let price = product["price"].as_i64().expect("price");
+    let selpos_tests::DemoTill {
+        register,
+        till,
+        product,
+        price,
+        ..
+    } = server.demo_till().await;
     let sale = json!({"id": uuid::Uuid::now_v7(), "register_id": register, "local_number": "L1", "sold_at": "2026-11-28T02:00:00Z",
         "lines": [{"product_id": product["id"], "quantity": 2, "unit_price": price}], "tenders": [{"kind": "cash", "amount": price * 2}]});
     let (status, sale) = till.post("/api/v1/sales", &sale).await;
@@ -307,25 +294,14 @@ fn event_input(event: &serde_json::Value, state: &str) -> serde_json::Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_council_settles_an_event_and_imports_the_wage_table() {
     let server = TestServer::sqlite(true).await;
-    let events = server.get_ok("/api/v1/events").await;
-    let bazaar = events
-        .as_array()
-        .expect("events")
-        .iter()
-        .find(|e| e["kind"] == "bazaar")
-        .expect("bazaar")
-        .clone();
+    let selpos_tests::DemoTill {
+        bazaar,
+        register,
+        till,
+        product,
+        price,
+    } = server.demo_till().await;
     let event_id = bazaar["id"].as_i64().expect("event");
-    let register = bazaar["registers"][0]["id"].as_i64().expect("register");
-    let mut till = server
-        .login(selpos_tests::ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD)
-        .await;
-    till.post("/api/v1/devices", &json!({"register_id": register, "name": "T"}))
-        .await;
-    till.sign_in(selpos_tests::ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD)
-        .await;
-    let product = server.get_ok("/api/v1/products?facility_id=1").await[0].clone();
-    let price = product["price"].as_i64().expect("price");
     let sale = json!({"id": uuid::Uuid::now_v7(), "register_id": register, "local_number": "L1", "sold_at": "2026-11-28T02:00:00Z",
         "lines": [{"product_id": product["id"], "quantity": 3, "unit_price": price}], "tenders": [{"kind": "cash", "amount": price * 3}]});
     let (status, _) = till.post("/api/v1/sales", &sale).await;

@@ -99,6 +99,12 @@ impl Principal {
         self.is_council() || (self.role == Role::FacilityStaff && self.facility_id == Some(facility_id))
     }
 
+    /// Whether the caller may see `facility_id`'s settlement statements and wage figures: the
+    /// council, or that facility's own staff (the people who manage its goods; not cashiers).
+    pub fn may_see_facility_accounts(&self, facility_id: i64) -> bool {
+        self.may_edit_facility_goods(facility_id)
+    }
+
     /// The one facility a list must be narrowed to, for facility staff.
     pub fn facility_scope(&self) -> Option<i64> {
         match self.role {
@@ -132,6 +138,7 @@ mod tests {
         let staff = principal(Role::FacilityStaff, Some(7));
         assert!(staff.may_see_facility(7) && !staff.may_see_facility(8));
         assert!(staff.may_edit_facility_goods(7) && !staff.may_edit_facility_goods(8));
+        assert!(staff.may_see_facility_accounts(7) && !staff.may_see_facility_accounts(8));
         assert_eq!(staff.facility_scope(), Some(7));
         assert!(!staff.may_manage_council_data() && !staff.may_administer() && !staff.may_approve());
         // Misconfigured facility staff without a facility see nothing.
@@ -153,6 +160,10 @@ mod tests {
         let cashier = principal(Role::Cashier, None);
         assert!(cashier.may_see_facility(3));
         assert!(!cashier.may_edit_facility_goods(3));
+        assert!(
+            !cashier.may_see_facility_accounts(3),
+            "cashiers see no statements or wages"
+        );
         assert!(!cashier.may_manage_council_data() && !cashier.may_administer() && !cashier.may_approve());
     }
 

@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use selpos_domain::Yen;
 use selpos_domain::access::{Principal, Role};
 use selpos_domain::api::EventState;
-use selpos_domain::cart::TenderKind;
 use selpos_domain::settlement::{
     CashCount, CashFigures, LateSales, PayoutInput, RegisterCloseInput, RegisterOpenInput, RegisterReport,
     RegisterState, RegisterStatus, SessionChoice, session_for_sale,
@@ -378,14 +377,4 @@ pub(crate) async fn event_reports_in(tx: &mut Tx, event_id: i64) -> Result<Vec<R
         reports.push(report(tx, row).await?);
     }
     Ok(reports)
-}
-
-/// Cash in a report's tender list (for the event's tender totals).
-pub fn cash_of(report: &RegisterReport) -> Yen {
-    report
-        .tenders
-        .iter()
-        .filter(|t| t.kind == TenderKind::Cash)
-        .map(|t| t.amount)
-        .fold(Yen::ZERO, |a, b| Yen(a.0 + b.0))
 }

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::registers;
 use chrono::{Timelike, Utc};
 use chrono_tz::Asia::Tokyo;
-use selpos_domain::access::{Principal, Role};
+use selpos_domain::access::Principal;
 use selpos_domain::api::{CommissionRule, EventState};
 use selpos_domain::settlement::{
     AdjustmentInput, COMMISSION_ROUNDING_JA, EventDashboard, EventSettlement, FacilityAmount,
@@ -147,8 +147,7 @@ pub async fn facility_statement(
     event_id: i64,
     facility_id: i64,
 ) -> Result<FacilityStatement> {
-    let own = actor.role == Role::FacilityStaff && actor.facility_id == Some(facility_id);
-    if !(actor.is_council() || own) {
+    if !actor.may_see_facility_accounts(facility_id) {
         return Err(Error::Forbidden);
     }
     compute(&mut db.read().await?, event_id)

@@ -19,8 +19,7 @@ use std::collections::BTreeMap;
 
 /// The council, or the facility's own staff.
 fn may_see(actor: &Principal, facility_id: i64) -> Result<()> {
-    let own = actor.role == Role::FacilityStaff && actor.facility_id == Some(facility_id);
-    if actor.is_council() || own {
+    if actor.may_see_facility_accounts(facility_id) {
         Ok(())
     } else {
         Err(Error::Forbidden)
