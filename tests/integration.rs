@@ -6,6 +6,7 @@ mod api;
 mod auth;
 mod backup;
 mod browser;
+mod chaos;
 mod receipts;
 mod register_browser;
 mod sales;

@@ -12,6 +12,7 @@ pub mod money;
 pub mod receipt;
 pub mod settlement;
 pub mod stock;
+pub mod sync;
 pub mod tax;
 pub mod validation;
 pub mod wages;

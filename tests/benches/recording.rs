@@ -2,108 +2,18 @@
 //! HTTP, on SQLite and PostgreSQL; then the limit, the same sales recorded by the same use case
 //! in one process with no HTTP. `cargo bench -p selpos-tests --bench recording`.
 
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use selpos_domain::Yen;
 use selpos_domain::access::{Principal, Role};
-use selpos_domain::api::{SaleInput, SaleLineInput, Tender, TenderKind};
-use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, ApiClient, TestServer};
-use serde_json::{Value, json};
+use selpos_domain::api::SaleInput;
+use selpos_tests::load::{Bazaar, register_tablet};
+use selpos_tests::{ApiClient, TestServer};
+use serde_json::Value;
 use std::time::{Duration, Instant};
 
-const FACILITIES: usize = 12;
 const REGISTER_COUNTS: [usize; 3] = [1, 10, 50];
 /// Sales each run records in all (split over its registers).
 const SALES_PER_RUN: usize = 1_000;
-
-struct World {
-    event_id: i64,
-    registers: Vec<i64>,
-    /// Products by facility: (product id, price).
-    products: Vec<Vec<(i64, i64)>>,
-}
-
-async fn world(server: &TestServer, registers: usize) -> World {
-    let admin = server.admin_client();
-    let mut products = Vec::new();
-    let mut participants = Vec::new();
-    for f in 0..FACILITIES {
-        let (_, facility) = admin
-            .post("/api/v1/facilities", &json!({"number": 1000 * registers + f, "name": format!("事業所{registers}-{f}"), "corporation_type": 2, "capacity": 20}))
-            .await;
-        let facility = facility["id"].as_i64().expect("facility");
-        participants.push(json!({"facility_id": facility}));
-        let mut own = Vec::new();
-        for p in 0..4 {
-            let price = 100 + 60 * p as i64 + f as i64 * 10;
-            let rate = if p % 2 == 0 { "reduced" } else { "standard" };
-            let (_, product) = admin
-                .post("/api/v1/products", &json!({"facility_id": facility, "name": format!("商品{f}-{p}"), "price": price, "tax_rate": rate}))
-                .await;
-            own.push((product["id"].as_i64().expect("product"), price));
-        }
-        products.push(own);
-    }
-    let register_inputs: Vec<Value> = (0..registers)
-        .map(|r| json!({"code": format!("R{}", r + 1), "name": format!("レジ{}", r + 1)}))
-        .collect();
-    let (_, event) = admin
-        .post("/api/v1/events", &json!({"code": format!("LOAD{registers}"), "kind": "bazaar", "name": "負荷", "starts_on": "2026-11-28",
-            "ends_on": "2026-11-29", "state": "open", "commission": {"kind": "percent", "basis_points": 1000},
-            "participants": participants, "registers": register_inputs}))
-        .await;
-    World {
-        event_id: event["id"].as_i64().expect("event"),
-        registers: event["registers"]
-            .as_array()
-            .expect("registers")
-            .iter()
-            .map(|r| r["id"].as_i64().expect("id"))
-            .collect(),
-        products,
-    }
-}
-
-/// A realistic basket: 1–6 lines from 1–3 facilities, cash (with change), card or QR.
-fn basket(rng: &mut StdRng, w: &World, register: i64) -> SaleInput {
-    let facilities: Vec<usize> = (0..rng.random_range(1..=3))
-        .map(|_| rng.random_range(0..FACILITIES))
-        .collect();
-    let lines: Vec<SaleLineInput> = (0..rng.random_range(1..=6))
-        .map(|i| {
-            let (product_id, price) = w.products[facilities[i % facilities.len()]][rng.random_range(0..4)];
-            SaleLineInput {
-                product_id,
-                quantity: rng.random_range(1..=3),
-                unit_price: Yen(price),
-                discount: None,
-            }
-        })
-        .collect();
-    let total: i64 = lines.iter().map(|l| l.unit_price.0 * l.quantity).sum();
-    let tender = match rng.random_range(0..3) {
-        0 => Tender {
-            kind: TenderKind::Cash,
-            amount: Yen((total + 999) / 1000 * 1000),
-        },
-        1 => Tender {
-            kind: TenderKind::CreditCard,
-            amount: Yen(total),
-        },
-        _ => Tender {
-            kind: TenderKind::QrPayment,
-            amount: Yen(total),
-        },
-    };
-    SaleInput {
-        id: uuid::Uuid::now_v7(),
-        register_id: register,
-        local_number: String::new(),
-        sold_at: chrono::Utc::now(),
-        lines,
-        tenders: vec![tender],
-    }
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
@@ -121,16 +31,11 @@ impl Figures {
     }
 }
 
-async fn over_http(server: &TestServer, w: &World) -> Figures {
+async fn over_http(server: &TestServer, w: &Bazaar) -> Figures {
     let mut tills = Vec::new();
     for &register in &w.registers {
-        let mut till = ApiClient::signed_in(&server.base, server.kind, ADMIN_LOGIN, ADMIN_PASSWORD).await;
-        till.post(
-            "/api/v1/devices",
-            &json!({"register_id": register, "name": "bench"}),
-        )
-        .await;
-        till.sign_in(ADMIN_LOGIN, ADMIN_PASSWORD).await;
+        let mut till = ApiClient::new(&server.base, server.kind);
+        register_tablet(&mut till, register).await;
         tills.push((register, till));
     }
     let each = SALES_PER_RUN / w.registers.len();
@@ -139,7 +44,7 @@ async fn over_http(server: &TestServer, w: &World) -> Figures {
     for (n, (register, till)) in tills.into_iter().enumerate() {
         let baskets: Vec<SaleInput> = {
             let mut rng = StdRng::seed_from_u64(n as u64);
-            (0..each).map(|_| basket(&mut rng, w, register)).collect()
+            (0..each).map(|_| w.basket(&mut rng, register)).collect()
         };
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(baskets.len());
@@ -167,7 +72,7 @@ async fn over_http(server: &TestServer, w: &World) -> Figures {
 }
 
 /// The limit: the same number of sales through the same use case, in process, no HTTP.
-async fn in_process(server: &TestServer, w: &World) -> Figures {
+async fn in_process(server: &TestServer, w: &Bazaar) -> Figures {
     let session: Value = server.admin_client().get_ok("/api/v1/session").await;
     let user_id = session["user"]["id"].as_i64().expect("user");
     let each = SALES_PER_RUN / w.registers.len();
@@ -184,7 +89,7 @@ async fn in_process(server: &TestServer, w: &World) -> Figures {
         };
         let baskets: Vec<SaleInput> = {
             let mut rng = StdRng::seed_from_u64(1000 + n as u64);
-            (0..each).map(|_| basket(&mut rng, w, register)).collect()
+            (0..each).map(|_| w.basket(&mut rng, register)).collect()
         };
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(baskets.len());
@@ -213,7 +118,7 @@ async fn in_process(server: &TestServer, w: &World) -> Figures {
 
 async fn run(server: TestServer) {
     for registers in REGISTER_COUNTS {
-        let w = world(&server, registers).await;
+        let w = Bazaar::create(&server, registers, registers).await;
         let http = over_http(&server, &w).await;
         let limit = in_process(&server, &w).await;
         println!(
@@ -228,7 +133,6 @@ async fn run(server: TestServer) {
             percentile(&limit.latencies, 0.99),
             http.per_second() / limit.per_second(),
         );
-        let _ = w.event_id;
     }
     server.stop().await;
 }

@@ -2,6 +2,8 @@
 //! SQLite file or a fresh PostgreSQL database, and a small JSON client for it.
 
 pub mod browser;
+pub mod chaos;
+pub mod load;
 
 use reqwest::{Method, StatusCode};
 use selpos_domain::access::Role;
@@ -19,8 +21,55 @@ pub struct TestServer {
     running: Option<Running>,
     /// Signed in as [`ADMIN_LOGIN`]; the plain request helpers of the server use it.
     admin: ApiClient,
+    database: Option<TestDatabase>,
+}
+
+/// A fresh database for one test: a SQLite file in a temporary folder (removed on drop), or a
+/// new database on the PostgreSQL server named by `SELPOS_TEST_POSTGRES_URL` (dropped by
+/// [`TestDatabase::drop_database`]).
+pub struct TestDatabase {
+    pub url: String,
+    pub kind: &'static str,
     _sqlite_dir: Option<tempfile::TempDir>,
     postgres_cleanup: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub fn sqlite() -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temp dir");
+        TestDatabase {
+            url: format!("sqlite://{}", dir.path().join("selpos.db").display()),
+            kind: "sqlite",
+            _sqlite_dir: Some(dir),
+            postgres_cleanup: None,
+        }
+    }
+
+    /// `None` when `SELPOS_TEST_POSTGRES_URL` is not set.
+    pub async fn postgres() -> Option<TestDatabase> {
+        let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
+            eprintln!("skipped on PostgreSQL: {POSTGRES_ENV} is not set");
+            return None;
+        };
+        let name = format!("selpos_test_{}", uuid::Uuid::new_v4().simple());
+        admin(&admin_url, &format!("CREATE DATABASE {name}")).await;
+        Some(TestDatabase {
+            url: replace_database(&admin_url, &name),
+            kind: "postgres",
+            _sqlite_dir: None,
+            postgres_cleanup: Some((admin_url, name)),
+        })
+    }
+
+    pub async fn drop_database(mut self) {
+        if let Some((admin_url, name)) = self.postgres_cleanup.take() {
+            admin(
+                &admin_url,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .await;
+        }
+    }
 }
 
 /// Where `cargo xtask build` puts the site (pkg/selpos.js, selpos_bg.wasm, selpos.css).
@@ -43,7 +92,10 @@ impl TestServer {
         .unwrap_or_else(|e| panic!("{kind} server did not start: {e:#}"))
     }
 
-    async fn new(running: Running, kind: &'static str) -> TestServer {
+    /// A server on `database`, with the test administrator created.
+    pub async fn on(database: TestDatabase, demo: bool) -> TestServer {
+        let kind = database.kind;
+        let running = TestServer::start(database.url.clone(), demo, kind).await;
         let base = running.url();
         let operator = selpos_server::accounts::users::cli_operator();
         let admin = UserInput {
@@ -64,8 +116,7 @@ impl TestServer {
             kind,
             running: Some(running),
             admin,
-            _sqlite_dir: None,
-            postgres_cleanup: None,
+            database: Some(database),
         }
     }
 
@@ -91,39 +142,25 @@ impl TestServer {
 
     /// A server on a new SQLite file in a temporary folder.
     pub async fn sqlite(demo: bool) -> TestServer {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("selpos.db").display());
-        let mut server = TestServer::new(TestServer::start(url, demo, "sqlite").await, "sqlite").await;
-        server._sqlite_dir = Some(dir);
-        server
+        TestServer::on(TestDatabase::sqlite(), demo).await
     }
 
     /// A server on a new database of the PostgreSQL server named by `SELPOS_TEST_POSTGRES_URL`,
     /// or `None` when it is not set.
     pub async fn postgres(demo: bool) -> Option<TestServer> {
-        let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
-            eprintln!("skipped on PostgreSQL: {POSTGRES_ENV} is not set");
-            return None;
-        };
-        let name = format!("selpos_test_{}", uuid::Uuid::new_v4().simple());
-        admin(&admin_url, &format!("CREATE DATABASE {name}")).await;
-        let url = replace_database(&admin_url, &name);
-        let mut server = TestServer::new(TestServer::start(url, demo, "postgres").await, "postgres").await;
-        server.postgres_cleanup = Some((admin_url, name));
-        Some(server)
+        Some(TestServer::on(TestDatabase::postgres().await?, demo).await)
     }
 
-    pub async fn stop(mut self) {
+    /// Stops the server and hands back its database, kept as it is.
+    pub async fn release(mut self) -> TestDatabase {
         if let Some(running) = self.running.take() {
             running.stop().await.expect("server stopped cleanly");
         }
-        if let Some((admin_url, name)) = self.postgres_cleanup.take() {
-            admin(
-                &admin_url,
-                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            )
-            .await;
-        }
+        self.database.take().expect("database")
+    }
+
+    pub async fn stop(self) {
+        self.release().await.drop_database().await;
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -172,6 +209,11 @@ impl ApiClient {
             .cookie_store(true)
             .build()
             .expect("client");
+        ApiClient::with_client(base, kind, client)
+    }
+
+    /// A client on `client` (which must keep cookies), e.g. one tuned for faults.
+    pub fn with_client(base: &str, kind: &'static str, client: reqwest::Client) -> ApiClient {
         ApiClient {
             base: base.to_string(),
             kind,

@@ -94,7 +94,8 @@ fn xtask() -> Result<ExitCode> {
             status(test.args(rest).env("SELPOS_SITE_ROOT", &ws.site))
         }
         "bundle-size" if !release && rest.is_empty() => {
-            ws.build(true)?;
+            // The bundle alone: the release server (long to link) is not part of it.
+            ws.build_site(true)?;
             ws.print_bundle_size()?;
             Ok(ExitCode::SUCCESS)
         }
@@ -150,6 +151,23 @@ impl Workspace {
     /// Builds the WASM bundle, assembles `target/site/`, then builds the server.
     fn build(&self, release: bool) -> Result<()> {
         let started = Instant::now();
+        self.build_site(release)?;
+        step("building server…");
+        let mut server = self.cargo(&["build", "-p", "selpos-server"]);
+        if release {
+            server.arg("--release");
+        }
+        run(&mut server)?;
+        println!(
+            "    site ready in {} ({:.1?})",
+            self.site.display(),
+            started.elapsed()
+        );
+        Ok(())
+    }
+
+    /// Builds the WASM bundle and assembles `target/site/`.
+    fn build_site(&self, release: bool) -> Result<()> {
         ensure_wasm_target()?;
 
         step("building WASM (hydrate)…");
@@ -205,18 +223,6 @@ impl Workspace {
         if public.is_dir() {
             copy_dir(&public, &self.site)?;
         }
-
-        step("building server…");
-        let mut server = self.cargo(&["build", "-p", "selpos-server"]);
-        if release {
-            server.arg("--release");
-        }
-        run(&mut server)?;
-        println!(
-            "    site ready in {} ({:.1?})",
-            self.site.display(),
-            started.elapsed()
-        );
         Ok(())
     }
 

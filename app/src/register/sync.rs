@@ -11,38 +11,8 @@ use super::browser;
 use super::store::{self, Entry, Rejection};
 use crate::api;
 use leptos::prelude::*;
+use selpos_domain::sync::{Outcome, backoff_ms, outcome};
 use std::cell::Cell;
-
-/// What becomes of a queued sale after the server answered `status` (`None`: no answer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Recorded (201), or recorded before (200): remove it from the queue.
-    Done,
-    /// Refused: park it with the server's message for a person to look at.
-    Park,
-    /// The session expired: keep it queued until the cashier signs in again.
-    SignIn,
-    /// Try again later.
-    Retry,
-}
-
-pub fn outcome(status: Option<u16>) -> Outcome {
-    match status {
-        Some(200..=299) => Outcome::Done,
-        Some(401) => Outcome::SignIn,
-        // Timeout and "too many requests" say nothing about the sale itself.
-        Some(408 | 429) => Outcome::Retry,
-        Some(400..=499) => Outcome::Park,
-        _ => Outcome::Retry,
-    }
-}
-
-/// The wait before the next pass after `failures` failed passes in a row: 2 s, 4 s, … up to
-/// 60 s, spread a little so tablets coming back together do not all call at once.
-pub fn backoff_ms(failures: u32, jitter: f64) -> f64 {
-    let base = 2_000.0 * f64::from(1_u32 << failures.clamp(1, 6).saturating_sub(1));
-    base.min(60_000.0) * (1.0 + 0.2 * jitter.clamp(0.0, 1.0))
-}
 
 /// How a pass ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -337,37 +307,5 @@ async fn with_lease(state: SyncState) -> PassEnd {
             state.storage_error.try_set(Some(e.to_string()));
             PassEnd::Retry
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn answers_decide_the_fate_of_a_sale() {
-        assert_eq!(outcome(Some(201)), Outcome::Done);
-        assert_eq!(outcome(Some(200)), Outcome::Done);
-        for status in [400, 403, 404, 409, 413, 422] {
-            assert_eq!(outcome(Some(status)), Outcome::Park, "{status}");
-        }
-        assert_eq!(outcome(Some(401)), Outcome::SignIn);
-        for status in [408, 429, 500, 502, 503] {
-            assert_eq!(outcome(Some(status)), Outcome::Retry, "{status}");
-        }
-        assert_eq!(outcome(None), Outcome::Retry);
-    }
-
-    #[test]
-    fn backoff_doubles_up_to_a_minute() {
-        let waits: Vec<f64> = (1..=8).map(|f| backoff_ms(f, 0.0)).collect();
-        assert_eq!(
-            waits,
-            [
-                2_000.0, 4_000.0, 8_000.0, 16_000.0, 32_000.0, 60_000.0, 60_000.0, 60_000.0
-            ]
-        );
-        assert_eq!(backoff_ms(1, 1.0), 2_400.0);
-        assert_eq!(backoff_ms(0, 0.0), 2_000.0);
     }
 }

@@ -1,0 +1,332 @@
+//! Chaos: registers sell through a proxy that drops connections before the request and after
+//! the server's commit, retry as the tablet does, and selpos is killed with SIGKILL and started
+//! again mid-run. Afterwards every sale a register made is recorded exactly once, receipt
+//! numbers have no gaps, every stock level equals its movements, and every acknowledged sale
+//! survived. Seeded (`SELPOS_CHAOS_SEED`) and bounded in time.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use reqwest::StatusCode;
+use selpos_domain::api::SaleInput;
+use selpos_domain::sync::{Outcome, backoff_ms, outcome};
+use selpos_tests::chaos::{ChaosProxy, SelposProcess};
+use selpos_tests::load::{Bazaar, register_tablet};
+use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, ApiClient, TestDatabase, TestServer};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const REGISTERS: usize = 4;
+const SALES_PER_REGISTER: usize = 30;
+/// SIGKILLs during the run (spread over it), and one more before the checks.
+const KILLS: usize = 2;
+const DROP_BEFORE_REQUEST: f64 = 0.15;
+const DROP_AFTER_ANSWER: f64 = 0.15;
+/// The tablet waits 2 s, 4 s, … between passes; the test waits a hundredth of that.
+const BACKOFF_SCALE: f64 = 0.01;
+/// A sale sent from two tabs at once now and then.
+const TWO_TABS: f64 = 0.1;
+const TIME_LIMIT: Duration = Duration::from_secs(180);
+
+fn seed() -> u64 {
+    std::env::var("SELPOS_CHAOS_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_261_129)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite() {
+    chaos(TestDatabase::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres() {
+    let Some(database) = TestDatabase::postgres().await else {
+        return;
+    };
+    chaos(database).await;
+}
+
+/// What the registers did: every sale they made, and what the server acknowledged.
+#[derive(Default)]
+struct Journal {
+    generated: Vec<SaleInput>,
+    /// Sale id → the receipt number the server answered.
+    acknowledged: HashMap<uuid::Uuid, String>,
+    /// Answers 200: a retry of a sale the server had recorded already.
+    replays: usize,
+}
+
+async fn chaos(database: TestDatabase) {
+    let seed = seed();
+    let kind = database.kind;
+    println!("[{kind}] chaos seed {seed} (SELPOS_CHAOS_SEED to replay)");
+
+    // The bazaar and the test administrator, prepared in process; then selpos as a process.
+    let server = TestServer::on(database, false).await;
+    let bazaar = Arc::new(Bazaar::create(&server, REGISTERS, 1).await);
+    let database = server.release().await;
+    let mut selpos = SelposProcess::start(&database.url).await;
+    let proxy = ChaosProxy::start(selpos.addr, seed, DROP_BEFORE_REQUEST, DROP_AFTER_ANSWER).await;
+    let mut tills = Vec::new();
+    for &register in &bazaar.registers {
+        let mut till = ApiClient::with_client(&proxy.url(), kind, tablet_client());
+        register_tablet(&mut till, register).await;
+        tills.push((register, till));
+    }
+    proxy.set_faults(true);
+
+    let journal: Arc<Mutex<Journal>> = Arc::default();
+    let acknowledged = Arc::new(AtomicUsize::new(0));
+    let run = async {
+        let mut registers = Vec::new();
+        for (n, (register, till)) in tills.into_iter().enumerate() {
+            let (bazaar, journal, acknowledged) = (bazaar.clone(), journal.clone(), acknowledged.clone());
+            registers.push(tokio::spawn(async move {
+                let mut rng = StdRng::seed_from_u64(seed.wrapping_add(n as u64 + 1));
+                for _ in 0..SALES_PER_REGISTER {
+                    let sale = bazaar.basket(&mut rng, register);
+                    journal.lock().expect("journal").generated.push(sale.clone());
+                    let answers = if rng.random_bool(TWO_TABS) {
+                        let (mut tab_a, mut tab_b) = (
+                            StdRng::seed_from_u64(rng.random()),
+                            StdRng::seed_from_u64(rng.random()),
+                        );
+                        let (a, b) = tokio::join!(
+                            send_until_recorded(&till, &sale, &mut tab_a),
+                            send_until_recorded(&till, &sale, &mut tab_b)
+                        );
+                        assert_eq!(a.1, b.1, "two tabs got different receipts for one sale");
+                        vec![a, b]
+                    } else {
+                        vec![send_until_recorded(&till, &sale, &mut rng).await]
+                    };
+                    let mut journal = journal.lock().expect("journal");
+                    for (status, receipt) in answers {
+                        journal.replays += usize::from(status == StatusCode::OK);
+                        journal.acknowledged.insert(sale.id, receipt);
+                    }
+                    acknowledged.fetch_add(1, Ordering::Relaxed);
+                }
+            }));
+        }
+        // Kill the server at evenly spread points of the run, while sales are in flight.
+        let total = REGISTERS * SALES_PER_REGISTER;
+        for k in 1..=KILLS {
+            while acknowledged.load(Ordering::Relaxed) < k * total / (KILLS + 1) {
+                if registers.iter().all(|r| r.is_finished()) {
+                    break; // a register failed: its panic is reported below
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            selpos.kill().await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            selpos.restart().await;
+        }
+        for register in registers {
+            register.await.expect("a register failed");
+        }
+    };
+    if tokio::time::timeout(TIME_LIMIT, run).await.is_err() {
+        panic!(
+            "[{kind}] seed {seed}: the run did not finish within {TIME_LIMIT:?}; proxy: {}; selpos log:\n{}",
+            proxy.stats.summary(),
+            selpos.log_text()
+        );
+    }
+    proxy.set_faults(false);
+    // Acknowledged means durable: one more SIGKILL before looking.
+    selpos.kill().await;
+    selpos.restart().await;
+
+    let journal = std::mem::take(&mut *journal.lock().expect("journal"));
+    println!(
+        "[{kind}] {} sales from {REGISTERS} registers, {} replays answered 200, {} starts of selpos; proxy: {}",
+        journal.generated.len(),
+        journal.replays,
+        selpos.starts,
+        proxy.stats.summary()
+    );
+    // The faults really happened.
+    assert_eq!(selpos.starts, KILLS + 2);
+    assert!(proxy.stats.dropped_after_answer.load(Ordering::Relaxed) > 0);
+    assert!(proxy.stats.dropped_before_request.load(Ordering::Relaxed) > 0);
+    assert!(journal.replays > 0, "no retry of a committed sale happened");
+
+    let db = selpos_server::db::Db::connect(&database.url)
+        .await
+        .expect("the database opens");
+    assert_recorded_exactly_once(&db, &bazaar, &journal).await;
+    let admin = ApiClient::signed_in(&selpos.url(), kind, ADMIN_LOGIN, ADMIN_PASSWORD).await;
+    assert_stock_equals_movements(&db, &admin, &bazaar, &journal).await;
+    db.close().await;
+    selpos.kill().await;
+    database.drop_database().await;
+}
+
+/// A tablet's HTTP client: a new connection per request (so each meets the proxy's dice) and a
+/// timeout, as the browser has.
+fn tablet_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client")
+}
+
+/// Sends `sale` as the tablet's sync loop does: until the server says it is recorded, waiting
+/// longer after each failure. Answers the final status and receipt number.
+async fn send_until_recorded(till: &ApiClient, sale: &SaleInput, rng: &mut StdRng) -> (StatusCode, String) {
+    let body = serde_json::to_value(sale).expect("json");
+    let mut failures = 0;
+    loop {
+        let mut request = till
+            .client
+            .post(format!("{}/api/v1/sales", till.base))
+            .json(&body);
+        if let Some(csrf) = &till.csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        let answer = match request.send().await {
+            Ok(response) => {
+                let status = response.status();
+                match response.json::<Value>().await {
+                    Ok(json) => Some((status, json)),
+                    Err(_) => None, // the connection broke while the answer was read
+                }
+            }
+            Err(_) => None,
+        };
+        match outcome(answer.as_ref().map(|(status, _)| status.as_u16())) {
+            Outcome::Done => {
+                let (status, json) = answer.expect("an answer");
+                let receipt = json["receipt_number"].as_str().expect("receipt number");
+                return (status, receipt.to_string());
+            }
+            Outcome::Retry => {
+                failures += 1;
+                let wait = backoff_ms(failures, rng.random()) * BACKOFF_SCALE;
+                tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+            }
+            Outcome::Park | Outcome::SignIn => {
+                panic!("[{}] sale {} refused: {answer:?}", till.kind, sale.id)
+            }
+        }
+    }
+}
+
+/// Every generated sale is in the journal once, with its lines and one stock movement per
+/// line; nothing else is; receipt numbers run 1..=n per register; acknowledged receipts hold.
+async fn assert_recorded_exactly_once(db: &selpos_server::db::Db, bazaar: &Bazaar, journal: &Journal) {
+    let sales: Vec<(String, i64, i64, String)> = selpos_server::on_db!(db, |pool| {
+        sqlx::query_as("SELECT id, register_id, receipt_no, receipt_number FROM sales WHERE event_id = $1")
+            .bind(bazaar.event_id)
+            .fetch_all(pool)
+            .await
+    })
+    .expect("sales");
+    let recorded: HashMap<uuid::Uuid, (i64, i64, String)> = sales
+        .into_iter()
+        .map(|(id, register, no, number)| (id.parse().expect("uuid"), (register, no, number)))
+        .collect();
+    assert_eq!(recorded.len(), journal.generated.len(), "sales recorded vs made");
+    for sale in &journal.generated {
+        let (_, _, number) = recorded
+            .get(&sale.id)
+            .unwrap_or_else(|| panic!("sale {} was made but is not recorded", sale.id));
+        assert_eq!(
+            journal.acknowledged.get(&sale.id),
+            Some(number),
+            "acknowledged receipt of {}",
+            sale.id
+        );
+    }
+    for &register in &bazaar.registers {
+        let mut numbers: Vec<i64> = recorded
+            .values()
+            .filter(|(r, _, _)| *r == register)
+            .map(|(_, no, _)| *no)
+            .collect();
+        numbers.sort_unstable();
+        let expected: Vec<i64> = (1..=numbers.len() as i64).collect();
+        assert_eq!(numbers, expected, "receipt numbers of register {register}");
+    }
+
+    let lines: Vec<(String, i64, i64, i64)> = selpos_server::on_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT l.sale_id, l.line_no, l.product_id, l.quantity FROM sale_lines l
+             JOIN sales s ON s.id = l.sale_id WHERE s.event_id = $1",
+        )
+        .bind(bazaar.event_id)
+        .fetch_all(pool)
+        .await
+    })
+    .expect("lines");
+    let movements: Vec<(String, i64, i64)> = selpos_server::on_db!(db, |pool| {
+        sqlx::query_as("SELECT sale_id, product_id, quantity FROM stock_movements WHERE event_id = $1")
+            .bind(bazaar.event_id)
+            .fetch_all(pool)
+            .await
+    })
+    .expect("movements");
+    let made_lines: usize = journal.generated.iter().map(|s| s.lines.len()).sum();
+    assert_eq!(lines.len(), made_lines, "sale lines recorded vs made");
+    assert_eq!(movements.len(), made_lines, "one stock movement per line");
+    let mut by_sale: HashMap<&str, BTreeMap<i64, (i64, i64)>> = HashMap::new();
+    for (sale, line_no, product, quantity) in &lines {
+        by_sale
+            .entry(sale.as_str())
+            .or_default()
+            .insert(*line_no, (*product, *quantity));
+    }
+    for sale in &journal.generated {
+        let id = sale.id.to_string();
+        let made: Vec<(i64, i64)> = sale.lines.iter().map(|l| (l.product_id, l.quantity)).collect();
+        let stored: Vec<(i64, i64)> = by_sale
+            .get(id.as_str())
+            .map(|lines| lines.values().copied().collect())
+            .unwrap_or_default();
+        assert_eq!(stored, made, "lines of sale {id}");
+    }
+}
+
+/// The stock the API shows for every product equals the sum of its movements, which equals
+/// minus what the registers sold of it.
+async fn assert_stock_equals_movements(
+    db: &selpos_server::db::Db,
+    admin: &ApiClient,
+    bazaar: &Bazaar,
+    journal: &Journal,
+) {
+    let mut sold: HashMap<i64, i64> = HashMap::new();
+    for line in journal.generated.iter().flat_map(|s| &s.lines) {
+        *sold.entry(line.product_id).or_default() += line.quantity;
+    }
+    let stock = admin
+        .get_ok(&format!("/api/v1/events/{}/stock", bazaar.event_id))
+        .await;
+    let mut tx = db.read().await.expect("tx");
+    for product in bazaar.products.iter().flatten().map(|(id, _)| *id) {
+        let movements = selpos_server::db::sales::stock_at_event(&mut tx, product, bazaar.event_id)
+            .await
+            .expect("sum of movements");
+        let sold = sold.get(&product).copied().unwrap_or(0);
+        assert_eq!(movements, -sold, "movements of product {product}");
+        let shown = stock["products"]
+            .as_array()
+            .expect("products")
+            .iter()
+            .find(|p| p["product_id"] == product);
+        match shown {
+            Some(p) => {
+                assert_eq!(p["on_hand"].as_i64(), Some(movements), "{p}");
+                assert_eq!(p["sold"].as_i64(), Some(sold), "{p}");
+            }
+            None => assert_eq!(sold, 0, "product {product} sold but not in the stock view"),
+        }
+    }
+}
