@@ -8,7 +8,7 @@ use selpos_server::printing::decode::{Decoded, decode};
 use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, ApiClient, TestServer, assert_error, db_test, error_fields};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
@@ -24,8 +24,9 @@ struct Job {
     bytes: Vec<u8>,
 }
 
-/// A network printer on 127.0.0.1: accepts connections, reads each to its end, and hands
-/// every non-empty job over (a connection without data is a status check).
+/// A network printer on 127.0.0.1: answers the paper status request each connection starts
+/// with (paper there), reads the rest to its end, and hands every non-empty job over (a
+/// connection with nothing after the request is a status check).
 struct FakePrinter {
     addr: String,
     jobs: mpsc::UnboundedReceiver<Job>,
@@ -44,14 +45,18 @@ impl FakePrinter {
             while let Ok((mut socket, _)) = listener.accept().await {
                 let tx = tx.clone();
                 tokio::spawn(async move {
-                    let mut first = [0u8; 1];
-                    if socket.read(&mut first).await.unwrap_or(0) == 0 {
+                    let mut request = [0u8; 3];
+                    if socket.read_exact(&mut request).await.is_err() {
                         return;
                     }
                     let first_byte_at = Instant::now();
-                    let mut bytes = first.to_vec();
+                    assert_eq!(request, [0x10, 0x04, 0x04], "DLE EOT 4 first");
+                    let _ = socket.write_all(&[0x12]).await;
+                    let mut bytes = Vec::new();
                     let _ = socket.read_to_end(&mut bytes).await;
-                    let _ = tx.send(Job { first_byte_at, bytes });
+                    if !bytes.is_empty() {
+                        let _ = tx.send(Job { first_byte_at, bytes });
+                    }
                 });
             }
         });

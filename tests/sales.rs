@@ -201,6 +201,39 @@ db_test!(
 );
 
 db_test!(
+    a_voucher_gives_change_only_when_the_council_says_so,
+    demo = false,
+    |server| {
+        let till = open_till(&server).await;
+        // A ¥1,000 voucher for ¥780 of soap.
+        let voucher = || {
+            sale(
+                &till,
+                json!([{"product_id": till.soap, "quantity": 1, "unit_price": 780}]),
+                json!([{"kind": "gift_voucher", "amount": 1000}]),
+            )
+        };
+        let catalog = format!("/api/v1/registers/{}/catalog", till.register);
+        assert_eq!(till.cashier.get_ok(&catalog).await["voucher_gives_change"], false);
+        // By default the voucher's surplus is kept: no change.
+        let (status, kept) = till.cashier.post("/api/v1/sales", &voucher()).await;
+        assert_eq!(status, StatusCode::CREATED, "{kept}");
+        assert_eq!(kept["change"], 0);
+
+        let mut council = server.get_ok("/api/v1/council").await;
+        let council = council.as_object_mut().expect("council");
+        council.remove("updated_at");
+        council.insert("voucher_gives_change".into(), json!(true));
+        let (status, saved) = server.put("/api/v1/council", &json!(council)).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        assert_eq!(till.cashier.get_ok(&catalog).await["voucher_gives_change"], true);
+        let (status, recorded) = till.cashier.post("/api/v1/sales", &voucher()).await;
+        assert_eq!(status, StatusCode::CREATED, "{recorded}");
+        assert_eq!(recorded["change"], 220);
+    }
+);
+
+db_test!(
     rejected_sales_write_nothing_and_receipt_numbers_stay_gapless,
     demo = false,
     |server| {

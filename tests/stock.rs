@@ -2,7 +2,7 @@
 //! stock of every product at every location is the sum of its movements.
 
 use reqwest::{Method, StatusCode};
-use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, ApiClient, TestServer, db_test, error_fields};
+use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, ADMIN_PIN, ApiClient, TestServer, db_test, error_fields};
 use serde_json::{Value, json};
 
 struct Setup {
@@ -216,34 +216,68 @@ db_test!(
                 .wrapping_add(1442695040888963407);
             (seed >> 33) % n
         };
-        for _ in 0..40 {
+        // Sales that still have units to refund: (sale id, units left).
+        let mut refundable: Vec<(String, i64)> = Vec::new();
+        let stock_path = format!("/api/v1/events/{}/stock", s.event);
+        for _ in 0..60 {
             let p = s.products[next(3) as usize];
             let q = next(4) as i64 + 1;
-            match next(5) {
+            match next(8) {
                 0 | 1 => {
                     created(
                         server.admin_client(),
-                        &format!("/api/v1/events/{}/stock", s.event),
+                        &stock_path,
                         operation("intake", s.facility, &[(p, q)]),
                     )
                     .await;
                 }
-                2 => {
-                    sell(&s, p, q).await;
+                2 | 3 => {
+                    let sale = sell(&s, p, q).await;
+                    refundable.push((sale["id"].as_str().expect("id").to_string(), q));
                 }
-                3 => {
+                4 if !refundable.is_empty() => {
+                    let i = next(refundable.len() as u64) as usize;
+                    let (id, left) = refundable[i].clone();
+                    let (_, approval) = s
+                        .cashier
+                        .post(
+                            "/api/v1/approvals",
+                            &json!({"action": "refund", "approver_login": ADMIN_LOGIN, "pin": ADMIN_PIN, "reason": "返品"}),
+                        )
+                        .await;
+                    created(
+                        &s.cashier,
+                        &format!("/api/v1/sales/{id}/refund"),
+                        json!({"id": uuid::Uuid::now_v7(), "reason": "返品", "approval_id": approval["id"],
+                            "lines": [{"line_no": 1, "quantity": 1}]}),
+                    )
+                    .await;
+                    if left > 1 {
+                        refundable[i].1 -= 1;
+                    } else {
+                        refundable.swap_remove(i);
+                    }
+                }
+                4 | 5 => {
                     created(
                         server.admin_client(),
-                        &format!("/api/v1/events/{}/stock", s.event),
+                        &stock_path,
                         operation("return", s.facility, &[(p, 1)]),
                     )
                     .await;
                 }
+                6 => {
+                    let mut transfer = operation("transfer", s.facility, &[(p, 1)]);
+                    transfer["to_event_id"] = json!(s.shop);
+                    created(server.admin_client(), &stock_path, transfer).await;
+                }
                 _ => {
+                    let kind = if next(2) == 0 { "adjustment" } else { "loss" };
+                    let quantity = if kind == "loss" { 1 } else { -1 };
                     created(
                         server.admin_client(),
-                        &format!("/api/v1/events/{}/stock", s.event),
-                        operation("adjustment", s.facility, &[(p, -1)]),
+                        &stock_path,
+                        operation(kind, s.facility, &[(p, quantity)]),
                     )
                     .await;
                 }

@@ -389,6 +389,8 @@ pub struct Council {
     pub receipt_footer: String,
     /// How the tax per rate on a receipt is rounded.
     pub tax_rounding: RoundingMode,
+    /// A gift voucher paid over the total gives change in cash (off: the surplus is kept).
+    pub voucher_gives_change: bool,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -407,6 +409,8 @@ pub struct CouncilInput {
     pub receipt_footer: String,
     #[serde(default)]
     pub tax_rounding: RoundingMode,
+    #[serde(default)]
+    pub voucher_gives_change: bool,
 }
 
 #[cfg(test)]

@@ -268,6 +268,7 @@ pub async fn load(db: &Db) -> Result<Report, DemoError> {
                 phone: "027-000-0000".into(),
                 receipt_footer: "お買い上げありがとうございます。売上は障害のある方の工賃になります。".into(),
                 tax_rounding: RoundingMode::Down,
+                voucher_gives_change: false,
             },
         )
         .await?;

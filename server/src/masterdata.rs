@@ -295,6 +295,7 @@ fn placeholder_council() -> Council {
         phone: String::new(),
         receipt_footer: String::new(),
         tax_rounding: Default::default(),
+        voucher_gives_change: false,
         updated_at: Utc::now(),
     }
 }

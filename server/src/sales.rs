@@ -50,10 +50,20 @@ fn may_sell_on(actor: &Principal, register_id: i64) -> Result<()> {
     }
 }
 
-async fn tax_rounding(tx: &mut Tx) -> Result<RoundingMode> {
+/// The council's settings that decide a sale's figures (the defaults until it has saved any).
+#[derive(Default)]
+struct SaleRules {
+    tax_rounding: RoundingMode,
+    voucher_gives_change: bool,
+}
+
+async fn sale_rules(tx: &mut Tx) -> Result<SaleRules> {
     Ok(db::council::get(tx)
         .await?
-        .map(|c| c.tax_rounding)
+        .map(|c| SaleRules {
+            tax_rounding: c.tax_rounding,
+            voucher_gives_change: c.voucher_gives_change,
+        })
         .unwrap_or_default())
 }
 
@@ -89,13 +99,14 @@ pub async fn catalog(db: &Db, actor: &Principal, register_id: i64) -> Result<Cat
             category: p.category,
         });
     }
+    let rules = sale_rules(&mut tx).await?;
     Ok(Catalog {
         register: register_ref(&register),
         event_state: register.state()?,
         facilities: facilities.into_values().collect(),
         items,
-        tax_rounding: tax_rounding(&mut tx).await?,
-        voucher_gives_change: false,
+        tax_rounding: rules.tax_rounding,
+        voucher_gives_change: rules.voucher_gives_change,
         loaded_at: Utc::now(),
     })
 }
@@ -155,7 +166,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
     // Late: its register was closed (and counted) before the sale arrived.
     let (session_id, late) =
         crate::registers::session_for_record(&mut tx, register.register_id, input.sold_at, actor).await?;
-    let rounding = tax_rounding(&mut tx).await?;
+    let rules = sale_rules(&mut tx).await?;
 
     let mut cart_lines = Vec::with_capacity(input.lines.len());
     for (i, line) in input.lines.iter().enumerate() {
@@ -188,9 +199,9 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
             invoice_eligible: product.invoice_issuer,
         });
     }
-    let totals =
-        cart::cart_totals(&cart_lines, rounding).map_err(|e| invalid("lines", e.code(), e.to_string()))?;
-    let payment = cart::settle(totals.total, &input.tenders, false)
+    let totals = cart::cart_totals(&cart_lines, rules.tax_rounding)
+        .map_err(|e| invalid("lines", e.code(), e.to_string()))?;
+    let payment = cart::settle(totals.total, &input.tenders, rules.voucher_gives_change)
         .map_err(|e| invalid("tenders", e.code(), e.to_string()))?;
 
     let now = Utc::now();
@@ -327,7 +338,7 @@ async fn reverse(
     let now = Utc::now();
     let (session_id, late) =
         crate::registers::session_for_record(&mut tx, register.register_id, now, actor).await?;
-    let rounding = tax_rounding(&mut tx).await?;
+    let rounding = sale_rules(&mut tx).await?.tax_rounding;
     let plain: Vec<SaleLine> = lines.iter().map(|(l, _)| l.clone()).collect();
     let (by_rate, non_invoice_total) = rate_totals(&plain, rounding);
     let total = Yen(plain.iter().map(|l| l.net.0).sum());

@@ -2,7 +2,7 @@
 
 use crate::api::{self, ApiFailure};
 use crate::components::{
-    FormStatus, LoadError, SelectField, StatusBanner, TextField, field_error, non_blank,
+    CheckField, FormStatus, LoadError, SelectField, StatusBanner, TextField, field_error, non_blank,
 };
 use crate::t;
 use leptos::prelude::*;
@@ -31,6 +31,7 @@ fn CouncilForm(council: Council) -> impl IntoView {
     let phone = RwSignal::new(council.phone);
     let receipt_footer = RwSignal::new(council.receipt_footer);
     let tax_rounding = RwSignal::new(council.tax_rounding.code().to_string());
+    let voucher_gives_change = RwSignal::new(council.voucher_gives_change);
     let status: FormStatus = RwSignal::new(None);
     let rounding_options = Signal::derive(|| {
         RoundingMode::ALL
@@ -47,6 +48,7 @@ fn CouncilForm(council: Council) -> impl IntoView {
             phone: phone.get_untracked(),
             receipt_footer: receipt_footer.get_untracked(),
             tax_rounding: RoundingMode::from_code(&tax_rounding.get_untracked()).unwrap_or_default(),
+            voucher_gives_change: voucher_gives_change.get_untracked(),
         };
         leptos::task::spawn_local(async move {
             match api::save_council(&input).await {
@@ -66,6 +68,7 @@ fn CouncilForm(council: Council) -> impl IntoView {
                 <TextField label=t!("電話番号", "Phone") name="phone" value=phone error=field_error(status, "phone") />
                 <TextField label=t!("レシートのフッター", "Receipt footer") name="receipt_footer" value=receipt_footer error=field_error(status, "receipt_footer") />
                 <SelectField label=t!("消費税の端数処理", "Tax rounding") name="tax_rounding" value=tax_rounding options=rounding_options />
+                <CheckField label=t!("商品券のおつりを現金で渡す", "Vouchers give change in cash") name="voucher_gives_change" value=voucher_gives_change />
             </div>
             <div class="actions">
                 <button type="submit" class="primary">{t!("保存", "Save")}</button>

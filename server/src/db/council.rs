@@ -14,11 +14,12 @@ struct CouncilRow {
     phone: String,
     receipt_footer: String,
     tax_rounding: String,
+    voucher_gives_change: bool,
     updated_at: DateTime<Utc>,
 }
 
 pub async fn get(tx: &mut Tx) -> Result<Option<Council>, sqlx::Error> {
-    let sql = "SELECT name, invoice_number, address, phone, receipt_footer, tax_rounding, updated_at
+    let sql = "SELECT name, invoice_number, address, phone, receipt_footer, tax_rounding, voucher_gives_change, updated_at
                FROM council WHERE id = 1";
     let row: Option<CouncilRow> = on_tx!(tx, |conn| sqlx::query_as(sql).fetch_optional(&mut *conn).await)?;
     row.map(|r| {
@@ -31,6 +32,7 @@ pub async fn get(tx: &mut Tx) -> Result<Option<Council>, sqlx::Error> {
             address: r.address,
             phone: r.phone,
             receipt_footer: r.receipt_footer,
+            voucher_gives_change: r.voucher_gives_change,
             updated_at: r.updated_at,
         })
     })
@@ -38,11 +40,13 @@ pub async fn get(tx: &mut Tx) -> Result<Option<Council>, sqlx::Error> {
 }
 
 pub async fn put(tx: &mut Tx, input: &CouncilInput, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    let sql = "INSERT INTO council (id, name, invoice_number, address, phone, receipt_footer, tax_rounding, updated_at)
-               VALUES (1, $1, $2, $3, $4, $5, $6, $7)
+    let sql = "INSERT INTO council (id, name, invoice_number, address, phone, receipt_footer, tax_rounding,
+                                    voucher_gives_change, updated_at)
+               VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8)
                ON CONFLICT (id) DO UPDATE SET name = excluded.name, invoice_number = excluded.invoice_number,
                    address = excluded.address, phone = excluded.phone, receipt_footer = excluded.receipt_footer,
-                   tax_rounding = excluded.tax_rounding, updated_at = excluded.updated_at";
+                   tax_rounding = excluded.tax_rounding, voucher_gives_change = excluded.voucher_gives_change,
+                   updated_at = excluded.updated_at";
     on_tx!(tx, |conn| sqlx::query(sql)
         .bind(&input.name)
         .bind(&input.invoice_number)
@@ -50,6 +54,7 @@ pub async fn put(tx: &mut Tx, input: &CouncilInput, now: DateTime<Utc>) -> Resul
         .bind(&input.phone)
         .bind(&input.receipt_footer)
         .bind(input.tax_rounding.code())
+        .bind(input.voucher_gives_change)
         .bind(now)
         .execute(&mut *conn)
         .await

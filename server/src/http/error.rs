@@ -59,7 +59,7 @@ impl From<Error> for ApiError {
                 let status = match failure {
                     PrintError::InvalidAddress(_) => StatusCode::CONFLICT,
                     PrintError::Send { .. } => StatusCode::BAD_GATEWAY,
-                    PrintError::Connect { .. } | PrintError::Timeout { .. } => {
+                    PrintError::Connect { .. } | PrintError::Timeout { .. } | PrintError::PaperOut { .. } => {
                         StatusCode::SERVICE_UNAVAILABLE
                     }
                 };

@@ -65,6 +65,8 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         let fail = |what: String| DecodeError { offset: i, what };
         let len = match bytes[i] {
             0x1B..=0x1D => command(&bytes[i..], &mut state, &mut out).map_err(fail)?,
+            // DLE EOT n: a real-time status request; it prints nothing.
+            0x10 if bytes.get(i + 1) == Some(&0x04) && bytes.len() > i + 2 => 3,
             0x0A => {
                 end_line(&mut state, &mut out);
                 1

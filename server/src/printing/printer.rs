@@ -1,8 +1,11 @@
 //! Sending jobs to network printers over raw TCP (port 9100), one job at a time per printer.
 //!
-//! Printers answer nothing on this port: a job counts as printed once all its bytes were
-//! written and the connection shut down in time. A refused connection, a dropped connection
-//! or a timeout means it was not printed, and the caller must say so.
+//! Before a job, the printer is asked for its paper status (DLE EOT 4, a real-time command
+//! ESC/POS printers answer at once); a printer out of paper gets no job, so the cashier is
+//! told instead of a receipt silently going nowhere. A printer that does not answer the
+//! question within [`STATUS_WAIT`] gets the job anyway. A job counts as printed once all its
+//! bytes were written and the connection shut down in time. A refused connection, a dropped
+//! connection or a timeout means it was not printed, and the caller must say so.
 
 use selpos_domain::receipt::{Align, MIN_COLUMNS, PrintLine};
 use std::collections::HashMap;
@@ -21,6 +24,18 @@ pub const DEFAULT_PORT: u16 = selpos_domain::receipt::PRINTER_PORT;
 /// this one; a printer that keeps the connection open costs this much per job.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
+/// DLE EOT 4: "transmit the paper roll sensor status" (one byte back).
+const PAPER_STATUS_REQUEST: [u8; 3] = [0x10, 0x04, 0x04];
+
+/// How long to wait for the answer to [`PAPER_STATUS_REQUEST`].
+const STATUS_WAIT: Duration = Duration::from_millis(500);
+
+/// Whether a DLE EOT 4 answer says the paper roll is at its end (bits 5 and 6), checking the
+/// bits that are fixed in every such answer (bits 1 and 4 set, 0 and 7 clear).
+pub fn paper_is_out(status: u8) -> Option<bool> {
+    (status & 0x93 == 0x12).then_some(status & 0x60 == 0x60)
+}
+
 /// Why a job was not printed. The `Display` text is the Japanese message for staff; the
 /// source (the OS error) is for the log.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +50,8 @@ pub enum PrintError {
     Send { addr: String, source: io::Error },
     #[error("プリンター ({addr}) が{}秒以内に応答しません。印刷されていないものとして扱ってください", .timeout.as_secs_f64())]
     Timeout { addr: String, timeout: Duration },
+    #[error("プリンター ({addr}) の用紙がありません。ロール紙を交換してください")]
+    PaperOut { addr: String },
 }
 
 impl PrintError {
@@ -45,6 +62,7 @@ impl PrintError {
             PrintError::Connect { .. } => "printer_unreachable",
             PrintError::Send { .. } => "printer_send_failed",
             PrintError::Timeout { .. } => "printer_timeout",
+            PrintError::PaperOut { .. } => "printer_paper_out",
         }
     }
 }
@@ -76,15 +94,33 @@ async fn deliver(host: &str, port: u16, bytes: &[u8], shown: &str) -> Result<Tcp
             addr: shown.to_owned(),
             source,
         })?;
+    let send_failed = |source| PrintError::Send {
+        addr: shown.to_owned(),
+        source,
+    };
+    if paper_status(&mut stream).await.map_err(send_failed)? == Some(true) {
+        return Err(PrintError::PaperOut {
+            addr: shown.to_owned(),
+        });
+    }
     let sent = async {
         stream.write_all(bytes).await?;
         stream.shutdown().await
     };
-    sent.await.map_err(|source| PrintError::Send {
-        addr: shown.to_owned(),
-        source,
-    })?;
+    sent.await.map_err(send_failed)?;
     Ok(stream)
+}
+
+/// Asks the printer whether its paper is out: `Some(true)` out, `Some(false)` there, `None`
+/// no (valid) answer in time.
+async fn paper_status(stream: &mut TcpStream) -> io::Result<Option<bool>> {
+    stream.write_all(&PAPER_STATUS_REQUEST).await?;
+    let mut status = [0_u8; 1];
+    match tokio::time::timeout(STATUS_WAIT, stream.read(&mut status)).await {
+        Ok(Ok(1)) => Ok(paper_is_out(status[0])),
+        Ok(Ok(_)) | Err(_) => Ok(None),
+        Ok(Err(e)) => Err(e),
+    }
 }
 
 /// Reads (and drops) whatever the printer sends, such as automatic status, until it closes.
@@ -102,20 +138,26 @@ fn parse_addr(addr: &str) -> Result<(String, u16), PrintError> {
         .ok_or_else(|| PrintError::InvalidAddress(addr.trim().to_owned()))
 }
 
-/// Whether the printer at `addr` accepts a connection within `timeout`: the printer is on
-/// and at that address. Nothing is sent, so nothing prints.
+/// Whether the printer at `addr` accepts a connection within `timeout` (it is on and at that
+/// address) and, if it answers the question, has paper. Nothing prints.
 pub async fn probe(addr: &str, timeout: Duration) -> Result<(), PrintError> {
     let (host, port) = parse_addr(addr)?;
     let shown = endpoint(&host, port);
-    let stream = tokio::time::timeout(timeout, TcpStream::connect((host.as_str(), port)))
+    let mut stream = tokio::time::timeout(timeout, TcpStream::connect((host.as_str(), port)))
         .await
         .map_err(|_| PrintError::Timeout {
             addr: shown.clone(),
             timeout,
         })?
-        .map_err(|source| PrintError::Connect { addr: shown, source })?;
-    drop(stream);
-    Ok(())
+        .map_err(|source| PrintError::Connect {
+            addr: shown.clone(),
+            source,
+        })?;
+    match paper_status(&mut stream).await {
+        Ok(Some(true)) => Err(PrintError::PaperOut { addr: shown }),
+        Err(source) => Err(PrintError::Send { addr: shown, source }),
+        Ok(_) => Ok(()),
+    }
 }
 
 fn endpoint(host: &str, port: u16) -> String {
@@ -214,11 +256,47 @@ mod tests {
         let addr = listener.local_addr().expect("local address").to_string();
         let job = tokio::spawn(async move {
             let (mut socket, _) = listener.accept().await.expect("accept");
-            let mut bytes = Vec::new();
-            socket.read_to_end(&mut bytes).await.expect("read");
-            bytes
+            read_job(&mut socket, PAPER_THERE).await
         });
         (addr, job)
+    }
+
+    /// DLE EOT 4 answers: fixed bits only (paper there), and paper roll end.
+    const PAPER_THERE: u8 = 0x12;
+    const PAPER_END: u8 = 0x72;
+
+    /// What a printer does with a connection: answers the paper status request that comes
+    /// first, then reads the job to its end.
+    async fn read_job(socket: &mut TcpStream, paper: u8) -> Vec<u8> {
+        let mut request = [0; 3];
+        socket.read_exact(&mut request).await.expect("status request");
+        assert_eq!(request, PAPER_STATUS_REQUEST);
+        socket.write_all(&[paper]).await.expect("status");
+        let mut bytes = Vec::new();
+        socket.read_to_end(&mut bytes).await.expect("read");
+        bytes
+    }
+
+    #[test]
+    fn paper_status_answers_are_read_by_their_bits() {
+        assert_eq!(paper_is_out(PAPER_THERE), Some(false));
+        assert_eq!(paper_is_out(0x1E), Some(false), "near end still prints");
+        assert_eq!(paper_is_out(PAPER_END), Some(true));
+        assert_eq!(paper_is_out(0x00), None, "not a DLE EOT 4 answer");
+    }
+
+    #[tokio::test]
+    async fn a_printer_out_of_paper_gets_no_job() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local address").to_string();
+        let job = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            read_job(&mut socket, PAPER_END).await
+        });
+        let err = send(&addr, b"x\n".to_vec(), TIMEOUT).await.expect_err("no paper");
+        assert_eq!(err.code(), "printer_paper_out");
+        assert!(err.to_string().contains("用紙がありません"), "{err}");
+        assert!(job.await.expect("printer").is_empty(), "nothing sent");
     }
 
     #[tokio::test]
@@ -328,6 +406,9 @@ mod tests {
                         s.open += 1;
                         s.most_open = s.most_open.max(s.open);
                     }
+                    let mut request = [0; 3];
+                    socket.read_exact(&mut request).await.expect("status request");
+                    socket.write_all(&[PAPER_THERE]).await.expect("status");
                     let mut chunk = [0; 1024];
                     loop {
                         let n = socket.read(&mut chunk).await.expect("read");
