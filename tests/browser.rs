@@ -120,7 +120,7 @@ async fn submit_new_product(browser: &Browser, fields: &[(&str, &str)]) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn facility_stock_is_brought_in_and_labels_print_barcodes() {
+async fn facility_stock_is_brought_in_taken_home_and_labels_print_barcodes() {
     let server = TestServer::sqlite(true).await;
     let events = server.get_ok("/api/v1/events").await;
     let bazaar = events
@@ -171,6 +171,32 @@ async fn facility_stock_is_brought_in_and_labels_print_barcodes() {
         .for_element(Locator::XPath("//ul[@id='take-home']/li[contains(., '× 12')]"))
         .await
         .expect("the take-home list shows what is left");
+
+    // At the end of the day, everything left goes home with one tap (搬出).
+    browser.click(Locator::Css("#take-all-home")).await;
+    let banner = browser
+        .wait_text(".banner.ok", WAIT, |t| t.contains("搬出"))
+        .await;
+    assert!(banner.contains("残りをすべて搬出"), "{banner}");
+    let stock = server
+        .get_ok(&format!("/api/v1/events/{bazaar}/stock?facility_id=1"))
+        .await;
+    let row = stock["products"]
+        .as_array()
+        .expect("products")
+        .iter()
+        .find(|p| p["product_id"] == cookie)
+        .expect("row");
+    assert_eq!(
+        (row["taken_out"].as_i64(), row["on_hand"].as_i64()),
+        (Some(12), Some(0)),
+        "{row}"
+    );
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath("//ul[@id='take-home'][not(li)]"))
+        .await
+        .expect("nothing left to take home");
 
     browser
         .open(&format!("{}/stock/labels?facility=1", server.base))

@@ -158,6 +158,9 @@ db_test!(
                                   {"product_id": till.jam, "quantity": 1, "unit_price": 500, "discount": {"yen": 50}}]),
             json!([{"kind": "credit_card", "amount": 1000}, {"kind": "cash", "amount": 1000}]),
         );
+        // The jam's ¥50 off is a cashier's price override: a manager approves it.
+        let mut body = body;
+        body["approval_id"] = json!(till.cashier.approve("price_override").await);
         let (status, recorded) = till.cashier.post("/api/v1/sales", &body).await;
         assert_eq!(status, StatusCode::CREATED, "{recorded}");
         assert_eq!(recorded["total"], 240 + 780 + 450);
@@ -197,6 +200,77 @@ db_test!(
             .await;
         assert_eq!(stored["lines"][0]["unit_price"], 120);
         assert_eq!(stored, recorded);
+    }
+);
+
+db_test!(
+    a_cashier_needs_a_managers_approval_to_sell_off_the_list_price,
+    demo = false,
+    |server| {
+        let till = open_till(&server).await;
+        let cookie = |unit_price: i64, discount: Value| {
+            let mut line = json!({"product_id": till.cookie, "quantity": 1, "unit_price": unit_price});
+            if !discount.is_null() {
+                line["discount"] = discount;
+            }
+            sale(&till, json!([line]), json!([{"kind": "cash", "amount": 1000}]))
+        };
+        // Below the list price, or a discount: refused without approval, and nothing written.
+        for body in [
+            cookie(100, Value::Null),
+            cookie(120, json!({"yen": 20})),
+            cookie(120, json!({"percent": 10})),
+        ] {
+            let (status, refused) = till.cashier.post("/api/v1/sales", &body).await;
+            assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+            assert!(
+                assert_error(&refused, "conflict").contains("売価変更"),
+                "{refused}"
+            );
+        }
+        let (_, journal) = server
+            .get(&format!("/api/v1/sales?register_id={}", till.register))
+            .await;
+        assert_eq!(journal.as_array().map(Vec::len), Some(0), "{journal}");
+
+        // With a manager's PIN on the spot it goes through, once: the approval is used up.
+        let approval = till.cashier.approve("price_override").await;
+        let mut body = cookie(100, Value::Null);
+        body["approval_id"] = json!(approval);
+        let (status, recorded) = till.cashier.post("/api/v1/sales", &body).await;
+        assert_eq!(status, StatusCode::CREATED, "{recorded}");
+        assert_eq!(recorded["lines"][0]["unit_price"], 100);
+        let (status, replay) = till.cashier.post("/api/v1/sales", &body).await;
+        assert_eq!(status, StatusCode::OK, "a retry is a replay: {replay}");
+        let mut again = cookie(100, Value::Null);
+        again["approval_id"] = json!(approval);
+        let (status, refused) = till.cashier.post("/api/v1/sales", &again).await;
+        assert_eq!(status, StatusCode::CONFLICT, "used up: {refused}");
+
+        // A tablet that sold at the old price before the price went up is no override.
+        server
+            .put(
+                &format!("/api/v1/products/{}", till.cookie),
+                &json!({"facility_id": till.facility_a, "name": "クッキー", "price": 150, "tax_rate": "reduced"}),
+            )
+            .await;
+        let (status, old_price) = till
+            .cashier
+            .post("/api/v1/sales", &cookie(120, Value::Null))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "sold (2026-11-28) before the change: {old_price}"
+        );
+        let mut after = cookie(120, Value::Null);
+        after["sold_at"] = json!(chrono::Utc::now() + chrono::Duration::seconds(5));
+        let (status, refused) = till.cashier.post("/api/v1/sales", &after).await;
+        assert_eq!(
+            status,
+            StatusCode::CONFLICT,
+            "sold after the change at the old price: {refused}"
+        );
     }
 );
 
@@ -308,6 +382,8 @@ db_test!(
                                   {"product_id": till.soap, "quantity": 1, "unit_price": 780}]),
             json!([{"kind": "cash", "amount": 2000}]),
         );
+        let mut body = body;
+        body["approval_id"] = json!(till.cashier.approve("price_override").await);
         let (_, original) = till.cashier.post("/api/v1/sales", &body).await;
         let id = original["id"].as_str().expect("id").to_string();
         assert_eq!(original["lines"][0]["net"], 324); // 360 − 36

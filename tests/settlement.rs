@@ -103,8 +103,16 @@ fn sale(w: &World, sold_at: &str, lines: Value, tenders: Value) -> Value {
            "lines": lines, "tenders": tenders})
 }
 
+/// Posts a sale from the cashier's tablet, with a manager's approval when it has discounts.
 async fn post_sale(w: &World, body: &Value) -> Value {
-    let (status, recorded) = w.cashier.post("/api/v1/sales", body).await;
+    let mut body = body.clone();
+    let discounted = body["lines"]
+        .as_array()
+        .is_some_and(|lines| lines.iter().any(|l| l.get("discount").is_some()));
+    if discounted {
+        body["approval_id"] = json!(w.cashier.approve("price_override").await);
+    }
+    let (status, recorded) = w.cashier.post("/api/v1/sales", &body).await;
     assert_eq!(status, StatusCode::CREATED, "{recorded}");
     recorded
 }

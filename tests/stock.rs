@@ -28,6 +28,9 @@ fn event(code: &str, facilities: &[i64]) -> Value {
         "registers": [{"code": "R1", "name": "レジ1"}]})
 }
 
+/// List prices of the setup's three products.
+const PRICES: [i64; 3] = [120, 300, 450];
+
 async fn set_up(server: &TestServer) -> Setup {
     let admin = server.admin_client();
     let facility = created(
@@ -47,7 +50,7 @@ async fn set_up(server: &TestServer) -> Setup {
         .as_i64()
         .expect("id");
     let mut products = Vec::new();
-    for (i, price) in [120, 300, 450].iter().enumerate() {
+    for (i, price) in PRICES.iter().enumerate() {
         let p = created(admin, "/api/v1/products", json!({"facility_id": facility, "name": format!("商品{i}"), "price": price, "tax_rate": "reduced"})).await;
         products.push(p["id"].as_i64().expect("id"));
     }
@@ -88,9 +91,14 @@ fn operation(kind: &str, facility: i64, lines: &[(i64, i64)]) -> Value {
 }
 
 async fn sell(s: &Setup, product: i64, quantity: i64) -> Value {
+    let price = PRICES[s
+        .products
+        .iter()
+        .position(|p| *p == product)
+        .expect("a product of the setup")];
     let body = json!({"id": uuid::Uuid::now_v7(), "register_id": s.register, "local_number": "L", "sold_at": "2026-11-28T02:00:00Z",
-        "lines": [{"product_id": product, "quantity": quantity, "unit_price": 100}],
-        "tenders": [{"kind": "cash", "amount": 100 * quantity}]});
+        "lines": [{"product_id": product, "quantity": quantity, "unit_price": price}],
+        "tenders": [{"kind": "cash", "amount": price * quantity}]});
     created(&s.cashier, "/api/v1/sales", body).await
 }
 
@@ -149,7 +157,7 @@ db_test!(intake_sales_returns_and_counts_add_up, demo = false, |server| {
         ),
         (Some(3), Some(7))
     );
-    assert_eq!(product(&stock, a)["sales"], 300);
+    assert_eq!(product(&stock, a)["sales"], 3 * PRICES[0]);
     assert_eq!(product(&stock, b)["status"], "low", "2 left, threshold 3");
 
     created(

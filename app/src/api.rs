@@ -259,6 +259,31 @@ pub async fn record_stock(
     send("POST", &format!("/events/{event_id}/stock"), input).await
 }
 
+/// 搬入 from a CSV; `id` makes a resend harmless.
+pub async fn import_intake(
+    event_id: i64,
+    facility_id: i64,
+    id: uuid::Uuid,
+    bytes: &[u8],
+) -> ApiResult<selpos_domain::stock::EventStock> {
+    post_bytes(
+        &format!("/events/{event_id}/stock/import?facility_id={facility_id}&id={id}"),
+        "text/csv",
+        bytes,
+    )
+    .await
+}
+
+/// A facility's products from a CSV: all rows or none.
+pub async fn import_products(facility_id: i64, bytes: &[u8]) -> ApiResult<Vec<Product>> {
+    post_bytes(
+        &format!("/facilities/{facility_id}/products/import"),
+        "text/csv",
+        bytes,
+    )
+    .await
+}
+
 pub async fn count_stock(
     event_id: i64,
     input: &selpos_domain::stock::StockCountInput,

@@ -151,6 +151,34 @@ pub fn CheckField(
     }
 }
 
+/// A file input for a CSV: the chosen file's bytes, as they are (Excel's Shift_JIS is read on
+/// the server), go into `file`.
+#[component]
+pub fn CsvFilePicker(file: RwSignal<Option<Vec<u8>>>, #[prop(into)] name: String) -> impl IntoView {
+    let pick = move |ev: leptos::ev::Event| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(chosen) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .and_then(|input| input.files())
+                .and_then(|files| files.get(0))
+            else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                if let Ok(buffer) = wasm_bindgen_futures::JsFuture::from(chosen.array_buffer()).await {
+                    file.set(Some(js_sys::Uint8Array::new(&buffer).to_vec()));
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, file);
+    };
+    view! { <input type="file" accept=".csv,text/csv" name=name on:change=pick /> }
+}
+
 /// A select whose options are `(value, label)` pairs.
 #[component]
 pub fn SelectField(

@@ -712,6 +712,10 @@ pub struct SaleInput {
     pub sold_at: DateTime<Utc>,
     pub lines: Vec<SaleLineInput>,
     pub tenders: Vec<Tender>,
+    /// A manager's approval (price_override) when a cashier sells below or above the list
+    /// price (値引き, 売価変更).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_id: Option<uuid::Uuid>,
 }
 
 /// What a record of the sales journal is.

@@ -44,6 +44,33 @@ pub enum Discount {
     Percent(i64),
 }
 
+impl Discount {
+    /// Whether it takes anything off (¥0 and 0% do not).
+    pub fn takes_off(self) -> bool {
+        match self {
+            Discount::Yen(yen) => yen.0 != 0,
+            Discount::Percent(percent) => percent != 0,
+        }
+    }
+}
+
+/// Whether a line is sold at other than its list price — a discount (値引き) or another unit
+/// price — which, rung up by a cashier, is a price override (売価変更) needing a manager's
+/// approval. Selling at the `previous` list price (price, when it changed) before it changed
+/// is not an override: a tablet's offline catalogue was made before the change.
+pub fn overrides_price(
+    unit_price: Yen,
+    discount: Option<Discount>,
+    list_price: Yen,
+    previous: Option<(Yen, chrono::DateTime<chrono::Utc>)>,
+    sold_at: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    let discounted = discount.is_some_and(Discount::takes_off);
+    let stale = previous.is_some_and(|(price, changed_at)| price == unit_price && sold_at < changed_at);
+    let repriced = unit_price != list_price && !stale;
+    discounted || repriced
+}
+
 /// The amounts of one line, all tax included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -388,6 +415,56 @@ pub fn settle(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_discount_or_another_price_overrides_the_list_price() {
+        let at = |h: u32| {
+            chrono::DateTime::parse_from_rfc3339(&format!("2026-11-28T{h:02}:00:00Z"))
+                .expect("time")
+                .with_timezone(&chrono::Utc)
+        };
+        let (price, sold_at) = (Yen(300), at(3));
+        let was_250 = |h| Some((Yen(250), at(h)));
+        assert!(!overrides_price(Yen(300), None, price, None, sold_at));
+        assert!(!overrides_price(
+            Yen(300),
+            Some(Discount::Yen(Yen(0))),
+            price,
+            None,
+            sold_at
+        ));
+        assert!(!overrides_price(
+            Yen(300),
+            Some(Discount::Percent(0)),
+            price,
+            None,
+            sold_at
+        ));
+        assert!(overrides_price(
+            Yen(300),
+            Some(Discount::Yen(Yen(50))),
+            price,
+            None,
+            sold_at
+        ));
+        assert!(overrides_price(
+            Yen(300),
+            Some(Discount::Percent(10)),
+            price,
+            None,
+            sold_at
+        ));
+        assert!(overrides_price(Yen(250), None, price, None, sold_at));
+        assert!(
+            overrides_price(Yen(350), None, price, None, sold_at),
+            "above the list too"
+        );
+        // The old price, sold before it changed (an offline catalogue): no override.
+        assert!(!overrides_price(Yen(250), None, price, was_250(4), sold_at));
+        // The old price after the change, or another price before it: overrides.
+        assert!(overrides_price(Yen(250), None, price, was_250(2), sold_at));
+        assert!(overrides_price(Yen(200), None, price, was_250(4), sold_at));
+    }
 
     fn line(name: &str, unit_price: i64, quantity: i64, tax_rate: TaxRate, eligible: bool) -> CartLine {
         CartLine {

@@ -169,6 +169,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
     let rules = sale_rules(&mut tx).await?;
 
     let mut cart_lines = Vec::with_capacity(input.lines.len());
+    let mut price_override = false;
     for (i, line) in input.lines.iter().enumerate() {
         let product = db::sales::product_for_sale(&mut tx, register.event_id, line.product_id)
             .await?
@@ -186,6 +187,13 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
                 format!("「{}」の事業所はこのイベントに参加していません", product.name),
             ));
         }
+        price_override |= cart::overrides_price(
+            line.unit_price,
+            line.discount,
+            Yen(product.price),
+            product.previous_price.map(Yen).zip(product.price_changed_at),
+            input.sold_at,
+        );
         cart_lines.push(CartLine {
             product_id: product.product_id,
             facility_id: product.facility_id,
@@ -224,12 +232,19 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
         late,
         session_id: &session_id,
         reason: "",
-        approval_id: None,
+        approval_id: input
+            .approval_id
+            .filter(|_| price_override)
+            .map(|a| a.to_string()),
     };
     if !db::sales::insert(&mut tx, &header, now).await? {
         // A concurrent retry of this very sale committed first: give its number back.
         drop(tx);
         return Ok((stored(db, &id).await?, false));
+    }
+    // After the insert, so that a concurrent retry answers as a replay, not "approval used".
+    if price_override {
+        approval(&mut tx, actor, input.approval_id, ApprovalAction::PriceOverride).await?;
     }
     let lines: Vec<(SaleLine, Option<i64>)> = cart_lines
         .iter()

@@ -320,6 +320,24 @@ impl ApiClient {
         self.request(Method::PUT, path, Some(body)).await
     }
 
+    /// A manager's approval of `action` (void, refund, price_override, stock_adjustment), given
+    /// on this client's tablet by the test administrator's PIN; answers its id.
+    pub async fn approve(&self, action: &str) -> String {
+        let (status, approval) = self
+            .post(
+                "/api/v1/approvals",
+                &serde_json::json!({"action": action, "approver_login": ADMIN_LOGIN, "pin": ADMIN_PIN, "reason": "テスト"}),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "[{}] approval: {approval}",
+            self.kind
+        );
+        approval["id"].as_str().expect("approval id").to_string()
+    }
+
     /// GETs `path` and expects 200.
     pub async fn get_ok(&self, path: &str) -> Value {
         let (status, body) = self.get(path).await;

@@ -108,6 +108,7 @@ impl Bazaar {
             sold_at: chrono::Utc::now(),
             lines,
             tenders: vec![tender],
+            approval_id: None,
         }
     }
 }

@@ -2,8 +2,8 @@
 
 use crate::api::{self, ApiFailure};
 use crate::components::{
-    CheckField, FormStatus, LoadError, NumberField, SelectField, StatusBanner, TextField, field_error,
-    non_blank, parse_number,
+    CheckField, CsvFilePicker, FormStatus, LoadError, NumberField, SelectField, StatusBanner, TextField,
+    field_error, non_blank, parse_number,
 };
 use crate::t;
 use leptos::prelude::*;
@@ -50,6 +50,9 @@ pub fn ProductsPage() -> impl IntoView {
             </button>
         </div>
         <StatusBanner status />
+        {move || facility_filter.get().parse::<i64>().ok().map(|facility| view! {
+            <ProductImport facility status on_done=move || products.refetch() />
+        })}
         {move || editing.get().map(|product| view! {
             <ProductForm
                 product
@@ -69,6 +72,41 @@ pub fn ProductsPage() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
+    }
+}
+
+/// A facility's product list from a CSV (商品名, ふりがな, 価格, 税率, JAN, 分類; Excel's
+/// Shift_JIS or UTF-8): every row is checked first, and nothing is imported if one is wrong.
+#[component]
+fn ProductImport(
+    facility: i64,
+    status: FormStatus,
+    on_done: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let file: RwSignal<Option<Vec<u8>>> = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let import = move |_| {
+        let Some(bytes) = file.get_untracked() else { return };
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match api::import_products(facility, &bytes).await {
+                Ok(imported) => {
+                    status.set(Some(Ok(format!("{}件の商品を取り込みました", imported.len()))));
+                    file.set(None);
+                    on_done();
+                }
+                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <div class="actions product-import">
+            <span class="label">{t!("CSVで商品を取り込む", "Import products from a CSV")}</span>
+            <CsvFilePicker file name="products-csv" />
+            <button on:click=import disabled=move || file.with(Option::is_none) || busy.get()>{t!("取り込む", "Import")}</button>
+            {move || busy.get().then(|| view! { <progress class="import-progress">{t!("取り込み中…", "Importing…")}</progress> })}
+        </div>
     }
 }
 

@@ -157,6 +157,8 @@ struct TillState {
     voiding: RwSignal<bool>,
     /// The cart line whose tools (discount, remove) are open.
     open_line: RwSignal<Option<usize>>,
+    /// A manager's approval of this cart's discounts (a cashier's price override).
+    price_approval: RwSignal<Option<uuid::Uuid>>,
     sync: SyncState,
 }
 
@@ -246,6 +248,7 @@ impl TillState {
             sold_at: browser::utc_now(),
             lines: sale_lines(&lines),
             tenders,
+            approval_id: self.price_approval.get_untracked(),
         };
         self.paying.set(true);
         leptos::task::spawn_local(async move {
@@ -253,6 +256,7 @@ impl TillState {
                 Ok(stored) => {
                     self.lines.try_set(Vec::new());
                     self.tenders.try_set(Vec::new());
+                    self.price_approval.try_set(None);
                     self.open_line.try_set(None);
                     self.notice.try_set(None);
                     self.last.try_set(Some(Completed {
@@ -279,6 +283,7 @@ impl TillState {
     fn clear(self) {
         self.lines.set(Vec::new());
         self.tenders.set(Vec::new());
+        self.price_approval.set(None);
         self.open_line.set(None);
         self.notice.set(None);
     }
@@ -306,6 +311,7 @@ fn Till(register: RegisterRef, cashier: String) -> impl IntoView {
         paying: RwSignal::new(false),
         voiding: RwSignal::new(false),
         open_line: RwSignal::new(None),
+        price_approval: RwSignal::new(None),
         sync: SyncState::new(),
     };
     provide_context(till);
@@ -657,12 +663,25 @@ fn CartLineRow(index: usize, line: CartLine) -> impl IntoView {
     }
 }
 
+/// Whether the signed-in user's own word is approval enough for a discount (a council user);
+/// a cashier needs a manager's PIN, and without a session (offline start) nobody is known.
+fn approves_own_discounts() -> bool {
+    crate::session::current().is_some_and(|s| s.user.role.is_council())
+}
+
+/// 値引き on one cart line. A cashier's first discount in a cart needs a council user's login
+/// and PIN on the spot (online: the server checks the PIN and records the approval, which
+/// travels with the sale).
 #[component]
 fn DiscountEditor(index: usize) -> impl IntoView {
     let till = use_till();
     let text = RwSignal::new(String::new());
     let percent = RwSignal::new(false);
+    let approver = RwSignal::new(String::new());
+    let pin = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
     let error: RwSignal<Option<String>> = RwSignal::new(None);
+    let needs_approval = move || !approves_own_discounts() && till.price_approval.with(Option::is_none);
     let apply = move |discount: Option<Discount>| {
         let mut lines = till.lines.get_untracked();
         match cart::set_discount(&mut lines, index, discount) {
@@ -675,10 +694,39 @@ fn DiscountEditor(index: usize) -> impl IntoView {
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        match parse_discount(&text.get_untracked(), percent.get_untracked()) {
-            Some(discount) => apply(Some(discount)),
-            None => error.set(Some("値引きを数字で入力してください".into())),
+        let Some(discount) = parse_discount(&text.get_untracked(), percent.get_untracked()) else {
+            error.set(Some("値引きを数字で入力してください".into()));
+            return;
+        };
+        if !needs_approval() {
+            return apply(Some(discount));
         }
+        if !browser::browser_online() {
+            error.set(Some(
+                "オフラインのため値引きできません（責任者の承認が必要です）".into(),
+            ));
+            return;
+        }
+        let approval = ApprovalInput {
+            action: ApprovalAction::PriceOverride,
+            approver_login: approver.get_untracked().trim().to_string(),
+            pin: pin.get_untracked(),
+            reason: "値引き".into(),
+        };
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match api::approve(&approval).await {
+                Ok(granted) => {
+                    till.price_approval.try_set(Some(granted.id));
+                    apply(Some(discount));
+                }
+                Err(failure) => {
+                    pin.try_set(String::new());
+                    error.try_set(Some(failure.message));
+                }
+            }
+            busy.try_set(false);
+        });
     };
     view! {
         <form class="discount-editor" on:submit=submit>
@@ -686,7 +734,12 @@ fn DiscountEditor(index: usize) -> impl IntoView {
                 placeholder=move || if percent.get() { "10" } else { "100" } />
             <button type="button" class="unit" class:active=move || !percent.get() on:click=move |_| percent.set(false)>"円"</button>
             <button type="button" class="unit" class:active=move || percent.get() on:click=move |_| percent.set(true)>"%"</button>
-            <button type="submit" class="primary">{t!("適用", "Apply")}</button>
+            {move || needs_approval().then(|| view! {
+                <p class="hint">{t!("値引きには協議会の責任者の承認が必要です", "A discount needs a council manager's approval")}</p>
+                <input name="approver_login" autocomplete="off" bind:value=approver placeholder=move || pick("承認者ログインID", "Approver login") />
+                <input name="approver_pin" type="password" inputmode="numeric" bind:value=pin placeholder="PIN" />
+            })}
+            <button type="submit" class="primary" disabled=move || busy.get()>{t!("適用", "Apply")}</button>
             <button type="button" on:click=move |_| apply(None)>{t!("値引きなし", "No discount")}</button>
             {move || error.get().map(|e| view! { <p class="error-text" role="alert">{e}</p> })}
         </form>

@@ -2,7 +2,9 @@
 //! live, with alerts, the take-home list, 搬入 and 棚卸 entry, and printable sheets.
 
 use crate::api::{self, ApiFailure};
-use crate::components::{FormStatus, LoadError, SelectField, StatusBanner, parse_number, refresh_every};
+use crate::components::{
+    CsvFilePicker, FormStatus, LoadError, SelectField, StatusBanner, TextField, parse_number, refresh_every,
+};
 use crate::session::current;
 use crate::t;
 use leptos::prelude::*;
@@ -39,6 +41,7 @@ pub fn StockPage() -> impl IntoView {
     let facilities = LocalResource::new(|| api::facilities(false, None));
     let tick = refresh_every(REFRESH_MS);
     let status: FormStatus = RwSignal::new(None);
+    let typed: Typed = StoredValue::new(Default::default());
     Effect::new(move |_| {
         if event_id.with_untracked(String::is_empty)
             && let Some(Ok(list)) = events.get()
@@ -108,7 +111,7 @@ pub fn StockPage() -> impl IntoView {
                 Ok(stock) => view! {
                     <StockTable stock=stock.clone() />
                     {facility_id.get().parse::<i64>().ok().map(|facility| view! {
-                        <StockEntry stock facility status on_saved=move || tick.update(|t| *t += 1) />
+                        <StockEntry stock facility status typed event_options on_saved=move || tick.update(|t| *t += 1) />
                     })}
                 }.into_any(),
             })}
@@ -166,12 +169,19 @@ fn StockTable(stock: EventStock) -> impl IntoView {
     }
 }
 
-/// 搬入 and 棚卸 entry for one facility: a quantity per product.
+/// What staff type into the entry form, kept across the page's live refreshes (which build
+/// the form anew): the text typed per product id.
+type Typed = StoredValue<std::collections::HashMap<i64, String>>;
+
+/// The entry form for one facility: a quantity per product, recorded as 搬入, 搬出, a move to
+/// another event, a loss, or a count (棚卸); everything left taken home at once; 搬入 from a CSV.
 #[component]
 fn StockEntry(
     stock: EventStock,
     facility: i64,
     status: FormStatus,
+    typed: Typed,
+    event_options: Signal<Vec<(String, String)>>,
     on_saved: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let event_id = stock.event_id;
@@ -179,9 +189,28 @@ fn StockEntry(
         .products
         .into_iter()
         .filter(|p| p.facility_id == facility)
-        .map(|p| (p, RwSignal::new(String::new())))
+        .map(|p| {
+            let id = p.product_id;
+            let q = RwSignal::new(typed.with_value(|t| t.get(&id).cloned().unwrap_or_default()));
+            Effect::new(move |_| {
+                let text = q.get();
+                typed.update_value(|t| {
+                    t.insert(id, text);
+                });
+            });
+            (p, q)
+        })
         .collect();
     let rows = StoredValue::new(rows);
+    let note = RwSignal::new(String::new());
+    let to_event = RwSignal::new(String::new());
+    let csv: RwSignal<Option<Vec<u8>>> = RwSignal::new(None);
+    // One id per chosen file: a second tap while the first is on its way imports nothing twice.
+    let csv_id = RwSignal::new(uuid::Uuid::new_v4());
+    Effect::new(move |_| {
+        csv.track();
+        csv_id.set(uuid::Uuid::new_v4());
+    });
     let entered = move || {
         rows.with_value(|rows| {
             rows.iter()
@@ -192,30 +221,60 @@ fn StockEntry(
                 .collect::<Vec<_>>()
         })
     };
-    let clear = move || rows.with_value(|rows| rows.iter().for_each(|(_, q)| q.set(String::new())));
-    let intake = move |_| {
-        let input = StockOperationInput {
-            id: uuid::Uuid::new_v4(),
-            kind: MovementKind::Intake,
-            facility_id: facility,
-            to_event_id: None,
-            lines: entered()
-                .into_iter()
-                .map(|(product_id, quantity)| StockLineInput { product_id, quantity })
-                .collect(),
-            note: String::new(),
-            approval_id: None,
-        };
+    let clear = move || {
+        rows.with_value(|rows| rows.iter().for_each(|(_, q)| q.set(String::new())));
+        note.set(String::new());
+    };
+    let send = move |input: StockOperationInput, done: &'static str| {
         leptos::task::spawn_local(async move {
             match api::record_stock(event_id, &input).await {
                 Ok(_) => {
-                    status.set(Some(Ok("搬入を記録しました".into())));
+                    status.set(Some(Ok(done.into())));
                     clear();
                     on_saved();
                 }
                 Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
             }
         });
+    };
+    let operation = move |kind: MovementKind, lines: Vec<(i64, i64)>| StockOperationInput {
+        id: uuid::Uuid::new_v4(),
+        kind,
+        facility_id: facility,
+        to_event_id: (kind == MovementKind::Transfer)
+            .then(|| to_event.get_untracked().parse().ok())
+            .flatten(),
+        lines: lines
+            .into_iter()
+            .map(|(product_id, quantity)| StockLineInput { product_id, quantity })
+            .collect(),
+        note: note.get_untracked(),
+        approval_id: None,
+    };
+    let record = move |kind: MovementKind| {
+        let done = match kind {
+            MovementKind::Intake => "搬入を記録しました",
+            MovementKind::Return => "搬出(持ち帰り)を記録しました",
+            MovementKind::Transfer => "移動を記録しました",
+            _ => "破損・紛失を記録しました",
+        };
+        send(operation(kind, entered()), done);
+    };
+    let take_all_home = move |_| {
+        let left: Vec<(i64, i64)> = rows.with_value(|rows| {
+            rows.iter()
+                .filter(|(p, _)| p.figures.on_hand > 0)
+                .map(|(p, _)| (p.product_id, p.figures.on_hand))
+                .collect()
+        });
+        if left.is_empty() {
+            status.set(Some(Ok("持ち帰る商品はありません".into())));
+            return;
+        }
+        send(
+            operation(MovementKind::Return, left),
+            "残りをすべて搬出(持ち帰り)として記録しました",
+        );
     };
     let count = move |_| {
         let input = StockCountInput {
@@ -248,9 +307,36 @@ fn StockEntry(
             }
         });
     };
+    let import = move |_| {
+        let Some(bytes) = csv.get_untracked() else { return };
+        let id = csv_id.get_untracked();
+        leptos::task::spawn_local(async move {
+            match api::import_intake(event_id, facility, id, &bytes).await {
+                Ok(_) => {
+                    status.set(Some(Ok("CSVの搬入を取り込みました".into())));
+                    csv.set(None);
+                    on_saved();
+                }
+                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
+            }
+        });
+    };
+    let other_events = Signal::derive(move || {
+        let mut options = vec![(
+            String::new(),
+            crate::i18n::pick("移動先を選ぶ", "Move to…").to_string(),
+        )];
+        options.extend(
+            event_options
+                .get()
+                .into_iter()
+                .filter(|(id, _)| *id != event_id.to_string()),
+        );
+        options
+    });
     view! {
         <section class="editor stock-entry">
-            <h2>{t!("搬入・棚卸の入力", "Intake and count")}</h2>
+            <h2>{t!("搬入・搬出・棚卸の入力", "Intake, take-home and count")}</h2>
             <div class="grid">
                 {rows.with_value(|rows| rows.iter().map(|(p, q)| {
                     let q = *q;
@@ -262,9 +348,26 @@ fn StockEntry(
                     }
                 }).collect_view())}
             </div>
+            <TextField label=t!("理由・メモ(破損・紛失は必須)", "Reason / note (required for a loss)") name="stock-note" value=note />
             <div class="actions">
-                <button class="primary" on:click=intake>{t!("搬入として記録", "Record as intake")}</button>
+                <button class="primary" on:click=move |_| record(MovementKind::Intake)>{t!("搬入として記録", "Record as intake")}</button>
                 <button on:click=count>{t!("数えた数で棚卸", "Record as count")}</button>
+                <button on:click=move |_| record(MovementKind::Return)>{t!("搬出(持ち帰り)", "Take home")}</button>
+                <button on:click=move |_| record(MovementKind::Loss)>{t!("破損・紛失", "Loss / damage")}</button>
+            </div>
+            <div class="actions">
+                <SelectField label=t!("移動先", "Move to") name="to-event" value=to_event options=other_events />
+                <button on:click=move |_| record(MovementKind::Transfer) disabled=move || to_event.with(String::is_empty)>
+                    {t!("入力した数を移動", "Move the quantities")}
+                </button>
+            </div>
+            <div class="actions">
+                <button class="big" id="take-all-home" on:click=take_all_home>{t!("残りをすべて持ち帰る(搬出)", "Take everything left home")}</button>
+            </div>
+            <h3>{t!("CSVで搬入(JAN または 商品名, 数量)", "Intake from a CSV (JAN or name, quantity)")}</h3>
+            <div class="actions">
+                <CsvFilePicker file=csv name="intake-csv" />
+                <button on:click=import disabled=move || csv.with(Option::is_none)>{t!("取り込む", "Import")}</button>
             </div>
         </section>
     }

@@ -3,7 +3,7 @@
 
 use crate::api::{ApiFailure, wages as api};
 use crate::components::{
-    FormStatus, LoadError, NumberField, SelectField, StatusBanner, field_error, parse_number,
+    CsvFilePicker, FormStatus, LoadError, NumberField, SelectField, StatusBanner, field_error, parse_number,
 };
 use crate::t;
 use leptos::prelude::*;
@@ -381,30 +381,12 @@ fn ImportForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVie
     let busy = RwSignal::new(false);
     let report: RwSignal<Option<WageImportReport>> = RwSignal::new(None);
     let status: FormStatus = RwSignal::new(None);
-    let pick = move |ev: leptos::ev::Event| {
+    // A new file: the last check's report is about another one.
+    Effect::new(move |_| {
+        file.track();
         report.set(None);
         status.set(None);
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            let Some(chosen) = input.files().and_then(|f| f.get(0)) else {
-                return;
-            };
-            leptos::task::spawn_local(async move {
-                if let Ok(buffer) = wasm_bindgen_futures::JsFuture::from(chosen.array_buffer()).await {
-                    file.set(Some(js_sys::Uint8Array::new(&buffer).to_vec()));
-                }
-            });
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = ev;
-    };
+    });
     let run = move |dry_run: bool| {
         let Some(bytes) = file.get_untracked() else { return };
         busy.set(true);
@@ -425,7 +407,7 @@ fn ImportForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVie
     view! {
         <section class="panel no-print" id="wage-import">
             <h2>{t!("県の工賃実績表を取り込む(CSV)", "Import the prefecture's table (CSV)")}</h2>
-            <input type="file" accept=".csv,text/csv" name="wage-file" on:change=pick />
+            <CsvFilePicker file name="wage-file" />
             <button on:click=move |_| run(true) disabled=move || file.with(Option::is_none) || busy.get()>{t!("確認する", "Check")}</button>
             {move || busy.get().then(|| view! { <progress class="import-progress">{t!("確認中…", "Working…")}</progress> })}
             {move || report.get().map(|r| view! {

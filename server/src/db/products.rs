@@ -105,7 +105,9 @@ pub async fn update(
 ) -> Result<Option<Product>, sqlx::Error> {
     let sql = format!(
         "UPDATE products SET facility_id = $1, name = $2, kana = $3, price = $4, tax_rate = $5, jan = $6,
-                category = $7, active = $8, low_stock_threshold = $9, updated_at = $10
+                category = $7, active = $8, low_stock_threshold = $9, updated_at = $10,
+                previous_price = CASE WHEN price <> $4 THEN price ELSE previous_price END,
+                price_changed_at = CASE WHEN price <> $4 THEN $10 ELSE price_changed_at END
          WHERE id = $11
          RETURNING {COLUMNS}"
     );

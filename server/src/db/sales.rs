@@ -58,6 +58,9 @@ pub struct ProductForSale {
     pub active: bool,
     pub invoice_issuer: bool,
     pub participating: bool,
+    /// The price before the last change, and when it changed.
+    pub previous_price: Option<i64>,
+    pub price_changed_at: Option<DateTime<Utc>>,
 }
 
 impl ProductForSale {
@@ -68,7 +71,8 @@ impl ProductForSale {
 
 const PRODUCT_FOR_SALE: &str = "SELECT p.id AS product_id, p.facility_id, f.number AS facility_number,
            f.name AS facility_name, p.name, p.kana, p.price, p.tax_rate, p.jan, p.category, p.active,
-           f.invoice_issuer, ef.event_id IS NOT NULL AS participating
+           f.invoice_issuer, ef.event_id IS NOT NULL AS participating,
+           p.previous_price, p.price_changed_at
     FROM products p JOIN facilities f ON f.id = p.facility_id
     LEFT JOIN event_facilities ef ON ef.facility_id = p.facility_id AND ef.event_id = $1";
 

@@ -1,0 +1,425 @@
+//! Reports at scale, on SQLite and on PostgreSQL: with 1,000,000 sale lines across the
+//! prefecture's 114 facilities and 10 fiscal years in the journal, how long the settlement of
+//! a 20,000-sale event (preview, CSV, settle), a facility's yearly wage report and the
+//! prefecture's table take over HTTP.
+//!
+//! `cargo bench -p selpos-tests --bench reports` (PostgreSQL from SELPOS_TEST_POSTGRES_URL,
+//! skipped when unset). The history (940,000 lines of 200 settled events, FY2016–FY2025, with
+//! every facility's monthly wage figures) is written in bulk straight into the tables; the
+//! 20,000-sale event (60,000 lines) goes through the till's use case, as `POST /sales` does.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use selpos_domain::Yen;
+use selpos_domain::access::{Principal, Role};
+use selpos_domain::api::{SaleInput, SaleLineInput, Tender, TenderKind};
+use selpos_tests::TestServer;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// Lines of the history; with the event's 60,000 the journal holds 1,000,000.
+const HISTORY_LINES: usize = 940_000;
+const LINES_PER_HISTORY_SALE: usize = 4;
+const FIRST_FISCAL_YEAR: i32 = 2016;
+const FISCAL_YEARS: i32 = 10;
+const EVENTS_PER_YEAR: usize = 20;
+/// The event to settle: its sales, lines per sale, registers and facilities.
+const EVENT_SALES: usize = 20_000;
+const EVENT_LINES_PER_SALE: usize = 3;
+const EVENT_REGISTERS: usize = 10;
+const EVENT_FACILITIES: usize = 50;
+/// Rows per bulk INSERT (well under both databases' bind-parameter limits).
+const BATCH: usize = 2_000;
+const RUNS: usize = 5;
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// Times `RUNS` GETs of `path` (each must answer 200) and answers the median.
+async fn timed_get(server: &TestServer, path: &str) -> Duration {
+    let mut times = Vec::new();
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        let (status, body) = server.admin_client().get_bytes(path).await;
+        times.push(t.elapsed());
+        assert!(
+            status.is_success(),
+            "GET {path}: {status} {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    median(times)
+}
+
+/// A product of each facility: (facility id, product id, price, tax rate code).
+type Goods = Vec<(i64, i64, i64, &'static str)>;
+
+async fn goods(server: &TestServer) -> Goods {
+    let facilities = server.get_ok("/api/v1/facilities").await;
+    let mut goods = Vec::new();
+    for (i, f) in facilities.as_array().expect("facilities").iter().enumerate() {
+        let facility = f["id"].as_i64().expect("facility");
+        let (price, rate) = if i % 2 == 0 {
+            (150 + 10 * (i as i64 % 30), "reduced")
+        } else {
+            (400 + 20 * (i as i64 % 20), "standard")
+        };
+        let (status, product) = server
+            .post(
+                "/api/v1/products",
+                &json!({"facility_id": facility, "name": format!("定番品{i}"), "price": price, "tax_rate": rate}),
+            )
+            .await;
+        assert_eq!(status.as_u16(), 201, "{product}");
+        goods.push((facility, product["id"].as_i64().expect("product"), price, rate));
+    }
+    goods
+}
+
+/// One sale of the history, and its lines: (product, facility, quantity, price, rate, net).
+struct HistorySale {
+    id: String,
+    event: usize,
+    receipt_no: i64,
+    sold_at: chrono::DateTime<chrono::Utc>,
+    lines: Vec<(i64, i64, i64, i64, &'static str, i64)>,
+}
+
+/// Writes 200 settled events of 10 fiscal years with `HISTORY_LINES` lines, and every
+/// facility's monthly wage figures, in bulk.
+async fn load_history(db: &selpos_server::db::Db, goods: &Goods, user_id: i64) -> Result<(), sqlx::Error> {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    let mut rng = StdRng::seed_from_u64(2016);
+    let now = Utc::now();
+    let events = FISCAL_YEARS as usize * EVENTS_PER_YEAR;
+    let sales_per_event = HISTORY_LINES / LINES_PER_HISTORY_SALE / events;
+    // Event n of the history: its date (spread over the fiscal year) and code.
+    let event_date = |n: usize| {
+        let fy = FIRST_FISCAL_YEAR + (n / EVENTS_PER_YEAR) as i32;
+        let month0 = (n % EVENTS_PER_YEAR) * 12 / EVENTS_PER_YEAR; // 0 = April
+        let (year, month) = if month0 < 9 {
+            (fy, month0 as u32 + 4)
+        } else {
+            (fy + 1, month0 as u32 - 8)
+        };
+        NaiveDate::from_ymd_opt(year, month, 10 + (n % 2) as u32).expect("date")
+    };
+    selpos_server::on_db!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let mut event_ids = Vec::with_capacity(events);
+        let mut register_ids = Vec::with_capacity(events);
+        for n in 0..events {
+            let date = event_date(n);
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO events (code, kind, name, venue, starts_on, ends_on, state, commission_kind,
+                                     commission_value, created_at, updated_at)
+                 VALUES ($1, 'bazaar', $2, '県庁', $3, $3, 'settled', 'percent', 1000, $4, $4) RETURNING id",
+            )
+            .bind(format!("H{n:03}"))
+            .bind(format!("ハートバザール {}", date.format("%Y-%m")))
+            .bind(date)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let (register,): (i64,) = sqlx::query_as(
+                "INSERT INTO registers (event_id, code, name) VALUES ($1, 'R1', 'レジ1') RETURNING id",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            event_ids.push(id);
+            register_ids.push(register);
+        }
+        let mut batch: Vec<HistorySale> = Vec::with_capacity(BATCH / LINES_PER_HISTORY_SALE);
+        for n in 0..events {
+            let opens = Utc.from_utc_datetime(&event_date(n).and_hms_opt(0, 30, 0).expect("time"));
+            for s in 0..sales_per_event {
+                let lines = (0..LINES_PER_HISTORY_SALE)
+                    .map(|_| {
+                        let (facility, product, price, rate) = goods[rng.random_range(0..goods.len())];
+                        let quantity = rng.random_range(1..=3);
+                        (product, facility, quantity, price, rate, price * quantity)
+                    })
+                    .collect();
+                batch.push(HistorySale {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    event: n,
+                    receipt_no: s as i64 + 1,
+                    sold_at: opens + chrono::Duration::seconds(20 * s as i64),
+                    lines,
+                });
+                if batch.len() * LINES_PER_HISTORY_SALE >= BATCH {
+                    let mut sales = sqlx::QueryBuilder::new(
+                        "INSERT INTO sales (id, kind, event_id, register_id, receipt_no, receipt_number, cashier_id,
+                                            sold_at, recorded_at, total) ",
+                    );
+                    sales.push_values(&batch, |mut row, sale| {
+                        row.push_bind(sale.id.clone())
+                            .push_bind("sale")
+                            .push_bind(event_ids[sale.event])
+                            .push_bind(register_ids[sale.event])
+                            .push_bind(sale.receipt_no)
+                            .push_bind(format!("H{:03}-R1-{:04}", sale.event, sale.receipt_no))
+                            .push_bind(user_id)
+                            .push_bind(sale.sold_at)
+                            .push_bind(sale.sold_at)
+                            .push_bind(sale.lines.iter().map(|l| l.5).sum::<i64>());
+                    });
+                    sales.build().execute(&mut *tx).await?;
+                    let mut lines = sqlx::QueryBuilder::new(
+                        "INSERT INTO sale_lines (sale_id, line_no, product_id, facility_id, name, quantity, unit_price,
+                                                 tax_rate, net, invoice_eligible) ",
+                    );
+                    let rows = batch
+                        .iter()
+                        .flat_map(|sale| sale.lines.iter().enumerate().map(move |(i, l)| (sale, i, l)));
+                    lines.push_values(rows, |mut row, (sale, i, l)| {
+                        row.push_bind(sale.id.clone())
+                            .push_bind(i as i64 + 1)
+                            .push_bind(l.0)
+                            .push_bind(l.1)
+                            .push_bind("定番品")
+                            .push_bind(l.2)
+                            .push_bind(l.3)
+                            .push_bind(l.4)
+                            .push_bind(l.5)
+                            .push_bind(true);
+                    });
+                    lines.build().execute(&mut *tx).await?;
+                    batch.clear();
+                }
+            }
+        }
+        assert!(batch.is_empty(), "HISTORY_LINES fills whole batches");
+        // Every facility's months, FY2016–FY2025: entered figures, as the facilities keep them.
+        let months: Vec<(i64, i32, u32)> = goods
+            .iter()
+            .flat_map(|g| {
+                (0..FISCAL_YEARS * 12).map(move |m| {
+                    let (fy, m0) = (FIRST_FISCAL_YEAR + m / 12, m % 12);
+                    let (year, month) = if m0 < 9 {
+                        (fy, m0 as u32 + 4)
+                    } else {
+                        (fy + 1, m0 as u32 - 8)
+                    };
+                    (g.0, year, month)
+                })
+            })
+            .collect();
+        for chunk in months.chunks(BATCH / 2) {
+            let mut wages = sqlx::QueryBuilder::new(
+                "INSERT INTO wage_months (facility_id, year, month, wages_paid, user_months, user_days, opening_days,
+                                          work_hours, updated_by, updated_at) ",
+            );
+            wages.push_values(chunk, |mut row, &(facility, year, month)| {
+                let users = 10 + facility % 20;
+                row.push_bind(facility)
+                    .push_bind(i64::from(year))
+                    .push_bind(i64::from(month))
+                    .push_bind(users * (15_000 + i64::from(month) * 100))
+                    .push_bind(users)
+                    .push_bind(users * 20)
+                    .push_bind(22_i64)
+                    .push_bind(users * 80)
+                    .push_bind(user_id)
+                    .push_bind(now);
+            });
+            wages.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await
+    })
+}
+
+/// The event to settle: `EVENT_SALES` sales over `EVENT_REGISTERS` registers, through the
+/// till's use case. Answers (event, its JSON).
+async fn the_big_event(server: &TestServer, goods: &Goods, user_id: i64) -> (i64, Value) {
+    let participants: Vec<Value> = goods[..EVENT_FACILITIES]
+        .iter()
+        .map(|g| json!({"facility_id": g.0}))
+        .collect();
+    let registers: Vec<Value> = (1..=EVENT_REGISTERS)
+        .map(|r| json!({"code": format!("R{r}"), "name": format!("レジ{r}")}))
+        .collect();
+    let (status, event) = server
+        .post(
+            "/api/v1/events",
+            &json!({"code": "BIG", "kind": "bazaar", "name": "ハートバザール 冬", "starts_on": "2026-11-28",
+                "ends_on": "2026-11-29", "state": "open", "commission": {"kind": "percent", "basis_points": 1000},
+                "participants": participants, "registers": registers}),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 201, "{event}");
+    let event_id = event["id"].as_i64().expect("event");
+    let mut tasks = Vec::new();
+    for (r, register) in event["registers"]
+        .as_array()
+        .expect("registers")
+        .iter()
+        .enumerate()
+    {
+        let register = register["id"].as_i64().expect("register");
+        let db = server.db().clone();
+        let goods: Goods = goods[..EVENT_FACILITIES].to_vec();
+        let actor = Principal {
+            user_id,
+            login: "bench".into(),
+            role: Role::CouncilAdmin,
+            facility_id: None,
+            register_id: Some(register),
+        };
+        tasks.push(tokio::spawn(async move {
+            let mut rng = StdRng::seed_from_u64(r as u64);
+            for n in 0..EVENT_SALES / EVENT_REGISTERS {
+                let lines: Vec<SaleLineInput> = (0..EVENT_LINES_PER_SALE)
+                    .map(|_| {
+                        let (_, product_id, price, _) = goods[rng.random_range(0..goods.len())];
+                        SaleLineInput {
+                            product_id,
+                            quantity: rng.random_range(1..=3),
+                            unit_price: Yen(price),
+                            discount: None,
+                        }
+                    })
+                    .collect();
+                let total: i64 = lines.iter().map(|l| l.unit_price.0 * l.quantity).sum();
+                let input = SaleInput {
+                    id: uuid::Uuid::now_v7(),
+                    register_id: register,
+                    local_number: String::new(),
+                    sold_at: chrono::Utc::now(),
+                    lines,
+                    tenders: vec![Tender {
+                        kind: if n % 2 == 0 {
+                            TenderKind::Cash
+                        } else {
+                            TenderKind::QrPayment
+                        },
+                        amount: Yen(total),
+                    }],
+                    approval_id: None,
+                };
+                selpos_server::sales::record(&db, &actor, &input)
+                    .await
+                    .expect("sale");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("register");
+    }
+    (event_id, event)
+}
+
+/// Closes every register of the event with its exact cash, then the event.
+async fn close(server: &TestServer, event_id: i64, event: &Value) {
+    for register in event["registers"].as_array().expect("registers") {
+        let register = register["id"].as_i64().expect("register");
+        let status = server
+            .get_ok(&format!("/api/v1/registers/{register}/session"))
+            .await;
+        let expected = status["report"]["cash"]["expected"].as_i64().expect("expected");
+        let (code, body) = server
+            .post(&format!("/api/v1/registers/{register}/close"), &json!({"id": uuid::Uuid::now_v7(),
+                "counts": [{"denomination": 10000, "count": expected / 10000}, {"denomination": 1, "count": expected % 10000}]}))
+            .await;
+        assert!(code.is_success(), "close register: {code} {body}");
+    }
+    let mut input = event.clone();
+    for key in ["id", "active", "created_at", "updated_at"] {
+        input.as_object_mut().expect("event").remove(key);
+    }
+    input["state"] = json!("closed");
+    input["registers"] = json!(
+        event["registers"]
+            .as_array()
+            .expect("registers")
+            .iter()
+            .map(|r| json!({"code": r["code"], "name": r["name"]}))
+            .collect::<Vec<_>>()
+    );
+    let (code, body) = server.put(&format!("/api/v1/events/{event_id}"), &input).await;
+    assert!(code.is_success(), "close event: {code} {body}");
+}
+
+async fn bench(server: TestServer) {
+    let session: Value = server.get_ok("/api/v1/session").await;
+    let user_id = session["user"]["id"].as_i64().expect("user");
+    let goods = goods(&server).await;
+    assert_eq!(goods.len(), 114, "the prefecture's facilities (demo data)");
+
+    let t = Instant::now();
+    load_history(server.db(), &goods, user_id).await.expect("history");
+    // Fresh planner statistics after the bulk load, as PostgreSQL's autovacuum gathers them
+    // for data that arrives event by event.
+    selpos_server::on_db!(server.db(), |pool| sqlx::query("ANALYZE")
+        .execute(pool)
+        .await
+        .map(|_| ()))
+    .expect("analyze");
+    let history = t.elapsed();
+    let t = Instant::now();
+    let (event_id, event) = the_big_event(&server, &goods, user_id).await;
+    let recorded = t.elapsed();
+    let lines: Value = server
+        .get_ok(&format!("/api/v1/events/{event_id}/settlement"))
+        .await;
+    assert_eq!(
+        lines["facilities"].as_array().map(Vec::len),
+        Some(EVENT_FACILITIES)
+    );
+
+    let settlement = format!("/api/v1/events/{event_id}/settlement");
+    let preview = timed_get(&server, &settlement).await;
+    let csv = timed_get(&server, &format!("{settlement}?format=csv")).await;
+    let last_fy = FIRST_FISCAL_YEAR + FISCAL_YEARS - 1;
+    let facility = goods[0].0;
+    let wage_year = timed_get(
+        &server,
+        &format!("/api/v1/facilities/{facility}/wages?fiscal_year={last_fy}"),
+    )
+    .await;
+    let report = server
+        .get_ok(&format!(
+            "/api/v1/facilities/{facility}/wages?fiscal_year={last_fy}"
+        ))
+        .await;
+    assert!(
+        report["council_sales"].as_i64().unwrap_or(0) > 0,
+        "the history counts: {report}"
+    );
+    let table = timed_get(&server, &format!("/api/v1/wages/table?fiscal_year={last_fy}")).await;
+    close(&server, event_id, &event).await;
+    let t = Instant::now();
+    let (code, settled) = server
+        .post(&format!("/api/v1/events/{event_id}/settle"), &json!({}))
+        .await;
+    let settle = t.elapsed();
+    assert!(code.is_success(), "settle: {code} {settled}");
+    println!(
+        "| {:<10} | {:>8.1?} | {:>8.1?} | {:>8.1?} | {:>8.1?} | {:>8.1?} | {:>8.1?} | {:>8.1?} |",
+        server.kind, history, recorded, preview, csv, settle, wage_year, table
+    );
+    server.stop().await;
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    println!(
+        "1,000,000 sale lines: {HISTORY_LINES} in 200 settled events of FY{FIRST_FISCAL_YEAR}–FY{} and an event of \
+         {EVENT_SALES} sales ({} lines, {EVENT_FACILITIES} facilities, {EVENT_REGISTERS} registers); medians of {RUNS} \
+         GETs over HTTP, settle once.\n",
+        FIRST_FISCAL_YEAR + FISCAL_YEARS - 1,
+        EVENT_SALES * EVENT_LINES_PER_SALE
+    );
+    println!(
+        "| database | history written | event recorded | settlement | settlement CSV | settle | facility's year | prefecture table |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    bench(TestServer::sqlite(true).await).await;
+    match TestServer::postgres(true).await {
+        Some(server) => bench(server).await,
+        None => println!("(PostgreSQL skipped: SELPOS_TEST_POSTGRES_URL is not set)"),
+    }
+}
