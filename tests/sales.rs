@@ -240,6 +240,14 @@ db_test!(
         let (status, recorded) = till.cashier.post("/api/v1/sales", &body).await;
         assert_eq!(status, StatusCode::CREATED, "{recorded}");
         assert_eq!(recorded["lines"][0]["unit_price"], 100);
+        let audit = server.get_ok("/api/v1/audit?action=sale.price_override").await;
+        let entry = &audit[0];
+        assert_eq!(entry["entity_id"], recorded["id"], "{audit}");
+        assert_eq!(entry["actor_login"], "vol", "{entry}");
+        assert_eq!(entry["register_id"], till.register, "{entry}");
+        assert_eq!(entry["after"]["approval_id"], approval.as_str(), "{entry}");
+        assert_eq!(entry["after"]["lines"][0]["list_price"], 120, "{entry}");
+        assert_eq!(entry["after"]["lines"][0]["unit_price"], 100, "{entry}");
         let (status, replay) = till.cashier.post("/api/v1/sales", &body).await;
         assert_eq!(status, StatusCode::OK, "a retry is a replay: {replay}");
         let mut again = cookie(100, Value::Null);
@@ -481,7 +489,18 @@ db_test!(
         assert_eq!(kinds.iter().filter(|k| **k == "refund").count(), 2);
         assert_eq!(kinds.len(), 5);
         let audit = server.get_ok("/api/v1/audit?entity=sale").await;
-        assert_eq!(audit.as_array().map(Vec::len), Some(3));
+        let mut actions: Vec<&str> = audit
+            .as_array()
+            .expect("audit")
+            .iter()
+            .filter_map(|e| e["action"].as_str())
+            .collect();
+        actions.sort_unstable();
+        // The discounted sale's override, the void and the two refunds.
+        assert_eq!(
+            actions,
+            ["sale.price_override", "sale.refund", "sale.refund", "sale.void"]
+        );
     }
 );
 

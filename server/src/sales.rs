@@ -170,6 +170,8 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
 
     let mut cart_lines = Vec::with_capacity(input.lines.len());
     let mut price_override = false;
+    // For the audit log: each line sold off its list price, as (line, list price).
+    let mut overridden: Vec<serde_json::Value> = Vec::new();
     for (i, line) in input.lines.iter().enumerate() {
         let product = db::sales::product_for_sale(&mut tx, register.event_id, line.product_id)
             .await?
@@ -187,13 +189,19 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
                 format!("「{}」の事業所はこのイベントに参加していません", product.name),
             ));
         }
-        price_override |= cart::overrides_price(
+        if cart::overrides_price(
             line.unit_price,
             line.discount,
             Yen(product.price),
             product.previous_price.map(Yen).zip(product.price_changed_at),
             input.sold_at,
-        );
+        ) {
+            price_override = true;
+            overridden.push(
+                serde_json::json!({"line_no": i + 1, "product_id": product.product_id,
+                "list_price": product.price, "unit_price": line.unit_price, "discount": line.discount}),
+            );
+        }
         cart_lines.push(CartLine {
             product_id: product.product_id,
             facility_id: product.facility_id,
@@ -244,7 +252,19 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
     }
     // After the insert, so that a concurrent retry answers as a replay, not "approval used".
     if price_override {
-        approval(&mut tx, actor, input.approval_id, ApprovalAction::PriceOverride).await?;
+        let approval_id = approval(&mut tx, actor, input.approval_id, ApprovalAction::PriceOverride).await?;
+        let after =
+            serde_json::json!({"receipt_number": number, "approval_id": approval_id, "lines": overridden});
+        audit::record(
+            &mut tx,
+            actor,
+            "sale.price_override",
+            "sale",
+            &id,
+            None::<&()>,
+            Some(&after),
+        )
+        .await?;
     }
     let lines: Vec<(SaleLine, Option<i64>)> = cart_lines
         .iter()
