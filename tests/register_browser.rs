@@ -7,7 +7,7 @@ use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use selpos_tests::TestServer;
-use selpos_tests::browser::{Browser, WAIT};
+use selpos_tests::browser::{Browser, WAIT, set_up_the_till};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -113,81 +113,6 @@ async fn relay(listener: tokio::net::TcpListener, upstream: std::net::SocketAddr
             }
         });
     }
-}
-
-/// The demo bazaar and its register R1.
-struct Till {
-    event_id: i64,
-    register_id: i64,
-}
-
-/// As the council admin: register this browser as the HB-DEMO R1 till on /devices, sign out,
-/// sign in as the demo cashier with the PIN, and open the till. The browser reaches the server
-/// at `base` (directly, or through the [`Wifi`]).
-async fn set_up_the_till(server: &TestServer, base: &str, browser: &Browser) -> Till {
-    let events = server.get_ok("/api/v1/events").await;
-    let event = events
-        .as_array()
-        .and_then(|list| list.iter().find(|e| e["code"] == "HB-DEMO"))
-        .unwrap_or_else(|| panic!("no HB-DEMO in {events}"));
-    let register = event["registers"]
-        .as_array()
-        .and_then(|list| list.iter().find(|r| r["code"] == "R1"))
-        .expect("register R1");
-    let till = Till {
-        event_id: event["id"].as_i64().expect("event id"),
-        register_id: register["id"].as_i64().expect("register id"),
-    };
-
-    browser.open(&format!("{base}/login")).await;
-    browser
-        .type_into("form.login input[name='login']", selpos_tests::ADMIN_LOGIN)
-        .await;
-    browser
-        .type_into("form.login input[name='password']", selpos_tests::ADMIN_PASSWORD)
-        .await;
-    browser
-        .click(Locator::Css("form.login button[type='submit']"))
-        .await;
-    browser.find(Locator::Css("header .who .user")).await;
-
-    browser.open(&format!("{base}/devices")).await;
-    browser.find(Locator::Css("#device-list")).await;
-    let option = format!("select[name='register_id'] option[value='{}']", till.register_id);
-    browser.find(Locator::Css(&option)).await;
-    browser
-        .find(Locator::Css("select[name='register_id']"))
-        .await
-        .select_by_value(&till.register_id.to_string())
-        .await
-        .expect("register chosen");
-    browser
-        .type_into("input[name='device_name']", "バザール レジ1 タブレット")
-        .await;
-    browser
-        .click(Locator::Css("form.editor button[type='submit']"))
-        .await;
-    let banner = browser.text_of(".banner.ok").await;
-    assert!(banner.contains("登録しました"), "{banner}");
-
-    // Signing out of a registered tablet leads to its cashier sign-in.
-    browser.click(Locator::Css("header .who button")).await;
-    browser
-        .click(Locator::XPath(
-            "//div[@class='cashiers']/button[contains(., 'ボランティア')]",
-        ))
-        .await;
-    browser.type_into("input[name='pin']", "1234").await;
-    browser
-        .click(Locator::XPath(
-            "//form[.//div[@class='cashiers']]//button[@type='submit']",
-        ))
-        .await;
-    browser.find(Locator::Css("header .who .user")).await;
-
-    browser.open(&format!("{base}/register")).await;
-    browser.find(Locator::Css("button.product")).await;
-    till
 }
 
 /// The product button with exactly this name.

@@ -1,0 +1,92 @@
+//! The tablet catching up: 1,000 sales waiting in its IndexedDB queue (rung up while the
+//! venue's Wi-Fi was down) and the network comes back. How long until the queue is empty and
+//! the server holds all 1,000, in headless Chromium against selpos on SQLite.
+//!
+//! `cargo xtask build --release && cargo bench -p selpos-tests --bench offline_sync` (the site
+//! in `target/site` is what the tablet runs: build it in release for the tablet's figure).
+
+use selpos_tests::TestServer;
+use selpos_tests::browser::{Browser, set_up_the_till};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const SALES: usize = 1_000;
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let server = TestServer::sqlite(true).await;
+    let browser = Browser::start().await;
+    let till = set_up_the_till(&server, &server.base, &browser).await;
+    let catalog = server
+        .get_ok(&format!("/api/v1/registers/{}/catalog", till.register_id))
+        .await;
+    let items = catalog["items"].as_array().expect("items").clone();
+
+    // What the till's store keeps per queued sale (register/store.rs: StoredSale as JSON).
+    let queued: Vec<String> = (0..SALES)
+        .map(|n| {
+            let lines: Vec<Value> = (0..1 + n % 3)
+                .map(|i| {
+                    let item = &items[(n * 7 + i * 3) % items.len()];
+                    json!({"product_id": item["product_id"], "quantity": 1 + (n + i) % 2, "unit_price": item["price"]})
+                })
+                .collect();
+            let total: i64 = lines
+                .iter()
+                .map(|l| l["quantity"].as_i64().unwrap_or(0) * l["unit_price"].as_i64().unwrap_or(0))
+                .sum();
+            let sale = json!({"id": uuid::Uuid::now_v7(), "register_id": till.register_id,
+                "local_number": format!("R1-L{}", n + 1), "sold_at": chrono::Utc::now(), "lines": lines,
+                "tenders": [{"kind": "cash", "amount": total}]});
+            json!({"sale": sale, "total": total, "rejection": null}).to_string()
+        })
+        .collect();
+    // Into the queue in one transaction, as if rung up offline one after the other.
+    let script = r#"
+        const [sales, done] = [arguments[0], arguments[arguments.length - 1]];
+        const open = indexedDB.open('selpos-register', 1);
+        open.onerror = () => done('open failed');
+        open.onsuccess = () => {
+            const tx = open.result.transaction(['queue'], 'readwrite');
+            for (const s of sales) tx.objectStore('queue').add(s);
+            tx.oncomplete = () => done('ok');
+            tx.onerror = () => done('write failed');
+        };
+    "#;
+    let answer = browser
+        .client
+        .execute_async(script, vec![json!(queued)])
+        .await
+        .expect("queue filled");
+    assert_eq!(answer, json!("ok"));
+
+    // The network is back: the page hears `online`, as a tablet does when the Wi-Fi returns.
+    let started = Instant::now();
+    browser
+        .js("window.dispatchEvent(new Event('online')); return null;")
+        .await;
+    let path = format!("/api/v1/sales?register_id={}&limit=1000", till.register_id);
+    // Done when the server holds every sale and the till shows an empty queue.
+    loop {
+        let text = browser
+            .js("return (document.querySelector('#queued-count') || {}).textContent || ''")
+            .await;
+        if text == json!("未送信 0件") && server.get_ok(&path).await.as_array().map(Vec::len) == Some(SALES)
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "still {text} after 10 minutes"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let synced = started.elapsed();
+    println!(
+        "{SALES} sales queued offline synced in {synced:.1?} ({:.0} sales/s; SQLite, headless Chromium, site in {})",
+        SALES as f64 / synced.as_secs_f64(),
+        selpos_tests::site_root().display()
+    );
+    browser.close().await;
+    server.stop().await;
+}
