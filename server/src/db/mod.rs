@@ -22,7 +22,10 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
 /// A connection pool of either kind.
@@ -48,7 +51,7 @@ macro_rules! on_db {
 macro_rules! on_tx {
     ($tx:expr, |$conn:ident| $body:expr) => {
         match $tx {
-            $crate::db::Tx::Sqlite(tx) => {
+            $crate::db::Tx::Sqlite(tx, _) => {
                 let $conn = &mut **tx;
                 $body
             }
@@ -63,17 +66,43 @@ macro_rules! on_tx {
 /// A transaction of either kind. Every query function takes one, so a use case can put a
 /// change and its audit record (and later: a sale, its stock movements…) in one transaction.
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    /// With the turn to write, for a transaction that writes.
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>, Option<WriteTurn>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
 impl Tx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await,
+            // The turn passes on once the commit is through (the guard drops after it).
+            Tx::Sqlite(tx, _turn) => tx.commit().await,
             Tx::Postgres(tx) => tx.commit().await,
         }
     }
+}
+
+/// The turn to write to one SQLite file, taken in order of arrival by this process's writers
+/// before `BEGIN IMMEDIATE`. SQLite's own busy handler retries with growing sleeps, which at
+/// ten registers made the slowest sale wait over half a second; a fair queue makes each wait
+/// about the writes ahead of it.
+pub struct WriteTurn {
+    _held: tokio::sync::OwnedMutexGuard<()>,
+}
+
+/// How long a writer waits for its turn before giving up (as SQLite's busy timeout did).
+const WRITE_WAIT: Duration = Duration::from_secs(10);
+
+/// The queue of writers to the file behind `pool` (shared by every pool on that file).
+fn write_queue(pool: &SqlitePool) -> Arc<tokio::sync::Mutex<()>> {
+    static QUEUES: LazyLock<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> =
+        LazyLock::new(Default::default);
+    let file = pool.connect_options().get_filename().to_path_buf();
+    QUEUES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(file)
+        .or_default()
+        .clone()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -139,12 +168,21 @@ impl Db {
         on_db!(self, |pool| sqlx::query_scalar(SQL).fetch_one(pool).await)
     }
 
-    /// A transaction that will write. On SQLite it takes the write lock at once
-    /// (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy timeout instead of failing
-    /// with SQLITE_BUSY when a read lock cannot be upgraded mid-transaction.
+    /// A transaction that will write. On SQLite it waits for its [`WriteTurn`], then takes
+    /// the write lock at once (`BEGIN IMMEDIATE`), so it never fails with SQLITE_BUSY when a
+    /// read lock cannot be upgraded mid-transaction (another process, such as
+    /// `selpos backup`, still meets the busy timeout).
     pub async fn write(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(pool) => {
+                let turn = tokio::time::timeout(WRITE_WAIT, write_queue(pool).lock_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?;
+                Tx::Sqlite(
+                    pool.begin_with("BEGIN IMMEDIATE").await?,
+                    Some(WriteTurn { _held: turn }),
+                )
+            }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -152,7 +190,7 @@ impl Db {
     /// A transaction that only reads: one consistent snapshot.
     pub async fn read(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?, None),
             Db::Postgres(pool) => Tx::Postgres(pool.begin_with("BEGIN READ ONLY").await?),
         })
     }
