@@ -119,6 +119,20 @@ async fn submit_new_product(browser: &Browser, fields: &[(&str, &str)]) {
         .await;
 }
 
+/// Facility 1's stock row of `product` at the event, as the API shows it.
+async fn stock_row(server: &TestServer, event: &serde_json::Value, product: i64) -> serde_json::Value {
+    let stock = server
+        .get_ok(&format!("/api/v1/events/{event}/stock?facility_id=1"))
+        .await;
+    stock["products"]
+        .as_array()
+        .expect("products")
+        .iter()
+        .find(|p| p["product_id"] == product)
+        .expect("row")
+        .clone()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn facility_stock_is_brought_in_taken_home_and_labels_print_barcodes() {
     let server = TestServer::sqlite(true).await;
@@ -156,15 +170,7 @@ async fn facility_stock_is_brought_in_taken_home_and_labels_print_barcodes() {
         .expect("click");
     let banner = browser.text_of(".banner.ok").await;
     assert!(banner.contains("搬入を記録しました"), "{banner}");
-    let stock = server
-        .get_ok(&format!("/api/v1/events/{bazaar}/stock?facility_id=1"))
-        .await;
-    let row = stock["products"]
-        .as_array()
-        .expect("products")
-        .iter()
-        .find(|p| p["product_id"] == cookie)
-        .expect("row");
+    let row = stock_row(&server, &bazaar, cookie).await;
     assert_eq!(row["brought"], 12);
     c.wait()
         .at_most(WAIT)
@@ -178,15 +184,7 @@ async fn facility_stock_is_brought_in_taken_home_and_labels_print_barcodes() {
         .wait_text(".banner.ok", WAIT, |t| t.contains("搬出"))
         .await;
     assert!(banner.contains("残りをすべて搬出"), "{banner}");
-    let stock = server
-        .get_ok(&format!("/api/v1/events/{bazaar}/stock?facility_id=1"))
-        .await;
-    let row = stock["products"]
-        .as_array()
-        .expect("products")
-        .iter()
-        .find(|p| p["product_id"] == cookie)
-        .expect("row");
+    let row = stock_row(&server, &bazaar, cookie).await;
     assert_eq!(
         (row["taken_out"].as_i64(), row["on_hand"].as_i64()),
         (Some(12), Some(0)),

@@ -169,8 +169,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
     let rules = sale_rules(&mut tx).await?;
 
     let mut cart_lines = Vec::with_capacity(input.lines.len());
-    let mut price_override = false;
-    // For the audit log: each line sold off its list price, as (line, list price).
+    // Lines sold off their list price (a cashier's price override), for the audit log.
     let mut overridden: Vec<serde_json::Value> = Vec::new();
     for (i, line) in input.lines.iter().enumerate() {
         let product = db::sales::product_for_sale(&mut tx, register.event_id, line.product_id)
@@ -196,7 +195,6 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
             product.previous_price.map(Yen).zip(product.price_changed_at),
             input.sold_at,
         ) {
-            price_override = true;
             overridden.push(
                 serde_json::json!({"line_no": i + 1, "product_id": product.product_id,
                 "list_price": product.price, "unit_price": line.unit_price, "discount": line.discount}),
@@ -242,7 +240,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
         reason: "",
         approval_id: input
             .approval_id
-            .filter(|_| price_override)
+            .filter(|_| !overridden.is_empty())
             .map(|a| a.to_string()),
     };
     if !db::sales::insert(&mut tx, &header, now).await? {
@@ -251,7 +249,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
         return Ok((stored(db, &id).await?, false));
     }
     // After the insert, so that a concurrent retry answers as a replay, not "approval used".
-    if price_override {
+    if !overridden.is_empty() {
         let approval_id = approval(&mut tx, actor, input.approval_id, ApprovalAction::PriceOverride).await?;
         let after =
             serde_json::json!({"receipt_number": number, "approval_id": approval_id, "lines": overridden});
