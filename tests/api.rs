@@ -425,6 +425,18 @@ db_test!(
         assert!(html.contains("<html lang=\"ja\""), "{html}");
         assert!(html.contains("商品"));
         assert!(html.contains("/pkg/selpos.js"));
+        assert!(!html.contains("/pkg/till.js"));
+        // The till's pages come with the till's own, smaller bundle.
+        for page in ["/register", "/login?next=%2Fregister"] {
+            let html = reqwest::get(format!("{}{page}", server.base))
+                .await
+                .expect("page")
+                .text()
+                .await
+                .expect("html");
+            assert!(html.contains("/pkg/till.js"), "{page}: {html}");
+            assert!(!html.contains("/pkg/selpos.js"), "{page}: {html}");
+        }
     }
 );
 

@@ -83,6 +83,37 @@ async fn sign_in_at(browser: &Browser, url: &str, then: &str) {
 }
 
 /// Fills the login form as the test administrator and waits for `then` on the page it returns to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_till_pages_load_the_till_bundle_and_the_back_office_the_whole_app() {
+    let server = TestServer::sqlite(true).await;
+    let browser = Browser::start().await;
+    // The sign-in page and the till are till pages: they come with the till's bundle.
+    browser
+        .open(&format!("{}/login?next=%2Fregister", server.base))
+        .await;
+    assert_eq!(browser.bundle().await, "/pkg/till.js");
+    // An admin on a browser that is no registered tablet: the till says so.
+    submit_login(&browser, "#not-a-till").await;
+    assert_eq!(browser.bundle().await, "/pkg/till.js");
+    assert_eq!(
+        browser.client.current_url().await.expect("url").path(),
+        "/register"
+    );
+    // The events page is not in the till's bundle: following the link loads it from the
+    // server, with the whole app, and it works.
+    browser
+        .click(Locator::Css("header.navbar a[href='/events']"))
+        .await;
+    let h1 = browser
+        .wait_text("h1", WAIT, |h1| h1.starts_with("イベント"))
+        .await;
+    assert!(h1.starts_with("イベント"), "{h1}");
+    browser.hydrated().await;
+    assert_eq!(browser.bundle().await, "/pkg/selpos.js");
+    assert_eq!(browser.client.current_url().await.expect("url").path(), "/events");
+    browser.close().await;
+}
+
 async fn submit_login(browser: &Browser, then: &str) {
     browser
         .type_into("form.login input[name='login']", selpos_tests::ADMIN_LOGIN)

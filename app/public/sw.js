@@ -8,8 +8,10 @@
 
 const PREFIX = "selpos-build-";
 const POINTER = "selpos-current"; // cache holding the name of the newest complete snapshot
-const ASSETS = ["/pkg/selpos.js", "/pkg/selpos_bg.wasm", "/pkg/selpos.css"];
-const WASM = "/pkg/selpos_bg.wasm";
+// The till's pages load the till's own bundle (see `is_till_page` in app/src/lib.rs): only
+// those pages and that bundle are kept, so a tablet never downloads the whole app for offline.
+const ASSETS = ["/pkg/till.js", "/pkg/till_bg.wasm", "/pkg/selpos.css"];
+const WASM = "/pkg/till_bg.wasm";
 const START_PAGE = "/register";
 
 self.addEventListener("install", (event) => {
@@ -36,7 +38,7 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(
       fetch(request)
         .then((response) => {
-          if (isPage(response)) {
+          if (isPage(response) && isTillPage(url.pathname)) {
             event.waitUntil(remember(url.pathname, response.clone()).catch(() => null));
           }
           return response;
@@ -48,6 +50,10 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(fetch(request).catch(() => fromSnapshot(url.pathname)));
   }
 });
+
+function isTillPage(path) {
+  return path === "/register" || path === "/login" || path === "/receipts" || path.startsWith("/receipts/");
+}
 
 function isPage(response) {
   return response.ok && !response.redirected && (response.headers.get("content-type") || "").includes("text/html");

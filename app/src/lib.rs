@@ -20,8 +20,26 @@ use leptos_router::{
     path,
 };
 
+/// The name of the tablet's bundle (`/pkg/till.js`, `/pkg/till_bg.wasm`): the pages a till
+/// needs, about half the size of the whole app, for tablets on venue Wi-Fi.
+pub const TILL_BUNDLE: &str = "till";
+
+/// Whether the page at `path` (a query may follow) is served with the till's bundle:
+/// [`TillApp`] routes exactly these paths.
+pub fn is_till_page(path: &str) -> bool {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    matches!(path, "/register" | "/login") || path == "/receipts" || path.starts_with("/receipts/")
+}
+
 /// The HTML document around the app; used by the server for every page.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+pub fn shell(mut options: LeptosOptions) -> impl IntoView {
+    // The server provides the request's URL (absolute, on a placeholder host).
+    let till = use_context::<leptos_router::location::RequestUrl>()
+        .and_then(|url| url.parse().ok())
+        .is_some_and(|url| is_till_page(url.path()));
+    if till {
+        options.output_name = TILL_BUNDLE.into();
+    }
     view! {
         <!DOCTYPE html>
         <html lang="ja">
@@ -32,14 +50,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <MetaTags />
             </head>
             <body>
-                <App />
+                {if till { view! { <TillApp /> }.into_any() } else { view! { <App /> }.into_any() }}
             </body>
         </html>
     }
 }
 
-#[component]
-pub fn App() -> impl IntoView {
+/// What every page has around its route: language, session, the navigation bar.
+fn frame<R: IntoView + 'static>(routes: impl FnOnce() -> R + Send + 'static) -> impl IntoView {
     provide_meta_context();
     i18n::provide_language();
     session::provide_session();
@@ -54,39 +72,93 @@ pub fn App() -> impl IntoView {
         <Title text="selpos" />
         <Router>
             <components::NavBar />
-            <main class="page">
-                <Routes fallback=pages::NotFound>
-                    <Route path=StaticSegment("") view=pages::home::HomePage />
-                    <Route path=path!("/facilities") view=pages::facilities::FacilitiesPage />
-                    <Route path=path!("/products") view=pages::products::ProductsPage />
-                    <Route path=path!("/events") view=pages::events::EventsPage />
-                    <Route path=path!("/council") view=pages::council::CouncilPage />
-                    <Route path=path!("/login") view=pages::login::LoginPage />
-                    <Route path=path!("/users") view=pages::users::UsersPage />
-                    <Route path=path!("/devices") view=pages::devices::DevicesPage />
-                    <Route path=path!("/audit") view=pages::audit::AuditPage />
-                    <Route path=path!("/register") view=pages::register::RegisterPage />
-                    <Route path=path!("/live") view=pages::live::LivePage />
-                    <Route path=path!("/returns") view=pages::returns::ReturnsPage />
-                    <Route path=path!("/stock") view=pages::stock::StockPage />
-                    <Route path=path!("/stock/delivery-note") view=pages::stock::DeliveryNotePage />
-                    <Route path=path!("/stock/labels") view=pages::stock::LabelsPage />
-                    <Route path=path!("/receipts/:id?") view=pages::receipt::ReceiptPage />
-                    <Route path=path!("/settlement") view=pages::settlement::SettlementPage />
-                    <Route path=path!("/settlement/statement") view=pages::settlement::StatementPage />
-                    <Route path=path!("/dashboard") view=pages::settlement::DashboardPage />
-                    <Route path=path!("/wages") view=pages::wages::WagesPage />
-                    <Route path=path!("/wages/table") view=pages::wages::WageTablePage />
-                </Routes>
-            </main>
+            <main class="page">{routes()}</main>
         </Router>
     }
 }
 
-/// Entry point of the WASM bundle: attaches the app to the server-rendered page.
+/// The whole app: every page.
+#[component]
+pub fn App() -> impl IntoView {
+    frame(|| {
+        view! {
+            <Routes fallback=pages::NotFound>
+                <Route path=StaticSegment("") view=pages::home::HomePage />
+                <Route path=path!("/facilities") view=pages::facilities::FacilitiesPage />
+                <Route path=path!("/products") view=pages::products::ProductsPage />
+                <Route path=path!("/events") view=pages::events::EventsPage />
+                <Route path=path!("/council") view=pages::council::CouncilPage />
+                <Route path=path!("/login") view=pages::login::LoginPage />
+                <Route path=path!("/users") view=pages::users::UsersPage />
+                <Route path=path!("/devices") view=pages::devices::DevicesPage />
+                <Route path=path!("/audit") view=pages::audit::AuditPage />
+                <Route path=path!("/register") view=pages::register::RegisterPage />
+                <Route path=path!("/live") view=pages::live::LivePage />
+                <Route path=path!("/returns") view=pages::returns::ReturnsPage />
+                <Route path=path!("/stock") view=pages::stock::StockPage />
+                <Route path=path!("/stock/delivery-note") view=pages::stock::DeliveryNotePage />
+                <Route path=path!("/stock/labels") view=pages::stock::LabelsPage />
+                <Route path=path!("/receipts/:id?") view=pages::receipt::ReceiptPage />
+                <Route path=path!("/settlement") view=pages::settlement::SettlementPage />
+                <Route path=path!("/settlement/statement") view=pages::settlement::StatementPage />
+                <Route path=path!("/dashboard") view=pages::settlement::DashboardPage />
+                <Route path=path!("/wages") view=pages::wages::WagesPage />
+                <Route path=path!("/wages/table") view=pages::wages::WageTablePage />
+            </Routes>
+        }
+    })
+}
+
+/// The till's app: the pages of [`is_till_page`]. Any other page is loaded afresh from the
+/// server, which serves it with the whole app.
+#[component]
+pub fn TillApp() -> impl IntoView {
+    frame(|| {
+        view! {
+            <Routes fallback=pages::LoadFromServer>
+                <Route path=path!("/login") view=pages::login::LoginPage />
+                <Route path=path!("/register") view=pages::register::RegisterPage />
+                <Route path=path!("/receipts/:id?") view=pages::receipt::ReceiptPage />
+            </Routes>
+        }
+    })
+}
+
+/// Entry point of the WASM bundle: attaches the app to the server-rendered page. The till's
+/// bundle (feature `till`) holds only [`TillApp`].
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
+    #[cfg(feature = "till")]
+    leptos::mount::hydrate_body(TillApp);
+    #[cfg(not(feature = "till"))]
     leptos::mount::hydrate_body(App);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_till_page;
+
+    #[test]
+    fn the_till_bundle_serves_the_till_login_and_receipts() {
+        for path in [
+            "/register",
+            "/login?next=%2Fregister",
+            "/receipts/0190-abc",
+            "/receipts",
+        ] {
+            assert!(is_till_page(path), "{path}");
+        }
+        for path in [
+            "/",
+            "/registers",
+            "/events",
+            "/receipts-old",
+            "/live",
+            "/stock?event=1",
+        ] {
+            assert!(!is_till_page(path), "{path}");
+        }
+    }
 }

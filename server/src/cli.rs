@@ -30,7 +30,7 @@ enum Command {
         /// Load demo data (facilities, products, an open bazaar) into an empty database.
         #[arg(long)]
         demo: bool,
-        /// The built site: pkg/selpos.js, pkg/selpos_bg.wasm, pkg/selpos.css (`cargo xtask build`).
+        /// The built site: pkg/selpos.js, pkg/till.js, their _bg.wasm, pkg/selpos.css (`cargo xtask build`).
         #[arg(long, env = "SELPOS_SITE_ROOT", default_value = "target/site")]
         site_root: PathBuf,
         /// Mark cookies Secure (set this when selpos is served over HTTPS).

@@ -116,10 +116,19 @@ pub(crate) async fn session_for_record(
 
 /// The session's record: cash against the count, every tender, and what arrived late.
 pub(crate) async fn report(tx: &mut Tx, row: &db::registers::SessionRow) -> Result<RegisterReport> {
-    let scope = db::registers::Scope::Session(&row.id);
-    let kinds = db::registers::kind_sums(tx, scope).await?;
-    let tender_sums = db::registers::tender_sums(tx, scope).await?;
-    let on_time = db::registers::tender_totals(&tender_sums, &kinds, |_, late| !late)?;
+    let kinds = db::registers::kind_sums(tx, &row.id).await?;
+    let tender_sums = db::registers::tender_sums(tx, &row.id).await?;
+    report_of(tx, row, &kinds, &tender_sums).await
+}
+
+/// [`report`] from the session's journal sums, already read.
+async fn report_of(
+    tx: &mut Tx,
+    row: &db::registers::SessionRow,
+    kinds: &[db::registers::KindSum],
+    tender_sums: &[db::registers::TenderSum],
+) -> Result<RegisterReport> {
+    let on_time = db::registers::tender_totals(tender_sums, kinds, |_, late| !late)?;
     let cash_of = |kind: &str, late: bool| -> i64 {
         let taken: i64 = tender_sums
             .iter()
@@ -370,11 +379,42 @@ pub async fn event_reports(db: &Db, actor: &Principal, event_id: i64) -> Result<
     event_reports_in(&mut tx, event_id).await
 }
 
-pub(crate) async fn event_reports_in(tx: &mut Tx, event_id: i64) -> Result<Vec<RegisterReport>> {
+async fn event_reports_in(tx: &mut Tx, event_id: i64) -> Result<Vec<RegisterReport>> {
+    Ok(event_journal(tx, event_id).await?.reports)
+}
+
+/// An event's journal summed: over the whole event, and per register session.
+pub(crate) struct EventJournal {
+    pub kinds: Vec<db::registers::KindSum>,
+    pub tenders: Vec<db::registers::TenderSum>,
+    pub reports: Vec<RegisterReport>,
+}
+
+/// Reads the event's journal once, grouped by session, and makes both the event's sums and
+/// every session's report of it (a query per session made the settlement wait on each).
+pub(crate) async fn event_journal(tx: &mut Tx, event_id: i64) -> Result<EventJournal> {
+    let kinds = db::registers::kind_sums_by_session(tx, event_id).await?;
+    let tenders = db::registers::tender_sums_by_session(tx, event_id).await?;
+    let of_session = |id: &str| {
+        let kinds: Vec<_> = (kinds.iter())
+            .filter(|k| k.session_id.as_deref() == Some(id))
+            .map(|k| k.sum.clone())
+            .collect();
+        let tenders: Vec<_> = (tenders.iter())
+            .filter(|t| t.session_id.as_deref() == Some(id))
+            .map(|t| t.sum.clone())
+            .collect();
+        (kinds, tenders)
+    };
     let rows = db::registers::of_event(tx, event_id).await?;
     let mut reports = Vec::with_capacity(rows.len());
     for row in &rows {
-        reports.push(report(tx, row).await?);
+        let (session_kinds, session_tenders) = of_session(&row.id);
+        reports.push(report_of(tx, row, &session_kinds, &session_tenders).await?);
     }
-    Ok(reports)
+    Ok(EventJournal {
+        kinds: kinds.into_iter().map(|k| k.sum).collect(),
+        tenders: tenders.into_iter().map(|t| t.sum).collect(),
+        reports,
+    })
 }

@@ -140,39 +140,24 @@ fn invalid(field: &str, code: &str, message: impl Into<String>) -> Error {
     Error::Validation(e)
 }
 
-/// Records a sale once. Returns the sale and whether this call recorded it (false: a replay).
-pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sale, bool)> {
-    may_sell_on(actor, input.register_id)?;
-    let id = input.id.to_string();
-    if input.lines.is_empty() || input.lines.len() > MAX_LINES {
-        return Err(invalid(
-            "lines",
-            "out_of_range",
-            format!("明細は1〜{MAX_LINES}行にしてください"),
-        ));
-    }
-    if input.local_number.chars().count() > 40 {
-        return Err(invalid("local_number", "too_long", "端末の番号が長すぎます"));
-    }
-    let mut tx = db.write().await?;
-    if db::sales::exists(&mut tx, &id).await? {
-        drop(tx);
-        return Ok((stored(db, &id).await?, false));
-    }
-    let register = db::sales::register(&mut tx, input.register_id)
-        .await?
-        .ok_or(Error::NotFound("レジ"))?;
-    selling_state(&register)?;
-    // Late: its register was closed (and counted) before the sale arrived.
-    let (session_id, late) =
-        crate::registers::session_for_record(&mut tx, register.register_id, input.sold_at, actor).await?;
-    let rules = sale_rules(&mut tx).await?;
+/// A sale priced against the catalogue: its cart lines, totals and payment, and the lines
+/// sold off their list price.
+struct PricedSale {
+    cart_lines: Vec<CartLine>,
+    totals: cart::CartTotals,
+    payment: cart::Settlement,
+    /// Lines sold off their list price (a cashier's price override), for the audit log.
+    overridden: Vec<serde_json::Value>,
+}
 
+/// Prices a sale from its register's event catalogue and the council's rules. Only reads, so
+/// it runs before the sale takes its turn to write: the write transaction stays short.
+async fn price_sale(tx: &mut Tx, event_id: i64, input: &SaleInput) -> Result<PricedSale> {
+    let rules = sale_rules(tx).await?;
     let mut cart_lines = Vec::with_capacity(input.lines.len());
-    // Lines sold off their list price (a cashier's price override), for the audit log.
     let mut overridden: Vec<serde_json::Value> = Vec::new();
     for (i, line) in input.lines.iter().enumerate() {
-        let product = db::sales::product_for_sale(&mut tx, register.event_id, line.product_id)
+        let product = db::sales::product_for_sale(tx, event_id, line.product_id)
             .await?
             .ok_or_else(|| {
                 invalid(
@@ -217,6 +202,74 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
         .map_err(|e| invalid("lines", e.code(), e.to_string()))?;
     let payment = cart::settle(totals.total, &input.tenders, rules.voucher_gives_change)
         .map_err(|e| invalid("tenders", e.code(), e.to_string()))?;
+    Ok(PricedSale {
+        cart_lines,
+        totals,
+        payment,
+        overridden,
+    })
+}
+
+/// Records a sale once. Returns the sale and whether this call recorded it (false: a replay).
+///
+/// Two steps: pricing reads the catalogue in its own snapshot, then one short write
+/// transaction checks the register and the idempotency key again and stores everything.
+/// A price or participation change between the two counts as made just after the sale.
+pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sale, bool)> {
+    may_sell_on(actor, input.register_id)?;
+    let id = input.id.to_string();
+    if input.lines.is_empty() || input.lines.len() > MAX_LINES {
+        return Err(invalid(
+            "lines",
+            "out_of_range",
+            format!("明細は1〜{MAX_LINES}行にしてください"),
+        ));
+    }
+    if input.local_number.chars().count() > 40 {
+        return Err(invalid("local_number", "too_long", "端末の番号が長すぎます"));
+    }
+    let priced = {
+        let mut tx = db.read().await?;
+        if db::sales::exists(&mut tx, &id).await? {
+            drop(tx);
+            return Ok((stored(db, &id).await?, false));
+        }
+        let register = db::sales::register(&mut tx, input.register_id)
+            .await?
+            .ok_or(Error::NotFound("レジ"))?;
+        selling_state(&register)?;
+        (
+            register.event_id,
+            price_sale(&mut tx, register.event_id, input).await?,
+        )
+    };
+    let (
+        priced_event,
+        PricedSale {
+            cart_lines,
+            totals,
+            payment,
+            overridden,
+        },
+    ) = priced;
+
+    let mut tx = db.write().await?;
+    if db::sales::exists(&mut tx, &id).await? {
+        drop(tx);
+        return Ok((stored(db, &id).await?, false));
+    }
+    let register = db::sales::register(&mut tx, input.register_id)
+        .await?
+        .ok_or(Error::NotFound("レジ"))?;
+    selling_state(&register)?;
+    if register.event_id != priced_event {
+        return Err(Error::Conflict(
+            "レジのイベントが変わりました。もう一度送ってください".into(),
+        ));
+    }
+    // Late: its register was closed (and counted) before the sale arrived.
+    let (session_id, late) =
+        crate::registers::session_for_record(&mut tx, register.register_id, input.sold_at, actor).await?;
 
     let now = Utc::now();
     let no = db::sales::next_receipt_no(&mut tx, register.register_id).await?;

@@ -12,7 +12,7 @@ pub struct Config {
     pub database_url: String,
     /// Load demo data when the database holds none yet.
     pub demo: bool,
-    /// Where the built site (`pkg/selpos.js`, `pkg/selpos_bg.wasm`, `pkg/selpos.css`) lives.
+    /// Where the built site (`pkg/selpos.js`, `pkg/till.js`, their `_bg.wasm`, `pkg/selpos.css`) lives.
     pub site_root: PathBuf,
     /// Mark cookies `Secure`: set when selpos is served over HTTPS (e.g. behind a TLS proxy).
     pub secure_cookies: bool,

@@ -79,14 +79,12 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
     let all: Vec<FacilityTakings> = takings.into_values().collect();
     let (facilities, totals) = settle_event(&all, rule_of, rounding);
 
-    let scope = db::registers::Scope::Event(event_id);
-    let kinds = db::registers::kind_sums(tx, scope).await?;
-    let journal_total = Yen(kinds.iter().map(|k| k.total).sum());
-    let tenders =
-        db::registers::tender_totals(&db::registers::tender_sums(tx, scope).await?, &kinds, |_, _| true)?;
+    let journal = registers::event_journal(tx, event_id).await?;
+    let journal_total = Yen(journal.kinds.iter().map(|k| k.total).sum());
+    let tenders = db::registers::tender_totals(&journal.tenders, &journal.kinds, |_, _| true)?;
     let mut registers = Vec::new();
     let mut open_registers = Vec::new();
-    for report in registers::event_reports_in(tx, event_id).await? {
+    for report in journal.reports {
         if report.session.is_open() {
             open_registers.push(format!(
                 "{} {}",

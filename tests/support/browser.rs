@@ -23,7 +23,7 @@ impl Browser {
             std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
             "browser tests need Debian's chromium and chromium-driver: run `cargo xtask test`, which installs them"
         );
-        let site = crate::site_root().join("pkg").join("selpos_bg.wasm");
+        let site = crate::site_root().join("pkg").join("till_bg.wasm");
         assert!(
             site.exists(),
             "the site is not built ({}): run `cargo xtask test`",
@@ -82,6 +82,14 @@ impl Browser {
     pub async fn open(&self, url: &str) {
         self.client.goto(url).await.expect("page opened");
         self.hydrated().await;
+    }
+
+    /// The JS bundle the page was loaded with (`/pkg/selpos.js` or `/pkg/till.js`).
+    pub async fn bundle(&self) -> String {
+        let href = self
+            .js("return document.querySelector('link[rel=modulepreload]').getAttribute('href')")
+            .await;
+        href.as_str().unwrap_or_default().to_string()
     }
 
     pub async fn hydrated(&self) {

@@ -72,7 +72,7 @@ impl TestDatabase {
     }
 }
 
-/// Where `cargo xtask build` puts the site (pkg/selpos.js, selpos_bg.wasm, selpos.css).
+/// Where `cargo xtask build` puts the site (pkg/selpos.js, pkg/till.js, their _bg.wasm, selpos.css).
 pub fn site_root() -> PathBuf {
     std::env::var_os("SELPOS_SITE_ROOT")
         .map(PathBuf::from)

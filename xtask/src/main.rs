@@ -1,9 +1,10 @@
-//! `cargo xtask <command>`: builds the selpos site (server + hydrated WASM bundle) and runs
+//! `cargo xtask <command>`: builds the selpos site (server + hydrated WASM bundles) and runs
 //! selpos and its tests, with nothing installed but Rust (wasm-bindgen runs as a library).
 //!
-//! The site ends up in `target/site/`: `pkg/selpos.js`, `pkg/selpos_bg.wasm` and
-//! `pkg/selpos.css` (the paths Leptos' `HydrationScripts` and the app's stylesheet link use),
-//! plus everything under `app/public/`.
+//! The site ends up in `target/site/`: `pkg/selpos.js` + `pkg/selpos_bg.wasm` (the whole
+//! app), `pkg/till.js` + `pkg/till_bg.wasm` (the till's pages only) and `pkg/selpos.css`
+//! (the paths Leptos' `HydrationScripts` and the app's stylesheet link use), plus everything
+//! under `app/public/`.
 
 use anyhow::{Context, Result, bail};
 use std::{
@@ -21,7 +22,7 @@ commands:
   build [--release]                   build the WASM bundle, the site and the server
   run [--release] [-- <selpos args>]  build, then run selpos (default args: serve --demo)
   test [-- <cargo test args>]         install browser test prerequisites, build, cargo test --workspace
-  bundle-size                         release build, then print raw and gzip sizes of the bundle";
+  bundle-size                         release build, then print raw and gzip sizes of the bundles";
 
 const POSTGRES_ENV: &str = "SELPOS_TEST_POSTGRES_URL";
 const LOCAL_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -44,6 +45,28 @@ fn postgres_for_tests() -> Option<String> {
 }
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// One WASM bundle of the app: its file name in `pkg/`, the app's features it is built with,
+/// and which pages the server serves with it.
+struct Bundle {
+    name: &'static str,
+    features: &'static str,
+    serves: &'static str,
+}
+
+/// The till's own bundle (the tablet's download) and the whole app's for every other page.
+const BUNDLES: [Bundle; 2] = [
+    Bundle {
+        name: "selpos",
+        features: "hydrate",
+        serves: "every page but the till's",
+    },
+    Bundle {
+        name: "till",
+        features: "till",
+        serves: "the tablet: /register, /login, /receipts",
+    },
+];
 /// Optimisation level for `wasm-opt` on release bundles.
 const WASM_OPT_LEVEL: &str = "-Oz";
 
@@ -166,11 +189,34 @@ impl Workspace {
         Ok(())
     }
 
-    /// Builds the WASM bundle and assembles `target/site/`.
+    /// Builds the WASM bundles and assembles `target/site/`.
     fn build_site(&self, release: bool) -> Result<()> {
         ensure_wasm_target()?;
+        let pkg = self.site.join("pkg");
+        // Start from an empty pkg/ so that no stale snippets linger.
+        if pkg.exists() {
+            fs::remove_dir_all(&pkg).with_context(|| format!("removing {}", pkg.display()))?;
+        }
+        for bundle in &BUNDLES {
+            self.build_bundle(bundle, release, &pkg)?;
+        }
 
-        step("building WASM (hydrate)…");
+        step("copying style and public assets…");
+        let css = self.root.join("app/style/selpos.css");
+        fs::copy(&css, pkg.join("selpos.css")).with_context(|| format!("copying {}", css.display()))?;
+        let public = self.root.join("app/public");
+        if public.is_dir() {
+            copy_dir(&public, &self.site)?;
+        }
+        Ok(())
+    }
+
+    /// Compiles one bundle of the app to WASM and generates its JS bindings into `pkg`.
+    fn build_bundle(&self, bundle: &Bundle, release: bool, pkg: &Path) -> Result<()> {
+        step(&format!(
+            "building WASM: {} (features {})…",
+            bundle.name, bundle.features
+        ));
         let profile = if release { "wasm-release" } else { "dev" };
         let wasm_started = Instant::now();
         // uuid reaches the browser's crypto through its `js` feature, not through getrandom, so
@@ -184,61 +230,60 @@ impl Workspace {
             WASM_TARGET,
             "--no-default-features",
             "--features",
-            "hydrate",
+            bundle.features,
             "--profile",
             profile,
         ]))?;
         println!("    compiled in {:.1?}", wasm_started.elapsed());
 
-        step("generating JS bindings (wasm-bindgen)…");
+        step(&format!(
+            "generating JS bindings for {} (wasm-bindgen)…",
+            bundle.name
+        ));
         let profile_dir = if release { "wasm-release" } else { "debug" };
+        // Both bundles are built to this one file: bind each before building the next.
         let wasm = self
             .target
             .join(WASM_TARGET)
             .join(profile_dir)
             .join("selpos_app.wasm");
-        let pkg = self.site.join("pkg");
-        // Start from an empty pkg/ so that no stale snippets linger.
-        if pkg.exists() {
-            fs::remove_dir_all(&pkg).with_context(|| format!("removing {}", pkg.display()))?;
-        }
         wasm_bindgen_cli_support::Bindgen::new()
             .input_path(&wasm)
-            .out_name("selpos")
+            .out_name(bundle.name)
             .typescript(false)
             // Function names only help debugging, and make up two thirds of a release bundle.
             .remove_name_section(release)
             .remove_producers_section(release)
             .web(true)?
-            .generate(&pkg)
+            .generate(pkg)
             .with_context(|| format!("wasm-bindgen on {}", wasm.display()))?;
         if release {
-            wasm_opt(&pkg.join("selpos_bg.wasm"))?;
-        }
-
-        step("copying style and public assets…");
-        let css = self.root.join("app/style/selpos.css");
-        fs::copy(&css, pkg.join("selpos.css")).with_context(|| format!("copying {}", css.display()))?;
-        let public = self.root.join("app/public");
-        if public.is_dir() {
-            copy_dir(&public, &self.site)?;
+            wasm_opt(&pkg.join(format!("{}_bg.wasm", bundle.name)))?;
         }
         Ok(())
     }
 
-    /// Prints a table of raw and gzip -9 sizes of the shipped bundle.
+    /// Prints a table of raw and gzip -9 sizes of each shipped bundle with its style sheet.
     fn print_bundle_size(&self) -> Result<()> {
         let pkg = self.site.join("pkg");
-        println!("\n{:<16} {:>10} {:>10}", "file", "raw", "gzip -9");
-        let (mut raw_total, mut gz_total) = (0, 0);
-        for name in ["selpos_bg.wasm", "selpos.js", "selpos.css"] {
-            let bytes = fs::read(pkg.join(name)).with_context(|| format!("reading {name}"))?;
-            let (raw, gzipped) = (bytes.len(), gzip_len(&bytes)?);
-            println!("{name:<16} {:>10} {:>10}", kib(raw), kib(gzipped));
-            raw_total += raw;
-            gz_total += gzipped;
+        for bundle in &BUNDLES {
+            println!("\n{} ({})", bundle.name, bundle.serves);
+            println!("{:<16} {:>10} {:>10}", "file", "raw", "gzip -9");
+            let (mut raw_total, mut gz_total) = (0, 0);
+            let files = [
+                format!("{}_bg.wasm", bundle.name),
+                format!("{}.js", bundle.name),
+                "selpos.css".to_string(),
+            ];
+            for name in files {
+                let bytes = fs::read(pkg.join(&name)).with_context(|| format!("reading {name}"))?;
+                let (raw, gzipped) = (bytes.len(), gzip_len(&bytes)?);
+                println!("{name:<16} {:>10} {:>10}", kib(raw), kib(gzipped));
+                raw_total += raw;
+                gz_total += gzipped;
+            }
+            println!("{:<16} {:>10} {:>10}", "total", kib(raw_total), kib(gz_total));
         }
-        println!("{:<16} {:>10} {:>10}", "total", kib(raw_total), kib(gz_total));
         Ok(())
     }
 }

@@ -29,6 +29,16 @@ pub fn NotFound() -> impl IntoView {
     }
 }
 
+/// A page the loaded bundle does not hold (the till's bundle is only the till): load it from
+/// the server, which serves it with the bundle that does.
+#[component]
+pub fn LoadFromServer() -> impl IntoView {
+    Effect::new(|_| {
+        let _ = window().location().reload();
+    });
+    view! { <p class="loading">{t!("読み込み中…", "Loading…")}</p> }
+}
+
 /// A time as shown in Japan (Asia/Tokyo is UTC+9 all year: no daylight saving).
 pub fn tokyo(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
     (at + chrono::Duration::hours(9)).naive_utc()

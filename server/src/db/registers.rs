@@ -221,32 +221,6 @@ pub async fn payouts(tx: &mut Tx, session_id: &str) -> Result<Vec<Payout>, sqlx:
         .collect())
 }
 
-/// Which records a sum covers.
-#[derive(Clone, Copy)]
-pub enum Scope<'a> {
-    Session(&'a str),
-    Event(i64),
-}
-
-impl Scope<'_> {
-    fn column(self) -> &'static str {
-        match self {
-            Scope::Session(_) => "s.session_id",
-            Scope::Event(_) => "s.event_id",
-        }
-    }
-}
-
-/// Runs `$sql` (with `$1` the scope's key) as `query_as` and fetches all rows.
-macro_rules! fetch_scoped {
-    ($tx:expr, $scope:expr, $sql:expr) => {
-        on_tx!($tx, |conn| match $scope {
-            Scope::Session(id) => sqlx::query_as($sql).bind(id).fetch_all(&mut *conn).await,
-            Scope::Event(id) => sqlx::query_as($sql).bind(id).fetch_all(&mut *conn).await,
-        })
-    };
-}
-
 /// Record counts and totals by kind (sale / void / refund) and lateness.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct KindSum {
@@ -257,14 +231,15 @@ pub struct KindSum {
     pub change_due: i64,
 }
 
-pub async fn kind_sums(tx: &mut Tx, scope: Scope<'_>) -> Result<Vec<KindSum>, sqlx::Error> {
-    let sql = format!(
+pub async fn kind_sums(tx: &mut Tx, session_id: &str) -> Result<Vec<KindSum>, sqlx::Error> {
+    let sql =
         "SELECT s.kind, s.late, CAST(COUNT(*) AS BIGINT) AS records, CAST(SUM(s.total) AS BIGINT) AS total,
-                CAST(SUM(s.change_due) AS BIGINT) AS change_due
-         FROM sales s WHERE {} = $1 GROUP BY s.kind, s.late",
-        scope.column()
-    );
-    fetch_scoped!(tx, scope, &sql)
+                      CAST(SUM(s.change_due) AS BIGINT) AS change_due
+               FROM sales s WHERE s.session_id = $1 GROUP BY s.kind, s.late";
+    on_tx!(tx, |conn| sqlx::query_as(sql)
+        .bind(session_id)
+        .fetch_all(&mut *conn)
+        .await)
 }
 
 /// Tender amounts by tender kind, record kind and lateness (before change is taken off).
@@ -277,14 +252,52 @@ pub struct TenderSum {
     pub amount: i64,
 }
 
-pub async fn tender_sums(tx: &mut Tx, scope: Scope<'_>) -> Result<Vec<TenderSum>, sqlx::Error> {
-    let sql = format!(
-        "SELECT t.kind AS tender, s.kind, s.late, CAST(COUNT(DISTINCT s.id) AS BIGINT) AS records,
-                CAST(SUM(t.amount) AS BIGINT) AS amount
-         FROM sale_tenders t JOIN sales s ON s.id = t.sale_id WHERE {} = $1 GROUP BY t.kind, s.kind, s.late",
-        scope.column()
-    );
-    fetch_scoped!(tx, scope, &sql)
+pub async fn tender_sums(tx: &mut Tx, session_id: &str) -> Result<Vec<TenderSum>, sqlx::Error> {
+    let sql = "SELECT t.kind AS tender, s.kind, s.late, CAST(COUNT(DISTINCT s.id) AS BIGINT) AS records,
+                      CAST(SUM(t.amount) AS BIGINT) AS amount
+               FROM sale_tenders t JOIN sales s ON s.id = t.sale_id WHERE s.session_id = $1
+               GROUP BY t.kind, s.kind, s.late";
+    on_tx!(tx, |conn| sqlx::query_as(sql)
+        .bind(session_id)
+        .fetch_all(&mut *conn)
+        .await)
+}
+
+/// A row of an event's journal summed per register session (`None`: a record without one).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PerSession<T> {
+    pub session_id: Option<String>,
+    #[sqlx(flatten)]
+    pub sum: T,
+}
+
+/// [`kind_sums`] of every session of an event, in one pass over its journal.
+pub async fn kind_sums_by_session(
+    tx: &mut Tx,
+    event_id: i64,
+) -> Result<Vec<PerSession<KindSum>>, sqlx::Error> {
+    let sql = "SELECT s.session_id, s.kind, s.late, CAST(COUNT(*) AS BIGINT) AS records,
+                      CAST(SUM(s.total) AS BIGINT) AS total, CAST(SUM(s.change_due) AS BIGINT) AS change_due
+               FROM sales s WHERE s.event_id = $1 GROUP BY s.session_id, s.kind, s.late";
+    on_tx!(tx, |conn| sqlx::query_as(sql)
+        .bind(event_id)
+        .fetch_all(&mut *conn)
+        .await)
+}
+
+/// [`tender_sums`] of every session of an event, in one pass over its journal.
+pub async fn tender_sums_by_session(
+    tx: &mut Tx,
+    event_id: i64,
+) -> Result<Vec<PerSession<TenderSum>>, sqlx::Error> {
+    let sql = "SELECT s.session_id, t.kind AS tender, s.kind, s.late, CAST(COUNT(DISTINCT s.id) AS BIGINT) AS records,
+                      CAST(SUM(t.amount) AS BIGINT) AS amount
+               FROM sale_tenders t JOIN sales s ON s.id = t.sale_id WHERE s.event_id = $1
+               GROUP BY s.session_id, t.kind, s.kind, s.late";
+    on_tx!(tx, |conn| sqlx::query_as(sql)
+        .bind(event_id)
+        .fetch_all(&mut *conn)
+        .await)
 }
 
 /// Net takings per tender (change taken off cash), for records matching `include`.

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use selpos_domain::api::{EventState, Sale, SaleKind, SaleLine, Tender, TenderKind};
 use selpos_domain::cart::RateTotal;
 use selpos_domain::{TaxRate, Yen};
+use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
 fn decode(what: &str, value: &str) -> sqlx::Error {
@@ -202,62 +203,72 @@ pub async fn insert_details(tx: &mut Tx, d: &SaleDetails<'_>, now: DateTime<Utc>
         by_rate,
         created_by,
     } = *d;
+    // One multi-row INSERT per table: a sale's write transaction is what every register
+    // queues for, so it sends as few statements as it can.
     on_tx!(tx, |conn| {
-        for (line, original_line_no) in lines {
-            sqlx::query(
+        if !lines.is_empty() {
+            QueryBuilder::new(
                 "INSERT INTO sale_lines (sale_id, line_no, product_id, facility_id, name, quantity, unit_price,
-                                         tax_rate, discount, net, invoice_eligible, original_line_no)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                                         tax_rate, discount, net, invoice_eligible, original_line_no) ",
             )
-            .bind(sale_id)
-            .bind(line.line_no)
-            .bind(line.product_id)
-            .bind(line.facility_id)
-            .bind(&line.name)
-            .bind(line.quantity)
-            .bind(line.unit_price.0)
-            .bind(line.tax_rate.code())
-            .bind(line.discount.0)
-            .bind(line.net.0)
-            .bind(line.invoice_eligible)
-            .bind(original_line_no)
+            .push_values(lines.iter(), |mut row, (line, original_line_no)| {
+                row.push_bind(sale_id)
+                    .push_bind(line.line_no)
+                    .push_bind(line.product_id)
+                    .push_bind(line.facility_id)
+                    .push_bind(&line.name)
+                    .push_bind(line.quantity)
+                    .push_bind(line.unit_price.0)
+                    .push_bind(line.tax_rate.code())
+                    .push_bind(line.discount.0)
+                    .push_bind(line.net.0)
+                    .push_bind(line.invoice_eligible)
+                    .push_bind(*original_line_no);
+            })
+            .build()
             .execute(&mut *conn)
             .await?;
-            sqlx::query(
+            QueryBuilder::new(
                 "INSERT INTO stock_movements (product_id, facility_id, event_id, kind, quantity, sale_id, created_by,
-                                              created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                                              created_at) ",
             )
-            .bind(line.product_id)
-            .bind(line.facility_id)
-            .bind(event_id)
-            .bind(kind.code())
-            .bind(-line.quantity)
-            .bind(sale_id)
-            .bind(created_by)
-            .bind(now)
+            .push_values(lines.iter(), |mut row, (line, _)| {
+                row.push_bind(line.product_id)
+                    .push_bind(line.facility_id)
+                    .push_bind(event_id)
+                    .push_bind(kind.code())
+                    .push_bind(-line.quantity)
+                    .push_bind(sale_id)
+                    .push_bind(created_by)
+                    .push_bind(now);
+            })
+            .build()
             .execute(&mut *conn)
             .await?;
         }
-        for (seq, tender) in tenders.iter().enumerate() {
-            sqlx::query("INSERT INTO sale_tenders (sale_id, seq, kind, amount) VALUES ($1, $2, $3, $4)")
-                .bind(sale_id)
-                .bind(seq as i64)
-                .bind(tender_code(tender.kind))
-                .bind(tender.amount.0)
+        if !tenders.is_empty() {
+            QueryBuilder::new("INSERT INTO sale_tenders (sale_id, seq, kind, amount) ")
+                .push_values(tenders.iter().enumerate(), |mut row, (seq, tender)| {
+                    row.push_bind(sale_id)
+                        .push_bind(seq as i64)
+                        .push_bind(tender_code(tender.kind))
+                        .push_bind(tender.amount.0);
+                })
+                .build()
                 .execute(&mut *conn)
                 .await?;
         }
-        for rate in by_rate {
-            sqlx::query(
-                "INSERT INTO sale_rate_totals (sale_id, tax_rate, total, tax) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(sale_id)
-            .bind(rate.rate.code())
-            .bind(rate.total.0)
-            .bind(rate.tax.0)
-            .execute(&mut *conn)
-            .await?;
+        if !by_rate.is_empty() {
+            QueryBuilder::new("INSERT INTO sale_rate_totals (sale_id, tax_rate, total, tax) ")
+                .push_values(by_rate, |mut row, rate| {
+                    row.push_bind(sale_id)
+                        .push_bind(rate.rate.code())
+                        .push_bind(rate.total.0)
+                        .push_bind(rate.tax.0);
+                })
+                .build()
+                .execute(&mut *conn)
+                .await?;
         }
         Ok(())
     })
