@@ -67,8 +67,6 @@ const BUNDLES: [Bundle; 2] = [
         serves: "the tablet: /register, /login, /receipts",
     },
 ];
-/// Optimisation level for `wasm-opt` on release bundles.
-const WASM_OPT_LEVEL: &str = "-Oz";
 
 fn main() -> ExitCode {
     // Print errors as one line of causes, without the backtrace anyhow's Debug would add.
@@ -257,9 +255,6 @@ impl Workspace {
             .web(true)?
             .generate(pkg)
             .with_context(|| format!("wasm-bindgen on {}", wasm.display()))?;
-        if release {
-            wasm_opt(&pkg.join(format!("{}_bg.wasm", bundle.name)))?;
-        }
         Ok(())
     }
 
@@ -315,77 +310,6 @@ fn ensure_wasm_target() -> Result<()> {
     Ok(())
 }
 
-/// Shrinks a release bundle with binaryen's `wasm-opt`, when available. Failures only warn:
-/// the un-optimised bundle works as well, it is just bigger.
-fn wasm_opt(wasm: &Path) -> Result<()> {
-    // As root (CI containers), install binaryen on the fly; elsewhere just go without.
-    let available = on_path("wasm-opt") || (is_root() && apt_install(&["binaryen"]).is_ok());
-    if !available {
-        warn("wasm-opt not found (apt package `binaryen`): keeping the un-optimised bundle");
-        return Ok(());
-    }
-    step(&format!("optimising WASM (wasm-opt {WASM_OPT_LEVEL})…"));
-    let out = wasm.with_extension("opt.wasm");
-    // rustc's wasm32 target emits these post-MVP features by default; wasm-opt must be told.
-    let features = [
-        "--enable-bulk-memory",
-        "--enable-nontrapping-float-to-int",
-        "--enable-sign-ext",
-        "--enable-mutable-globals",
-        "--enable-reference-types",
-        "--enable-multivalue",
-    ];
-    let mut opt = Command::new("wasm-opt");
-    opt.arg(WASM_OPT_LEVEL)
-        .args(features)
-        .arg(wasm)
-        .arg("-o")
-        .arg(&out);
-    if let Err(err) = run(&mut opt) {
-        let _ = fs::remove_file(&out);
-        warn(&format!("{err:#}: keeping the un-optimised bundle"));
-        return Ok(());
-    }
-    let optimised = fs::read(&out)?;
-    let keep = if !externref_table_intact(&optimised) {
-        // Debian's binaryen 108 does this to every wasm-bindgen bundle: the page then fails to
-        // hydrate with a TypeError from `WebAssembly.Table.set` (WebAssembly/binaryen#4711).
-        warn("wasm-opt broke the `__wbindgen_externrefs` table export (binaryen < 110?)");
-        false
-    } else {
-        // The bundle travels gzipped, and wasm-opt's output does not always compress better
-        // than its input: keep whichever is smaller on the wire.
-        let (before, after) = (gzip_len(&fs::read(wasm)?)?, gzip_len(&optimised)?);
-        println!("    gzip size: {} before, {} after", kib(before), kib(after));
-        after <= before
-    };
-    if keep {
-        fs::rename(&out, wasm)?;
-    } else {
-        fs::remove_file(&out)?;
-        warn("keeping the un-optimised bundle");
-    }
-    Ok(())
-}
-
-/// Whether the `__wbindgen_externrefs` export, through which wasm-bindgen's JS glue keeps JS
-/// values, is (still) an externref table. A module that cannot be parsed is not intact.
-fn externref_table_intact(wasm: &[u8]) -> bool {
-    let Ok(module) = walrus::Module::from_buffer(wasm) else {
-        return false;
-    };
-    module
-        .exports
-        .iter()
-        .filter(|export| export.name == "__wbindgen_externrefs")
-        .all(|export| match export.item {
-            walrus::ExportItem::Table(table) => {
-                module.tables.get(table).element_ty == walrus::RefType::EXTERNREF
-            }
-            _ => false,
-        })
-}
-
 /// The browser tests drive Debian's chromium through chromedriver; install them if missing.
 fn ensure_browser() -> Result<()> {
     if Path::new("/usr/bin/chromedriver").exists() && Path::new("/usr/bin/chromium").exists() {
@@ -409,10 +333,6 @@ fn is_root() -> bool {
         .arg("-u")
         .output()
         .is_ok_and(|out| out.stdout.trim_ascii() == b"0")
-}
-
-fn on_path(program: &str) -> bool {
-    env::var_os("PATH").is_some_and(|path| env::split_paths(&path).any(|dir| dir.join(program).is_file()))
 }
 
 /// Copies the contents of `from` into `to`, recursively, overwriting files.
@@ -454,8 +374,4 @@ fn status(cmd: &mut Command) -> Result<ExitCode> {
 
 fn step(msg: &str) {
     println!("==> {msg}");
-}
-
-fn warn(msg: &str) {
-    eprintln!("warning: {msg}");
 }
