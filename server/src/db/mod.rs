@@ -125,7 +125,13 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true);
+                .foreign_keys(true)
+                // Reports read tens of megabytes of the journal. Through SQLite's default 2 MB
+                // page cache per connection each page was a system call, and the settlement of
+                // a 20,000-sale event took 200 ms instead of 100. A cache of up to 64 MB per
+                // connection (taken only as pages are read) keeps them. Mapping the file did
+                // as well for reads but slowed every sale's write.
+                .pragma("cache_size", "-65536");
             Db::Sqlite(
                 SqlitePoolOptions::new()
                     .max_connections(8)
