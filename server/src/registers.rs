@@ -376,11 +376,7 @@ pub async fn event_reports(db: &Db, actor: &Principal, event_id: i64) -> Result<
     db::events::get(&mut tx, event_id)
         .await?
         .ok_or(Error::NotFound("イベント"))?;
-    event_reports_in(&mut tx, event_id).await
-}
-
-async fn event_reports_in(tx: &mut Tx, event_id: i64) -> Result<Vec<RegisterReport>> {
-    Ok(event_journal(tx, event_id).await?.reports)
+    Ok(event_journal(&mut tx, event_id).await?.reports)
 }
 
 /// An event's journal summed: over the whole event, and per register session.

@@ -210,6 +210,23 @@ async fn price_sale(tx: &mut Tx, event_id: i64, input: &SaleInput) -> Result<Pri
     })
 }
 
+/// The register a new sale is rung up on, once it is known to sell; `None` when the sale is
+/// already recorded (a replay).
+async fn register_for_new_sale(
+    tx: &mut Tx,
+    sale_id: &str,
+    register_id: i64,
+) -> Result<Option<db::sales::RegisterRow>> {
+    if db::sales::exists(tx, sale_id).await? {
+        return Ok(None);
+    }
+    let register = db::sales::register(tx, register_id)
+        .await?
+        .ok_or(Error::NotFound("レジ"))?;
+    selling_state(&register)?;
+    Ok(Some(register))
+}
+
 /// Records a sale once. Returns the sale and whether this call recorded it (false: a replay).
 ///
 /// Two steps: pricing reads the catalogue in its own snapshot, then one short write
@@ -228,45 +245,34 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
     if input.local_number.chars().count() > 40 {
         return Err(invalid("local_number", "too_long", "端末の番号が長すぎます"));
     }
-    let priced = {
+    let (priced_event, priced) = {
         let mut tx = db.read().await?;
-        if db::sales::exists(&mut tx, &id).await? {
+        let Some(register) = register_for_new_sale(&mut tx, &id, input.register_id).await? else {
             drop(tx);
             return Ok((stored(db, &id).await?, false));
-        }
-        let register = db::sales::register(&mut tx, input.register_id)
-            .await?
-            .ok_or(Error::NotFound("レジ"))?;
-        selling_state(&register)?;
+        };
         (
             register.event_id,
             price_sale(&mut tx, register.event_id, input).await?,
         )
     };
-    let (
-        priced_event,
-        PricedSale {
-            cart_lines,
-            totals,
-            payment,
-            overridden,
-        },
-    ) = priced;
 
     let mut tx = db.write().await?;
-    if db::sales::exists(&mut tx, &id).await? {
+    let Some(register) = register_for_new_sale(&mut tx, &id, input.register_id).await? else {
         drop(tx);
         return Ok((stored(db, &id).await?, false));
-    }
-    let register = db::sales::register(&mut tx, input.register_id)
-        .await?
-        .ok_or(Error::NotFound("レジ"))?;
-    selling_state(&register)?;
+    };
     if register.event_id != priced_event {
         return Err(Error::Conflict(
             "レジのイベントが変わりました。もう一度送ってください".into(),
         ));
     }
+    let PricedSale {
+        cart_lines,
+        totals,
+        payment,
+        overridden,
+    } = priced;
     // Late: its register was closed (and counted) before the sale arrived.
     let (session_id, late) =
         crate::registers::session_for_record(&mut tx, register.register_id, input.sold_at, actor).await?;
