@@ -426,16 +426,22 @@ db_test!(
         assert!(html.contains("商品"));
         assert!(html.contains("/pkg/selpos.js"));
         assert!(!html.contains("/pkg/till.js"));
-        // The till's pages come with the till's own, smaller bundle.
-        for page in ["/register", "/login?next=%2Fregister"] {
+        // The till's pages come with the till's own, smaller bundle; what a till does only
+        // online comes with the whole app.
+        for (page, bundle, not) in [
+            ("/register", "/pkg/till.js", "/pkg/selpos.js"),
+            ("/login?next=%2Fregister", "/pkg/till.js", "/pkg/selpos.js"),
+            ("/register/session", "/pkg/selpos.js", "/pkg/till.js"),
+            ("/receipts/0190-abc", "/pkg/selpos.js", "/pkg/till.js"),
+        ] {
             let html = reqwest::get(format!("{}{page}", server.base))
                 .await
                 .expect("page")
                 .text()
                 .await
                 .expect("html");
-            assert!(html.contains("/pkg/till.js"), "{page}: {html}");
-            assert!(!html.contains("/pkg/selpos.js"), "{page}: {html}");
+            assert!(html.contains(bundle), "{page}: {html}");
+            assert!(!html.contains(not), "{page}: {html}");
         }
     }
 );

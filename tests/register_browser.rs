@@ -527,6 +527,15 @@ async fn the_till_opens_with_a_float_and_closes_against_a_cash_count() {
     let browser = Browser::start().await;
     let till = set_up_the_till(&server, &server.base, &browser).await;
 
+    // The till says the float is missing and leads to レジ開け, a page of the whole app.
+    browser
+        .find(Locator::Css("#register-session[data-state='never_opened']"))
+        .await;
+    browser
+        .follow(Locator::Css("#session-actions"), "/register/session")
+        .await;
+    assert_eq!(browser.bundle().await, "/pkg/selpos.js");
+
     // レジ開け: 3 × ¥10,000 and 10 × ¥100 typed into the 金種表.
     browser
         .find(Locator::Css("#register-session[data-state='closed']"))
@@ -539,14 +548,25 @@ async fn the_till_opens_with_a_float_and_closes_against_a_cash_count() {
         .find(Locator::Css("#register-session[data-state='open']"))
         .await;
 
-    // One exact-cash sale of ¥500, sent.
+    // Back at the till, which knows the register is open: one exact-cash sale of ¥500, sent.
+    browser.follow(Locator::Css("#back-to-till"), "/register").await;
+    assert_eq!(browser.bundle().await, "/pkg/till.js");
+    browser
+        .find(Locator::Css("#register-session[data-state='open']"))
+        .await;
     ring_up(&browser, &["日替わり弁当"], Locator::Css("#pay-exact")).await;
     wait_for_empty_cart(&browser).await;
     browser
         .wait_text("#queued-count", WAIT, |t| t == "未送信 0件")
         .await;
 
-    // Offline, the close is refused with the reason; selling goes on.
+    // Offline, the close is refused with the reason.
+    browser
+        .follow(Locator::Css("#session-actions"), "/register/session")
+        .await;
+    browser
+        .find(Locator::Css("#register-session[data-state='open']"))
+        .await;
     browser.set_offline(true).await;
     browser.click(Locator::Css("#close-register")).await;
     let blocked = browser
@@ -582,6 +602,12 @@ async fn the_till_opens_with_a_float_and_closes_against_a_cash_count() {
     browser.click(Locator::Css("#confirm-close")).await;
     assert_eq!(browser.text_of("#report-difference").await, "¥-10");
     assert_eq!(browser.text_of("#report-expected").await, "¥31,500");
+
+    // The till now warns that its register is closed.
+    browser.follow(Locator::Css("#back-to-till"), "/register").await;
+    browser
+        .find(Locator::Css("#register-session[data-state='closed']"))
+        .await;
 
     let status = server
         .get_ok(&format!("/api/v1/registers/{}/session", till.register_id))

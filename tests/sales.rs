@@ -111,12 +111,15 @@ db_test!(
     demo = false,
     |server| {
         let till = open_till(&server).await;
-        let body = sale(
+        let mut body = sale(
             &till,
             json!([{"product_id": till.cookie, "quantity": 2, "unit_price": 120},
-                                  {"product_id": till.jam, "quantity": 1, "unit_price": 500}]),
-            json!([{"kind": "cash", "amount": 1000}]),
+                   {"product_id": till.soap, "quantity": 1, "unit_price": 780},
+                   {"product_id": till.jam, "quantity": 1, "unit_price": 500}]),
+            json!([{"kind": "qr_payment", "amount": 1000}, {"kind": "cash", "amount": 1000}]),
         );
+        // Finer than either database keeps: the first answer must still equal every replay.
+        body["sold_at"] = json!("2026-11-28T02:00:00.123456789Z");
         let answers =
             futures::future::join_all((0..5).map(|_| till.cashier.post("/api/v1/sales", &body))).await;
         let created = answers.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
@@ -132,6 +135,8 @@ db_test!(
             .await;
         assert_eq!(journal.as_array().map(Vec::len), Some(1), "{journal}");
         assert_eq!(journal[0]["receipt_number"], "HB26-R1-0001");
+        assert_eq!(journal[0], answers[0].1, "the answer is the sale as stored");
+        assert_eq!(answers[0].1["sold_at"], "2026-11-28T02:00:00.123456Z");
         assert_eq!(
             stock(&server, till.cookie, till.event).await,
             -2,

@@ -2,8 +2,8 @@
 //
 // Online, everything comes from the network exactly as without this worker. Offline, pages
 // and the app's files come from one snapshot per build: a page is only ever served together
-// with the JS/WASM of the same build, because a page hydrated by another build's bundle
-// breaks. The build is told by the bundle's Last-Modified (the site is rebuilt into new files).
+// with the JS/WASM of the same build, because a page's script calls into its own build's
+// bundle. The build is told by the bundle's Last-Modified (the site is rebuilt into new files).
 // The API (/api/*) is never cached: sales reach the server only through the app's own queue.
 
 const PREFIX = "selpos-build-";
@@ -52,7 +52,8 @@ self.addEventListener("fetch", (event) => {
 });
 
 function isTillPage(path) {
-  return path === "/register" || path === "/login" || path === "/receipts" || path.startsWith("/receipts/");
+  const page = path.replace(/\/+$/, "");
+  return page === "/register" || page === "/login";
 }
 
 function isPage(response) {

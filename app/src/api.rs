@@ -48,7 +48,7 @@ impl From<ErrorDetail> for ApiFailure {
 
 pub type ApiResult<T> = Result<T, ApiFailure>;
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 fn request_builder(method: &str, path: &str) -> gloo_net::http::RequestBuilder {
     use gloo_net::http::{Method, RequestBuilder};
     let method = match method {
@@ -66,7 +66,7 @@ fn request_builder(method: &str, path: &str) -> gloo_net::http::RequestBuilder {
     builder
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 async fn call<O: DeserializeOwned>(method: &str, path: &str, body: Option<String>) -> ApiResult<O> {
     let builder = request_builder(method, path);
     let request = match body {
@@ -78,7 +78,7 @@ async fn call<O: DeserializeOwned>(method: &str, path: &str, body: Option<String
 }
 
 /// POSTs a file as it is (a CSV may be Shift_JIS: never re-encoded on the way).
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 async fn post_bytes<O: DeserializeOwned>(path: &str, content_type: &str, bytes: &[u8]) -> ApiResult<O> {
     let request = request_builder("POST", path)
         .header("Content-Type", content_type)
@@ -87,13 +87,13 @@ async fn post_bytes<O: DeserializeOwned>(path: &str, content_type: &str, bytes: 
     answer(path, request).await
 }
 
-#[cfg(not(feature = "hydrate"))]
+#[cfg(not(feature = "browser"))]
 async fn post_bytes<O: DeserializeOwned>(_path: &str, _content_type: &str, _bytes: &[u8]) -> ApiResult<O> {
     Err(ApiFailure::network())
 }
 
 /// Sends the request and reads the answer: the JSON on success, the error shape otherwise.
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 async fn answer<O: DeserializeOwned>(path: &str, request: gloo_net::http::Request) -> ApiResult<O> {
     use selpos_domain::api::ErrorBody;
     let response = request.send().await.map_err(|_| ApiFailure::network())?;
@@ -124,7 +124,7 @@ async fn answer<O: DeserializeOwned>(path: &str, request: gloo_net::http::Reques
 }
 
 /// The session's CSRF token, from the cookie the server set at sign-in (double submit).
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 fn csrf_token() -> Option<String> {
     use wasm_bindgen::JsCast;
     let document = web_sys::window()?
@@ -138,7 +138,7 @@ fn csrf_token() -> Option<String> {
 }
 
 /// Sends the browser to the sign-in page, to come back here afterwards.
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 fn go_to_login() {
     if let Some(location) = web_sys::window().map(|w| w.location()) {
         let path = location.pathname().unwrap_or_default();
@@ -149,7 +149,7 @@ fn go_to_login() {
     }
 }
 
-#[cfg(not(feature = "hydrate"))]
+#[cfg(not(feature = "browser"))]
 async fn call<O: DeserializeOwned>(_method: &str, _path: &str, _body: Option<String>) -> ApiResult<O> {
     Err(ApiFailure::network())
 }
@@ -412,7 +412,7 @@ pub async fn post_sale(input: &SaleInput) -> Answer<Sale> {
 }
 
 /// `POST path` with a JSON body, abandoned after `timeout_ms`; answers the status as it is.
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 async fn post_for_answer<O: DeserializeOwned>(path: &str, body: String, timeout_ms: i32) -> Answer<O> {
     use gloo_net::http::{Method, RequestBuilder};
     use selpos_domain::api::ErrorBody;
@@ -467,7 +467,7 @@ async fn post_for_answer<O: DeserializeOwned>(path: &str, body: String, timeout_
     }
 }
 
-#[cfg(not(feature = "hydrate"))]
+#[cfg(not(feature = "browser"))]
 async fn post_for_answer<O: DeserializeOwned>(_path: &str, _body: String, _timeout_ms: i32) -> Answer<O> {
     Answer {
         status: None,
@@ -521,6 +521,17 @@ mod tests {
 }
 
 /// レジ締め and 精算.
+/// Whether a register is open, without its figures: all the till itself needs to know.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct RegisterBrief {
+    pub state: selpos_domain::settlement::RegisterState,
+}
+
+/// The register's state from its session report (the rest of the report is not read).
+pub async fn register_state(register_id: i64) -> ApiResult<RegisterBrief> {
+    get(&format!("/registers/{register_id}/session")).await
+}
+
 pub mod closing {
     use super::{ApiResult, get, send};
     use selpos_domain::settlement::{

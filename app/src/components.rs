@@ -49,7 +49,7 @@ pub fn NavBar() -> impl IntoView {
                             });
                         }>{t!("ログアウト", "Sign out")}</button>
                     }.into_any(),
-                    None => view! { <a class="signin" href="/login">{t!("ログイン", "Sign in")}</a> }.into_any(),
+                    None => view! { <a class="signin" href="/login" rel="external">{t!("ログイン", "Sign in")}</a> }.into_any(),
                 }}
             </div>
             <div class="lang">
@@ -156,7 +156,7 @@ pub fn CheckField(
 #[component]
 pub fn CsvFilePicker(file: RwSignal<Option<Vec<u8>>>, #[prop(into)] name: String) -> impl IntoView {
     let pick = move |ev: leptos::ev::Event| {
-        #[cfg(feature = "hydrate")]
+        #[cfg(feature = "browser")]
         {
             use wasm_bindgen::JsCast;
             let Some(chosen) = ev
@@ -173,7 +173,7 @@ pub fn CsvFilePicker(file: RwSignal<Option<Vec<u8>>>, #[prop(into)] name: String
                 }
             });
         }
-        #[cfg(not(feature = "hydrate"))]
+        #[cfg(not(feature = "browser"))]
         let _ = (ev, file);
     };
     view! { <input type="file" accept=".csv,text/csv" name=name on:change=pick /> }

@@ -56,7 +56,7 @@ macro_rules! t {
     };
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 fn stored_language() -> Option<String> {
     web_sys::window()?
         .local_storage()
@@ -65,18 +65,18 @@ fn stored_language() -> Option<String> {
         .ok()?
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 fn store_language(value: &str) {
     if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
         let _ = storage.set_item(STORAGE_KEY, value);
     }
 }
 
-#[cfg(not(feature = "hydrate"))]
+#[cfg(not(feature = "browser"))]
 fn stored_language() -> Option<String> {
     let _ = STORAGE_KEY;
     None
 }
 
-#[cfg(not(feature = "hydrate"))]
+#[cfg(not(feature = "browser"))]
 fn store_language(_value: &str) {}

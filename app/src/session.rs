@@ -26,10 +26,10 @@ pub fn has_role(roles: &[Role]) -> bool {
 
 /// Leaves this page for `href` with a full load, so every resource starts afresh.
 pub fn navigate_hard(href: &str) {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     if let Some(window) = web_sys::window() {
         let _ = window.location().set_href(href);
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     let _ = href;
 }

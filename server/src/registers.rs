@@ -54,22 +54,19 @@ pub(crate) async fn session_for_record(
     sold_at: DateTime<Utc>,
     actor: &Principal,
 ) -> Result<(String, bool)> {
-    let open = db::registers::open_session(tx, register_id).await?;
-    let closed = db::registers::last_closed(tx, register_id).await?;
+    let open = db::registers::claim_open(tx, register_id).await?;
+    // The last closed session matters only to a sale from before the open one, or with none.
+    let closed = match &open {
+        Some(open) if sold_at >= open.opened_at => None,
+        _ => db::registers::last_closed(tx, register_id).await?,
+    };
     let choice = session_for_sale(
         sold_at,
         open.as_ref().map(|s| (s.id.as_str(), s.opened_at)),
         closed.as_ref().map(|s| s.id.as_str()),
     );
     match choice {
-        SessionChoice::Current(id) => {
-            // Locks the open session until this record commits, so a close waits for it.
-            if db::registers::claim_open(tx, &id).await? {
-                Ok((id, false))
-            } else {
-                Ok((id, true))
-            }
-        }
+        SessionChoice::Current(id) => Ok((id, false)),
         SessionChoice::Late(id) => {
             // Sold before the close (offline): late. Sold after it: the register is closed.
             if let Some(closed_at) = closed.as_ref().and_then(|s| s.closed_at)
@@ -92,9 +89,9 @@ pub(crate) async fn session_for_record(
             };
             if !db::registers::insert(tx, &new, Utc::now()).await? {
                 // A concurrent record opened it first (PostgreSQL waits for it): use that one.
-                return match db::registers::open_session(tx, register_id).await? {
-                    Some(open) if db::registers::claim_open(tx, &open.id).await? => Ok((open.id, false)),
-                    _ => Err(Error::Conflict(
+                return match db::registers::claim_open(tx, register_id).await? {
+                    Some(open) => Ok((open.id, false)),
+                    None => Err(Error::Conflict(
                         "レジの状態が変わりました。もう一度送信してください".into(),
                     )),
                 };

@@ -9,7 +9,7 @@ use crate::accounts::approvals;
 use crate::audit;
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use selpos_domain::access::{Principal, Role};
 use selpos_domain::api::{
     ApprovalAction, Catalog, CatalogFacility, CatalogItem, EventSales, EventState, FacilitySales,
@@ -217,14 +217,14 @@ async fn register_for_new_sale(
     sale_id: &str,
     register_id: i64,
 ) -> Result<Option<db::sales::RegisterRow>> {
-    if db::sales::exists(tx, sale_id).await? {
+    let Some(found) = db::sales::register_for_sale(tx, register_id, sale_id).await? else {
+        return Err(Error::NotFound("レジ"));
+    };
+    if found.recorded {
         return Ok(None);
     }
-    let register = db::sales::register(tx, register_id)
-        .await?
-        .ok_or(Error::NotFound("レジ"))?;
-    selling_state(&register)?;
-    Ok(Some(register))
+    selling_state(&found.register)?;
+    Ok(Some(found.register))
 }
 
 /// Records a sale once. Returns the sale and whether this call recorded it (false: a replay).
@@ -273,11 +273,13 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
         payment,
         overridden,
     } = priced;
+    // Both as the databases keep them (microseconds), so that the answer below equals a replay's.
+    let sold_at = input.sold_at.trunc_subsecs(6);
+    let now = Utc::now().trunc_subsecs(6);
     // Late: its register was closed (and counted) before the sale arrived.
     let (session_id, late) =
-        crate::registers::session_for_record(&mut tx, register.register_id, input.sold_at, actor).await?;
+        crate::registers::session_for_record(&mut tx, register.register_id, sold_at, actor).await?;
 
-    let now = Utc::now();
     let no = db::sales::next_receipt_no(&mut tx, register.register_id).await?;
     let number = receipt_number(&register, no);
     let header = db::sales::NewSale {
@@ -289,7 +291,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
         receipt_number: &number,
         local_number: &input.local_number,
         cashier_id: actor.user_id,
-        sold_at: input.sold_at,
+        sold_at,
         original_sale_id: None,
         total: totals.total,
         change: payment.change,
@@ -354,7 +356,32 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
     };
     db::sales::insert_details(&mut tx, &details, now).await?;
     tx.commit().await?;
-    Ok((stored(db, &id).await?, true))
+    // The sale as written, in the order `db::sales::load` reads it back for a replay; not read
+    // back here, which would cost every sale another transaction.
+    let mut by_rate = totals.by_rate;
+    by_rate.sort_by(|a, b| b.rate.code().cmp(a.rate.code()));
+    let sale = Sale {
+        id: input.id,
+        kind: SaleKind::Sale,
+        event_id: register.event_id,
+        register_id: register.register_id,
+        receipt_number: number,
+        local_number: input.local_number.clone(),
+        cashier_login: actor.login.clone(),
+        sold_at,
+        recorded_at: now,
+        original_sale_id: None,
+        lines: lines.into_iter().map(|(line, _)| line).collect(),
+        tenders: input.tenders.clone(),
+        by_rate,
+        non_invoice_total: totals.non_invoice_total,
+        total: totals.total,
+        change: payment.change,
+        late,
+        voided: false,
+        reason: String::new(),
+    };
+    Ok((sale, true))
 }
 
 /// A cashier needs a manager's approval; a council user approves their own action.

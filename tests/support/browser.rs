@@ -92,6 +92,21 @@ impl Browser {
         href.as_str().unwrap_or_default().to_string()
     }
 
+    /// Clicks a link to another page and waits until that page, at `path`, is interactive.
+    pub async fn follow(&self, locator: Locator<'_>, path: &str) {
+        self.click(locator).await;
+        let started = Instant::now();
+        loop {
+            let url = self.client.current_url().await.expect("url");
+            if url.path() == path {
+                break;
+            }
+            assert!(started.elapsed() < WAIT, "{locator:?} led to {url}, not {path}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.hydrated().await;
+    }
+
     pub async fn hydrated(&self) {
         self.find(Locator::Css("body[data-hydrated='true']")).await;
     }

@@ -64,7 +64,7 @@ const BUNDLES: [Bundle; 2] = [
     Bundle {
         name: "till",
         features: "till",
-        serves: "the tablet: /register, /login, /receipts",
+        serves: "the tablet: /register, /login",
     },
 ];
 

@@ -1,10 +1,15 @@
-//! レジ開け / 出金 / レジ締め on the till: the float and the close are counted by denomination
-//! (金種表); the close shows expected cash, counted cash and the difference as it is typed, and
-//! is refused while sales wait in the tablet's queue or the tablet is offline.
+//! レジ開け / 出金 / レジ締め for the tablet's register (`/register/session`, reached from the
+//! till): the float and the close are counted by denomination (金種表); the close shows expected
+//! cash, counted cash and the difference as it is typed, and is refused while sales wait in the
+//! tablet's queue or the tablet is offline.
+//!
+//! Every step here needs the server, so the page comes with the whole app and keeps the till's
+//! own bundle small; the till shows whether the register is open and links here.
 
 use crate::api::{ApiFailure, closing};
 use crate::components::{FormStatus, StatusBanner, TextField, field_error, parse_number, refresh_every};
-use crate::register::store;
+use crate::register::{browser, store};
+use crate::session::CurrentSession;
 use crate::t;
 use leptos::prelude::*;
 use selpos_domain::Yen;
@@ -77,9 +82,59 @@ fn CashCountForm(inputs: CountInputs, status: FormStatus) -> impl IntoView {
     }
 }
 
-/// The register's session on the till: open it with a float, take cash out, close it.
+/// The page: the register this tablet is signed in to, and the way back to the till.
 #[component]
-pub fn RegisterSessionPanel(register_id: i64, online: Signal<bool>) -> impl IntoView {
+pub fn RegisterSessionPage() -> impl IntoView {
+    let session = use_context::<CurrentSession>();
+    let online = network_status();
+    view! {
+        <div class="register-session-page">
+            <h1>{t!("レジ開け・出金・レジ締め", "Open, pay out, close")}</h1>
+            <p>
+                <a class="button big" id="back-to-till" href="/register" rel="external">
+                    {t!("レジに戻る", "Back to the till")}
+                </a>
+            </p>
+            {move || {
+                let CurrentSession(resource) = session?;
+                Some(match resource.get() {
+                    None => view! { <p class="loading">"読み込み中…"</p> }.into_any(),
+                    Some(Ok(info)) => match info.register {
+                        Some(register) => view! {
+                            <p class="where">{format!("{} / {}", register.event_name, register.register_name)}</p>
+                            <RegisterSessionPanel register_id=register.register_id online />
+                        }.into_any(),
+                        None => view! {
+                            <p class="banner warn" role="status">
+                                {t!("この端末はレジとしてログインしていません", "This tablet is not signed in as a till")}
+                            </p>
+                        }.into_any(),
+                    },
+                    Some(Err(failure)) => view! {
+                        <p class="banner error" role="alert">{failure.message}</p>
+                        <p><a href="/login?next=%2Fregister%2Fsession" rel="external">{t!("ログイン", "Sign in")}</a></p>
+                    }.into_any(),
+                })
+            }}
+        </div>
+    }
+}
+
+/// Whether the browser has a network now, following its `online` and `offline` events.
+fn network_status() -> Signal<bool> {
+    let online = RwSignal::new(browser::browser_online());
+    let up = window_event_listener_untyped("online", move |_| online.set(true));
+    let down = window_event_listener_untyped("offline", move |_| online.set(false));
+    on_cleanup(move || {
+        up.remove();
+        down.remove();
+    });
+    online.into()
+}
+
+/// The register's session: open it with a float, take cash out, close it.
+#[component]
+fn RegisterSessionPanel(register_id: i64, online: Signal<bool>) -> impl IntoView {
     let status: RwSignal<Option<Result<RegisterStatus, ApiFailure>>> = RwSignal::new(None);
     // Offline, the last figures stay on screen (the close then explains why it must wait).
     let reload = move || {

@@ -29,14 +29,19 @@ pub fn NotFound() -> impl IntoView {
     }
 }
 
-/// A page the loaded bundle does not hold (the till's bundle is only the till): load it from
-/// the server, which serves it with the bundle that does.
+/// A page the loaded bundle does not hold (the till's bundle is only the till; the whole app
+/// leaves the till to it): load it from the server, which serves it with the bundle that does.
 #[component]
 pub fn LoadFromServer() -> impl IntoView {
+    let path = leptos_router::hooks::use_location().pathname.get_untracked();
+    // The server already chose this bundle for this page: loading again would loop.
+    if crate::is_till_page(&path) == cfg!(feature = "till") {
+        return view! { <NotFound /> }.into_any();
+    }
     Effect::new(|_| {
         let _ = window().location().reload();
     });
-    view! { <p class="loading">{t!("読み込み中…", "Loading…")}</p> }
+    view! { <p class="loading">{t!("読み込み中…", "Loading…")}</p> }.into_any()
 }
 
 /// A time as shown in Japan (Asia/Tokyo is UTC+9 all year: no daylight saving).

@@ -266,7 +266,7 @@ fn FormalReceiptForm(sales: Vec<SaleReceipt>, council: Signal<Option<Council>>) 
 
 /// The browser's print dialog: the print styles leave only the formal receipt on the page.
 fn print_page() {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     if let Some(window) = web_sys::window() {
         let _ = window.print();
     }

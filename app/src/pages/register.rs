@@ -18,7 +18,6 @@ use crate::register::sync::{self, SyncState};
 use crate::session::CurrentSession;
 use crate::t;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use selpos_domain::Yen;
 use selpos_domain::api::{
     ApprovalAction, ApprovalInput, Catalog, CatalogItem, EventState, RegisterRef, SaleInput, SessionInfo,
@@ -27,6 +26,7 @@ use selpos_domain::api::{
 use selpos_domain::cart::{
     CartError, CartLine, CartTotals, Discount, PaymentError, Settlement, Tender, TenderKind, cart_totals,
 };
+use selpos_domain::settlement::RegisterState;
 use serde::{Deserialize, Serialize};
 
 /// The nav link to this page, shown when the tablet is signed in as a till.
@@ -35,7 +35,8 @@ pub fn RegisterNavLink() -> impl IntoView {
     move || {
         crate::session::current()
             .and_then(|s| s.register)
-            .map(|_| view! { <A href="/register">{t!("レジ", "Till")}</A> })
+            // A full load: the till comes with its own bundle.
+            .map(|_| view! { <a href="/register" rel="external">{t!("レジ", "Till")}</a> })
     }
 }
 
@@ -347,13 +348,65 @@ fn Till(register: RegisterRef, cashier: String) -> impl IntoView {
 
     view! {
         <StatusBar register cashier persisted catalog_error />
-        <super::closing::RegisterSessionPanel register_id online=Signal::derive(move || till.sync.online.get()) />
+        <SessionBrief register_id />
         <div class="till">
             <ProductPane />
             <CartPane />
         </div>
         <ParkedList />
         {move || till.voiding.get().then(|| view! { <VoidDialog /> })}
+    }
+}
+
+/// How often the till asks whether its register is still open.
+const SESSION_REFRESH_MS: u64 = 30_000;
+
+/// Whether the register is open, asked of the server now and then (offline, the last answer
+/// stays). Opening, payouts and the close are on `/register/session`: they need the server, so
+/// that page comes with the whole app and the till's bundle stays small.
+#[component]
+fn SessionBrief(register_id: i64) -> impl IntoView {
+    let state: RwSignal<Option<RegisterState>> = RwSignal::new(None);
+    let tick = crate::components::refresh_every(SESSION_REFRESH_MS);
+    Effect::new(move |_| {
+        tick.track();
+        leptos::task::spawn_local(async move {
+            if let Ok(brief) = api::register_state(register_id).await {
+                state.try_set(Some(brief.state));
+            }
+        });
+    });
+    move || {
+        let (code, alert, text, action) = match state.get() {
+            Some(RegisterState::Open) => (
+                "open",
+                false,
+                pick("レジ開局中", "Register open"),
+                pick("出金・レジ締め", "Pay out, close"),
+            ),
+            Some(RegisterState::Closed) => (
+                "closed",
+                true,
+                pick(
+                    "このレジは締め済みです。販売するにはレジを開けてください(締め後の売上は保留になります)",
+                    "This register is closed: open it to sell (sales after the close are put on hold)",
+                ),
+                pick("レジ開け", "Open register"),
+            ),
+            Some(RegisterState::NeverOpened) => (
+                "never_opened",
+                true,
+                pick("釣銭準備金が未入力です", "Float not entered yet"),
+                pick("レジ開け", "Open register"),
+            ),
+            None => ("unknown", false, "", pick("レジ開け・締め", "Open, close")),
+        };
+        view! {
+            <div class="register-session" id="register-session" data-state=code>
+                <span class:alert=alert>{text}</span>
+                <a class="button big" id="session-actions" href="/register/session" rel="external">{action}</a>
+            </div>
+        }
     }
 }
 
@@ -393,14 +446,14 @@ fn listen_for_scanner(till: TillState) {
 }
 
 fn typing_in_a_field(ev: &leptos::ev::KeyboardEvent) -> bool {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         use wasm_bindgen::JsCast;
         ev.target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
             .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         let _ = ev;
         false
@@ -463,7 +516,9 @@ fn StatusBar(
             {move || sync.print_error.get().map(|(id, number, why)| view! {
                 <span class="alert print-error" role="alert">
                     {format!("{number}: {why}")} " "
-                    <a class="button" href=format!("/receipts/{id}")>{pick("もう一度印刷", "Print again")}</a>
+                    <button id="print-again" on:click=move |_| sync::print_receipt(sync, id, number.clone())>
+                        {pick("もう一度印刷", "Print again")}
+                    </button>
                 </span>
             })}
             {move || catalog_error.get().filter(|_| till.catalog.with(Option::is_none)).map(|e| view! {

@@ -6,11 +6,11 @@ use chrono::{DateTime, Utc};
 /// Milliseconds since the epoch by the tablet's clock (`Date.now()`: `SystemTime` panics on
 /// wasm32-unknown-unknown, so chrono's clock cannot be used there).
 pub fn now_ms() -> f64 {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         js_sys::Date::now()
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         Utc::now().timestamp_millis() as f64
     }
@@ -23,13 +23,13 @@ pub fn utc_now() -> DateTime<Utc> {
 
 /// A high-resolution clock for the scanner's key gaps (`performance.now()`).
 pub fn monotonic_ms() -> f64 {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         web_sys::window()
             .and_then(|w| w.performance())
             .map_or_else(now_ms, |p| p.now())
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         now_ms()
     }
@@ -37,7 +37,7 @@ pub fn monotonic_ms() -> f64 {
 
 /// Waits `ms` milliseconds without blocking the page.
 pub async fn sleep(ms: i32) {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         let promise = js_sys::Promise::new(&mut |resolve, _| {
             if let Some(window) = web_sys::window() {
@@ -46,18 +46,18 @@ pub async fn sleep(ms: i32) {
         });
         let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     let _ = ms;
 }
 
 /// What the browser believes about the network (`navigator.onLine`). `false` is reliable;
 /// `true` only means "maybe", so the sync loop also learns from its own requests.
 pub fn browser_online() -> bool {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         web_sys::window().is_none_or(|w| w.navigator().on_line())
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         true
     }
@@ -65,7 +65,7 @@ pub fn browser_online() -> bool {
 
 /// A property of `navigator`, if this browser has it (the Web Locks, Storage and Service
 /// Worker APIs exist only in secure contexts: https or localhost).
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 pub fn navigator_api(name: &str) -> Option<wasm_bindgen::JsValue> {
     let navigator = web_sys::window()?.navigator();
     js_sys::Reflect::get(&navigator, &name.into())
@@ -76,7 +76,7 @@ pub fn navigator_api(name: &str) -> Option<wasm_bindgen::JsValue> {
 /// Asks the browser to keep this site's storage (the unsent sales) even when the disk fills
 /// up. `Some(true)` when granted, `Some(false)` when refused, `None` when not available.
 pub async fn request_persistent_storage() -> Option<bool> {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         use wasm_bindgen::JsCast;
         use wasm_bindgen_futures::JsFuture;
@@ -86,7 +86,7 @@ pub async fn request_persistent_storage() -> Option<bool> {
         }
         JsFuture::from(storage.persist().ok()?).await.ok()?.as_bool()
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         None
     }
@@ -95,7 +95,7 @@ pub async fn request_persistent_storage() -> Option<bool> {
 /// Registers `/sw.js`, which keeps the pages and the app's files for offline use. Without a
 /// secure context there is no service worker; the till still works while the page stays open.
 pub fn register_service_worker() {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         use wasm_bindgen::JsCast;
         if let Some(container) = navigator_api("serviceWorker") {
@@ -108,11 +108,11 @@ pub fn register_service_worker() {
 
 /// A value kept in this browser's local storage.
 pub fn local_get(key: &str) -> Option<String> {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         web_sys::window()?.local_storage().ok()??.get_item(key).ok()?
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         let _ = key;
         None
@@ -120,10 +120,10 @@ pub fn local_get(key: &str) -> Option<String> {
 }
 
 pub fn local_set(key: &str, value: &str) {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
         let _ = storage.set_item(key, value);
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     let _ = (key, value);
 }

@@ -86,13 +86,13 @@ impl Lease {
     }
 }
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 pub use idb_impl::*;
 
-#[cfg(not(feature = "hydrate"))]
+#[cfg(not(feature = "browser"))]
 pub use server_stub::*;
 
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 mod idb_impl {
     use super::*;
     use idb::{Database, Factory, ObjectStoreParams, TransactionMode};
@@ -348,7 +348,7 @@ mod idb_impl {
 }
 
 /// On the server nothing is stored; the till only runs in the browser.
-#[cfg(not(feature = "hydrate"))]
+#[cfg(not(feature = "browser"))]
 mod server_stub {
     use super::*;
 

@@ -140,11 +140,11 @@ async fn run(state: SyncState, generation: u32) {
 }
 
 fn js_random() -> f64 {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     {
         js_sys::Math::random()
     }
-    #[cfg(not(feature = "hydrate"))]
+    #[cfg(not(feature = "browser"))]
     {
         0.5
     }
@@ -206,7 +206,7 @@ async fn pass(state: SyncState) -> PassEnd {
 /// Prints the receipt of a recorded sale on the register's printer, off the sync loop so a
 /// slow or switched-off printer never holds up the next sale. Sales made offline print here
 /// once they reach the server. A register without a printer prints nothing.
-fn print_receipt(state: SyncState, sale_id: uuid::Uuid, receipt_number: String) {
+pub fn print_receipt(state: SyncState, sale_id: uuid::Uuid, receipt_number: String) {
     leptos::task::spawn_local(async move {
         match api::print_receipt(&sale_id.to_string(), false).await {
             Ok(_) => {
@@ -246,7 +246,7 @@ async fn idle(state: SyncState) -> PassEnd {
 
 /// Runs a pass while holding the sync lock, or answers [`PassEnd::Busy`].
 async fn locked_pass(state: SyncState) -> PassEnd {
-    #[cfg(feature = "hydrate")]
+    #[cfg(feature = "browser")]
     if let Some(locks) = browser::navigator_api("locks") {
         return with_web_lock(locks, state).await;
     }
@@ -255,7 +255,7 @@ async fn locked_pass(state: SyncState) -> PassEnd {
 
 /// `navigator.locks.request("selpos-sync", {ifAvailable: true}, cb)`: `cb` gets `null` when
 /// another tab holds the lock; the lock is held until the promise `cb` returns settles.
-#[cfg(feature = "hydrate")]
+#[cfg(feature = "browser")]
 async fn with_web_lock(locks: wasm_bindgen::JsValue, state: SyncState) -> PassEnd {
     use js_sys::{Function, Object, Promise, Reflect};
     use std::rc::Rc;

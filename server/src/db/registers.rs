@@ -350,14 +350,20 @@ pub async fn late_receipts(tx: &mut Tx, session_id: &str) -> Result<Vec<String>,
     .await)
 }
 
-/// Takes the open session's row lock for the current transaction; `false` if it was closed.
-pub async fn claim_open(tx: &mut Tx, id: &str) -> Result<bool, sqlx::Error> {
-    let affected = on_tx!(tx, |conn| sqlx::query(
-        "UPDATE register_sessions SET note = note WHERE id = $1 AND closed_at IS NULL"
+/// The register's open session, if any: its id and when it opened. Takes the session's row
+/// lock for the current transaction, so a close waits for the record that claimed it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClaimedSession {
+    pub id: String,
+    pub opened_at: DateTime<Utc>,
+}
+
+pub async fn claim_open(tx: &mut Tx, register_id: i64) -> Result<Option<ClaimedSession>, sqlx::Error> {
+    on_tx!(tx, |conn| sqlx::query_as(
+        "UPDATE register_sessions SET note = note WHERE register_id = $1 AND closed_at IS NULL
+         RETURNING id, opened_at"
     )
-    .bind(id)
-    .execute(&mut *conn)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(affected == 1)
+    .bind(register_id)
+    .fetch_optional(&mut *conn)
+    .await)
 }

@@ -31,13 +31,36 @@ impl RegisterRow {
     }
 }
 
+const REGISTER: &str = "SELECT r.id AS register_id, r.code AS register_code, r.name AS register_name,
+        e.id AS event_id, e.code AS event_code, e.name AS event_name, e.state AS event_state";
+const REGISTER_FROM: &str = "FROM registers r JOIN events e ON e.id = r.event_id WHERE r.id = $1";
+
 pub async fn register(tx: &mut Tx, register_id: i64) -> Result<Option<RegisterRow>, sqlx::Error> {
-    let sql =
-        "SELECT r.id AS register_id, r.code AS register_code, r.name AS register_name, e.id AS event_id,
-                      e.code AS event_code, e.name AS event_name, e.state AS event_state
-               FROM registers r JOIN events e ON e.id = r.event_id WHERE r.id = $1";
-    on_tx!(tx, |conn| sqlx::query_as(sql)
+    let sql = format!("{REGISTER} {REGISTER_FROM}");
+    on_tx!(tx, |conn| sqlx::query_as(&sql)
         .bind(register_id)
+        .fetch_optional(&mut *conn)
+        .await)
+}
+
+/// A register as a new sale reads it, and whether that sale is already recorded.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RegisterForSale {
+    #[sqlx(flatten)]
+    pub register: RegisterRow,
+    pub recorded: bool,
+}
+
+/// [`register`] and [`exists`] in one statement: both are asked in the sale's write turn.
+pub async fn register_for_sale(
+    tx: &mut Tx,
+    register_id: i64,
+    sale_id: &str,
+) -> Result<Option<RegisterForSale>, sqlx::Error> {
+    let sql = format!("{REGISTER}, EXISTS (SELECT 1 FROM sales WHERE id = $2) AS recorded {REGISTER_FROM}");
+    on_tx!(tx, |conn| sqlx::query_as(&sql)
+        .bind(register_id)
+        .bind(sale_id)
         .fetch_optional(&mut *conn)
         .await)
 }
