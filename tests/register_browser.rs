@@ -6,8 +6,10 @@ use fantoccini::Locator;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::wd::WebDriverCompatibleCommand;
+use selpos_server::printing::decode::decode;
 use selpos_tests::TestServer;
 use selpos_tests::browser::{Browser, WAIT, set_up_the_till};
+use selpos_tests::printer::{DRAWER_KICK, FakePrinter};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -616,6 +618,73 @@ async fn the_till_opens_with_a_float_and_closes_against_a_cash_count() {
     assert_eq!(status["report"]["cash"]["counted"], 31490);
     assert_eq!(status["report"]["session"]["note"], "釣銭の渡し間違い");
     let _ = till.event_id;
+    browser.close().await;
+    server.stop().await;
+}
+
+/// Points the event's registers at `printer`, as staff do on the events page.
+async fn set_printers(server: &TestServer, event_id: i64, printer: &str) {
+    let mut event = server.get_ok(&format!("/api/v1/events/{event_id}")).await;
+    let registers: Vec<Value> = event["registers"]
+        .as_array()
+        .expect("registers")
+        .iter()
+        .map(|r| json!({"code": r["code"], "name": r["name"], "printer_addr": printer, "paper_columns": 48}))
+        .collect();
+    let input = event.as_object_mut().expect("event");
+    for field in ["id", "created_at", "updated_at"] {
+        input.remove(field);
+    }
+    input.insert("registers".into(), Value::Array(registers));
+    let (status, body) = server.put(&format!("/api/v1/events/{event_id}"), &event).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receipt_the_printer_missed_prints_from_the_till_once_it_is_back() {
+    let server = TestServer::sqlite(true).await;
+    let browser = Browser::start().await;
+    let till = set_up_the_till(&server, &server.base, &browser).await;
+    // The printer is off: nothing listens on its address.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    drop(listener);
+    set_printers(&server, till.event_id, &addr.to_string()).await;
+
+    ring_up(&browser, &["日替わり弁当"], Locator::Css("#pay-exact")).await;
+    let error = browser
+        .wait_text(".print-error", WAIT, |t| t.contains("プリンターに接続できません"))
+        .await;
+    let journal = server
+        .get_ok(&format!("/api/v1/sales?register_id={}", till.register_id))
+        .await;
+    let number = journal[0]["receipt_number"].as_str().expect("number").to_string();
+    assert!(error.starts_with(&number), "{error}");
+
+    // Back on: one tap prints the receipt, drawer kick included (it never opened).
+    let mut printer =
+        FakePrinter::on(tokio::net::TcpListener::bind(addr).await.expect("the same port")).await;
+    browser.click(Locator::Css("#print-again")).await;
+    let job = printer.next_job().await;
+    let paper = decode(&job.bytes).expect("ESC/POS");
+    assert!(
+        paper.texts().iter().any(|t| t.contains(&number)),
+        "{:?}",
+        paper.texts()
+    );
+    assert_eq!(paper.count(DRAWER_KICK), 1);
+    assert!(
+        !paper.texts().iter().any(|t| t.contains("再発行")),
+        "{:?}",
+        paper.texts()
+    );
+    browser
+        .wait_text("#till-status", WAIT, |t| {
+            !t.contains("プリンターに接続できません")
+        })
+        .await;
+    assert!(browser.client.find(Locator::Css(".print-error")).await.is_err());
+    printer.no_more_jobs();
     browser.close().await;
     server.stop().await;
 }

@@ -4,6 +4,7 @@
 pub mod browser;
 pub mod chaos;
 pub mod load;
+pub mod printer;
 
 use reqwest::{Method, StatusCode};
 use selpos_domain::access::Role;
