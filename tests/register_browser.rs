@@ -582,14 +582,30 @@ async fn the_till_opens_with_a_float_and_closes_against_a_cash_count() {
         ))
         .await;
 
-    // Back online: the count is checked as it is typed; ¥10 short needs a reason.
+    // A sale still in the tablet's queue (this page sends nothing): the close says so.
+    browser
+        .queue_sales(&[bento_sale(&server, till.register_id).await])
+        .await;
+    browser.click(Locator::Css("#close-register")).await;
+    let blocked = browser
+        .wait_text("#close-blocked", WAIT, |t| t.contains("未送信"))
+        .await;
+    assert!(blocked.ends_with("1件"), "{blocked}");
+    // The till sends it; then the close goes ahead.
+    browser.follow(Locator::Css("#back-to-till"), "/register").await;
+    wait_for_sales(&server, till.register_id, 2).await;
+    browser
+        .follow(Locator::Css("#session-actions"), "/register/session")
+        .await;
+
+    // The count is checked as it is typed; ¥10 short needs a reason.
     browser.click(Locator::Css("#close-register")).await;
     browser
-        .wait_text("#expected-cash", WAIT, |t| t == "¥31,500")
+        .wait_text("#expected-cash", WAIT, |t| t == "¥32,000")
         .await;
     browser.type_into("input[name='count-10000']", "3").await;
     browser.type_into("input[name='count-1000']", "1").await;
-    browser.type_into("input[name='count-100']", "4").await;
+    browser.type_into("input[name='count-100']", "9").await;
     browser.type_into("input[name='count-10']", "9").await;
     let typed = browser
         .js("return Array.from(document.querySelectorAll('#register-close input')).map(i => i.name + '=' + i.value).join(' ')")
@@ -603,7 +619,7 @@ async fn the_till_opens_with_a_float_and_closes_against_a_cash_count() {
         .await;
     browser.click(Locator::Css("#confirm-close")).await;
     assert_eq!(browser.text_of("#report-difference").await, "¥-10");
-    assert_eq!(browser.text_of("#report-expected").await, "¥31,500");
+    assert_eq!(browser.text_of("#report-expected").await, "¥32,000");
 
     // The till now warns that its register is closed.
     browser.follow(Locator::Css("#back-to-till"), "/register").await;
@@ -615,11 +631,42 @@ async fn the_till_opens_with_a_float_and_closes_against_a_cash_count() {
         .get_ok(&format!("/api/v1/registers/{}/session", till.register_id))
         .await;
     assert_eq!(status["state"], "closed");
-    assert_eq!(status["report"]["cash"]["counted"], 31490);
+    assert_eq!(status["report"]["cash"]["counted"], 31990);
     assert_eq!(status["report"]["session"]["note"], "釣銭の渡し間違い");
     let _ = till.event_id;
     browser.close().await;
     server.stop().await;
+}
+
+/// A ¥500 bento paid in cash, in the form the till keeps it in its queue.
+async fn bento_sale(server: &TestServer, register_id: i64) -> String {
+    let catalog = server
+        .get_ok(&format!("/api/v1/registers/{register_id}/catalog"))
+        .await;
+    let bento = catalog["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|i| i["name"] == "日替わり弁当"))
+        .expect("the demo's bento");
+    let sale = json!({"id": uuid::Uuid::now_v7(), "register_id": register_id, "local_number": "R1-L90",
+        "sold_at": chrono::Utc::now(), "lines": [{"product_id": bento["product_id"], "quantity": 1, "unit_price": 500}],
+        "tenders": [{"kind": "cash", "amount": 500}]});
+    json!({"sale": sale, "total": 500, "rejection": null}).to_string()
+}
+
+/// Waits until the server holds `count` sales of the register.
+async fn wait_for_sales(server: &TestServer, register_id: i64, count: usize) {
+    let started = Instant::now();
+    loop {
+        let sales = server
+            .get_ok(&format!("/api/v1/sales?register_id={register_id}"))
+            .await;
+        let held = sales.as_array().map_or(0, Vec::len);
+        if held == count {
+            return;
+        }
+        assert!(started.elapsed() < WAIT, "{held} sales, not {count}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Points the event's registers at `printer`, as staff do on the events page.

@@ -42,23 +42,7 @@ async fn main() {
         })
         .collect();
     // Into the queue in one transaction, as if rung up offline one after the other.
-    let script = r#"
-        const [sales, done] = [arguments[0], arguments[arguments.length - 1]];
-        const open = indexedDB.open('selpos-register', 1);
-        open.onerror = () => done('open failed');
-        open.onsuccess = () => {
-            const tx = open.result.transaction(['queue'], 'readwrite');
-            for (const s of sales) tx.objectStore('queue').add(s);
-            tx.oncomplete = () => done('ok');
-            tx.onerror = () => done('write failed');
-        };
-    "#;
-    let answer = browser
-        .client
-        .execute_async(script, vec![json!(queued)])
-        .await
-        .expect("queue filled");
-    assert_eq!(answer, json!("ok"));
+    browser.queue_sales(&queued).await;
 
     // The network is back: the page hears `online`, as a tablet does when the Wi-Fi returns.
     let started = Instant::now();

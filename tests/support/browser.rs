@@ -155,6 +155,28 @@ impl Browser {
         }
     }
 
+    /// Puts `sales` (the till's stored form, JSON: `{"sale": …, "total": …, "rejection": null}`)
+    /// into this page's queue of unsent sales, in one transaction, as if rung up offline.
+    pub async fn queue_sales(&self, sales: &[String]) {
+        let script = r#"
+            const [sales, done] = [arguments[0], arguments[arguments.length - 1]];
+            const open = indexedDB.open('selpos-register', 1);
+            open.onerror = () => done('open failed');
+            open.onsuccess = () => {
+                const tx = open.result.transaction(['queue'], 'readwrite');
+                for (const s of sales) tx.objectStore('queue').add(s);
+                tx.oncomplete = () => done('ok');
+                tx.onerror = () => done('write failed');
+            };
+        "#;
+        let answer = self
+            .client
+            .execute_async(script, vec![json!(sales)])
+            .await
+            .expect("queue filled");
+        assert_eq!(answer, json!("ok"));
+    }
+
     pub async fn js(&self, script: &str) -> Value {
         self.client
             .execute(script, vec![])

@@ -309,8 +309,8 @@ fn ClosePanel(
             Some(Ok(n)) if n > 0 => Some(format!(
                 "{} {n}件",
                 crate::i18n::pick(
-                    "未送信の売上があります。送信が終わるまでお待ちください:",
-                    "Sales still waiting to be sent:"
+                    "未送信の売上があります。レジに戻り、送信が終わってから締めてください:",
+                    "Unsent sales: go back to the till, and close once they are sent:"
                 )
             )),
             Some(Err(e)) => Some(e.to_string()),
