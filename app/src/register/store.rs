@@ -188,9 +188,9 @@ mod idb_impl {
         Ok(stored)
     }
 
-    /// The oldest queued sale.
-    pub async fn next_queued() -> StoreResult<Option<Entry>> {
-        Ok(entries(QUEUE, Some(1)).await?.into_iter().next())
+    /// The oldest queued sales, at most `limit`.
+    pub async fn next_queued(limit: u32) -> StoreResult<Vec<Entry>> {
+        entries(QUEUE, Some(limit)).await
     }
 
     pub async fn queued_count() -> StoreResult<u32> {
@@ -226,11 +226,17 @@ mod idb_impl {
             .collect()
     }
 
-    /// The server has the sale: forget it.
-    pub async fn remove(key: f64) -> StoreResult<()> {
+    /// The server has these sales: forget them, in one transaction.
+    pub async fn remove(keys: &[f64]) -> StoreResult<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
         let db = db().await?;
         let tx = db.transaction(&[QUEUE], TransactionMode::ReadWrite)?;
-        tx.object_store(QUEUE)?.delete(JsValue::from_f64(key))?.await?;
+        let queue = tx.object_store(QUEUE)?;
+        for &key in keys {
+            queue.delete(JsValue::from_f64(key))?.await?;
+        }
         committed(tx).await
     }
 
@@ -359,8 +365,8 @@ mod server_stub {
     pub async fn enqueue(_sale: SaleInput, _total: Yen, _register_code: &str) -> StoreResult<StoredSale> {
         none()
     }
-    pub async fn next_queued() -> StoreResult<Option<Entry>> {
-        Ok(None)
+    pub async fn next_queued(_limit: u32) -> StoreResult<Vec<Entry>> {
+        Ok(vec![])
     }
     pub async fn queued_count() -> StoreResult<u32> {
         Ok(0)
@@ -371,7 +377,7 @@ mod server_stub {
     pub async fn queued() -> StoreResult<Vec<Entry>> {
         Ok(vec![])
     }
-    pub async fn remove(_key: f64) -> StoreResult<()> {
+    pub async fn remove(_keys: &[f64]) -> StoreResult<()> {
         none()
     }
     pub async fn park(_key: f64, _rejection: Rejection) -> StoreResult<()> {

@@ -150,56 +150,91 @@ fn js_random() -> f64 {
     }
 }
 
+/// How many queued sales are read from storage at once. They are sent one by one and
+/// forgotten together: a catch-up after an outage spends its time on the network, not on
+/// storage transactions.
+const CHUNK: u32 = 25;
+
 /// Sends queued sales until the queue is empty or the server cannot take more.
 async fn pass(state: SyncState) -> PassEnd {
     loop {
-        let entry = match store::next_queued().await {
-            Ok(Some(entry)) => entry,
-            Ok(None) => return idle(state).await,
+        let chunk = match store::next_queued(CHUNK).await {
+            Ok(chunk) if chunk.is_empty() => return idle(state).await,
+            Ok(chunk) => chunk,
             Err(e) => {
                 state.storage_error.try_set(Some(e.to_string()));
                 return PassEnd::Retry;
             }
         };
-        let answer = api::post_sale(&entry.stored.sale).await;
-        let reached = answer.status.is_some();
-        state.online.try_set(reached && browser::browser_online());
-        let stored = match outcome(answer.status) {
-            Outcome::Done => {
-                state.signed_out.try_set(false);
-                if let Ok(sale) = &answer.body {
-                    state
-                        .last_sent
-                        .try_set(Some((sale.id, sale.receipt_number.clone())));
-                    print_receipt(state, sale.id, sale.receipt_number.clone());
+        let mut sent = Vec::with_capacity(chunk.len());
+        let mut stopped = None;
+        for entry in &chunk {
+            match send(state, entry).await {
+                Ok(true) => {
+                    sent.push(entry.key);
+                    // The count on screen goes down as the server takes them.
+                    state.queued.try_update(|n| *n = n.saturating_sub(1));
                 }
-                // Should this fail the sale is sent again; the server answers it as a replay.
-                store::remove(entry.key).await
+                Ok(false) => {}
+                Err(end) => {
+                    stopped = Some(end);
+                    break;
+                }
             }
-            Outcome::Park => {
-                let failure = answer.body.err().unwrap_or_else(|| api::ApiFailure {
-                    code: "http".into(),
-                    message: String::new(),
-                    fields: vec![],
-                });
-                let rejection = Rejection {
-                    status: answer.status.unwrap_or_default(),
-                    message: rejection_message(&failure),
-                    code: failure.code,
-                };
-                store::park(entry.key, rejection).await
-            }
-            Outcome::SignIn => {
-                state.signed_out.try_set(true);
-                return PassEnd::SignedOut;
-            }
-            Outcome::Retry => return PassEnd::Retry,
-        };
-        if let Err(e) = stored {
+        }
+        // Should this fail the sales are sent again; the server answers them as replays.
+        if let Err(e) = store::remove(&sent).await {
             state.storage_error.try_set(Some(e.to_string()));
             return PassEnd::Retry;
         }
+        if let Some(end) = stopped {
+            return end;
+        }
         state.refresh().await;
+    }
+}
+
+/// Sends one queued sale: `Ok(true)` when the server has it, `Ok(false)` when it refused it
+/// (parked, where staff see it: the sales after it still go), or why the pass stops here.
+async fn send(state: SyncState, entry: &store::Entry) -> Result<bool, PassEnd> {
+    let answer = api::post_sale(&entry.stored.sale).await;
+    let reached = answer.status.is_some();
+    state.online.try_set(reached && browser::browser_online());
+    match outcome(answer.status) {
+        Outcome::Done => {
+            state.signed_out.try_set(false);
+            if let Ok(sale) = &answer.body {
+                state
+                    .last_sent
+                    .try_set(Some((sale.id, sale.receipt_number.clone())));
+                print_receipt(state, sale.id, sale.receipt_number.clone());
+            }
+            Ok(true)
+        }
+        Outcome::Park => {
+            let failure = answer.body.err().unwrap_or_else(|| api::ApiFailure {
+                code: "http".into(),
+                message: String::new(),
+                fields: vec![],
+            });
+            let rejection = Rejection {
+                status: answer.status.unwrap_or_default(),
+                message: rejection_message(&failure),
+                code: failure.code,
+            };
+            match store::park(entry.key, rejection).await {
+                Ok(()) => Ok(false),
+                Err(e) => {
+                    state.storage_error.try_set(Some(e.to_string()));
+                    Err(PassEnd::Retry)
+                }
+            }
+        }
+        Outcome::SignIn => {
+            state.signed_out.try_set(true);
+            Err(PassEnd::SignedOut)
+        }
+        Outcome::Retry => Err(PassEnd::Retry),
     }
 }
 
