@@ -21,7 +21,7 @@ use leptos_router::{
 };
 
 /// The name of the tablet's bundle (`/pkg/till.js`, `/pkg/till_bg.wasm`): what a tablet needs
-/// to sell, online or not, in a third of the whole app's size, for tablets on venue Wi-Fi.
+/// to sell, online or not, in two fifths of the whole app's size, for tablets on venue Wi-Fi.
 pub const TILL_BUNDLE: &str = "till";
 
 /// Whether the page at `path` (a query may follow) is served with the till's bundle:
