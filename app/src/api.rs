@@ -520,7 +520,6 @@ mod tests {
     }
 }
 
-/// レジ締め and 精算.
 /// Whether a register is open, without its figures: all the till itself needs to know.
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct RegisterBrief {
@@ -532,6 +531,7 @@ pub async fn register_state(register_id: i64) -> ApiResult<RegisterBrief> {
     get(&format!("/registers/{register_id}/session")).await
 }
 
+/// レジ締め and 精算.
 pub mod closing {
     use super::{ApiResult, get, send};
     use selpos_domain::settlement::{

@@ -123,12 +123,7 @@ pub fn RegisterSessionPage() -> impl IntoView {
 /// Whether the browser has a network now, following its `online` and `offline` events.
 fn network_status() -> Signal<bool> {
     let online = RwSignal::new(browser::browser_online());
-    let up = window_event_listener_untyped("online", move |_| online.set(true));
-    let down = window_event_listener_untyped("offline", move |_| online.set(false));
-    on_cleanup(move || {
-        up.remove();
-        down.remove();
-    });
+    browser::on_network_change(move |now| online.set(now));
     online.into()
 }
 

@@ -412,16 +412,11 @@ fn SessionBrief(register_id: i64) -> impl IntoView {
 
 /// `online` / `offline` events: show the change at once, and send as soon as the network is back.
 fn listen_to_the_network(sync_state: SyncState) {
-    let online = window_event_listener_untyped("online", move |_| {
-        sync_state.online.try_set(true);
-        sync::wake();
-    });
-    let offline = window_event_listener_untyped("offline", move |_| {
-        sync_state.online.try_set(false);
-    });
-    on_cleanup(move || {
-        online.remove();
-        offline.remove();
+    browser::on_network_change(move |online| {
+        sync_state.online.try_set(online);
+        if online {
+            sync::wake();
+        }
     });
 }
 

@@ -127,3 +127,18 @@ pub fn local_set(key: &str, value: &str) {
     #[cfg(not(feature = "browser"))]
     let _ = (key, value);
 }
+
+/// Calls `changed` with the browser's `online` (`true`) and `offline` (`false`) events for as
+/// long as the calling component lives.
+pub fn on_network_change(changed: impl Fn(bool) + Clone + 'static) {
+    use leptos::prelude::{on_cleanup, window_event_listener_untyped};
+    let up = {
+        let changed = changed.clone();
+        window_event_listener_untyped("online", move |_| changed(true))
+    };
+    let down = window_event_listener_untyped("offline", move |_| changed(false));
+    on_cleanup(move || {
+        up.remove();
+        down.remove();
+    });
+}

@@ -350,14 +350,15 @@ pub async fn late_receipts(tx: &mut Tx, session_id: &str) -> Result<Vec<String>,
     .await)
 }
 
-/// The register's open session, if any: its id and when it opened. Takes the session's row
-/// lock for the current transaction, so a close waits for the record that claimed it.
+/// A register's open session: its id and when it opened.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClaimedSession {
     pub id: String,
     pub opened_at: DateTime<Utc>,
 }
 
+/// The register's open session, if any, with its row lock taken for the current transaction,
+/// so a close waits for the record that claimed it.
 pub async fn claim_open(tx: &mut Tx, register_id: i64) -> Result<Option<ClaimedSession>, sqlx::Error> {
     on_tx!(tx, |conn| sqlx::query_as(
         "UPDATE register_sessions SET note = note WHERE register_id = $1 AND closed_at IS NULL
