@@ -240,7 +240,7 @@ db_test!(
             facility_id: None,
             register_id: None,
         };
-        use selpos_domain::api::ApprovalAction;
+        use selpos_domain::approvals::ApprovalAction;
         let db = server.db();
         let mut tx = db.write().await.expect("tx");
         let wrong_action =

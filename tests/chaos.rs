@@ -7,7 +7,7 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
-use selpos_domain::api::SaleInput;
+use selpos_domain::sales::SaleInput;
 use selpos_domain::sync::{Outcome, backoff_ms, outcome};
 use selpos_tests::chaos::{ChaosProxy, SelposProcess};
 use selpos_tests::load::{Bazaar, register_tablet};

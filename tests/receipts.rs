@@ -3,7 +3,8 @@
 //! sale. A printer that is off never loses the sale: it prints once the printer is back.
 
 use reqwest::{Method, StatusCode};
-use selpos_domain::receipt::{PrintLine, Receipt, layout, render_text};
+use selpos_domain::receipts::Receipt;
+use selpos_domain::receipts::paper::{PrintLine, layout, render_text};
 use selpos_server::printing::decode::{Decoded, decode};
 use selpos_tests::printer::FakePrinter;
 use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, ApiClient, TestServer, assert_error, db_test, error_fields};
@@ -480,7 +481,7 @@ db_test!(the_receipt_text_is_the_printed_layout, demo = false, |server| {
         assert!(
             lines
                 .iter()
-                .all(|l| selpos_domain::receipt::display_width(l) <= columns)
+                .all(|l| selpos_domain::receipts::paper::display_width(l) <= columns)
         );
         // The receipt is the recorded sale: its figures, the council, the facilities.
         assert_eq!(receipt.totals.total.0, 1520);

@@ -585,7 +585,7 @@ db_test!(
 
 /// The total of a cart by the domain's own arithmetic (the code the tablet runs too).
 fn cart_total(w: &World, body: &Value) -> i64 {
-    let lines: Vec<selpos_domain::cart::CartLine> = body["lines"]
+    let lines: Vec<selpos_domain::sales::cart::CartLine> = body["lines"]
         .as_array()
         .expect("lines")
         .iter()
@@ -597,7 +597,7 @@ fn cart_total(w: &World, body: &Value) -> i64 {
                 .find(|p| p.0 == product)
                 .copied()
                 .expect("known product");
-            selpos_domain::cart::CartLine {
+            selpos_domain::sales::cart::CartLine {
                 product_id: product,
                 facility_id: facility,
                 name: String::new(),
@@ -610,7 +610,7 @@ fn cart_total(w: &World, body: &Value) -> i64 {
             }
         })
         .collect();
-    selpos_domain::cart::cart_totals(&lines, selpos_domain::RoundingMode::Down)
+    selpos_domain::sales::cart::cart_totals(&lines, selpos_domain::RoundingMode::Down)
         .expect("totals")
         .total
         .0

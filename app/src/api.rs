@@ -1,11 +1,25 @@
 //! The tablet's client of the JSON API under `/api/v1`. Every page loads and saves through it,
 //! in the browser; on the server these calls are never made (pages render their shell there).
 
-use selpos_domain::api::{
-    Approval, ApprovalInput, AuditEntry, Catalog, Council, CouncilInput, Device, DeviceInput, DeviceStatus,
-    ErrorDetail, Event, EventInput, Facility, FacilityInput, LoginInput, PinLoginInput, Product,
-    ProductInput, Sale, SaleInput, SessionInfo, User, UserInput, VoidInput,
-};
+use selpos_domain::approvals::{Approval, ApprovalInput};
+
+use selpos_domain::audit::AuditEntry;
+
+use selpos_domain::sales::{Catalog, Sale, SaleInput, VoidInput};
+
+use selpos_domain::council::{Council, CouncilInput};
+
+use selpos_domain::devices::{Device, DeviceInput, DeviceStatus};
+
+use selpos_domain::validation::ErrorDetail;
+
+use selpos_domain::events::{Event, EventInput};
+
+use selpos_domain::facilities::{Facility, FacilityInput};
+
+use selpos_domain::users::{LoginInput, PinLoginInput, SessionInfo, User, UserInput};
+
+use selpos_domain::products::{Product, ProductInput};
 use selpos_domain::validation::FieldError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -95,7 +109,7 @@ async fn post_bytes<O: DeserializeOwned>(_path: &str, _content_type: &str, _byte
 /// Sends the request and reads the answer: the JSON on success, the error shape otherwise.
 #[cfg(feature = "browser")]
 async fn answer<O: DeserializeOwned>(path: &str, request: gloo_net::http::Request) -> ApiResult<O> {
-    use selpos_domain::api::ErrorBody;
+    use selpos_domain::validation::ErrorBody;
     let response = request.send().await.map_err(|_| ApiFailure::network())?;
     let text = response.text().await.map_err(|_| ApiFailure::network())?;
     if response.status() == 204 {
@@ -237,7 +251,7 @@ pub async fn save_event(id: Option<i64>, input: &EventInput) -> ApiResult<Event>
     save("/events", id, input).await
 }
 
-pub async fn event_sales(event_id: i64) -> ApiResult<selpos_domain::api::EventSales> {
+pub async fn event_sales(event_id: i64) -> ApiResult<selpos_domain::sales::EventSales> {
     get(&format!("/events/{event_id}/sales")).await
 }
 
@@ -375,7 +389,7 @@ pub async fn find_sale(text: &str) -> ApiResult<Option<Sale>> {
     Ok(found.into_iter().next())
 }
 
-pub async fn refund_sale(sale_id: uuid::Uuid, input: &selpos_domain::api::RefundInput) -> ApiResult<Sale> {
+pub async fn refund_sale(sale_id: uuid::Uuid, input: &selpos_domain::sales::RefundInput) -> ApiResult<Sale> {
     send("POST", &format!("/sales/{sale_id}/refund"), input).await
 }
 
@@ -415,7 +429,7 @@ pub async fn post_sale(input: &SaleInput) -> Answer<Sale> {
 #[cfg(feature = "browser")]
 async fn post_for_answer<O: DeserializeOwned>(path: &str, body: String, timeout_ms: i32) -> Answer<O> {
     use gloo_net::http::{Method, RequestBuilder};
-    use selpos_domain::api::ErrorBody;
+    use selpos_domain::validation::ErrorBody;
     use wasm_bindgen::JsCast;
     let no_answer = || Answer {
         status: None,
@@ -477,7 +491,10 @@ async fn post_for_answer<O: DeserializeOwned>(_path: &str, _body: String, _timeo
 
 /// A sale's receipt: the data and the paper's lines for `columns` (the register's paper when
 /// `None`).
-pub async fn sale_receipt(sale_id: &str, columns: Option<i64>) -> ApiResult<selpos_domain::api::SaleReceipt> {
+pub async fn sale_receipt(
+    sale_id: &str,
+    columns: Option<i64>,
+) -> ApiResult<selpos_domain::receipts::SaleReceipt> {
     get(&format!(
         "/sales/{}/receipt{}",
         encode(sale_id),
@@ -488,7 +505,7 @@ pub async fn sale_receipt(sale_id: &str, columns: Option<i64>) -> ApiResult<selp
 
 /// Prints a sale's receipt on its register's printer; a `reprint` is marked 再発行 and leaves
 /// the cash drawer shut.
-pub async fn print_receipt(sale_id: &str, reprint: bool) -> ApiResult<selpos_domain::api::PrintOutcome> {
+pub async fn print_receipt(sale_id: &str, reprint: bool) -> ApiResult<selpos_domain::printers::PrintOutcome> {
     call(
         "POST",
         &format!("/sales/{}/print?reprint={reprint}", encode(sale_id)),
@@ -498,7 +515,7 @@ pub async fn print_receipt(sale_id: &str, reprint: bool) -> ApiResult<selpos_dom
 }
 
 /// Whether a register's printer answers now.
-pub async fn printer_status(register_id: i64) -> ApiResult<selpos_domain::api::PrinterStatus> {
+pub async fn printer_status(register_id: i64) -> ApiResult<selpos_domain::printers::PrinterStatus> {
     get(&format!("/registers/{register_id}/printer")).await
 }
 
@@ -523,7 +540,7 @@ mod tests {
 /// Whether a register is open, without its figures: all the till itself needs to know.
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct RegisterBrief {
-    pub state: selpos_domain::settlement::RegisterState,
+    pub state: selpos_domain::register_sessions::RegisterState,
 }
 
 /// The register's state from its session report (the rest of the report is not read).
@@ -534,10 +551,11 @@ pub async fn register_state(register_id: i64) -> ApiResult<RegisterBrief> {
 /// レジ締め and 精算.
 pub mod closing {
     use super::{ApiResult, get, send};
-    use selpos_domain::settlement::{
-        AdjustmentInput, EventDashboard, EventSettlement, FacilityStatement, PayoutInput, RegisterCloseInput,
-        RegisterOpenInput, RegisterReport, RegisterStatus,
+    use selpos_domain::dashboard::EventDashboard;
+    use selpos_domain::register_sessions::{
+        PayoutInput, RegisterCloseInput, RegisterOpenInput, RegisterReport, RegisterStatus,
     };
+    use selpos_domain::settlement::{AdjustmentInput, EventSettlement, FacilityStatement};
 
     pub async fn register_status(register_id: i64) -> ApiResult<RegisterStatus> {
         get(&format!("/registers/{register_id}/session")).await

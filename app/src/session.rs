@@ -3,7 +3,7 @@
 use crate::api::{self, ApiResult};
 use leptos::prelude::*;
 use selpos_domain::access::Role;
-use selpos_domain::api::SessionInfo;
+use selpos_domain::users::SessionInfo;
 
 #[derive(Clone, Copy)]
 pub struct CurrentSession(pub LocalResource<ApiResult<SessionInfo>>);

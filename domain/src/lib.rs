@@ -1,19 +1,40 @@
-//! The pure domain of selpos: money, consumption tax, codes printed on goods and invoices,
-//! validation of master data, and the data shapes of the JSON API.
+//! The pure domain of selpos: money, consumption tax, codes printed on goods and invoices, the
+//! data shapes of the JSON API with the checks on every input, and the arithmetic of sales,
+//! receipts, register sessions, settlement and wages.
 //!
 //! Nothing here does I/O; it compiles to native code for the server and to WASM for the
-//! tablet, so both compute exactly the same figures.
+//! tablet, so both compute exactly the same figures. One module per topic, named as the
+//! server's use cases, database and HTTP modules are (`sales`, `register_sessions`, …):
+//!
+//! - foundations: [`money`], [`tax`], [`codes`], [`validation`], [`access`];
+//! - master data: [`facilities`], [`products`], [`events`], [`council`];
+//! - people and tablets: [`users`], [`devices`], [`approvals`], [`audit`];
+//! - selling: [`sales`] (cart, payment, reversals), [`receipts`], [`printers`], [`stock`],
+//!   [`sync`] (the tablet's retry rule);
+//! - closing: [`register_sessions`] (レジ開け・締め), [`settlement`] (精算), [`dashboard`];
+//! - [`wages`] (工賃) and [`health`].
 
 pub mod access;
-pub mod api;
-pub mod cart;
+pub mod approvals;
+pub mod audit;
 pub mod codes;
+pub mod council;
+pub mod dashboard;
+pub mod devices;
+pub mod events;
+pub mod facilities;
+pub mod health;
 pub mod money;
-pub mod receipt;
+pub mod printers;
+pub mod products;
+pub mod receipts;
+pub mod register_sessions;
+pub mod sales;
 pub mod settlement;
 pub mod stock;
 pub mod sync;
 pub mod tax;
+pub mod users;
 pub mod validation;
 pub mod wages;
 

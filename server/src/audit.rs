@@ -6,7 +6,7 @@ use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
 use chrono::Utc;
 use selpos_domain::access::Principal;
-use selpos_domain::api::AuditEntry;
+use selpos_domain::audit::AuditEntry;
 use serde::Serialize;
 
 pub use db::audit::AuditFilter;

@@ -278,7 +278,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
 
 async fn user_command(db: &crate::db::Db, action: UserAction) -> anyhow::Result<()> {
     use selpos_domain::access::Role;
-    use selpos_domain::api::UserInput;
+    use selpos_domain::users::UserInput;
     let user = match action {
         UserAction::Add {
             login,

@@ -10,7 +10,7 @@ use chrono::Utc;
 use selpos_domain::TaxRate;
 use selpos_domain::Yen;
 use selpos_domain::access::Principal;
-use selpos_domain::api::{Product, ProductInput};
+use selpos_domain::products::{Product, ProductInput};
 use selpos_domain::stock::{EventStock, MovementKind, StockLineInput, StockOperationInput};
 use selpos_domain::validation::FieldErrors;
 

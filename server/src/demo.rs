@@ -9,11 +9,13 @@ use crate::masterdata;
 use chrono::{Days, Utc};
 use chrono_tz::Asia::Tokyo;
 use selpos_domain::access::{Principal, Role};
-use selpos_domain::api::{
-    CommissionRule, CouncilInput, DEFAULT_PAPER_COLUMNS, EventInput, EventKind, EventState, FacilityInput,
-    Participant, ProductInput, RegisterInput, UserInput,
-};
 use selpos_domain::codes::{Gtin, InvoiceRegistrationNumber};
+use selpos_domain::council::CouncilInput;
+use selpos_domain::events::{CommissionRule, EventInput, EventKind, EventState, Participant, RegisterInput};
+use selpos_domain::facilities::FacilityInput;
+use selpos_domain::printers::DEFAULT_PAPER_COLUMNS;
+use selpos_domain::products::ProductInput;
+use selpos_domain::users::UserInput;
 use selpos_domain::{RoundingMode, TaxRate, Yen};
 use std::collections::BTreeMap;
 use std::fmt;

@@ -7,9 +7,10 @@ use crate::db::{self, Db, Tx};
 use crate::error::{Error, OnUnique, Result};
 use chrono::Utc;
 use selpos_domain::access::{Principal, Role};
-use selpos_domain::api::{
-    Council, CouncilInput, Event, EventInput, EventState, Facility, FacilityInput, Product, ProductInput,
-};
+use selpos_domain::council::{Council, CouncilInput};
+use selpos_domain::events::{Event, EventInput, EventState};
+use selpos_domain::facilities::{Facility, FacilityInput};
+use selpos_domain::products::{Product, ProductInput};
 
 pub use db::facilities::FacilityFilter;
 pub use db::products::ProductFilter;

@@ -13,9 +13,12 @@ use crate::sales;
 use chrono::Utc;
 use chrono_tz::Asia::Tokyo;
 use selpos_domain::access::{Principal, Role};
-use selpos_domain::api::{PrintOutcome, PrinterStatus, Sale, SaleReceipt};
-use selpos_domain::receipt::{self, Receipt, ReceiptHeader};
-use selpos_domain::validation::PAPER_COLUMNS;
+use selpos_domain::printers::COLUMNS_80MM;
+use selpos_domain::printers::PAPER_COLUMNS;
+use selpos_domain::printers::{PrintOutcome, PrinterStatus};
+use selpos_domain::receipts::SaleReceipt;
+use selpos_domain::receipts::{Receipt, ReceiptHeader, paper};
+use selpos_domain::sales::Sale;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -78,7 +81,7 @@ async fn prepare(db: &Db, actor: &Principal, sale_id: uuid::Uuid, reprint: bool)
 
 fn paper_columns(columns: i64) -> Result<usize> {
     if PAPER_COLUMNS.contains(&columns) {
-        Ok(usize::try_from(columns).unwrap_or(receipt::COLUMNS_80MM))
+        Ok(usize::try_from(columns).unwrap_or(COLUMNS_80MM))
     } else {
         Err(Error::field(
             "columns",
@@ -106,7 +109,7 @@ pub async fn text(
     } = prepare(db, actor, sale_id, false).await?;
     let columns = columns.unwrap_or(printer.paper_columns);
     let width = paper_columns(columns)?;
-    let lines = receipt::render_text(&receipt::layout(&receipt, width), width)
+    let lines = paper::render_text(&paper::layout(&receipt, width), width)
         .lines()
         .map(String::from)
         .collect();
@@ -140,7 +143,7 @@ pub async fn print(
     let columns = paper_columns(printer.paper_columns)?;
     let open_drawer = receipt.moves_cash();
     let job = printing::encode(
-        &receipt::layout(&receipt, columns),
+        &paper::layout(&receipt, columns),
         EscPosOptions { columns, open_drawer },
     )
     .map_err(|e| Error::Internal(e.to_string()))?;

@@ -8,8 +8,8 @@ use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
 use selpos_domain::Yen;
 use selpos_domain::access::{Principal, Role};
-use selpos_domain::api::EventState;
-use selpos_domain::settlement::{
+use selpos_domain::events::EventState;
+use selpos_domain::register_sessions::{
     CashCount, CashFigures, LateSales, PayoutInput, RegisterCloseInput, RegisterOpenInput, RegisterReport,
     RegisterState, RegisterStatus, SessionChoice, session_for_sale,
 };

@@ -11,16 +11,21 @@ use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
 use chrono::{SubsecRound, Utc};
 use selpos_domain::access::{Principal, Role};
-use selpos_domain::api::{
-    ApprovalAction, Catalog, CatalogFacility, CatalogItem, EventSales, EventState, FacilitySales,
-    ProductSales, RefundInput, RegisterRef, Sale, SaleInput, SaleKind, SaleLine, Tender, TenderKind,
-    VoidInput,
+use selpos_domain::approvals::ApprovalAction;
+use selpos_domain::events::{EventState, RegisterRef};
+use selpos_domain::sales::cart;
+use selpos_domain::sales::cart::{CartLine, RateTotal};
+use selpos_domain::sales::payment::{Tender, TenderKind};
+use selpos_domain::sales::{
+    Catalog, CatalogFacility, CatalogItem, EventSales, FacilitySales, ProductSales, RefundInput, Sale,
+    SaleInput, SaleKind, SaleLine, VoidInput,
 };
-use selpos_domain::cart::{self, CartLine, RateTotal};
 use selpos_domain::{RoundingMode, Yen};
 use std::collections::BTreeMap;
 
 pub use db::sales::SaleFilter;
+use selpos_domain::sales::payment::Payment;
+use selpos_domain::sales::payment::pay;
 
 /// At most this many lines in one sale: far above any basket, low enough to bound the work.
 pub const MAX_LINES: usize = 200;
@@ -145,7 +150,7 @@ fn invalid(field: &str, code: &str, message: impl Into<String>) -> Error {
 struct PricedSale {
     cart_lines: Vec<CartLine>,
     totals: cart::CartTotals,
-    payment: cart::Settlement,
+    payment: Payment,
     /// Lines sold off their list price (a cashier's price override), for the audit log.
     overridden: Vec<serde_json::Value>,
 }
@@ -200,7 +205,7 @@ async fn price_sale(tx: &mut Tx, event_id: i64, input: &SaleInput) -> Result<Pri
     }
     let totals = cart::cart_totals(&cart_lines, rules.tax_rounding)
         .map_err(|e| invalid("lines", e.code(), e.to_string()))?;
-    let payment = cart::settle(totals.total, &input.tenders, rules.voucher_gives_change)
+    let payment = pay(totals.total, &input.tenders, rules.voucher_gives_change)
         .map_err(|e| invalid("tenders", e.code(), e.to_string()))?;
     Ok(PricedSale {
         cart_lines,

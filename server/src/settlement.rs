@@ -8,11 +8,11 @@ use crate::registers;
 use chrono::{Timelike, Utc};
 use chrono_tz::Asia::Tokyo;
 use selpos_domain::access::Principal;
-use selpos_domain::api::{CommissionRule, EventState};
+use selpos_domain::dashboard::{EventDashboard, FacilityAmount, HourSales};
+use selpos_domain::events::{CommissionRule, EventState};
 use selpos_domain::settlement::{
-    AdjustmentInput, COMMISSION_ROUNDING_JA, EventDashboard, EventSettlement, FacilityAmount,
-    FacilitySettlement, FacilityStatement, FacilityTakings, HourSales, RegisterCashLine, SettlementTotals,
-    settle_event,
+    AdjustmentInput, COMMISSION_ROUNDING_JA, EventSettlement, FacilitySettlement, FacilityStatement,
+    FacilityTakings, RegisterCashLine, SettlementTotals, settle_event,
 };
 use selpos_domain::{TaxRate, Yen};
 use std::collections::BTreeMap;

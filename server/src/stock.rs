@@ -10,7 +10,8 @@ use crate::error::{Error, Result};
 use chrono::Utc;
 use selpos_domain::Yen;
 use selpos_domain::access::{Principal, Role};
-use selpos_domain::api::{ApprovalAction, EventState};
+use selpos_domain::approvals::ApprovalAction;
+use selpos_domain::events::EventState;
 use selpos_domain::stock::{
     CountLine, EventStock, MovementKind, ProductStock, StockCountInput, StockFigures, StockOperationInput,
 };
@@ -41,7 +42,7 @@ fn may_move(
 }
 
 /// Stock of a settled event is locked.
-async fn open_event(tx: &mut Tx, event_id: i64) -> Result<selpos_domain::api::Event> {
+async fn open_event(tx: &mut Tx, event_id: i64) -> Result<selpos_domain::events::Event> {
     let event = db::events::get(tx, event_id)
         .await?
         .ok_or(Error::NotFound("イベント"))?;

@@ -7,12 +7,12 @@ use crate::error::{Error, Result};
 use chrono::{NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Tokyo;
 use selpos_domain::access::{Principal, Role};
-use selpos_domain::api::FacilityInput;
+use selpos_domain::facilities::FacilityInput;
 use selpos_domain::validation::FieldErrors;
+use selpos_domain::wages;
 use selpos_domain::wages::{
-    self, FacilityWageYear, FiscalYear, PUBLISHED_COLUMNS, PublishedWageRow, Tenths, WageImportReport,
-    WageMonth, WageMonthInput, WageTable, WageTableRow, WageTableTotals, WageTargetInput, WageTotals,
-    YearFigures,
+    FacilityWageYear, FiscalYear, PUBLISHED_COLUMNS, PublishedWageRow, Tenths, WageImportReport, WageMonth,
+    WageMonthInput, WageTable, WageTableRow, WageTableTotals, WageTargetInput, WageTotals, YearFigures,
 };
 use selpos_domain::{Yen, validation::FieldError};
 use std::collections::BTreeMap;

@@ -5,7 +5,7 @@
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use selpos_domain::access::{Principal, Role};
-use selpos_domain::api::SaleInput;
+use selpos_domain::sales::SaleInput;
 use selpos_tests::load::{Bazaar, register_tablet};
 use selpos_tests::{ApiClient, TestServer};
 use serde_json::Value;

@@ -8,7 +8,7 @@ pub mod printer;
 
 use reqwest::{Method, StatusCode};
 use selpos_domain::access::Role;
-use selpos_domain::api::UserInput;
+use selpos_domain::users::UserInput;
 use selpos_server::server::{self, Config, Running};
 use serde_json::Value;
 use std::path::PathBuf;

@@ -6,7 +6,8 @@ use crate::{ADMIN_LOGIN, ADMIN_PASSWORD, ApiClient, TestServer};
 use rand::Rng;
 use rand::rngs::StdRng;
 use selpos_domain::Yen;
-use selpos_domain::api::{SaleInput, SaleLineInput, Tender, TenderKind};
+use selpos_domain::sales::payment::{Tender, TenderKind};
+use selpos_domain::sales::{SaleInput, SaleLineInput};
 use serde_json::{Value, json};
 
 /// Facilities taking part in a [`Bazaar`].

@@ -13,7 +13,7 @@ use crate::session::CurrentSession;
 use crate::t;
 use leptos::prelude::*;
 use selpos_domain::Yen;
-use selpos_domain::settlement::{
+use selpos_domain::register_sessions::{
     CashCount, DENOMINATIONS, DenominationCount, PayoutInput, RegisterCloseInput, RegisterOpenInput,
     RegisterReport, RegisterState, RegisterStatus,
 };

@@ -7,7 +7,7 @@ use crate::components::{
 use crate::t;
 use leptos::prelude::*;
 use selpos_domain::RoundingMode;
-use selpos_domain::api::{Council, CouncilInput};
+use selpos_domain::council::{Council, CouncilInput};
 
 #[component]
 pub fn CouncilPage() -> impl IntoView {

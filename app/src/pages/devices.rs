@@ -4,7 +4,7 @@ use crate::api::{self, ApiFailure};
 use crate::components::{FormStatus, LoadError, SelectField, StatusBanner, TextField};
 use crate::t;
 use leptos::prelude::*;
-use selpos_domain::api::DeviceInput;
+use selpos_domain::devices::DeviceInput;
 
 #[component]
 pub fn DevicesPage() -> impl IntoView {

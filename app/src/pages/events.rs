@@ -9,10 +9,11 @@ use crate::t;
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use selpos_domain::Yen;
-use selpos_domain::api::{
-    CommissionRule, DEFAULT_PAPER_COLUMNS, Event, EventInput, EventKind, EventState, Facility, Participant,
-    Register, RegisterInput,
+use selpos_domain::events::{
+    CommissionRule, Event, EventInput, EventKind, EventState, Participant, Register, RegisterInput,
 };
+use selpos_domain::facilities::Facility;
+use selpos_domain::printers::DEFAULT_PAPER_COLUMNS;
 
 #[component]
 pub fn EventsPage() -> impl IntoView {

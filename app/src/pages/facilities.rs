@@ -7,7 +7,7 @@ use crate::components::{
 };
 use crate::t;
 use leptos::prelude::*;
-use selpos_domain::api::{CORPORATION_TYPES, Facility, FacilityInput, corporation_type_label};
+use selpos_domain::facilities::{CORPORATION_TYPES, Facility, FacilityInput, corporation_type_label};
 
 #[component]
 pub fn FacilitiesPage() -> impl IntoView {

@@ -20,7 +20,7 @@ pub fn LivePage() -> impl IntoView {
             && let Some(Ok(list)) = events.get()
             && let Some(e) = list
                 .iter()
-                .find(|e| e.state == selpos_domain::api::EventState::Open)
+                .find(|e| e.state == selpos_domain::events::EventState::Open)
                 .or(list.first())
         {
             event_id.set(e.id.to_string());

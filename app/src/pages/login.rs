@@ -7,7 +7,7 @@ use crate::session::navigate_hard;
 use crate::t;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use selpos_domain::api::{LoginInput, PinLoginInput};
+use selpos_domain::users::{LoginInput, PinLoginInput};
 
 /// Where to go after signing in: the page that sent us here, if it is one of ours.
 fn next_page() -> String {
@@ -76,7 +76,7 @@ fn StaffLogin(next: String) -> impl IntoView {
 }
 
 #[component]
-fn CashierLogin(status: selpos_domain::api::DeviceStatus, next: String) -> impl IntoView {
+fn CashierLogin(status: selpos_domain::devices::DeviceStatus, next: String) -> impl IntoView {
     let chosen: RwSignal<Option<String>> = RwSignal::new(None);
     let pin = RwSignal::new(String::new());
     let error: RwSignal<Option<ApiFailure>> = RwSignal::new(None);

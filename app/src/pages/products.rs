@@ -7,7 +7,8 @@ use crate::components::{
 };
 use crate::t;
 use leptos::prelude::*;
-use selpos_domain::api::{Facility, Product, ProductInput};
+use selpos_domain::facilities::Facility;
+use selpos_domain::products::{Product, ProductInput};
 use selpos_domain::{TaxRate, Yen};
 
 #[component]

@@ -12,9 +12,11 @@ use crate::components::{LoadError, SelectField, TextField};
 use crate::t;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use selpos_domain::api::{Council, SaleKind, SaleReceipt};
-use selpos_domain::cart::RateTotal;
-use selpos_domain::receipt::ReceiptLine;
+use selpos_domain::council::Council;
+use selpos_domain::receipts::ReceiptLine;
+use selpos_domain::receipts::SaleReceipt;
+use selpos_domain::sales::SaleKind;
+use selpos_domain::sales::cart::RateTotal;
 use selpos_domain::{RoundingMode, TaxRate, Yen};
 
 /// The purpose (但し書き) unless staff type another.
@@ -413,7 +415,7 @@ mod tests {
     }
 
     fn sale(number: &str, lines: &[(i64, TaxRate, bool)], kind: SaleKind) -> SaleReceipt {
-        use selpos_domain::cart::{CartLine, cart_totals};
+        use selpos_domain::sales::cart::{CartLine, cart_totals};
         let cart: Vec<CartLine> = lines
             .iter()
             .enumerate()
@@ -429,7 +431,7 @@ mod tests {
             })
             .collect();
         let totals = cart_totals(&cart, RoundingMode::Down).expect("totals");
-        let mut receipt = selpos_domain::receipt::Receipt::example();
+        let mut receipt = selpos_domain::receipts::Receipt::example();
         receipt.receipt_number = number.into();
         receipt.lines = cart
             .iter()

@@ -10,8 +10,8 @@ use crate::i18n::{Lang, pick, use_language};
 use crate::register::barcode::Wedge;
 use crate::register::browser;
 use crate::register::cart::{
-    self, Payment, add_tender, change_with, find_by_code, group, parse_discount, pay_exact, remaining,
-    sale_lines,
+    self, PaymentProgress, add_tender, change_with, find_by_code, group, parse_discount, pay_exact,
+    remaining, sale_lines,
 };
 use crate::register::store::{self, Whereabouts};
 use crate::register::sync::{self, SyncState};
@@ -19,14 +19,13 @@ use crate::session::CurrentSession;
 use crate::t;
 use leptos::prelude::*;
 use selpos_domain::Yen;
-use selpos_domain::api::{
-    ApprovalAction, ApprovalInput, Catalog, CatalogItem, EventState, RegisterRef, SaleInput, SessionInfo,
-    VoidInput,
-};
-use selpos_domain::cart::{
-    CartError, CartLine, CartTotals, Discount, PaymentError, Settlement, Tender, TenderKind, cart_totals,
-};
-use selpos_domain::settlement::RegisterState;
+use selpos_domain::approvals::{ApprovalAction, ApprovalInput};
+use selpos_domain::events::{EventState, RegisterRef};
+use selpos_domain::register_sessions::RegisterState;
+use selpos_domain::sales::cart::{CartError, CartLine, CartTotals, Discount, cart_totals};
+use selpos_domain::sales::payment::{Payment, PaymentError, Tender, TenderKind};
+use selpos_domain::sales::{Catalog, CatalogItem, SaleInput, VoidInput};
+use selpos_domain::users::SessionInfo;
 use serde::{Deserialize, Serialize};
 
 /// The nav link to this page, shown when the tablet is signed in as a till.
@@ -196,7 +195,7 @@ impl TillState {
             Notice::Error(format!(
                 "「{}」はこれ以上追加できません（1行{}点まで）",
                 item.name,
-                selpos_domain::cart::MAX_QUANTITY
+                selpos_domain::sales::cart::MAX_QUANTITY
             ))
         }));
     }
@@ -216,20 +215,20 @@ impl TillState {
     }
 
     /// Applies a tender button: more tenders to come, or the sale is complete.
-    fn pay(self, step: Result<Payment, PaymentError>) {
+    fn pay(self, step: Result<PaymentProgress, PaymentError>) {
         match step {
-            Ok(Payment::Partial(tenders)) => {
+            Ok(PaymentProgress::Partial(tenders)) => {
                 self.notice.set(None);
                 self.tenders.set(tenders);
             }
-            Ok(Payment::Complete(tenders, settlement)) => self.complete(tenders, settlement),
+            Ok(PaymentProgress::Complete(tenders, payment)) => self.complete(tenders, payment),
             Err(e) => self.notice.set(Some(Notice::Error(e.to_string()))),
         }
     }
 
     /// Writes the sale to the tablet's storage, then empties the cart for the next customer;
     /// the sync loop sends it. Nothing is shown as sold before it is on disk.
-    fn complete(self, tenders: Vec<Tender>, settlement: Settlement) {
+    fn complete(self, tenders: Vec<Tender>, payment: Payment) {
         if self.paying.get_untracked() {
             return;
         }
@@ -264,8 +263,8 @@ impl TillState {
                         id: stored.sale.id,
                         local_number: stored.sale.local_number,
                         total,
-                        paid: settlement.paid,
-                        change: settlement.change,
+                        paid: payment.paid,
+                        change: payment.change,
                         voided: None,
                     }));
                     self.sync.queued.try_update(|n| *n += 1);

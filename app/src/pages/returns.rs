@@ -5,7 +5,8 @@ use crate::api::{self, ApiFailure};
 use crate::components::{FormStatus, StatusBanner, TextField, parse_number};
 use crate::t;
 use leptos::prelude::*;
-use selpos_domain::api::{ApprovalAction, ApprovalInput, RefundInput, RefundLineInput, Sale, SaleKind};
+use selpos_domain::approvals::{ApprovalAction, ApprovalInput};
+use selpos_domain::sales::{RefundInput, RefundLineInput, Sale, SaleKind};
 
 #[component]
 pub fn ReturnsPage() -> impl IntoView {

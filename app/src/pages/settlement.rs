@@ -9,10 +9,9 @@ use crate::t;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use selpos_domain::Yen;
-use selpos_domain::api::EventState;
-use selpos_domain::settlement::{
-    AdjustmentInput, EventDashboard, EventSettlement, FacilitySettlement, FacilityStatement, share_percent,
-};
+use selpos_domain::dashboard::{EventDashboard, share_percent};
+use selpos_domain::events::EventState;
+use selpos_domain::settlement::{AdjustmentInput, EventSettlement, FacilitySettlement, FacilityStatement};
 use selpos_domain::tax::TaxRate;
 
 /// `?event=` (and `?facility=`) of the page.

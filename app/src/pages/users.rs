@@ -7,7 +7,7 @@ use crate::components::{
 use crate::t;
 use leptos::prelude::*;
 use selpos_domain::access::Role;
-use selpos_domain::api::{User, UserInput};
+use selpos_domain::users::{User, UserInput};
 
 #[component]
 pub fn UsersPage() -> impl IntoView {

@@ -9,7 +9,7 @@ use crate::t;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use selpos_domain::Yen;
-use selpos_domain::settlement::share_percent;
+use selpos_domain::dashboard::share_percent;
 use selpos_domain::wages::{
     FY2024_FEE_BANDS, FacilityWageYear, FiscalYear, Tenths, WageImportReport, WageMonthInput, WageTable,
     WageTargetInput,

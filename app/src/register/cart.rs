@@ -4,10 +4,9 @@
 //! `selpos_domain::cart`, so the screen shows exactly what the server records.
 
 use selpos_domain::Yen;
-use selpos_domain::api::{Catalog, CatalogFacility, CatalogItem, SaleLineInput};
-use selpos_domain::cart::{
-    CartError, CartLine, Discount, MAX_QUANTITY, PaymentError, Settlement, Tender, TenderKind, settle,
-};
+use selpos_domain::sales::cart::{CartError, CartLine, Discount, MAX_QUANTITY};
+use selpos_domain::sales::payment::{Payment, PaymentError, Tender, TenderKind, pay};
+use selpos_domain::sales::{Catalog, CatalogFacility, CatalogItem, SaleLineInput};
 
 /// A cart line for one of `item`, with its facility's invoice status from the catalog.
 pub fn line_for(catalog: &Catalog, item: &CatalogItem) -> CartLine {
@@ -90,7 +89,7 @@ pub fn sale_lines(lines: &[CartLine]) -> Vec<SaleLineInput> {
         .collect()
 }
 
-/// Sum of the tenders handed over so far (saturating: settle() reports the overflow).
+/// Sum of the tenders handed over so far (saturating: pay() reports the overflow).
 pub fn paid(tenders: &[Tender]) -> Yen {
     Yen(tenders
         .iter()
@@ -104,21 +103,21 @@ pub fn remaining(total: Yen, tenders: &[Tender]) -> Yen {
 
 /// What adding a tender does to the payment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Payment {
+pub enum PaymentProgress {
     /// Not enough yet: these tenders so far (split tender).
     Partial(Vec<Tender>),
     /// Paid: the sale is complete with these tenders and this change.
-    Complete(Vec<Tender>, Settlement),
+    Complete(Vec<Tender>, Payment),
 }
 
 /// Adds `tender` to those handed over so far; the sale completes as soon as they cover the
-/// total and the domain's settle() accepts them (e.g. a card never gives change).
+/// total and the domain's pay() accepts them (e.g. a card never gives change).
 pub fn add_tender(
     total: Yen,
     tenders: &[Tender],
     tender: Tender,
     voucher_gives_change: bool,
-) -> Result<Payment, PaymentError> {
+) -> Result<PaymentProgress, PaymentError> {
     if tender.amount.0 <= 0 {
         return Err(PaymentError::TenderNotPositive {
             kind: tender.kind,
@@ -128,10 +127,10 @@ pub fn add_tender(
     let mut all = tenders.to_vec();
     all.push(tender);
     if paid(&all) < total {
-        return Ok(Payment::Partial(all));
+        return Ok(PaymentProgress::Partial(all));
     }
-    let settlement = settle(total, &all, voucher_gives_change)?;
-    Ok(Payment::Complete(all, settlement))
+    let payment = pay(total, &all, voucher_gives_change)?;
+    Ok(PaymentProgress::Complete(all, payment))
 }
 
 /// 現金 ちょうど: cash for exactly what remains (nothing more when the rest is already paid).
@@ -139,11 +138,11 @@ pub fn pay_exact(
     total: Yen,
     tenders: &[Tender],
     voucher_gives_change: bool,
-) -> Result<Payment, PaymentError> {
+) -> Result<PaymentProgress, PaymentError> {
     let rest = remaining(total, tenders);
     if rest.0 == 0 {
-        let settlement = settle(total, tenders, voucher_gives_change)?;
-        return Ok(Payment::Complete(tenders.to_vec(), settlement));
+        let payment = pay(total, tenders, voucher_gives_change)?;
+        return Ok(PaymentProgress::Complete(tenders.to_vec(), payment));
     }
     add_tender(
         total,
@@ -165,7 +164,7 @@ pub fn change_with(
     voucher_gives_change: bool,
 ) -> Option<Yen> {
     match add_tender(total, tenders, tender, voucher_gives_change) {
-        Ok(Payment::Complete(_, settlement)) => Some(settlement.change),
+        Ok(PaymentProgress::Complete(_, payment)) => Some(payment.change),
         _ => None,
     }
 }
@@ -252,8 +251,8 @@ pub fn barcode_digits(code: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use selpos_domain::api::{EventState, RegisterRef};
-    use selpos_domain::cart::cart_totals;
+    use selpos_domain::events::{EventState, RegisterRef};
+    use selpos_domain::sales::cart::cart_totals;
     use selpos_domain::{RoundingMode, TaxRate};
 
     fn item(
@@ -372,9 +371,9 @@ mod tests {
     #[test]
     fn exact_cash_completes_in_one_step() {
         match pay_exact(Yen(1340), &[], false).expect("paid") {
-            Payment::Complete(tenders, settlement) => {
+            PaymentProgress::Complete(tenders, payment) => {
                 assert_eq!(tenders, [cash(1340)]);
-                assert_eq!(settlement.change, Yen(0));
+                assert_eq!(payment.change, Yen(0));
             }
             other => panic!("not complete: {other:?}"),
         }
@@ -386,17 +385,17 @@ mod tests {
             kind: TenderKind::QrPayment,
             amount: Yen(500),
         };
-        let Ok(Payment::Partial(so_far)) = add_tender(Yen(1340), &[], qr, false) else {
+        let Ok(PaymentProgress::Partial(so_far)) = add_tender(Yen(1340), &[], qr, false) else {
             panic!("a partial payment")
         };
         assert_eq!(remaining(Yen(1340), &so_far), Yen(840));
         assert_eq!(change_with(Yen(1340), &so_far, cash(1000), false), Some(Yen(160)));
         assert_eq!(change_with(Yen(1340), &[], cash(1000), false), None);
         match add_tender(Yen(1340), &so_far, cash(1000), false).expect("paid") {
-            Payment::Complete(tenders, settlement) => {
+            PaymentProgress::Complete(tenders, payment) => {
                 assert_eq!(tenders.len(), 2);
-                assert_eq!(settlement.change, Yen(160));
-                assert_eq!(settlement.cash_kept, Yen(840));
+                assert_eq!(payment.change, Yen(160));
+                assert_eq!(payment.cash_kept, Yen(840));
             }
             other => panic!("not complete: {other:?}"),
         }
@@ -407,7 +406,9 @@ mod tests {
         };
         let all = [qr, card];
         assert_eq!(remaining(Yen(1340), &all), Yen(0));
-        assert!(matches!(pay_exact(Yen(1340), &all, false), Ok(Payment::Complete(t, _)) if t.len() == 2));
+        assert!(
+            matches!(pay_exact(Yen(1340), &all, false), Ok(PaymentProgress::Complete(t, _)) if t.len() == 2)
+        );
     }
 
     #[test]

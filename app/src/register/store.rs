@@ -9,7 +9,7 @@
 //! Values are JSON text, so what is stored is exactly what is sent.
 
 use selpos_domain::Yen;
-use selpos_domain::api::{Catalog, SaleInput};
+use selpos_domain::sales::{Catalog, SaleInput};
 use serde::{Deserialize, Serialize};
 
 /// A sale as it waits in the queue (or in the parked list).

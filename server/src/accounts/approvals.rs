@@ -7,7 +7,7 @@ use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
 use chrono::{Duration, Utc};
 use selpos_domain::access::Principal;
-use selpos_domain::api::{Approval, ApprovalAction, ApprovalInput};
+use selpos_domain::approvals::{Approval, ApprovalAction, ApprovalInput};
 
 pub const VALID_MINUTES: i64 = 5;
 

@@ -7,7 +7,7 @@ use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use chrono::Utc;
 use selpos_domain::access::Principal;
-use selpos_domain::api::{CashierRef, Device, DeviceInput, DeviceStatus};
+use selpos_domain::devices::{CashierRef, Device, DeviceInput, DeviceStatus};
 use selpos_domain::validation::FieldErrors;
 
 fn device(row: db::sessions::DeviceRow) -> Device {

@@ -11,7 +11,8 @@ use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Duration, Utc};
 use selpos_domain::access::{Principal, Role};
-use selpos_domain::api::{RegisterRef, SessionInfo, User};
+use selpos_domain::events::RegisterRef;
+use selpos_domain::users::{SessionInfo, User};
 
 /// Failed attempts in a row before an account is locked, and for how long.
 pub const MAX_FAILURES: i64 = 5;

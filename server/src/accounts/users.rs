@@ -6,7 +6,7 @@ use crate::db::{self, Db};
 use crate::error::{Error, OnUnique, Result};
 use chrono::Utc;
 use selpos_domain::access::{Principal, Role};
-use selpos_domain::api::{User, UserInput};
+use selpos_domain::users::{User, UserInput};
 
 const DUPLICATE_LOGIN: &str = "このログインIDはすでに使われています";
 

@@ -4,7 +4,7 @@
 use super::Tx;
 use crate::on_tx;
 use chrono::{DateTime, Utc};
-use selpos_domain::api::AuditEntry;
+use selpos_domain::audit::AuditEntry;
 
 /// One change to record.
 pub struct NewEntry<'a> {

@@ -4,7 +4,7 @@ use super::Tx;
 use crate::on_tx;
 use chrono::{DateTime, Utc};
 use selpos_domain::RoundingMode;
-use selpos_domain::api::{Council, CouncilInput};
+use selpos_domain::council::{Council, CouncilInput};
 
 #[derive(sqlx::FromRow)]
 struct CouncilRow {

@@ -4,7 +4,9 @@ use super::Tx;
 use crate::on_tx;
 use chrono::{DateTime, NaiveDate, Utc};
 use selpos_domain::Yen;
-use selpos_domain::api::{CommissionRule, Event, EventInput, EventKind, EventState, Participant, Register};
+use selpos_domain::events::{
+    CommissionRule, Event, EventInput, EventKind, EventState, Participant, Register,
+};
 use std::collections::HashMap;
 
 #[derive(sqlx::FromRow)]

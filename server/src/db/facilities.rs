@@ -3,7 +3,7 @@
 use super::{Tx, like_pattern};
 use crate::on_tx;
 use chrono::{DateTime, Utc};
-use selpos_domain::api::{Facility, FacilityInput};
+use selpos_domain::facilities::{Facility, FacilityInput};
 
 #[derive(sqlx::FromRow)]
 struct FacilityRow {

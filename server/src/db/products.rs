@@ -3,7 +3,7 @@
 use super::{Tx, like_pattern};
 use crate::on_tx;
 use chrono::{DateTime, Utc};
-use selpos_domain::api::{Product, ProductInput};
+use selpos_domain::products::{Product, ProductInput};
 use selpos_domain::{TaxRate, Yen};
 
 #[derive(sqlx::FromRow)]

@@ -5,8 +5,8 @@ use super::Tx;
 use crate::on_tx;
 use chrono::{DateTime, Utc};
 use selpos_domain::Yen;
-use selpos_domain::cart::TenderKind;
-use selpos_domain::settlement::{CashCount, Payout, RegisterSession, TenderTotal};
+use selpos_domain::register_sessions::{CashCount, Payout, RegisterSession, TenderTotal};
+use selpos_domain::sales::payment::TenderKind;
 
 const SESSION: &str =
     "SELECT rs.id, rs.register_id, r.code AS register_code, r.name AS register_name, r.event_id,

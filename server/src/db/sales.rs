@@ -3,8 +3,10 @@
 use super::Tx;
 use crate::on_tx;
 use chrono::{DateTime, Utc};
-use selpos_domain::api::{EventState, Sale, SaleKind, SaleLine, Tender, TenderKind};
-use selpos_domain::cart::RateTotal;
+use selpos_domain::events::EventState;
+use selpos_domain::sales::cart::RateTotal;
+use selpos_domain::sales::payment::{Tender, TenderKind};
+use selpos_domain::sales::{Sale, SaleKind, SaleLine};
 use selpos_domain::{TaxRate, Yen};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;

@@ -3,7 +3,7 @@
 use super::Tx;
 use crate::on_tx;
 use chrono::{DateTime, Utc};
-use selpos_domain::api::RegisterRef;
+use selpos_domain::events::RegisterRef;
 
 pub struct NewSession<'a> {
     pub token_hash: &'a str,

@@ -5,7 +5,8 @@ use super::Tx;
 use crate::on_tx;
 use chrono::{DateTime, Utc};
 use selpos_domain::Yen;
-use selpos_domain::settlement::{Adjustment, BestSeller};
+use selpos_domain::dashboard::BestSeller;
+use selpos_domain::settlement::Adjustment;
 
 /// Lines of one facility, record kind and tax rate, summed.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -3,7 +3,8 @@
 use super::Tx;
 use crate::on_tx;
 use chrono::{DateTime, Utc};
-use selpos_domain::api::{Role, User};
+use selpos_domain::access::Role;
+use selpos_domain::users::User;
 
 #[derive(sqlx::FromRow)]
 struct UserRow {

@@ -5,7 +5,8 @@ use super::extract::Json;
 use super::{ApiResult, AppState};
 use crate::masterdata;
 use axum::extract::State;
-use selpos_domain::api::{Council, CouncilInput, ErrorBody};
+use selpos_domain::council::{Council, CouncilInput};
+use selpos_domain::validation::ErrorBody;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -6,8 +6,8 @@ use crate::printing::PrintError;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use selpos_domain::api::{ErrorBody, ErrorDetail};
 use selpos_domain::validation::FieldError;
+use selpos_domain::validation::{ErrorBody, ErrorDetail};
 
 #[derive(Debug)]
 pub struct ApiError {

@@ -6,7 +6,8 @@ use super::{ApiResult, AppState};
 use crate::masterdata;
 use axum::extract::State;
 use axum::http::StatusCode;
-use selpos_domain::api::{ErrorBody, Event, EventInput};
+use selpos_domain::events::{Event, EventInput};
+use selpos_domain::validation::ErrorBody;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn routes() -> OpenApiRouter<AppState> {

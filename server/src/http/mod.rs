@@ -30,7 +30,7 @@ use leptos::nonce::use_nonce;
 use leptos::prelude::{IntoView, LeptosOptions, use_context};
 use leptos_axum::{LeptosRoutes, ResponseOptions, generate_route_list};
 use selpos_app::{App, shell};
-use selpos_domain::api::Health;
+use selpos_domain::health::Health;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;

@@ -6,7 +6,8 @@ use super::{ApiResult, AppState};
 use crate::masterdata::{self, ProductFilter};
 use axum::extract::State;
 use axum::http::StatusCode;
-use selpos_domain::api::{ErrorBody, Product, ProductInput};
+use selpos_domain::products::{Product, ProductInput};
+use selpos_domain::validation::ErrorBody;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 

@@ -6,7 +6,9 @@ use super::extract::{Json, Path, Query};
 use super::{ApiResult, AppState};
 use crate::receipts;
 use axum::extract::State;
-use selpos_domain::api::{ErrorBody, PrintOutcome, PrinterStatus, SaleReceipt};
+use selpos_domain::printers::{PrintOutcome, PrinterStatus};
+use selpos_domain::receipts::SaleReceipt;
+use selpos_domain::validation::ErrorBody;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 

@@ -7,10 +7,10 @@ use super::{ApiResult, AppState};
 use crate::registers;
 use axum::extract::State;
 use axum::http::StatusCode;
-use selpos_domain::api::ErrorBody;
-use selpos_domain::settlement::{
+use selpos_domain::register_sessions::{
     PayoutInput, RegisterCloseInput, RegisterOpenInput, RegisterReport, RegisterStatus,
 };
+use selpos_domain::validation::ErrorBody;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -6,7 +6,8 @@ use super::{ApiResult, AppState};
 use crate::sales::{self, SaleFilter};
 use axum::extract::State;
 use axum::http::StatusCode;
-use selpos_domain::api::{Catalog, ErrorBody, EventSales, RefundInput, Sale, SaleInput, VoidInput};
+use selpos_domain::sales::{Catalog, EventSales, RefundInput, Sale, SaleInput, VoidInput};
+use selpos_domain::validation::ErrorBody;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 

@@ -8,7 +8,9 @@ use crate::error::Error;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum_extra::extract::cookie::CookieJar;
-use selpos_domain::api::{DeviceStatus, ErrorBody, LoginInput, PinLoginInput, SessionInfo};
+use selpos_domain::devices::DeviceStatus;
+use selpos_domain::users::{LoginInput, PinLoginInput, SessionInfo};
+use selpos_domain::validation::ErrorBody;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn routes() -> OpenApiRouter<AppState> {

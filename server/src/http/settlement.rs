@@ -7,8 +7,9 @@ use crate::settlement;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use selpos_domain::api::ErrorBody;
-use selpos_domain::settlement::{AdjustmentInput, EventDashboard, EventSettlement, FacilityStatement};
+use selpos_domain::dashboard::EventDashboard;
+use selpos_domain::settlement::{AdjustmentInput, EventSettlement, FacilityStatement};
+use selpos_domain::validation::ErrorBody;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 

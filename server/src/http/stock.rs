@@ -6,8 +6,8 @@ use super::{ApiResult, AppState};
 use crate::stock;
 use axum::extract::State;
 use axum::http::StatusCode;
-use selpos_domain::api::ErrorBody;
 use selpos_domain::stock::{CountLine, EventStock, StockCountInput, StockOperationInput};
+use selpos_domain::validation::ErrorBody;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -100,14 +100,14 @@ async fn import_intake(
 /// Every row is checked first; nothing is imported if any row is wrong.
 #[utoipa::path(post, path = "/facilities/{id}/products/import", tag = "stock", params(("id" = i64, Path)),
     request_body(content = String, content_type = "text/csv"),
-    responses((status = 201, body = [selpos_domain::api::Product]), (status = 403, body = ErrorBody),
+    responses((status = 201, body = [selpos_domain::products::Product]), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import_products(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<i64>,
     Body(body): Body,
-) -> ApiResult<(StatusCode, Json<Vec<selpos_domain::api::Product>>)> {
+) -> ApiResult<(StatusCode, Json<Vec<selpos_domain::products::Product>>)> {
     let products = crate::csv_import::import_products(&state.db, &actor, id, &body).await?;
     Ok((StatusCode::CREATED, Json(products)))
 }

@@ -10,9 +10,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum_extra::extract::cookie::CookieJar;
 use chrono::{DateTime, Utc};
-use selpos_domain::api::{
-    Approval, ApprovalInput, AuditEntry, Device, DeviceInput, ErrorBody, User, UserInput,
-};
+use selpos_domain::approvals::{Approval, ApprovalInput};
+use selpos_domain::audit::AuditEntry;
+use selpos_domain::devices::{Device, DeviceInput};
+use selpos_domain::users::{User, UserInput};
+use selpos_domain::validation::ErrorBody;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 

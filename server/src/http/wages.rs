@@ -7,7 +7,7 @@ use super::{ApiResult, AppState};
 use crate::wages;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use selpos_domain::api::ErrorBody;
+use selpos_domain::validation::ErrorBody;
 use selpos_domain::wages::{FacilityWageYear, WageImportReport, WageMonthInput, WageTable, WageTargetInput};
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};

@@ -13,7 +13,7 @@ use ::escpos::utils::{
     CharacterSet, Encoder, JustifyMode, PageCode, Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption,
 };
 use encoding_rs::SHIFT_JIS;
-use selpos_domain::receipt::{Align, MIN_COLUMNS, PrintLine, display_width};
+use selpos_domain::receipts::paper::{Align, MIN_COLUMNS, PrintLine, display_width};
 use std::cell::RefCell;
 
 /// `FS C 1`: two-byte characters are Shift_JIS.
@@ -363,7 +363,9 @@ mod tests {
     fn decode(bytes: &[u8]) -> crate::printing::decode::Decoded {
         decode_checked(bytes).expect("the encoder sends only what the decoder knows")
     }
-    use selpos_domain::receipt::{COLUMNS_58MM, COLUMNS_80MM, Receipt, layout};
+    use selpos_domain::printers::{COLUMNS_58MM, COLUMNS_80MM};
+    use selpos_domain::receipts::Receipt;
+    use selpos_domain::receipts::paper::layout;
     use std::path::PathBuf;
 
     fn encoded(lines: &[PrintLine], columns: usize) -> Encoded {

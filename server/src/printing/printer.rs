@@ -7,7 +7,7 @@
 //! bytes were written and the connection shut down in time. A refused connection, a dropped
 //! connection or a timeout means it was not printed, and the caller must say so.
 
-use selpos_domain::receipt::{Align, MIN_COLUMNS, PrintLine};
+use selpos_domain::receipts::paper::{Align, MIN_COLUMNS, PrintLine};
 use std::collections::HashMap;
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -17,7 +17,7 @@ use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout_at};
 
 /// The raw printing port of network printers (JetDirect / "port 9100").
-pub const DEFAULT_PORT: u16 = selpos_domain::receipt::PRINTER_PORT;
+pub const DEFAULT_PORT: u16 = selpos_domain::printers::PRINTER_PORT;
 
 /// After sending, how long to wait for the printer to close the connection (most do once
 /// they have read the job). Waiting keeps the next job off the printer until it has read
@@ -132,9 +132,9 @@ async fn wait_for_close(stream: &mut TcpStream) -> io::Result<()> {
 
 /// `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address → host and port: the
 /// rule the register settings are validated with
-/// ([`selpos_domain::receipt::parse_printer_address`]).
+/// ([`selpos_domain::printers::parse_printer_address`]).
 fn parse_addr(addr: &str) -> Result<(String, u16), PrintError> {
-    selpos_domain::receipt::parse_printer_address(addr)
+    selpos_domain::printers::parse_printer_address(addr)
         .ok_or_else(|| PrintError::InvalidAddress(addr.trim().to_owned()))
 }
 
@@ -244,7 +244,9 @@ mod tests {
         decode_checked(bytes).expect("the encoder sends only what the decoder knows")
     }
     use crate::printing::escpos::{EscPosOptions, encode};
-    use selpos_domain::receipt::{COLUMNS_58MM, COLUMNS_80MM, Receipt, display_width, layout};
+    use selpos_domain::printers::{COLUMNS_58MM, COLUMNS_80MM};
+    use selpos_domain::receipts::Receipt;
+    use selpos_domain::receipts::paper::{display_width, layout};
     use tokio::net::TcpListener;
     use tokio::sync::Mutex as AsyncMutex;
 

@@ -1,0 +1,479 @@
+//! Events and channels (a bazaar, the SELP SHOP, a joint sale, a marche): their life, the
+//! facilities taking part with their commission, the registers, and the checks on an event.
+
+use crate::money::Yen;
+use crate::printers::{DEFAULT_PAPER_COLUMNS, PAPER_COLUMNS, parse_printer_address};
+use crate::products::MAX_PRICE;
+use crate::validation::{FieldErrors, yes};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The kind of a sales channel or event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum EventKind {
+    /// ハートバザール
+    Bazaar,
+    /// ぐんまSELP SHOP
+    SelpShop,
+    /// 共同販売会
+    JointSale,
+    /// 農福連携マルシェ
+    Marche,
+    /// その他
+    Other,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 5] = [
+        EventKind::Bazaar,
+        EventKind::SelpShop,
+        EventKind::JointSale,
+        EventKind::Marche,
+        EventKind::Other,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            EventKind::Bazaar => "bazaar",
+            EventKind::SelpShop => "selp_shop",
+            EventKind::JointSale => "joint_sale",
+            EventKind::Marche => "marche",
+            EventKind::Other => "other",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            EventKind::Bazaar => "ハートバザール",
+            EventKind::SelpShop => "SELP SHOP",
+            EventKind::JointSale => "共同販売会",
+            EventKind::Marche => "農福連携マルシェ",
+            EventKind::Other => "その他",
+        }
+    }
+}
+
+/// Where an event is in its life: planned → open → closed → settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum EventState {
+    Planned,
+    Open,
+    Closed,
+    Settled,
+}
+
+impl EventState {
+    pub const ALL: [EventState; 4] = [
+        EventState::Planned,
+        EventState::Open,
+        EventState::Closed,
+        EventState::Settled,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            EventState::Planned => "planned",
+            EventState::Open => "open",
+            EventState::Closed => "closed",
+            EventState::Settled => "settled",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<EventState> {
+        EventState::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            EventState::Planned => "準備中",
+            EventState::Open => "開催中",
+            EventState::Closed => "終了",
+            EventState::Settled => "精算済",
+        }
+    }
+
+    /// Whether an event may move from `self` to `next`. A closed event may be reopened (a
+    /// register closed by mistake); a settled one is final.
+    pub fn may_become(self, next: EventState) -> bool {
+        use EventState::*;
+        self == next
+            || matches!(
+                (self, next),
+                (Planned, Open) | (Open, Closed) | (Closed, Open) | (Closed, Settled)
+            )
+    }
+}
+
+/// The council's commission on a facility's net sales at an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum CommissionRule {
+    /// A share of net sales, in basis points (1000 = 10%).
+    Percent { basis_points: i64 },
+    /// A fixed fee per facility for the event.
+    Fixed { yen: Yen },
+}
+
+impl CommissionRule {
+    pub fn label_ja(self) -> String {
+        match self {
+            CommissionRule::Percent { basis_points } => {
+                let (whole, frac) = (basis_points / 100, basis_points % 100);
+                if frac == 0 {
+                    format!("{whole}%")
+                } else {
+                    format!("{whole}.{frac:02}%")
+                }
+            }
+            CommissionRule::Fixed { yen } => format!("定額 {yen}"),
+        }
+    }
+}
+
+/// A facility taking part in an event, optionally with its own commission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Participant {
+    pub facility_id: i64,
+    #[serde(default)]
+    pub commission_override: Option<CommissionRule>,
+}
+
+/// A register (a tablet at a till) of an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Register {
+    pub id: i64,
+    /// Short code used in receipt numbers: `R1`.
+    pub code: String,
+    pub name: String,
+    /// The receipt printer (ESC/POS over TCP): `host` or `host:port`, port 9100 by default.
+    #[serde(default)]
+    pub printer_addr: Option<String>,
+    /// Half-width columns of its paper: 48 (80 mm) or 32 (58 mm).
+    #[serde(default = "default_paper_columns")]
+    pub paper_columns: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegisterInput {
+    pub code: String,
+    pub name: String,
+    /// `192.168.1.50` or `192.168.1.50:9100`; none or blank: the register prints nothing.
+    #[serde(default)]
+    pub printer_addr: Option<String>,
+    /// 48 (80 mm paper, the default) or 32 (58 mm).
+    #[serde(default = "default_paper_columns")]
+    pub paper_columns: i64,
+}
+
+fn default_paper_columns() -> i64 {
+    DEFAULT_PAPER_COLUMNS
+}
+
+/// A sales event or channel (a bazaar, the SELP SHOP, a joint sale, a marche).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Event {
+    pub id: i64,
+    /// Short code used in receipt numbers: `HB2026A`.
+    pub code: String,
+    pub kind: EventKind,
+    pub name: String,
+    pub venue: String,
+    /// First and last day, local (Asia/Tokyo) dates.
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub state: EventState,
+    /// Default commission for participating facilities.
+    pub commission: CommissionRule,
+    pub participants: Vec<Participant>,
+    pub registers: Vec<Register>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventInput {
+    pub code: String,
+    pub kind: EventKind,
+    pub name: String,
+    #[serde(default)]
+    pub venue: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    #[serde(default = "planned")]
+    pub state: EventState,
+    pub commission: CommissionRule,
+    #[serde(default)]
+    pub participants: Vec<Participant>,
+    #[serde(default)]
+    pub registers: Vec<RegisterInput>,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn planned() -> EventState {
+    EventState::Planned
+}
+
+/// The register a tablet is registered to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegisterRef {
+    pub register_id: i64,
+    pub register_code: String,
+    pub register_name: String,
+    pub event_id: i64,
+    pub event_code: String,
+    pub event_name: String,
+}
+
+fn commission(e: &mut FieldErrors, field: &str, rule: &CommissionRule) {
+    match *rule {
+        CommissionRule::Percent { basis_points } => {
+            if !(0..=10_000).contains(&basis_points) {
+                e.add(
+                    field,
+                    "out_of_range",
+                    "手数料率は0%から100%の範囲で入力してください",
+                );
+            }
+        }
+        CommissionRule::Fixed { yen } => {
+            if !(0..=MAX_PRICE.0).contains(&yen.0) {
+                e.add(field, "out_of_range", "手数料は0円以上で入力してください");
+            }
+        }
+    }
+}
+
+/// Event codes appear in receipt numbers (`HB2026A-R1-0001`), so they stay short and plain.
+fn is_event_code(code: &str) -> bool {
+    (2..=16).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+}
+
+impl EventInput {
+    pub fn validated(&self) -> Result<EventInput, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let code = crate::codes::normalise_digits(self.code.trim()).to_ascii_uppercase();
+        if !is_event_code(&code) {
+            e.add(
+                "code",
+                "format",
+                "イベントコードは英大文字・数字・ハイフンの2〜16文字で入力してください",
+            );
+        }
+        let name = e.required_text("name", &self.name, 100);
+        let venue = e.optional_text("venue", &self.venue, 100);
+        if self.ends_on < self.starts_on {
+            e.add("ends_on", "out_of_range", "終了日は開始日以降にしてください");
+        }
+        if (self.ends_on - self.starts_on).num_days() > 366 {
+            e.add("ends_on", "out_of_range", "期間は1年以内にしてください");
+        }
+        if self.kind == EventKind::Other && name.is_empty() {
+            e.add("kind", "required", "種別を選んでください");
+        }
+        commission(&mut e, "commission", &self.commission);
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, p) in self.participants.iter().enumerate() {
+            if !seen.insert(p.facility_id) {
+                e.add(
+                    format!("participants[{i}].facility_id"),
+                    "duplicate",
+                    "同じ事業所が重複しています",
+                );
+            }
+            if let Some(rule) = &p.commission_override {
+                commission(&mut e, &format!("participants[{i}].commission_override"), rule);
+            }
+        }
+        let mut codes = std::collections::BTreeSet::new();
+        let mut registers = Vec::with_capacity(self.registers.len());
+        for (i, r) in self.registers.iter().enumerate() {
+            let code = crate::codes::normalise_digits(r.code.trim()).to_ascii_uppercase();
+            if code.is_empty() || code.len() > 8 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                e.add(
+                    format!("registers[{i}].code"),
+                    "format",
+                    "レジ番号は英数字8文字以内で入力してください",
+                );
+            } else if !codes.insert(code.clone()) {
+                e.add(
+                    format!("registers[{i}].code"),
+                    "duplicate",
+                    "レジ番号が重複しています",
+                );
+            }
+            let name = e.required_text(&format!("registers[{i}].name"), &r.name, 40);
+            let printer_addr = r
+                .printer_addr
+                .as_deref()
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned);
+            if printer_addr
+                .as_deref()
+                .is_some_and(|a| parse_printer_address(a).is_none())
+            {
+                e.add(
+                    format!("registers[{i}].printer_addr"),
+                    "format",
+                    "プリンターのアドレスは「192.168.1.50」や「192.168.1.50:9100」の形で入力してください",
+                );
+            }
+            if !PAPER_COLUMNS.contains(&r.paper_columns) {
+                e.add(
+                    format!("registers[{i}].paper_columns"),
+                    "out_of_range",
+                    "用紙は80mm(48桁)か58mm(32桁)を選んでください",
+                );
+            }
+            registers.push(RegisterInput {
+                code,
+                name,
+                printer_addr,
+                paper_columns: r.paper_columns,
+            });
+        }
+        if self.registers.len() > 100 {
+            e.add("registers", "out_of_range", "レジは100台までです");
+        }
+        e.into_result(EventInput {
+            code,
+            name,
+            venue,
+            registers,
+            ..self.clone()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validation::field_codes as fields;
+
+    #[test]
+    fn commission_shapes() {
+        let p: CommissionRule =
+            serde_json::from_str(r#"{"kind":"percent","basis_points":1250}"#).expect("percent");
+        assert_eq!(p.label_ja(), "12.50%");
+        let f: CommissionRule = serde_json::from_str(r#"{"kind":"fixed","yen":3000}"#).expect("fixed");
+        assert_eq!(f.label_ja(), "定額 ¥3,000");
+    }
+
+    #[test]
+    fn event_state_moves_forward_only() {
+        use EventState::*;
+        assert!(Planned.may_become(Open));
+        assert!(Closed.may_become(Settled));
+        assert!(!Settled.may_become(Open));
+        assert!(!Planned.may_become(Settled));
+        assert!(!Open.may_become(Planned));
+    }
+
+    #[test]
+    fn event_rules() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).expect("date");
+        let ev = EventInput {
+            code: "hb2026a".into(),
+            kind: EventKind::Bazaar,
+            name: "ハートバザール".into(),
+            venue: "けやきウォーク前橋".into(),
+            starts_on: day(28),
+            ends_on: day(27),
+            state: EventState::Planned,
+            commission: CommissionRule::Percent { basis_points: 10_001 },
+            participants: vec![
+                Participant {
+                    facility_id: 1,
+                    commission_override: None,
+                },
+                Participant {
+                    facility_id: 1,
+                    commission_override: Some(CommissionRule::Fixed { yen: Yen(-1) }),
+                },
+            ],
+            registers: vec![
+                RegisterInput {
+                    code: "r1".into(),
+                    name: "レジ1".into(),
+                    printer_addr: Some("http://192.168.1.50".into()),
+                    paper_columns: 48,
+                },
+                RegisterInput {
+                    code: "R1".into(),
+                    name: "レジ2".into(),
+                    printer_addr: None,
+                    paper_columns: 40,
+                },
+            ],
+            active: true,
+        };
+        assert_eq!(
+            fields(ev.validated().expect_err("invalid")),
+            vec![
+                ("ends_on".into(), "out_of_range".into()),
+                ("commission".into(), "out_of_range".into()),
+                ("participants[1].facility_id".into(), "duplicate".into()),
+                (
+                    "participants[1].commission_override".into(),
+                    "out_of_range".into()
+                ),
+                ("registers[0].printer_addr".into(), "format".into()),
+                ("registers[1].code".into(), "duplicate".into()),
+                ("registers[1].paper_columns".into(), "out_of_range".into()),
+            ]
+        );
+        let ok = EventInput {
+            ends_on: day(29),
+            commission: CommissionRule::Percent { basis_points: 1000 },
+            participants: vec![Participant {
+                facility_id: 1,
+                commission_override: None,
+            }],
+            registers: vec![
+                RegisterInput {
+                    code: "r1".into(),
+                    name: "レジ1".into(),
+                    printer_addr: Some(" 192.168.1.50:9101 ".into()),
+                    paper_columns: 32,
+                },
+                RegisterInput {
+                    code: "r2".into(),
+                    name: "レジ2".into(),
+                    printer_addr: Some("  ".into()),
+                    paper_columns: 48,
+                },
+            ],
+            ..ev
+        }
+        .validated()
+        .expect("valid");
+        assert_eq!(ok.code, "HB2026A");
+        assert_eq!(ok.registers[0].code, "R1");
+        assert_eq!(ok.registers[0].printer_addr.as_deref(), Some("192.168.1.50:9101"));
+        assert_eq!(ok.registers[0].paper_columns, 32);
+        assert_eq!(ok.registers[1].printer_addr, None, "blank: no printer");
+    }
+}
