@@ -7,9 +7,9 @@
 //! - [`reversal`]: the lines and money of a void or refund.
 
 pub mod cart;
-// INPUT pub mod input;
+pub mod input;
 pub mod payment;
-// REV pub mod reversal;
+pub mod reversal;
 
 use crate::events::{EventState, RegisterRef};
 use crate::money::Yen;

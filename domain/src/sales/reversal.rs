@@ -1,0 +1,426 @@
+//! The arithmetic of a void (取消) or refund (返品): the negative lines it records, the money
+//! it pays back and its totals per tax rate. Every sum is checked: an amount past `i64` is an
+//! error, never a wrapped value.
+
+use super::cart::RateTotal;
+use super::payment::{Tender, TenderKind};
+use super::{RefundLineInput, Sale, SaleKind, SaleLine};
+use crate::money::Yen;
+use crate::tax::{RoundingMode, TaxRate};
+use crate::validation::FieldErrors;
+use std::collections::{BTreeMap, HashMap};
+
+/// A line of the sales journal, with the line of the original sale it reverses (voids and
+/// refunds; `None` on a sale).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalLine {
+    pub line: SaleLine,
+    pub reverses: Option<i64>,
+}
+
+/// What a void or refund records: negative lines, the tenders paid back and the totals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reversal {
+    pub kind: SaleKind,
+    pub lines: Vec<JournalLine>,
+    pub tenders: Vec<Tender>,
+    pub by_rate: Vec<RateTotal>,
+    pub non_invoice_total: Yen,
+    /// Negative: what goes back to the customer.
+    pub total: Yen,
+}
+
+/// Why a sale cannot be reversed as asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReversalError {
+    #[error("取消できるのは売上だけです")]
+    VoidOfNonSale,
+    #[error("この売上はすでに取消または返品されています")]
+    AlreadyReversed,
+    #[error("この売上は返品できません(取消済みか、売上ではありません)")]
+    NotRefundable,
+    /// A line or quantity of the request does not fit the sale.
+    #[error("入力内容に誤りがあります")]
+    Invalid(FieldErrors),
+    #[error("金額が大きすぎます")]
+    Overflow,
+}
+
+fn neg(amount: Yen) -> Result<Yen, ReversalError> {
+    amount.0.checked_neg().map(Yen).ok_or(ReversalError::Overflow)
+}
+
+fn sum(mut amounts: impl Iterator<Item = Yen>) -> Result<Yen, ReversalError> {
+    amounts
+        .try_fold(0i64, |acc, a| acc.checked_add(a.0))
+        .map(Yen)
+        .ok_or(ReversalError::Overflow)
+}
+
+/// The per-rate totals of reversed lines and the total outside the invoice: the tax of each
+/// rate mirrors a sale's, computed once per rate and rounded as the council says.
+pub fn rate_totals(
+    lines: &[SaleLine],
+    rounding: RoundingMode,
+) -> Result<(Vec<RateTotal>, Yen), ReversalError> {
+    let mut by_rate: BTreeMap<&'static str, (TaxRate, Yen)> = BTreeMap::new();
+    let mut non_invoice = Yen::ZERO;
+    for l in lines {
+        let slot = if l.invoice_eligible {
+            &mut by_rate
+                .entry(l.tax_rate.code())
+                .or_insert((l.tax_rate, Yen::ZERO))
+                .1
+        } else {
+            &mut non_invoice
+        };
+        *slot = sum([*slot, l.net].into_iter())?;
+    }
+    let totals = by_rate
+        .into_values()
+        .map(|(rate, total)| RateTotal {
+            rate,
+            total,
+            tax: rate.included_tax(total, rounding),
+        })
+        .collect();
+    Ok((totals, non_invoice))
+}
+
+fn reversal(
+    kind: SaleKind,
+    lines: Vec<JournalLine>,
+    tenders: Vec<Tender>,
+    rounding: RoundingMode,
+) -> Result<Reversal, ReversalError> {
+    let plain: Vec<SaleLine> = lines.iter().map(|l| l.line.clone()).collect();
+    let (by_rate, non_invoice_total) = rate_totals(&plain, rounding)?;
+    let total = sum(plain.iter().map(|l| l.net))?;
+    Ok(Reversal {
+        kind,
+        lines,
+        tenders,
+        by_rate,
+        non_invoice_total,
+        total,
+    })
+}
+
+/// 取消: the whole sale reversed, stock back and money back by the same tenders, less the
+/// change that was given. `refunded`: what earlier refunds took back, per original line.
+pub fn void(
+    original: &Sale,
+    refunded: &HashMap<i64, i64>,
+    rounding: RoundingMode,
+) -> Result<Reversal, ReversalError> {
+    if original.kind != SaleKind::Sale {
+        return Err(ReversalError::VoidOfNonSale);
+    }
+    if original.voided || !refunded.is_empty() {
+        return Err(ReversalError::AlreadyReversed);
+    }
+    let lines = original
+        .lines
+        .iter()
+        .map(|l| {
+            Ok(JournalLine {
+                line: SaleLine {
+                    quantity: l.quantity.checked_neg().ok_or(ReversalError::Overflow)?,
+                    discount: neg(l.discount)?,
+                    net: neg(l.net)?,
+                    ..l.clone()
+                },
+                reverses: Some(l.line_no),
+            })
+        })
+        .collect::<Result<Vec<_>, ReversalError>>()?;
+    let mut tenders = original
+        .tenders
+        .iter()
+        .map(|t| {
+            Ok(Tender {
+                kind: t.kind,
+                amount: neg(t.amount)?,
+            })
+        })
+        .collect::<Result<Vec<_>, ReversalError>>()?;
+    if original.change.0 > 0
+        && let Some(cash) = tenders.iter_mut().find(|t| t.kind == TenderKind::Cash)
+    {
+        cash.amount = sum([cash.amount, original.change].into_iter())?;
+    }
+    reversal(SaleKind::Void, lines, tenders, rounding)
+}
+
+/// 返品: some items of a sale, paid back in cash. Each line's amount is its share of what the
+/// customer paid for the line: the net of the first n units is `net × n ÷ quantity`, so the
+/// refunds of a line add up to its net exactly and never exceed it. `refunded`: what earlier
+/// refunds took back, per original line.
+pub fn refund(
+    original: &Sale,
+    refunded: &HashMap<i64, i64>,
+    requested: &[RefundLineInput],
+    rounding: RoundingMode,
+) -> Result<Reversal, ReversalError> {
+    if original.kind != SaleKind::Sale || original.voided {
+        return Err(ReversalError::NotRefundable);
+    }
+    let mut lines = Vec::with_capacity(requested.len());
+    for (i, r) in requested.iter().enumerate() {
+        let Some(line) = original.lines.iter().find(|l| l.line_no == r.line_no) else {
+            let mut e = FieldErrors::default();
+            e.add(format!("lines[{i}].line_no"), "not_found", "その明細はありません");
+            return Err(ReversalError::Invalid(e));
+        };
+        let done = refunded.get(&line.line_no).copied().unwrap_or(0);
+        let left = line.quantity.saturating_sub(done);
+        if r.quantity < 1 || r.quantity > left {
+            let mut e = FieldErrors::default();
+            e.add(
+                format!("lines[{i}].quantity"),
+                "out_of_range",
+                format!("「{}」は残り{}点まで返品できます", line.name, left),
+            );
+            return Err(ReversalError::Invalid(e));
+        }
+        // In i128: net × units cannot overflow there, and the quotient fits back in i64
+        // because units ≤ quantity.
+        let net_upto = |n: i64| -> Result<i64, ReversalError> {
+            i64::try_from(i128::from(line.net.0) * i128::from(n) / i128::from(line.quantity))
+                .map_err(|_| ReversalError::Overflow)
+        };
+        let net = net_upto(done + r.quantity)? - net_upto(done)?;
+        let gross = line
+            .unit_price
+            .0
+            .checked_mul(r.quantity)
+            .ok_or(ReversalError::Overflow)?;
+        lines.push(JournalLine {
+            line: SaleLine {
+                line_no: i as i64 + 1,
+                quantity: -r.quantity,
+                discount: Yen(-(gross.checked_sub(net).ok_or(ReversalError::Overflow)?)),
+                net: Yen(-net),
+                ..line.clone()
+            },
+            reverses: Some(line.line_no),
+        });
+    }
+    let total = sum(lines.iter().map(|l| l.line.net))?;
+    let tenders = vec![Tender {
+        kind: TenderKind::Cash,
+        amount: total,
+    }];
+    reversal(SaleKind::Refund, lines, tenders, rounding)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+    use proptest::prelude::*;
+    use uuid::Uuid;
+
+    fn line(
+        line_no: i64,
+        quantity: i64,
+        unit_price: i64,
+        net: i64,
+        rate: TaxRate,
+        eligible: bool,
+    ) -> SaleLine {
+        SaleLine {
+            line_no,
+            product_id: line_no,
+            facility_id: 1,
+            name: format!("商品{line_no}"),
+            quantity,
+            unit_price: Yen(unit_price),
+            tax_rate: rate,
+            discount: Yen(unit_price * quantity - net),
+            net: Yen(net),
+            invoice_eligible: eligible,
+        }
+    }
+
+    fn sale(lines: Vec<SaleLine>, tenders: Vec<Tender>, change: i64) -> Sale {
+        let total = Yen(lines.iter().fold(0i64, |a, l| a.saturating_add(l.net.0)));
+        Sale {
+            id: Uuid::nil(),
+            kind: SaleKind::Sale,
+            event_id: 1,
+            register_id: 1,
+            receipt_number: "HB-R1-0001".into(),
+            local_number: String::new(),
+            cashier_login: "c".into(),
+            sold_at: DateTime::<Utc>::UNIX_EPOCH,
+            recorded_at: DateTime::<Utc>::UNIX_EPOCH,
+            original_sale_id: None,
+            lines,
+            tenders,
+            by_rate: vec![],
+            non_invoice_total: Yen::ZERO,
+            total,
+            change: Yen(change),
+            late: false,
+            voided: false,
+            reason: String::new(),
+        }
+    }
+
+    fn cash(amount: i64) -> Tender {
+        Tender {
+            kind: TenderKind::Cash,
+            amount: Yen(amount),
+        }
+    }
+
+    fn asked(line_no: i64, quantity: i64) -> RefundLineInput {
+        RefundLineInput { line_no, quantity }
+    }
+
+    #[test]
+    fn a_void_pays_back_what_was_kept_by_the_same_tenders() {
+        let s = sale(
+            vec![
+                line(1, 2, 300, 600, TaxRate::Reduced, true),
+                line(2, 1, 500, 450, TaxRate::Standard, false),
+            ],
+            vec![
+                Tender {
+                    kind: TenderKind::CreditCard,
+                    amount: Yen(50),
+                },
+                cash(2_000),
+            ],
+            1_000,
+        );
+        let v = void(&s, &HashMap::new(), RoundingMode::Down).expect("void");
+        assert_eq!(v.total, Yen(-1_050));
+        assert_eq!(v.lines[0].line.quantity, -2);
+        assert_eq!(v.lines[1].line.discount, Yen(-50));
+        assert_eq!(v.lines[1].reverses, Some(2));
+        assert_eq!(v.tenders[0].amount, Yen(-50));
+        assert_eq!(v.tenders[1].amount, Yen(-1_000), "cash less the change given");
+        assert_eq!(v.by_rate.len(), 1);
+        assert_eq!(v.by_rate[0].total, Yen(-600));
+        assert_eq!(
+            v.by_rate[0].tax,
+            TaxRate::Reduced.included_tax(Yen(-600), RoundingMode::Down)
+        );
+        assert_eq!(v.non_invoice_total, Yen(-450));
+    }
+
+    #[test]
+    fn only_an_unreversed_sale_is_voided() {
+        let mut s = sale(
+            vec![line(1, 1, 300, 300, TaxRate::Reduced, true)],
+            vec![cash(300)],
+            0,
+        );
+        let refunded = HashMap::from([(1, 1)]);
+        assert_eq!(
+            void(&s, &refunded, RoundingMode::Down),
+            Err(ReversalError::AlreadyReversed)
+        );
+        s.voided = true;
+        assert_eq!(
+            void(&s, &HashMap::new(), RoundingMode::Down),
+            Err(ReversalError::AlreadyReversed)
+        );
+        assert_eq!(
+            refund(&s, &HashMap::new(), &[asked(1, 1)], RoundingMode::Down),
+            Err(ReversalError::NotRefundable)
+        );
+        s.voided = false;
+        s.kind = SaleKind::Refund;
+        assert_eq!(
+            void(&s, &HashMap::new(), RoundingMode::Down),
+            Err(ReversalError::VoidOfNonSale)
+        );
+    }
+
+    #[test]
+    fn a_refund_takes_back_at_most_what_is_left() {
+        let s = sale(
+            vec![line(1, 3, 100, 270, TaxRate::Reduced, true)],
+            vec![cash(270)],
+            0,
+        );
+        let r = refund(&s, &HashMap::new(), &[asked(1, 1)], RoundingMode::Down).expect("one");
+        assert_eq!(r.total, Yen(-90));
+        assert_eq!(r.tenders, vec![cash(-90)]);
+        assert_eq!(r.lines[0].line.discount, Yen(-10));
+        let err =
+            refund(&s, &HashMap::from([(1, 2)]), &[asked(1, 2)], RoundingMode::Down).expect_err("too many");
+        let ReversalError::Invalid(e) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(e.0[0].field, "lines[0].quantity");
+        assert!(e.0[0].message.contains("残り1点"), "{}", e.0[0].message);
+        for bad in [asked(1, 0), asked(1, -1), asked(2, 1)] {
+            assert!(matches!(
+                refund(&s, &HashMap::new(), &[bad], RoundingMode::Down),
+                Err(ReversalError::Invalid(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn amounts_past_i64_are_errors_not_wrapped() {
+        let huge = line(1, 1, i64::MAX, i64::MAX, TaxRate::Standard, true);
+        let s = sale(
+            vec![huge.clone(), SaleLine { line_no: 2, ..huge }],
+            vec![cash(1)],
+            0,
+        );
+        assert_eq!(
+            void(&s, &HashMap::new(), RoundingMode::Down),
+            Err(ReversalError::Overflow)
+        );
+        let min = sale(
+            vec![line(1, 1, 0, 0, TaxRate::Standard, true)],
+            vec![cash(i64::MIN)],
+            0,
+        );
+        assert_eq!(
+            void(&min, &HashMap::new(), RoundingMode::Down),
+            Err(ReversalError::Overflow)
+        );
+    }
+
+    proptest! {
+        /// However a line is refunded in parts, the parts add up to its net exactly, and
+        /// never to more.
+        #[test]
+        fn refunds_of_a_line_add_up_to_its_net(
+            quantity in 1i64..50,
+            unit in 1i64..100_000,
+            discount_share in 0i64..100,
+            parts in prop::collection::vec(1i64..10, 1..20),
+        ) {
+            let gross = unit * quantity;
+            let net = gross - gross * discount_share / 100;
+            let s = sale(vec![line(1, quantity, unit, net, TaxRate::Reduced, true)], vec![cash(net)], 0);
+            let mut refunded = HashMap::new();
+            let mut paid_back = 0i64;
+            for part in parts {
+                let done = refunded.get(&1).copied().unwrap_or(0);
+                match refund(&s, &refunded, &[asked(1, part)], RoundingMode::Down) {
+                    Ok(r) => {
+                        prop_assert!(done + part <= quantity);
+                        prop_assert!(r.total.0 <= 0);
+                        paid_back -= r.total.0;
+                        refunded.insert(1, done + part);
+                    }
+                    Err(ReversalError::Invalid(_)) => prop_assert!(done + part > quantity),
+                    Err(other) => prop_assert!(false, "{other:?}"),
+                }
+                prop_assert!(paid_back <= net);
+            }
+            if refunded.get(&1).copied() == Some(quantity) {
+                prop_assert_eq!(paid_back, net);
+            }
+        }
+    }
+}
