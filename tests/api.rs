@@ -257,6 +257,34 @@ db_test!(duplicates_are_conflicts, demo = false, |server| {
     create(&server, "/api/v1/events", &event("HB2026A", &[a])).await;
     let (status, body) = server.post("/api/v1/events", &event("hb2026a", &[a])).await;
     assert_eq!(status, StatusCode::CONFLICT, "codes are case-folded: {body}");
+
+    // A facility renumbered onto a taken number, a taken login, and a JAN code already stored
+    // met again in a CSV import: the same conflicts, from the update and import paths.
+    let b = create(&server, "/api/v1/facilities", &facility(2, "B")).await["id"]
+        .as_i64()
+        .expect("id");
+    let (status, body) = server
+        .put(&format!("/api/v1/facilities/{b}"), &facility(1, "B"))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(assert_error(&body, "conflict").contains("事業所番号"));
+
+    let cashier = json!({"login": selpos_tests::ADMIN_LOGIN, "display_name": "二人目", "role": "cashier", "pin": "9753"});
+    let (status, body) = server.post("/api/v1/users", &cashier).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(assert_error(&body, "conflict").contains("ログインID"));
+
+    let csv = "\u{feff}商品名,価格,税率,JAN\nクッキー,300,8,4006381333931\n";
+    let (status, body) = server
+        .raw(
+            Method::POST,
+            &format!("/api/v1/facilities/{a}/products/import"),
+            "text/csv",
+            csv.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(assert_error(&body, "conflict").contains("4006381333931"));
 });
 
 db_test!(

@@ -10,6 +10,7 @@ mod chaos;
 mod receipts;
 mod register_browser;
 mod sales;
+mod schema;
 mod settlement;
 mod stock;
 mod sweep;

@@ -3,6 +3,7 @@
 //! if any row is wrong, and the message names the row and the problem.
 
 use crate::audit;
+use crate::db::constraints::Unique;
 use crate::db::{self, Db};
 use crate::error::{Error, OnUnique, Result};
 use crate::stock;
@@ -192,8 +193,7 @@ pub async fn import_products(
     let mut created = Vec::with_capacity(inputs.len());
     for input in &inputs {
         let product = db::products::insert(&mut tx, input, now).await.on_unique(
-            "products",
-            "jan",
+            Unique::ProductJan,
             &format!(
                 "JANコード {} はすでに別の商品に登録されています",
                 input.jan.as_deref().unwrap_or("")

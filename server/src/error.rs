@@ -1,5 +1,6 @@
 //! The one error type of the use cases; `http::error` turns it into the JSON error shape.
 
+use crate::db::constraints::Unique;
 use selpos_domain::validation::FieldErrors;
 
 #[derive(Debug, thiserror::Error)]
@@ -54,24 +55,19 @@ impl Error {
     }
 }
 
-/// Turns a unique-constraint violation on `table.column` into a [`Error::Conflict`] with the
+/// Turns a violation of the unique constraint `constraint` into a [`Error::Conflict`] with the
 /// given message; other database errors pass through.
 pub trait OnUnique<T> {
-    fn on_unique(self, table: &str, column: &str, message: &str) -> Result<T>;
+    fn on_unique(self, constraint: Unique, message: &str) -> Result<T>;
 }
 
 impl<T> OnUnique<T> for std::result::Result<T, sqlx::Error> {
-    fn on_unique(self, table: &str, column: &str, message: &str) -> Result<T> {
+    fn on_unique(self, constraint: Unique, message: &str) -> Result<T> {
         self.map_err(|err| match &err {
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                // PostgreSQL names the constraint; SQLite names the column in its message.
-                let pg = db.constraint() == Some(&format!("{table}_{column}_key"));
-                let sqlite = db.message().contains(&format!("{table}.{column}"));
-                if pg || sqlite {
-                    Error::Conflict(message.to_string())
-                } else {
-                    Error::Database(err)
-                }
+            sqlx::Error::Database(db)
+                if db.is_unique_violation() && constraint.is_violated_by(db.as_ref()) =>
+            {
+                Error::Conflict(message.to_string())
             }
             _ => Error::Database(err),
         })

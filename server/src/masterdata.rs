@@ -3,6 +3,7 @@
 //! writes the change with its audit record in one transaction.
 
 use crate::audit;
+use crate::db::constraints::Unique;
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, OnUnique, Result};
 use chrono::Utc;
@@ -44,7 +45,7 @@ pub async fn create_facility(db: &Db, actor: &Principal, input: &FacilityInput) 
     let mut tx = db.write().await?;
     let created = db::facilities::insert(&mut tx, &input, Utc::now())
         .await
-        .on_unique("facilities", "number", DUPLICATE_FACILITY_NUMBER)?;
+        .on_unique(Unique::FacilityNumber, DUPLICATE_FACILITY_NUMBER)?;
     audit::record(
         &mut tx,
         actor,
@@ -68,7 +69,7 @@ pub async fn update_facility(db: &Db, actor: &Principal, id: i64, input: &Facili
         .ok_or(Error::NotFound("事業所"))?;
     let after = db::facilities::update(&mut tx, id, &input, Utc::now())
         .await
-        .on_unique("facilities", "number", DUPLICATE_FACILITY_NUMBER)?
+        .on_unique(Unique::FacilityNumber, DUPLICATE_FACILITY_NUMBER)?
         .ok_or(Error::NotFound("事業所"))?;
     audit::record(
         &mut tx,
@@ -125,7 +126,7 @@ pub async fn create_product(db: &Db, actor: &Principal, input: &ProductInput) ->
     require_facility(&mut tx, input.facility_id).await?;
     let created = db::products::insert(&mut tx, &input, Utc::now())
         .await
-        .on_unique("products", "jan", DUPLICATE_JAN)?;
+        .on_unique(Unique::ProductJan, DUPLICATE_JAN)?;
     audit::record(
         &mut tx,
         actor,
@@ -154,7 +155,7 @@ pub async fn update_product(db: &Db, actor: &Principal, id: i64, input: &Product
     require_facility(&mut tx, input.facility_id).await?;
     let after = db::products::update(&mut tx, id, &input, Utc::now())
         .await
-        .on_unique("products", "jan", DUPLICATE_JAN)?
+        .on_unique(Unique::ProductJan, DUPLICATE_JAN)?
         .ok_or(Error::NotFound("商品"))?;
     audit::record(
         &mut tx,
@@ -227,7 +228,7 @@ pub async fn create_event(db: &Db, actor: &Principal, input: &EventInput) -> Res
     }
     let id = db::events::save(&mut tx, None, &input, Utc::now())
         .await
-        .on_unique("events", "code", DUPLICATE_EVENT_CODE)?
+        .on_unique(Unique::EventCode, DUPLICATE_EVENT_CODE)?
         .ok_or(Error::NotFound("イベント"))?;
     let created = db::events::get(&mut tx, id)
         .await?
@@ -273,7 +274,7 @@ pub async fn update_event(db: &Db, actor: &Principal, id: i64, input: &EventInpu
     }
     db::events::save(&mut tx, Some(id), &input, Utc::now())
         .await
-        .on_unique("events", "code", DUPLICATE_EVENT_CODE)?
+        .on_unique(Unique::EventCode, DUPLICATE_EVENT_CODE)?
         .ok_or(Error::NotFound("イベント"))?;
     let after = db::events::get(&mut tx, id)
         .await?

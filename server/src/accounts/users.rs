@@ -2,6 +2,7 @@
 
 use super::{hash_failed, secrets};
 use crate::audit;
+use crate::db::constraints::Unique;
 use crate::db::{self, Db};
 use crate::error::{Error, OnUnique, Result};
 use chrono::Utc;
@@ -83,10 +84,9 @@ pub async fn create(db: &Db, actor: &Principal, input: &UserInput) -> Result<Use
         pin_hash: pin_hash.as_deref(),
         active: input.active,
     };
-    let id =
-        db::users::insert(&mut tx, &write, Utc::now())
-            .await
-            .on_unique("users", "login", DUPLICATE_LOGIN)?;
+    let id = db::users::insert(&mut tx, &write, Utc::now())
+        .await
+        .on_unique(Unique::UserLogin, DUPLICATE_LOGIN)?;
     let user = db::users::by_id(&mut tx, id)
         .await?
         .map(|r| r.user)
@@ -132,7 +132,7 @@ pub async fn update(db: &Db, actor: &Principal, id: i64, input: &UserInput) -> R
     };
     db::users::update(&mut tx, id, &write, Utc::now())
         .await
-        .on_unique("users", "login", DUPLICATE_LOGIN)?;
+        .on_unique(Unique::UserLogin, DUPLICATE_LOGIN)?;
     if password_hash.is_some() || pin_hash.is_some() || !input.active || input.role != before.role {
         db::sessions::delete_for_user(&mut tx, id).await?;
     }

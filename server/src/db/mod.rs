@@ -6,6 +6,7 @@
 
 pub mod approvals;
 pub mod audit;
+pub mod constraints;
 pub mod council;
 pub mod events;
 pub mod facilities;
