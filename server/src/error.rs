@@ -47,8 +47,16 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// An input the domain refused, field by field (422).
+impl From<FieldErrors> for Error {
+    fn from(errors: FieldErrors) -> Error {
+        Error::Validation(errors)
+    }
+}
+
 impl Error {
-    pub fn field(field: &str, code: &str, message: &str) -> Error {
+    /// One field's problem (422), e.g. `Error::field("lines[2].product_id", "not_found", "…")`.
+    pub fn field(field: impl Into<String>, code: &str, message: impl Into<String>) -> Error {
         let mut errors = FieldErrors::default();
         errors.add(field, code, message);
         Error::Validation(errors)

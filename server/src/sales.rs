@@ -13,22 +13,18 @@ use chrono::{SubsecRound, Utc};
 use selpos_domain::access::{Principal, Role};
 use selpos_domain::approvals::ApprovalAction;
 use selpos_domain::events::{EventState, RegisterRef};
-use selpos_domain::sales::cart;
-use selpos_domain::sales::cart::{CartLine, RateTotal};
-use selpos_domain::sales::payment::{Tender, TenderKind};
+use selpos_domain::sales::cart::{self, CartLine};
+use selpos_domain::sales::input::ValidSale;
+use selpos_domain::sales::payment::{Payment, pay};
+use selpos_domain::sales::reversal::{self, Reversal, ReversalError};
 use selpos_domain::sales::{
     Catalog, CatalogFacility, CatalogItem, EventSales, FacilitySales, ProductSales, RefundInput, Sale,
-    SaleInput, SaleKind, SaleLine, VoidInput,
+    SaleInput, SaleKind, VoidInput, sale_lines,
 };
 use selpos_domain::{RoundingMode, Yen};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub use db::sales::SaleFilter;
-use selpos_domain::sales::payment::Payment;
-use selpos_domain::sales::payment::pay;
-
-/// At most this many lines in one sale: far above any basket, low enough to bound the work.
-pub const MAX_LINES: usize = 200;
 
 fn register_ref(r: &db::sales::RegisterRow) -> RegisterRef {
     RegisterRef {
@@ -139,12 +135,6 @@ async fn stored(db: &Db, id: &str) -> Result<Sale> {
         .ok_or(Error::NotFound("売上"))
 }
 
-fn invalid(field: &str, code: &str, message: impl Into<String>) -> Error {
-    let mut e = selpos_domain::validation::FieldErrors::default();
-    e.add(field, code, message);
-    Error::Validation(e)
-}
-
 /// A sale priced against the catalogue: its cart lines, totals and payment, and the lines
 /// sold off their list price.
 struct PricedSale {
@@ -157,7 +147,7 @@ struct PricedSale {
 
 /// Prices a sale from its register's event catalogue and the council's rules. Only reads, so
 /// it runs before the sale takes its turn to write: the write transaction stays short.
-async fn price_sale(tx: &mut Tx, event_id: i64, input: &SaleInput) -> Result<PricedSale> {
+async fn price_sale(tx: &mut Tx, event_id: i64, input: &ValidSale) -> Result<PricedSale> {
     let rules = sale_rules(tx).await?;
     let mut cart_lines = Vec::with_capacity(input.lines.len());
     let mut overridden: Vec<serde_json::Value> = Vec::new();
@@ -165,14 +155,14 @@ async fn price_sale(tx: &mut Tx, event_id: i64, input: &SaleInput) -> Result<Pri
         let product = db::sales::product_for_sale(tx, event_id, line.product_id)
             .await?
             .ok_or_else(|| {
-                invalid(
-                    &format!("lines[{i}].product_id"),
+                Error::field(
+                    format!("lines[{i}].product_id"),
                     "not_found",
                     "商品が見つかりません",
                 )
             })?;
         if !product.participating {
-            return Err(invalid(
+            return Err(Error::field(
                 &format!("lines[{i}].product_id"),
                 "not_participating",
                 format!("「{}」の事業所はこのイベントに参加していません", product.name),
@@ -204,9 +194,9 @@ async fn price_sale(tx: &mut Tx, event_id: i64, input: &SaleInput) -> Result<Pri
         });
     }
     let totals = cart::cart_totals(&cart_lines, rules.tax_rounding)
-        .map_err(|e| invalid("lines", e.code(), e.to_string()))?;
+        .map_err(|e| Error::field("lines", e.code(), e.to_string()))?;
     let payment = pay(totals.total, &input.tenders, rules.voucher_gives_change)
-        .map_err(|e| invalid("tenders", e.code(), e.to_string()))?;
+        .map_err(|e| Error::field("tenders", e.code(), e.to_string()))?;
     Ok(PricedSale {
         cart_lines,
         totals,
@@ -239,17 +229,8 @@ async fn register_for_new_sale(
 /// A price or participation change between the two counts as made just after the sale.
 pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sale, bool)> {
     may_sell_on(actor, input.register_id)?;
+    let input = input.validated()?;
     let id = input.id.to_string();
-    if input.lines.is_empty() || input.lines.len() > MAX_LINES {
-        return Err(invalid(
-            "lines",
-            "out_of_range",
-            format!("明細は1〜{MAX_LINES}行にしてください"),
-        ));
-    }
-    if input.local_number.chars().count() > 40 {
-        return Err(invalid("local_number", "too_long", "端末の番号が長すぎます"));
-    }
     let (priced_event, priced) = {
         let mut tx = db.read().await?;
         let Some(register) = register_for_new_sale(&mut tx, &id, input.register_id).await? else {
@@ -258,7 +239,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
         };
         (
             register.event_id,
-            price_sale(&mut tx, register.event_id, input).await?,
+            price_sale(&mut tx, register.event_id, &input).await?,
         )
     };
 
@@ -330,26 +311,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
         )
         .await?;
     }
-    let lines: Vec<(SaleLine, Option<i64>)> = cart_lines
-        .iter()
-        .zip(&totals.lines)
-        .enumerate()
-        .map(|(i, (c, amounts))| {
-            let line = SaleLine {
-                line_no: i as i64 + 1,
-                product_id: c.product_id,
-                facility_id: c.facility_id,
-                name: c.name.clone(),
-                quantity: c.quantity,
-                unit_price: c.unit_price,
-                tax_rate: c.tax_rate,
-                discount: amounts.discount,
-                net: amounts.net,
-                invoice_eligible: c.invoice_eligible,
-            };
-            (line, None)
-        })
-        .collect();
+    let lines = sale_lines(&cart_lines, &totals);
     let details = db::sales::SaleDetails {
         sale_id: &id,
         event_id: register.event_id,
@@ -371,12 +333,12 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
         event_id: register.event_id,
         register_id: register.register_id,
         receipt_number: number,
-        local_number: input.local_number.clone(),
+        local_number: input.local_number,
         cashier_login: actor.login.clone(),
         sold_at,
         recorded_at: now,
         original_sale_id: None,
-        lines: lines.into_iter().map(|(line, _)| line).collect(),
+        lines: lines.into_iter().map(|l| l.line).collect(),
         tenders: input.tenders.clone(),
         by_rate,
         non_invoice_total: totals.non_invoice_total,
@@ -414,39 +376,16 @@ fn may_reverse(actor: &Principal, sale: &Sale) -> Result<i64> {
     }
 }
 
-/// The per-rate totals of reversed lines: the tax of each rate mirrors a sale's rounding.
-fn rate_totals(lines: &[SaleLine], rounding: RoundingMode) -> (Vec<RateTotal>, Yen) {
-    let mut by_rate: BTreeMap<&'static str, (selpos_domain::TaxRate, i64)> = BTreeMap::new();
-    let mut non_invoice = 0;
-    for l in lines {
-        if l.invoice_eligible {
-            by_rate.entry(l.tax_rate.code()).or_insert((l.tax_rate, 0)).1 += l.net.0;
-        } else {
-            non_invoice += l.net.0;
-        }
-    }
-    let totals = by_rate
-        .into_values()
-        .map(|(rate, total)| RateTotal {
-            rate,
-            total: Yen(total),
-            tax: rate.included_tax(Yen(total), rounding),
-        })
-        .collect();
-    (totals, Yen(non_invoice))
-}
-
-/// Writes a void or refund record: negative lines and a cash (or original tender) pay-back.
+/// Writes a void or refund record: its negative lines, the money paid back and the audit
+/// record, in the transaction that checked the original sale.
 #[allow(clippy::too_many_arguments)]
-async fn reverse(
+async fn write_reversal(
     db: &Db,
     mut tx: Tx,
     actor: &Principal,
     original: &Sale,
-    kind: SaleKind,
     id: &str,
-    lines: Vec<(SaleLine, Option<i64>)>,
-    tenders: Vec<Tender>,
+    reversal: Reversal,
     reason: &str,
     approval_id: Option<String>,
     register_id: i64,
@@ -462,16 +401,12 @@ async fn reverse(
     let now = Utc::now();
     let (session_id, late) =
         crate::registers::session_for_record(&mut tx, register.register_id, now, actor).await?;
-    let rounding = sale_rules(&mut tx).await?.tax_rounding;
-    let plain: Vec<SaleLine> = lines.iter().map(|(l, _)| l.clone()).collect();
-    let (by_rate, non_invoice_total) = rate_totals(&plain, rounding);
-    let total = Yen(plain.iter().map(|l| l.net.0).sum());
     let no = db::sales::next_receipt_no(&mut tx, register.register_id).await?;
     let number = receipt_number(&register, no);
     let original_id = original.id.to_string();
     let header = db::sales::NewSale {
         id,
-        kind,
+        kind: reversal.kind,
         event_id: original.event_id,
         register_id: register.register_id,
         receipt_no: no,
@@ -480,9 +415,9 @@ async fn reverse(
         cashier_id: actor.user_id,
         sold_at: now,
         original_sale_id: Some(&original_id),
-        total,
+        total: reversal.total,
         change: Yen::ZERO,
-        non_invoice_total,
+        non_invoice_total: reversal.non_invoice_total,
         late,
         session_id: &session_id,
         reason,
@@ -495,20 +430,20 @@ async fn reverse(
     let details = db::sales::SaleDetails {
         sale_id: id,
         event_id: original.event_id,
-        kind,
-        lines: &lines,
-        tenders: &tenders,
-        by_rate: &by_rate,
+        kind: reversal.kind,
+        lines: &reversal.lines,
+        tenders: &reversal.tenders,
+        by_rate: &reversal.by_rate,
         created_by: actor.user_id,
     };
     db::sales::insert_details(&mut tx, &details, now).await?;
-    if kind == SaleKind::Void {
+    if reversal.kind == SaleKind::Void {
         db::sales::mark_voided(&mut tx, &original_id, id).await?;
     }
     let recorded = db::sales::load(&mut tx, id)
         .await?
         .ok_or(Error::NotFound("売上"))?;
-    let action = if kind == SaleKind::Void {
+    let action = if reversal.kind == SaleKind::Void {
         "sale.void"
     } else {
         "sale.refund"
@@ -527,195 +462,111 @@ async fn reverse(
     Ok(recorded)
 }
 
-fn reason_of(text: &str) -> Result<String> {
-    let reason = text.trim();
-    if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(invalid(
-            "reason",
-            "required",
-            "理由を200文字以内で入力してください",
-        ));
-    }
-    Ok(reason.to_string())
+/// A void or refund about to be decided: its transaction and what the decision needs.
+struct ReversalStart {
+    tx: Tx,
+    original: Sale,
+    /// The register the reversal is recorded on.
+    register_id: i64,
+    /// What earlier refunds took back, per original line.
+    refunded: HashMap<i64, i64>,
+    rounding: RoundingMode,
 }
 
-enum Reversal {
+enum Reversing {
     /// The void or refund with this id is already recorded: answer it again.
-    Replay(Sale),
-    Start {
-        tx: Tx,
-        original: Box<Sale>,
-        register_id: i64,
-    },
+    Replay(Box<Sale>),
+    Start(Box<ReversalStart>),
 }
 
 /// Opens the transaction of a void or refund: a replay answers the stored record; otherwise
-/// the original sale is loaded and the caller's right to reverse it checked.
-async fn start_reversal(db: &Db, actor: &Principal, sale_id: uuid::Uuid, id: &str) -> Result<Reversal> {
+/// the original sale, what was refunded of it and the council's rounding are read, and the
+/// caller's right to reverse it checked.
+async fn start_reversal(db: &Db, actor: &Principal, sale_id: uuid::Uuid, id: &str) -> Result<Reversing> {
     let mut tx = db.write().await?;
     if db::sales::exists(&mut tx, id).await? {
         drop(tx);
-        return Ok(Reversal::Replay(stored(db, id).await?));
+        return Ok(Reversing::Replay(Box::new(stored(db, id).await?)));
     }
     let original = db::sales::load(&mut tx, &sale_id.to_string())
         .await?
         .ok_or(Error::NotFound("売上"))?;
     let register_id = may_reverse(actor, &original)?;
-    Ok(Reversal::Start {
+    let refunded = db::sales::refunded(&mut tx, &original.id.to_string()).await?;
+    let rounding = sale_rules(&mut tx).await?.tax_rounding;
+    Ok(Reversing::Start(Box::new(ReversalStart {
         tx,
-        original: Box::new(original),
+        original,
         register_id,
-    })
+        refunded,
+        rounding,
+    })))
+}
+
+/// The domain's refusal of a reversal, as the API answers it.
+fn reversal_error(e: ReversalError) -> Error {
+    match e {
+        ReversalError::Invalid(fields) => Error::Validation(fields),
+        ReversalError::Overflow => Error::field("lines", "out_of_range", &e.to_string()),
+        other => Error::Conflict(other.to_string()),
+    }
 }
 
 /// 取消: reverses a whole sale (stock back, money back by the same tenders).
 pub async fn void(db: &Db, actor: &Principal, sale_id: uuid::Uuid, input: &VoidInput) -> Result<Sale> {
-    let reason = reason_of(&input.reason)?;
+    let input = input.validated()?;
     let id = input.id.to_string();
-    let (mut tx, original, register_id) = match start_reversal(db, actor, sale_id, &id).await? {
-        Reversal::Replay(sale) => return Ok(sale),
-        Reversal::Start {
-            tx,
-            original,
-            register_id,
-        } => (tx, original, register_id),
+    let ReversalStart {
+        mut tx,
+        original,
+        register_id,
+        refunded,
+        rounding,
+    } = match start_reversal(db, actor, sale_id, &id).await? {
+        Reversing::Replay(sale) => return Ok(*sale),
+        Reversing::Start(start) => *start,
     };
-    if original.kind != SaleKind::Sale {
-        return Err(Error::Conflict("取消できるのは売上だけです".into()));
-    }
-    if original.voided
-        || !db::sales::refunded(&mut tx, &original.id.to_string())
-            .await?
-            .is_empty()
-    {
-        return Err(Error::Conflict(
-            "この売上はすでに取消または返品されています".into(),
-        ));
-    }
+    let reversal = reversal::void(&original, &refunded, rounding).map_err(reversal_error)?;
     let approval_id = approval(&mut tx, actor, input.approval_id, ApprovalAction::Void).await?;
-    let lines = original
-        .lines
-        .iter()
-        .map(|l| {
-            (
-                SaleLine {
-                    quantity: -l.quantity,
-                    discount: Yen(-l.discount.0),
-                    net: Yen(-l.net.0),
-                    ..l.clone()
-                },
-                Some(l.line_no),
-            )
-        })
-        .collect();
-    // Money goes back the way it came, less the change that was given.
-    let mut tenders: Vec<Tender> = original
-        .tenders
-        .iter()
-        .map(|t| Tender {
-            kind: t.kind,
-            amount: Yen(-t.amount.0),
-        })
-        .collect();
-    if original.change.0 > 0
-        && let Some(cash) = tenders.iter_mut().find(|t| t.kind == TenderKind::Cash)
-    {
-        cash.amount = Yen(cash.amount.0 + original.change.0);
-    }
-    reverse(
+    write_reversal(
         db,
         tx,
         actor,
         &original,
-        SaleKind::Void,
         &id,
-        lines,
-        tenders,
-        &reason,
+        reversal,
+        &input.reason,
         approval_id,
         register_id,
     )
     .await
 }
 
-/// 返品: returns some items of an earlier sale, paid back in cash. Each line's amount is its
-/// share of what the customer paid for the line, so refunds of a line never exceed it.
+/// 返品: returns some items of an earlier sale, paid back in cash (the domain's
+/// [`reversal::refund`] says how much).
 pub async fn refund(db: &Db, actor: &Principal, sale_id: uuid::Uuid, input: &RefundInput) -> Result<Sale> {
-    let reason = reason_of(&input.reason)?;
+    let input = input.validated()?;
     let id = input.id.to_string();
-    let (mut tx, original, register_id) = match start_reversal(db, actor, sale_id, &id).await? {
-        Reversal::Replay(sale) => return Ok(sale),
-        Reversal::Start {
-            tx,
-            original,
-            register_id,
-        } => (tx, original, register_id),
+    let ReversalStart {
+        mut tx,
+        original,
+        register_id,
+        refunded,
+        rounding,
+    } = match start_reversal(db, actor, sale_id, &id).await? {
+        Reversing::Replay(sale) => return Ok(*sale),
+        Reversing::Start(start) => *start,
     };
-    if original.kind != SaleKind::Sale || original.voided {
-        return Err(Error::Conflict(
-            "この売上は返品できません(取消済みか、売上ではありません)".into(),
-        ));
-    }
-    if input.lines.is_empty() {
-        return Err(invalid("lines", "required", "返品する商品を選んでください"));
-    }
-    let already = db::sales::refunded(&mut tx, &original.id.to_string()).await?;
-    let mut lines = Vec::with_capacity(input.lines.len());
-    for (i, r) in input.lines.iter().enumerate() {
-        let line = original
-            .lines
-            .iter()
-            .find(|l| l.line_no == r.line_no)
-            .ok_or_else(|| {
-                invalid(
-                    &format!("lines[{i}].line_no"),
-                    "not_found",
-                    "その明細はありません",
-                )
-            })?;
-        let done = already.get(&line.line_no).copied().unwrap_or(0);
-        if r.quantity < 1 || done + r.quantity > line.quantity {
-            return Err(invalid(
-                &format!("lines[{i}].quantity"),
-                "out_of_range",
-                format!(
-                    "「{}」は残り{}点まで返品できます",
-                    line.name,
-                    line.quantity - done
-                ),
-            ));
-        }
-        // The net of the first n units, so the shares add up to the line's net exactly.
-        let net_upto = |n: i64| line.net.0 * n / line.quantity;
-        let net = net_upto(done + r.quantity) - net_upto(done);
-        let gross = line.unit_price.0 * r.quantity;
-        lines.push((
-            SaleLine {
-                line_no: i as i64 + 1,
-                quantity: -r.quantity,
-                discount: Yen(-(gross - net)),
-                net: Yen(-net),
-                ..line.clone()
-            },
-            Some(line.line_no),
-        ));
-    }
+    let reversal = reversal::refund(&original, &refunded, &input.lines, rounding).map_err(reversal_error)?;
     let approval_id = approval(&mut tx, actor, input.approval_id, ApprovalAction::Refund).await?;
-    let total: i64 = lines.iter().map(|(l, _)| l.net.0).sum();
-    let tenders = vec![Tender {
-        kind: TenderKind::Cash,
-        amount: Yen(total),
-    }];
-    reverse(
+    write_reversal(
         db,
         tx,
         actor,
         &original,
-        SaleKind::Refund,
         &id,
-        lines,
-        tenders,
-        &reason,
+        reversal,
+        &input.reason,
         approval_id,
         register_id,
     )

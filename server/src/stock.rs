@@ -15,14 +15,7 @@ use selpos_domain::events::EventState;
 use selpos_domain::stock::{
     CountLine, EventStock, MovementKind, ProductStock, StockCountInput, StockFigures, StockOperationInput,
 };
-use selpos_domain::validation::FieldErrors;
 use std::collections::HashMap;
-
-fn invalid(field: &str, code: &str, message: impl Into<String>) -> Error {
-    let mut e = FieldErrors::default();
-    e.add(field, code, message);
-    Error::Validation(e)
-}
 
 /// Facility staff move their own goods; council users any; a cashier only records losses and
 /// adjustments at the event of their register, with a manager's approval.
@@ -68,7 +61,7 @@ async fn check_lines(
     event_id: i64,
 ) -> Result<HashMap<i64, String>> {
     if input.lines.is_empty() || input.lines.len() > 500 {
-        return Err(invalid(
+        return Err(Error::field(
             "lines",
             "out_of_range",
             "商品を1〜500行で指定してください",
@@ -80,8 +73,8 @@ async fn check_lines(
             .await?
             .filter(|p| p.facility_id == input.facility_id)
             .ok_or_else(|| {
-                invalid(
-                    &format!("lines[{i}].product_id"),
+                Error::field(
+                    format!("lines[{i}].product_id"),
                     "not_found",
                     "この事業所の商品ではありません",
                 )
@@ -91,7 +84,7 @@ async fn check_lines(
             _ => (1..=100_000).contains(&line.quantity),
         };
         if !valid {
-            return Err(invalid(
+            return Err(Error::field(
                 &format!("lines[{i}].quantity"),
                 "out_of_range",
                 "数量が正しくありません",
@@ -133,7 +126,7 @@ pub async fn record(
             | MovementKind::Loss
             | MovementKind::Adjustment
     ) {
-        return Err(invalid(
+        return Err(Error::field(
             "kind",
             "format",
             "搬入・搬出・移動・破損紛失・在庫調整のいずれかを指定してください",
@@ -141,10 +134,14 @@ pub async fn record(
     }
     let note = input.note.trim();
     if note.chars().count() > 200 {
-        return Err(invalid("note", "too_long", "メモは200文字以内にしてください"));
+        return Err(Error::field(
+            "note",
+            "too_long",
+            "メモは200文字以内にしてください",
+        ));
     }
     if input.kind.needs_approval() && note.is_empty() {
-        return Err(invalid("note", "required", "理由を入力してください"));
+        return Err(Error::field("note", "required", "理由を入力してください"));
     }
     let id = input.id.to_string();
     let mut tx = db.write().await?;
@@ -160,7 +157,7 @@ pub async fn record(
         .iter()
         .any(|p| p.facility_id == input.facility_id)
     {
-        return Err(invalid(
+        return Err(Error::field(
             "facility_id",
             "not_participating",
             "この事業所はこのイベントに参加していません",
@@ -172,7 +169,7 @@ pub async fn record(
             Some(to)
         }
         (MovementKind::Transfer, _) => {
-            return Err(invalid(
+            return Err(Error::field(
                 "to_event_id",
                 "required",
                 "移動先のイベントを指定してください",
@@ -303,7 +300,7 @@ pub async fn count(
 ) -> Result<Vec<CountLine>> {
     may_move(actor, input.facility_id, event_id, MovementKind::Count, None)?;
     if input.lines.is_empty() || input.lines.iter().any(|l| !(0..=100_000).contains(&l.counted)) {
-        return Err(invalid(
+        return Err(Error::field(
             "lines",
             "out_of_range",
             "数えた数を0以上で入力してください",
@@ -319,8 +316,8 @@ pub async fn count(
             .iter()
             .find(|p| p.product_id == line.product_id)
             .ok_or_else(|| {
-                invalid(
-                    &format!("lines[{i}].product_id"),
+                Error::field(
+                    format!("lines[{i}].product_id"),
                     "not_found",
                     "この事業所の商品ではありません",
                 )

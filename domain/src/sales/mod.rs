@@ -14,7 +14,7 @@ pub mod reversal;
 use crate::events::{EventState, RegisterRef};
 use crate::money::Yen;
 use crate::tax::{RoundingMode, TaxRate};
-use cart::{Discount, RateTotal};
+use cart::{CartLine, CartTotals, Discount, RateTotal};
 use chrono::{DateTime, Utc};
 use payment::Tender;
 use serde::{Deserialize, Serialize};
@@ -228,4 +228,36 @@ pub struct EventSales {
     pub net_sales: Yen,
     pub facilities: Vec<FacilitySales>,
     pub as_of: DateTime<Utc>,
+}
+
+/// A line of the sales journal, with the line of the original sale it reverses (voids and
+/// refunds; `None` on a sale).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalLine {
+    pub line: SaleLine,
+    pub reverses: Option<i64>,
+}
+
+/// The journal lines of a sale priced from its cart: numbered from 1, each with the amounts
+/// the cart computed for it (the price it was sold at, its discount and net).
+pub fn sale_lines(cart: &[CartLine], totals: &CartTotals) -> Vec<JournalLine> {
+    cart.iter()
+        .zip(&totals.lines)
+        .enumerate()
+        .map(|(i, (c, amounts))| JournalLine {
+            line: SaleLine {
+                line_no: i as i64 + 1,
+                product_id: c.product_id,
+                facility_id: c.facility_id,
+                name: c.name.clone(),
+                quantity: c.quantity,
+                unit_price: c.unit_price,
+                tax_rate: c.tax_rate,
+                discount: amounts.discount,
+                net: amounts.net,
+                invoice_eligible: c.invoice_eligible,
+            },
+            reverses: None,
+        })
+        .collect()
 }

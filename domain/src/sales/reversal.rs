@@ -4,19 +4,11 @@
 
 use super::cart::RateTotal;
 use super::payment::{Tender, TenderKind};
-use super::{RefundLineInput, Sale, SaleKind, SaleLine};
+use super::{JournalLine, RefundLineInput, Sale, SaleKind, SaleLine};
 use crate::money::Yen;
 use crate::tax::{RoundingMode, TaxRate};
 use crate::validation::FieldErrors;
 use std::collections::{BTreeMap, HashMap};
-
-/// A line of the sales journal, with the line of the original sale it reverses (voids and
-/// refunds; `None` on a sale).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JournalLine {
-    pub line: SaleLine,
-    pub reverses: Option<i64>,
-}
 
 /// What a void or refund records: negative lines, the tenders paid back and the totals.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use selpos_domain::events::EventState;
 use selpos_domain::sales::cart::RateTotal;
 use selpos_domain::sales::payment::{Tender, TenderKind};
-use selpos_domain::sales::{Sale, SaleKind, SaleLine};
+use selpos_domain::sales::{JournalLine, Sale, SaleKind, SaleLine};
 use selpos_domain::{TaxRate, Yen};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
@@ -210,7 +210,7 @@ pub struct SaleDetails<'a> {
     pub sale_id: &'a str,
     pub event_id: i64,
     pub kind: SaleKind,
-    pub lines: &'a [(SaleLine, Option<i64>)],
+    pub lines: &'a [JournalLine],
     pub tenders: &'a [Tender],
     pub by_rate: &'a [RateTotal],
     pub created_by: i64,
@@ -236,7 +236,7 @@ pub async fn insert_details(tx: &mut Tx, d: &SaleDetails<'_>, now: DateTime<Utc>
                 "INSERT INTO sale_lines (sale_id, line_no, product_id, facility_id, name, quantity, unit_price,
                                          tax_rate, discount, net, invoice_eligible, original_line_no) ",
             )
-            .push_values(lines.iter(), |mut row, (line, original_line_no)| {
+            .push_values(lines.iter(), |mut row, JournalLine { line, reverses }| {
                 row.push_bind(sale_id)
                     .push_bind(line.line_no)
                     .push_bind(line.product_id)
@@ -248,7 +248,7 @@ pub async fn insert_details(tx: &mut Tx, d: &SaleDetails<'_>, now: DateTime<Utc>
                     .push_bind(line.discount.0)
                     .push_bind(line.net.0)
                     .push_bind(line.invoice_eligible)
-                    .push_bind(*original_line_no);
+                    .push_bind(*reverses);
             })
             .build()
             .execute(&mut *conn)
@@ -257,7 +257,7 @@ pub async fn insert_details(tx: &mut Tx, d: &SaleDetails<'_>, now: DateTime<Utc>
                 "INSERT INTO stock_movements (product_id, facility_id, event_id, kind, quantity, sale_id, created_by,
                                               created_at) ",
             )
-            .push_values(lines.iter(), |mut row, (line, _)| {
+            .push_values(lines.iter(), |mut row, JournalLine { line, .. }| {
                 row.push_bind(line.product_id)
                     .push_bind(line.facility_id)
                     .push_bind(event_id)
