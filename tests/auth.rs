@@ -244,14 +244,14 @@ db_test!(
         let db = server.db();
         let mut tx = db.write().await.expect("tx");
         let wrong_action =
-            selpos_server::accounts::approvals::consume(&mut tx, &principal, id, ApprovalAction::Void).await;
+            selpos_server::usecases::approvals::consume(&mut tx, &principal, id, ApprovalAction::Void).await;
         assert!(wrong_action.is_err(), "an approval is for its own action only");
         let approver =
-            selpos_server::accounts::approvals::consume(&mut tx, &principal, id, ApprovalAction::Refund)
+            selpos_server::usecases::approvals::consume(&mut tx, &principal, id, ApprovalAction::Refund)
                 .await;
         assert_eq!(approver.ok(), Some(principal.user_id));
         let again =
-            selpos_server::accounts::approvals::consume(&mut tx, &principal, id, ApprovalAction::Refund)
+            selpos_server::usecases::approvals::consume(&mut tx, &principal, id, ApprovalAction::Refund)
                 .await;
         assert!(again.is_err(), "used once");
         tx.commit().await.expect("commit");

@@ -1,7 +1,7 @@
 //! The `selpos` command line: argument parsing and wiring, no logic.
 
-use crate::accounts;
 use crate::server::{self, Config};
+use crate::usecases::{sessions, users};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -193,7 +193,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             if demo {
                 println!("{}", crate::demo::credentials());
             }
-            if accounts::has_no_users(&running.db).await? {
+            if sessions::has_no_users(&running.db).await? {
                 println!(
                     "No user yet. Create the first administrator with:\n  selpos user add admin --role council_admin --database-url '{}'",
                     crate::db::redact(&database_url)
@@ -244,8 +244,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 std::fs::read(&file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
             eprintln!("checking {} ({} bytes)…", file.display(), bytes.len());
             let db = crate::db::Db::connect(&database.url).await?;
-            let operator = accounts::users::cli_operator();
-            let result = crate::wages::import(&db, &operator, &bytes, dry_run).await;
+            let operator = users::cli_operator();
+            let result = crate::usecases::wages::import(&db, &operator, &bytes, dry_run).await;
             db.close().await;
             match result {
                 Ok(report) if format == "json" => println!("{}", serde_json::to_string_pretty(&report)?),
@@ -266,7 +266,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Printer {
             action: PrinterAction::Test { address, columns },
         } => {
-            let warnings = crate::receipts::print_test_page(&address, columns).await?;
+            let warnings = crate::usecases::receipts::print_test_page(&address, columns).await?;
             for warning in warnings {
                 eprintln!("warning: {warning}");
             }
@@ -301,19 +301,17 @@ async fn user_command(db: &crate::db::Db, action: UserAction) -> anyhow::Result<
                 pin,
                 active: true,
             };
-            accounts::users::create(db, &accounts::users::cli_operator(), &input).await
+            users::create(db, &users::cli_operator(), &input).await
         }
         UserAction::Passwd { login } => {
             let password = read_secret("new password (10+ characters)")?;
-            accounts::users::change_by_login(db, &login, |u| u.password = Some(password)).await
+            users::change_by_login(db, &login, |u| u.password = Some(password)).await
         }
         UserAction::Pin { login } => {
             let pin = read_secret("new PIN (4-8 digits)")?;
-            accounts::users::change_by_login(db, &login, |u| u.pin = Some(pin)).await
+            users::change_by_login(db, &login, |u| u.pin = Some(pin)).await
         }
-        UserAction::Disable { login } => {
-            accounts::users::change_by_login(db, &login, |u| u.active = false).await
-        }
+        UserAction::Disable { login } => users::change_by_login(db, &login, |u| u.active = false).await,
     }
     .map_err(describe)?;
     println!(

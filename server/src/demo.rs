@@ -2,10 +2,10 @@
 //! dozen of them, an open ハートバザール and the SELP SHOP channel. Loaded through the same use
 //! cases as user input, so it obeys the same rules.
 
-use crate::accounts;
 use crate::db::Db;
 use crate::error::Error;
-use crate::masterdata;
+use crate::usecases::users;
+use crate::usecases::{council, events, facilities, products};
 use chrono::{Days, Utc};
 use chrono_tz::Asia::Tokyo;
 use selpos_domain::access::{Principal, Role};
@@ -255,12 +255,12 @@ fn demo_invoice_number(seed: i64) -> Option<String> {
 pub async fn load(db: &Db) -> Result<Report, DemoError> {
     let op = Principal {
         login: "(demo)".into(),
-        ..accounts::users::cli_operator()
+        ..users::cli_operator()
     };
     let mut report = Report::default();
-    let council = masterdata::get_council(db).await?;
+    let council = council::get(db).await?;
     if council.invoice_number.is_none() {
-        masterdata::update_council(
+        council::update(
             db,
             &op,
             &CouncilInput {
@@ -276,7 +276,7 @@ pub async fn load(db: &Db) -> Result<Report, DemoError> {
         .await?;
     }
 
-    let existing = masterdata::list_facilities(db, &op, &Default::default()).await?;
+    let existing = facilities::list(db, &op, &Default::default()).await?;
     let selling: Vec<i64> = PRODUCTS.iter().map(|(n, _)| *n).collect();
     for (number, name, corporation_type, capacity) in facilities_from_table()? {
         if existing.iter().any(|f| f.number == number) {
@@ -286,7 +286,7 @@ pub async fn load(db: &Db) -> Result<Report, DemoError> {
         let kana_only = name
             .chars()
             .all(|c| matches!(c, '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}' | 'ー'));
-        masterdata::create_facility(
+        facilities::create(
             db,
             &op,
             &FacilityInput {
@@ -309,9 +309,9 @@ pub async fn load(db: &Db) -> Result<Report, DemoError> {
         report.facilities_added += 1;
     }
 
-    let facilities = masterdata::list_facilities(db, &op, &Default::default()).await?;
+    let facilities = facilities::list(db, &op, &Default::default()).await?;
     let id_of = |number: i64| facilities.iter().find(|f| f.number == number).map(|f| f.id);
-    let products = masterdata::list_products(db, &op, &Default::default()).await?;
+    let products = products::list(db, &op, &Default::default()).await?;
     for (number, items) in PRODUCTS {
         let Some(facility_id) = id_of(*number) else {
             continue;
@@ -323,7 +323,7 @@ pub async fn load(db: &Db) -> Result<Report, DemoError> {
             if products.iter().any(|p| p.jan == jan) {
                 continue;
             }
-            masterdata::create_product(
+            products::create(
                 db,
                 &op,
                 &ProductInput {
@@ -343,7 +343,7 @@ pub async fn load(db: &Db) -> Result<Report, DemoError> {
         }
     }
 
-    let events = masterdata::list_events(db, &op).await?;
+    let events = events::list(db, &op).await?;
     let today = Utc::now().with_timezone(&Tokyo).date_naive();
     let participants: Vec<Participant> = selling
         .iter()
@@ -399,7 +399,7 @@ pub async fn load(db: &Db) -> Result<Report, DemoError> {
         if events.iter().any(|e| e.code == event.code) {
             continue;
         }
-        masterdata::create_event(db, &op, &event).await?;
+        events::create(db, &op, &event).await?;
         report.events_added += 1;
     }
     report.users_added = demo_users(db, &op, id_of(1)).await?;
@@ -433,7 +433,7 @@ pub const DEMO_USERS: [(&str, &str, Role, &str, &str); 4] = [
 ];
 
 async fn demo_users(db: &Db, op: &Principal, facility_1: Option<i64>) -> Result<usize, DemoError> {
-    let existing = accounts::users::list(db, op).await?;
+    let existing = users::list(db, op).await?;
     let mut added = 0;
     for (login, name, role, password, pin) in DEMO_USERS {
         if existing.iter().any(|u| u.login == login) {
@@ -448,7 +448,7 @@ async fn demo_users(db: &Db, op: &Principal, facility_1: Option<i64>) -> Result<
             pin: (!pin.is_empty()).then(|| pin.into()),
             active: true,
         };
-        accounts::users::create(db, op, &input).await?;
+        users::create(db, op, &input).await?;
         added += 1;
     }
     Ok(added)

@@ -47,6 +47,13 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Hashing a password or PIN failed (500): never the user's fault.
+impl From<argon2::password_hash::Error> for Error {
+    fn from(e: argon2::password_hash::Error) -> Error {
+        Error::Internal(format!("hashing failed: {e}"))
+    }
+}
+
 /// An input the domain refused, field by field (422).
 impl From<FieldErrors> for Error {
     fn from(errors: FieldErrors) -> Error {

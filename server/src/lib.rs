@@ -1,21 +1,22 @@
-//! The selpos server: HTTP API and pages, use cases, database, demo data, CLI.
+//! The selpos server: HTTP API and pages, use cases, database, printing, demo data, CLI.
+//!
+//! - [`http`]: routes, extractors, the JSON error shape; handlers parse, call one use case
+//!   and answer;
+//! - [`usecases`]: what selpos does, one file per capability, each the transaction boundary;
+//! - [`db`]: the pool, migrations and all SQL, one file per aggregate, written once for both
+//!   SQLite and PostgreSQL;
+//! - [`printing`]: ESC/POS receipts and the network printer queue;
+//! - [`secrets`]: password, PIN and token hashing;
+//! - [`server`], [`cli`], [`backup`], [`demo`]: wiring, the command line, backups, demo data.
 #![recursion_limit = "256"]
 
-pub mod accounts;
-pub mod audit;
 pub mod backup;
 pub mod cli;
-pub mod csv_import;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod http;
-pub mod masterdata;
 pub mod printing;
-pub mod receipts;
-pub mod registers;
-pub mod sales;
+pub mod secrets;
 pub mod server;
-pub mod settlement;
-pub mod stock;
-pub mod wages;
+pub mod usecases;

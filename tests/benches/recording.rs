@@ -95,7 +95,7 @@ async fn in_process(server: &TestServer, w: &Bazaar) -> Figures {
             let mut latencies = Vec::with_capacity(baskets.len());
             for sale in &baskets {
                 let t = Instant::now();
-                selpos_server::sales::record(&db, &actor, sale)
+                selpos_server::usecases::sales::record(&db, &actor, sale)
                     .await
                     .expect("sale");
                 latencies.push(t.elapsed());

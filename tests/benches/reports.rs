@@ -301,7 +301,7 @@ async fn the_big_event(server: &TestServer, goods: &Goods, user_id: i64) -> (i64
                     }],
                     approval_id: None,
                 };
-                selpos_server::sales::record(&db, &actor, &input)
+                selpos_server::usecases::sales::record(&db, &actor, &input)
                     .await
                     .expect("sale");
             }

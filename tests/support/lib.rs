@@ -98,7 +98,7 @@ impl TestServer {
         let kind = database.kind;
         let running = TestServer::start(database.url.clone(), demo, kind).await;
         let base = running.url();
-        let operator = selpos_server::accounts::users::cli_operator();
+        let operator = selpos_server::usecases::users::cli_operator();
         let admin = UserInput {
             login: ADMIN_LOGIN.into(),
             display_name: "テスト管理者".into(),
@@ -108,7 +108,7 @@ impl TestServer {
             pin: Some(ADMIN_PIN.into()),
             active: true,
         };
-        selpos_server::accounts::users::create(&running.db, &operator, &admin)
+        selpos_server::usecases::users::create(&running.db, &operator, &admin)
             .await
             .unwrap_or_else(|e| panic!("[{kind}] test admin: {e:?}"));
         let admin = ApiClient::signed_in(&base, kind, ADMIN_LOGIN, ADMIN_PASSWORD).await;

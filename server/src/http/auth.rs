@@ -3,8 +3,8 @@
 
 use super::AppState;
 use super::error::ApiError;
-use crate::accounts;
 use crate::error::Error;
+use crate::usecases::sessions;
 use axum::extract::FromRequestParts;
 use axum::http::Method;
 use axum::http::request::Parts;
@@ -32,7 +32,7 @@ impl FromRequestParts<AppState> for Caller {
             .get(SESSION_COOKIE)
             .map(|c| c.value().to_string())
             .ok_or(Error::Unauthenticated)?;
-        let caller = accounts::caller(&state.db, &token)
+        let caller = sessions::caller(&state.db, &token)
             .await?
             .ok_or(Error::Unauthenticated)?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);

@@ -3,7 +3,7 @@
 use super::auth::Caller;
 use super::extract::Json;
 use super::{ApiResult, AppState};
-use crate::masterdata;
+use crate::usecases::council;
 use axum::extract::State;
 use selpos_domain::council::{Council, CouncilInput};
 use selpos_domain::validation::ErrorBody;
@@ -16,7 +16,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// The council: the issuer named on receipts.
 #[utoipa::path(get, path = "/council", tag = "council", responses((status = 200, body = Council)))]
 async fn get(State(state): State<AppState>, Caller(_signed_in): Caller) -> ApiResult<Json<Council>> {
-    Ok(Json(masterdata::get_council(&state.db).await?))
+    Ok(Json(council::get(&state.db).await?))
 }
 
 /// Replaces the council's data.
@@ -27,5 +27,5 @@ async fn update(
     Caller(actor): Caller,
     Json(input): Json<CouncilInput>,
 ) -> ApiResult<Json<Council>> {
-    Ok(Json(masterdata::update_council(&state.db, &actor, &input).await?))
+    Ok(Json(council::update(&state.db, &actor, &input).await?))
 }

@@ -3,7 +3,7 @@
 use super::auth::Caller;
 use super::extract::{Json, Path};
 use super::{ApiResult, AppState};
-use crate::masterdata;
+use crate::usecases::events;
 use axum::extract::State;
 use axum::http::StatusCode;
 use selpos_domain::events::{Event, EventInput};
@@ -19,7 +19,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Lists events and channels, newest first.
 #[utoipa::path(get, path = "/events", tag = "events", responses((status = 200, body = [Event])))]
 async fn list(State(state): State<AppState>, Caller(actor): Caller) -> ApiResult<Json<Vec<Event>>> {
-    Ok(Json(masterdata::list_events(&state.db, &actor).await?))
+    Ok(Json(events::list(&state.db, &actor).await?))
 }
 
 /// Creates an event with its participating facilities and registers.
@@ -32,7 +32,7 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<Event>)> {
     Ok((
         StatusCode::CREATED,
-        Json(masterdata::create_event(&state.db, &actor, &input).await?),
+        Json(events::create(&state.db, &actor, &input).await?),
     ))
 }
 
@@ -44,7 +44,7 @@ async fn get(
     Caller(actor): Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Event>> {
-    Ok(Json(masterdata::get_event(&state.db, &actor, id).await?))
+    Ok(Json(events::get(&state.db, &actor, id).await?))
 }
 
 /// Replaces an event's data, participants and registers; the state may only move forward
@@ -58,7 +58,5 @@ async fn update(
     Path(id): Path<i64>,
     Json(input): Json<EventInput>,
 ) -> ApiResult<Json<Event>> {
-    Ok(Json(
-        masterdata::update_event(&state.db, &actor, id, &input).await?,
-    ))
+    Ok(Json(events::update(&state.db, &actor, id, &input).await?))
 }

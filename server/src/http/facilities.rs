@@ -3,7 +3,7 @@
 use super::auth::Caller;
 use super::extract::{Json, Path, Query};
 use super::{ApiResult, AppState};
-use crate::masterdata::{self, FacilityFilter};
+use crate::usecases::facilities::{self, FacilityFilter};
 use axum::extract::State;
 use axum::http::StatusCode;
 use selpos_domain::facilities::{Facility, FacilityInput};
@@ -38,9 +38,7 @@ async fn list(
         active: query.active,
         text: query.q.filter(|q| !q.trim().is_empty()),
     };
-    Ok(Json(
-        masterdata::list_facilities(&state.db, &actor, &filter).await?,
-    ))
+    Ok(Json(facilities::list(&state.db, &actor, &filter).await?))
 }
 
 /// Creates a facility.
@@ -53,7 +51,7 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<Facility>)> {
     Ok((
         StatusCode::CREATED,
-        Json(masterdata::create_facility(&state.db, &actor, &input).await?),
+        Json(facilities::create(&state.db, &actor, &input).await?),
     ))
 }
 
@@ -65,7 +63,7 @@ async fn get(
     Caller(actor): Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Facility>> {
-    Ok(Json(masterdata::get_facility(&state.db, &actor, id).await?))
+    Ok(Json(facilities::get(&state.db, &actor, id).await?))
 }
 
 /// Replaces a facility's data; `"active": false` deactivates it.
@@ -79,7 +77,5 @@ async fn update(
     Path(id): Path<i64>,
     Json(input): Json<FacilityInput>,
 ) -> ApiResult<Json<Facility>> {
-    Ok(Json(
-        masterdata::update_facility(&state.db, &actor, id, &input).await?,
-    ))
+    Ok(Json(facilities::update(&state.db, &actor, id, &input).await?))
 }

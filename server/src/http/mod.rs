@@ -1,17 +1,20 @@
 //! HTTP: the JSON API under `/api/v1`, its OpenAPI document, health, and the Leptos pages.
 //! Handlers parse, call one use case, and answer; no SQL here.
 
+mod approvals;
+mod audit;
 pub mod auth;
 mod council;
+mod devices;
 pub mod error;
 mod events;
 pub mod extract;
 mod facilities;
 mod products;
 mod receipts;
-mod registers;
+mod register_sessions;
 mod sales;
-mod session;
+mod sessions;
 mod settlement;
 mod stock;
 mod users;
@@ -82,12 +85,15 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(products::routes())
         .merge(events::routes())
         .merge(council::routes())
-        .merge(session::routes())
+        .merge(sessions::routes())
         .merge(users::routes())
+        .merge(devices::routes())
+        .merge(approvals::routes())
+        .merge(audit::routes())
         .merge(sales::routes())
         .merge(receipts::routes())
         .merge(stock::routes())
-        .merge(registers::routes())
+        .merge(register_sessions::routes())
         .merge(settlement::routes())
         .merge(wages::routes());
     OpenApiRouter::with_openapi(ApiDoc::openapi())

@@ -1,9 +1,9 @@
 //! `/api/v1/products`
 
 use super::auth::Caller;
-use super::extract::{Json, Path, Query};
+use super::extract::{Body, Json, Path, Query};
 use super::{ApiResult, AppState};
-use crate::masterdata::{self, ProductFilter};
+use crate::usecases::products::{self, ProductFilter};
 use axum::extract::State;
 use axum::http::StatusCode;
 use selpos_domain::products::{Product, ProductInput};
@@ -15,6 +15,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(get, update))
+        .routes(routes!(import_products))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -41,7 +42,7 @@ async fn list(
         active: query.active,
         text: query.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty()),
     };
-    Ok(Json(masterdata::list_products(&state.db, &actor, &filter).await?))
+    Ok(Json(products::list(&state.db, &actor, &filter).await?))
 }
 
 /// Creates a product of a facility.
@@ -54,7 +55,7 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<Product>)> {
     Ok((
         StatusCode::CREATED,
-        Json(masterdata::create_product(&state.db, &actor, &input).await?),
+        Json(products::create(&state.db, &actor, &input).await?),
     ))
 }
 
@@ -66,7 +67,7 @@ async fn get(
     Caller(actor): Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Product>> {
-    Ok(Json(masterdata::get_product(&state.db, &actor, id).await?))
+    Ok(Json(products::get(&state.db, &actor, id).await?))
 }
 
 /// Replaces a product's data; `"active": false` deactivates it. Past sales keep their prices.
@@ -79,7 +80,21 @@ async fn update(
     Path(id): Path<i64>,
     Json(input): Json<ProductInput>,
 ) -> ApiResult<Json<Product>> {
-    Ok(Json(
-        masterdata::update_product(&state.db, &actor, id, &input).await?,
-    ))
+    Ok(Json(products::update(&state.db, &actor, id, &input).await?))
+}
+
+/// A facility's products from a CSV (商品名, ふりがな, 価格, 税率, JAN, 分類; UTF-8 or Shift_JIS).
+/// Every row is checked first; nothing is imported if any row is wrong.
+#[utoipa::path(post, path = "/facilities/{id}/products/import", tag = "products", params(("id" = i64, Path)),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 201, body = [Product]), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn import_products(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+    Body(body): Body,
+) -> ApiResult<(StatusCode, Json<Vec<Product>>)> {
+    let products = crate::usecases::imports::import_products(&state.db, &actor, id, &body).await?;
+    Ok((StatusCode::CREATED, Json(products)))
 }

@@ -4,7 +4,7 @@
 use super::auth::Caller;
 use super::extract::{Json, Path, Query};
 use super::{ApiResult, AppState};
-use crate::receipts;
+use crate::usecases::receipts;
 use axum::extract::State;
 use selpos_domain::printers::{PrintOutcome, PrinterStatus};
 use selpos_domain::receipts::SaleReceipt;

@@ -3,7 +3,7 @@
 use super::auth::Caller;
 use super::extract::{Json, Path, Query};
 use super::{ApiResult, AppState};
-use crate::sales::{self, SaleFilter};
+use crate::usecases::sales::{self, SaleFilter};
 use axum::extract::State;
 use axum::http::StatusCode;
 use selpos_domain::sales::{Catalog, EventSales, RefundInput, Sale, SaleInput, VoidInput};

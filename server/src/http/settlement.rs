@@ -3,7 +3,7 @@
 use super::auth::Caller;
 use super::extract::{Json, Path, Query};
 use super::{ApiResult, AppState};
-use crate::settlement;
+use crate::usecases::settlement;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};

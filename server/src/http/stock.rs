@@ -3,7 +3,7 @@
 use super::auth::Caller;
 use super::extract::{Body, Json, Path, Query};
 use super::{ApiResult, AppState};
-use crate::stock;
+use crate::usecases::stock;
 use axum::extract::State;
 use axum::http::StatusCode;
 use selpos_domain::stock::{CountLine, EventStock, StockCountInput, StockOperationInput};
@@ -16,7 +16,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(show, record))
         .routes(routes!(count))
         .routes(routes!(import_intake))
-        .routes(routes!(import_products))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -92,22 +91,7 @@ async fn import_intake(
     Query(q): Query<IntakeImportQuery>,
     Body(body): Body,
 ) -> ApiResult<(StatusCode, Json<EventStock>)> {
-    let stock = crate::csv_import::import_intake(&state.db, &actor, id, q.facility_id, q.id, &body).await?;
+    let stock =
+        crate::usecases::imports::import_intake(&state.db, &actor, id, q.facility_id, q.id, &body).await?;
     Ok((StatusCode::CREATED, Json(stock)))
-}
-
-/// A facility's products from a CSV (商品名, ふりがな, 価格, 税率, JAN, 分類; UTF-8 or Shift_JIS).
-/// Every row is checked first; nothing is imported if any row is wrong.
-#[utoipa::path(post, path = "/facilities/{id}/products/import", tag = "stock", params(("id" = i64, Path)),
-    request_body(content = String, content_type = "text/csv"),
-    responses((status = 201, body = [selpos_domain::products::Product]), (status = 403, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn import_products(
-    State(state): State<AppState>,
-    Caller(actor): Caller,
-    Path(id): Path<i64>,
-    Body(body): Body,
-) -> ApiResult<(StatusCode, Json<Vec<selpos_domain::products::Product>>)> {
-    let products = crate::csv_import::import_products(&state.db, &actor, id, &body).await?;
-    Ok((StatusCode::CREATED, Json(products)))
 }

@@ -4,7 +4,7 @@ use super::auth::Caller;
 use super::extract::{Body, Json, Path, Query};
 use super::settlement::{Format, csv_response};
 use super::{ApiResult, AppState};
-use crate::wages;
+use crate::usecases::wages;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use selpos_domain::validation::ErrorBody;

@@ -3,8 +3,8 @@
 use super::auth::{CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE, cookie, expired};
 use super::extract::Json;
 use super::{ApiResult, AppState};
-use crate::accounts;
 use crate::error::Error;
+use crate::usecases::sessions;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum_extra::extract::cookie::CookieJar;
@@ -23,7 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 fn signed_in(
     state: &AppState,
     jar: CookieJar,
-    session: accounts::NewSession,
+    session: sessions::NewSession,
 ) -> (CookieJar, Json<SessionInfo>) {
     let lifetime = time::Duration::seconds(
         (session.info.expires_at - chrono::Utc::now())
@@ -51,7 +51,7 @@ async fn current(State(state): State<AppState>, jar: CookieJar) -> ApiResult<Jso
         .get(SESSION_COOKIE)
         .map(|c| c.value().to_string())
         .ok_or(Error::Unauthenticated)?;
-    Ok(Json(accounts::session_info(&state.db, &token).await?))
+    Ok(Json(sessions::session_info(&state.db, &token).await?))
 }
 
 /// Staff sign in with their id and password; sets the session cookies.
@@ -63,7 +63,7 @@ async fn login(
     Json(input): Json<LoginInput>,
 ) -> ApiResult<(CookieJar, Json<SessionInfo>)> {
     let device = jar.get(DEVICE_COOKIE).map(|c| c.value().to_string());
-    let session = accounts::login(&state.db, &input.login, &input.password, device.as_deref()).await?;
+    let session = sessions::login(&state.db, &input.login, &input.password, device.as_deref()).await?;
     Ok(signed_in(&state, jar, session))
 }
 
@@ -77,7 +77,7 @@ async fn pin_login(
     Json(input): Json<PinLoginInput>,
 ) -> ApiResult<(CookieJar, Json<SessionInfo>)> {
     let device = jar.get(DEVICE_COOKIE).map(|c| c.value().to_string());
-    let session = accounts::pin_login(&state.db, &input.login, &input.pin, device.as_deref()).await?;
+    let session = sessions::pin_login(&state.db, &input.login, &input.pin, device.as_deref()).await?;
     Ok(signed_in(&state, jar, session))
 }
 
@@ -85,7 +85,7 @@ async fn pin_login(
 #[utoipa::path(delete, path = "/session", tag = "session", responses((status = 204)))]
 async fn logout(State(state): State<AppState>, jar: CookieJar) -> ApiResult<(StatusCode, CookieJar)> {
     if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) {
-        accounts::logout(&state.db, &token).await?;
+        sessions::logout(&state.db, &token).await?;
     }
     Ok((
         StatusCode::NO_CONTENT,
@@ -99,6 +99,6 @@ async fn logout(State(state): State<AppState>, jar: CookieJar) -> ApiResult<(Sta
 async fn device(State(state): State<AppState>, jar: CookieJar) -> ApiResult<Json<DeviceStatus>> {
     let token = jar.get(DEVICE_COOKIE).map(|c| c.value().to_string());
     Ok(Json(
-        accounts::devices::status(&state.db, token.as_deref()).await?,
+        crate::usecases::devices::status(&state.db, token.as_deref()).await?,
     ))
 }

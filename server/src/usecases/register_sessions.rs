@@ -2,9 +2,9 @@
 //! with a cash count that is checked against the journal. Every sale, void and refund belongs
 //! to a session; one that arrives after its register closed is recorded as late.
 
-use crate::audit;
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
+use crate::usecases::audit;
 use chrono::{DateTime, Utc};
 use selpos_domain::Yen;
 use selpos_domain::access::{Principal, Role};
@@ -54,11 +54,11 @@ pub(crate) async fn session_for_record(
     sold_at: DateTime<Utc>,
     actor: &Principal,
 ) -> Result<(String, bool)> {
-    let open = db::registers::claim_open(tx, register_id).await?;
+    let open = db::register_sessions::claim_open(tx, register_id).await?;
     // The last closed session matters only to a sale from before the open one, or with none.
     let closed = match &open {
         Some(open) if sold_at >= open.opened_at => None,
-        _ => db::registers::last_closed(tx, register_id).await?,
+        _ => db::register_sessions::last_closed(tx, register_id).await?,
     };
     let choice = session_for_sale(
         sold_at,
@@ -80,16 +80,16 @@ pub(crate) async fn session_for_record(
         }
         SessionChoice::OpenNew => {
             let id = uuid::Uuid::now_v7().to_string();
-            let new = db::registers::NewSession {
+            let new = db::register_sessions::NewSession {
                 id: &id,
                 register_id,
                 opened_by: actor.user_id,
                 auto_opened: true,
                 float_counts: &CashCount::default(),
             };
-            if !db::registers::insert(tx, &new, Utc::now()).await? {
+            if !db::register_sessions::insert(tx, &new, Utc::now()).await? {
                 // A concurrent record opened it first (PostgreSQL waits for it): use that one.
-                return match db::registers::claim_open(tx, register_id).await? {
+                return match db::register_sessions::claim_open(tx, register_id).await? {
                     Some(open) => Ok((open.id, false)),
                     None => Err(Error::Conflict(
                         "レジの状態が変わりました。もう一度送信してください".into(),
@@ -112,20 +112,20 @@ pub(crate) async fn session_for_record(
 }
 
 /// The session's record: cash against the count, every tender, and what arrived late.
-pub(crate) async fn report(tx: &mut Tx, row: &db::registers::SessionRow) -> Result<RegisterReport> {
-    let kinds = db::registers::kind_sums(tx, &row.id).await?;
-    let tender_sums = db::registers::tender_sums(tx, &row.id).await?;
+pub(crate) async fn report(tx: &mut Tx, row: &db::register_sessions::SessionRow) -> Result<RegisterReport> {
+    let kinds = db::register_sessions::kind_sums(tx, &row.id).await?;
+    let tender_sums = db::register_sessions::tender_sums(tx, &row.id).await?;
     report_of(tx, row, &kinds, &tender_sums).await
 }
 
 /// [`report`] from the session's journal sums, already read.
 async fn report_of(
     tx: &mut Tx,
-    row: &db::registers::SessionRow,
-    kinds: &[db::registers::KindSum],
-    tender_sums: &[db::registers::TenderSum],
+    row: &db::register_sessions::SessionRow,
+    kinds: &[db::register_sessions::KindSum],
+    tender_sums: &[db::register_sessions::TenderSum],
 ) -> Result<RegisterReport> {
-    let on_time = db::registers::tender_totals(tender_sums, kinds, |_, late| !late)?;
+    let on_time = db::register_sessions::tender_totals(tender_sums, kinds, |_, late| !late)?;
     let cash_of = |kind: &str, late: bool| -> i64 {
         let taken: i64 = tender_sums
             .iter()
@@ -141,7 +141,7 @@ async fn report_of(
     };
     let cash_sales = Yen(cash_of("sale", false));
     let cash_refunds = Yen(-(cash_of("void", false) + cash_of("refund", false)));
-    let payouts = db::registers::payouts(tx, &row.id).await?;
+    let payouts = db::register_sessions::payouts(tx, &row.id).await?;
     let paid_out = Yen(payouts.iter().map(|p| p.amount.0).sum());
     let cash = CashFigures::new(
         Yen(row.float_total),
@@ -150,7 +150,7 @@ async fn report_of(
         paid_out,
         row.counted.map(Yen),
     );
-    let sum_of = |pick: &dyn Fn(&db::registers::KindSum) -> bool| -> (i64, i64) {
+    let sum_of = |pick: &dyn Fn(&db::register_sessions::KindSum) -> bool| -> (i64, i64) {
         kinds
             .iter()
             .filter(|k| pick(k))
@@ -173,20 +173,20 @@ async fn report_of(
             count: late_count,
             total: Yen(late_total),
             cash: Yen(late_cash),
-            receipt_numbers: db::registers::late_receipts(tx, &row.id).await?,
+            receipt_numbers: db::register_sessions::late_receipts(tx, &row.id).await?,
         },
     })
 }
 
 async fn status_in(tx: &mut Tx, register_id: i64) -> Result<RegisterStatus> {
-    if let Some(open) = db::registers::open_session(tx, register_id).await? {
+    if let Some(open) = db::register_sessions::open_session(tx, register_id).await? {
         return Ok(RegisterStatus {
             register_id,
             state: RegisterState::Open,
             report: Some(report(tx, &open).await?),
         });
     }
-    Ok(match db::registers::last_closed(tx, register_id).await? {
+    Ok(match db::register_sessions::last_closed(tx, register_id).await? {
         Some(closed) => RegisterStatus {
             register_id,
             state: RegisterState::Closed,
@@ -221,21 +221,21 @@ pub async fn open(
     input.validated().map_err(Error::Validation)?;
     let id = input.id.to_string();
     let mut tx = db.write().await?;
-    if let Some(existing) = db::registers::get(&mut tx, &id).await? {
+    if let Some(existing) = db::register_sessions::get(&mut tx, &id).await? {
         if existing.register_id != register_id {
             return Err(Error::Conflict("このIDは別のレジで使われています".into()));
         }
         return status_in(&mut tx, register_id).await;
     }
     register(&mut tx, register_id, true).await?;
-    let new = db::registers::NewSession {
+    let new = db::register_sessions::NewSession {
         id: &id,
         register_id,
         opened_by: actor.user_id,
         auto_opened: false,
         float_counts: &input.counts,
     };
-    if !db::registers::insert(&mut tx, &new, Utc::now()).await? {
+    if !db::register_sessions::insert(&mut tx, &new, Utc::now()).await? {
         return Err(Error::Conflict(
             "このレジはすでに開いています。先にレジ締めをしてください".into(),
         ));
@@ -266,14 +266,14 @@ pub async fn payout(
     input.validated().map_err(Error::Validation)?;
     let id = input.id.to_string();
     let mut tx = db.write().await?;
-    if db::registers::payout_exists(&mut tx, &id).await? {
+    if db::register_sessions::payout_exists(&mut tx, &id).await? {
         return status_in(&mut tx, register_id).await;
     }
     register(&mut tx, register_id, false).await?;
-    let open = db::registers::open_session(&mut tx, register_id)
+    let open = db::register_sessions::open_session(&mut tx, register_id)
         .await?
         .ok_or_else(|| Error::Conflict("このレジは開いていません".into()))?;
-    db::registers::insert_payout(
+    db::register_sessions::insert_payout(
         &mut tx,
         &id,
         &open.id,
@@ -309,11 +309,11 @@ pub async fn close(
     may_operate(actor, register_id)?;
     let close_id = input.id.to_string();
     let mut tx = db.write().await?;
-    if let Some(done) = db::registers::by_close_id(&mut tx, &close_id).await? {
+    if let Some(done) = db::register_sessions::by_close_id(&mut tx, &close_id).await? {
         return report(&mut tx, &done).await;
     }
     register(&mut tx, register_id, false).await?;
-    let open = db::registers::open_session(&mut tx, register_id)
+    let open = db::register_sessions::open_session(&mut tx, register_id)
         .await?
         .ok_or_else(|| Error::Conflict("このレジは開いていません(締め済みか、まだ開けていません)".into()))?;
     let mut count_errors = selpos_domain::validation::FieldErrors::default();
@@ -321,17 +321,17 @@ pub async fn close(
     if !count_errors.is_empty() {
         return Err(Error::Validation(count_errors));
     }
-    let closing = db::registers::Close {
+    let closing = db::register_sessions::Close {
         session_id: &open.id,
         close_id: &close_id,
         closed_by: actor.user_id,
         counts: &input.counts,
         note: input.note.trim(),
     };
-    if !db::registers::close(&mut tx, &closing, Utc::now()).await? {
+    if !db::register_sessions::close(&mut tx, &closing, Utc::now()).await? {
         return Err(Error::Conflict("このレジは締められたところです".into()));
     }
-    let closed = db::registers::get(&mut tx, &open.id)
+    let closed = db::register_sessions::get(&mut tx, &open.id)
         .await?
         .ok_or(Error::NotFound("レジ締め"))?;
     let report = report(&mut tx, &closed).await?;
@@ -357,7 +357,7 @@ pub async fn session_report(db: &Db, actor: &Principal, session_id: &str) -> Res
         return Err(Error::Forbidden);
     }
     let mut tx = db.read().await?;
-    let row = db::registers::get(&mut tx, session_id)
+    let row = db::register_sessions::get(&mut tx, session_id)
         .await?
         .ok_or(Error::NotFound("レジ締め"))?;
     may_operate(actor, row.register_id)?;
@@ -378,16 +378,16 @@ pub async fn event_reports(db: &Db, actor: &Principal, event_id: i64) -> Result<
 
 /// An event's journal summed: over the whole event, and per register session.
 pub(crate) struct EventJournal {
-    pub kinds: Vec<db::registers::KindSum>,
-    pub tenders: Vec<db::registers::TenderSum>,
+    pub kinds: Vec<db::register_sessions::KindSum>,
+    pub tenders: Vec<db::register_sessions::TenderSum>,
     pub reports: Vec<RegisterReport>,
 }
 
 /// Reads the event's journal once, grouped by session, and makes both the event's sums and
 /// every session's report of it (a query per session made the settlement wait on each).
 pub(crate) async fn event_journal(tx: &mut Tx, event_id: i64) -> Result<EventJournal> {
-    let kinds = db::registers::kind_sums_by_session(tx, event_id).await?;
-    let tenders = db::registers::tender_sums_by_session(tx, event_id).await?;
+    let kinds = db::register_sessions::kind_sums_by_session(tx, event_id).await?;
+    let tenders = db::register_sessions::tender_sums_by_session(tx, event_id).await?;
     let of_session = |id: &str| {
         let kinds: Vec<_> = (kinds.iter())
             .filter(|k| k.session_id.as_deref() == Some(id))
@@ -399,7 +399,7 @@ pub(crate) async fn event_journal(tx: &mut Tx, event_id: i64) -> Result<EventJou
             .collect();
         (kinds, tenders)
     };
-    let rows = db::registers::of_event(tx, event_id).await?;
+    let rows = db::register_sessions::of_event(tx, event_id).await?;
     let mut reports = Vec::with_capacity(rows.len());
     for row in &rows {
         let (session_kinds, session_tenders) = of_session(&row.id);

@@ -3,10 +3,10 @@
 //! one transaction of movements plus its audit record; its client-made id makes a retry
 //! harmless. Overselling is allowed (the goods were physically sold) and shows as negative.
 
-use crate::accounts::approvals;
-use crate::audit;
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
+use crate::usecases::approvals;
+use crate::usecases::audit;
 use chrono::Utc;
 use selpos_domain::Yen;
 use selpos_domain::access::{Principal, Role};
@@ -85,7 +85,7 @@ async fn check_lines(
         };
         if !valid {
             return Err(Error::field(
-                &format!("lines[{i}].quantity"),
+                format!("lines[{i}].quantity"),
                 "out_of_range",
                 "数量が正しくありません",
             ));

@@ -2,11 +2,11 @@
 //! (UTF-8 with or without BOM, or Shift_JIS). Every row is checked first; nothing is written
 //! if any row is wrong, and the message names the row and the problem.
 
-use crate::audit;
 use crate::db::constraints::Unique;
 use crate::db::{self, Db};
 use crate::error::{Error, OnUnique, Result};
-use crate::stock;
+use crate::usecases::audit;
+use crate::usecases::stock;
 use chrono::Utc;
 use selpos_domain::TaxRate;
 use selpos_domain::Yen;

@@ -1,10 +1,10 @@
 //! Users: created and changed by council admins in the UI or by the operator on the CLI.
 
-use super::{hash_failed, secrets};
-use crate::audit;
 use crate::db::constraints::Unique;
 use crate::db::{self, Db};
 use crate::error::{Error, OnUnique, Result};
+use crate::secrets;
+use crate::usecases::audit;
 use chrono::Utc;
 use selpos_domain::access::{Principal, Role};
 use selpos_domain::users::{User, UserInput};
@@ -49,7 +49,7 @@ async fn hash_secrets(input: &UserInput) -> Result<(Option<String>, Option<Strin
     })
     .await
     .map_err(|e| Error::Internal(e.to_string()))?
-    .map_err(hash_failed)
+    .map_err(Error::from)
 }
 
 async fn require_facility(db: &Db, input: &UserInput) -> Result<()> {

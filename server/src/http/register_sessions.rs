@@ -4,7 +4,7 @@
 use super::auth::Caller;
 use super::extract::{Json, Path};
 use super::{ApiResult, AppState};
-use crate::registers;
+use crate::usecases::register_sessions;
 use axum::extract::State;
 use axum::http::StatusCode;
 use selpos_domain::register_sessions::{
@@ -31,7 +31,7 @@ async fn status(
     Caller(actor): Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<RegisterStatus>> {
-    Ok(Json(registers::status(&state.db, &actor, id).await?))
+    Ok(Json(register_sessions::status(&state.db, &actor, id).await?))
 }
 
 /// レジ開け: opens the register with its change float (釣銭準備金) counted by denomination.
@@ -47,7 +47,7 @@ async fn open(
 ) -> ApiResult<(StatusCode, Json<RegisterStatus>)> {
     Ok((
         StatusCode::CREATED,
-        Json(registers::open(&state.db, &actor, id, &input).await?),
+        Json(register_sessions::open(&state.db, &actor, id, &input).await?),
     ))
 }
 
@@ -64,7 +64,7 @@ async fn payout(
 ) -> ApiResult<(StatusCode, Json<RegisterStatus>)> {
     Ok((
         StatusCode::CREATED,
-        Json(registers::payout(&state.db, &actor, id, &input).await?),
+        Json(register_sessions::payout(&state.db, &actor, id, &input).await?),
     ))
 }
 
@@ -79,7 +79,9 @@ async fn close(
     Path(id): Path<i64>,
     Json(input): Json<RegisterCloseInput>,
 ) -> ApiResult<Json<RegisterReport>> {
-    Ok(Json(registers::close(&state.db, &actor, id, &input).await?))
+    Ok(Json(
+        register_sessions::close(&state.db, &actor, id, &input).await?,
+    ))
 }
 
 /// One register session's report (締めレポート).
@@ -90,7 +92,9 @@ async fn session_report(
     Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<RegisterReport>> {
-    Ok(Json(registers::session_report(&state.db, &actor, &id).await?))
+    Ok(Json(
+        register_sessions::session_report(&state.db, &actor, &id).await?,
+    ))
 }
 
 /// Every register session of an event with its cash figures.
@@ -101,5 +105,7 @@ async fn event_sessions(
     Caller(actor): Caller,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<RegisterReport>>> {
-    Ok(Json(registers::event_reports(&state.db, &actor, id).await?))
+    Ok(Json(
+        register_sessions::event_reports(&state.db, &actor, id).await?,
+    ))
 }

@@ -1,14 +1,10 @@
-//! Accounts: signing in (password for staff, PIN for cashiers on a registered tablet),
-//! sessions, users, tablets and manager approvals.
+//! Signing in and out: a password for staff, a PIN for cashiers on a registered tablet; the
+//! sessions that follow, and the lock after repeated failures.
 
-pub mod approvals;
-pub mod devices;
-pub mod secrets;
-pub mod users;
-
-use crate::audit;
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
+use crate::secrets;
+use crate::usecases::audit;
 use chrono::{DateTime, Duration, Utc};
 use selpos_domain::access::{Principal, Role};
 use selpos_domain::events::RegisterRef;
@@ -34,10 +30,6 @@ pub struct Caller {
     pub csrf_token: String,
 }
 
-fn hash_failed(e: argon2::password_hash::Error) -> Error {
-    Error::Internal(format!("hashing failed: {e}"))
-}
-
 /// Refuses a locked account with how long it stays locked.
 fn ensure_unlocked(record: &db::users::UserRecord, now: DateTime<Utc>) -> Result<()> {
     match record.locked_until {
@@ -47,7 +39,7 @@ fn ensure_unlocked(record: &db::users::UserRecord, now: DateTime<Utc>) -> Result
 }
 
 /// Checks a secret of `login`; counts failures, locks after [`MAX_FAILURES`], audits both.
-async fn check_secret(
+pub(crate) async fn check_secret(
     db: &Db,
     login: &str,
     secret: &str,
@@ -107,7 +99,7 @@ async fn check_secret(
     result
 }
 
-async fn open_session(db: &Db, user: User, device: Option<&db::sessions::DeviceRow>) -> Result<NewSession> {
+async fn open_session(db: &Db, user: User, device: Option<&db::devices::DeviceRow>) -> Result<NewSession> {
     let now = Utc::now();
     let hours = if user.role == Role::Cashier {
         CASHIER_SESSION_HOURS
@@ -162,9 +154,7 @@ pub async fn login(db: &Db, login: &str, password: &str, device_token: Option<&s
     let record = check_secret(db, login, password, None, |r| r.password_hash.as_deref()).await?;
     // A council user signing in on a registered tablet keeps its register (to approve there).
     let device = match device_token {
-        Some(token) => {
-            db::sessions::device_by_token(&mut db.read().await?, &secrets::token_hash(token)).await?
-        }
+        Some(token) => db::devices::by_token(&mut db.read().await?, &secrets::token_hash(token)).await?,
         None => None,
     };
     open_session(db, record.user, device.as_ref()).await
@@ -173,9 +163,7 @@ pub async fn login(db: &Db, login: &str, password: &str, device_token: Option<&s
 /// A cashier signs in with their PIN, on a tablet registered to a register.
 pub async fn pin_login(db: &Db, login: &str, pin: &str, device_token: Option<&str>) -> Result<NewSession> {
     let device = match device_token {
-        Some(token) => {
-            db::sessions::device_by_token(&mut db.read().await?, &secrets::token_hash(token)).await?
-        }
+        Some(token) => db::devices::by_token(&mut db.read().await?, &secrets::token_hash(token)).await?,
         None => None,
     };
     let Some(device) = device else {
@@ -210,7 +198,7 @@ async fn resolve(tx: &mut Tx, token: &str) -> Result<Option<(Caller, SessionInfo
         return Ok(None);
     };
     let device = match session.device_id {
-        Some(id) => db::sessions::device_by_id(tx, id).await?,
+        Some(id) => db::devices::by_id(tx, id).await?,
         None => None,
     };
     let register: Option<RegisterRef> = device.as_ref().map(|d| d.register());

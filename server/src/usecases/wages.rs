@@ -1,9 +1,9 @@
 //! 工賃: facilities' monthly wage figures and targets, the prefecture's yearly table, and the
 //! import of the table as the prefecture publishes it (checked row by row, all rows or none).
 
-use crate::audit;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
+use crate::usecases::audit;
 use chrono::{NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Tokyo;
 use selpos_domain::access::{Principal, Role};
@@ -303,14 +303,14 @@ pub fn table_csv(t: &WageTable) -> Result<Vec<u8>> {
 
 /// Parses the prefecture's CSV: every row checked, every problem listed (422 if any).
 fn parse_table(bytes: &[u8]) -> Result<Vec<PublishedWageRow>> {
-    let text = crate::csv_import::decode(bytes)?;
+    let text = crate::usecases::imports::decode(bytes)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
         .from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| Error::field("file", "format", &format!("見出し行を読めません: {e}")))?
+        .map_err(|e| Error::field("file", "format", format!("見出し行を読めません: {e}")))?
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
@@ -322,7 +322,7 @@ fn parse_table(bytes: &[u8]) -> Result<Vec<PublishedWageRow>> {
         return Err(Error::field(
             "file",
             "format",
-            &format!(
+            format!(
                 "見出し行が違います。次の列が必要です: {}",
                 PUBLISHED_COLUMNS.join(",")
             ),
@@ -332,7 +332,7 @@ fn parse_table(bytes: &[u8]) -> Result<Vec<PublishedWageRow>> {
     let mut problems = FieldErrors::default();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
-        if rows.len() + problems.0.len() >= crate::csv_import::MAX_ROWS {
+        if rows.len() + problems.0.len() >= crate::usecases::imports::MAX_ROWS {
             return Err(Error::field("file", "too_long", "行が多すぎます(2,000行まで)"));
         }
         let record = match record {

@@ -5,10 +5,10 @@
 //! sale's id (made on the tablet) is the idempotency key: a retry, concurrent or after a
 //! restart, finds the stored sale and answers it unchanged.
 
-use crate::accounts::approvals;
-use crate::audit;
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
+use crate::usecases::approvals;
+use crate::usecases::audit;
 use chrono::{SubsecRound, Utc};
 use selpos_domain::access::{Principal, Role};
 use selpos_domain::approvals::ApprovalAction;
@@ -163,7 +163,7 @@ async fn price_sale(tx: &mut Tx, event_id: i64, input: &ValidSale) -> Result<Pri
             })?;
         if !product.participating {
             return Err(Error::field(
-                &format!("lines[{i}].product_id"),
+                format!("lines[{i}].product_id"),
                 "not_participating",
                 format!("「{}」の事業所はこのイベントに参加していません", product.name),
             ));
@@ -264,7 +264,8 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
     let now = Utc::now().trunc_subsecs(6);
     // Late: its register was closed (and counted) before the sale arrived.
     let (session_id, late) =
-        crate::registers::session_for_record(&mut tx, register.register_id, sold_at, actor).await?;
+        crate::usecases::register_sessions::session_for_record(&mut tx, register.register_id, sold_at, actor)
+            .await?;
 
     let no = db::sales::next_receipt_no(&mut tx, register.register_id).await?;
     let number = receipt_number(&register, no);
@@ -400,7 +401,8 @@ async fn write_reversal(
     }
     let now = Utc::now();
     let (session_id, late) =
-        crate::registers::session_for_record(&mut tx, register.register_id, now, actor).await?;
+        crate::usecases::register_sessions::session_for_record(&mut tx, register.register_id, now, actor)
+            .await?;
     let no = db::sales::next_receipt_no(&mut tx, register.register_id).await?;
     let number = receipt_number(&register, no);
     let original_id = original.id.to_string();
@@ -507,7 +509,7 @@ async fn start_reversal(db: &Db, actor: &Principal, sale_id: uuid::Uuid, id: &st
 fn reversal_error(e: ReversalError) -> Error {
     match e {
         ReversalError::Invalid(fields) => Error::Validation(fields),
-        ReversalError::Overflow => Error::field("lines", "out_of_range", &e.to_string()),
+        ReversalError::Overflow => Error::field("lines", "out_of_range", e.to_string()),
         other => Error::Conflict(other.to_string()),
     }
 }

@@ -2,9 +2,9 @@
 //! for by a cashier need a council user's PIN on the spot. The approval is recorded, valid for
 //! a few minutes, and used once by the action it names.
 
-use crate::audit;
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
+use crate::usecases::audit;
 use chrono::{Duration, Utc};
 use selpos_domain::access::Principal;
 use selpos_domain::approvals::{Approval, ApprovalAction, ApprovalInput};
@@ -13,14 +13,15 @@ pub const VALID_MINUTES: i64 = 5;
 
 /// Checks the approver's PIN and grants an approval to the caller.
 pub async fn grant(db: &Db, caller: &Principal, input: &ApprovalInput) -> Result<Approval> {
-    let record = super::check_secret(db, &input.approver_login, &input.pin, caller.register_id, |r| {
-        if r.user.role.is_council() {
-            r.pin_hash.as_deref()
-        } else {
-            None
-        }
-    })
-    .await?;
+    let record =
+        super::sessions::check_secret(db, &input.approver_login, &input.pin, caller.register_id, |r| {
+            if r.user.role.is_council() {
+                r.pin_hash.as_deref()
+            } else {
+                None
+            }
+        })
+        .await?;
     let approver = record.user;
     let now = Utc::now();
     let approval = Approval {

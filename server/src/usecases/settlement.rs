@@ -1,10 +1,10 @@
 //! 精算: an event's proceeds per facility less commission, the statements (page, CSV, JSON),
 //! the lock that settling puts on the event, corrections after it, and the event dashboard.
 
-use crate::audit;
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
-use crate::registers;
+use crate::usecases::audit;
+use crate::usecases::register_sessions;
 use chrono::{Timelike, Utc};
 use chrono_tz::Asia::Tokyo;
 use selpos_domain::access::Principal;
@@ -79,9 +79,9 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
     let all: Vec<FacilityTakings> = takings.into_values().collect();
     let (facilities, totals) = settle_event(&all, rule_of, rounding);
 
-    let journal = registers::event_journal(tx, event_id).await?;
+    let journal = register_sessions::event_journal(tx, event_id).await?;
     let journal_total = Yen(journal.kinds.iter().map(|k| k.total).sum());
-    let tenders = db::registers::tender_totals(&journal.tenders, &journal.kinds, |_, _| true)?;
+    let tenders = db::register_sessions::tender_totals(&journal.tenders, &journal.kinds, |_, _| true)?;
     let mut registers = Vec::new();
     let mut open_registers = Vec::new();
     for report in journal.reports {

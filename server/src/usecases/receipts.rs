@@ -9,7 +9,7 @@
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::printing::{self, EscPosOptions, PrinterQueues};
-use crate::sales;
+use crate::usecases::sales;
 use chrono::Utc;
 use chrono_tz::Asia::Tokyo;
 use selpos_domain::access::{Principal, Role};

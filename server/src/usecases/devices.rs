@@ -1,16 +1,16 @@
 //! Tablets registered as tills: a council user registers a tablet to a register once; after
 //! that, cashiers sign in on it with their PIN.
 
-use super::secrets;
-use crate::audit;
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
+use crate::secrets;
+use crate::usecases::audit;
 use chrono::Utc;
 use selpos_domain::access::Principal;
 use selpos_domain::devices::{CashierRef, Device, DeviceInput, DeviceStatus};
 use selpos_domain::validation::FieldErrors;
 
-fn device(row: db::sessions::DeviceRow) -> Device {
+fn device(row: db::devices::DeviceRow) -> Device {
     Device {
         id: row.id,
         name: row.name.clone(),
@@ -35,14 +35,14 @@ pub async fn register(db: &Db, actor: &Principal, input: &DeviceInput) -> Result
     }
     let token = secrets::new_token();
     let mut tx = db.write().await?;
-    if !db::sessions::register_exists(&mut tx, input.register_id).await? {
+    if !db::devices::register_exists(&mut tx, input.register_id).await? {
         return Err(Error::field(
             "register_id",
             "not_found",
             "指定されたレジがありません",
         ));
     }
-    let id = db::sessions::insert_device(
+    let id = db::devices::insert(
         &mut tx,
         &secrets::token_hash(&token),
         name,
@@ -51,7 +51,7 @@ pub async fn register(db: &Db, actor: &Principal, input: &DeviceInput) -> Result
         Utc::now(),
     )
     .await?;
-    let registered = db::sessions::device_by_id(&mut tx, id)
+    let registered = db::devices::by_id(&mut tx, id)
         .await?
         .map(device)
         .ok_or(Error::NotFound("端末"))?;
@@ -73,7 +73,7 @@ pub async fn list(db: &Db, actor: &Principal) -> Result<Vec<Device>> {
     if !actor.may_manage_council_data() {
         return Err(Error::Forbidden);
     }
-    Ok(db::sessions::devices(&mut db.read().await?)
+    Ok(db::devices::list(&mut db.read().await?)
         .await?
         .into_iter()
         .map(device)
@@ -86,12 +86,12 @@ pub async fn revoke(db: &Db, actor: &Principal, id: i64) -> Result<Device> {
         return Err(Error::Forbidden);
     }
     let mut tx = db.write().await?;
-    let before = db::sessions::device_by_id(&mut tx, id)
+    let before = db::devices::by_id(&mut tx, id)
         .await?
         .map(device)
         .ok_or(Error::NotFound("端末"))?;
-    db::sessions::revoke_device(&mut tx, id, Utc::now()).await?;
-    let after = db::sessions::device_by_id(&mut tx, id)
+    db::devices::revoke(&mut tx, id, Utc::now()).await?;
+    let after = db::devices::by_id(&mut tx, id)
         .await?
         .map(device)
         .ok_or(Error::NotFound("端末"))?;
@@ -115,7 +115,7 @@ pub async fn status(db: &Db, device_token: Option<&str>) -> Result<DeviceStatus>
     let Some(token) = device_token else {
         return Err(Error::NotFound("登録済みの端末"));
     };
-    let row = db::sessions::device_by_token(&mut tx, &secrets::token_hash(token))
+    let row = db::devices::by_token(&mut tx, &secrets::token_hash(token))
         .await?
         .ok_or(Error::NotFound("登録済みの端末"))?;
     let cashiers = db::users::active_cashiers(&mut tx)

@@ -1,0 +1,134 @@
+//! Events and channels: list, show, create and change them with their participants and
+//! registers, and move them through their life (planned → open → closed → settled).
+
+use crate::db::constraints::Unique;
+use crate::db::{self, Db, Tx};
+use crate::error::{Error, OnUnique, Result};
+use crate::usecases::audit;
+use chrono::Utc;
+use selpos_domain::access::{Principal, Role};
+use selpos_domain::events::{Event, EventInput, EventState};
+
+const DUPLICATE_EVENT_CODE: &str = "このイベントコードはすでに使われています";
+
+fn allow(permitted: bool) -> Result<()> {
+    if permitted { Ok(()) } else { Err(Error::Forbidden) }
+}
+
+/// Events: council users see all; facility staff the events they take part in; a cashier
+/// the event of their register.
+pub async fn list(db: &Db, actor: &Principal) -> Result<Vec<Event>> {
+    let mut tx = db.read().await?;
+    let mut events = db::events::list(&mut tx).await?;
+    match actor.role {
+        Role::CouncilAdmin | Role::CouncilStaff => {}
+        Role::FacilityStaff => {
+            let own = actor.facility_scope();
+            events.retain(|e| e.participants.iter().any(|p| Some(p.facility_id) == own));
+        }
+        Role::Cashier => events.retain(|e| e.registers.iter().any(|r| Some(r.id) == actor.register_id)),
+    }
+    Ok(events)
+}
+
+pub async fn get(db: &Db, actor: &Principal, id: i64) -> Result<Event> {
+    list(db, actor)
+        .await?
+        .into_iter()
+        .find(|e| e.id == id)
+        .map_or_else(
+            || {
+                // Distinguish "not yours" from "not there" only for those who may see all.
+                if actor.is_council() {
+                    Err(Error::NotFound("イベント"))
+                } else {
+                    Err(Error::Forbidden)
+                }
+            },
+            Ok,
+        )
+}
+
+async fn validate_event(tx: &mut Tx, input: &EventInput) -> Result<EventInput> {
+    let input = input.validated().map_err(Error::Validation)?;
+    let wanted: Vec<i64> = input.participants.iter().map(|p| p.facility_id).collect();
+    let found = db::facilities::existing_ids(tx, &wanted).await?;
+    if let Some(i) = wanted.iter().position(|id| !found.contains(id)) {
+        return Err(Error::field(
+            format!("participants[{i}].facility_id"),
+            "not_found",
+            "指定された事業所がありません",
+        ));
+    }
+    Ok(input)
+}
+
+pub async fn create(db: &Db, actor: &Principal, input: &EventInput) -> Result<Event> {
+    allow(actor.may_manage_council_data())?;
+    let mut tx = db.write().await?;
+    let input = validate_event(&mut tx, input).await?;
+    if input.state == EventState::Settled {
+        return Err(Error::Conflict("精算済みのイベントは作成できません".into()));
+    }
+    let id = db::events::save(&mut tx, None, &input, Utc::now())
+        .await
+        .on_unique(Unique::EventCode, DUPLICATE_EVENT_CODE)?
+        .ok_or(Error::NotFound("イベント"))?;
+    let created = db::events::get(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound("イベント"))?;
+    audit::record(
+        &mut tx,
+        actor,
+        "event.create",
+        "event",
+        id,
+        None::<&Event>,
+        Some(&created),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+pub async fn update(db: &Db, actor: &Principal, id: i64, input: &EventInput) -> Result<Event> {
+    allow(actor.may_manage_council_data())?;
+    let mut tx = db.write().await?;
+    let input = validate_event(&mut tx, input).await?;
+    let before = db::events::get(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound("イベント"))?;
+    // 精算済み: the event is locked; corrections go through settlement adjustments.
+    if before.state == EventState::Settled {
+        return Err(Error::Conflict(
+            "精算済みのイベントは変更できません(訂正は精算画面の「調整」で行います)".into(),
+        ));
+    }
+    if input.state == EventState::Settled {
+        return Err(Error::Conflict(
+            "精算は精算画面の「精算する」で行ってください(レジ締めと合計の確認をします)".into(),
+        ));
+    }
+    if !before.state.may_become(input.state) {
+        return Err(Error::Conflict(format!(
+            "イベントの状態を「{}」から「{}」には変更できません",
+            before.state.label_ja(),
+            input.state.label_ja()
+        )));
+    }
+    db::events::save(&mut tx, Some(id), &input, Utc::now())
+        .await
+        .on_unique(Unique::EventCode, DUPLICATE_EVENT_CODE)?
+        .ok_or(Error::NotFound("イベント"))?;
+    let after = db::events::get(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound("イベント"))?;
+    let action = if before.state != after.state {
+        "event.state_change"
+    } else {
+        "event.update"
+    };
+    audit::record(&mut tx, actor, action, "event", id, Some(&before), Some(&after)).await?;
+    tx.commit().await?;
+    Ok(after)
+}

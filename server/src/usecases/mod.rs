@@ -1,0 +1,29 @@
+//! What selpos does, one file per capability. Each use case checks who is asking (the rules of
+//! `selpos_domain::access`), parses its input with the domain, reads what it needs, decides
+//! with the domain, writes in one transaction with its audit record, and answers. The
+//! transaction boundary lives here; SQL lives in `crate::db`, HTTP in `crate::http`.
+//!
+//! People and tablets: [`sessions`] (sign-in), [`users`], [`devices`], [`approvals`], [`audit`].
+//! Master data: [`council`], [`facilities`], [`products`], [`events`], [`imports`] (CSV).
+//! Selling: [`sales`], [`receipts`], [`stock`]. Closing: [`register_sessions`], [`settlement`].
+//! Reporting: [`wages`].
+//!
+//! A new sales channel (joint orders, gift seasons, …) gets a file here, named as its domain
+//! module, its `db` and `http` files and its page.
+
+pub mod approvals;
+pub mod audit;
+pub mod council;
+pub mod devices;
+pub mod events;
+pub mod facilities;
+pub mod imports;
+pub mod products;
+pub mod receipts;
+pub mod register_sessions;
+pub mod sales;
+pub mod sessions;
+pub mod settlement;
+pub mod stock;
+pub mod users;
+pub mod wages;

@@ -1,0 +1,104 @@
+//! 自主製品: list, show, create and change products (council users, and a facility's own staff
+//! for its own). Each change is validated by the domain and written with its audit record.
+
+use crate::db::constraints::Unique;
+use crate::db::{self, Db, Tx};
+use crate::error::{Error, OnUnique, Result};
+use crate::usecases::audit;
+use chrono::Utc;
+use selpos_domain::access::{Principal, Role};
+use selpos_domain::products::{Product, ProductInput};
+
+pub use db::products::ProductFilter;
+
+const DUPLICATE_JAN: &str = "このJANコードはすでに別の商品に登録されています";
+
+fn allow(permitted: bool) -> Result<()> {
+    if permitted { Ok(()) } else { Err(Error::Forbidden) }
+}
+
+/// Products: council users and cashiers see all; facility staff only their own facility's.
+pub async fn list(db: &Db, actor: &Principal, filter: &ProductFilter) -> Result<Vec<Product>> {
+    let mut filter = filter.clone();
+    if let Some(own) = actor.facility_scope() {
+        if filter.facility_id.is_some_and(|asked| asked != own) {
+            return Err(Error::Forbidden);
+        }
+        filter.facility_id = Some(own);
+    }
+    if actor.role == Role::Cashier {
+        filter.active = Some(true);
+    }
+    Ok(db::products::list(&mut db.read().await?, &filter).await?)
+}
+
+pub async fn get(db: &Db, actor: &Principal, id: i64) -> Result<Product> {
+    let product = db::products::get(&mut db.read().await?, id)
+        .await?
+        .ok_or(Error::NotFound("商品"))?;
+    allow(actor.may_see_facility(product.facility_id))?;
+    Ok(product)
+}
+
+async fn require_facility(tx: &mut Tx, facility_id: i64) -> Result<()> {
+    match db::facilities::get(tx, facility_id).await? {
+        Some(_) => Ok(()),
+        None => Err(Error::field(
+            "facility_id",
+            "not_found",
+            "指定された事業所がありません",
+        )),
+    }
+}
+
+pub async fn create(db: &Db, actor: &Principal, input: &ProductInput) -> Result<Product> {
+    let input = input.validated().map_err(Error::Validation)?;
+    allow(actor.may_edit_facility_goods(input.facility_id))?;
+    let mut tx = db.write().await?;
+    require_facility(&mut tx, input.facility_id).await?;
+    let created = db::products::insert(&mut tx, &input, Utc::now())
+        .await
+        .on_unique(Unique::ProductJan, DUPLICATE_JAN)?;
+    audit::record(
+        &mut tx,
+        actor,
+        "product.create",
+        "product",
+        created.id,
+        None::<&Product>,
+        Some(&created),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// Changes a product. Facility staff may change their own products only, and may not move
+/// one to another facility. Past sales keep the price they were sold at.
+pub async fn update(db: &Db, actor: &Principal, id: i64, input: &ProductInput) -> Result<Product> {
+    let input = input.validated().map_err(Error::Validation)?;
+    let mut tx = db.write().await?;
+    let before = db::products::get(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound("商品"))?;
+    allow(
+        actor.may_edit_facility_goods(before.facility_id) && actor.may_edit_facility_goods(input.facility_id),
+    )?;
+    require_facility(&mut tx, input.facility_id).await?;
+    let after = db::products::update(&mut tx, id, &input, Utc::now())
+        .await
+        .on_unique(Unique::ProductJan, DUPLICATE_JAN)?
+        .ok_or(Error::NotFound("商品"))?;
+    audit::record(
+        &mut tx,
+        actor,
+        "product.update",
+        "product",
+        id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
