@@ -53,6 +53,11 @@ impl Role {
     }
 }
 
+/// A rule's "no": the caller may not do or see this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("この操作を行う権限がありません")]
+pub struct Denied;
+
 /// The signed-in person a request acts for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
@@ -117,6 +122,94 @@ impl Principal {
     pub fn may_approve(&self) -> bool {
         self.is_council()
     }
+
+    /// A cashier signed in on a tablet of this register.
+    pub fn is_cashier_of(&self, register_id: i64) -> bool {
+        self.role == Role::Cashier && self.register_id == Some(register_id)
+    }
+
+    /// Ring up sales on this register: signed in on a tablet registered to it (a cashier, or a
+    /// council user standing in at the till).
+    pub fn may_sell_on(&self, register_id: i64) -> bool {
+        self.register_id == Some(register_id) && (self.is_council() || self.role == Role::Cashier)
+    }
+
+    /// Read a register's catalogue: anyone who may sell on it, and the council anywhere.
+    pub fn may_read_catalog(&self, register_id: i64) -> bool {
+        self.is_council() || self.may_sell_on(register_id)
+    }
+
+    /// Open, pay out of and close this register, print on its printer, see its sales: the
+    /// council, or a cashier on one of its tablets.
+    pub fn may_operate_register(&self, register_id: i64) -> bool {
+        self.is_council() || self.is_cashier_of(register_id)
+    }
+
+    /// The register a void or refund of a sale rung up on `sale_register` is recorded on, if
+    /// the caller may make it: a cashier on the sale's own register; a council user anywhere
+    /// (on the tablet they stand at, else on the sale's register).
+    pub fn reversal_register(&self, sale_register: i64) -> Option<i64> {
+        match (self.is_council(), self.register_id) {
+            (_, Some(register)) if register == sale_register || self.is_council() => Some(register),
+            (true, None) => Some(sale_register),
+            _ => None,
+        }
+    }
+
+    /// The register a journal query must be narrowed to: `Ok(None)` for the council (all),
+    /// `Ok(Some(r))` for a cashier (their own register, if they asked for it or for none),
+    /// `Err(Denied)` for anyone else.
+    pub fn journal_scope(&self, asked: Option<i64>) -> Result<Option<i64>, Denied> {
+        if self.is_council() {
+            return Ok(asked);
+        }
+        match (self.role, self.register_id) {
+            (Role::Cashier, Some(own)) if asked.is_none_or(|r| r == own) => Ok(Some(own)),
+            _ => Err(Denied),
+        }
+    }
+
+    /// Register reports of a whole event: the council.
+    pub fn may_see_event_registers(&self) -> bool {
+        self.is_council()
+    }
+
+    /// An event's live sales and stock: the council (all facilities, `Ok(None)`), facility
+    /// staff (their own, `Ok(Some(f))`); cashiers see neither.
+    pub fn event_figures_scope(&self) -> Result<Option<i64>, Denied> {
+        match self.role {
+            Role::CouncilAdmin | Role::CouncilStaff => Ok(None),
+            Role::FacilityStaff => Ok(self.facility_scope()),
+            Role::Cashier => Err(Denied),
+        }
+    }
+
+    /// Record a stock movement of `facility_id`'s goods at `event_id`: council users any;
+    /// facility staff their own goods; a cashier only movements that need a manager's approval
+    /// (losses, adjustments), at the event of their register (`register_event`).
+    pub fn may_move_stock(
+        &self,
+        facility_id: i64,
+        event_id: i64,
+        needs_approval: bool,
+        register_event: Option<i64>,
+    ) -> bool {
+        match self.role {
+            Role::CouncilAdmin | Role::CouncilStaff => true,
+            Role::FacilityStaff => self.facility_id == Some(facility_id),
+            Role::Cashier => needs_approval && register_event == Some(event_id),
+        }
+    }
+
+    /// Settle an event, adjust it, see the whole settlement and dashboards: the council.
+    pub fn may_settle(&self) -> bool {
+        self.is_council()
+    }
+
+    /// The prefecture's wage table of every facility: the council and facility staff.
+    pub fn may_see_wage_table(&self) -> bool {
+        self.is_council() || self.role == Role::FacilityStaff
+    }
 }
 
 #[cfg(test)]
@@ -165,6 +258,62 @@ mod tests {
             "cashiers see no statements or wages"
         );
         assert!(!cashier.may_manage_council_data() && !cashier.may_administer() && !cashier.may_approve());
+    }
+
+    #[test]
+    fn register_rules() {
+        let cashier = Principal {
+            register_id: Some(4),
+            ..principal(Role::Cashier, None)
+        };
+        let staff_at_till = Principal {
+            register_id: Some(4),
+            ..principal(Role::CouncilStaff, None)
+        };
+        let staff = principal(Role::CouncilStaff, None);
+        let facility = principal(Role::FacilityStaff, Some(7));
+        assert!(cashier.is_cashier_of(4) && !cashier.is_cashier_of(5) && !staff_at_till.is_cashier_of(4));
+        assert!(cashier.may_sell_on(4) && !cashier.may_sell_on(5));
+        assert!(staff_at_till.may_sell_on(4) && !staff.may_sell_on(4) && staff.may_read_catalog(4));
+        assert!(
+            cashier.may_operate_register(4)
+                && !cashier.may_operate_register(5)
+                && staff.may_operate_register(5)
+        );
+        assert!(!facility.may_operate_register(4) && !facility.may_sell_on(4));
+        assert_eq!(cashier.reversal_register(4), Some(4));
+        assert_eq!(cashier.reversal_register(5), None);
+        assert_eq!(
+            staff_at_till.reversal_register(5),
+            Some(4),
+            "recorded where they stand"
+        );
+        assert_eq!(staff.reversal_register(5), Some(5));
+        assert_eq!(facility.reversal_register(5), None);
+        assert_eq!(cashier.journal_scope(None), Ok(Some(4)));
+        assert_eq!(cashier.journal_scope(Some(5)), Err(Denied));
+        assert_eq!(staff.journal_scope(Some(5)), Ok(Some(5)));
+        assert_eq!(facility.journal_scope(None), Err(Denied));
+    }
+
+    #[test]
+    fn stock_and_figures_rules() {
+        let cashier = Principal {
+            register_id: Some(4),
+            ..principal(Role::Cashier, None)
+        };
+        let facility = principal(Role::FacilityStaff, Some(7));
+        assert!(facility.may_move_stock(7, 1, false, None) && !facility.may_move_stock(8, 1, false, None));
+        assert!(cashier.may_move_stock(7, 1, true, Some(1)));
+        assert!(
+            !cashier.may_move_stock(7, 1, false, Some(1)),
+            "intake is not a cashier's"
+        );
+        assert!(!cashier.may_move_stock(7, 2, true, Some(1)), "another event");
+        assert_eq!(facility.event_figures_scope(), Ok(Some(7)));
+        assert_eq!(cashier.event_figures_scope(), Err(Denied));
+        assert!(facility.may_see_wage_table() && !cashier.may_see_wage_table());
+        assert!(!facility.may_settle() && principal(Role::CouncilAdmin, None).may_settle());
     }
 
     #[test]

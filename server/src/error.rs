@@ -54,6 +54,13 @@ impl From<argon2::password_hash::Error> for Error {
     }
 }
 
+/// An access rule said no (403).
+impl From<selpos_domain::access::Denied> for Error {
+    fn from(_: selpos_domain::access::Denied) -> Error {
+        Error::Forbidden
+    }
+}
+
 /// An input the domain refused, field by field (422).
 impl From<FieldErrors> for Error {
     fn from(errors: FieldErrors) -> Error {

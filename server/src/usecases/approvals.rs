@@ -47,17 +47,7 @@ pub async fn grant(db: &Db, caller: &Principal, input: &ApprovalInput) -> Result
     )
     .await?;
     let after = serde_json::json!({ "approval": &approval, "reason": input.reason.trim() });
-    audit::record(
-        &mut tx,
-        caller,
-        "approval.grant",
-        "approval",
-        &id,
-        None::<&()>,
-        Some(&after),
-    )
-    .await?;
-    tx.commit().await?;
+    audit::commit(tx, caller, "approval.grant", "approval", &id, None::<&()>, &after).await?;
     Ok(approval)
 }
 

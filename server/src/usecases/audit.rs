@@ -35,6 +35,23 @@ pub async fn record<B: Serialize, A: Serialize>(
     .await
 }
 
+/// Records `action` like [`record`], then commits the transaction that made the change: the
+/// change and its audit record land together or not at all. Answers `after`, what the change
+/// produced, so a use case ends with this call.
+pub async fn commit<B: Serialize, A: Serialize>(
+    mut tx: Tx,
+    actor: &Principal,
+    action: &str,
+    entity: &str,
+    entity_id: impl ToString,
+    before: Option<&B>,
+    after: A,
+) -> Result<A> {
+    record(&mut tx, actor, action, entity, entity_id, before, Some(&after)).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
 /// Like [`record`], for events without a signed-in actor (a failed sign-in, the CLI).
 #[allow(clippy::too_many_arguments)]
 pub async fn record_as<B: Serialize, A: Serialize>(

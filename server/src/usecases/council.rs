@@ -2,14 +2,10 @@
 
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
-use crate::usecases::audit;
+use crate::usecases::{allow, audit};
 use chrono::Utc;
 use selpos_domain::access::Principal;
 use selpos_domain::council::{Council, CouncilInput};
-
-fn allow(permitted: bool) -> Result<()> {
-    if permitted { Ok(()) } else { Err(Error::Forbidden) }
-}
 
 fn placeholder_council() -> Council {
     Council {
@@ -40,16 +36,5 @@ pub async fn update(db: &Db, actor: &Principal, input: &CouncilInput) -> Result<
     let after = db::council::get(&mut tx)
         .await?
         .unwrap_or_else(placeholder_council);
-    audit::record(
-        &mut tx,
-        actor,
-        "council.update",
-        "council",
-        1,
-        before.as_ref(),
-        Some(&after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    audit::commit(tx, actor, "council.update", "council", 1, before.as_ref(), after).await
 }

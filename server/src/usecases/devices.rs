@@ -55,17 +55,16 @@ pub async fn register(db: &Db, actor: &Principal, input: &DeviceInput) -> Result
         .await?
         .map(device)
         .ok_or(Error::NotFound("端末"))?;
-    audit::record(
-        &mut tx,
+    audit::commit(
+        tx,
         actor,
         "device.register",
         "device",
         id,
         None::<&Device>,
-        Some(&registered),
+        &registered,
     )
     .await?;
-    tx.commit().await?;
     Ok((registered, token))
 }
 
@@ -95,18 +94,7 @@ pub async fn revoke(db: &Db, actor: &Principal, id: i64) -> Result<Device> {
         .await?
         .map(device)
         .ok_or(Error::NotFound("端末"))?;
-    audit::record(
-        &mut tx,
-        actor,
-        "device.revoke",
-        "device",
-        id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    audit::commit(tx, actor, "device.revoke", "device", id, Some(&before), after).await
 }
 
 /// What a registered tablet shows before anyone signs in: its register and the cashiers.

@@ -4,16 +4,12 @@
 use crate::db::constraints::Unique;
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, OnUnique, Result};
-use crate::usecases::audit;
+use crate::usecases::{allow, audit};
 use chrono::Utc;
 use selpos_domain::access::{Principal, Role};
 use selpos_domain::events::{Event, EventInput, EventState};
 
 const DUPLICATE_EVENT_CODE: &str = "このイベントコードはすでに使われています";
-
-fn allow(permitted: bool) -> Result<()> {
-    if permitted { Ok(()) } else { Err(Error::Forbidden) }
-}
 
 /// Events: council users see all; facility staff the events they take part in; a cashier
 /// the event of their register.
@@ -77,18 +73,7 @@ pub async fn create(db: &Db, actor: &Principal, input: &EventInput) -> Result<Ev
     let created = db::events::get(&mut tx, id)
         .await?
         .ok_or(Error::NotFound("イベント"))?;
-    audit::record(
-        &mut tx,
-        actor,
-        "event.create",
-        "event",
-        id,
-        None::<&Event>,
-        Some(&created),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(created)
+    audit::commit(tx, actor, "event.create", "event", id, None::<&Event>, created).await
 }
 
 pub async fn update(db: &Db, actor: &Principal, id: i64, input: &EventInput) -> Result<Event> {
@@ -128,7 +113,5 @@ pub async fn update(db: &Db, actor: &Principal, id: i64, input: &EventInput) -> 
     } else {
         "event.update"
     };
-    audit::record(&mut tx, actor, action, "event", id, Some(&before), Some(&after)).await?;
-    tx.commit().await?;
-    Ok(after)
+    audit::commit(tx, actor, action, "event", id, Some(&before), after).await
 }

@@ -5,7 +5,7 @@
 use crate::db::constraints::Unique;
 use crate::db::{self, Db};
 use crate::error::{Error, OnUnique, Result};
-use crate::usecases::audit;
+use crate::usecases::{allow, audit};
 use chrono::Utc;
 use selpos_domain::access::Principal;
 use selpos_domain::facilities::{Facility, FacilityInput};
@@ -13,10 +13,6 @@ use selpos_domain::facilities::{Facility, FacilityInput};
 pub use db::facilities::FacilityFilter;
 
 const DUPLICATE_FACILITY_NUMBER: &str = "この事業所番号はすでに使われています";
-
-fn allow(permitted: bool) -> Result<()> {
-    if permitted { Ok(()) } else { Err(Error::Forbidden) }
-}
 
 pub async fn list(db: &Db, actor: &Principal, filter: &FacilityFilter) -> Result<Vec<Facility>> {
     let mut list = db::facilities::list(&mut db.read().await?, filter).await?;
@@ -40,18 +36,16 @@ pub async fn create(db: &Db, actor: &Principal, input: &FacilityInput) -> Result
     let created = db::facilities::insert(&mut tx, &input, Utc::now())
         .await
         .on_unique(Unique::FacilityNumber, DUPLICATE_FACILITY_NUMBER)?;
-    audit::record(
-        &mut tx,
+    audit::commit(
+        tx,
         actor,
         "facility.create",
         "facility",
         created.id,
         None::<&Facility>,
-        Some(&created),
+        created,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(created)
+    .await
 }
 
 pub async fn update(db: &Db, actor: &Principal, id: i64, input: &FacilityInput) -> Result<Facility> {
@@ -65,16 +59,5 @@ pub async fn update(db: &Db, actor: &Principal, id: i64, input: &FacilityInput) 
         .await
         .on_unique(Unique::FacilityNumber, DUPLICATE_FACILITY_NUMBER)?
         .ok_or(Error::NotFound("事業所"))?;
-    audit::record(
-        &mut tx,
-        actor,
-        "facility.update",
-        "facility",
-        id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    audit::commit(tx, actor, "facility.update", "facility", id, Some(&before), after).await
 }

@@ -1,7 +1,9 @@
 //! What selpos does, one file per capability. Each use case checks who is asking (the rules of
 //! `selpos_domain::access`), parses its input with the domain, reads what it needs, decides
 //! with the domain, writes in one transaction with its audit record, and answers. The
-//! transaction boundary lives here; SQL lives in `crate::db`, HTTP in `crate::http`.
+//! transaction boundary lives here; SQL lives in `crate::db`, HTTP in `crate::http`. Requests
+//! that move money or stock are recorded exactly once ([`once`]); every change is written with
+//! its audit record ([`audit::commit`]).
 //!
 //! People and tablets: [`sessions`] (sign-in), [`users`], [`devices`], [`approvals`], [`audit`].
 //! Master data: [`council`], [`facilities`], [`products`], [`events`], [`imports`] (CSV).
@@ -18,6 +20,7 @@ pub mod devices;
 pub mod events;
 pub mod facilities;
 pub mod imports;
+pub mod once;
 pub mod products;
 pub mod receipts;
 pub mod register_sessions;
@@ -27,3 +30,10 @@ pub mod settlement;
 pub mod stock;
 pub mod users;
 pub mod wages;
+
+use crate::error::{Error, Result};
+
+/// Goes on when an access rule (`selpos_domain::access`) allows it; else 403.
+pub(crate) fn allow(permitted: bool) -> Result<()> {
+    if permitted { Ok(()) } else { Err(Error::Forbidden) }
+}

@@ -4,7 +4,7 @@
 use crate::db::constraints::Unique;
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, OnUnique, Result};
-use crate::usecases::audit;
+use crate::usecases::{allow, audit};
 use chrono::Utc;
 use selpos_domain::access::{Principal, Role};
 use selpos_domain::products::{Product, ProductInput};
@@ -12,10 +12,6 @@ use selpos_domain::products::{Product, ProductInput};
 pub use db::products::ProductFilter;
 
 const DUPLICATE_JAN: &str = "このJANコードはすでに別の商品に登録されています";
-
-fn allow(permitted: bool) -> Result<()> {
-    if permitted { Ok(()) } else { Err(Error::Forbidden) }
-}
 
 /// Products: council users and cashiers see all; facility staff only their own facility's.
 pub async fn list(db: &Db, actor: &Principal, filter: &ProductFilter) -> Result<Vec<Product>> {
@@ -59,18 +55,16 @@ pub async fn create(db: &Db, actor: &Principal, input: &ProductInput) -> Result<
     let created = db::products::insert(&mut tx, &input, Utc::now())
         .await
         .on_unique(Unique::ProductJan, DUPLICATE_JAN)?;
-    audit::record(
-        &mut tx,
+    audit::commit(
+        tx,
         actor,
         "product.create",
         "product",
         created.id,
         None::<&Product>,
-        Some(&created),
+        created,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(created)
+    .await
 }
 
 /// Changes a product. Facility staff may change their own products only, and may not move
@@ -89,16 +83,5 @@ pub async fn update(db: &Db, actor: &Principal, id: i64, input: &ProductInput) -
         .await
         .on_unique(Unique::ProductJan, DUPLICATE_JAN)?
         .ok_or(Error::NotFound("商品"))?;
-    audit::record(
-        &mut tx,
-        actor,
-        "product.update",
-        "product",
-        id,
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(after)
+    audit::commit(tx, actor, "product.update", "product", id, Some(&before), after).await
 }

@@ -9,10 +9,11 @@
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::printing::{self, EscPosOptions, PrinterQueues};
+use crate::usecases::allow;
 use crate::usecases::sales;
 use chrono::Utc;
 use chrono_tz::Asia::Tokyo;
-use selpos_domain::access::{Principal, Role};
+use selpos_domain::access::Principal;
 use selpos_domain::printers::COLUMNS_80MM;
 use selpos_domain::printers::PAPER_COLUMNS;
 use selpos_domain::printers::{PrintOutcome, PrinterStatus};
@@ -165,10 +166,7 @@ pub async fn printer_status(
     actor: &Principal,
     register_id: i64,
 ) -> Result<PrinterStatus> {
-    let own_register = actor.role == Role::Cashier && actor.register_id == Some(register_id);
-    if !actor.is_council() && !own_register {
-        return Err(Error::Forbidden);
-    }
+    allow(actor.may_operate_register(register_id))?;
     let printer = db::events::register_printer(&mut db.read().await?, register_id)
         .await?
         .ok_or(Error::NotFound("レジ"))?;

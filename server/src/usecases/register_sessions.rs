@@ -4,7 +4,8 @@
 
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
-use crate::usecases::audit;
+use crate::usecases::once::{self, Once};
+use crate::usecases::{allow, audit};
 use chrono::{DateTime, Utc};
 use selpos_domain::Yen;
 use selpos_domain::access::{Principal, Role};
@@ -16,12 +17,7 @@ use selpos_domain::register_sessions::{
 
 /// Council users may work any register; a cashier only the one their tablet is registered to.
 fn may_operate(actor: &Principal, register_id: i64) -> Result<()> {
-    let own_tablet = actor.register_id == Some(register_id) && actor.role == Role::Cashier;
-    if actor.is_council() || own_tablet {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
+    allow(actor.may_operate_register(register_id))
 }
 
 /// The register and its event, refusing a settled event (locked) and, for `opening`, any event
@@ -220,13 +216,17 @@ pub async fn open(
     may_operate(actor, register_id)?;
     input.validated().map_err(Error::Validation)?;
     let id = input.id.to_string();
-    let mut tx = db.write().await?;
-    if let Some(existing) = db::register_sessions::get(&mut tx, &id).await? {
-        if existing.register_id != register_id {
-            return Err(Error::Conflict("このIDは別のレジで使われています".into()));
+    let recorded = async |tx: &mut Tx| match db::register_sessions::get(tx, &id).await? {
+        Some(existing) if existing.register_id != register_id => {
+            Err(Error::Conflict("このIDは別のレジで使われています".into()))
         }
-        return status_in(&mut tx, register_id).await;
-    }
+        Some(_) => status_in(tx, register_id).await.map(Some),
+        None => Ok(None),
+    };
+    let mut tx = match once::begin(db, recorded).await? {
+        Once::Replayed(status) => return Ok(status),
+        Once::First(tx) => tx,
+    };
     register(&mut tx, register_id, true).await?;
     let new = db::register_sessions::NewSession {
         id: &id,
@@ -265,10 +265,14 @@ pub async fn payout(
     may_operate(actor, register_id)?;
     input.validated().map_err(Error::Validation)?;
     let id = input.id.to_string();
-    let mut tx = db.write().await?;
-    if db::register_sessions::payout_exists(&mut tx, &id).await? {
-        return status_in(&mut tx, register_id).await;
-    }
+    let recorded = async |tx: &mut Tx| match db::register_sessions::payout_exists(tx, &id).await? {
+        true => status_in(tx, register_id).await.map(Some),
+        false => Ok(None),
+    };
+    let mut tx = match once::begin(db, recorded).await? {
+        Once::Replayed(status) => return Ok(status),
+        Once::First(tx) => tx,
+    };
     register(&mut tx, register_id, false).await?;
     let open = db::register_sessions::open_session(&mut tx, register_id)
         .await?
@@ -308,10 +312,14 @@ pub async fn close(
 ) -> Result<RegisterReport> {
     may_operate(actor, register_id)?;
     let close_id = input.id.to_string();
-    let mut tx = db.write().await?;
-    if let Some(done) = db::register_sessions::by_close_id(&mut tx, &close_id).await? {
-        return report(&mut tx, &done).await;
-    }
+    let recorded = async |tx: &mut Tx| match db::register_sessions::by_close_id(tx, &close_id).await? {
+        Some(done) => report(tx, &done).await.map(Some),
+        None => Ok(None),
+    };
+    let mut tx = match once::begin(db, recorded).await? {
+        Once::Replayed(report) => return Ok(report),
+        Once::First(tx) => tx,
+    };
     register(&mut tx, register_id, false).await?;
     let open = db::register_sessions::open_session(&mut tx, register_id)
         .await?
@@ -337,25 +345,21 @@ pub async fn close(
     let report = report(&mut tx, &closed).await?;
     // Dropping the transaction undoes the close when the note is missing.
     input.validated(report.cash.expected).map_err(Error::Validation)?;
-    audit::record(
-        &mut tx,
+    audit::commit(
+        tx,
         actor,
         "register.close",
         "register",
         register_id,
         None::<&()>,
-        Some(&report),
+        report,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(report)
+    .await
 }
 
 /// One session's report (the printed 締めレポート).
 pub async fn session_report(db: &Db, actor: &Principal, session_id: &str) -> Result<RegisterReport> {
-    if !(actor.is_council() || actor.role == Role::Cashier) {
-        return Err(Error::Forbidden);
-    }
+    allow(actor.is_council() || actor.role == Role::Cashier)?;
     let mut tx = db.read().await?;
     let row = db::register_sessions::get(&mut tx, session_id)
         .await?
@@ -366,9 +370,7 @@ pub async fn session_report(db: &Db, actor: &Principal, session_id: &str) -> Res
 
 /// Every session of an event, for the council's close of the day.
 pub async fn event_reports(db: &Db, actor: &Principal, event_id: i64) -> Result<Vec<RegisterReport>> {
-    if !actor.is_council() {
-        return Err(Error::Forbidden);
-    }
+    allow(actor.may_see_event_registers())?;
     let mut tx = db.read().await?;
     db::events::get(&mut tx, event_id)
         .await?

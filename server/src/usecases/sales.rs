@@ -8,9 +8,10 @@
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
 use crate::usecases::approvals;
-use crate::usecases::audit;
+use crate::usecases::once::{self, Once};
+use crate::usecases::{allow, audit};
 use chrono::{SubsecRound, Utc};
-use selpos_domain::access::{Principal, Role};
+use selpos_domain::access::Principal;
 use selpos_domain::approvals::ApprovalAction;
 use selpos_domain::events::{EventState, RegisterRef};
 use selpos_domain::sales::cart::{self, CartLine};
@@ -37,20 +38,6 @@ fn register_ref(r: &db::sales::RegisterRow) -> RegisterRef {
     }
 }
 
-/// The caller may ring up on this register: signed in on a tablet registered to it.
-fn may_sell_on(actor: &Principal, register_id: i64) -> Result<()> {
-    if actor.register_id == Some(register_id)
-        && matches!(
-            actor.role,
-            Role::Cashier | Role::CouncilAdmin | Role::CouncilStaff
-        )
-    {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
-}
-
 /// The council's settings that decide a sale's figures (the defaults until it has saved any).
 #[derive(Default)]
 struct SaleRules {
@@ -70,9 +57,7 @@ async fn sale_rules(tx: &mut Tx) -> Result<SaleRules> {
 
 /// `GET /registers/{id}/catalog`: everything a till needs to keep selling offline.
 pub async fn catalog(db: &Db, actor: &Principal, register_id: i64) -> Result<Catalog> {
-    if !actor.is_council() {
-        may_sell_on(actor, register_id)?;
-    }
+    allow(actor.may_read_catalog(register_id))?;
     let mut tx = db.read().await?;
     let register = db::sales::register(&mut tx, register_id)
         .await?
@@ -228,7 +213,7 @@ async fn register_for_new_sale(
 /// transaction checks the register and the idempotency key again and stores everything.
 /// A price or participation change between the two counts as made just after the sale.
 pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sale, bool)> {
-    may_sell_on(actor, input.register_id)?;
+    allow(actor.may_sell_on(input.register_id))?;
     let input = input.validated()?;
     let id = input.id.to_string();
     let (priced_event, priced) = {
@@ -368,15 +353,6 @@ async fn approval(
     Ok(Some(id.to_string()))
 }
 
-/// Who may reverse a sale: council users anywhere, a cashier on the sale's register.
-fn may_reverse(actor: &Principal, sale: &Sale) -> Result<i64> {
-    match (actor.is_council(), actor.register_id) {
-        (_, Some(register)) if register == sale.register_id || actor.is_council() => Ok(register),
-        (true, None) => Ok(sale.register_id),
-        _ => Err(Error::Forbidden),
-    }
-}
-
 /// Writes a void or refund record: its negative lines, the money paid back and the audit
 /// record, in the transaction that checked the original sale.
 #[allow(clippy::too_many_arguments)]
@@ -450,18 +426,7 @@ async fn write_reversal(
     } else {
         "sale.refund"
     };
-    audit::record(
-        &mut tx,
-        actor,
-        action,
-        "sale",
-        &original_id,
-        Some(original),
-        Some(&recorded),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(recorded)
+    audit::commit(tx, actor, action, "sale", &original_id, Some(original), recorded).await
 }
 
 /// A void or refund about to be decided: its transaction and what the decision needs.
@@ -485,15 +450,16 @@ enum Reversing {
 /// the original sale, what was refunded of it and the council's rounding are read, and the
 /// caller's right to reverse it checked.
 async fn start_reversal(db: &Db, actor: &Principal, sale_id: uuid::Uuid, id: &str) -> Result<Reversing> {
-    let mut tx = db.write().await?;
-    if db::sales::exists(&mut tx, id).await? {
-        drop(tx);
-        return Ok(Reversing::Replay(Box::new(stored(db, id).await?)));
-    }
+    let mut tx = match once::begin(db, async |tx| Ok(db::sales::load(tx, id).await?)).await? {
+        Once::Replayed(sale) => return Ok(Reversing::Replay(Box::new(sale))),
+        Once::First(tx) => tx,
+    };
     let original = db::sales::load(&mut tx, &sale_id.to_string())
         .await?
         .ok_or(Error::NotFound("売上"))?;
-    let register_id = may_reverse(actor, &original)?;
+    let register_id = actor
+        .reversal_register(original.register_id)
+        .ok_or(Error::Forbidden)?;
     let refunded = db::sales::refunded(&mut tx, &original.id.to_string()).await?;
     let rounding = sale_rules(&mut tx).await?.tax_rounding;
     Ok(Reversing::Start(Box::new(ReversalStart {
@@ -578,34 +544,20 @@ pub async fn refund(db: &Db, actor: &Principal, sale_id: uuid::Uuid, input: &Ref
 /// The sales journal: council users see every register; a cashier their own register.
 pub async fn list(db: &Db, actor: &Principal, filter: &SaleFilter) -> Result<Vec<Sale>> {
     let mut filter = filter.clone();
-    if !actor.is_council() {
-        match (actor.role, actor.register_id) {
-            (Role::Cashier, Some(register)) if filter.register_id.is_none_or(|r| r == register) => {
-                filter.register_id = Some(register);
-            }
-            _ => return Err(Error::Forbidden),
-        }
-    }
+    filter.register_id = actor.journal_scope(filter.register_id)?;
     Ok(db::sales::list(&mut db.read().await?, &filter).await?)
 }
 
 pub async fn get(db: &Db, actor: &Principal, id: uuid::Uuid) -> Result<Sale> {
     let sale = stored(db, &id.to_string()).await?;
-    if actor.is_council() || (actor.role == Role::Cashier && actor.register_id == Some(sale.register_id)) {
-        Ok(sale)
-    } else {
-        Err(Error::Forbidden)
-    }
+    allow(actor.may_operate_register(sale.register_id))?;
+    Ok(sale)
 }
 
 /// The live view of an event: net sales per facility and product. Facility staff see their
 /// own facility only; cashiers none.
 pub async fn event_sales(db: &Db, actor: &Principal, event_id: i64) -> Result<EventSales> {
-    let facility = match actor.role {
-        Role::CouncilAdmin | Role::CouncilStaff => None,
-        Role::FacilityStaff => actor.facility_scope(),
-        Role::Cashier => return Err(Error::Forbidden),
-    };
+    let facility = actor.event_figures_scope()?;
     let mut tx = db.read().await?;
     let event = db::events::get(&mut tx, event_id)
         .await?

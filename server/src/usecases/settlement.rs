@@ -3,8 +3,8 @@
 
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
-use crate::usecases::audit;
 use crate::usecases::register_sessions;
+use crate::usecases::{allow, audit};
 use chrono::{Timelike, Utc};
 use chrono_tz::Asia::Tokyo;
 use selpos_domain::access::Principal;
@@ -18,11 +18,7 @@ use selpos_domain::{TaxRate, Yen};
 use std::collections::BTreeMap;
 
 fn council_only(actor: &Principal) -> Result<()> {
-    if actor.is_council() {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
+    allow(actor.may_settle())
 }
 
 /// Reads the journal and settles every facility: the figures of the statements.
@@ -145,9 +141,7 @@ pub async fn facility_statement(
     event_id: i64,
     facility_id: i64,
 ) -> Result<FacilityStatement> {
-    if !actor.may_see_facility_accounts(facility_id) {
-        return Err(Error::Forbidden);
-    }
+    allow(actor.may_see_facility_accounts(facility_id))?;
     compute(&mut db.read().await?, event_id)
         .await?
         .statement(facility_id)
@@ -193,17 +187,16 @@ pub async fn settle(db: &Db, actor: &Principal, event_id: i64) -> Result<EventSe
     settled.state = EventState::Settled;
     settled.settled_at = Some(now);
     settled.settled_by = Some(actor.login.clone());
-    audit::record(
-        &mut tx,
+    audit::commit(
+        tx,
         actor,
         "event.settle",
         "event",
         event_id,
         None::<&()>,
-        Some(&settled.totals),
+        &settled.totals,
     )
     .await?;
-    tx.commit().await?;
     Ok(settled)
 }
 

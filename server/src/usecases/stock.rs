@@ -6,7 +6,8 @@
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
 use crate::usecases::approvals;
-use crate::usecases::audit;
+use crate::usecases::once::{self, Once};
+use crate::usecases::{allow, audit};
 use chrono::Utc;
 use selpos_domain::Yen;
 use selpos_domain::access::{Principal, Role};
@@ -26,12 +27,7 @@ fn may_move(
     kind: MovementKind,
     register_event: Option<i64>,
 ) -> Result<()> {
-    let allowed = match actor.role {
-        Role::CouncilAdmin | Role::CouncilStaff => true,
-        Role::FacilityStaff => actor.facility_id == Some(facility_id),
-        Role::Cashier => kind.needs_approval() && register_event == Some(event_id),
-    };
-    if allowed { Ok(()) } else { Err(Error::Forbidden) }
+    allow(actor.may_move_stock(facility_id, event_id, kind.needs_approval(), register_event))
 }
 
 /// Stock of a settled event is locked.
@@ -144,13 +140,16 @@ pub async fn record(
         return Err(Error::field("note", "required", "理由を入力してください"));
     }
     let id = input.id.to_string();
-    let mut tx = db.write().await?;
-    let register_event = register_event(&mut tx, actor).await?;
-    may_move(actor, input.facility_id, event_id, input.kind, register_event)?;
-    if db::stock::operation_exists(&mut tx, &id).await? {
-        drop(tx);
-        return event_stock(db, actor, event_id, Some(input.facility_id)).await;
-    }
+    let recorded = async |tx: &mut Tx| {
+        let register_event = register_event(tx, actor).await?;
+        may_move(actor, input.facility_id, event_id, input.kind, register_event)?;
+        Ok(db::stock::operation_exists(tx, &id).await?.then_some(()))
+    };
+    let mut tx = match once::begin(db, recorded).await? {
+        // Answered outside the write transaction, as every other read of the stock.
+        Once::Replayed(()) => return event_stock(db, actor, event_id, Some(input.facility_id)).await,
+        Once::First(tx) => tx,
+    };
     let event = open_event(&mut tx, event_id).await?;
     if !event
         .participants
@@ -215,17 +214,7 @@ pub async fn record(
         }
     }
     let action = format!("stock.{}", input.kind.code());
-    audit::record(
-        &mut tx,
-        actor,
-        &action,
-        "stock_operation",
-        &id,
-        None::<&()>,
-        Some(input),
-    )
-    .await?;
-    tx.commit().await?;
+    audit::commit(tx, actor, &action, "stock_operation", &id, None::<&()>, input).await?;
     event_stock(db, actor, event_id, Some(input.facility_id)).await
 }
 
@@ -266,16 +255,12 @@ pub async fn event_stock(
     event_id: i64,
     facility: Option<i64>,
 ) -> Result<EventStock> {
-    let facility = match actor.role {
-        Role::CouncilAdmin | Role::CouncilStaff => facility,
-        Role::FacilityStaff => {
-            let own = actor.facility_scope();
-            if facility.is_some_and(|f| Some(f) != own) {
-                return Err(Error::Forbidden);
-            }
-            own
+    let facility = match actor.event_figures_scope()? {
+        None => facility,
+        Some(own) => {
+            allow(facility.is_none_or(|f| f == own))?;
+            Some(own)
         }
-        Role::Cashier => return Err(Error::Forbidden),
     };
     let mut tx = db.read().await?;
     db::events::get(&mut tx, event_id)
@@ -367,16 +352,14 @@ pub async fn count(
         };
         db::stock::insert_movement(&mut tx, &movement, now).await?;
     }
-    audit::record(
-        &mut tx,
+    audit::commit(
+        tx,
         actor,
         "stock.count",
         "stock_operation",
         &id,
         None::<&()>,
-        Some(&result),
+        result,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(result)
+    .await
 }

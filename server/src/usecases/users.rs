@@ -91,18 +91,7 @@ pub async fn create(db: &Db, actor: &Principal, input: &UserInput) -> Result<Use
         .await?
         .map(|r| r.user)
         .ok_or(Error::NotFound("ユーザー"))?;
-    audit::record(
-        &mut tx,
-        actor,
-        "user.create",
-        "user",
-        id,
-        None::<&User>,
-        Some(&user),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(user)
+    audit::commit(tx, actor, "user.create", "user", id, None::<&User>, user).await
 }
 
 /// Changes a user. A new password or PIN, or deactivation, ends the user's open sessions.
@@ -145,9 +134,7 @@ pub async fn update(db: &Db, actor: &Principal, id: i64, input: &UserInput) -> R
     } else {
         "user.update"
     };
-    audit::record(&mut tx, actor, action, "user", id, Some(&before), Some(&after)).await?;
-    tx.commit().await?;
-    Ok(after)
+    audit::commit(tx, actor, action, "user", id, Some(&before), after).await
 }
 
 /// The CLI: `selpos user passwd LOGIN` / `selpos user pin LOGIN` / `selpos user disable LOGIN`.

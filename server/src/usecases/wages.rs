@@ -3,10 +3,10 @@
 
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
-use crate::usecases::audit;
+use crate::usecases::{allow, audit};
 use chrono::{NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Tokyo;
-use selpos_domain::access::{Principal, Role};
+use selpos_domain::access::Principal;
 use selpos_domain::facilities::FacilityInput;
 use selpos_domain::validation::FieldErrors;
 use selpos_domain::wages;
@@ -19,11 +19,7 @@ use std::collections::BTreeMap;
 
 /// The council, or the facility's own staff.
 fn may_see(actor: &Principal, facility_id: i64) -> Result<()> {
-    if actor.may_see_facility_accounts(facility_id) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
+    allow(actor.may_see_facility_accounts(facility_id))
 }
 
 fn month_start(year: i32, month: u32) -> Option<chrono::DateTime<Utc>> {
@@ -123,17 +119,16 @@ pub async fn put_month(
         .await?
         .ok_or(Error::NotFound("事業所"))?;
     db::wages::put_month(&mut tx, facility_id, &input, actor.user_id, Utc::now()).await?;
-    audit::record(
-        &mut tx,
+    audit::commit(
+        tx,
         actor,
         "wages.month",
         "facility",
         facility_id,
         None::<&()>,
-        Some(&input),
+        &input,
     )
     .await?;
-    tx.commit().await?;
     facility_year(db, actor, facility_id, input.fiscal_year().0).await
 }
 
@@ -160,26 +155,23 @@ pub async fn put_target(
         Utc::now(),
     )
     .await?;
-    audit::record(
-        &mut tx,
+    audit::commit(
+        tx,
         actor,
         "wages.target",
         "facility",
         facility_id,
         None::<&()>,
-        Some(&input),
+        &input,
     )
     .await?;
-    tx.commit().await?;
     facility_year(db, actor, facility_id, fiscal_year).await
 }
 
 /// The prefecture's table for a fiscal year and the one before. Facility staff see their own
 /// row (and the prefecture-wide totals, which are published figures).
 pub async fn table(db: &Db, actor: &Principal, fiscal_year: i32) -> Result<WageTable> {
-    if !(actor.is_council() || actor.role == Role::FacilityStaff) {
-        return Err(Error::Forbidden);
-    }
+    allow(actor.may_see_wage_table())?;
     let fy = FiscalYear(fiscal_year);
     let previous = FiscalYear(fiscal_year - 1);
     let mut tx = db.read().await?;
@@ -373,9 +365,7 @@ fn parse_table(bytes: &[u8]) -> Result<Vec<PublishedWageRow>> {
 /// figures disagree with their own totals; a dry run writes nothing, a real import writes every
 /// row (creating unknown facilities from it) or, on any error, none.
 pub async fn import(db: &Db, actor: &Principal, bytes: &[u8], dry_run: bool) -> Result<WageImportReport> {
-    if !actor.is_council() {
-        return Err(Error::Forbidden);
-    }
+    allow(actor.may_manage_council_data())?;
     let rows = parse_table(bytes)?;
     let discrepancies: Vec<_> = rows.iter().flat_map(wages::check_row).collect();
     let mut fiscal_years: Vec<FiscalYear> = rows.iter().map(|r| r.fiscal_year).collect();
@@ -446,16 +436,15 @@ pub async fn import(db: &Db, actor: &Principal, bytes: &[u8], dry_run: bool) -> 
     report.written = true;
     let summary = serde_json::json!({"rows": report.rows, "fiscal_years": report.fiscal_years,
         "facilities_created": report.facilities_created, "discrepancies": report.discrepancies.len()});
-    audit::record(
-        &mut tx,
+    audit::commit(
+        tx,
         actor,
         "wages.import",
         "wage_table",
         "prefecture",
         None::<&()>,
-        Some(&summary),
+        &summary,
     )
     .await?;
-    tx.commit().await?;
     Ok(report)
 }
