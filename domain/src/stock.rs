@@ -2,6 +2,7 @@
 //! Stock of a product at a location is the sum of its movements; this module names the
 //! movements and reads a product's figures off their sums.
 
+use crate::validation::FieldErrors;
 use serde::{Deserialize, Serialize};
 
 /// Why stock moved. Sales, refunds and voids are written by the till; the rest by staff.
@@ -185,6 +186,87 @@ pub struct StockCountInput {
     pub note: String,
 }
 
+/// The most lines one stock operation may have, and the most goods one line may move.
+pub const MAX_OPERATION_LINES: usize = 500;
+pub const MAX_LINE_QUANTITY: i64 = 100_000;
+
+impl StockOperationInput {
+    /// Checks what can be checked without the database: a kind staff may record, a note of at
+    /// most 200 characters (required for losses and adjustments), a destination for a
+    /// transfer, 1 to 500 lines with sensible quantities. Returns the input with its note
+    /// trimmed. Whose goods they are is checked against the event by the use case.
+    pub fn validated(&self) -> Result<StockOperationInput, FieldErrors> {
+        let mut e = FieldErrors::default();
+        if !matches!(
+            self.kind,
+            MovementKind::Intake
+                | MovementKind::Return
+                | MovementKind::Transfer
+                | MovementKind::Loss
+                | MovementKind::Adjustment
+        ) {
+            e.add(
+                "kind",
+                "format",
+                "搬入・搬出・移動・破損紛失・在庫調整のいずれかを指定してください",
+            );
+        }
+        let note = self.note.trim();
+        if note.chars().count() > 200 {
+            e.add("note", "too_long", "メモは200文字以内にしてください");
+        } else if self.kind.needs_approval() && note.is_empty() {
+            e.add("note", "required", "理由を入力してください");
+        }
+        if self.kind == MovementKind::Transfer && self.to_event_id.is_none() {
+            e.add("to_event_id", "required", "移動先のイベントを指定してください");
+        }
+        if self.lines.is_empty() || self.lines.len() > MAX_OPERATION_LINES {
+            e.add(
+                "lines",
+                "out_of_range",
+                format!("商品を1〜{MAX_OPERATION_LINES}行で指定してください"),
+            );
+        }
+        for (i, line) in self.lines.iter().enumerate() {
+            let valid = match self.kind {
+                MovementKind::Adjustment => line.quantity != 0 && line.quantity.abs() <= MAX_LINE_QUANTITY,
+                _ => (1..=MAX_LINE_QUANTITY).contains(&line.quantity),
+            };
+            if !valid {
+                e.add(
+                    format!("lines[{i}].quantity"),
+                    "out_of_range",
+                    "数量が正しくありません",
+                );
+            }
+        }
+        e.into_result(StockOperationInput {
+            note: note.to_string(),
+            ..self.clone()
+        })
+    }
+}
+
+impl StockCountInput {
+    /// At least one line, each count 0 to 100,000.
+    pub fn validated(&self) -> Result<StockCountInput, FieldErrors> {
+        let mut e = FieldErrors::default();
+        if self.lines.is_empty()
+            || self.lines.len() > MAX_OPERATION_LINES
+            || self
+                .lines
+                .iter()
+                .any(|l| !(0..=MAX_LINE_QUANTITY).contains(&l.counted))
+        {
+            e.add("lines", "out_of_range", "数えた数を0以上で入力してください");
+        }
+        e.into_result(StockCountInput {
+            note: self.note.trim().to_string(),
+            ..self.clone()
+        })
+    }
+}
+
 /// One product of a facility at an event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -262,6 +344,51 @@ mod tests {
     #[test]
     fn nothing_brought_is_not_sold_out() {
         assert_eq!(StockFigures::default().status(3), StockStatus::Ok);
+    }
+
+    #[test]
+    fn stock_operations_are_checked_before_the_database() {
+        let line = |product_id, quantity| StockLineInput { product_id, quantity };
+        let op = StockOperationInput {
+            id: uuid::Uuid::nil(),
+            kind: MovementKind::Loss,
+            facility_id: 1,
+            to_event_id: None,
+            lines: vec![line(1, 2)],
+            note: "  割れ ".into(),
+            approval_id: None,
+        };
+        assert_eq!(op.validated().expect("valid").note, "割れ");
+        let bad = StockOperationInput {
+            kind: MovementKind::Transfer,
+            lines: vec![line(1, 0), line(2, 100_001)],
+            note: String::new(),
+            ..op.clone()
+        };
+        let fields: Vec<String> = bad
+            .validated()
+            .expect_err("bad")
+            .0
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
+        assert_eq!(fields, ["to_event_id", "lines[0].quantity", "lines[1].quantity"]);
+        let no_reason = StockOperationInput {
+            note: " ".into(),
+            ..op.clone()
+        };
+        assert_eq!(no_reason.validated().expect_err("reason").0[0].field, "note");
+        let adjustment = StockOperationInput {
+            kind: MovementKind::Adjustment,
+            lines: vec![line(1, -3)],
+            ..op.clone()
+        };
+        assert!(adjustment.validated().is_ok(), "an adjustment may take away");
+        let sale = StockOperationInput {
+            kind: MovementKind::Sale,
+            ..op
+        };
+        assert_eq!(sale.validated().expect_err("kind").0[0].field, "kind");
     }
 
     #[test]

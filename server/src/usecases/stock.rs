@@ -50,19 +50,12 @@ async fn register_event(tx: &mut Tx, actor: &Principal) -> Result<Option<i64>> {
     }
 }
 
-/// Checks the lines: products of the facility, sensible quantities.
+/// Checks the lines are products of the facility (the domain checked their quantities).
 async fn check_lines(
     tx: &mut Tx,
     input: &StockOperationInput,
     event_id: i64,
 ) -> Result<HashMap<i64, String>> {
-    if input.lines.is_empty() || input.lines.len() > 500 {
-        return Err(Error::field(
-            "lines",
-            "out_of_range",
-            "商品を1〜500行で指定してください",
-        ));
-    }
     let mut names = HashMap::new();
     for (i, line) in input.lines.iter().enumerate() {
         let product = db::sales::product_for_sale(tx, event_id, line.product_id)
@@ -75,17 +68,6 @@ async fn check_lines(
                     "この事業所の商品ではありません",
                 )
             })?;
-        let valid = match input.kind {
-            MovementKind::Adjustment => line.quantity != 0 && line.quantity.abs() <= 100_000,
-            _ => (1..=100_000).contains(&line.quantity),
-        };
-        if !valid {
-            return Err(Error::field(
-                format!("lines[{i}].quantity"),
-                "out_of_range",
-                "数量が正しくありません",
-            ));
-        }
         names.insert(product.product_id, product.name);
     }
     Ok(names)
@@ -114,31 +96,8 @@ pub async fn record(
     event_id: i64,
     input: &StockOperationInput,
 ) -> Result<EventStock> {
-    if !matches!(
-        input.kind,
-        MovementKind::Intake
-            | MovementKind::Return
-            | MovementKind::Transfer
-            | MovementKind::Loss
-            | MovementKind::Adjustment
-    ) {
-        return Err(Error::field(
-            "kind",
-            "format",
-            "搬入・搬出・移動・破損紛失・在庫調整のいずれかを指定してください",
-        ));
-    }
-    let note = input.note.trim();
-    if note.chars().count() > 200 {
-        return Err(Error::field(
-            "note",
-            "too_long",
-            "メモは200文字以内にしてください",
-        ));
-    }
-    if input.kind.needs_approval() && note.is_empty() {
-        return Err(Error::field("note", "required", "理由を入力してください"));
-    }
+    let input = &input.validated()?;
+    let note = input.note.as_str();
     let id = input.id.to_string();
     let recorded = async |tx: &mut Tx| {
         let register_event = register_event(tx, actor).await?;
@@ -284,13 +243,7 @@ pub async fn count(
     input: &StockCountInput,
 ) -> Result<Vec<CountLine>> {
     may_move(actor, input.facility_id, event_id, MovementKind::Count, None)?;
-    if input.lines.is_empty() || input.lines.iter().any(|l| !(0..=100_000).contains(&l.counted)) {
-        return Err(Error::field(
-            "lines",
-            "out_of_range",
-            "数えた数を0以上で入力してください",
-        ));
-    }
+    let input = &input.validated()?;
     let id = input.id.to_string();
     let mut tx = db.write().await?;
     open_event(&mut tx, event_id).await?;
