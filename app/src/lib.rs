@@ -9,8 +9,8 @@ pub mod api;
 pub mod components;
 pub mod i18n;
 pub mod pages;
-pub mod register;
 pub mod session;
+pub mod till;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

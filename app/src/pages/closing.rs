@@ -8,9 +8,9 @@
 
 use crate::api::{ApiFailure, closing};
 use crate::components::{FormStatus, StatusBanner, TextField, field_error, parse_number, refresh_every};
-use crate::register::{browser, store};
 use crate::session::CurrentSession;
 use crate::t;
+use crate::till::{browser, store};
 use leptos::prelude::*;
 use selpos_domain::Yen;
 use selpos_domain::register_sessions::{

@@ -3,20 +3,20 @@
 //! products and 「現金 ちょうど」.
 //!
 //! A completed sale goes to the tablet's storage first and to the server after (see
-//! [`crate::register`]), so the till keeps selling when the venue's Wi-Fi drops.
+//! [`crate::till`]), so the till keeps selling when the venue's Wi-Fi drops.
 
 use crate::api;
 use crate::i18n::{Lang, pick, use_language};
-use crate::register::barcode::Wedge;
-use crate::register::browser;
-use crate::register::cart::{
+use crate::session::CurrentSession;
+use crate::t;
+use crate::till::barcode::Wedge;
+use crate::till::browser;
+use crate::till::cart::{
     self, PaymentProgress, add_tender, change_with, find_by_code, group, parse_discount, pay_exact,
     remaining, sale_lines,
 };
-use crate::register::store::{self, Whereabouts};
-use crate::register::sync::{self, SyncState};
-use crate::session::CurrentSession;
-use crate::t;
+use crate::till::store::{self, Whereabouts};
+use crate::till::sync::{self, SyncState};
 use leptos::prelude::*;
 use selpos_domain::Yen;
 use selpos_domain::approvals::{ApprovalAction, ApprovalInput};

@@ -17,7 +17,7 @@ use selpos_domain::wages::{
 
 /// The fiscal year running today (April–March), in Japan.
 fn this_fiscal_year() -> i32 {
-    FiscalYear::from_date(super::tokyo(crate::register::browser::utc_now()).date()).0
+    FiscalYear::from_date(super::tokyo(crate::till::browser::utc_now()).date()).0
 }
 
 fn year_options() -> Signal<Vec<(String, String)>> {
@@ -169,7 +169,7 @@ fn MonthForm(
     facility_id: i64,
     on_saved: impl Fn(FacilityWageYear) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let today = super::tokyo(crate::register::browser::utc_now()).date();
+    let today = super::tokyo(crate::till::browser::utc_now()).date();
     let month = RwSignal::new(format!(
         "{}-{:02}",
         chrono::Datelike::year(&today),
