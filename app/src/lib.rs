@@ -93,7 +93,7 @@ pub fn App() -> impl IntoView {
                 // The till's pages come with the till's bundle.
                 <Route path=path!("/login") view=pages::LoadFromServer />
                 <Route path=path!("/register") view=pages::LoadFromServer />
-                <Route path=path!("/register/session") view=pages::closing::RegisterSessionPage />
+                <Route path=path!("/register/session") view=pages::register_session::RegisterSessionPage />
                 <Route path=path!("/users") view=pages::users::UsersPage />
                 <Route path=path!("/devices") view=pages::devices::DevicesPage />
                 <Route path=path!("/audit") view=pages::audit::AuditPage />
@@ -102,7 +102,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/stock") view=pages::stock::StockPage />
                 <Route path=path!("/stock/delivery-note") view=pages::stock::DeliveryNotePage />
                 <Route path=path!("/stock/labels") view=pages::stock::LabelsPage />
-                <Route path=path!("/receipts/:id?") view=pages::receipt::ReceiptPage />
+                <Route path=path!("/receipts/:id?") view=pages::receipts::ReceiptsPage />
                 <Route path=path!("/settlement") view=pages::settlement::SettlementPage />
                 <Route path=path!("/settlement/statement") view=pages::settlement::StatementPage />
                 <Route path=path!("/dashboard") view=pages::settlement::DashboardPage />

@@ -370,7 +370,7 @@ fn SessionBrief(register_id: i64) -> impl IntoView {
     Effect::new(move |_| {
         tick.track();
         leptos::task::spawn_local(async move {
-            if let Ok(brief) = api::register_state(register_id).await {
+            if let Ok(brief) = api::register_sessions::register_state(register_id).await {
                 state.try_set(Some(brief.state));
             }
         });

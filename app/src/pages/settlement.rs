@@ -1,7 +1,7 @@
 //! 精算: the council's event summary (settle, corrections, CSV/JSON), each facility's printable
 //! 精算書 (A4), and the event dashboard with its charts.
 
-use crate::api::closing;
+use crate::api::{self, settlement};
 use crate::components::{
     FormStatus, LoadError, SelectField, StatusBanner, TextField, field_error, parse_number, refresh_every,
 };
@@ -37,13 +37,14 @@ pub fn SettlementPage() -> impl IntoView {
             .into_any();
     };
     let data: RwSignal<Option<Result<EventSettlement, crate::api::ApiFailure>>> = RwSignal::new(None);
-    let reload =
-        move || leptos::task::spawn_local(async move { data.set(Some(closing::settlement(event_id).await)) });
+    let reload = move || {
+        leptos::task::spawn_local(async move { data.set(Some(settlement::settlement(event_id).await)) })
+    };
     Effect::new(move |_| reload());
     let status: FormStatus = RwSignal::new(None);
     let settle = move |_| {
         leptos::task::spawn_local(async move {
-            match closing::settle(event_id).await {
+            match settlement::settle(event_id).await {
                 Ok(s) => {
                     status.set(Some(Ok(crate::i18n::pick(
                         "精算しました。イベントはロックされました",
@@ -199,7 +200,7 @@ fn AdjustmentForm(
             reason: reason.get(),
         };
         leptos::task::spawn_local(async move {
-            match closing::adjust(event_id, &input).await {
+            match settlement::adjust(event_id, &input).await {
                 Ok(_) => {
                     status.set(Some(Ok(crate::i18n::pick(
                         "調整を記録しました",
@@ -234,7 +235,7 @@ pub fn StatementPage() -> impl IntoView {
     let (Some(event_id), Some(facility_id)) = (query_id("event"), query_id("facility")) else {
         return view! { <p class="banner error">{t!("イベントと事業所を指定してください", "No event or facility given")}</p> }.into_any();
     };
-    let data = LocalResource::new(move || closing::statement(event_id, facility_id));
+    let data = LocalResource::new(move || settlement::statement(event_id, facility_id));
     view! {
         <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
             {move || data.get().map(|result| match result {
@@ -298,7 +299,7 @@ pub fn DashboardPage() -> impl IntoView {
     let tick = refresh_every(DASHBOARD_REFRESH_MS);
     let data = LocalResource::new(move || {
         tick.track();
-        closing::dashboard(event_id)
+        api::event_dashboard(event_id)
     });
     view! {
         <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
