@@ -16,7 +16,7 @@ pub fn NavBar() -> impl IntoView {
         <header class="navbar">
             <a class="brand" href="/">"selpos"</a>
             <nav>
-                <crate::pages::register::RegisterNavLink />
+                <TillNavLink />
                 <A href="/facilities">{t!("事業所", "Facilities")}</A>
                 <A href="/products">{t!("商品", "Products")}</A>
                 <A href="/events">{t!("イベント", "Events")}</A>
@@ -67,6 +67,17 @@ pub fn NavBar() -> impl IntoView {
                 </button>
             </div>
         </header>
+    }
+}
+
+/// The nav link to the till, shown when the tablet is signed in as a till.
+#[component]
+fn TillNavLink() -> impl IntoView {
+    move || {
+        current()
+            .and_then(|s| s.register)
+            // A full load: the till comes with its own bundle.
+            .map(|_| view! { <a href="/register" rel="external">{t!("レジ", "Till")}</a> })
     }
 }
 

@@ -121,7 +121,7 @@ pub fn TillApp() -> impl IntoView {
         view! {
             <Routes fallback=pages::LoadFromServer>
                 <Route path=path!("/login") view=pages::login::LoginPage />
-                <Route path=path!("/register") view=pages::register::RegisterPage />
+                <Route path=path!("/register") view=pages::till::TillPage />
             </Routes>
         }
     })

@@ -10,11 +10,11 @@ pub mod live;
 pub mod login;
 pub mod products;
 pub mod receipts;
-pub mod register;
 pub mod register_session;
 pub mod returns;
 pub mod settlement;
 pub mod stock;
+pub mod till;
 pub mod users;
 pub mod wages;
 
