@@ -5,6 +5,7 @@ use crate::api::{self, ApiFailure};
 use crate::components::{
     CheckField, FormStatus, LoadError, SelectField, StatusBanner, TextField, field_error, parse_number,
 };
+use crate::forms::{Editing, EditorForm, save, saved_message};
 use crate::t;
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -20,22 +21,19 @@ pub fn EventsPage() -> impl IntoView {
     let events = LocalResource::new(api::events);
     let facilities = LocalResource::new(|| api::facilities(false, None));
     let facility_list = Signal::derive(move || facilities.get().and_then(Result::ok).unwrap_or_default());
-    let editing: RwSignal<Option<Option<Event>>> = RwSignal::new(None);
-    let status: FormStatus = RwSignal::new(None);
+    let editing = Editing::<Event>::new();
+    let status = editing.status;
 
     view! {
         <h1>{t!("イベント・販売チャネル", "Events and channels")}</h1>
         <div class="toolbar">
-            <button class="primary" on:click=move |_| { status.set(None); editing.set(Some(None)) }>
+            <button class="primary" on:click=move |_| editing.open(None)>
                 {t!("＋ 新しいイベント", "+ New event")}
             </button>
         </div>
         <StatusBanner status />
-        {move || editing.get().map(|event| view! {
-            <EventForm event facilities=facility_list status on_done=move |saved| {
-                editing.set(None);
-                if saved { events.refetch(); }
-            } />
+        {move || editing.record.get().map(|event| view! {
+            <EventForm event facilities=facility_list status on_done=move |saved| editing.close(saved, || events.refetch()) />
         })}
         <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
             {move || events.get().map(|result| match result {
@@ -71,7 +69,7 @@ pub fn EventsPage() -> impl IntoView {
                                         <td>{e.commission.label_ja()}</td>
                                         <td>{registers}</td>
                                         <td>
-                                            <button on:click=move |_| { status.set(None); editing.set(Some(Some(edit.clone()))) }>{t!("編集", "Edit")}</button>
+                                            <button on:click=move |_| editing.open(Some(edit.clone()))>{t!("編集", "Edit")}</button>
                                             <ClosingLinks event_id=e.id />
                                         </td>
                                     </tr>
@@ -286,8 +284,7 @@ fn EventForm(
         })
     };
 
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let date = |s: String| NaiveDate::parse_from_str(&s, "%Y-%m-%d");
         let (Ok(starts), Ok(ends)) = (date(starts_on.get_untracked()), date(ends_on.get_untracked())) else {
             status.set(Some(Err(ApiFailure {
@@ -335,17 +332,10 @@ fn EventForm(
                 .collect(),
             active: active.get_untracked(),
         };
-        saving.set(true);
-        leptos::task::spawn_local(async move {
-            let result = api::save_event(id, &input).await;
-            saving.set(false);
-            match result {
-                Ok(saved) => {
-                    status.set(Some(Ok(format!("「{}」を保存しました", saved.name))));
-                    on_done(true);
-                }
-                Err(failure) => status.set(Some(Err(failure))),
-            }
+        let request = async move { api::save_event(id, &input).await };
+        save(status, Some(saving), request, move |saved| {
+            on_done(true);
+            saved_message(&saved.name)
         });
     };
 
@@ -359,8 +349,10 @@ fn EventForm(
     };
 
     view! {
-        <form class="editor" on:submit=submit>
-            <h2>{if id.is_some() { t!("イベントを編集", "Edit event").into_any() } else { t!("新しいイベント", "New event").into_any() }}</h2>
+        <EditorForm
+            heading=if id.is_some() { ("イベントを編集", "Edit event") } else { ("新しいイベント", "New event") }
+            busy=saving on_submit=submit on_cancel=move || on_done(false)
+        >
             <div class="grid">
                 <TextField label=t!("イベントコード", "Event code") name="code" value=code required=true error=field_error(status, "code")
                     hint=t!("レシート番号に使います(例 HB2026A)", "Used in receipt numbers (e.g. HB2026A)") />
@@ -430,11 +422,7 @@ fn EventForm(
                     }
                 }).collect_view()}
             </div>
-            <div class="actions">
-                <button type="submit" class="primary" disabled=move || saving.get()>{t!("保存", "Save")}</button>
-                <button type="button" on:click=move |_| on_done(false)>{t!("キャンセル", "Cancel")}</button>
-            </div>
-        </form>
+        </EditorForm>
     }
 }
 

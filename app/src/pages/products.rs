@@ -1,10 +1,11 @@
 //! 商品: a facility's products with price, tax rate, JAN code and category.
 
-use crate::api::{self, ApiFailure};
+use crate::api;
 use crate::components::{
     CheckField, CsvFilePicker, FormStatus, LoadError, NumberField, SelectField, StatusBanner, TextField,
     field_error, non_blank, parse_number,
 };
+use crate::forms::{Editing, EditorForm, save, saved_message};
 use crate::t;
 use leptos::prelude::*;
 use selpos_domain::facilities::Facility;
@@ -21,9 +22,8 @@ pub fn ProductsPage() -> impl IntoView {
         let facility_id = facility_filter.get().parse().ok();
         api::products(facility_id, include_inactive.get(), non_blank(search.get()))
     });
-    // None: no form; Some(None): a new product; Some(Some(p)): editing p.
-    let editing: RwSignal<Option<Option<Product>>> = RwSignal::new(None);
-    let status: FormStatus = RwSignal::new(None);
+    let editing = Editing::<Product>::new();
+    let status = editing.status;
 
     let facility_list = Signal::derive(move || facilities.get().and_then(Result::ok).unwrap_or_default());
     let facility_options = Signal::derive(move || {
@@ -46,7 +46,7 @@ pub fn ProductsPage() -> impl IntoView {
             <SelectField label=t!("事業所", "Facility") name="facility_filter" value=facility_filter options=facility_options />
             <TextField label=t!("検索(名前・ふりがな・JAN)", "Search (name, kana, JAN)") name="search" value=search />
             <CheckField label=t!("無効な商品も表示", "Show inactive") name="include_inactive" value=include_inactive />
-            <button class="primary" on:click=move |_| { status.set(None); editing.set(Some(None)) }>
+            <button class="primary" on:click=move |_| editing.open(None)>
                 {t!("＋ 新しい商品", "+ New product")}
             </button>
         </div>
@@ -54,22 +54,14 @@ pub fn ProductsPage() -> impl IntoView {
         {move || facility_filter.get().parse::<i64>().ok().map(|facility| view! {
             <ProductImport facility status on_done=move || products.refetch() />
         })}
-        {move || editing.get().map(|product| view! {
-            <ProductForm
-                product
-                facilities=facility_list
-                status
-                on_done=move |saved| {
-                    editing.set(None);
-                    if saved { products.refetch(); }
-                }
-            />
+        {move || editing.record.get().map(|product| view! {
+            <ProductForm product facilities=facility_list status on_done=move |saved| editing.close(saved, || products.refetch()) />
         })}
         <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
             {move || products.get().map(|result| match result {
                 Err(failure) => view! { <LoadError failure /> }.into_any(),
                 Ok(list) => view! {
-                    <ProductTable products=list facilities=facility_list on_edit=move |p| { status.set(None); editing.set(Some(Some(p))) } />
+                    <ProductTable products=list facilities=facility_list on_edit=move |p| editing.open(Some(p)) />
                 }.into_any(),
             })}
         </Transition>
@@ -88,17 +80,11 @@ fn ProductImport(
     let busy = RwSignal::new(false);
     let import = move |_| {
         let Some(bytes) = file.get_untracked() else { return };
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::import_products(facility, &bytes).await {
-                Ok(imported) => {
-                    status.set(Some(Ok(format!("{}件の商品を取り込みました", imported.len()))));
-                    file.set(None);
-                    on_done();
-                }
-                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
-            }
-            busy.set(false);
+        let request = async move { api::import_products(facility, &bytes).await };
+        save(status, Some(busy), request, move |imported| {
+            file.set(None);
+            on_done();
+            Some(format!("{}件の商品を取り込みました", imported.len()))
         });
     };
     view! {
@@ -207,8 +193,7 @@ fn ProductForm(
             .collect::<Vec<_>>()
     });
 
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let input = ProductInput {
             facility_id: facility_id.get_untracked().parse().unwrap_or(0),
             name: name.get_untracked(),
@@ -220,23 +205,18 @@ fn ProductForm(
             low_stock_threshold: parse_number(&low_stock.get_untracked()),
             active: active.get_untracked(),
         };
-        saving.set(true);
-        leptos::task::spawn_local(async move {
-            let result = api::save_product(id, &input).await;
-            saving.set(false);
-            match result {
-                Ok(saved) => {
-                    status.set(Some(Ok(format!("「{}」を保存しました", saved.name))));
-                    on_done(true);
-                }
-                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
-            }
+        let request = async move { api::save_product(id, &input).await };
+        save(status, Some(saving), request, move |saved| {
+            on_done(true);
+            saved_message(&saved.name)
         });
     };
 
     view! {
-        <form class="editor" on:submit=submit>
-            <h2>{if id.is_some() { t!("商品を編集", "Edit product").into_any() } else { t!("新しい商品", "New product").into_any() }}</h2>
+        <EditorForm
+            heading=if id.is_some() { ("商品を編集", "Edit product") } else { ("新しい商品", "New product") }
+            busy=saving on_submit=submit on_cancel=move || on_done(false)
+        >
             <div class="grid">
                 <SelectField label=t!("事業所", "Facility") name="facility_id" value=facility_id options=facility_options error=field_error(status, "facility_id") />
                 <TextField label=t!("商品名", "Name") name="name" value=name required=true error=field_error(status, "name") />
@@ -250,10 +230,6 @@ fn ProductForm(
                     error=field_error(status, "low_stock_threshold") />
                 <CheckField label=t!("販売中(有効)", "Active") name="active" value=active />
             </div>
-            <div class="actions">
-                <button type="submit" class="primary" disabled=move || saving.get()>{t!("保存", "Save")}</button>
-                <button type="button" on:click=move |_| on_done(false)>{t!("キャンセル", "Cancel")}</button>
-            </div>
-        </form>
+        </EditorForm>
     }
 }

@@ -8,6 +8,7 @@
 
 use crate::api::{ApiFailure, register_sessions};
 use crate::components::{FormStatus, StatusBanner, TextField, field_error, parse_number, refresh_every};
+use crate::forms::save;
 use crate::session::CurrentSession;
 use crate::t;
 use crate::till::{browser, store};
@@ -208,11 +209,10 @@ fn PayoutForm(register_id: i64, on_done: impl Fn() + Copy + Send + Sync + 'stati
             amount: Yen(parse_number(&amount.get())),
             reason: reason.get(),
         };
-        leptos::task::spawn_local(async move {
-            match register_sessions::payout(register_id, &input).await {
-                Ok(_) => on_done(),
-                Err(e) => status.set(Some(Err(e))),
-            }
+        let request = async move { register_sessions::payout(register_id, &input).await };
+        save(status, None, request, move |_| {
+            on_done();
+            None
         });
     };
     view! {
@@ -240,11 +240,10 @@ fn OpenPanel(
             id,
             counts: inputs.count(),
         };
-        leptos::task::spawn_local(async move {
-            match register_sessions::open_register(register_id, &input).await {
-                Ok(_) => on_done(),
-                Err(e) => status.set(Some(Err(e))),
-            }
+        let request = async move { register_sessions::open_register(register_id, &input).await };
+        save(status, None, request, move |_| {
+            on_done();
+            None
         });
     };
     view! {
@@ -283,11 +282,10 @@ fn ClosePanel(
             counts: inputs.count(),
             note: note.get(),
         };
-        leptos::task::spawn_local(async move {
-            match register_sessions::close_register(register_id, &input).await {
-                Ok(report) => done.set(Some(report)),
-                Err(e) => status.set(Some(Err(e))),
-            }
+        let request = async move { register_sessions::close_register(register_id, &input).await };
+        save(status, None, request, move |report| {
+            done.set(Some(report));
+            None
         });
     };
     let blocked = move || -> Option<String> {

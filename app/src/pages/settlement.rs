@@ -5,6 +5,7 @@ use crate::api::{self, settlement};
 use crate::components::{
     FormStatus, LoadError, SelectField, StatusBanner, TextField, field_error, parse_number, refresh_every,
 };
+use crate::forms::save;
 use crate::t;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -43,18 +44,15 @@ pub fn SettlementPage() -> impl IntoView {
     Effect::new(move |_| reload());
     let status: FormStatus = RwSignal::new(None);
     let settle = move |_| {
-        leptos::task::spawn_local(async move {
-            match settlement::settle(event_id).await {
-                Ok(s) => {
-                    status.set(Some(Ok(crate::i18n::pick(
-                        "精算しました。イベントはロックされました",
-                        "Settled: the event is locked",
-                    )
-                    .into())));
-                    data.set(Some(Ok(s)));
-                }
-                Err(e) => status.set(Some(Err(e))),
-            }
+        save(status, None, settlement::settle(event_id), move |s| {
+            data.set(Some(Ok(s)));
+            Some(
+                crate::i18n::pick(
+                    "精算しました。イベントはロックされました",
+                    "Settled: the event is locked",
+                )
+                .into(),
+            )
         });
     };
     view! {
@@ -199,21 +197,13 @@ fn AdjustmentForm(
             amount: Yen(parse_number(&amount.get())),
             reason: reason.get(),
         };
-        leptos::task::spawn_local(async move {
-            match settlement::adjust(event_id, &input).await {
-                Ok(_) => {
-                    status.set(Some(Ok(crate::i18n::pick(
-                        "調整を記録しました",
-                        "Adjustment recorded",
-                    )
-                    .into())));
-                    id.set(uuid::Uuid::now_v7());
-                    amount.set(String::new());
-                    reason.set(String::new());
-                    on_done();
-                }
-                Err(e) => status.set(Some(Err(e))),
-            }
+        let request = async move { settlement::adjust(event_id, &input).await };
+        save(status, None, request, move |_| {
+            id.set(uuid::Uuid::now_v7());
+            amount.set(String::new());
+            reason.set(String::new());
+            on_done();
+            Some(crate::i18n::pick("調整を記録しました", "Adjustment recorded").into())
         });
     };
     view! {

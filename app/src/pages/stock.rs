@@ -1,10 +1,11 @@
 //! 在庫: a facility's consigned goods at an event — brought, sold, refunded, left — refreshed
 //! live, with alerts, the take-home list, 搬入 and 棚卸 entry, and printable sheets.
 
-use crate::api::{self, ApiFailure};
+use crate::api;
 use crate::components::{
     CsvFilePicker, FormStatus, LoadError, SelectField, StatusBanner, TextField, parse_number, refresh_every,
 };
+use crate::forms::save;
 use crate::session::current;
 use crate::t;
 use leptos::prelude::*;
@@ -226,15 +227,11 @@ fn StockEntry(
         note.set(String::new());
     };
     let send = move |input: StockOperationInput, done: &'static str| {
-        leptos::task::spawn_local(async move {
-            match api::record_stock(event_id, &input).await {
-                Ok(_) => {
-                    status.set(Some(Ok(done.into())));
-                    clear();
-                    on_saved();
-                }
-                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
-            }
+        let request = async move { api::record_stock(event_id, &input).await };
+        save(status, None, request, move |_| {
+            clear();
+            on_saved();
+            Some(done.into())
         });
     };
     let operation = move |kind: MovementKind, lines: Vec<(i64, i64)>| StockOperationInput {
@@ -286,39 +283,30 @@ fn StockEntry(
                 .collect(),
             note: "棚卸".into(),
         };
-        leptos::task::spawn_local(async move {
-            match api::count_stock(event_id, &input).await {
-                Ok(lines) => {
-                    let variances: Vec<String> = lines
-                        .iter()
-                        .filter(|l| l.variance != 0)
-                        .map(|l| format!("{} {:+}", l.name, l.variance))
-                        .collect();
-                    let message = if variances.is_empty() {
-                        "棚卸: 差異はありません".to_string()
-                    } else {
-                        format!("棚卸の差異を記録しました: {}", variances.join("、"))
-                    };
-                    status.set(Some(Ok(message)));
-                    clear();
-                    on_saved();
-                }
-                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
-            }
+        let request = async move { api::count_stock(event_id, &input).await };
+        save(status, None, request, move |lines| {
+            let variances: Vec<String> = lines
+                .iter()
+                .filter(|l| l.variance != 0)
+                .map(|l| format!("{} {:+}", l.name, l.variance))
+                .collect();
+            clear();
+            on_saved();
+            Some(if variances.is_empty() {
+                "棚卸: 差異はありません".to_string()
+            } else {
+                format!("棚卸の差異を記録しました: {}", variances.join("、"))
+            })
         });
     };
     let import = move |_| {
         let Some(bytes) = csv.get_untracked() else { return };
         let id = csv_id.get_untracked();
-        leptos::task::spawn_local(async move {
-            match api::import_intake(event_id, facility, id, &bytes).await {
-                Ok(_) => {
-                    status.set(Some(Ok("CSVの搬入を取り込みました".into())));
-                    csv.set(None);
-                    on_saved();
-                }
-                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
-            }
+        let request = async move { api::import_intake(event_id, facility, id, &bytes).await };
+        save(status, None, request, move |_| {
+            csv.set(None);
+            on_saved();
+            Some("CSVの搬入を取り込みました".into())
         });
     };
     let other_events = Signal::derive(move || {

@@ -5,6 +5,7 @@ use crate::api::{ApiFailure, wages as api};
 use crate::components::{
     CsvFilePicker, FormStatus, LoadError, NumberField, SelectField, StatusBanner, field_error, parse_number,
 };
+use crate::forms::save;
 use crate::t;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -194,14 +195,10 @@ fn MonthForm(
             opening_days: n(3),
             work_hours: n(4),
         };
-        leptos::task::spawn_local(async move {
-            match api::put_month(facility_id, &input).await {
-                Ok(fresh) => {
-                    status.set(Some(Ok(crate::i18n::pick("保存しました", "Saved").into())));
-                    on_saved(fresh);
-                }
-                Err(e) => status.set(Some(Err(e))),
-            }
+        let request = async move { api::put_month(facility_id, &input).await };
+        save(status, None, request, move |fresh| {
+            on_saved(fresh);
+            Some(crate::i18n::pick("保存しました", "Saved").into())
         });
     };
     view! {
@@ -233,11 +230,10 @@ fn TargetForm(
         let input = WageTargetInput {
             monthly_target: Yen(parse_number(&value.get())),
         };
-        leptos::task::spawn_local(async move {
-            match api::put_target(facility_id, fiscal_year, &input).await {
-                Ok(fresh) => on_saved(fresh),
-                Err(e) => status.set(Some(Err(e))),
-            }
+        let request = async move { api::put_target(facility_id, fiscal_year, &input).await };
+        save(status, None, request, move |fresh| {
+            on_saved(fresh);
+            None
         });
     };
     view! {
@@ -389,19 +385,14 @@ fn ImportForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVie
     });
     let run = move |dry_run: bool| {
         let Some(bytes) = file.get_untracked() else { return };
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::import(&bytes, dry_run).await {
-                Ok(r) => {
-                    if r.written {
-                        status.set(Some(Ok(format!("{}行を取り込みました", r.rows))));
-                        on_done();
-                    }
-                    report.set(Some(r));
-                }
-                Err(e) => status.set(Some(Err(e))),
-            }
-            busy.set(false);
+        let request = async move { api::import(&bytes, dry_run).await };
+        save(status, Some(busy), request, move |r| {
+            let message = r.written.then(|| {
+                on_done();
+                format!("{}行を取り込みました", r.rows)
+            });
+            report.set(Some(r));
+            message
         });
     };
     view! {
