@@ -1,7 +1,7 @@
 //! Building blocks shared by the pages: navigation, form fields with their error messages,
 //! status banners.
 
-use crate::api::ApiFailure;
+use crate::api::{ApiFailure, ApiResult};
 use crate::i18n::{Lang, set_language, use_language};
 use crate::session::{current, has_role, navigate_hard};
 use crate::t;
@@ -110,6 +110,27 @@ pub fn StatusBanner(status: FormStatus) -> impl IntoView {
 #[component]
 pub fn LoadError(failure: ApiFailure) -> impl IntoView {
     view! { <p class="banner error" role="alert">{failure.message}</p> }
+}
+
+/// What a page loads from the API: 読み込み中… until the first answer, then `ok` of the answer,
+/// or the server's message ([`LoadError`]). `load` reads the resource: `None` while nothing
+/// has come yet.
+#[component]
+pub fn Loaded<T, V, L, F>(load: L, ok: F) -> impl IntoView
+where
+    T: 'static,
+    V: IntoView + 'static,
+    L: Fn() -> Option<ApiResult<T>> + Send + Sync + 'static,
+    F: Fn(T) -> V + Send + Sync + 'static,
+{
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
+            {move || load().map(|result| match result {
+                Err(failure) => view! { <LoadError failure /> }.into_any(),
+                Ok(value) => ok(value).into_any(),
+            })}
+        </Transition>
+    }
 }
 
 #[component]

@@ -2,7 +2,7 @@
 
 use crate::api;
 use crate::components::{
-    CheckField, FormStatus, LoadError, SelectField, StatusBanner, TextField, field_error, non_blank,
+    CheckField, FormStatus, Loaded, SelectField, StatusBanner, TextField, field_error, non_blank,
 };
 use crate::forms::{EditorForm, save};
 use crate::t;
@@ -15,12 +15,7 @@ pub fn CouncilPage() -> impl IntoView {
     let council = LocalResource::new(api::council);
     view! {
         <h1>{t!("協議会", "Council")}</h1>
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || council.get().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(council) => view! { <CouncilForm council /> }.into_any(),
-            })}
-        </Transition>
+        <Loaded load=move || council.get() ok=move |council| view! { <CouncilForm council /> } />
     }
 }
 

@@ -1,7 +1,7 @@
 //! 端末: register this tablet as a till of a register, and revoke lost tablets.
 
 use crate::api;
-use crate::components::{FormStatus, LoadError, SelectField, StatusBanner, TextField};
+use crate::components::{FormStatus, Loaded, SelectField, StatusBanner, TextField};
 use crate::forms::{EditorForm, save};
 use crate::t;
 use leptos::prelude::*;
@@ -57,34 +57,29 @@ pub fn DevicesPage() -> impl IntoView {
                 <TextField label=t!("端末名", "Tablet name") name="device_name" value=name required=true />
             </div>
         </EditorForm>
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || devices.get().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(list) => view! {
-                    <table class="list" id="device-list">
-                        <thead><tr>
-                            <th>{t!("端末名", "Name")}</th><th>{t!("イベント / レジ", "Event / register")}</th>
-                            <th>{t!("登録者", "By")}</th><th>{t!("状態", "State")}</th><th></th>
-                        </tr></thead>
-                        <tbody>
-                            {list.into_iter().map(|d| {
-                                let id = d.id;
-                                view! {
-                                    <tr class:inactive=d.revoked>
-                                        <td>{d.name.clone()}</td>
-                                        <td>{format!("{} / {}", d.register.event_name, d.register.register_name)}</td>
-                                        <td>{d.registered_by.clone()}</td>
-                                        <td>{if d.revoked { "無効" } else { "有効" }}</td>
-                                        <td>{(!d.revoked).then(|| view! {
-                                            <button class="danger" on:click=move |_| revoke(id)>{t!("無効にする", "Revoke")}</button>
-                                        })}</td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any(),
-            })}
-        </Transition>
+        <Loaded load=move || devices.get() ok=move |list| view! {
+            <table class="list" id="device-list">
+                <thead><tr>
+                    <th>{t!("端末名", "Name")}</th><th>{t!("イベント / レジ", "Event / register")}</th>
+                    <th>{t!("登録者", "By")}</th><th>{t!("状態", "State")}</th><th></th>
+                </tr></thead>
+                <tbody>
+                    {list.into_iter().map(|d| {
+                        let id = d.id;
+                        view! {
+                            <tr class:inactive=d.revoked>
+                                <td>{d.name.clone()}</td>
+                                <td>{format!("{} / {}", d.register.event_name, d.register.register_name)}</td>
+                                <td>{d.registered_by.clone()}</td>
+                                <td>{if d.revoked { "無効" } else { "有効" }}</td>
+                                <td>{(!d.revoked).then(|| view! {
+                                    <button class="danger" on:click=move |_| revoke(id)>{t!("無効にする", "Revoke")}</button>
+                                })}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        } />
     }
 }

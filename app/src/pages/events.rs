@@ -3,7 +3,7 @@
 
 use crate::api::{self, ApiFailure};
 use crate::components::{
-    CheckField, FormStatus, LoadError, SelectField, StatusBanner, TextField, field_error, parse_number,
+    CheckField, FormStatus, Loaded, SelectField, StatusBanner, TextField, field_error, parse_number,
 };
 use crate::forms::{Editing, EditorForm, save, saved_message};
 use crate::t;
@@ -35,51 +35,49 @@ pub fn EventsPage() -> impl IntoView {
         {move || editing.record.get().map(|event| view! {
             <EventForm event facilities=facility_list status on_done=move |saved| editing.close(saved, || events.refetch()) />
         })}
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || events.get().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(list) if list.is_empty() => view! { <p class="empty">{t!("イベントはまだありません", "No events yet")}</p> }.into_any(),
-                Ok(list) => view! {
-                    <table class="list" id="event-list">
-                        <thead>
-                            <tr>
-                                <th>{t!("コード", "Code")}</th>
-                                <th>{t!("種別", "Kind")}</th>
-                                <th>{t!("名称・会場", "Name, venue")}</th>
-                                <th>{t!("期間", "Dates")}</th>
-                                <th>{t!("状態", "State")}</th>
-                                <th class="num">{t!("参加事業所", "Facilities")}</th>
-                                <th>{t!("手数料", "Commission")}</th>
-                                <th>{t!("レジ", "Registers")}</th>
-                                <th></th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {list.into_iter().map(|e| {
-                                let edit = e.clone();
-                                let registers = e.registers.iter().map(|r| r.code.clone()).collect::<Vec<_>>().join(", ");
-                                view! {
-                                    <tr class:inactive=!e.active>
-                                        <td class="code">{e.code.clone()}</td>
-                                        <td>{e.kind.label_ja()}</td>
-                                        <td class="name">{e.name.clone()} <small>{e.venue.clone()}</small></td>
-                                        <td>{format!("{} 〜 {}", e.starts_on, e.ends_on)}</td>
-                                        <td><span class=format!("state {}", e.state.code())>{e.state.label_ja()}</span></td>
-                                        <td class="num">{e.participants.len()}</td>
-                                        <td>{e.commission.label_ja()}</td>
-                                        <td>{registers}</td>
-                                        <td>
-                                            <button on:click=move |_| editing.open(Some(edit.clone()))>{t!("編集", "Edit")}</button>
-                                            <ClosingLinks event_id=e.id />
-                                        </td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any(),
-            })}
-        </Transition>
+        <Loaded load=move || events.get() ok=move |list| if list.is_empty() {
+            view! { <p class="empty">{t!("イベントはまだありません", "No events yet")}</p> }.into_any()
+        } else {
+            view! {
+                <table class="list" id="event-list">
+                    <thead>
+                        <tr>
+                            <th>{t!("コード", "Code")}</th>
+                            <th>{t!("種別", "Kind")}</th>
+                            <th>{t!("名称・会場", "Name, venue")}</th>
+                            <th>{t!("期間", "Dates")}</th>
+                            <th>{t!("状態", "State")}</th>
+                            <th class="num">{t!("参加事業所", "Facilities")}</th>
+                            <th>{t!("手数料", "Commission")}</th>
+                            <th>{t!("レジ", "Registers")}</th>
+                            <th></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {list.into_iter().map(|e| {
+                            let edit = e.clone();
+                            let registers = e.registers.iter().map(|r| r.code.clone()).collect::<Vec<_>>().join(", ");
+                            view! {
+                                <tr class:inactive=!e.active>
+                                    <td class="code">{e.code.clone()}</td>
+                                    <td>{e.kind.label_ja()}</td>
+                                    <td class="name">{e.name.clone()} <small>{e.venue.clone()}</small></td>
+                                    <td>{format!("{} 〜 {}", e.starts_on, e.ends_on)}</td>
+                                    <td><span class=format!("state {}", e.state.code())>{e.state.label_ja()}</span></td>
+                                    <td class="num">{e.participants.len()}</td>
+                                    <td>{e.commission.label_ja()}</td>
+                                    <td>{registers}</td>
+                                    <td>
+                                        <button on:click=move |_| editing.open(Some(edit.clone()))>{t!("編集", "Edit")}</button>
+                                        <ClosingLinks event_id=e.id />
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()
+        } />
     }
 }
 

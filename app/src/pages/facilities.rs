@@ -2,7 +2,7 @@
 
 use crate::api;
 use crate::components::{
-    CheckField, FormStatus, LoadError, NumberField, SelectField, StatusBanner, TextField, field_error,
+    CheckField, FormStatus, Loaded, NumberField, SelectField, StatusBanner, TextField, field_error,
     non_blank, parse_number,
 };
 use crate::forms::{Editing, EditorForm, save, saved_message};
@@ -32,41 +32,39 @@ pub fn FacilitiesPage() -> impl IntoView {
         {move || editing.record.get().map(|facility| view! {
             <FacilityForm facility status on_done=move |saved| editing.close(saved, || facilities.refetch()) />
         })}
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || facilities.get().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(list) if list.is_empty() => view! { <p class="empty">{t!("該当する事業所はありません", "No facilities found")}</p> }.into_any(),
-                Ok(list) => view! {
-                    <table class="list" id="facility-list">
-                        <thead>
-                            <tr>
-                                <th class="num">{t!("番号", "No.")}</th>
-                                <th>{t!("事業所名", "Name")}</th>
-                                <th>{t!("法人種別", "Corporation")}</th>
-                                <th class="num">{t!("定員", "Capacity")}</th>
-                                <th>{t!("登録番号", "Invoice no.")}</th>
-                                <th></th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {list.into_iter().map(|f| {
-                                let edit = f.clone();
-                                view! {
-                                    <tr class:inactive=!f.active>
-                                        <td class="num">{f.number}</td>
-                                        <td class="name">{f.name.clone()} <small>{f.kana.clone()}</small></td>
-                                        <td>{corporation_type_label(f.corporation_type)}</td>
-                                        <td class="num">{f.capacity}</td>
-                                        <td class="code">{if f.invoice_issuer { f.invoice_number.clone().unwrap_or_default() } else { "免税事業者".into() }}</td>
-                                        <td><button on:click=move |_| editing.open(Some(edit.clone()))>{t!("編集", "Edit")}</button></td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any(),
-            })}
-        </Transition>
+        <Loaded load=move || facilities.get() ok=move |list| if list.is_empty() {
+            view! { <p class="empty">{t!("該当する事業所はありません", "No facilities found")}</p> }.into_any()
+        } else {
+            view! {
+                <table class="list" id="facility-list">
+                    <thead>
+                        <tr>
+                            <th class="num">{t!("番号", "No.")}</th>
+                            <th>{t!("事業所名", "Name")}</th>
+                            <th>{t!("法人種別", "Corporation")}</th>
+                            <th class="num">{t!("定員", "Capacity")}</th>
+                            <th>{t!("登録番号", "Invoice no.")}</th>
+                            <th></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {list.into_iter().map(|f| {
+                            let edit = f.clone();
+                            view! {
+                                <tr class:inactive=!f.active>
+                                    <td class="num">{f.number}</td>
+                                    <td class="name">{f.name.clone()} <small>{f.kana.clone()}</small></td>
+                                    <td>{corporation_type_label(f.corporation_type)}</td>
+                                    <td class="num">{f.capacity}</td>
+                                    <td class="code">{if f.invoice_issuer { f.invoice_number.clone().unwrap_or_default() } else { "免税事業者".into() }}</td>
+                                    <td><button on:click=move |_| editing.open(Some(edit.clone()))>{t!("編集", "Edit")}</button></td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()
+        } />
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::api;
 use crate::components::{
-    CheckField, CsvFilePicker, FormStatus, LoadError, NumberField, SelectField, StatusBanner, TextField,
+    CheckField, CsvFilePicker, FormStatus, Loaded, NumberField, SelectField, StatusBanner, TextField,
     field_error, non_blank, parse_number,
 };
 use crate::forms::{Editing, EditorForm, save, saved_message};
@@ -57,14 +57,9 @@ pub fn ProductsPage() -> impl IntoView {
         {move || editing.record.get().map(|product| view! {
             <ProductForm product facilities=facility_list status on_done=move |saved| editing.close(saved, || products.refetch()) />
         })}
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || products.get().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(list) => view! {
-                    <ProductTable products=list facilities=facility_list on_edit=move |p| editing.open(Some(p)) />
-                }.into_any(),
-            })}
-        </Transition>
+        <Loaded load=move || products.get() ok=move |list| view! {
+            <ProductTable products=list facilities=facility_list on_edit=move |p| editing.open(Some(p)) />
+        } />
     }
 }
 

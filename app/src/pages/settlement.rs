@@ -3,7 +3,8 @@
 
 use crate::api::{self, settlement};
 use crate::components::{
-    FormStatus, LoadError, SelectField, StatusBanner, TextField, field_error, parse_number, refresh_every,
+    FormStatus, LoadError, Loaded, SelectField, StatusBanner, TextField, field_error, parse_number,
+    refresh_every,
 };
 use crate::forms::save;
 use crate::t;
@@ -227,12 +228,7 @@ pub fn StatementPage() -> impl IntoView {
     };
     let data = LocalResource::new(move || settlement::statement(event_id, facility_id));
     view! {
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || data.get().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(s) => view! { <Statement s event_id facility_id /> }.into_any(),
-            })}
-        </Transition>
+        <Loaded load=move || data.get() ok=move |s| view! { <Statement s event_id facility_id /> } />
     }
     .into_any()
 }
@@ -292,12 +288,7 @@ pub fn DashboardPage() -> impl IntoView {
         api::event_dashboard(event_id)
     });
     view! {
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || data.get().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(d) => view! { <Dashboard d /> }.into_any(),
-            })}
-        </Transition>
+        <Loaded load=move || data.get() ok=move |d| view! { <Dashboard d /> } />
     }
     .into_any()
 }

@@ -3,7 +3,8 @@
 
 use crate::api;
 use crate::components::{
-    CsvFilePicker, FormStatus, LoadError, SelectField, StatusBanner, TextField, parse_number, refresh_every,
+    CsvFilePicker, FormStatus, LoadError, Loaded, SelectField, StatusBanner, TextField, parse_number,
+    refresh_every,
 };
 use crate::forms::save;
 use crate::session::current;
@@ -106,17 +107,12 @@ pub fn StockPage() -> impl IntoView {
             <a class="button" href=move || format!("/stock/labels{}", sheet_query())>{t!("棚札", "Shelf labels")}</a>
         </div>
         <StatusBanner status />
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || stock.get().flatten().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(stock) => view! {
-                    <StockTable stock=stock.clone() />
-                    {facility_id.get().parse::<i64>().ok().map(|facility| view! {
-                        <StockEntry stock facility status typed event_options on_saved=move || tick.update(|t| *t += 1) />
-                    })}
-                }.into_any(),
+        <Loaded load=move || stock.get().flatten() ok=move |stock| view! {
+            <StockTable stock=stock.clone() />
+            {facility_id.get().parse::<i64>().ok().map(|facility| view! {
+                <StockEntry stock facility status typed event_options on_saved=move || tick.update(|t| *t += 1) />
             })}
-        </Transition>
+        } />
     }
 }
 
@@ -441,21 +437,16 @@ pub fn LabelsPage() -> impl IntoView {
     });
     view! {
         <button class="no-print primary" onclick="window.print()">"印刷"</button>
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || products.get().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(list) => view! {
-                    <div class="labels" id="labels">
-                        {list.into_iter().filter_map(|p| p.jan.clone().map(|jan| (p, jan))).map(|(p, jan)| view! {
-                            <div class="label">
-                                <strong class="name">{p.name}</strong>
-                                <span class="price">{p.price.to_string()} <small>"(税込)"</small></span>
-                                <Barcode code=jan />
-                            </div>
-                        }).collect_view()}
+        <Loaded load=move || products.get() ok=move |list| view! {
+            <div class="labels" id="labels">
+                {list.into_iter().filter_map(|p| p.jan.clone().map(|jan| (p, jan))).map(|(p, jan)| view! {
+                    <div class="label">
+                        <strong class="name">{p.name}</strong>
+                        <span class="price">{p.price.to_string()} <small>"(税込)"</small></span>
+                        <Barcode code=jan />
                     </div>
-                }.into_any(),
-            })}
-        </Transition>
+                }).collect_view()}
+            </div>
+        } />
     }
 }

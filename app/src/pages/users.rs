@@ -2,7 +2,7 @@
 
 use crate::api;
 use crate::components::{
-    CheckField, FormStatus, LoadError, SelectField, StatusBanner, TextField, field_error, non_blank,
+    CheckField, FormStatus, Loaded, SelectField, StatusBanner, TextField, field_error, non_blank,
 };
 use crate::forms::{Editing, EditorForm, save, saved_message};
 use crate::t;
@@ -39,33 +39,28 @@ pub fn UsersPage() -> impl IntoView {
         {move || editing.record.get().map(|user| view! {
             <UserForm user facility_options status on_done=move |saved| editing.close(saved, || users.refetch()) />
         })}
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || users.get().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(list) => view! {
-                    <table class="list" id="user-list">
-                        <thead><tr>
-                            <th>{t!("ログインID", "Login")}</th><th>{t!("名前", "Name")}</th>
-                            <th>{t!("役割", "Role")}</th><th>"PIN"</th><th></th>
-                        </tr></thead>
-                        <tbody>
-                            {list.into_iter().map(|u| {
-                                let edit = u.clone();
-                                view! {
-                                    <tr class:inactive=!u.active>
-                                        <td class="code">{u.login.clone()}</td>
-                                        <td>{u.display_name.clone()}</td>
-                                        <td>{u.role.label_ja()}</td>
-                                        <td>{if u.has_pin { "✓" } else { "" }}</td>
-                                        <td><button on:click=move |_| editing.open(Some(edit.clone()))>{t!("編集", "Edit")}</button></td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any(),
-            })}
-        </Transition>
+        <Loaded load=move || users.get() ok=move |list| view! {
+            <table class="list" id="user-list">
+                <thead><tr>
+                    <th>{t!("ログインID", "Login")}</th><th>{t!("名前", "Name")}</th>
+                    <th>{t!("役割", "Role")}</th><th>"PIN"</th><th></th>
+                </tr></thead>
+                <tbody>
+                    {list.into_iter().map(|u| {
+                        let edit = u.clone();
+                        view! {
+                            <tr class:inactive=!u.active>
+                                <td class="code">{u.login.clone()}</td>
+                                <td>{u.display_name.clone()}</td>
+                                <td>{u.role.label_ja()}</td>
+                                <td>{if u.has_pin { "✓" } else { "" }}</td>
+                                <td><button on:click=move |_| editing.open(Some(edit.clone()))>{t!("編集", "Edit")}</button></td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        } />
     }
 }
 
