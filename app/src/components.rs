@@ -2,12 +2,14 @@
 //! status banners.
 
 use crate::api::{ApiFailure, ApiResult};
-use crate::i18n::{Lang, set_language, use_language};
+use crate::i18n::{Lang, pick, set_language, use_language};
 use crate::session::{current, has_role, navigate_hard};
 use crate::t;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use selpos_domain::access::Role;
+use selpos_domain::events::Event;
+use selpos_domain::facilities::Facility;
 
 #[component]
 pub fn NavBar() -> impl IntoView {
@@ -231,6 +233,40 @@ pub fn SelectField(
             <small class="error-text">{move || error.get()}</small>
         </label>
     }
+}
+
+/// A list loaded from the API, empty while it loads or when it could not be loaded.
+pub fn list_of<T: Clone + Send + Sync + 'static>(
+    records: LocalResource<ApiResult<Vec<T>>>,
+) -> Signal<Vec<T>> {
+    Signal::derive(move || records.get().and_then(Result::ok).unwrap_or_default())
+}
+
+/// The options of a [`SelectField`] of records: `blank` first when given (the empty value, in
+/// Japanese and English: "all", "choose"…), then each record as `option` makes it.
+pub fn options_of<T: Send + Sync + 'static>(
+    records: Signal<Vec<T>>,
+    blank: Option<(&'static str, &'static str)>,
+    option: fn(&T) -> (String, String),
+) -> Signal<Vec<(String, String)>> {
+    Signal::derive(move || {
+        let mut options: Vec<(String, String)> = blank
+            .map(|(ja, en)| (String::new(), pick(ja, en).to_string()))
+            .into_iter()
+            .collect();
+        records.with(|list| options.extend(list.iter().map(option)));
+        options
+    })
+}
+
+/// A facility as an option: its id, and `number name`.
+pub fn facility_option(f: &Facility) -> (String, String) {
+    (f.id.to_string(), format!("{} {}", f.number, f.name))
+}
+
+/// An event as an option: its id, and `code name`.
+pub fn event_option(e: &Event) -> (String, String) {
+    (e.id.to_string(), format!("{} {}", e.code, e.name))
 }
 
 /// A counter that goes up every `ms` milliseconds while the page is open (in the browser only,

@@ -3,7 +3,7 @@
 
 use crate::api::{self, ApiFailure};
 use crate::components::{
-    CheckField, FormStatus, Loaded, SelectField, StatusBanner, TextField, field_error, parse_number,
+    CheckField, FormStatus, Loaded, SelectField, StatusBanner, TextField, field_error, list_of, parse_number,
 };
 use crate::forms::{Editing, EditorForm, save, saved_message};
 use crate::t;
@@ -20,7 +20,7 @@ use selpos_domain::printers::DEFAULT_PAPER_COLUMNS;
 pub fn EventsPage() -> impl IntoView {
     let events = LocalResource::new(api::events);
     let facilities = LocalResource::new(|| api::facilities(false, None));
-    let facility_list = Signal::derive(move || facilities.get().and_then(Result::ok).unwrap_or_default());
+    let facility_list = list_of(facilities);
     let editing = Editing::<Event>::new();
     let status = editing.status;
 

@@ -2,7 +2,7 @@
 //! council and for facility staff (who see their own facility).
 
 use crate::api;
-use crate::components::{Loaded, SelectField, refresh_every};
+use crate::components::{Loaded, SelectField, event_option, list_of, options_of, refresh_every};
 use crate::t;
 use leptos::prelude::*;
 
@@ -26,15 +26,7 @@ pub fn LivePage() -> impl IntoView {
             event_id.set(e.id.to_string());
         }
     });
-    let options = Signal::derive(move || {
-        events
-            .get()
-            .and_then(Result::ok)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| (e.id.to_string(), format!("{} {}", e.code, e.name)))
-            .collect::<Vec<_>>()
-    });
+    let options = options_of(list_of(events), None, event_option);
     let sales = LocalResource::new(move || {
         tick.track();
         let id = event_id.get().parse::<i64>().ok();

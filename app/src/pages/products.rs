@@ -3,7 +3,7 @@
 use crate::api;
 use crate::components::{
     CheckField, CsvFilePicker, FormStatus, Loaded, NumberField, SelectField, StatusBanner, TextField,
-    field_error, non_blank, parse_number,
+    facility_option, field_error, list_of, non_blank, options_of, parse_number,
 };
 use crate::forms::{Editing, EditorForm, save, saved_message};
 use crate::t;
@@ -25,20 +25,12 @@ pub fn ProductsPage() -> impl IntoView {
     let editing = Editing::<Product>::new();
     let status = editing.status;
 
-    let facility_list = Signal::derive(move || facilities.get().and_then(Result::ok).unwrap_or_default());
-    let facility_options = Signal::derive(move || {
-        let mut options = vec![(
-            String::new(),
-            crate::i18n::pick("すべての事業所", "All facilities").to_string(),
-        )];
-        options.extend(
-            facility_list
-                .get()
-                .into_iter()
-                .map(|f| (f.id.to_string(), format!("{} {}", f.number, f.name))),
-        );
-        options
-    });
+    let facility_list = list_of(facilities);
+    let facility_options = options_of(
+        facility_list,
+        Some(("すべての事業所", "All facilities")),
+        facility_option,
+    );
 
     view! {
         <h1>{t!("商品", "Products")}</h1>
@@ -168,19 +160,7 @@ fn ProductForm(
     let active = RwSignal::new(p.as_ref().is_none_or(|p| p.active));
     let saving = RwSignal::new(false);
 
-    let facility_options = Signal::derive(move || {
-        let mut options = vec![(
-            String::new(),
-            crate::i18n::pick("選んでください", "Choose").to_string(),
-        )];
-        options.extend(
-            facilities
-                .get()
-                .into_iter()
-                .map(|f| (f.id.to_string(), format!("{} {}", f.number, f.name))),
-        );
-        options
-    });
+    let facility_options = options_of(facilities, Some(("選んでください", "Choose")), facility_option);
     let rate_options = Signal::derive(|| {
         TaxRate::ALL
             .iter()

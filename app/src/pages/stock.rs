@@ -3,8 +3,8 @@
 
 use crate::api;
 use crate::components::{
-    CsvFilePicker, FormStatus, LoadError, Loaded, SelectField, StatusBanner, TextField, parse_number,
-    refresh_every,
+    CsvFilePicker, FormStatus, LoadError, Loaded, SelectField, StatusBanner, TextField, event_option,
+    facility_option, list_of, options_of, parse_number, refresh_every,
 };
 use crate::forms::save;
 use crate::session::current;
@@ -61,30 +61,12 @@ pub fn StockPage() -> impl IntoView {
             facility_id.set(own.to_string());
         }
     });
-    let event_options = Signal::derive(move || {
-        events
-            .get()
-            .and_then(Result::ok)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| (e.id.to_string(), format!("{} {}", e.code, e.name)))
-            .collect::<Vec<_>>()
-    });
-    let facility_options = Signal::derive(move || {
-        let mut options = vec![(
-            String::new(),
-            crate::i18n::pick("すべての事業所", "All facilities").to_string(),
-        )];
-        options.extend(
-            facilities
-                .get()
-                .and_then(Result::ok)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|f| (f.id.to_string(), format!("{} {}", f.number, f.name))),
-        );
-        options
-    });
+    let event_options = options_of(list_of(events), None, event_option);
+    let facility_options = options_of(
+        list_of(facilities),
+        Some(("すべての事業所", "All facilities")),
+        facility_option,
+    );
     let stock = LocalResource::new(move || {
         tick.track();
         let event = event_id.get().parse::<i64>().ok();

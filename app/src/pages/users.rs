@@ -2,7 +2,8 @@
 
 use crate::api;
 use crate::components::{
-    CheckField, FormStatus, Loaded, SelectField, StatusBanner, TextField, field_error, non_blank,
+    CheckField, FormStatus, Loaded, SelectField, StatusBanner, TextField, facility_option, field_error,
+    list_of, non_blank, options_of,
 };
 use crate::forms::{Editing, EditorForm, save, saved_message};
 use crate::t;
@@ -16,18 +17,7 @@ pub fn UsersPage() -> impl IntoView {
     let facilities = LocalResource::new(|| api::facilities(false, None));
     let editing = Editing::<User>::new();
     let status = editing.status;
-    let facility_options = Signal::derive(move || {
-        let mut options = vec![(String::new(), "—".to_string())];
-        options.extend(
-            facilities
-                .get()
-                .and_then(Result::ok)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|f| (f.id.to_string(), format!("{} {}", f.number, f.name))),
-        );
-        options
-    });
+    let facility_options = options_of(list_of(facilities), Some(("—", "—")), facility_option);
     view! {
         <h1>{t!("ユーザー", "Users")}</h1>
         <div class="toolbar">

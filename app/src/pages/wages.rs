@@ -3,7 +3,8 @@
 
 use crate::api::{ApiFailure, wages as api};
 use crate::components::{
-    CsvFilePicker, FormStatus, LoadError, NumberField, SelectField, StatusBanner, field_error, parse_number,
+    CsvFilePicker, FormStatus, LoadError, NumberField, SelectField, StatusBanner, facility_option,
+    field_error, list_of, options_of, parse_number,
 };
 use crate::forms::save;
 use crate::t;
@@ -50,15 +51,7 @@ pub fn WagesPage() -> impl IntoView {
         }
     });
     let facilities = LocalResource::new(|| crate::api::facilities(false, None));
-    let facility_options = Signal::derive(move || {
-        facilities
-            .get()
-            .and_then(Result::ok)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|f| (f.id.to_string(), format!("{} {}", f.number, f.name)))
-            .collect::<Vec<_>>()
-    });
+    let facility_options = options_of(list_of(facilities), None, facility_option);
     let data: RwSignal<Option<Result<FacilityWageYear, ApiFailure>>> = RwSignal::new(None);
     let load = move || {
         let (Ok(f), Ok(y)) = (
