@@ -255,6 +255,11 @@ pub async fn event_sales(event_id: i64) -> ApiResult<selpos_domain::sales::Event
     get(&format!("/events/{event_id}/sales")).await
 }
 
+/// An event's dashboard: sales by hour, facility and tender, and the best sellers.
+pub async fn event_dashboard(event_id: i64) -> ApiResult<selpos_domain::dashboard::EventDashboard> {
+    get(&format!("/events/{event_id}/dashboard")).await
+}
+
 pub async fn event_stock(
     event_id: i64,
     facility_id: Option<i64>,
@@ -537,25 +542,23 @@ mod tests {
     }
 }
 
-/// Whether a register is open, without its figures: all the till itself needs to know.
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct RegisterBrief {
-    pub state: selpos_domain::register_sessions::RegisterState,
-}
-
-/// The register's state from its session report (the rest of the report is not read).
-pub async fn register_state(register_id: i64) -> ApiResult<RegisterBrief> {
-    get(&format!("/registers/{register_id}/session")).await
-}
-
-/// レジ締め and 精算.
-pub mod closing {
+/// A register's session: レジ開け, 出金 and レジ締め (`selpos_domain::register_sessions`).
+pub mod register_sessions {
     use super::{ApiResult, get, send};
-    use selpos_domain::dashboard::EventDashboard;
     use selpos_domain::register_sessions::{
-        PayoutInput, RegisterCloseInput, RegisterOpenInput, RegisterReport, RegisterStatus,
+        PayoutInput, RegisterCloseInput, RegisterOpenInput, RegisterReport, RegisterState, RegisterStatus,
     };
-    use selpos_domain::settlement::{AdjustmentInput, EventSettlement, FacilityStatement};
+
+    /// Whether a register is open, without its figures: all the till itself needs to know.
+    #[derive(Debug, Clone, serde::Deserialize)]
+    pub struct RegisterBrief {
+        pub state: RegisterState,
+    }
+
+    /// The register's state from its session report (the rest of the report is not read).
+    pub async fn register_state(register_id: i64) -> ApiResult<RegisterBrief> {
+        get(&format!("/registers/{register_id}/session")).await
+    }
 
     pub async fn register_status(register_id: i64) -> ApiResult<RegisterStatus> {
         get(&format!("/registers/{register_id}/session")).await
@@ -572,6 +575,12 @@ pub mod closing {
     pub async fn close_register(register_id: i64, input: &RegisterCloseInput) -> ApiResult<RegisterReport> {
         send("POST", &format!("/registers/{register_id}/close"), input).await
     }
+}
+
+/// 精算: an event's settlement and each facility's statement (`selpos_domain::settlement`).
+pub mod settlement {
+    use super::{ApiResult, get, send};
+    use selpos_domain::settlement::{AdjustmentInput, EventSettlement, FacilityStatement};
 
     pub async fn settlement(event_id: i64) -> ApiResult<EventSettlement> {
         get(&format!("/events/{event_id}/settlement")).await
@@ -592,10 +601,6 @@ pub mod closing {
 
     pub async fn adjust(event_id: i64, input: &AdjustmentInput) -> ApiResult<FacilityStatement> {
         send("POST", &format!("/events/{event_id}/adjustments"), input).await
-    }
-
-    pub async fn dashboard(event_id: i64) -> ApiResult<EventDashboard> {
-        get(&format!("/events/{event_id}/dashboard")).await
     }
 }
 

@@ -1,13 +1,15 @@
 //! Building blocks shared by the pages: navigation, form fields with their error messages,
 //! status banners.
 
-use crate::api::ApiFailure;
-use crate::i18n::{Lang, set_language, use_language};
+use crate::api::{ApiFailure, ApiResult};
+use crate::i18n::{Lang, pick, set_language, use_language};
 use crate::session::{current, has_role, navigate_hard};
 use crate::t;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use selpos_domain::access::Role;
+use selpos_domain::events::Event;
+use selpos_domain::facilities::Facility;
 
 #[component]
 pub fn NavBar() -> impl IntoView {
@@ -16,7 +18,7 @@ pub fn NavBar() -> impl IntoView {
         <header class="navbar">
             <a class="brand" href="/">"selpos"</a>
             <nav>
-                <crate::pages::register::RegisterNavLink />
+                <TillNavLink />
                 <A href="/facilities">{t!("事業所", "Facilities")}</A>
                 <A href="/products">{t!("商品", "Products")}</A>
                 <A href="/events">{t!("イベント", "Events")}</A>
@@ -70,6 +72,17 @@ pub fn NavBar() -> impl IntoView {
     }
 }
 
+/// The nav link to the till, shown when the tablet is signed in as a till.
+#[component]
+fn TillNavLink() -> impl IntoView {
+    move || {
+        current()
+            .and_then(|s| s.register)
+            // A full load: the till comes with its own bundle.
+            .map(|_| view! { <a href="/register" rel="external">{t!("レジ", "Till")}</a> })
+    }
+}
+
 /// The outcome of the last save on a form: nothing yet, saved, or what went wrong.
 pub type FormStatus = RwSignal<Option<Result<String, ApiFailure>>>;
 
@@ -99,6 +112,27 @@ pub fn StatusBanner(status: FormStatus) -> impl IntoView {
 #[component]
 pub fn LoadError(failure: ApiFailure) -> impl IntoView {
     view! { <p class="banner error" role="alert">{failure.message}</p> }
+}
+
+/// What a page loads from the API: 読み込み中… until the first answer, then `ok` of the answer,
+/// or the server's message ([`LoadError`]). `load` reads the resource: `None` while nothing
+/// has come yet.
+#[component]
+pub fn Loaded<T, V, L, F>(load: L, ok: F) -> impl IntoView
+where
+    T: 'static,
+    V: IntoView + 'static,
+    L: Fn() -> Option<ApiResult<T>> + Send + Sync + 'static,
+    F: Fn(T) -> V + Send + Sync + 'static,
+{
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
+            {move || load().map(|result| match result {
+                Err(failure) => view! { <LoadError failure /> }.into_any(),
+                Ok(value) => ok(value).into_any(),
+            })}
+        </Transition>
+    }
 }
 
 #[component]
@@ -199,6 +233,40 @@ pub fn SelectField(
             <small class="error-text">{move || error.get()}</small>
         </label>
     }
+}
+
+/// A list loaded from the API, empty while it loads or when it could not be loaded.
+pub fn list_of<T: Clone + Send + Sync + 'static>(
+    records: LocalResource<ApiResult<Vec<T>>>,
+) -> Signal<Vec<T>> {
+    Signal::derive(move || records.get().and_then(Result::ok).unwrap_or_default())
+}
+
+/// The options of a [`SelectField`] of records: `blank` first when given (the empty value, in
+/// Japanese and English: "all", "choose"…), then each record as `option` makes it.
+pub fn options_of<T: Send + Sync + 'static>(
+    records: Signal<Vec<T>>,
+    blank: Option<(&'static str, &'static str)>,
+    option: fn(&T) -> (String, String),
+) -> Signal<Vec<(String, String)>> {
+    Signal::derive(move || {
+        let mut options: Vec<(String, String)> = blank
+            .map(|(ja, en)| (String::new(), pick(ja, en).to_string()))
+            .into_iter()
+            .collect();
+        records.with(|list| options.extend(list.iter().map(option)));
+        options
+    })
+}
+
+/// A facility as an option: its id, and `number name`.
+pub fn facility_option(f: &Facility) -> (String, String) {
+    (f.id.to_string(), format!("{} {}", f.number, f.name))
+}
+
+/// An event as an option: its id, and `code name`.
+pub fn event_option(e: &Event) -> (String, String) {
+    (e.id.to_string(), format!("{} {}", e.code, e.name))
 }
 
 /// A counter that goes up every `ms` milliseconds while the page is open (in the browser only,

@@ -7,10 +7,11 @@
 
 pub mod api;
 pub mod components;
+pub mod forms;
 pub mod i18n;
 pub mod pages;
-pub mod register;
 pub mod session;
+pub mod till;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -93,7 +94,7 @@ pub fn App() -> impl IntoView {
                 // The till's pages come with the till's bundle.
                 <Route path=path!("/login") view=pages::LoadFromServer />
                 <Route path=path!("/register") view=pages::LoadFromServer />
-                <Route path=path!("/register/session") view=pages::closing::RegisterSessionPage />
+                <Route path=path!("/register/session") view=pages::register_session::RegisterSessionPage />
                 <Route path=path!("/users") view=pages::users::UsersPage />
                 <Route path=path!("/devices") view=pages::devices::DevicesPage />
                 <Route path=path!("/audit") view=pages::audit::AuditPage />
@@ -102,7 +103,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/stock") view=pages::stock::StockPage />
                 <Route path=path!("/stock/delivery-note") view=pages::stock::DeliveryNotePage />
                 <Route path=path!("/stock/labels") view=pages::stock::LabelsPage />
-                <Route path=path!("/receipts/:id?") view=pages::receipt::ReceiptPage />
+                <Route path=path!("/receipts/:id?") view=pages::receipts::ReceiptsPage />
                 <Route path=path!("/settlement") view=pages::settlement::SettlementPage />
                 <Route path=path!("/settlement/statement") view=pages::settlement::StatementPage />
                 <Route path=path!("/dashboard") view=pages::settlement::DashboardPage />
@@ -121,7 +122,7 @@ pub fn TillApp() -> impl IntoView {
         view! {
             <Routes fallback=pages::LoadFromServer>
                 <Route path=path!("/login") view=pages::login::LoginPage />
-                <Route path=path!("/register") view=pages::register::RegisterPage />
+                <Route path=path!("/register") view=pages::till::TillPage />
             </Routes>
         }
     })

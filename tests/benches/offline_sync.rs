@@ -22,7 +22,7 @@ async fn main() {
         .await;
     let items = catalog["items"].as_array().expect("items").clone();
 
-    // What the till's store keeps per queued sale (register/store.rs: StoredSale as JSON).
+    // What the till's store keeps per queued sale (app/src/till/store.rs: StoredSale as JSON).
     let queued: Vec<String> = (0..SALES)
         .map(|n| {
             let lines: Vec<Value> = (0..1 + n % 3)

@@ -1,7 +1,7 @@
 //! 操作履歴: the audit log, filtered by who, what kind of record and what action (admins).
 
 use crate::api;
-use crate::components::{LoadError, TextField, non_blank};
+use crate::components::{Loaded, TextField, non_blank};
 use crate::t;
 use leptos::prelude::*;
 
@@ -45,31 +45,26 @@ pub fn AuditPage() -> impl IntoView {
             <TextField label=t!("対象(product, user, event…)", "Record (product, user, event…)") name="entity" value=entity />
             <TextField label=t!("操作(product.update…)", "Action (product.update…)") name="action" value=action />
         </div>
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || entries.get().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(list) => view! {
-                    <table class="list" id="audit-list">
-                        <thead><tr>
-                            <th>{t!("日時", "When")}</th><th>{t!("ユーザー", "User")}</th><th>{t!("レジ", "Register")}</th>
-                            <th>{t!("操作", "Action")}</th><th>{t!("対象", "Record")}</th><th>{t!("変更内容", "Changes")}</th>
-                        </tr></thead>
-                        <tbody>
-                            {list.into_iter().map(|e| view! {
-                                <tr>
-                                    <td>{super::tokyo(e.at).format("%Y-%m-%d %H:%M:%S").to_string()}</td>
-                                    <td>{e.actor_login.clone()}</td>
-                                    <td>{e.register_id.map(|r| r.to_string()).unwrap_or_default()}</td>
-                                    <td class="code">{e.action.clone()}</td>
-                                    <td>{format!("{} {}", e.entity, e.entity_id.clone().unwrap_or_default())}</td>
-                                    <td class="changes">{changes(&e.before, &e.after)}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any(),
-            })}
-        </Transition>
+        <Loaded load=move || entries.get() ok=move |list| view! {
+            <table class="list" id="audit-list">
+                <thead><tr>
+                    <th>{t!("日時", "When")}</th><th>{t!("ユーザー", "User")}</th><th>{t!("レジ", "Register")}</th>
+                    <th>{t!("操作", "Action")}</th><th>{t!("対象", "Record")}</th><th>{t!("変更内容", "Changes")}</th>
+                </tr></thead>
+                <tbody>
+                    {list.into_iter().map(|e| view! {
+                        <tr>
+                            <td>{super::tokyo(e.at).format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                            <td>{e.actor_login.clone()}</td>
+                            <td>{e.register_id.map(|r| r.to_string()).unwrap_or_default()}</td>
+                            <td class="code">{e.action.clone()}</td>
+                            <td>{format!("{} {}", e.entity, e.entity_id.clone().unwrap_or_default())}</td>
+                            <td class="changes">{changes(&e.before, &e.after)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        } />
     }
 }
 

@@ -1,9 +1,10 @@
 //! 協議会: the council's own details, printed on every receipt.
 
-use crate::api::{self, ApiFailure};
+use crate::api;
 use crate::components::{
-    CheckField, FormStatus, LoadError, SelectField, StatusBanner, TextField, field_error, non_blank,
+    CheckField, FormStatus, Loaded, SelectField, StatusBanner, TextField, field_error, non_blank,
 };
+use crate::forms::{EditorForm, save};
 use crate::t;
 use leptos::prelude::*;
 use selpos_domain::RoundingMode;
@@ -14,12 +15,7 @@ pub fn CouncilPage() -> impl IntoView {
     let council = LocalResource::new(api::council);
     view! {
         <h1>{t!("協議会", "Council")}</h1>
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || council.get().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(council) => view! { <CouncilForm council /> }.into_any(),
-            })}
-        </Transition>
+        <Loaded load=move || council.get() ok=move |council| view! { <CouncilForm council /> } />
     }
 }
 
@@ -39,8 +35,7 @@ fn CouncilForm(council: Council) -> impl IntoView {
             .map(|m| (m.code().to_string(), m.label_ja().to_string()))
             .collect::<Vec<_>>()
     });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let input = CouncilInput {
             name: name.get_untracked(),
             invoice_number: non_blank(invoice_number.get_untracked()),
@@ -50,16 +45,12 @@ fn CouncilForm(council: Council) -> impl IntoView {
             tax_rounding: RoundingMode::from_code(&tax_rounding.get_untracked()).unwrap_or_default(),
             voucher_gives_change: voucher_gives_change.get_untracked(),
         };
-        leptos::task::spawn_local(async move {
-            match api::save_council(&input).await {
-                Ok(_) => status.set(Some(Ok("保存しました".into()))),
-                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
-            }
-        });
+        let request = async move { api::save_council(&input).await };
+        save(status, None, request, |_| Some("保存しました".into()));
     };
     view! {
         <StatusBanner status />
-        <form class="editor" on:submit=submit>
+        <EditorForm on_submit=submit>
             <div class="grid">
                 <TextField label=t!("名称", "Name") name="name" value=name required=true error=field_error(status, "name") />
                 <TextField label=t!("適格請求書 登録番号", "Invoice registration no.") name="invoice_number" value=invoice_number
@@ -70,9 +61,6 @@ fn CouncilForm(council: Council) -> impl IntoView {
                 <SelectField label=t!("消費税の端数処理", "Tax rounding") name="tax_rounding" value=tax_rounding options=rounding_options />
                 <CheckField label=t!("商品券のおつりを現金で渡す", "Vouchers give change in cash") name="voucher_gives_change" value=voucher_gives_change />
             </div>
-            <div class="actions">
-                <button type="submit" class="primary">{t!("保存", "Save")}</button>
-            </div>
-        </form>
+        </EditorForm>
     }
 }

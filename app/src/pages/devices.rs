@@ -1,7 +1,8 @@
 //! 端末: register this tablet as a till of a register, and revoke lost tablets.
 
-use crate::api::{self, ApiFailure};
-use crate::components::{FormStatus, LoadError, SelectField, StatusBanner, TextField};
+use crate::api;
+use crate::components::{FormStatus, Loaded, SelectField, StatusBanner, TextField};
+use crate::forms::{EditorForm, save};
 use crate::t;
 use leptos::prelude::*;
 use selpos_domain::devices::DeviceInput;
@@ -25,23 +26,18 @@ pub fn DevicesPage() -> impl IntoView {
         }
         options
     });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let input = DeviceInput {
             register_id: register_id.get_untracked().parse().unwrap_or(0),
             name: name.get_untracked(),
         };
-        leptos::task::spawn_local(async move {
-            match api::register_device(&input).await {
-                Ok(device) => {
-                    status.set(Some(Ok(format!(
-                        "この端末を「{} / {}」のレジとして登録しました。レジ担当はPINでログインできます",
-                        device.register.event_name, device.register.register_name
-                    ))));
-                    devices.refetch();
-                }
-                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
-            }
+        let request = async move { api::register_device(&input).await };
+        save(status, None, request, move |device| {
+            devices.refetch();
+            Some(format!(
+                "この端末を「{} / {}」のレジとして登録しました。レジ担当はPINでログインできます",
+                device.register.event_name, device.register.register_name
+            ))
         });
     };
     let revoke = move |id: i64| {
@@ -55,42 +51,35 @@ pub fn DevicesPage() -> impl IntoView {
     view! {
         <h1>{t!("端末(レジ用タブレット)", "Tablets")}</h1>
         <StatusBanner status />
-        <form class="editor" on:submit=submit>
-            <h2>{t!("この端末をレジとして登録", "Register this tablet as a till")}</h2>
+        <EditorForm heading=("この端末をレジとして登録", "Register this tablet as a till") submit_label=("登録", "Register") on_submit=submit>
             <div class="grid">
                 <SelectField label=t!("レジ", "Register") name="register_id" value=register_id options=register_options />
                 <TextField label=t!("端末名", "Tablet name") name="device_name" value=name required=true />
             </div>
-            <div class="actions"><button type="submit" class="primary">{t!("登録", "Register")}</button></div>
-        </form>
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || devices.get().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(list) => view! {
-                    <table class="list" id="device-list">
-                        <thead><tr>
-                            <th>{t!("端末名", "Name")}</th><th>{t!("イベント / レジ", "Event / register")}</th>
-                            <th>{t!("登録者", "By")}</th><th>{t!("状態", "State")}</th><th></th>
-                        </tr></thead>
-                        <tbody>
-                            {list.into_iter().map(|d| {
-                                let id = d.id;
-                                view! {
-                                    <tr class:inactive=d.revoked>
-                                        <td>{d.name.clone()}</td>
-                                        <td>{format!("{} / {}", d.register.event_name, d.register.register_name)}</td>
-                                        <td>{d.registered_by.clone()}</td>
-                                        <td>{if d.revoked { "無効" } else { "有効" }}</td>
-                                        <td>{(!d.revoked).then(|| view! {
-                                            <button class="danger" on:click=move |_| revoke(id)>{t!("無効にする", "Revoke")}</button>
-                                        })}</td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any(),
-            })}
-        </Transition>
+        </EditorForm>
+        <Loaded load=move || devices.get() ok=move |list| view! {
+            <table class="list" id="device-list">
+                <thead><tr>
+                    <th>{t!("端末名", "Name")}</th><th>{t!("イベント / レジ", "Event / register")}</th>
+                    <th>{t!("登録者", "By")}</th><th>{t!("状態", "State")}</th><th></th>
+                </tr></thead>
+                <tbody>
+                    {list.into_iter().map(|d| {
+                        let id = d.id;
+                        view! {
+                            <tr class:inactive=d.revoked>
+                                <td>{d.name.clone()}</td>
+                                <td>{format!("{} / {}", d.register.event_name, d.register.register_name)}</td>
+                                <td>{d.registered_by.clone()}</td>
+                                <td>{if d.revoked { "無効" } else { "有効" }}</td>
+                                <td>{(!d.revoked).then(|| view! {
+                                    <button class="danger" on:click=move |_| revoke(id)>{t!("無効にする", "Revoke")}</button>
+                                })}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        } />
     }
 }

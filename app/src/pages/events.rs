@@ -3,8 +3,9 @@
 
 use crate::api::{self, ApiFailure};
 use crate::components::{
-    CheckField, FormStatus, LoadError, SelectField, StatusBanner, TextField, field_error, parse_number,
+    CheckField, FormStatus, Loaded, SelectField, StatusBanner, TextField, field_error, list_of, parse_number,
 };
+use crate::forms::{Editing, EditorForm, save, saved_message};
 use crate::t;
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -19,69 +20,64 @@ use selpos_domain::printers::DEFAULT_PAPER_COLUMNS;
 pub fn EventsPage() -> impl IntoView {
     let events = LocalResource::new(api::events);
     let facilities = LocalResource::new(|| api::facilities(false, None));
-    let facility_list = Signal::derive(move || facilities.get().and_then(Result::ok).unwrap_or_default());
-    let editing: RwSignal<Option<Option<Event>>> = RwSignal::new(None);
-    let status: FormStatus = RwSignal::new(None);
+    let facility_list = list_of(facilities);
+    let editing = Editing::<Event>::new();
+    let status = editing.status;
 
     view! {
         <h1>{t!("イベント・販売チャネル", "Events and channels")}</h1>
         <div class="toolbar">
-            <button class="primary" on:click=move |_| { status.set(None); editing.set(Some(None)) }>
+            <button class="primary" on:click=move |_| editing.open(None)>
                 {t!("＋ 新しいイベント", "+ New event")}
             </button>
         </div>
         <StatusBanner status />
-        {move || editing.get().map(|event| view! {
-            <EventForm event facilities=facility_list status on_done=move |saved| {
-                editing.set(None);
-                if saved { events.refetch(); }
-            } />
+        {move || editing.record.get().map(|event| view! {
+            <EventForm event facilities=facility_list status on_done=move |saved| editing.close(saved, || events.refetch()) />
         })}
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || events.get().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(list) if list.is_empty() => view! { <p class="empty">{t!("イベントはまだありません", "No events yet")}</p> }.into_any(),
-                Ok(list) => view! {
-                    <table class="list" id="event-list">
-                        <thead>
-                            <tr>
-                                <th>{t!("コード", "Code")}</th>
-                                <th>{t!("種別", "Kind")}</th>
-                                <th>{t!("名称・会場", "Name, venue")}</th>
-                                <th>{t!("期間", "Dates")}</th>
-                                <th>{t!("状態", "State")}</th>
-                                <th class="num">{t!("参加事業所", "Facilities")}</th>
-                                <th>{t!("手数料", "Commission")}</th>
-                                <th>{t!("レジ", "Registers")}</th>
-                                <th></th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {list.into_iter().map(|e| {
-                                let edit = e.clone();
-                                let registers = e.registers.iter().map(|r| r.code.clone()).collect::<Vec<_>>().join(", ");
-                                view! {
-                                    <tr class:inactive=!e.active>
-                                        <td class="code">{e.code.clone()}</td>
-                                        <td>{e.kind.label_ja()}</td>
-                                        <td class="name">{e.name.clone()} <small>{e.venue.clone()}</small></td>
-                                        <td>{format!("{} 〜 {}", e.starts_on, e.ends_on)}</td>
-                                        <td><span class=format!("state {}", e.state.code())>{e.state.label_ja()}</span></td>
-                                        <td class="num">{e.participants.len()}</td>
-                                        <td>{e.commission.label_ja()}</td>
-                                        <td>{registers}</td>
-                                        <td>
-                                            <button on:click=move |_| { status.set(None); editing.set(Some(Some(edit.clone()))) }>{t!("編集", "Edit")}</button>
-                                            <ClosingLinks event_id=e.id />
-                                        </td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any(),
-            })}
-        </Transition>
+        <Loaded load=move || events.get() ok=move |list| if list.is_empty() {
+            view! { <p class="empty">{t!("イベントはまだありません", "No events yet")}</p> }.into_any()
+        } else {
+            view! {
+                <table class="list" id="event-list">
+                    <thead>
+                        <tr>
+                            <th>{t!("コード", "Code")}</th>
+                            <th>{t!("種別", "Kind")}</th>
+                            <th>{t!("名称・会場", "Name, venue")}</th>
+                            <th>{t!("期間", "Dates")}</th>
+                            <th>{t!("状態", "State")}</th>
+                            <th class="num">{t!("参加事業所", "Facilities")}</th>
+                            <th>{t!("手数料", "Commission")}</th>
+                            <th>{t!("レジ", "Registers")}</th>
+                            <th></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {list.into_iter().map(|e| {
+                            let edit = e.clone();
+                            let registers = e.registers.iter().map(|r| r.code.clone()).collect::<Vec<_>>().join(", ");
+                            view! {
+                                <tr class:inactive=!e.active>
+                                    <td class="code">{e.code.clone()}</td>
+                                    <td>{e.kind.label_ja()}</td>
+                                    <td class="name">{e.name.clone()} <small>{e.venue.clone()}</small></td>
+                                    <td>{format!("{} 〜 {}", e.starts_on, e.ends_on)}</td>
+                                    <td><span class=format!("state {}", e.state.code())>{e.state.label_ja()}</span></td>
+                                    <td class="num">{e.participants.len()}</td>
+                                    <td>{e.commission.label_ja()}</td>
+                                    <td>{registers}</td>
+                                    <td>
+                                        <button on:click=move |_| editing.open(Some(edit.clone()))>{t!("編集", "Edit")}</button>
+                                        <ClosingLinks event_id=e.id />
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()
+        } />
     }
 }
 
@@ -286,8 +282,7 @@ fn EventForm(
         })
     };
 
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let date = |s: String| NaiveDate::parse_from_str(&s, "%Y-%m-%d");
         let (Ok(starts), Ok(ends)) = (date(starts_on.get_untracked()), date(ends_on.get_untracked())) else {
             status.set(Some(Err(ApiFailure {
@@ -335,17 +330,10 @@ fn EventForm(
                 .collect(),
             active: active.get_untracked(),
         };
-        saving.set(true);
-        leptos::task::spawn_local(async move {
-            let result = api::save_event(id, &input).await;
-            saving.set(false);
-            match result {
-                Ok(saved) => {
-                    status.set(Some(Ok(format!("「{}」を保存しました", saved.name))));
-                    on_done(true);
-                }
-                Err(failure) => status.set(Some(Err(failure))),
-            }
+        let request = async move { api::save_event(id, &input).await };
+        save(status, Some(saving), request, move |saved| {
+            on_done(true);
+            saved_message(&saved.name)
         });
     };
 
@@ -359,8 +347,10 @@ fn EventForm(
     };
 
     view! {
-        <form class="editor" on:submit=submit>
-            <h2>{if id.is_some() { t!("イベントを編集", "Edit event").into_any() } else { t!("新しいイベント", "New event").into_any() }}</h2>
+        <EditorForm
+            heading=if id.is_some() { ("イベントを編集", "Edit event") } else { ("新しいイベント", "New event") }
+            busy=saving on_submit=submit on_cancel=move || on_done(false)
+        >
             <div class="grid">
                 <TextField label=t!("イベントコード", "Event code") name="code" value=code required=true error=field_error(status, "code")
                     hint=t!("レシート番号に使います(例 HB2026A)", "Used in receipt numbers (e.g. HB2026A)") />
@@ -430,11 +420,7 @@ fn EventForm(
                     }
                 }).collect_view()}
             </div>
-            <div class="actions">
-                <button type="submit" class="primary" disabled=move || saving.get()>{t!("保存", "Save")}</button>
-                <button type="button" on:click=move |_| on_done(false)>{t!("キャンセル", "Cancel")}</button>
-            </div>
-        </form>
+        </EditorForm>
     }
 }
 

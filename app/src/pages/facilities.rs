@@ -1,10 +1,11 @@
 //! 事業所: the council's member facilities.
 
-use crate::api::{self, ApiFailure};
+use crate::api;
 use crate::components::{
-    CheckField, FormStatus, LoadError, NumberField, SelectField, StatusBanner, TextField, field_error,
+    CheckField, FormStatus, Loaded, NumberField, SelectField, StatusBanner, TextField, field_error,
     non_blank, parse_number,
 };
+use crate::forms::{Editing, EditorForm, save, saved_message};
 use crate::t;
 use leptos::prelude::*;
 use selpos_domain::facilities::{CORPORATION_TYPES, Facility, FacilityInput, corporation_type_label};
@@ -15,60 +16,55 @@ pub fn FacilitiesPage() -> impl IntoView {
     let include_inactive = RwSignal::new(false);
     let facilities =
         LocalResource::new(move || api::facilities(include_inactive.get(), non_blank(search.get())));
-    let editing: RwSignal<Option<Option<Facility>>> = RwSignal::new(None);
-    let status: FormStatus = RwSignal::new(None);
+    let editing = Editing::<Facility>::new();
+    let status = editing.status;
 
     view! {
         <h1>{t!("事業所", "Facilities")}</h1>
         <div class="toolbar">
             <TextField label=t!("検索(名前・ふりがな)", "Search (name, kana)") name="search" value=search />
             <CheckField label=t!("無効な事業所も表示", "Show inactive") name="include_inactive" value=include_inactive />
-            <button class="primary" on:click=move |_| { status.set(None); editing.set(Some(None)) }>
+            <button class="primary" on:click=move |_| editing.open(None)>
                 {t!("＋ 新しい事業所", "+ New facility")}
             </button>
         </div>
         <StatusBanner status />
-        {move || editing.get().map(|facility| view! {
-            <FacilityForm facility status on_done=move |saved| {
-                editing.set(None);
-                if saved { facilities.refetch(); }
-            } />
+        {move || editing.record.get().map(|facility| view! {
+            <FacilityForm facility status on_done=move |saved| editing.close(saved, || facilities.refetch()) />
         })}
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || facilities.get().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(list) if list.is_empty() => view! { <p class="empty">{t!("該当する事業所はありません", "No facilities found")}</p> }.into_any(),
-                Ok(list) => view! {
-                    <table class="list" id="facility-list">
-                        <thead>
-                            <tr>
-                                <th class="num">{t!("番号", "No.")}</th>
-                                <th>{t!("事業所名", "Name")}</th>
-                                <th>{t!("法人種別", "Corporation")}</th>
-                                <th class="num">{t!("定員", "Capacity")}</th>
-                                <th>{t!("登録番号", "Invoice no.")}</th>
-                                <th></th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {list.into_iter().map(|f| {
-                                let edit = f.clone();
-                                view! {
-                                    <tr class:inactive=!f.active>
-                                        <td class="num">{f.number}</td>
-                                        <td class="name">{f.name.clone()} <small>{f.kana.clone()}</small></td>
-                                        <td>{corporation_type_label(f.corporation_type)}</td>
-                                        <td class="num">{f.capacity}</td>
-                                        <td class="code">{if f.invoice_issuer { f.invoice_number.clone().unwrap_or_default() } else { "免税事業者".into() }}</td>
-                                        <td><button on:click=move |_| { status.set(None); editing.set(Some(Some(edit.clone()))) }>{t!("編集", "Edit")}</button></td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any(),
-            })}
-        </Transition>
+        <Loaded load=move || facilities.get() ok=move |list| if list.is_empty() {
+            view! { <p class="empty">{t!("該当する事業所はありません", "No facilities found")}</p> }.into_any()
+        } else {
+            view! {
+                <table class="list" id="facility-list">
+                    <thead>
+                        <tr>
+                            <th class="num">{t!("番号", "No.")}</th>
+                            <th>{t!("事業所名", "Name")}</th>
+                            <th>{t!("法人種別", "Corporation")}</th>
+                            <th class="num">{t!("定員", "Capacity")}</th>
+                            <th>{t!("登録番号", "Invoice no.")}</th>
+                            <th></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {list.into_iter().map(|f| {
+                            let edit = f.clone();
+                            view! {
+                                <tr class:inactive=!f.active>
+                                    <td class="num">{f.number}</td>
+                                    <td class="name">{f.name.clone()} <small>{f.kana.clone()}</small></td>
+                                    <td>{corporation_type_label(f.corporation_type)}</td>
+                                    <td class="num">{f.capacity}</td>
+                                    <td class="code">{if f.invoice_issuer { f.invoice_number.clone().unwrap_or_default() } else { "免税事業者".into() }}</td>
+                                    <td><button on:click=move |_| editing.open(Some(edit.clone()))>{t!("編集", "Edit")}</button></td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()
+        } />
     }
 }
 
@@ -97,8 +93,7 @@ fn FacilityForm(
             .collect::<Vec<_>>()
     });
 
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let input = FacilityInput {
             number: parse_number(&number.get_untracked()),
             name: name.get_untracked(),
@@ -110,23 +105,18 @@ fn FacilityForm(
             contact: contact.get_untracked(),
             active: active.get_untracked(),
         };
-        saving.set(true);
-        leptos::task::spawn_local(async move {
-            let result = api::save_facility(id, &input).await;
-            saving.set(false);
-            match result {
-                Ok(saved) => {
-                    status.set(Some(Ok(format!("「{}」を保存しました", saved.name))));
-                    on_done(true);
-                }
-                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
-            }
+        let request = async move { api::save_facility(id, &input).await };
+        save(status, Some(saving), request, move |saved| {
+            on_done(true);
+            saved_message(&saved.name)
         });
     };
 
     view! {
-        <form class="editor" on:submit=submit>
-            <h2>{if id.is_some() { t!("事業所を編集", "Edit facility").into_any() } else { t!("新しい事業所", "New facility").into_any() }}</h2>
+        <EditorForm
+            heading=if id.is_some() { ("事業所を編集", "Edit facility") } else { ("新しい事業所", "New facility") }
+            busy=saving on_submit=submit on_cancel=move || on_done(false)
+        >
             <div class="grid">
                 <NumberField label=t!("事業所番号", "Number") name="number" value=number required=true error=field_error(status, "number") />
                 <TextField label=t!("事業所名", "Name") name="name" value=name required=true error=field_error(status, "name") />
@@ -139,10 +129,6 @@ fn FacilityForm(
                 <TextField label=t!("連絡先", "Contact") name="contact" value=contact error=field_error(status, "contact") />
                 <CheckField label=t!("有効", "Active") name="active" value=active />
             </div>
-            <div class="actions">
-                <button type="submit" class="primary" disabled=move || saving.get()>{t!("保存", "Save")}</button>
-                <button type="button" on:click=move |_| on_done(false)>{t!("キャンセル", "Cancel")}</button>
-            </div>
-        </form>
+        </EditorForm>
     }
 }

@@ -2,7 +2,7 @@
 //! council and for facility staff (who see their own facility).
 
 use crate::api;
-use crate::components::{LoadError, SelectField, refresh_every};
+use crate::components::{Loaded, SelectField, event_option, list_of, options_of, refresh_every};
 use crate::t;
 use leptos::prelude::*;
 
@@ -26,15 +26,7 @@ pub fn LivePage() -> impl IntoView {
             event_id.set(e.id.to_string());
         }
     });
-    let options = Signal::derive(move || {
-        events
-            .get()
-            .and_then(Result::ok)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| (e.id.to_string(), format!("{} {}", e.code, e.name)))
-            .collect::<Vec<_>>()
-    });
+    let options = options_of(list_of(events), None, event_option);
     let sales = LocalResource::new(move || {
         tick.track();
         let id = event_id.get().parse::<i64>().ok();
@@ -50,31 +42,26 @@ pub fn LivePage() -> impl IntoView {
         <div class="toolbar">
             <SelectField label=t!("イベント", "Event") name="event" value=event_id options />
         </div>
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || sales.get().flatten().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(live) => view! {
-                    <p class="live-total" id="live-total">
-                        {t!("売上合計", "Net sales")} " " <strong>{live.net_sales.to_string()}</strong>
-                        {(live.sale_count > 0).then(|| format!(" ・ {}件", live.sale_count))}
-                        <small>{format!(" ({}現在)", super::tokyo(live.as_of).format("%H:%M:%S"))}</small>
-                    </p>
-                    <div class="live-facilities">
-                        {live.facilities.into_iter().map(|f| view! {
-                            <section class="live-facility" data-facility=f.facility_id>
-                                <h2>{f.facility_name} <span class="amount">{f.net_sales.to_string()}</span> <small>{format!("{}点", f.items_sold)}</small></h2>
-                                <table class="list">
-                                    <tbody>
-                                        {f.products.into_iter().map(|p| view! {
-                                            <tr><td>{p.name}</td><td class="num">{format!("{}点", p.quantity)}</td><td class="num">{p.net_sales.to_string()}</td></tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </section>
-                        }).collect_view()}
-                    </div>
-                }.into_any(),
-            })}
-        </Transition>
+        <Loaded load=move || sales.get().flatten() ok=move |live| view! {
+            <p class="live-total" id="live-total">
+                {t!("売上合計", "Net sales")} " " <strong>{live.net_sales.to_string()}</strong>
+                {(live.sale_count > 0).then(|| format!(" ・ {}件", live.sale_count))}
+                <small>{format!(" ({}現在)", super::tokyo(live.as_of).format("%H:%M:%S"))}</small>
+            </p>
+            <div class="live-facilities">
+                {live.facilities.into_iter().map(|f| view! {
+                    <section class="live-facility" data-facility=f.facility_id>
+                        <h2>{f.facility_name} <span class="amount">{f.net_sales.to_string()}</span> <small>{format!("{}点", f.items_sold)}</small></h2>
+                        <table class="list">
+                            <tbody>
+                                {f.products.into_iter().map(|p| view! {
+                                    <tr><td>{p.name}</td><td class="num">{format!("{}点", p.quantity)}</td><td class="num">{p.net_sales.to_string()}</td></tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </section>
+                }).collect_view()}
+            </div>
+        } />
     }
 }

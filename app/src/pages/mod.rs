@@ -1,7 +1,6 @@
 //! One module per page.
 
 pub mod audit;
-pub mod closing;
 pub mod council;
 pub mod devices;
 pub mod events;
@@ -10,11 +9,12 @@ pub mod home;
 pub mod live;
 pub mod login;
 pub mod products;
-pub mod receipt;
-pub mod register;
+pub mod receipts;
+pub mod register_session;
 pub mod returns;
 pub mod settlement;
 pub mod stock;
+pub mod till;
 pub mod users;
 pub mod wages;
 

@@ -1,10 +1,11 @@
 //! 商品: a facility's products with price, tax rate, JAN code and category.
 
-use crate::api::{self, ApiFailure};
+use crate::api;
 use crate::components::{
-    CheckField, CsvFilePicker, FormStatus, LoadError, NumberField, SelectField, StatusBanner, TextField,
-    field_error, non_blank, parse_number,
+    CheckField, CsvFilePicker, FormStatus, Loaded, NumberField, SelectField, StatusBanner, TextField,
+    facility_option, field_error, list_of, non_blank, options_of, parse_number,
 };
+use crate::forms::{Editing, EditorForm, save, saved_message};
 use crate::t;
 use leptos::prelude::*;
 use selpos_domain::facilities::Facility;
@@ -21,24 +22,15 @@ pub fn ProductsPage() -> impl IntoView {
         let facility_id = facility_filter.get().parse().ok();
         api::products(facility_id, include_inactive.get(), non_blank(search.get()))
     });
-    // None: no form; Some(None): a new product; Some(Some(p)): editing p.
-    let editing: RwSignal<Option<Option<Product>>> = RwSignal::new(None);
-    let status: FormStatus = RwSignal::new(None);
+    let editing = Editing::<Product>::new();
+    let status = editing.status;
 
-    let facility_list = Signal::derive(move || facilities.get().and_then(Result::ok).unwrap_or_default());
-    let facility_options = Signal::derive(move || {
-        let mut options = vec![(
-            String::new(),
-            crate::i18n::pick("すべての事業所", "All facilities").to_string(),
-        )];
-        options.extend(
-            facility_list
-                .get()
-                .into_iter()
-                .map(|f| (f.id.to_string(), format!("{} {}", f.number, f.name))),
-        );
-        options
-    });
+    let facility_list = list_of(facilities);
+    let facility_options = options_of(
+        facility_list,
+        Some(("すべての事業所", "All facilities")),
+        facility_option,
+    );
 
     view! {
         <h1>{t!("商品", "Products")}</h1>
@@ -46,7 +38,7 @@ pub fn ProductsPage() -> impl IntoView {
             <SelectField label=t!("事業所", "Facility") name="facility_filter" value=facility_filter options=facility_options />
             <TextField label=t!("検索(名前・ふりがな・JAN)", "Search (name, kana, JAN)") name="search" value=search />
             <CheckField label=t!("無効な商品も表示", "Show inactive") name="include_inactive" value=include_inactive />
-            <button class="primary" on:click=move |_| { status.set(None); editing.set(Some(None)) }>
+            <button class="primary" on:click=move |_| editing.open(None)>
                 {t!("＋ 新しい商品", "+ New product")}
             </button>
         </div>
@@ -54,25 +46,12 @@ pub fn ProductsPage() -> impl IntoView {
         {move || facility_filter.get().parse::<i64>().ok().map(|facility| view! {
             <ProductImport facility status on_done=move || products.refetch() />
         })}
-        {move || editing.get().map(|product| view! {
-            <ProductForm
-                product
-                facilities=facility_list
-                status
-                on_done=move |saved| {
-                    editing.set(None);
-                    if saved { products.refetch(); }
-                }
-            />
+        {move || editing.record.get().map(|product| view! {
+            <ProductForm product facilities=facility_list status on_done=move |saved| editing.close(saved, || products.refetch()) />
         })}
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || products.get().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(list) => view! {
-                    <ProductTable products=list facilities=facility_list on_edit=move |p| { status.set(None); editing.set(Some(Some(p))) } />
-                }.into_any(),
-            })}
-        </Transition>
+        <Loaded load=move || products.get() ok=move |list| view! {
+            <ProductTable products=list facilities=facility_list on_edit=move |p| editing.open(Some(p)) />
+        } />
     }
 }
 
@@ -88,17 +67,11 @@ fn ProductImport(
     let busy = RwSignal::new(false);
     let import = move |_| {
         let Some(bytes) = file.get_untracked() else { return };
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::import_products(facility, &bytes).await {
-                Ok(imported) => {
-                    status.set(Some(Ok(format!("{}件の商品を取り込みました", imported.len()))));
-                    file.set(None);
-                    on_done();
-                }
-                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
-            }
-            busy.set(false);
+        let request = async move { api::import_products(facility, &bytes).await };
+        save(status, Some(busy), request, move |imported| {
+            file.set(None);
+            on_done();
+            Some(format!("{}件の商品を取り込みました", imported.len()))
         });
     };
     view! {
@@ -187,19 +160,7 @@ fn ProductForm(
     let active = RwSignal::new(p.as_ref().is_none_or(|p| p.active));
     let saving = RwSignal::new(false);
 
-    let facility_options = Signal::derive(move || {
-        let mut options = vec![(
-            String::new(),
-            crate::i18n::pick("選んでください", "Choose").to_string(),
-        )];
-        options.extend(
-            facilities
-                .get()
-                .into_iter()
-                .map(|f| (f.id.to_string(), format!("{} {}", f.number, f.name))),
-        );
-        options
-    });
+    let facility_options = options_of(facilities, Some(("選んでください", "Choose")), facility_option);
     let rate_options = Signal::derive(|| {
         TaxRate::ALL
             .iter()
@@ -207,8 +168,7 @@ fn ProductForm(
             .collect::<Vec<_>>()
     });
 
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let input = ProductInput {
             facility_id: facility_id.get_untracked().parse().unwrap_or(0),
             name: name.get_untracked(),
@@ -220,23 +180,18 @@ fn ProductForm(
             low_stock_threshold: parse_number(&low_stock.get_untracked()),
             active: active.get_untracked(),
         };
-        saving.set(true);
-        leptos::task::spawn_local(async move {
-            let result = api::save_product(id, &input).await;
-            saving.set(false);
-            match result {
-                Ok(saved) => {
-                    status.set(Some(Ok(format!("「{}」を保存しました", saved.name))));
-                    on_done(true);
-                }
-                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
-            }
+        let request = async move { api::save_product(id, &input).await };
+        save(status, Some(saving), request, move |saved| {
+            on_done(true);
+            saved_message(&saved.name)
         });
     };
 
     view! {
-        <form class="editor" on:submit=submit>
-            <h2>{if id.is_some() { t!("商品を編集", "Edit product").into_any() } else { t!("新しい商品", "New product").into_any() }}</h2>
+        <EditorForm
+            heading=if id.is_some() { ("商品を編集", "Edit product") } else { ("新しい商品", "New product") }
+            busy=saving on_submit=submit on_cancel=move || on_done(false)
+        >
             <div class="grid">
                 <SelectField label=t!("事業所", "Facility") name="facility_id" value=facility_id options=facility_options error=field_error(status, "facility_id") />
                 <TextField label=t!("商品名", "Name") name="name" value=name required=true error=field_error(status, "name") />
@@ -250,10 +205,6 @@ fn ProductForm(
                     error=field_error(status, "low_stock_threshold") />
                 <CheckField label=t!("販売中(有効)", "Active") name="active" value=active />
             </div>
-            <div class="actions">
-                <button type="submit" class="primary" disabled=move || saving.get()>{t!("保存", "Save")}</button>
-                <button type="button" on:click=move |_| on_done(false)>{t!("キャンセル", "Cancel")}</button>
-            </div>
-        </form>
+        </EditorForm>
     }
 }

@@ -1,10 +1,12 @@
 //! 精算: the council's event summary (settle, corrections, CSV/JSON), each facility's printable
 //! 精算書 (A4), and the event dashboard with its charts.
 
-use crate::api::closing;
+use crate::api::{self, settlement};
 use crate::components::{
-    FormStatus, LoadError, SelectField, StatusBanner, TextField, field_error, parse_number, refresh_every,
+    FormStatus, LoadError, Loaded, SelectField, StatusBanner, TextField, field_error, parse_number,
+    refresh_every,
 };
+use crate::forms::save;
 use crate::t;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -37,23 +39,21 @@ pub fn SettlementPage() -> impl IntoView {
             .into_any();
     };
     let data: RwSignal<Option<Result<EventSettlement, crate::api::ApiFailure>>> = RwSignal::new(None);
-    let reload =
-        move || leptos::task::spawn_local(async move { data.set(Some(closing::settlement(event_id).await)) });
+    let reload = move || {
+        leptos::task::spawn_local(async move { data.set(Some(settlement::settlement(event_id).await)) })
+    };
     Effect::new(move |_| reload());
     let status: FormStatus = RwSignal::new(None);
     let settle = move |_| {
-        leptos::task::spawn_local(async move {
-            match closing::settle(event_id).await {
-                Ok(s) => {
-                    status.set(Some(Ok(crate::i18n::pick(
-                        "精算しました。イベントはロックされました",
-                        "Settled: the event is locked",
-                    )
-                    .into())));
-                    data.set(Some(Ok(s)));
-                }
-                Err(e) => status.set(Some(Err(e))),
-            }
+        save(status, None, settlement::settle(event_id), move |s| {
+            data.set(Some(Ok(s)));
+            Some(
+                crate::i18n::pick(
+                    "精算しました。イベントはロックされました",
+                    "Settled: the event is locked",
+                )
+                .into(),
+            )
         });
     };
     view! {
@@ -198,21 +198,13 @@ fn AdjustmentForm(
             amount: Yen(parse_number(&amount.get())),
             reason: reason.get(),
         };
-        leptos::task::spawn_local(async move {
-            match closing::adjust(event_id, &input).await {
-                Ok(_) => {
-                    status.set(Some(Ok(crate::i18n::pick(
-                        "調整を記録しました",
-                        "Adjustment recorded",
-                    )
-                    .into())));
-                    id.set(uuid::Uuid::now_v7());
-                    amount.set(String::new());
-                    reason.set(String::new());
-                    on_done();
-                }
-                Err(e) => status.set(Some(Err(e))),
-            }
+        let request = async move { settlement::adjust(event_id, &input).await };
+        save(status, None, request, move |_| {
+            id.set(uuid::Uuid::now_v7());
+            amount.set(String::new());
+            reason.set(String::new());
+            on_done();
+            Some(crate::i18n::pick("調整を記録しました", "Adjustment recorded").into())
         });
     };
     view! {
@@ -234,14 +226,9 @@ pub fn StatementPage() -> impl IntoView {
     let (Some(event_id), Some(facility_id)) = (query_id("event"), query_id("facility")) else {
         return view! { <p class="banner error">{t!("イベントと事業所を指定してください", "No event or facility given")}</p> }.into_any();
     };
-    let data = LocalResource::new(move || closing::statement(event_id, facility_id));
+    let data = LocalResource::new(move || settlement::statement(event_id, facility_id));
     view! {
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || data.get().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(s) => view! { <Statement s event_id facility_id /> }.into_any(),
-            })}
-        </Transition>
+        <Loaded load=move || data.get() ok=move |s| view! { <Statement s event_id facility_id /> } />
     }
     .into_any()
 }
@@ -298,15 +285,10 @@ pub fn DashboardPage() -> impl IntoView {
     let tick = refresh_every(DASHBOARD_REFRESH_MS);
     let data = LocalResource::new(move || {
         tick.track();
-        closing::dashboard(event_id)
+        api::event_dashboard(event_id)
     });
     view! {
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || data.get().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(d) => view! { <Dashboard d /> }.into_any(),
-            })}
-        </Transition>
+        <Loaded load=move || data.get() ok=move |d| view! { <Dashboard d /> } />
     }
     .into_any()
 }

@@ -1,10 +1,12 @@
 //! 在庫: a facility's consigned goods at an event — brought, sold, refunded, left — refreshed
 //! live, with alerts, the take-home list, 搬入 and 棚卸 entry, and printable sheets.
 
-use crate::api::{self, ApiFailure};
+use crate::api;
 use crate::components::{
-    CsvFilePicker, FormStatus, LoadError, SelectField, StatusBanner, TextField, parse_number, refresh_every,
+    CsvFilePicker, FormStatus, LoadError, Loaded, SelectField, StatusBanner, TextField, event_option,
+    facility_option, list_of, options_of, parse_number, refresh_every,
 };
+use crate::forms::save;
 use crate::session::current;
 use crate::t;
 use leptos::prelude::*;
@@ -59,30 +61,12 @@ pub fn StockPage() -> impl IntoView {
             facility_id.set(own.to_string());
         }
     });
-    let event_options = Signal::derive(move || {
-        events
-            .get()
-            .and_then(Result::ok)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| (e.id.to_string(), format!("{} {}", e.code, e.name)))
-            .collect::<Vec<_>>()
-    });
-    let facility_options = Signal::derive(move || {
-        let mut options = vec![(
-            String::new(),
-            crate::i18n::pick("すべての事業所", "All facilities").to_string(),
-        )];
-        options.extend(
-            facilities
-                .get()
-                .and_then(Result::ok)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|f| (f.id.to_string(), format!("{} {}", f.number, f.name))),
-        );
-        options
-    });
+    let event_options = options_of(list_of(events), None, event_option);
+    let facility_options = options_of(
+        list_of(facilities),
+        Some(("すべての事業所", "All facilities")),
+        facility_option,
+    );
     let stock = LocalResource::new(move || {
         tick.track();
         let event = event_id.get().parse::<i64>().ok();
@@ -105,17 +89,12 @@ pub fn StockPage() -> impl IntoView {
             <a class="button" href=move || format!("/stock/labels{}", sheet_query())>{t!("棚札", "Shelf labels")}</a>
         </div>
         <StatusBanner status />
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || stock.get().flatten().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(stock) => view! {
-                    <StockTable stock=stock.clone() />
-                    {facility_id.get().parse::<i64>().ok().map(|facility| view! {
-                        <StockEntry stock facility status typed event_options on_saved=move || tick.update(|t| *t += 1) />
-                    })}
-                }.into_any(),
+        <Loaded load=move || stock.get().flatten() ok=move |stock| view! {
+            <StockTable stock=stock.clone() />
+            {facility_id.get().parse::<i64>().ok().map(|facility| view! {
+                <StockEntry stock facility status typed event_options on_saved=move || tick.update(|t| *t += 1) />
             })}
-        </Transition>
+        } />
     }
 }
 
@@ -226,15 +205,11 @@ fn StockEntry(
         note.set(String::new());
     };
     let send = move |input: StockOperationInput, done: &'static str| {
-        leptos::task::spawn_local(async move {
-            match api::record_stock(event_id, &input).await {
-                Ok(_) => {
-                    status.set(Some(Ok(done.into())));
-                    clear();
-                    on_saved();
-                }
-                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
-            }
+        let request = async move { api::record_stock(event_id, &input).await };
+        save(status, None, request, move |_| {
+            clear();
+            on_saved();
+            Some(done.into())
         });
     };
     let operation = move |kind: MovementKind, lines: Vec<(i64, i64)>| StockOperationInput {
@@ -286,39 +261,30 @@ fn StockEntry(
                 .collect(),
             note: "棚卸".into(),
         };
-        leptos::task::spawn_local(async move {
-            match api::count_stock(event_id, &input).await {
-                Ok(lines) => {
-                    let variances: Vec<String> = lines
-                        .iter()
-                        .filter(|l| l.variance != 0)
-                        .map(|l| format!("{} {:+}", l.name, l.variance))
-                        .collect();
-                    let message = if variances.is_empty() {
-                        "棚卸: 差異はありません".to_string()
-                    } else {
-                        format!("棚卸の差異を記録しました: {}", variances.join("、"))
-                    };
-                    status.set(Some(Ok(message)));
-                    clear();
-                    on_saved();
-                }
-                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
-            }
+        let request = async move { api::count_stock(event_id, &input).await };
+        save(status, None, request, move |lines| {
+            let variances: Vec<String> = lines
+                .iter()
+                .filter(|l| l.variance != 0)
+                .map(|l| format!("{} {:+}", l.name, l.variance))
+                .collect();
+            clear();
+            on_saved();
+            Some(if variances.is_empty() {
+                "棚卸: 差異はありません".to_string()
+            } else {
+                format!("棚卸の差異を記録しました: {}", variances.join("、"))
+            })
         });
     };
     let import = move |_| {
         let Some(bytes) = csv.get_untracked() else { return };
         let id = csv_id.get_untracked();
-        leptos::task::spawn_local(async move {
-            match api::import_intake(event_id, facility, id, &bytes).await {
-                Ok(_) => {
-                    status.set(Some(Ok("CSVの搬入を取り込みました".into())));
-                    csv.set(None);
-                    on_saved();
-                }
-                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
-            }
+        let request = async move { api::import_intake(event_id, facility, id, &bytes).await };
+        save(status, None, request, move |_| {
+            csv.set(None);
+            on_saved();
+            Some("CSVの搬入を取り込みました".into())
         });
     };
     let other_events = Signal::derive(move || {
@@ -453,21 +419,16 @@ pub fn LabelsPage() -> impl IntoView {
     });
     view! {
         <button class="no-print primary" onclick="window.print()">"印刷"</button>
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || products.get().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(list) => view! {
-                    <div class="labels" id="labels">
-                        {list.into_iter().filter_map(|p| p.jan.clone().map(|jan| (p, jan))).map(|(p, jan)| view! {
-                            <div class="label">
-                                <strong class="name">{p.name}</strong>
-                                <span class="price">{p.price.to_string()} <small>"(税込)"</small></span>
-                                <Barcode code=jan />
-                            </div>
-                        }).collect_view()}
+        <Loaded load=move || products.get() ok=move |list| view! {
+            <div class="labels" id="labels">
+                {list.into_iter().filter_map(|p| p.jan.clone().map(|jan| (p, jan))).map(|(p, jan)| view! {
+                    <div class="label">
+                        <strong class="name">{p.name}</strong>
+                        <span class="price">{p.price.to_string()} <small>"(税込)"</small></span>
+                        <Barcode code=jan />
                     </div>
-                }.into_any(),
-            })}
-        </Transition>
+                }).collect_view()}
+            </div>
+        } />
     }
 }

@@ -1,9 +1,11 @@
 //! ユーザー: accounts and their roles (council admins).
 
-use crate::api::{self, ApiFailure};
+use crate::api;
 use crate::components::{
-    CheckField, FormStatus, LoadError, SelectField, StatusBanner, TextField, field_error, non_blank,
+    CheckField, FormStatus, Loaded, SelectField, StatusBanner, TextField, facility_option, field_error,
+    list_of, non_blank, options_of,
 };
+use crate::forms::{Editing, EditorForm, save, saved_message};
 use crate::t;
 use leptos::prelude::*;
 use selpos_domain::access::Role;
@@ -13,61 +15,42 @@ use selpos_domain::users::{User, UserInput};
 pub fn UsersPage() -> impl IntoView {
     let users = LocalResource::new(api::users);
     let facilities = LocalResource::new(|| api::facilities(false, None));
-    let editing: RwSignal<Option<Option<User>>> = RwSignal::new(None);
-    let status: FormStatus = RwSignal::new(None);
-    let facility_options = Signal::derive(move || {
-        let mut options = vec![(String::new(), "—".to_string())];
-        options.extend(
-            facilities
-                .get()
-                .and_then(Result::ok)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|f| (f.id.to_string(), format!("{} {}", f.number, f.name))),
-        );
-        options
-    });
+    let editing = Editing::<User>::new();
+    let status = editing.status;
+    let facility_options = options_of(list_of(facilities), Some(("—", "—")), facility_option);
     view! {
         <h1>{t!("ユーザー", "Users")}</h1>
         <div class="toolbar">
-            <button class="primary" on:click=move |_| { status.set(None); editing.set(Some(None)) }>
+            <button class="primary" on:click=move |_| editing.open(None)>
                 {t!("＋ 新しいユーザー", "+ New user")}
             </button>
         </div>
         <StatusBanner status />
-        {move || editing.get().map(|user| view! {
-            <UserForm user facility_options status on_done=move |saved| {
-                editing.set(None);
-                if saved { users.refetch(); }
-            } />
+        {move || editing.record.get().map(|user| view! {
+            <UserForm user facility_options status on_done=move |saved| editing.close(saved, || users.refetch()) />
         })}
-        <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
-            {move || users.get().map(|result| match result {
-                Err(failure) => view! { <LoadError failure /> }.into_any(),
-                Ok(list) => view! {
-                    <table class="list" id="user-list">
-                        <thead><tr>
-                            <th>{t!("ログインID", "Login")}</th><th>{t!("名前", "Name")}</th>
-                            <th>{t!("役割", "Role")}</th><th>"PIN"</th><th></th>
-                        </tr></thead>
-                        <tbody>
-                            {list.into_iter().map(|u| {
-                                let edit = u.clone();
-                                view! {
-                                    <tr class:inactive=!u.active>
-                                        <td class="code">{u.login.clone()}</td>
-                                        <td>{u.display_name.clone()}</td>
-                                        <td>{u.role.label_ja()}</td>
-                                        <td>{if u.has_pin { "✓" } else { "" }}</td>
-                                        <td><button on:click=move |_| { status.set(None); editing.set(Some(Some(edit.clone()))) }>{t!("編集", "Edit")}</button></td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any(),
-            })}
-        </Transition>
+        <Loaded load=move || users.get() ok=move |list| view! {
+            <table class="list" id="user-list">
+                <thead><tr>
+                    <th>{t!("ログインID", "Login")}</th><th>{t!("名前", "Name")}</th>
+                    <th>{t!("役割", "Role")}</th><th>"PIN"</th><th></th>
+                </tr></thead>
+                <tbody>
+                    {list.into_iter().map(|u| {
+                        let edit = u.clone();
+                        view! {
+                            <tr class:inactive=!u.active>
+                                <td class="code">{u.login.clone()}</td>
+                                <td>{u.display_name.clone()}</td>
+                                <td>{u.role.label_ja()}</td>
+                                <td>{if u.has_pin { "✓" } else { "" }}</td>
+                                <td><button on:click=move |_| editing.open(Some(edit.clone()))>{t!("編集", "Edit")}</button></td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        } />
     }
 }
 
@@ -97,8 +80,7 @@ fn UserForm(
             .map(|r| (r.code().to_string(), r.label_ja().to_string()))
             .collect::<Vec<_>>()
     });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         let input = UserInput {
             login: login.get_untracked(),
             display_name: display_name.get_untracked(),
@@ -108,19 +90,17 @@ fn UserForm(
             pin: non_blank(pin.get_untracked()),
             active: active.get_untracked(),
         };
-        leptos::task::spawn_local(async move {
-            match api::save_user(id, &input).await {
-                Ok(saved) => {
-                    status.set(Some(Ok(format!("「{}」を保存しました", saved.display_name))));
-                    on_done(true);
-                }
-                Err(failure) => status.set(Some(Err::<String, ApiFailure>(failure))),
-            }
+        let request = async move { api::save_user(id, &input).await };
+        save(status, None, request, move |saved| {
+            on_done(true);
+            saved_message(&saved.display_name)
         });
     };
     view! {
-        <form class="editor" on:submit=submit>
-            <h2>{if id.is_some() { t!("ユーザーを編集", "Edit user").into_any() } else { t!("新しいユーザー", "New user").into_any() }}</h2>
+        <EditorForm
+            heading=if id.is_some() { ("ユーザーを編集", "Edit user") } else { ("新しいユーザー", "New user") }
+            on_submit=submit on_cancel=move || on_done(false)
+        >
             <div class="grid">
                 <TextField label=t!("ログインID", "Login") name="login" value=login required=true error=field_error(status, "login") />
                 <TextField label=t!("名前", "Name") name="display_name" value=display_name required=true error=field_error(status, "display_name") />
@@ -132,10 +112,6 @@ fn UserForm(
                     error=field_error(status, "pin") hint=t!("レジ担当のログイン・協議会職員の承認に使います", "Cashier sign-in; council approvals") />
                 <CheckField label=t!("有効", "Active") name="active" value=active />
             </div>
-            <div class="actions">
-                <button type="submit" class="primary">{t!("保存", "Save")}</button>
-                <button type="button" on:click=move |_| on_done(false)>{t!("キャンセル", "Cancel")}</button>
-            </div>
-        </form>
+        </EditorForm>
     }
 }

@@ -3,8 +3,10 @@
 
 use crate::api::{ApiFailure, wages as api};
 use crate::components::{
-    CsvFilePicker, FormStatus, LoadError, NumberField, SelectField, StatusBanner, field_error, parse_number,
+    CsvFilePicker, FormStatus, LoadError, NumberField, SelectField, StatusBanner, facility_option,
+    field_error, list_of, options_of, parse_number,
 };
+use crate::forms::save;
 use crate::t;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -17,7 +19,7 @@ use selpos_domain::wages::{
 
 /// The fiscal year running today (April–March), in Japan.
 fn this_fiscal_year() -> i32 {
-    FiscalYear::from_date(super::tokyo(crate::register::browser::utc_now()).date()).0
+    FiscalYear::from_date(super::tokyo(crate::till::browser::utc_now()).date()).0
 }
 
 fn year_options() -> Signal<Vec<(String, String)>> {
@@ -49,15 +51,7 @@ pub fn WagesPage() -> impl IntoView {
         }
     });
     let facilities = LocalResource::new(|| crate::api::facilities(false, None));
-    let facility_options = Signal::derive(move || {
-        facilities
-            .get()
-            .and_then(Result::ok)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|f| (f.id.to_string(), format!("{} {}", f.number, f.name)))
-            .collect::<Vec<_>>()
-    });
+    let facility_options = options_of(list_of(facilities), None, facility_option);
     let data: RwSignal<Option<Result<FacilityWageYear, ApiFailure>>> = RwSignal::new(None);
     let load = move || {
         let (Ok(f), Ok(y)) = (
@@ -169,7 +163,7 @@ fn MonthForm(
     facility_id: i64,
     on_saved: impl Fn(FacilityWageYear) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let today = super::tokyo(crate::register::browser::utc_now()).date();
+    let today = super::tokyo(crate::till::browser::utc_now()).date();
     let month = RwSignal::new(format!(
         "{}-{:02}",
         chrono::Datelike::year(&today),
@@ -194,14 +188,10 @@ fn MonthForm(
             opening_days: n(3),
             work_hours: n(4),
         };
-        leptos::task::spawn_local(async move {
-            match api::put_month(facility_id, &input).await {
-                Ok(fresh) => {
-                    status.set(Some(Ok(crate::i18n::pick("保存しました", "Saved").into())));
-                    on_saved(fresh);
-                }
-                Err(e) => status.set(Some(Err(e))),
-            }
+        let request = async move { api::put_month(facility_id, &input).await };
+        save(status, None, request, move |fresh| {
+            on_saved(fresh);
+            Some(crate::i18n::pick("保存しました", "Saved").into())
         });
     };
     view! {
@@ -233,11 +223,10 @@ fn TargetForm(
         let input = WageTargetInput {
             monthly_target: Yen(parse_number(&value.get())),
         };
-        leptos::task::spawn_local(async move {
-            match api::put_target(facility_id, fiscal_year, &input).await {
-                Ok(fresh) => on_saved(fresh),
-                Err(e) => status.set(Some(Err(e))),
-            }
+        let request = async move { api::put_target(facility_id, fiscal_year, &input).await };
+        save(status, None, request, move |fresh| {
+            on_saved(fresh);
+            None
         });
     };
     view! {
@@ -389,19 +378,14 @@ fn ImportForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVie
     });
     let run = move |dry_run: bool| {
         let Some(bytes) = file.get_untracked() else { return };
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::import(&bytes, dry_run).await {
-                Ok(r) => {
-                    if r.written {
-                        status.set(Some(Ok(format!("{}行を取り込みました", r.rows))));
-                        on_done();
-                    }
-                    report.set(Some(r));
-                }
-                Err(e) => status.set(Some(Err(e))),
-            }
-            busy.set(false);
+        let request = async move { api::import(&bytes, dry_run).await };
+        save(status, Some(busy), request, move |r| {
+            let message = r.written.then(|| {
+                on_done();
+                format!("{}行を取り込みました", r.rows)
+            });
+            report.set(Some(r));
+            message
         });
     };
     view! {

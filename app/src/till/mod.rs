@@ -3,7 +3,7 @@
 //!
 //! A completed sale is written to IndexedDB first ([`store`]) and only then sent
 //! ([`sync`]); the server is idempotent on the sale's id, so sending twice is harmless and
-//! losing one is not. The arithmetic is `selpos_domain::cart`, the same code the server runs.
+//! losing one is not. The arithmetic is `selpos_domain::sales::cart`, the same code the server runs.
 
 pub mod barcode;
 pub mod browser;

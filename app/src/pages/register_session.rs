@@ -6,11 +6,12 @@
 //! Every step here needs the server, so the page comes with the whole app and keeps the till's
 //! own bundle small; the till shows whether the register is open and links here.
 
-use crate::api::{ApiFailure, closing};
+use crate::api::{ApiFailure, register_sessions};
 use crate::components::{FormStatus, StatusBanner, TextField, field_error, parse_number, refresh_every};
-use crate::register::{browser, store};
+use crate::forms::save;
 use crate::session::CurrentSession;
 use crate::t;
+use crate::till::{browser, store};
 use leptos::prelude::*;
 use selpos_domain::Yen;
 use selpos_domain::register_sessions::{
@@ -134,7 +135,7 @@ fn RegisterSessionPanel(register_id: i64, online: Signal<bool>) -> impl IntoView
     // Offline, the last figures stay on screen (the close then explains why it must wait).
     let reload = move || {
         leptos::task::spawn_local(async move {
-            match closing::register_status(register_id).await {
+            match register_sessions::register_status(register_id).await {
                 Ok(fresh) => status.set(Some(Ok(fresh))),
                 Err(_) if matches!(status.get_untracked(), Some(Ok(_))) => {}
                 Err(failure) => status.set(Some(Err(failure))),
@@ -208,11 +209,10 @@ fn PayoutForm(register_id: i64, on_done: impl Fn() + Copy + Send + Sync + 'stati
             amount: Yen(parse_number(&amount.get())),
             reason: reason.get(),
         };
-        leptos::task::spawn_local(async move {
-            match closing::payout(register_id, &input).await {
-                Ok(_) => on_done(),
-                Err(e) => status.set(Some(Err(e))),
-            }
+        let request = async move { register_sessions::payout(register_id, &input).await };
+        save(status, None, request, move |_| {
+            on_done();
+            None
         });
     };
     view! {
@@ -240,11 +240,10 @@ fn OpenPanel(
             id,
             counts: inputs.count(),
         };
-        leptos::task::spawn_local(async move {
-            match closing::open_register(register_id, &input).await {
-                Ok(_) => on_done(),
-                Err(e) => status.set(Some(Err(e))),
-            }
+        let request = async move { register_sessions::open_register(register_id, &input).await };
+        save(status, None, request, move |_| {
+            on_done();
+            None
         });
     };
     view! {
@@ -283,11 +282,10 @@ fn ClosePanel(
             counts: inputs.count(),
             note: note.get(),
         };
-        leptos::task::spawn_local(async move {
-            match closing::close_register(register_id, &input).await {
-                Ok(report) => done.set(Some(report)),
-                Err(e) => status.set(Some(Err(e))),
-            }
+        let request = async move { register_sessions::close_register(register_id, &input).await };
+        save(status, None, request, move |report| {
+            done.set(Some(report));
+            None
         });
     };
     let blocked = move || -> Option<String> {

@@ -40,7 +40,7 @@ fn sale_ids(path_id: Option<String>, ids: Option<String>) -> Vec<String> {
 }
 
 #[component]
-pub fn ReceiptPage() -> impl IntoView {
+pub fn ReceiptsPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let ids = Memo::new(move |_| sale_ids(params.with(|p| p.get("id")), query.with(|q| q.get("ids"))));

@@ -95,7 +95,7 @@ pub use server_stub::*;
 #[cfg(feature = "browser")]
 mod idb_impl {
     use super::*;
-    use idb::{Database, Factory, ObjectStoreParams, TransactionMode};
+    use idb::{Database, Factory, ObjectStore, ObjectStoreParams, TransactionMode};
     use std::cell::RefCell;
     use std::rc::Rc;
     use wasm_bindgen::JsValue;
@@ -317,11 +317,7 @@ mod idb_impl {
         let tx = db.transaction(&[META], TransactionMode::ReadWrite)?;
         let meta = tx.object_store(META)?;
         let key = JsValue::from_str(LEASE_KEY);
-        let current: Option<Lease> = meta
-            .get(key.clone())?
-            .await?
-            .and_then(|v| v.as_string())
-            .and_then(|json| serde_json::from_str(&json).ok());
+        let current = lease_in(&meta, &key).await?;
         if !Lease::may_take(current.as_ref(), owner, now) {
             return Ok(false);
         }
@@ -341,15 +337,19 @@ mod idb_impl {
         let tx = db.transaction(&[META], TransactionMode::ReadWrite)?;
         let meta = tx.object_store(META)?;
         let key = JsValue::from_str(LEASE_KEY);
-        let current: Option<Lease> = meta
-            .get(key.clone())?
-            .await?
-            .and_then(|v| v.as_string())
-            .and_then(|json| serde_json::from_str(&json).ok());
-        if current.is_some_and(|l| l.owner == owner) {
+        if lease_in(&meta, &key).await?.is_some_and(|l| l.owner == owner) {
             meta.delete(key)?.await?;
         }
         committed(tx).await
+    }
+
+    /// The lease kept under `key` in `meta`, read in the caller's transaction (unreadable: none).
+    async fn lease_in(meta: &ObjectStore, key: &JsValue) -> StoreResult<Option<Lease>> {
+        Ok(meta
+            .get(key.clone())?
+            .await?
+            .and_then(|v| v.as_string())
+            .and_then(|json| serde_json::from_str(&json).ok()))
     }
 }
 

@@ -1,0 +1,112 @@
+//! The cart side of the till: the sale just made, the notice, the cart's lines, then the
+//! totals and the tenders ([`super::payment`]).
+
+use super::discount::DiscountEditor;
+use super::payment::{TenderPanel, Totals};
+use super::{Notice, use_till};
+use crate::i18n::pick;
+use crate::t;
+use crate::till::cart;
+use leptos::prelude::*;
+use selpos_domain::sales::cart::{CartLine, Discount};
+
+#[component]
+pub(super) fn CartPane() -> impl IntoView {
+    let till = use_till();
+    view! {
+        <section class="till-cart" aria-label="お会計">
+            <LastSale />
+            {move || till.notice.get().map(|n| match n {
+                Notice::Info(text) => view! { <p class="banner ok" role="status">{text}</p> }.into_any(),
+                Notice::Error(text) => view! { <p class="banner error" role="alert" id="till-error">{text}</p> }.into_any(),
+            })}
+            <ul class="cart-lines">
+                {move || till.lines.get().into_iter().enumerate().map(|(index, line)| view! {
+                    <CartLineRow index line />
+                }).collect_view()}
+            </ul>
+            <Totals />
+            <TenderPanel />
+        </section>
+    }
+}
+
+/// The change, big, for the cashier to count out; smaller once the next customer's items come.
+/// Voiding belongs here: it is only ever the sale just shown.
+#[component]
+fn LastSale() -> impl IntoView {
+    let till = use_till();
+    move || {
+        till.last.get().map(|last| {
+            let compact = !till.lines.with(Vec::is_empty);
+            let voided = last.voided.is_some();
+            view! {
+                <div id="last-sale" class="last-sale" class:compact=compact class:voided=voided>
+                    <div class="change">
+                        <span>{t!("おつり", "Change")}</span>
+                        <strong class="change-amount">{last.change.to_string()}</strong>
+                    </div>
+                    <div class="detail">
+                        {move || pick("合計 ", "Total ")} {last.total.to_string()}
+                        {move || pick(" ・ お預り ", " · Paid ")} {last.paid.to_string()}
+                        " ・ " <span class="local-number">{last.local_number.clone()}</span>
+                        {last.voided.clone().map(|r| view! { <span class="void-mark">{move || pick(" 取消済 ", " voided ")} {r}</span> })}
+                    </div>
+                    {(!voided).then(|| view! {
+                        <button id="void-last" class="danger void-last" on:click=move |_| till.voiding.set(true)>
+                            {t!("直前の取引を取消", "Void the last sale")}
+                        </button>
+                    })}
+                </div>
+            }
+        })
+    }
+}
+
+#[component]
+fn CartLineRow(index: usize, line: CartLine) -> impl IntoView {
+    let till = use_till();
+    let net = move || {
+        till.totals.with(|t| {
+            t.as_ref()
+                .ok()
+                .and_then(|t| t.lines.get(index).map(|a| a.net.to_string()))
+        })
+    };
+    let discount = line.discount.map(|d| match d {
+        Discount::Yen(yen) => format!("値引 {yen}"),
+        Discount::Percent(p) => format!("値引 {p}%"),
+    });
+    let quantity = line.quantity;
+    let open = move || till.open_line.get() == Some(index);
+    view! {
+        <li class="cart-line" class:open=open data-product-id=line.product_id>
+            // Tapping the line opens its rarer tools: discount and remove.
+            <button class="line-info" aria-expanded=move || open().to_string()
+                on:click=move |_| till.open_line.update(|o| *o = if *o == Some(index) { None } else { Some(index) })>
+                <span class="name">{line.name.clone()}</span>
+                <span class="unit">
+                    {format!("{} × {}", line.unit_price, quantity)}
+                    {discount.map(|d| view! { " " <span class="discount">{d}</span> })}
+                </span>
+            </button>
+            <span class="qty-controls">
+                <button class="qty-minus" aria-label="−1" disabled={quantity <= 1}
+                    on:click=move |_| till.lines.update(|l| cart::change_quantity(l, index, -1))>"−"</button>
+                <span class="qty">{quantity}</span>
+                <button class="qty-plus" aria-label="+1"
+                    on:click=move |_| till.lines.update(|l| cart::change_quantity(l, index, 1))>"＋"</button>
+            </span>
+            <span class="net">{net}</span>
+            {move || open().then(|| view! {
+                <div class="line-tools">
+                    <DiscountEditor index />
+                    <button class="remove danger" on:click=move |_| {
+                        till.open_line.set(None);
+                        till.lines.update(|l| if index < l.len() { l.remove(index); });
+                    }>{t!("削除", "Remove")}</button>
+                </div>
+            })}
+        </li>
+    }
+}

@@ -1,0 +1,423 @@
+//! レジ: the till. Products on the left (touch grid, search, barcode), the cart and payment on
+//! the right; a portrait tablet stacks them. A cash sale of three items is four taps: three
+//! products and 「現金 ちょうど」.
+//!
+//! A completed sale goes to the tablet's storage first and to the server after (see
+//! [`crate::till`]), so the till keeps selling when the venue's Wi-Fi drops.
+//!
+//! This module holds the page, the state the till's components share ([`TillState`]) and the
+//! listeners; the parts of the screen are its submodules.
+
+mod cart_pane;
+mod catalog;
+mod discount;
+mod payment;
+mod status;
+mod void;
+
+use crate::api;
+use crate::i18n::{Lang, pick, use_language};
+use crate::session::CurrentSession;
+use crate::t;
+use crate::till::barcode::Wedge;
+use crate::till::browser;
+use crate::till::cart::{self, PaymentProgress, find_by_code, sale_lines};
+use crate::till::store;
+use crate::till::sync::{self, SyncState};
+use cart_pane::CartPane;
+use catalog::ProductPane;
+use leptos::prelude::*;
+use selpos_domain::Yen;
+use selpos_domain::events::RegisterRef;
+use selpos_domain::sales::cart::{CartError, CartLine, CartTotals, cart_totals};
+use selpos_domain::sales::payment::{Payment, PaymentError, Tender};
+use selpos_domain::sales::{Catalog, CatalogItem, SaleInput};
+use selpos_domain::users::SessionInfo;
+use serde::{Deserialize, Serialize};
+use status::{ParkedList, SessionBrief, StatusBar};
+use void::VoidDialog;
+
+/// Where the register and cashier of the last online session are kept, so that the till
+/// still opens when the page is loaded offline.
+const REMEMBERED: &str = "selpos.register.session";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Remembered {
+    register: RegisterRef,
+    cashier: String,
+}
+
+#[component]
+pub fn TillPage() -> impl IntoView {
+    let session = use_context::<CurrentSession>();
+    view! {
+        <div class="till-page">
+            {move || {
+                let Some(CurrentSession(resource)) = session else {
+                    return ().into_any();
+                };
+                match resource.get() {
+                    None => view! { <p class="loading">"読み込み中…"</p> }.into_any(),
+                    Some(Ok(info)) => signed_in(info),
+                    // The server is out of reach: the till works on what this tablet kept.
+                    Some(Err(failure)) if matches!(failure.code.as_str(), "network" | "http") => {
+                        match browser::local_get(REMEMBERED).and_then(|j| serde_json::from_str::<Remembered>(&j).ok()) {
+                            Some(r) => view! { <Till register=r.register cashier=r.cashier /> }.into_any(),
+                            None => view! { <p class="banner error" role="alert">{failure.message}</p> }.into_any(),
+                        }
+                    }
+                    Some(Err(_)) => view! { <NotATill signed_in=false council=false /> }.into_any(),
+                }
+            }}
+        </div>
+    }
+}
+
+fn signed_in(info: SessionInfo) -> AnyView {
+    match info.register {
+        Some(register) => {
+            // Kept for a later page load without a network (see TillPage).
+            let remembered = Remembered {
+                register: register.clone(),
+                cashier: info.user.display_name.clone(),
+            };
+            if let Ok(json) = serde_json::to_string(&remembered) {
+                browser::local_set(REMEMBERED, &json);
+            }
+            view! { <Till register cashier=info.user.display_name /> }.into_any()
+        }
+        None => view! { <NotATill signed_in=true council=info.user.role.is_council() /> }.into_any(),
+    }
+}
+
+/// Why this page cannot sell here, and where to go instead.
+#[component]
+fn NotATill(signed_in: bool, council: bool) -> impl IntoView {
+    let queued = LocalResource::new(store::queued_count);
+    view! {
+        <h1>{t!("レジ", "Till")}</h1>
+        <div class="banner error" role="alert" id="not-a-till">
+            <p>{move || if signed_in {
+                pick("この端末はレジとして使える状態ではありません。登録済みのタブレットで、レジ担当がPINでログインしてください。",
+                     "This browser is not signed in as a till. Cashiers sign in with their PIN on a registered tablet.")
+            } else {
+                pick("ログインしていないか、ログインの有効期限が切れました。", "You are not signed in, or your session expired.")
+            }}</p>
+            <p><a href="/login?next=%2Fregister">{t!("レジ担当ログインへ", "Sign in as cashier")}</a></p>
+            {council.then(|| view! {
+                <p>
+                    {t!("協議会の方は、「端末」画面でこのタブレットをイベントのレジとして登録してください: ",
+                        "Council staff: register this tablet as a till of an event on the Tablets page: ")}
+                    <a href="/devices">{t!("端末", "Tablets")}</a>
+                </p>
+            })}
+        </div>
+        {move || queued.get().and_then(Result::ok).filter(|n| *n > 0).map(|n| view! {
+            <p class="banner warn">{move || match use_language().get() {
+                Lang::Ja => format!("この端末に未送信の取引が {n}件 保存されています。ログインすると送信されます。"),
+                Lang::En => format!("{n} unsent sales are kept on this tablet; they are sent once you sign in."),
+            }}</p>
+        })}
+    }
+}
+
+/// A message above the cart: what just happened, or what went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Notice {
+    Info(String),
+    Error(String),
+}
+
+/// The sale just made, for the change display and 直前の取引を取消.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Completed {
+    id: uuid::Uuid,
+    local_number: String,
+    total: Yen,
+    paid: Yen,
+    change: Yen,
+    /// The receipt number of the void, once voided.
+    voided: Option<String>,
+}
+
+/// Everything the till's components share.
+#[derive(Clone, Copy)]
+struct TillState {
+    register: StoredValue<RegisterRef>,
+    catalog: RwSignal<Option<Catalog>>,
+    lines: RwSignal<Vec<CartLine>>,
+    tenders: RwSignal<Vec<Tender>>,
+    totals: Memo<Result<CartTotals, CartError>>,
+    notice: RwSignal<Option<Notice>>,
+    last: RwSignal<Option<Completed>>,
+    /// A sale is being written to storage: ignore further pay taps.
+    paying: RwSignal<bool>,
+    voiding: RwSignal<bool>,
+    /// The cart line whose tools (discount, remove) are open.
+    open_line: RwSignal<Option<usize>>,
+    /// A manager's approval of this cart's discounts (a cashier's price override).
+    price_approval: RwSignal<Option<uuid::Uuid>>,
+    sync: SyncState,
+}
+
+fn use_till() -> TillState {
+    expect_context::<TillState>()
+}
+
+impl TillState {
+    fn voucher_gives_change(self) -> bool {
+        self.catalog
+            .with_untracked(|c| c.as_ref().is_some_and(|c| c.voucher_gives_change))
+    }
+
+    fn total(self) -> Option<Yen> {
+        self.totals.with(|t| t.as_ref().ok().map(|t| t.total))
+    }
+
+    fn add(self, item: &CatalogItem) {
+        // The sale just paid is still being written: a tap now would land in its cart.
+        if self.paying.get_untracked() {
+            return;
+        }
+        let Some(line) = self
+            .catalog
+            .with_untracked(|c| c.as_ref().map(|c| cart::line_for(c, item)))
+        else {
+            return;
+        };
+        let added = self
+            .lines
+            .try_update(|lines| cart::add(lines, line))
+            .unwrap_or(false);
+        self.notice.set((!added).then(|| {
+            Notice::Error(format!(
+                "「{}」はこれ以上追加できません（1行{}点まで）",
+                item.name,
+                selpos_domain::sales::cart::MAX_QUANTITY
+            ))
+        }));
+    }
+
+    /// A scanned or typed barcode.
+    fn add_code(self, code: &str) {
+        let found = self
+            .catalog
+            .with_untracked(|c| c.as_ref().and_then(|c| find_by_code(c, code).cloned()));
+        match found {
+            Some(item) => self.add(&item),
+            None => self.notice.set(Some(Notice::Error(format!(
+                "バーコード「{}」の商品は、このイベントの商品に登録されていません",
+                code.trim()
+            )))),
+        }
+    }
+
+    /// Applies a tender button: more tenders to come, or the sale is complete.
+    fn pay(self, step: Result<PaymentProgress, PaymentError>) {
+        match step {
+            Ok(PaymentProgress::Partial(tenders)) => {
+                self.notice.set(None);
+                self.tenders.set(tenders);
+            }
+            Ok(PaymentProgress::Complete(tenders, payment)) => self.complete(tenders, payment),
+            Err(e) => self.notice.set(Some(Notice::Error(e.to_string()))),
+        }
+    }
+
+    /// Writes the sale to the tablet's storage, then empties the cart for the next customer;
+    /// the sync loop sends it. Nothing is shown as sold before it is on disk.
+    fn complete(self, tenders: Vec<Tender>, payment: Payment) {
+        if self.paying.get_untracked() {
+            return;
+        }
+        let Some(total) = self.totals.with_untracked(|t| t.as_ref().ok().map(|t| t.total)) else {
+            return;
+        };
+        let lines = self.lines.get_untracked();
+        if lines.is_empty() {
+            return;
+        }
+        let register = self.register.get_value();
+        let sale = SaleInput {
+            id: uuid::Uuid::now_v7(),
+            register_id: register.register_id,
+            // Numbered by the store, in the same transaction that keeps the sale.
+            local_number: String::new(),
+            sold_at: browser::utc_now(),
+            lines: sale_lines(&lines),
+            tenders,
+            approval_id: self.price_approval.get_untracked(),
+        };
+        self.paying.set(true);
+        leptos::task::spawn_local(async move {
+            match store::enqueue(sale, total, &register.register_code).await {
+                Ok(stored) => {
+                    self.lines.try_set(Vec::new());
+                    self.tenders.try_set(Vec::new());
+                    self.price_approval.try_set(None);
+                    self.open_line.try_set(None);
+                    self.notice.try_set(None);
+                    self.last.try_set(Some(Completed {
+                        id: stored.sale.id,
+                        local_number: stored.sale.local_number,
+                        total,
+                        paid: payment.paid,
+                        change: payment.change,
+                        voided: None,
+                    }));
+                    self.sync.queued.try_update(|n| *n += 1);
+                    sync::wake();
+                }
+                Err(e) => {
+                    self.notice.try_set(Some(Notice::Error(format!(
+                        "会計を保存できませんでした。会計は完了していません。もう一度お試しください（{e}）"
+                    ))));
+                }
+            }
+            self.paying.try_set(false);
+        });
+    }
+
+    fn clear(self) {
+        self.lines.set(Vec::new());
+        self.tenders.set(Vec::new());
+        self.price_approval.set(None);
+        self.open_line.set(None);
+        self.notice.set(None);
+    }
+}
+
+#[component]
+fn Till(register: RegisterRef, cashier: String) -> impl IntoView {
+    let register_id = register.register_id;
+    let catalog: RwSignal<Option<Catalog>> = RwSignal::new(None);
+    let lines: RwSignal<Vec<CartLine>> = RwSignal::new(Vec::new());
+    let rounding = move || {
+        catalog.with(|c| {
+            c.as_ref()
+                .map_or(selpos_domain::RoundingMode::Down, |c| c.tax_rounding)
+        })
+    };
+    let till = TillState {
+        register: StoredValue::new(register.clone()),
+        catalog,
+        lines,
+        tenders: RwSignal::new(Vec::new()),
+        totals: Memo::new(move |_| lines.with(|l| cart_totals(l, rounding()))),
+        notice: RwSignal::new(None),
+        last: RwSignal::new(None),
+        paying: RwSignal::new(false),
+        voiding: RwSignal::new(false),
+        open_line: RwSignal::new(None),
+        price_approval: RwSignal::new(None),
+        sync: SyncState::new(),
+    };
+    provide_context(till);
+    let catalog_error: RwSignal<Option<String>> = RwSignal::new(None);
+    let persisted: RwSignal<Option<bool>> = RwSignal::new(Some(true));
+
+    // Browser only: the catalog (cached first, then fresh), the sync loop, the service worker.
+    Effect::new(move |_| {
+        browser::register_service_worker();
+        sync::start(till.sync);
+        leptos::task::spawn_local(async move {
+            persisted.try_set(browser::request_persistent_storage().await);
+        });
+        leptos::task::spawn_local(async move {
+            if let Ok(Some(cached)) = store::load_catalog(register_id).await {
+                catalog.try_set(Some(cached));
+            }
+            match api::register_catalog(register_id).await {
+                Ok(fresh) => {
+                    let _ = store::save_catalog(&fresh).await;
+                    catalog.try_set(Some(fresh));
+                    catalog_error.try_set(None);
+                }
+                Err(failure) => {
+                    catalog_error.try_set(Some(failure.message));
+                }
+            }
+        });
+    });
+    on_cleanup(sync::stop);
+    listen_to_the_network(till.sync);
+    listen_for_scanner(till);
+
+    view! {
+        <StatusBar register cashier persisted catalog_error />
+        <SessionBrief register_id />
+        <div class="till">
+            <ProductPane />
+            <CartPane />
+        </div>
+        <ParkedList />
+        {move || till.voiding.get().then(|| view! { <VoidDialog /> })}
+    }
+}
+
+/// `online` / `offline` events: show the change at once, and send as soon as the network is back.
+fn listen_to_the_network(sync_state: SyncState) {
+    browser::on_network_change(move |online| {
+        sync_state.online.try_set(online);
+        if online {
+            sync::wake();
+        }
+    });
+}
+
+/// A keyboard-wedge scanner types the code and Enter anywhere on the page; text fields keep
+/// their keys (the search box and the code field handle a code themselves).
+fn listen_for_scanner(till: TillState) {
+    let wedge = StoredValue::new(Wedge::default());
+    let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+        if till.voiding.get_untracked() || typing_in_a_field(&ev) {
+            return;
+        }
+        let code = wedge
+            .try_update_value(|w| w.key(&ev.key(), browser::monotonic_ms()))
+            .flatten();
+        if let Some(code) = code {
+            // Keep the Enter from also pressing the focused button (the last product tapped).
+            ev.prevent_default();
+            till.add_code(&code);
+        }
+    });
+    on_cleanup(move || handle.remove());
+}
+
+fn typing_in_a_field(ev: &leptos::ev::KeyboardEvent) -> bool {
+    #[cfg(feature = "browser")]
+    {
+        use wasm_bindgen::JsCast;
+        ev.target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+    }
+    #[cfg(not(feature = "browser"))]
+    {
+        let _ = ev;
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_remembered_session_round_trips() {
+        let r = Remembered {
+            register: RegisterRef {
+                register_id: 3,
+                register_code: "R1".into(),
+                register_name: "レジ1".into(),
+                event_id: 1,
+                event_code: "HB".into(),
+                event_name: "バザール".into(),
+            },
+            cashier: "ボランティア".into(),
+        };
+        let json = serde_json::to_string(&r).expect("json");
+        assert_eq!(serde_json::from_str::<Remembered>(&json).expect("back"), r);
+    }
+}
