@@ -524,24 +524,6 @@ pub async fn printer_status(register_id: i64) -> ApiResult<selpos_domain::printe
     get(&format!("/registers/{register_id}/printer")).await
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn queries_are_encoded() {
-        assert_eq!(
-            query(&[("active", Some("true".into())), ("q", None)]),
-            "?active=true"
-        );
-        assert_eq!(
-            query(&[("q", Some("クッキー & 50%".into()))]),
-            "?q=%E3%82%AF%E3%83%83%E3%82%AD%E3%83%BC%20%26%2050%25"
-        );
-        assert_eq!(query(&[]), "");
-    }
-}
-
 /// A register's session: レジ開け, 出金 and レジ締め (`selpos_domain::register_sessions`).
 pub mod register_sessions {
     use super::{ApiResult, get, send};
@@ -641,5 +623,23 @@ pub mod wages {
 
     pub async fn import(bytes: &[u8], dry_run: bool) -> ApiResult<WageImportReport> {
         post_bytes(&format!("/wages/import?dry_run={dry_run}"), "text/csv", bytes).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_are_encoded() {
+        assert_eq!(
+            query(&[("active", Some("true".into())), ("q", None)]),
+            "?active=true"
+        );
+        assert_eq!(
+            query(&[("q", Some("クッキー & 50%".into()))]),
+            "?q=%E3%82%AF%E3%83%83%E3%82%AD%E3%83%BC%20%26%2050%25"
+        );
+        assert_eq!(query(&[]), "");
     }
 }

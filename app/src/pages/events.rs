@@ -424,6 +424,25 @@ fn EventForm(
     }
 }
 
+/// Links to the event's settlement and dashboard (council), or to the facility's own 精算書.
+#[component]
+fn ClosingLinks(event_id: i64) -> impl IntoView {
+    move || {
+        let session = crate::session::current()?;
+        Some(if session.user.role.is_council() {
+            view! {
+                <a class="button" href=format!("/settlement?event={event_id}")>{t!("精算", "Settlement")}</a>
+                <a class="button" href=format!("/dashboard?event={event_id}")>{t!("ダッシュボード", "Dashboard")}</a>
+            }
+            .into_any()
+        } else {
+            let facility = session.user.facility_id?;
+            view! { <a class="button" href=format!("/settlement/statement?event={event_id}&facility={facility}")>{t!("精算書", "Statement")}</a> }
+                .into_any()
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -456,24 +475,5 @@ mod tests {
             format_override(Some(CommissionRule::Fixed { yen: Yen(3000) })),
             "3000"
         );
-    }
-}
-
-/// Links to the event's settlement and dashboard (council), or to the facility's own 精算書.
-#[component]
-fn ClosingLinks(event_id: i64) -> impl IntoView {
-    move || {
-        let session = crate::session::current()?;
-        Some(if session.user.role.is_council() {
-            view! {
-                <a class="button" href=format!("/settlement?event={event_id}")>{t!("精算", "Settlement")}</a>
-                <a class="button" href=format!("/dashboard?event={event_id}")>{t!("ダッシュボード", "Dashboard")}</a>
-            }
-            .into_any()
-        } else {
-            let facility = session.user.facility_id?;
-            view! { <a class="button" href=format!("/settlement/statement?event={event_id}&facility={facility}")>{t!("精算書", "Statement")}</a> }
-                .into_any()
-        })
     }
 }
