@@ -1,5 +1,8 @@
 //! The tablet's client of the JSON API under `/api/v1`. Every page loads and saves through it,
 //! in the browser; on the server these calls are never made (pages render their shell there).
+//!
+//! Past 600 lines on purpose: the transport (errors, CSRF, timeouts) and one thin function per
+//! endpoint, in the order of the server's `http/` files, read best as one list.
 
 use selpos_domain::approvals::{Approval, ApprovalInput};
 
