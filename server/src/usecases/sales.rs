@@ -429,29 +429,29 @@ async fn write_reversal(
     audit::commit(tx, actor, action, "sale", &original_id, Some(original), recorded).await
 }
 
-/// A void or refund about to be decided: its transaction and what the decision needs.
-struct ReversalStart {
-    tx: Tx,
-    original: Sale,
-    /// The register the reversal is recorded on.
-    register_id: i64,
-    /// What earlier refunds took back, per original line.
-    refunded: HashMap<i64, i64>,
-    rounding: RoundingMode,
+/// What a void or refund asks for, whatever its kind.
+struct ReversalRequest<'a> {
+    /// The new record's id, made on the tablet: the idempotency key.
+    id: uuid::Uuid,
+    reason: &'a str,
+    approval_id: Option<uuid::Uuid>,
+    action: ApprovalAction,
 }
 
-enum Reversing {
-    /// The void or refund with this id is already recorded: answer it again.
-    Replay(Box<Sale>),
-    Start(Box<ReversalStart>),
-}
-
-/// Opens the transaction of a void or refund: a replay answers the stored record; otherwise
-/// the original sale, what was refunded of it and the council's rounding are read, and the
-/// caller's right to reverse it checked.
-async fn start_reversal(db: &Db, actor: &Principal, sale_id: uuid::Uuid, id: &str) -> Result<Reversing> {
-    let mut tx = match once::begin(db, async |tx| Ok(db::sales::load(tx, id).await?)).await? {
-        Once::Replayed(sale) => return Ok(Reversing::Replay(Box::new(sale))),
+/// Reverses sale `sale_id`. In one write transaction: a replay answers the stored record;
+/// otherwise the original sale, what was refunded of it and the council's rounding are read,
+/// the caller's right checked, `decide` (the domain) says what the reversal records, a
+/// manager's approval is taken and everything is written.
+async fn reverse(
+    db: &Db,
+    actor: &Principal,
+    sale_id: uuid::Uuid,
+    request: ReversalRequest<'_>,
+    decide: impl FnOnce(&Sale, &HashMap<i64, i64>, RoundingMode) -> Result<Reversal, ReversalError>,
+) -> Result<Sale> {
+    let id = request.id.to_string();
+    let mut tx = match once::begin(db, async |tx| Ok(db::sales::load(tx, &id).await?)).await? {
+        Once::Replayed(sale) => return Ok(sale),
         Once::First(tx) => tx,
     };
     let original = db::sales::load(&mut tx, &sale_id.to_string())
@@ -462,13 +462,20 @@ async fn start_reversal(db: &Db, actor: &Principal, sale_id: uuid::Uuid, id: &st
         .ok_or(Error::Forbidden)?;
     let refunded = db::sales::refunded(&mut tx, &original.id.to_string()).await?;
     let rounding = sale_rules(&mut tx).await?.tax_rounding;
-    Ok(Reversing::Start(Box::new(ReversalStart {
+    let reversal = decide(&original, &refunded, rounding).map_err(reversal_error)?;
+    let approval_id = approval(&mut tx, actor, request.approval_id, request.action).await?;
+    write_reversal(
+        db,
         tx,
-        original,
+        actor,
+        &original,
+        &id,
+        reversal,
+        request.reason,
+        approval_id,
         register_id,
-        refunded,
-        rounding,
-    })))
+    )
+    .await
 }
 
 /// The domain's refusal of a reversal, as the API answers it.
@@ -483,61 +490,28 @@ fn reversal_error(e: ReversalError) -> Error {
 /// 取消: reverses a whole sale (stock back, money back by the same tenders).
 pub async fn void(db: &Db, actor: &Principal, sale_id: uuid::Uuid, input: &VoidInput) -> Result<Sale> {
     let input = input.validated()?;
-    let id = input.id.to_string();
-    let ReversalStart {
-        mut tx,
-        original,
-        register_id,
-        refunded,
-        rounding,
-    } = match start_reversal(db, actor, sale_id, &id).await? {
-        Reversing::Replay(sale) => return Ok(*sale),
-        Reversing::Start(start) => *start,
+    let request = ReversalRequest {
+        id: input.id,
+        reason: &input.reason,
+        approval_id: input.approval_id,
+        action: ApprovalAction::Void,
     };
-    let reversal = reversal::void(&original, &refunded, rounding).map_err(reversal_error)?;
-    let approval_id = approval(&mut tx, actor, input.approval_id, ApprovalAction::Void).await?;
-    write_reversal(
-        db,
-        tx,
-        actor,
-        &original,
-        &id,
-        reversal,
-        &input.reason,
-        approval_id,
-        register_id,
-    )
-    .await
+    reverse(db, actor, sale_id, request, reversal::void).await
 }
 
 /// 返品: returns some items of an earlier sale, paid back in cash (the domain's
 /// [`reversal::refund`] says how much).
 pub async fn refund(db: &Db, actor: &Principal, sale_id: uuid::Uuid, input: &RefundInput) -> Result<Sale> {
     let input = input.validated()?;
-    let id = input.id.to_string();
-    let ReversalStart {
-        mut tx,
-        original,
-        register_id,
-        refunded,
-        rounding,
-    } = match start_reversal(db, actor, sale_id, &id).await? {
-        Reversing::Replay(sale) => return Ok(*sale),
-        Reversing::Start(start) => *start,
+    let request = ReversalRequest {
+        id: input.id,
+        reason: &input.reason,
+        approval_id: input.approval_id,
+        action: ApprovalAction::Refund,
     };
-    let reversal = reversal::refund(&original, &refunded, &input.lines, rounding).map_err(reversal_error)?;
-    let approval_id = approval(&mut tx, actor, input.approval_id, ApprovalAction::Refund).await?;
-    write_reversal(
-        db,
-        tx,
-        actor,
-        &original,
-        &id,
-        reversal,
-        &input.reason,
-        approval_id,
-        register_id,
-    )
+    reverse(db, actor, sale_id, request, |sale, refunded, rounding| {
+        reversal::refund(sale, refunded, &input.lines, rounding)
+    })
     .await
 }
 
