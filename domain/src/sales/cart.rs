@@ -258,6 +258,7 @@ fn checked_sum(mut amounts: impl Iterator<Item = Yen>) -> Result<Yen, CartError>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn a_discount_or_another_price_overrides_the_list_price() {
@@ -560,5 +561,68 @@ mod tests {
             serde_json::to_value(Discount::Yen(Yen(50))).expect("should succeed"),
             serde_json::json!({"yen": 50})
         );
+    }
+
+    fn any_line() -> impl Strategy<Value = CartLine> {
+        (
+            prop_oneof![0i64..100_000, 0i64..i64::MAX],
+            1i64..=MAX_QUANTITY,
+            any::<bool>(),
+            any::<bool>(),
+            prop_oneof![
+                Just(None),
+                (1i64..=100).prop_map(|p| Some(Discount::Percent(p))),
+                (1i64..50_000).prop_map(|y| Some(Discount::Yen(Yen(y)))),
+            ],
+        )
+            .prop_map(|(price, quantity, reduced, eligible, discount)| CartLine {
+                discount,
+                ..line(
+                    "品",
+                    price,
+                    quantity,
+                    if reduced {
+                        TaxRate::Reduced
+                    } else {
+                        TaxRate::Standard
+                    },
+                    eligible,
+                )
+            })
+    }
+
+    proptest! {
+        /// Whatever the cart: the invoice totals per rate and the total outside the invoice add
+        /// up to the total, each line pays its gross less its discount, each rate's tax is
+        /// computed once from the rate's total, and a cart past `i64` is an error, never a
+        /// panic or a wrapped figure.
+        #[test]
+        fn totals_add_up(
+            lines in prop::collection::vec(any_line(), 0..30),
+            rounding in prop_oneof![Just(RoundingMode::Down), Just(RoundingMode::HalfUp), Just(RoundingMode::Up)],
+        ) {
+            match cart_totals(&lines, rounding) {
+                Ok(t) => {
+                    let by_rate: i128 = t.by_rate.iter().map(|r| i128::from(r.total.0)).sum();
+                    prop_assert_eq!(by_rate + i128::from(t.non_invoice_total.0), i128::from(t.total.0));
+                    for (l, a) in lines.iter().zip(&t.lines) {
+                        prop_assert_eq!(a.net.0, a.gross.0 - a.discount.0);
+                        prop_assert!(a.discount.0 >= 0 && a.net.0 >= 0);
+                        prop_assert_eq!(i128::from(a.gross.0), i128::from(l.unit_price.0) * i128::from(l.quantity));
+                    }
+                    for r in &t.by_rate {
+                        prop_assert_eq!(r.tax, r.rate.included_tax(r.total, rounding));
+                    }
+                    prop_assert_eq!(t.item_count, lines.iter().map(|l| l.quantity).sum::<i64>());
+                }
+                Err(CartError::Overflow) => {
+                    let gross: i128 = lines.iter().map(|l| i128::from(l.unit_price.0) * i128::from(l.quantity)).sum();
+                    prop_assert!(gross > i128::from(i64::MAX) || lines.iter().any(|l| i128::from(l.unit_price.0) * i128::from(l.quantity) > i128::from(i64::MAX)));
+                }
+                // A yen discount above the line's gross is refused, as it should be.
+                Err(CartError::DiscountExceedsGross { .. }) => {}
+                Err(other) => prop_assert!(false, "{other:?}"),
+            }
+        }
     }
 }
