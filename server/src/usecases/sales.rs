@@ -370,10 +370,19 @@ async fn write_reversal(
     let register = db::sales::register(&mut tx, register_id)
         .await?
         .ok_or(Error::NotFound("レジ"))?;
-    if register.state()? == EventState::Settled {
-        return Err(Error::Conflict(
-            "このイベントは精算済みのため、取消・返品できません".into(),
-        ));
+    // The sale's own event is locked once settled, whichever register the reversal is made at
+    // (a council user may stand at a tablet of another event).
+    let sold_on = if register_id == original.register_id {
+        None
+    } else {
+        db::sales::register(&mut tx, original.register_id).await?
+    };
+    for event_register in std::iter::once(&register).chain(sold_on.as_ref()) {
+        if event_register.state()? == EventState::Settled {
+            return Err(Error::Conflict(
+                "このイベントは精算済みのため、取消・返品できません".into(),
+            ));
+        }
     }
     let now = Utc::now();
     let (session_id, late) =
