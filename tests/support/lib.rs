@@ -5,6 +5,9 @@ pub mod browser;
 pub mod chaos;
 pub mod load;
 pub mod printer;
+pub mod world;
+
+pub use world::{Cashier, HeartBazaar, NewEvent, NewFacility, NewProduct, Product, Till, World};
 
 use reqwest::{Method, StatusCode};
 use selpos_domain::access::Role;
@@ -189,6 +192,20 @@ impl TestServer {
     pub async fn get_ok(&self, path: &str) -> Value {
         self.admin.get_ok(path).await
     }
+
+    /// POSTs as the test administrator and expects 201; answers the created record.
+    pub async fn created(&self, path: &str, body: &Value) -> Value {
+        self.admin.created(path, body).await
+    }
+
+    /// Creates the user `body` describes (as the test administrator) and signs them in with
+    /// its login and password.
+    pub async fn new_user(&self, body: &Value) -> ApiClient {
+        self.created("/api/v1/users", body).await;
+        let login = body["login"].as_str().expect("login");
+        let password = body["password"].as_str().expect("password");
+        self.login(login, password).await
+    }
 }
 
 pub const ADMIN_LOGIN: &str = "test-admin";
@@ -260,12 +277,18 @@ impl ApiClient {
         (status, body)
     }
 
+    /// A request to `path` on this client's server, carrying its CSRF token.
+    pub fn builder(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, format!("{}{path}", self.base));
+        match &self.csrf {
+            Some(csrf) => request.header("x-csrf-token", csrf),
+            None => request,
+        }
+    }
+
     /// Sends a JSON request; answers the status and the JSON body (`Null` when empty).
     pub async fn request(&self, method: Method, path: &str, body: Option<&Value>) -> (StatusCode, Value) {
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(csrf) = &self.csrf {
-            request = request.header("x-csrf-token", csrf);
-        }
+        let mut request = self.builder(method, path);
         if let Some(body) = body {
             request = request.json(body);
         }
@@ -281,13 +304,10 @@ impl ApiClient {
         content_type: &str,
         body: Vec<u8>,
     ) -> (StatusCode, Value) {
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(csrf) = &self.csrf {
-            request = request.header("x-csrf-token", csrf);
-        }
         // A fresh connection: after a refused oversized body the server closes this one, and a
         // pooled reuse would race that close.
-        let response = request
+        let response = self
+            .builder(method, path)
             .header("content-type", content_type)
             .header("connection", "close")
             .body(body)
@@ -319,6 +339,18 @@ impl ApiClient {
 
     pub async fn put(&self, path: &str, body: &Value) -> (StatusCode, Value) {
         self.request(Method::PUT, path, Some(body)).await
+    }
+
+    /// POSTs and expects 201; answers the created record.
+    pub async fn created(&self, path: &str, body: &Value) -> Value {
+        let (status, created) = self.post(path, body).await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "[{}] POST {path}: {created}",
+            self.kind
+        );
+        created
     }
 
     /// A manager's approval of `action` (void, refund, price_override, stock_adjustment), given
