@@ -2,8 +2,8 @@
 //! server with the built WASM site: `cargo xtask test` builds the site first.
 
 use fantoccini::Locator;
-use selpos_tests::TestServer;
 use selpos_tests::browser::{Browser, WAIT};
+use selpos_tests::{TestServer, World};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -151,7 +151,7 @@ async fn submit_new_product(browser: &Browser, fields: &[(&str, &str)]) {
 }
 
 /// Facility 1's stock row of `product` at the event, as the API shows it.
-async fn stock_row(server: &TestServer, event: &serde_json::Value, product: i64) -> serde_json::Value {
+async fn stock_row(server: &TestServer, event: i64, product: i64) -> serde_json::Value {
     let stock = server
         .get_ok(&format!("/api/v1/events/{event}/stock?facility_id=1"))
         .await;
@@ -167,16 +167,9 @@ async fn stock_row(server: &TestServer, event: &serde_json::Value, product: i64)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn facility_stock_is_brought_in_taken_home_and_labels_print_barcodes() {
     let server = TestServer::sqlite(true).await;
-    let events = server.get_ok("/api/v1/events").await;
-    let bazaar = events
-        .as_array()
-        .expect("events")
-        .iter()
-        .find(|e| e["kind"] == "bazaar")
-        .expect("bazaar")["id"]
-        .clone();
+    let world = World::on(&server).demo_bazaar().build().await;
+    let (bazaar, cookie) = (world.event, world.products[0].id);
     let products = server.get_ok("/api/v1/products?facility_id=1").await;
-    let cookie = products[0]["id"].as_i64().expect("product");
     let browser = Browser::start().await;
     sign_in_at(
         &browser,
@@ -201,7 +194,7 @@ async fn facility_stock_is_brought_in_taken_home_and_labels_print_barcodes() {
         .expect("click");
     let banner = browser.text_of(".banner.ok").await;
     assert!(banner.contains("搬入を記録しました"), "{banner}");
-    let row = stock_row(&server, &bazaar, cookie).await;
+    let row = stock_row(&server, bazaar, cookie).await;
     assert_eq!(row["brought"], 12);
     c.wait()
         .at_most(WAIT)
@@ -215,7 +208,7 @@ async fn facility_stock_is_brought_in_taken_home_and_labels_print_barcodes() {
         .wait_text(".banner.ok", WAIT, |t| t.contains("搬出"))
         .await;
     assert!(banner.contains("残りをすべて搬出"), "{banner}");
-    let row = stock_row(&server, &bazaar, cookie).await;
+    let row = stock_row(&server, bazaar, cookie).await;
     assert_eq!(
         (row["taken_out"].as_i64(), row["on_hand"].as_i64()),
         (Some(12), Some(0)),
@@ -250,17 +243,9 @@ async fn facility_stock_is_brought_in_taken_home_and_labels_print_barcodes() {
 async fn a_sale_is_refunded_by_its_receipt_number() {
     let server = TestServer::sqlite(true).await;
     // A sale rung up on register R1 of the demo bazaar, by a tablet signed in as the admin.
-    let selpos_tests::DemoTill {
-        register,
-        till,
-        product,
-        price,
-        ..
-    } = server.demo_till().await;
-    let sale = json!({"id": uuid::Uuid::now_v7(), "register_id": register, "local_number": "L1", "sold_at": "2026-11-28T02:00:00Z",
-        "lines": [{"product_id": product["id"], "quantity": 2, "unit_price": price}], "tenders": [{"kind": "cash", "amount": price * 2}]});
-    let (status, sale) = till.post("/api/v1/sales", &sale).await;
-    assert_eq!(status.as_u16(), 201, "{sale}");
+    let till = World::on(&server).demo_bazaar().device("T").open_till().await;
+    let price = till.products[0].price;
+    let sale = till.record(&till.cash_sale(&till.products[0], 2)).await;
     let receipt_number = sale["receipt_number"].as_str().expect("number").to_string();
 
     let browser = Browser::start().await;
@@ -314,7 +299,7 @@ async fn a_sale_is_refunded_by_its_receipt_number() {
     );
 
     let journal = server
-        .get_ok(&format!("/api/v1/sales?register_id={register}"))
+        .get_ok(&format!("/api/v1/sales?register_id={}", till.register))
         .await;
     let refund = journal
         .as_array()
@@ -328,41 +313,15 @@ async fn a_sale_is_refunded_by_its_receipt_number() {
     server.stop().await;
 }
 
-/// The event's input for `PUT /api/v1/events/{id}`, from its JSON, with `state`.
-fn event_input(event: &serde_json::Value, state: &str) -> serde_json::Value {
-    let mut input = event.clone();
-    let object = input.as_object_mut().expect("event");
-    for key in ["id", "created_at", "updated_at"] {
-        object.remove(key);
-    }
-    let registers: Vec<serde_json::Value> = event["registers"]
-        .as_array()
-        .expect("registers")
-        .iter()
-        .map(|r| json!({"code": r["code"], "name": r["name"]}))
-        .collect();
-    input["registers"] = json!(registers);
-    input["state"] = json!(state);
-    input
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_council_settles_an_event_and_imports_the_wage_table() {
     let server = TestServer::sqlite(true).await;
-    let selpos_tests::DemoTill {
-        bazaar,
-        register,
-        till,
-        product,
-        price,
-    } = server.demo_till().await;
-    let event_id = bazaar["id"].as_i64().expect("event");
-    let sale = json!({"id": uuid::Uuid::now_v7(), "register_id": register, "local_number": "L1", "sold_at": "2026-11-28T02:00:00Z",
-        "lines": [{"product_id": product["id"], "quantity": 3, "unit_price": price}], "tenders": [{"kind": "cash", "amount": price * 3}]});
-    let (status, _) = till.post("/api/v1/sales", &sale).await;
-    assert_eq!(status.as_u16(), 201);
+    let till = World::on(&server).demo_bazaar().device("T").open_till().await;
+    let (event_id, register, price) = (till.event, till.register, till.products[0].price);
+    till.record(&till.cash_sale(&till.products[0], 3)).await;
     // Every register of the bazaar closed (R1 with its exact cash), then the event.
     let (status, body) = till
+        .cashier
         .post(
             &format!("/api/v1/registers/{register}/close"),
             &json!({"id": uuid::Uuid::now_v7(),
@@ -370,12 +329,7 @@ async fn the_council_settles_an_event_and_imports_the_wage_table() {
         )
         .await;
     assert_eq!(status.as_u16(), 200, "{body}");
-    let (status, body) = server
-        .put(
-            &format!("/api/v1/events/{event_id}"),
-            &event_input(&bazaar, "closed"),
-        )
-        .await;
+    let (status, body) = till.set_state(&server, "closed").await;
     assert_eq!(status.as_u16(), 200, "{body}");
 
     let browser = Browser::start().await;

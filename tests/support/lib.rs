@@ -439,48 +439,6 @@ pub fn error_fields(body: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The demo bazaar's register R1 with a tablet signed in as the test administrator, and the
-/// first product of facility 1: what a test needs to ring up sales over HTTP.
-pub struct DemoTill {
-    pub bazaar: Value,
-    pub register: i64,
-    pub till: ApiClient,
-    pub product: Value,
-    pub price: i64,
-}
-
-impl TestServer {
-    /// Registers a tablet for R1 of the demo bazaar (a server started with demo data).
-    pub async fn demo_till(&self) -> DemoTill {
-        let events = self.get_ok("/api/v1/events").await;
-        let bazaar = events
-            .as_array()
-            .and_then(|list| list.iter().find(|e| e["kind"] == "bazaar"))
-            .expect("the demo bazaar")
-            .clone();
-        let register = bazaar["registers"][0]["id"].as_i64().expect("register");
-        let mut till = self.login(ADMIN_LOGIN, ADMIN_PASSWORD).await;
-        let (status, _) = till
-            .post(
-                "/api/v1/devices",
-                &serde_json::json!({"register_id": register, "name": "T"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED);
-        // Signing in again binds the session to the tablet just registered.
-        till.sign_in(ADMIN_LOGIN, ADMIN_PASSWORD).await;
-        let product = self.get_ok("/api/v1/products?facility_id=1").await[0].clone();
-        let price = product["price"].as_i64().expect("price");
-        DemoTill {
-            bazaar,
-            register,
-            till,
-            product,
-            price,
-        }
-    }
-}
-
 /// Defines `NAME::sqlite` and `NAME::postgres`, each running `body` with `server` bound to a
 /// fresh server (with demo data when `demo` is true) of that database.
 #[macro_export]
