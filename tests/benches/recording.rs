@@ -6,7 +6,8 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use selpos_domain::access::{Principal, Role};
 use selpos_domain::sales::SaleInput;
-use selpos_tests::load::{Bazaar, register_tablet};
+use selpos_tests::load::Bazaar;
+use selpos_tests::world::register_tablet;
 use selpos_tests::{ApiClient, TestServer};
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -35,7 +36,7 @@ async fn over_http(server: &TestServer, w: &Bazaar) -> Figures {
     let mut tills = Vec::new();
     for &register in &w.registers {
         let mut till = ApiClient::new(&server.base, server.kind);
-        register_tablet(&mut till, register).await;
+        register_tablet(&mut till, register, &format!("tablet {register}")).await;
         tills.push((register, till));
     }
     let each = SALES_PER_RUN / w.registers.len();
