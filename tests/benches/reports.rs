@@ -10,11 +10,9 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use selpos_domain::Yen;
-use selpos_domain::access::{Principal, Role};
+use selpos_domain::sales::SaleLineInput;
 use selpos_domain::sales::payment::{Tender, TenderKind};
-use selpos_domain::sales::{SaleInput, SaleLineInput};
-use selpos_tests::{NewEvent, NewProduct, TestServer, World};
+use selpos_tests::{NewEvent, NewProduct, TestServer, World, load, on_each_database};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -245,44 +243,22 @@ async fn the_big_event(server: &TestServer, goods: &Goods, user_id: i64) -> Worl
     for (r, &register) in event.registers.iter().enumerate() {
         let db = server.db().clone();
         let goods: Goods = goods[..EVENT_FACILITIES].to_vec();
-        let actor = Principal {
-            user_id,
-            login: "bench".into(),
-            role: Role::CouncilAdmin,
-            facility_id: None,
-            register_id: Some(register),
-        };
+        let actor = load::admin_at(user_id, register);
         tasks.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(r as u64);
             for n in 0..EVENT_SALES / EVENT_REGISTERS {
                 let lines: Vec<SaleLineInput> = (0..EVENT_LINES_PER_SALE)
                     .map(|_| {
                         let (_, product_id, price, _) = goods[rng.random_range(0..goods.len())];
-                        SaleLineInput {
-                            product_id,
-                            quantity: rng.random_range(1..=3),
-                            unit_price: Yen(price),
-                            discount: None,
-                        }
+                        load::line(&mut rng, product_id, price)
                     })
                     .collect();
-                let total: i64 = lines.iter().map(|l| l.unit_price.0 * l.quantity).sum();
-                let input = SaleInput {
-                    id: uuid::Uuid::now_v7(),
-                    register_id: register,
-                    local_number: String::new(),
-                    sold_at: chrono::Utc::now(),
-                    lines,
-                    tenders: vec![Tender {
-                        kind: if n % 2 == 0 {
-                            TenderKind::Cash
-                        } else {
-                            TenderKind::QrPayment
-                        },
-                        amount: Yen(total),
-                    }],
-                    approval_id: None,
+                let kind = if n % 2 == 0 {
+                    TenderKind::Cash
+                } else {
+                    TenderKind::QrPayment
                 };
+                let input = load::sale_now(register, lines, |amount| Tender { kind, amount });
                 selpos_server::sales::record(&db, &actor, &input)
                     .await
                     .expect("sale");
@@ -393,9 +369,5 @@ async fn main() {
         "| database | history written | event recorded | settlement | settlement CSV | settle | facility's year | prefecture table |"
     );
     println!("|---|---|---|---|---|---|---|---|");
-    bench(TestServer::sqlite(true).await).await;
-    match TestServer::postgres(true).await {
-        Some(server) => bench(server).await,
-        None => println!("(PostgreSQL skipped: SELPOS_TEST_POSTGRES_URL is not set)"),
-    }
+    on_each_database(true, bench).await;
 }

@@ -439,6 +439,20 @@ pub fn error_fields(body: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Runs `run` on a fresh server on SQLite, then on one on PostgreSQL unless
+/// `SELPOS_TEST_POSTGRES_URL` is not set (the benches' two databases).
+pub async fn on_each_database<F, R>(demo: bool, run: F)
+where
+    F: Fn(TestServer) -> R,
+    R: std::future::Future<Output = ()>,
+{
+    run(TestServer::sqlite(demo).await).await;
+    match TestServer::postgres(demo).await {
+        Some(server) => run(server).await,
+        None => println!("(PostgreSQL skipped: {POSTGRES_ENV} is not set)"),
+    }
+}
+
 /// Defines `NAME::sqlite` and `NAME::postgres`, each running `body` with `server` bound to a
 /// fresh server (with demo data when `demo` is true) of that database.
 #[macro_export]

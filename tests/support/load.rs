@@ -6,6 +6,7 @@ use crate::{NewEvent, NewFacility, NewProduct, TestServer, World};
 use rand::Rng;
 use rand::rngs::StdRng;
 use selpos_domain::Yen;
+use selpos_domain::access::{Principal, Role};
 use selpos_domain::sales::payment::{Tender, TenderKind};
 use selpos_domain::sales::{SaleInput, SaleLineInput};
 
@@ -65,37 +66,56 @@ impl Bazaar {
             .map(|i| {
                 let own = &self.products[facilities[i % facilities.len()]];
                 let (product_id, price) = own[rng.random_range(0..own.len())];
-                SaleLineInput {
-                    product_id,
-                    quantity: rng.random_range(1..=3),
-                    unit_price: Yen(price),
-                    discount: None,
-                }
+                line(rng, product_id, price)
             })
             .collect();
-        let total: i64 = lines.iter().map(|l| l.unit_price.0 * l.quantity).sum();
-        let tender = match rng.random_range(0..3) {
-            0 => Tender {
-                kind: TenderKind::Cash,
-                amount: Yen((total + 999) / 1000 * 1000),
-            },
-            1 => Tender {
-                kind: TenderKind::CreditCard,
-                amount: Yen(total),
-            },
-            _ => Tender {
-                kind: TenderKind::QrPayment,
-                amount: Yen(total),
-            },
+        let kind = match rng.random_range(0..3) {
+            0 => TenderKind::Cash,
+            1 => TenderKind::CreditCard,
+            _ => TenderKind::QrPayment,
         };
-        SaleInput {
-            id: uuid::Uuid::now_v7(),
-            register_id: register,
-            local_number: String::new(),
-            sold_at: chrono::Utc::now(),
-            lines,
-            tenders: vec![tender],
-            approval_id: None,
-        }
+        sale_now(register, lines, |total| Tender {
+            kind,
+            amount: match kind {
+                TenderKind::Cash => Yen((total.0 + 999) / 1000 * 1000),
+                _ => total,
+            },
+        })
+    }
+}
+
+/// A line of 1–3 of `product_id` at `price`.
+pub fn line(rng: &mut StdRng, product_id: i64, price: i64) -> SaleLineInput {
+    SaleLineInput {
+        product_id,
+        quantity: rng.random_range(1..=3),
+        unit_price: Yen(price),
+        discount: None,
+    }
+}
+
+/// A sale of `lines` on `register`, sold now, paid with the tender `pay` makes for its total.
+pub fn sale_now(register: i64, lines: Vec<SaleLineInput>, pay: impl FnOnce(Yen) -> Tender) -> SaleInput {
+    let total: i64 = lines.iter().map(|l| l.unit_price.0 * l.quantity).sum();
+    SaleInput {
+        id: uuid::Uuid::now_v7(),
+        register_id: register,
+        local_number: String::new(),
+        sold_at: chrono::Utc::now(),
+        tenders: vec![pay(Yen(total))],
+        lines,
+        approval_id: None,
+    }
+}
+
+/// The test administrator (user `user_id`) at `register`, as the use cases see a tablet's
+/// session: for recording sales in process, with no HTTP.
+pub fn admin_at(user_id: i64, register: i64) -> Principal {
+    Principal {
+        user_id,
+        login: "bench".into(),
+        role: Role::CouncilAdmin,
+        facility_id: None,
+        register_id: Some(register),
     }
 }
