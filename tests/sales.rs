@@ -2,9 +2,7 @@
 //! stock movements, voids and refunds with approval, and the live view.
 
 use reqwest::StatusCode;
-use selpos_tests::{
-    ADMIN_LOGIN, ADMIN_PIN, HeartBazaar, TestServer, World, assert_error, db_test, error_fields,
-};
+use selpos_tests::{HeartBazaar, TestServer, World, assert_error, db_test, error_fields};
 use serde_json::{Value, json};
 
 async fn open_till(server: &TestServer) -> HeartBazaar {
@@ -313,9 +311,7 @@ db_test!(
             .await;
         assert_eq!(status, StatusCode::CONFLICT, "a cashier needs approval: {body}");
 
-        let approve = |action: &str| json!({"action": action, "approver_login": ADMIN_LOGIN, "pin": ADMIN_PIN, "reason": "返品"});
-        let (_, approval) = till.cashier.post("/api/v1/approvals", &approve("refund")).await;
-        let approval = approval["id"].as_str().expect("approval").to_string();
+        let approval = till.cashier.approve_because("refund", "返品").await;
         let (status, refunded) = till
             .cashier
             .post(&format!("/api/v1/sales/{id}/refund"), &refund(Some(&approval), 2))
@@ -358,8 +354,8 @@ db_test!(
             )
             .await;
         let second_id = second["id"].as_str().expect("id").to_string();
-        let (_, approval) = till.cashier.post("/api/v1/approvals", &approve("void")).await;
-        let void = json!({"id": uuid::Uuid::now_v7(), "reason": "打ち間違い", "approval_id": approval["id"]});
+        let approval = till.cashier.approve_because("void", "返品").await;
+        let void = json!({"id": uuid::Uuid::now_v7(), "reason": "打ち間違い", "approval_id": approval});
         let (status, voided) = till
             .cashier
             .post(&format!("/api/v1/sales/{second_id}/void"), &void)

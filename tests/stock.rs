@@ -3,8 +3,7 @@
 
 use reqwest::{Method, StatusCode};
 use selpos_tests::{
-    ADMIN_LOGIN, ADMIN_PIN, ApiClient, Cashier, NewEvent, NewFacility, NewProduct, TestServer, Till, World,
-    db_test, error_fields,
+    ApiClient, Cashier, NewEvent, NewFacility, NewProduct, TestServer, Till, World, db_test, error_fields,
 };
 use serde_json::{Value, json};
 
@@ -182,16 +181,12 @@ db_test!(
                 4 if !refundable.is_empty() => {
                     let i = next(refundable.len() as u64) as usize;
                     let (id, left) = refundable[i].clone();
-                    let (_, approval) = s
-                        .cashier
-                        .post(
-                            "/api/v1/approvals",
-                            &json!({"action": "refund", "approver_login": ADMIN_LOGIN, "pin": ADMIN_PIN, "reason": "返品"}),
-                        )
+                    let approval = s.cashier.approve_because("refund", "返品").await;
+                    let refund = json!({"id": uuid::Uuid::now_v7(), "reason": "返品", "approval_id": approval,
+                        "lines": [{"line_no": 1, "quantity": 1}]});
+                    s.cashier
+                        .created(&format!("/api/v1/sales/{id}/refund"), &refund)
                         .await;
-                    s.cashier.created(&format!("/api/v1/sales/{id}/refund"), &json!({"id": uuid::Uuid::now_v7(), "reason": "返品", "approval_id": approval["id"],
-                            "lines": [{"line_no": 1, "quantity": 1}]}))
-                    .await;
                     if left > 1 {
                         refundable[i].1 -= 1;
                     } else {

@@ -356,10 +356,15 @@ impl ApiClient {
     /// A manager's approval of `action` (void, refund, price_override, stock_adjustment), given
     /// on this client's tablet by the test administrator's PIN; answers its id.
     pub async fn approve(&self, action: &str) -> String {
+        self.approve_because(action, "テスト").await
+    }
+
+    /// [`ApiClient::approve`], giving `reason`.
+    pub async fn approve_because(&self, action: &str, reason: &str) -> String {
         let (status, approval) = self
             .post(
                 "/api/v1/approvals",
-                &serde_json::json!({"action": action, "approver_login": ADMIN_LOGIN, "pin": ADMIN_PIN, "reason": "テスト"}),
+                &serde_json::json!({"action": action, "approver_login": ADMIN_LOGIN, "pin": ADMIN_PIN, "reason": reason}),
             )
             .await;
         assert_eq!(
