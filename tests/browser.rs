@@ -23,13 +23,7 @@ async fn staff_create_a_product_and_find_it_in_the_list() {
     let nav = browser.text_of("header.navbar nav").await;
     assert!(nav.contains("事業所") && nav.contains("イベント"), "{nav}");
     // The demo products load into the list.
-    browser
-        .client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#product-list tbody tr"))
-        .await
-        .expect("list");
+    browser.find(Locator::Css("#product-list tbody tr")).await;
 
     submit_new_product(
         &browser,
@@ -46,13 +40,12 @@ async fn staff_create_a_product_and_find_it_in_the_list() {
         banner.contains("テスト用マフィン") && banner.contains("保存しました"),
         "{banner}"
     );
-    c.wait()
-        .at_most(WAIT)
-        .for_element(Locator::XPath(
+    // The new product is in the list.
+    browser
+        .find(Locator::XPath(
             "//table[@id='product-list']//td[contains(., 'テスト用マフィン')]",
         ))
-        .await
-        .expect("the new product is in the list");
+        .await;
     let row = browser.text_of("#product-list tbody").await;
     assert!(row.contains("¥280"), "{row}");
 
@@ -82,7 +75,6 @@ async fn sign_in_at(browser: &Browser, url: &str, then: &str) {
     submit_login(browser, then).await;
 }
 
-/// Fills the login form as the test administrator and waits for `then` on the page it returns to.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_till_pages_load_the_till_bundle_and_the_back_office_the_whole_app() {
     let server = TestServer::sqlite(true).await;
@@ -114,16 +106,9 @@ async fn the_till_pages_load_the_till_bundle_and_the_back_office_the_whole_app()
     browser.close().await;
 }
 
+/// Fills the login form as the test administrator and waits for `then` on the page it returns to.
 async fn submit_login(browser: &Browser, then: &str) {
-    browser
-        .type_into("form.login input[name='login']", selpos_tests::ADMIN_LOGIN)
-        .await;
-    browser
-        .type_into("form.login input[name='password']", selpos_tests::ADMIN_PASSWORD)
-        .await;
-    browser
-        .click(Locator::Css("form.login button[type='submit']"))
-        .await;
+    browser.sign_in_as_admin().await;
     browser.find(Locator::Css(then)).await;
     browser.hydrated().await;
 }
@@ -178,29 +163,20 @@ async fn facility_stock_is_brought_in_taken_home_and_labels_print_barcodes() {
     )
     .await;
 
-    let c = &browser.client;
-    let qty = c
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(&format!("input[name='qty-{cookie}']")))
-        .await
-        .expect("intake entry");
-    qty.send_keys("12").await.expect("type");
-    c.find(Locator::XPath("//button[contains(., '搬入として記録')]"))
-        .await
-        .expect("intake")
-        .click()
-        .await
-        .expect("click");
+    browser
+        .type_into(&format!("input[name='qty-{cookie}']"), "12")
+        .await;
+    browser
+        .click(Locator::XPath("//button[contains(., '搬入として記録')]"))
+        .await;
     let banner = browser.text_of(".banner.ok").await;
     assert!(banner.contains("搬入を記録しました"), "{banner}");
     let row = stock_row(&server, bazaar, cookie).await;
     assert_eq!(row["brought"], 12);
-    c.wait()
-        .at_most(WAIT)
-        .for_element(Locator::XPath("//ul[@id='take-home']/li[contains(., '× 12')]"))
-        .await
-        .expect("the take-home list shows what is left");
+    // The take-home list shows what is left.
+    browser
+        .find(Locator::XPath("//ul[@id='take-home']/li[contains(., '× 12')]"))
+        .await;
 
     // At the end of the day, everything left goes home with one tap (搬出).
     browser.click(Locator::Css("#take-all-home")).await;
@@ -214,11 +190,10 @@ async fn facility_stock_is_brought_in_taken_home_and_labels_print_barcodes() {
         (Some(12), Some(0)),
         "{row}"
     );
-    c.wait()
-        .at_most(WAIT)
-        .for_element(Locator::XPath("//ul[@id='take-home'][not(li)]"))
-        .await
-        .expect("nothing left to take home");
+    // Nothing left to take home.
+    browser
+        .find(Locator::XPath("//ul[@id='take-home'][not(li)]"))
+        .await;
 
     browser
         .open(&format!("{}/stock/labels?facility=1", server.base))
@@ -229,7 +204,8 @@ async fn facility_stock_is_brought_in_taken_home_and_labels_print_barcodes() {
         label.contains(&price) && label.contains(products[0]["jan"].as_str().expect("jan")),
         "{label}"
     );
-    let bars = c
+    let bars = browser
+        .client
         .find_all(Locator::Css("#labels .label:first-child svg.barcode rect"))
         .await
         .expect("bars");
@@ -255,43 +231,20 @@ async fn a_sale_is_refunded_by_its_receipt_number() {
         "input[name='lookup']",
     )
     .await;
-    let c = &browser.client;
-    c.find(Locator::Css("input[name='lookup']"))
-        .await
-        .expect("lookup")
-        .send_keys(&receipt_number)
-        .await
-        .expect("type");
-    c.find(Locator::XPath("//button[contains(., '検索')]"))
-        .await
-        .expect("find")
-        .click()
-        .await
-        .expect("click");
-    let form = c
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#refund-form"))
-        .await
-        .expect("the sale is found");
-    form.find(Locator::Css("input[name='refund-1']"))
-        .await
-        .expect("qty")
-        .send_keys("1")
-        .await
-        .expect("type");
-    form.find(Locator::Css("input[name='reason']"))
-        .await
-        .expect("reason")
-        .send_keys("破損")
-        .await
-        .expect("type");
-    form.find(Locator::Css("button[type='submit']"))
-        .await
-        .expect("refund")
-        .click()
-        .await
-        .expect("click");
+    browser.type_into("input[name='lookup']", &receipt_number).await;
+    browser
+        .click(Locator::XPath("//button[contains(., '検索')]"))
+        .await;
+    // The sale is found: refund one unit of its first line.
+    browser
+        .type_into("#refund-form input[name='refund-1']", "1")
+        .await;
+    browser
+        .type_into("#refund-form input[name='reason']", "破損")
+        .await;
+    browser
+        .click(Locator::Css("#refund-form button[type='submit']"))
+        .await;
     let banner = browser.text_of(".banner.ok").await;
     assert!(
         banner.contains("返金しました") && banner.contains(&format!("¥{price}")),

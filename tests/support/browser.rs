@@ -108,6 +108,15 @@ impl Browser {
         self.hydrated().await;
     }
 
+    /// Fills the login form on the page as the test administrator and submits it.
+    pub async fn sign_in_as_admin(&self) {
+        self.type_into("form.login input[name='login']", crate::ADMIN_LOGIN)
+            .await;
+        self.type_into("form.login input[name='password']", crate::ADMIN_PASSWORD)
+            .await;
+        self.click(Locator::Css("form.login button[type='submit']")).await;
+    }
+
     pub async fn hydrated(&self) {
         self.find(Locator::Css("body[data-hydrated='true']")).await;
     }
@@ -209,15 +218,7 @@ pub async fn set_up_the_till(server: &crate::TestServer, base: &str, browser: &B
     let till = World::on(server).demo_bazaar().build().await;
 
     browser.open(&format!("{base}/login")).await;
-    browser
-        .type_into("form.login input[name='login']", crate::ADMIN_LOGIN)
-        .await;
-    browser
-        .type_into("form.login input[name='password']", crate::ADMIN_PASSWORD)
-        .await;
-    browser
-        .click(Locator::Css("form.login button[type='submit']"))
-        .await;
+    browser.sign_in_as_admin().await;
     browser.find(Locator::Css("header .who .user")).await;
 
     browser.open(&format!("{base}/devices")).await;
