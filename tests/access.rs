@@ -2,7 +2,9 @@
 //! role and by no one, must allow exactly the roles the table below names.
 
 use reqwest::{Method, StatusCode};
-use selpos_tests::{ADMIN_LOGIN, ADMIN_PIN, ApiClient, TestServer, db_test};
+use selpos_tests::{
+    ADMIN_LOGIN, ADMIN_PIN, ApiClient, Cashier, NewEvent, NewFacility, NewProduct, TestServer, World, db_test,
+};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -10,8 +12,9 @@ const STAFF: (&str, &str) = ("staff-1", "staff-password-1");
 const FACILITY_A: (&str, &str) = ("facility-a", "facility-a-pass");
 const CASHIER: (&str, &str) = ("cashier-1", "2468");
 
-/// What the test creates: two facilities with a product each, an event with a register.
-struct World {
+/// What the test creates: two facilities with a product each, an event of facility A with a
+/// register and the cashier on its tablet, a user and a spare tablet to act on, and a sale.
+struct Fixtures {
     facility_a: i64,
     facility_b: i64,
     product_a: i64,
@@ -23,104 +26,64 @@ struct World {
     sale: String,
 }
 
-async fn created(client: &ApiClient, path: &str, body: Value) -> Value {
-    let (status, body) = client.post(path, &body).await;
-    assert_eq!(
-        status,
-        StatusCode::CREATED,
-        "[{}] POST {path}: {body}",
-        client.kind
-    );
-    body
-}
-
 fn facility(number: i64) -> Value {
-    json!({"number": number, "name": format!("事業所{number}"), "corporation_type": 2, "capacity": 20})
+    NewFacility::new(number, format!("事業所{number}")).body().clone()
 }
 
 fn product(facility_id: i64, name: &str) -> Value {
-    json!({"facility_id": facility_id, "name": name, "price": 300, "tax_rate": "reduced"})
+    NewProduct::reduced(0, name, 300).body(facility_id)
 }
 
-fn event_body(code: &str, facility_ids: &[i64]) -> Value {
-    json!({
-        "code": code, "kind": "bazaar", "name": "バザール", "starts_on": "2026-11-28", "ends_on": "2026-11-28",
-        "state": "open", "commission": {"kind": "percent", "basis_points": 1000},
-        "participants": facility_ids.iter().map(|id| json!({"facility_id": id})).collect::<Vec<_>>(),
-        "registers": [{"code": "R1", "name": "レジ1"}]
-    })
+fn event_body(code: &str) -> NewEvent {
+    NewEvent::bazaar(code)
+        .name("バザール")
+        .dates("2026-11-28", "2026-11-28")
+        .participants([0])
 }
 
 /// Signs in every role. The cashier's client is first registered as a till by the admin.
-async fn set_up(server: &TestServer) -> (World, BTreeMap<&'static str, ApiClient>) {
-    let admin = server.login(ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD).await;
-    let facility_a = created(&admin, "/api/v1/facilities", facility(1)).await["id"]
-        .as_i64()
-        .expect("id");
-    let facility_b = created(&admin, "/api/v1/facilities", facility(2)).await["id"]
-        .as_i64()
-        .expect("id");
-    let product_a = created(&admin, "/api/v1/products", product(facility_a, "Aのクッキー")).await["id"]
-        .as_i64()
-        .expect("id");
-    let product_b = created(&admin, "/api/v1/products", product(facility_b, "Bの石けん")).await["id"]
-        .as_i64()
-        .expect("id");
-    let event = created(&admin, "/api/v1/events", event_body("EV1", &[facility_a])).await;
-    let register = event["registers"][0]["id"].as_i64().expect("register");
-    created(
-        &admin,
-        "/api/v1/users",
-        json!({"login": STAFF.0, "display_name": "職員", "role": "council_staff", "password": STAFF.1, "pin": "1357"}),
-    )
-    .await;
-    let target_user = created(
-        &admin,
-        "/api/v1/users",
-        json!({"login": "target-user", "display_name": "対象", "role": "cashier", "pin": "9753"}),
-    )
-    .await["id"]
-        .as_i64()
-        .expect("id");
-    created(
-        &admin,
-        "/api/v1/users",
-        json!({"login": FACILITY_A.0, "display_name": "A職員", "role": "facility_staff",
-               "facility_id": facility_a, "password": FACILITY_A.1}),
-    )
-    .await;
-    created(
-        &admin,
-        "/api/v1/users",
-        json!({"login": CASHIER.0, "display_name": "ボランティア", "role": "cashier", "pin": CASHIER.1}),
-    )
-    .await;
-    let spare_device = created(
-        &admin,
-        "/api/v1/devices",
-        json!({"register_id": register, "name": "予備"}),
-    )
-    .await["id"]
-        .as_i64()
-        .expect("id");
-
-    let mut cashier = server.login(ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD).await;
-    created(
-        &cashier,
-        "/api/v1/devices",
-        json!({"register_id": register, "name": "レジ1タブレット"}),
-    )
-    .await;
-    let (status, _) = cashier.request(Method::DELETE, "/api/v1/session", None).await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, body) = cashier.sign_in_with_pin(CASHIER.0, CASHIER.1).await;
-    assert_eq!(status, StatusCode::OK, "cashier PIN sign-in: {body}");
-    assert_eq!(body["register"]["register_id"], register);
-
-    let (status, sale) = cashier
-        .post("/api/v1/sales", &sale_body(register, product_a))
+async fn set_up(server: &TestServer) -> (Fixtures, BTreeMap<&'static str, ApiClient>) {
+    let till = World::on(server)
+        .facilities([NewFacility::new(1, "事業所1"), NewFacility::new(2, "事業所2")])
+        .products([
+            NewProduct::reduced(0, "Aのクッキー", 300),
+            NewProduct::reduced(1, "Bの石けん", 300),
+        ])
+        .event(event_body("EV1"))
+        .cashier(Cashier::new(CASHIER.0, "ボランティア", CASHIER.1))
+        .device("レジ1タブレット")
+        .open_till()
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{sale}");
+    let admin = server.login(ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD).await;
+    admin.created(
+        "/api/v1/users",
+        &json!({"login": STAFF.0, "display_name": "職員", "role": "council_staff", "password": STAFF.1, "pin": "1357"}),
+    )
+    .await;
+    let target_user = admin
+        .created(
+            "/api/v1/users",
+            &json!({"login": "target-user", "display_name": "対象", "role": "cashier", "pin": "9753"}),
+        )
+        .await["id"]
+        .as_i64()
+        .expect("id");
+    admin
+        .created(
+            "/api/v1/users",
+            &json!({"login": FACILITY_A.0, "display_name": "A職員", "role": "facility_staff",
+               "facility_id": till.facilities[0], "password": FACILITY_A.1}),
+        )
+        .await;
+    let spare_device = admin
+        .created(
+            "/api/v1/devices",
+            &json!({"register_id": till.register, "name": "予備"}),
+        )
+        .await["id"]
+        .as_i64()
+        .expect("id");
+    let sale = till.record(&sale_body(till.register, till.products[0].id)).await;
     let sale = sale["id"].as_str().expect("sale id").to_string();
 
     let mut clients = BTreeMap::new();
@@ -128,19 +91,18 @@ async fn set_up(server: &TestServer) -> (World, BTreeMap<&'static str, ApiClient
     clients.insert("council_admin", admin);
     clients.insert("council_staff", server.login(STAFF.0, STAFF.1).await);
     clients.insert("facility_staff", server.login(FACILITY_A.0, FACILITY_A.1).await);
-    clients.insert("cashier", cashier);
-    let event = event["id"].as_i64().expect("event id");
-    let world = World {
-        facility_a,
-        facility_b,
-        product_a,
-        product_b,
-        event,
-        register,
+    let world = Fixtures {
+        facility_a: till.facilities[0],
+        facility_b: till.facilities[1],
+        product_a: till.products[0].id,
+        product_b: till.products[1].id,
+        event: till.event,
+        register: till.register,
         target_user,
         spare_device,
         sale,
     };
+    clients.insert("cashier", till.cashier);
     (world, clients)
 }
 
@@ -238,7 +200,7 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
 }
 
 /// A concrete request for a route: the path with ids filled in, and a valid body.
-fn request_for(world: &World, method: &str, path: &str, n: usize) -> (String, Option<Value>) {
+fn request_for(world: &Fixtures, method: &str, path: &str, n: usize) -> (String, Option<Value>) {
     if path.starts_with("/api/v1/sales/{id}") {
         let body = match path {
             "/api/v1/sales/{id}/void" => Some(json!({"id": uuid::Uuid::now_v7(), "reason": "テスト"})),
@@ -296,8 +258,8 @@ fn request_for(world: &World, method: &str, path: &str, n: usize) -> (String, Op
         ("put", "/api/v1/facilities/{id}") => Some(facility(1)),
         ("post", "/api/v1/products") => Some(product(world.facility_a, &format!("新商品{n}"))),
         ("put", "/api/v1/products/{id}") => Some(product(world.facility_a, "Aのクッキー")),
-        ("post", "/api/v1/events") => Some(event_body(&format!("NEW{n}"), &[world.facility_a])),
-        ("put", "/api/v1/events/{id}") => Some(event_body("EV1", &[world.facility_a])),
+        ("post", "/api/v1/events") => Some(event_body(&format!("NEW{n}")).body(&[world.facility_a])),
+        ("put", "/api/v1/events/{id}") => Some(event_body("EV1").body(&[world.facility_a])),
         ("put", "/api/v1/council") => Some(json!({"name": "協議会"})),
         ("post", "/api/v1/events/{id}/stock") => Some(json!({"id": uuid::Uuid::now_v7(), "kind": "intake",
             "facility_id": world.facility_a, "lines": [{"product_id": world.product_a, "quantity": 2}]})),

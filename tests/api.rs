@@ -1,20 +1,15 @@
 //! The JSON API over real HTTP, on SQLite and on PostgreSQL.
 
 use reqwest::{Method, StatusCode};
-use selpos_tests::{assert_error, db_test, error_fields};
+use selpos_tests::{NewFacility, TestServer, assert_error, db_test, error_fields};
 use serde_json::{Value, json};
 
-fn facility(number: i64, name: &str) -> Value {
-    json!({
-        "number": number,
-        "name": name,
-        "kana": "てすと",
-        "corporation_type": 2,
-        "capacity": 20,
-        "invoice_number": "T7000012050002",
-        "invoice_issuer": true,
-        "contact": "027-000-0000"
-    })
+/// Facility `number`, with every field filled in.
+fn facility(number: i64, name: &str) -> NewFacility {
+    NewFacility::new(number, name)
+        .invoice_issuer()
+        .with("kana", json!("てすと"))
+        .with("contact", json!("027-000-0000"))
 }
 
 fn product(facility_id: i64, name: &str, jan: Option<&str>) -> Value {
@@ -43,15 +38,13 @@ fn event(code: &str, facility_ids: &[i64]) -> Value {
     })
 }
 
-async fn create(server: &selpos_tests::TestServer, path: &str, body: &Value) -> Value {
-    let (status, created) = server.post(path, body).await;
-    assert_eq!(
-        status,
-        StatusCode::CREATED,
-        "[{}] POST {path}: {created}",
-        server.kind
-    );
-    created
+/// Facilities 1 (A) and 2 (B).
+async fn facilities_a_and_b(server: &TestServer) -> (i64, i64) {
+    let admin = server.admin_client();
+    (
+        facility(1, "A").create(admin).await,
+        facility(2, "B").create(admin).await,
+    )
 }
 
 db_test!(health_names_the_database_and_schema, demo = false, |server| {
@@ -65,12 +58,14 @@ db_test!(
     facilities_are_created_listed_edited_and_deactivated,
     demo = false,
     |server| {
-        let created = create(&server, "/api/v1/facilities", &facility(7, " ぶどうの木 ")).await;
+        let created = server
+            .created("/api/v1/facilities", facility(7, " ぶどうの木 ").body())
+            .await;
         let id = created["id"].as_i64().expect("id");
         assert_eq!(created["name"], "ぶどうの木", "names are trimmed");
         assert_eq!(server.get_ok(&format!("/api/v1/facilities/{id}")).await, created);
 
-        let mut edited = facility(7, "ぶどうの木工房");
+        let mut edited = facility(7, "ぶどうの木工房").body().clone();
         edited["capacity"] = json!(25);
         let (status, updated) = server.put(&format!("/api/v1/facilities/{id}"), &edited).await;
         assert_eq!(status, StatusCode::OK, "{updated}");
@@ -112,9 +107,7 @@ db_test!(
             "{body}"
         );
 
-        let facility_id = create(&server, "/api/v1/facilities", &facility(1, "てっぷ")).await["id"]
-            .as_i64()
-            .expect("id");
+        let facility_id = facility(1, "てっぷ").create(server.admin_client()).await;
         let mut bad_product = product(facility_id, "クッキー", Some("4006381333932"));
         bad_product["price"] = json!(0);
         let (status, body) = server.post("/api/v1/products", &bad_product).await;
@@ -155,7 +148,7 @@ db_test!(malformed_requests_get_the_error_shape, demo = false, |server| {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_error(&body, "invalid_json");
 
-    let mut unknown = facility(1, "a");
+    let mut unknown = facility(1, "a").body().clone();
     unknown["is_admin"] = json!(true);
     let (status, body) = server.post("/api/v1/facilities", &unknown).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -232,19 +225,14 @@ db_test!(malformed_requests_get_the_error_shape, demo = false, |server| {
 });
 
 db_test!(duplicates_are_conflicts, demo = false, |server| {
-    let a = create(&server, "/api/v1/facilities", &facility(1, "A")).await["id"]
-        .as_i64()
-        .expect("id");
-    let (status, body) = server.post("/api/v1/facilities", &facility(1, "B")).await;
+    let a = facility(1, "A").create(server.admin_client()).await;
+    let (status, body) = server.post("/api/v1/facilities", facility(1, "B").body()).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(assert_error(&body, "conflict").contains("事業所番号"));
 
-    create(
-        &server,
-        "/api/v1/products",
-        &product(a, "クッキー", Some("4006381333931")),
-    )
-    .await;
+    server
+        .created("/api/v1/products", &product(a, "クッキー", Some("4006381333931")))
+        .await;
     let (status, body) = server
         .post(
             "/api/v1/products",
@@ -254,17 +242,15 @@ db_test!(duplicates_are_conflicts, demo = false, |server| {
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(assert_error(&body, "conflict").contains("JAN"));
 
-    create(&server, "/api/v1/events", &event("HB2026A", &[a])).await;
+    server.created("/api/v1/events", &event("HB2026A", &[a])).await;
     let (status, body) = server.post("/api/v1/events", &event("hb2026a", &[a])).await;
     assert_eq!(status, StatusCode::CONFLICT, "codes are case-folded: {body}");
 
     // A facility renumbered onto a taken number, a taken login, and a JAN code already stored
     // met again in a CSV import: the same conflicts, from the update and import paths.
-    let b = create(&server, "/api/v1/facilities", &facility(2, "B")).await["id"]
-        .as_i64()
-        .expect("id");
+    let b = facility(2, "B").create(server.admin_client()).await;
     let (status, body) = server
-        .put(&format!("/api/v1/facilities/{b}"), &facility(1, "B"))
+        .put(&format!("/api/v1/facilities/{b}"), facility(1, "B").body())
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(assert_error(&body, "conflict").contains("事業所番号"));
@@ -291,22 +277,14 @@ db_test!(
     products_keep_prices_in_integer_yen_and_filter_by_facility,
     demo = false,
     |server| {
-        let a = create(&server, "/api/v1/facilities", &facility(1, "A")).await["id"]
-            .as_i64()
-            .expect("id");
-        let b = create(&server, "/api/v1/facilities", &facility(2, "B")).await["id"]
-            .as_i64()
-            .expect("id");
-        let cookie = create(
-            &server,
-            "/api/v1/products",
-            &product(a, "クッキー", Some("4901234567894")),
-        )
-        .await;
+        let (a, b) = facilities_a_and_b(&server).await;
+        let cookie = server
+            .created("/api/v1/products", &product(a, "クッキー", Some("4901234567894")))
+            .await;
         let mut soap = product(b, "石けん", None);
         soap["price"] = json!(9_999_999);
         soap["tax_rate"] = json!("standard");
-        create(&server, "/api/v1/products", &soap).await;
+        server.created("/api/v1/products", &soap).await;
 
         let only_a = server.get_ok(&format!("/api/v1/products?facility_id={a}")).await;
         assert_eq!(only_a, json!([cookie]));
@@ -325,13 +303,8 @@ db_test!(
     events_keep_participants_registers_and_move_forward_only,
     demo = false,
     |server| {
-        let a = create(&server, "/api/v1/facilities", &facility(1, "A")).await["id"]
-            .as_i64()
-            .expect("id");
-        let b = create(&server, "/api/v1/facilities", &facility(2, "B")).await["id"]
-            .as_i64()
-            .expect("id");
-        let created = create(&server, "/api/v1/events", &event("HB2026A", &[a])).await;
+        let (a, b) = facilities_a_and_b(&server).await;
+        let created = server.created("/api/v1/events", &event("HB2026A", &[a])).await;
         let id = created["id"].as_i64().expect("id");
         assert_eq!(created["state"], "planned");
         assert_eq!(created["registers"].as_array().map(Vec::len), Some(2));

@@ -1,7 +1,9 @@
 //! Signing in, sessions, CSRF, tablets, manager approvals and the audit trail.
 
 use reqwest::{Method, StatusCode};
-use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, ADMIN_PIN, assert_error, db_test};
+use selpos_tests::{
+    ADMIN_LOGIN, ADMIN_PASSWORD, ADMIN_PIN, Cashier, NewEvent, NewFacility, World, assert_error, db_test,
+};
 use serde_json::json;
 
 db_test!(
@@ -115,25 +117,20 @@ db_test!(
     cashiers_sign_in_with_a_pin_only_on_a_registered_tablet,
     demo = false,
     |server| {
-        let facility = server
-            .post(
-                "/api/v1/facilities",
-                &json!({"number": 1, "name": "A", "corporation_type": 2, "capacity": 10}),
+        let world = World::on(&server)
+            .facility(NewFacility::new(1, "A").capacity(10))
+            .event(
+                NewEvent::bazaar("EV")
+                    .kind("marche")
+                    .name("マルシェ")
+                    .dates("2026-12-01", "2026-12-01")
+                    .state("planned")
+                    .commission_percent(500),
             )
-            .await
-            .1;
-        let event = json!({"code": "EV", "kind": "marche", "name": "マルシェ", "starts_on": "2026-12-01", "ends_on": "2026-12-01",
-        "commission": {"kind": "percent", "basis_points": 500}, "participants": [{"facility_id": facility["id"]}],
-        "registers": [{"code": "R1", "name": "レジ1"}]});
-        let event = server.post("/api/v1/events", &event).await.1;
-        let register = event["registers"][0]["id"].clone();
-        let (status, _) = server
-            .post(
-                "/api/v1/users",
-                &json!({"login": "vol", "display_name": "ボランティア", "role": "cashier", "pin": "2468"}),
-            )
+            .cashier(Cashier::volunteer())
+            .build()
             .await;
-        assert_eq!(status, StatusCode::CREATED);
+        let (facility, register) = (world.facilities[0], world.register);
 
         let mut tablet = server.anonymous();
         let (status, body) = tablet.sign_in_with_pin("vol", "2468").await;
@@ -167,7 +164,7 @@ db_test!(
         let (status, _) = tablet
             .post(
                 "/api/v1/products",
-                &json!({"facility_id": facility["id"], "name": "x", "price": 1, "tax_rate": "reduced"}),
+                &json!({"facility_id": facility, "name": "x", "price": 1, "tax_rate": "reduced"}),
             )
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "cashiers only sell");
@@ -264,15 +261,23 @@ db_test!(
     changes_are_audited_with_before_and_after_and_cannot_be_altered,
     demo = false,
     |server| {
-        let facility = server
+        let facility = NewFacility::new(1, "A")
+            .capacity(10)
+            .create(server.admin_client())
+            .await;
+        let product = server
             .post(
-                "/api/v1/facilities",
-                &json!({"number": 1, "name": "A", "corporation_type": 2, "capacity": 10}),
+                "/api/v1/products",
+                &json!({"facility_id": facility, "name": "クッキー", "price": 300, "tax_rate": "reduced"}),
             )
             .await
             .1;
-        let product = server.post("/api/v1/products", &json!({"facility_id": facility["id"], "name": "クッキー", "price": 300, "tax_rate": "reduced"})).await.1;
-        let (status, _) = server.put(&format!("/api/v1/products/{}", product["id"]), &json!({"facility_id": facility["id"], "name": "クッキー", "price": 350, "tax_rate": "reduced"})).await;
+        let (status, _) = server
+            .put(
+                &format!("/api/v1/products/{}", product["id"]),
+                &json!({"facility_id": facility, "name": "クッキー", "price": 350, "tax_rate": "reduced"}),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK);
 
         let entries = server.get_ok("/api/v1/audit?entity=product").await;

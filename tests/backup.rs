@@ -1,35 +1,25 @@
 //! `selpos backup` / `restore` on a live SQLite database: sales keep arriving during the copy,
 //! and every sale acknowledged before the backup began is in it.
 
-use selpos_tests::TestServer;
-use serde_json::json;
+use selpos_tests::{TestServer, World};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_of_a_live_database_holds_every_acknowledged_sale() {
     let server = TestServer::sqlite(true).await;
-    let selpos_tests::DemoTill {
-        register,
-        till,
-        product,
-        price,
-        ..
-    } = server.demo_till().await;
+    let till = World::on(&server).demo_bazaar().device("T").open_till().await;
 
     // A till selling without pause; the ids the server acknowledged, in order.
     let acknowledged: Arc<Mutex<Vec<String>>> = Arc::default();
     let selling = {
         let acknowledged = acknowledged.clone();
-        let product_id = product["id"].clone();
         tokio::spawn(async move {
+            let product = till.products[0];
             for _ in 0..400 {
-                let id = uuid::Uuid::now_v7().to_string();
-                let sale = json!({"id": id, "register_id": register, "local_number": "L", "sold_at": "2026-11-28T02:00:00Z",
-                    "lines": [{"product_id": product_id, "quantity": 1, "unit_price": price}],
-                    "tenders": [{"kind": "cash", "amount": price}]});
-                let (status, _) = till.post("/api/v1/sales", &sale).await;
-                assert_eq!(status.as_u16(), 201);
+                let sale = till.cash_sale(&product, 1);
+                till.record(&sale).await;
+                let id = sale["id"].as_str().expect("id").to_string();
                 acknowledged.lock().expect("lock").push(id);
             }
         })

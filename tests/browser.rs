@@ -2,8 +2,8 @@
 //! server with the built WASM site: `cargo xtask test` builds the site first.
 
 use fantoccini::Locator;
-use selpos_tests::TestServer;
 use selpos_tests::browser::{Browser, WAIT};
+use selpos_tests::{TestServer, World};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -23,13 +23,7 @@ async fn staff_create_a_product_and_find_it_in_the_list() {
     let nav = browser.text_of("header.navbar nav").await;
     assert!(nav.contains("事業所") && nav.contains("イベント"), "{nav}");
     // The demo products load into the list.
-    browser
-        .client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#product-list tbody tr"))
-        .await
-        .expect("list");
+    browser.find(Locator::Css("#product-list tbody tr")).await;
 
     submit_new_product(
         &browser,
@@ -46,13 +40,12 @@ async fn staff_create_a_product_and_find_it_in_the_list() {
         banner.contains("テスト用マフィン") && banner.contains("保存しました"),
         "{banner}"
     );
-    c.wait()
-        .at_most(WAIT)
-        .for_element(Locator::XPath(
+    // The new product is in the list.
+    browser
+        .find(Locator::XPath(
             "//table[@id='product-list']//td[contains(., 'テスト用マフィン')]",
         ))
-        .await
-        .expect("the new product is in the list");
+        .await;
     let row = browser.text_of("#product-list tbody").await;
     assert!(row.contains("¥280"), "{row}");
 
@@ -82,7 +75,6 @@ async fn sign_in_at(browser: &Browser, url: &str, then: &str) {
     submit_login(browser, then).await;
 }
 
-/// Fills the login form as the test administrator and waits for `then` on the page it returns to.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_till_pages_load_the_till_bundle_and_the_back_office_the_whole_app() {
     let server = TestServer::sqlite(true).await;
@@ -114,16 +106,9 @@ async fn the_till_pages_load_the_till_bundle_and_the_back_office_the_whole_app()
     browser.close().await;
 }
 
+/// Fills the login form as the test administrator and waits for `then` on the page it returns to.
 async fn submit_login(browser: &Browser, then: &str) {
-    browser
-        .type_into("form.login input[name='login']", selpos_tests::ADMIN_LOGIN)
-        .await;
-    browser
-        .type_into("form.login input[name='password']", selpos_tests::ADMIN_PASSWORD)
-        .await;
-    browser
-        .click(Locator::Css("form.login button[type='submit']"))
-        .await;
+    browser.sign_in_as_admin().await;
     browser.find(Locator::Css(then)).await;
     browser.hydrated().await;
 }
@@ -151,7 +136,7 @@ async fn submit_new_product(browser: &Browser, fields: &[(&str, &str)]) {
 }
 
 /// Facility 1's stock row of `product` at the event, as the API shows it.
-async fn stock_row(server: &TestServer, event: &serde_json::Value, product: i64) -> serde_json::Value {
+async fn stock_row(server: &TestServer, event: i64, product: i64) -> serde_json::Value {
     let stock = server
         .get_ok(&format!("/api/v1/events/{event}/stock?facility_id=1"))
         .await;
@@ -167,16 +152,9 @@ async fn stock_row(server: &TestServer, event: &serde_json::Value, product: i64)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn facility_stock_is_brought_in_taken_home_and_labels_print_barcodes() {
     let server = TestServer::sqlite(true).await;
-    let events = server.get_ok("/api/v1/events").await;
-    let bazaar = events
-        .as_array()
-        .expect("events")
-        .iter()
-        .find(|e| e["kind"] == "bazaar")
-        .expect("bazaar")["id"]
-        .clone();
+    let world = World::on(&server).demo_bazaar().build().await;
+    let (bazaar, cookie) = (world.event, world.products[0].id);
     let products = server.get_ok("/api/v1/products?facility_id=1").await;
-    let cookie = products[0]["id"].as_i64().expect("product");
     let browser = Browser::start().await;
     sign_in_at(
         &browser,
@@ -185,29 +163,20 @@ async fn facility_stock_is_brought_in_taken_home_and_labels_print_barcodes() {
     )
     .await;
 
-    let c = &browser.client;
-    let qty = c
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(&format!("input[name='qty-{cookie}']")))
-        .await
-        .expect("intake entry");
-    qty.send_keys("12").await.expect("type");
-    c.find(Locator::XPath("//button[contains(., '搬入として記録')]"))
-        .await
-        .expect("intake")
-        .click()
-        .await
-        .expect("click");
+    browser
+        .type_into(&format!("input[name='qty-{cookie}']"), "12")
+        .await;
+    browser
+        .click(Locator::XPath("//button[contains(., '搬入として記録')]"))
+        .await;
     let banner = browser.text_of(".banner.ok").await;
     assert!(banner.contains("搬入を記録しました"), "{banner}");
-    let row = stock_row(&server, &bazaar, cookie).await;
+    let row = stock_row(&server, bazaar, cookie).await;
     assert_eq!(row["brought"], 12);
-    c.wait()
-        .at_most(WAIT)
-        .for_element(Locator::XPath("//ul[@id='take-home']/li[contains(., '× 12')]"))
-        .await
-        .expect("the take-home list shows what is left");
+    // The take-home list shows what is left.
+    browser
+        .find(Locator::XPath("//ul[@id='take-home']/li[contains(., '× 12')]"))
+        .await;
 
     // At the end of the day, everything left goes home with one tap (搬出).
     browser.click(Locator::Css("#take-all-home")).await;
@@ -215,17 +184,16 @@ async fn facility_stock_is_brought_in_taken_home_and_labels_print_barcodes() {
         .wait_text(".banner.ok", WAIT, |t| t.contains("搬出"))
         .await;
     assert!(banner.contains("残りをすべて搬出"), "{banner}");
-    let row = stock_row(&server, &bazaar, cookie).await;
+    let row = stock_row(&server, bazaar, cookie).await;
     assert_eq!(
         (row["taken_out"].as_i64(), row["on_hand"].as_i64()),
         (Some(12), Some(0)),
         "{row}"
     );
-    c.wait()
-        .at_most(WAIT)
-        .for_element(Locator::XPath("//ul[@id='take-home'][not(li)]"))
-        .await
-        .expect("nothing left to take home");
+    // Nothing left to take home.
+    browser
+        .find(Locator::XPath("//ul[@id='take-home'][not(li)]"))
+        .await;
 
     browser
         .open(&format!("{}/stock/labels?facility=1", server.base))
@@ -236,7 +204,8 @@ async fn facility_stock_is_brought_in_taken_home_and_labels_print_barcodes() {
         label.contains(&price) && label.contains(products[0]["jan"].as_str().expect("jan")),
         "{label}"
     );
-    let bars = c
+    let bars = browser
+        .client
         .find_all(Locator::Css("#labels .label:first-child svg.barcode rect"))
         .await
         .expect("bars");
@@ -250,17 +219,9 @@ async fn facility_stock_is_brought_in_taken_home_and_labels_print_barcodes() {
 async fn a_sale_is_refunded_by_its_receipt_number() {
     let server = TestServer::sqlite(true).await;
     // A sale rung up on register R1 of the demo bazaar, by a tablet signed in as the admin.
-    let selpos_tests::DemoTill {
-        register,
-        till,
-        product,
-        price,
-        ..
-    } = server.demo_till().await;
-    let sale = json!({"id": uuid::Uuid::now_v7(), "register_id": register, "local_number": "L1", "sold_at": "2026-11-28T02:00:00Z",
-        "lines": [{"product_id": product["id"], "quantity": 2, "unit_price": price}], "tenders": [{"kind": "cash", "amount": price * 2}]});
-    let (status, sale) = till.post("/api/v1/sales", &sale).await;
-    assert_eq!(status.as_u16(), 201, "{sale}");
+    let till = World::on(&server).demo_bazaar().device("T").open_till().await;
+    let price = till.products[0].price;
+    let sale = till.record(&till.cash_sale(&till.products[0], 2)).await;
     let receipt_number = sale["receipt_number"].as_str().expect("number").to_string();
 
     let browser = Browser::start().await;
@@ -270,43 +231,20 @@ async fn a_sale_is_refunded_by_its_receipt_number() {
         "input[name='lookup']",
     )
     .await;
-    let c = &browser.client;
-    c.find(Locator::Css("input[name='lookup']"))
-        .await
-        .expect("lookup")
-        .send_keys(&receipt_number)
-        .await
-        .expect("type");
-    c.find(Locator::XPath("//button[contains(., '検索')]"))
-        .await
-        .expect("find")
-        .click()
-        .await
-        .expect("click");
-    let form = c
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("#refund-form"))
-        .await
-        .expect("the sale is found");
-    form.find(Locator::Css("input[name='refund-1']"))
-        .await
-        .expect("qty")
-        .send_keys("1")
-        .await
-        .expect("type");
-    form.find(Locator::Css("input[name='reason']"))
-        .await
-        .expect("reason")
-        .send_keys("破損")
-        .await
-        .expect("type");
-    form.find(Locator::Css("button[type='submit']"))
-        .await
-        .expect("refund")
-        .click()
-        .await
-        .expect("click");
+    browser.type_into("input[name='lookup']", &receipt_number).await;
+    browser
+        .click(Locator::XPath("//button[contains(., '検索')]"))
+        .await;
+    // The sale is found: refund one unit of its first line.
+    browser
+        .type_into("#refund-form input[name='refund-1']", "1")
+        .await;
+    browser
+        .type_into("#refund-form input[name='reason']", "破損")
+        .await;
+    browser
+        .click(Locator::Css("#refund-form button[type='submit']"))
+        .await;
     let banner = browser.text_of(".banner.ok").await;
     assert!(
         banner.contains("返金しました") && banner.contains(&format!("¥{price}")),
@@ -314,7 +252,7 @@ async fn a_sale_is_refunded_by_its_receipt_number() {
     );
 
     let journal = server
-        .get_ok(&format!("/api/v1/sales?register_id={register}"))
+        .get_ok(&format!("/api/v1/sales?register_id={}", till.register))
         .await;
     let refund = journal
         .as_array()
@@ -328,41 +266,15 @@ async fn a_sale_is_refunded_by_its_receipt_number() {
     server.stop().await;
 }
 
-/// The event's input for `PUT /api/v1/events/{id}`, from its JSON, with `state`.
-fn event_input(event: &serde_json::Value, state: &str) -> serde_json::Value {
-    let mut input = event.clone();
-    let object = input.as_object_mut().expect("event");
-    for key in ["id", "created_at", "updated_at"] {
-        object.remove(key);
-    }
-    let registers: Vec<serde_json::Value> = event["registers"]
-        .as_array()
-        .expect("registers")
-        .iter()
-        .map(|r| json!({"code": r["code"], "name": r["name"]}))
-        .collect();
-    input["registers"] = json!(registers);
-    input["state"] = json!(state);
-    input
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_council_settles_an_event_and_imports_the_wage_table() {
     let server = TestServer::sqlite(true).await;
-    let selpos_tests::DemoTill {
-        bazaar,
-        register,
-        till,
-        product,
-        price,
-    } = server.demo_till().await;
-    let event_id = bazaar["id"].as_i64().expect("event");
-    let sale = json!({"id": uuid::Uuid::now_v7(), "register_id": register, "local_number": "L1", "sold_at": "2026-11-28T02:00:00Z",
-        "lines": [{"product_id": product["id"], "quantity": 3, "unit_price": price}], "tenders": [{"kind": "cash", "amount": price * 3}]});
-    let (status, _) = till.post("/api/v1/sales", &sale).await;
-    assert_eq!(status.as_u16(), 201);
+    let till = World::on(&server).demo_bazaar().device("T").open_till().await;
+    let (event_id, register, price) = (till.event, till.register, till.products[0].price);
+    till.record(&till.cash_sale(&till.products[0], 3)).await;
     // Every register of the bazaar closed (R1 with its exact cash), then the event.
     let (status, body) = till
+        .cashier
         .post(
             &format!("/api/v1/registers/{register}/close"),
             &json!({"id": uuid::Uuid::now_v7(),
@@ -370,12 +282,7 @@ async fn the_council_settles_an_event_and_imports_the_wage_table() {
         )
         .await;
     assert_eq!(status.as_u16(), 200, "{body}");
-    let (status, body) = server
-        .put(
-            &format!("/api/v1/events/{event_id}"),
-            &event_input(&bazaar, "closed"),
-        )
-        .await;
+    let (status, body) = till.set_state(&server, "closed").await;
     assert_eq!(status.as_u16(), 200, "{body}");
 
     let browser = Browser::start().await;

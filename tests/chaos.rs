@@ -6,11 +6,12 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use selpos_domain::sales::SaleInput;
 use selpos_domain::sync::{Outcome, backoff_ms, outcome};
 use selpos_tests::chaos::{ChaosProxy, SelposProcess};
-use selpos_tests::load::{Bazaar, register_tablet};
+use selpos_tests::load::Bazaar;
+use selpos_tests::world::register_tablet;
 use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, ApiClient, TestDatabase, TestServer};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -74,7 +75,7 @@ async fn chaos(database: TestDatabase) {
     let mut tills = Vec::new();
     for &register in &bazaar.registers {
         let mut till = ApiClient::with_client(&proxy.url(), kind, tablet_client());
-        register_tablet(&mut till, register).await;
+        register_tablet(&mut till, register, &format!("tablet {register}")).await;
         tills.push((register, till));
     }
     proxy.set_faults(true);
@@ -184,13 +185,7 @@ async fn send_until_recorded(till: &ApiClient, sale: &SaleInput, rng: &mut StdRn
     let body = serde_json::to_value(sale).expect("json");
     let mut failures = 0;
     loop {
-        let mut request = till
-            .client
-            .post(format!("{}/api/v1/sales", till.base))
-            .json(&body);
-        if let Some(csrf) = &till.csrf {
-            request = request.header("x-csrf-token", csrf);
-        }
+        let request = till.builder(Method::POST, "/api/v1/sales").json(&body);
         let answer = match request.send().await {
             Ok(response) => {
                 let status = response.status();

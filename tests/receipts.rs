@@ -7,7 +7,9 @@ use selpos_domain::receipts::Receipt;
 use selpos_domain::receipts::paper::{PrintLine, layout, render_text};
 use selpos_server::printing::decode::{Decoded, decode};
 use selpos_tests::printer::FakePrinter;
-use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, ApiClient, TestServer, assert_error, db_test, error_fields};
+use selpos_tests::{
+    ApiClient, HeartBazaar, NewEvent, TestServer, World, assert_error, db_test, error_fields,
+};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
@@ -17,106 +19,28 @@ use selpos_tests::printer::DRAWER_KICK;
 const CUT: &[u8] = &[0x1D, b'V', 66, 0];
 const COUNCIL_NUMBER: &str = "T3700000000001";
 
-struct Till {
-    cashier: ApiClient,
-    event: i64,
-    register: i64,
-    cookie: i64,
-    soap: i64,
-    jam: i64,
-    facilities: (i64, i64),
+/// The heart bazaar (see [`HeartBazaar`]), with the council a registered issuer, and register
+/// R1 printing on `printer`.
+async fn open_till(server: &TestServer, printer: Option<&str>) -> HeartBazaar {
+    let council = json!({"name": "群馬県社会就労センター協議会", "invoice_number": COUNCIL_NUMBER,
+        "receipt_footer": "お買い上げありがとうございます。", "tax_rounding": "down"});
+    let event = NewEvent::bazaar("HB26").printer(printer);
+    HeartBazaar::open(World::on(server).council(council).event(event)).await
 }
 
-async fn created(client: &ApiClient, path: &str, body: Value) -> Value {
-    let (status, body) = client.post(path, &body).await;
-    assert_eq!(
-        status,
-        StatusCode::CREATED,
-        "[{}] POST {path}: {body}",
-        client.kind
-    );
+/// The event with register R1 printing on `printer` (or on none).
+fn event_body(till: &HeartBazaar, printer: Option<&str>) -> Value {
+    let mut body = till.event_input.clone();
+    body["registers"][0]["printer_addr"] = json!(printer);
     body
 }
 
-fn event_body(facilities: (i64, i64), printer: Option<&str>) -> Value {
-    json!({"code": "HB26", "kind": "bazaar", "name": "ハートバザール", "starts_on": "2026-11-28",
-        "ends_on": "2026-11-29", "state": "open", "commission": {"kind": "percent", "basis_points": 1000},
-        "participants": [{"facility_id": facilities.0}, {"facility_id": facilities.1}],
-        "registers": [{"code": "R1", "name": "レジ1", "printer_addr": printer, "paper_columns": 48}]})
-}
-
-/// The council (a registered issuer), facility A (registered) with a cookie (¥120, 8%) and a
-/// soap (¥780, 10%), facility B (exempt) with a jam (¥500, 8%), an open event whose register
-/// R1 prints on `printer`, and a cashier signed in on a tablet of R1.
-async fn open_till(server: &TestServer, printer: Option<&str>) -> Till {
-    let admin = server.admin_client();
-    let (status, body) = admin
-        .put(
-            "/api/v1/council",
-            &json!({"name": "群馬県社会就労センター協議会", "invoice_number": COUNCIL_NUMBER,
-                "receipt_footer": "お買い上げありがとうございます。", "tax_rounding": "down"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let a = created(
-        admin,
-        "/api/v1/facilities",
-        json!({"number": 1, "name": "A工房", "corporation_type": 2,
-        "capacity": 20, "invoice_number": "T7000012050002", "invoice_issuer": true}),
-    )
-    .await["id"]
-        .as_i64()
-        .expect("id");
-    let b = created(
-        admin,
-        "/api/v1/facilities",
-        json!({"number": 2, "name": "B農園", "corporation_type": 5,
-        "capacity": 10}),
-    )
-    .await["id"]
-        .as_i64()
-        .expect("id");
-    let product = |f: i64, name: &str, price: i64, rate: &str| json!({"facility_id": f, "name": name, "price": price, "tax_rate": rate});
-    let id = |v: Value| v["id"].as_i64().expect("id");
-    let cookie = id(created(admin, "/api/v1/products", product(a, "クッキー", 120, "reduced")).await);
-    let soap = id(created(admin, "/api/v1/products", product(a, "石けん", 780, "standard")).await);
-    let jam = id(created(admin, "/api/v1/products", product(b, "ジャム", 500, "reduced")).await);
-    let event = created(admin, "/api/v1/events", event_body((a, b), printer)).await;
-    let register = event["registers"][0]["id"].as_i64().expect("register");
-    assert_eq!(event["registers"][0]["printer_addr"], json!(printer));
-    created(
-        admin,
-        "/api/v1/users",
-        json!({"login": "vol", "display_name": "ボランティア", "role": "cashier", "pin": "2468"}),
-    )
-    .await;
-    let mut cashier = server.login(ADMIN_LOGIN, ADMIN_PASSWORD).await;
-    created(
-        &cashier,
-        "/api/v1/devices",
-        json!({"register_id": register, "name": "タブレット"}),
-    )
-    .await;
-    cashier.request(Method::DELETE, "/api/v1/session", None).await;
-    let (status, _) = cashier.sign_in_with_pin("vol", "2468").await;
-    assert_eq!(status, StatusCode::OK);
-    Till {
-        cashier,
-        event: id(event),
-        register,
-        cookie,
-        soap,
-        jam,
-        facilities: (a, b),
-    }
-}
-
 /// Points register R1 at another printer (or none), as staff do on the events page.
-async fn set_printer(server: &TestServer, till: &Till, printer: Option<&str>) {
+async fn set_printer(server: &TestServer, till: &HeartBazaar, printer: Option<&str>) {
     let (status, body) = server
         .put(
             &format!("/api/v1/events/{}", till.event),
-            &event_body(till.facilities, printer),
+            &event_body(till, printer),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -128,14 +52,13 @@ async fn set_printer(server: &TestServer, till: &Till, printer: Option<&str>) {
 
 /// Cookie ×2, soap, jam: ¥240 (8%, tax ¥17 — per line it would be ¥16) + ¥780 (10%, tax ¥70)
 /// + ¥500 outside the invoice = ¥1,520.
-async fn record_sale(till: &Till, tenders: Value) -> Value {
-    let body = json!({"id": uuid::Uuid::now_v7(), "register_id": till.register, "local_number": "R1-L1",
-        "sold_at": "2026-11-28T02:05:00Z", "tenders": tenders,
-        "lines": [{"product_id": till.cookie, "quantity": 2, "unit_price": 120},
-                  {"product_id": till.soap, "quantity": 1, "unit_price": 780},
-                  {"product_id": till.jam, "quantity": 1, "unit_price": 500}]});
-    let (status, sale) = till.cashier.post("/api/v1/sales", &body).await;
-    assert_eq!(status, StatusCode::CREATED, "{sale}");
+async fn record_sale(till: &HeartBazaar, tenders: Value) -> Value {
+    let lines = json!([{"product_id": till.cookie, "quantity": 2, "unit_price": 120},
+                       {"product_id": till.soap, "quantity": 1, "unit_price": 780},
+                       {"product_id": till.jam, "quantity": 1, "unit_price": 500}]);
+    let sale = till
+        .record(&till.sale_at("2026-11-28T02:05:00Z", lines, tenders))
+        .await;
     assert_eq!(sale["total"], 1520);
     sale
 }
@@ -421,7 +344,7 @@ db_test!(
         assert_eq!(status["paper_columns"], 48);
 
         // Addresses and papers are checked when the event is saved.
-        let mut body = event_body(till.facilities, Some("http://192.168.1.50"));
+        let mut body = event_body(&till, Some("http://192.168.1.50"));
         body["registers"][0]["paper_columns"] = json!(40);
         let (status, answer) = server.put(&format!("/api/v1/events/{}", till.event), &body).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
@@ -430,14 +353,14 @@ db_test!(
             ["registers[0].printer_addr", "registers[0].paper_columns"]
         );
         // Old clients that know nothing of printers still save events: no printer, 80 mm.
-        let mut body = event_body(till.facilities, None);
+        let mut body = event_body(&till, None);
         body["registers"] = json!([{"code": "R1", "name": "レジ1"}]);
         let (status, answer) = server.put(&format!("/api/v1/events/{}", till.event), &body).await;
         assert_eq!(status, StatusCode::OK, "{answer}");
         assert_eq!(answer["registers"][0]["printer_addr"], Value::Null);
         assert_eq!(answer["registers"][0]["paper_columns"], 48);
         // 58 mm paper and a host name with a port are kept as typed.
-        let mut body = event_body(till.facilities, Some(" tm-t88.local:9101 "));
+        let mut body = event_body(&till, Some(" tm-t88.local:9101 "));
         body["registers"][0]["paper_columns"] = json!(32);
         let (status, answer) = server.put(&format!("/api/v1/events/{}", till.event), &body).await;
         assert_eq!(status, StatusCode::OK, "{answer}");

@@ -7,9 +7,9 @@ use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use selpos_server::printing::decode::decode;
-use selpos_tests::TestServer;
 use selpos_tests::browser::{Browser, WAIT, set_up_the_till};
 use selpos_tests::printer::{DRAWER_KICK, FakePrinter};
+use selpos_tests::{TestServer, World};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -288,7 +288,7 @@ async fn a_cashier_rings_up_a_sale_of_two_facilities_in_four_taps() {
 
     // The server has the first sale under both facilities; the second is voided.
     let sales = server
-        .get_ok(&format!("/api/v1/events/{}/sales", till.event_id))
+        .get_ok(&format!("/api/v1/events/{}/sales", till.event))
         .await;
     let products = server.get_ok("/api/v1/products").await;
     let facility_of = |name: &str| {
@@ -309,7 +309,7 @@ async fn a_cashier_rings_up_a_sale_of_two_facilities_in_four_taps() {
     assert_eq!(sales["net_sales"], 820, "{sales}");
 
     let recorded = server
-        .get_ok(&format!("/api/v1/sales?register_id={}", till.register_id))
+        .get_ok(&format!("/api/v1/sales?register_id={}", till.register))
         .await;
     let sales_only: Vec<&Value> = recorded
         .as_array()
@@ -398,7 +398,7 @@ async fn sales_made_offline_are_sent_once_the_network_is_back() {
         .await;
     assert_eq!(queued, "未送信 3件");
     let (status, body) = server
-        .get(&format!("/api/v1/sales?register_id={}", till.register_id))
+        .get(&format!("/api/v1/sales?register_id={}", till.register))
         .await;
     assert_eq!(status, 200);
     assert_eq!(body.as_array().map(Vec::len), Some(0), "{body}");
@@ -412,7 +412,7 @@ async fn sales_made_offline_are_sent_once_the_network_is_back() {
     assert_eq!(browser.text_of("#parked-count").await, "保留 0件");
 
     let recorded = server
-        .get_ok(&format!("/api/v1/sales?register_id={}", till.register_id))
+        .get_ok(&format!("/api/v1/sales?register_id={}", till.register))
         .await;
     let list = recorded.as_array().expect("list");
     assert_eq!(list.len(), 3, "{recorded}");
@@ -427,23 +427,11 @@ async fn sales_made_offline_are_sent_once_the_network_is_back() {
     server.stop().await;
 }
 
-/// The demo bazaar as `PUT /api/v1/events/{id}` takes it, with these participants.
-fn event_input(event: &Value, participants: Vec<Value>) -> Value {
-    let registers: Vec<Value> = event["registers"]
-        .as_array()
-        .expect("registers")
-        .iter()
-        .map(|r| {
-            json!({"code": r["code"], "name": r["name"], "printer_addr": r["printer_addr"],
-                "paper_columns": r["paper_columns"]})
-        })
-        .collect();
-    json!({
-        "code": event["code"], "kind": event["kind"], "name": event["name"], "venue": event["venue"],
-        "starts_on": event["starts_on"], "ends_on": event["ends_on"], "state": event["state"],
-        "commission": event["commission"], "participants": participants, "registers": registers,
-        "active": event["active"],
-    })
+/// The world's event as `PUT /api/v1/events/{id}` takes it, with these participants.
+fn event_input(till: &World, participants: &[Value]) -> Value {
+    let mut input = till.event_input.clone();
+    input["participants"] = json!(participants);
+    input
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -464,17 +452,19 @@ async fn a_refused_sale_is_parked_and_the_others_still_go() {
     assert_eq!(queued, "未送信 3件");
 
     // Meanwhile the council takes the vegetable farm off the event: its sale is refused.
-    let event = server.get_ok(&format!("/api/v1/events/{}", till.event_id)).await;
     let products = server.get_ok("/api/v1/products").await;
     let farm = products
         .as_array()
         .and_then(|l| l.iter().find(|p| p["name"] == "季節の野菜セット"))
         .and_then(|p| p["facility_id"].as_i64())
         .expect("farm");
-    let all: Vec<Value> = event["participants"].as_array().expect("participants").clone();
+    let all: Vec<Value> = till.event_input["participants"]
+        .as_array()
+        .expect("participants")
+        .clone();
     let without_farm: Vec<Value> = all.iter().filter(|p| p["facility_id"] != farm).cloned().collect();
-    let path = format!("/api/v1/events/{}", till.event_id);
-    let (status, body) = server.put(&path, &event_input(&event, without_farm)).await;
+    let path = format!("/api/v1/events/{}", till.event);
+    let (status, body) = server.put(&path, &event_input(&till, &without_farm)).await;
     assert_eq!(status, 200, "{body}");
 
     wifi.up().await;
@@ -489,7 +479,7 @@ async fn a_refused_sale_is_parked_and_the_others_still_go() {
         "{parked}"
     );
     let recorded = server
-        .get_ok(&format!("/api/v1/sales?register_id={}", till.register_id))
+        .get_ok(&format!("/api/v1/sales?register_id={}", till.register))
         .await;
     let mut locals: Vec<&str> = recorded
         .as_array()
@@ -501,7 +491,7 @@ async fn a_refused_sale_is_parked_and_the_others_still_go() {
     assert_eq!(locals, ["R1-L1", "R1-L3"], "{recorded}");
 
     // The farm is back: 再送 sends the parked sale, once.
-    let (status, body) = server.put(&path, &event_input(&event, all)).await;
+    let (status, body) = server.put(&path, &event_input(&till, &all)).await;
     assert_eq!(status, 200, "{body}");
     browser
         .click(Locator::XPath("//section[@id='parked-list']//button"))
@@ -515,7 +505,7 @@ async fn a_refused_sale_is_parked_and_the_others_still_go() {
         .await;
     assert_eq!(queued, "未送信 0件");
     let recorded = server
-        .get_ok(&format!("/api/v1/sales?register_id={}", till.register_id))
+        .get_ok(&format!("/api/v1/sales?register_id={}", till.register))
         .await;
     assert_eq!(recorded.as_array().map(Vec::len), Some(3), "{recorded}");
 
@@ -584,7 +574,7 @@ async fn the_till_opens_with_a_float_and_closes_against_a_cash_count() {
 
     // A sale still in the tablet's queue (this page sends nothing): the close says so.
     browser
-        .queue_sales(&[bento_sale(&server, till.register_id).await])
+        .queue_sales(&[bento_sale(&server, till.register).await])
         .await;
     browser.click(Locator::Css("#close-register")).await;
     let blocked = browser
@@ -593,7 +583,7 @@ async fn the_till_opens_with_a_float_and_closes_against_a_cash_count() {
     assert!(blocked.ends_with("1件"), "{blocked}");
     // The till sends it; then the close goes ahead.
     browser.follow(Locator::Css("#back-to-till"), "/register").await;
-    wait_for_sales(&server, till.register_id, 2).await;
+    wait_for_sales(&server, till.register, 2).await;
     browser
         .follow(Locator::Css("#session-actions"), "/register/session")
         .await;
@@ -628,12 +618,11 @@ async fn the_till_opens_with_a_float_and_closes_against_a_cash_count() {
         .await;
 
     let status = server
-        .get_ok(&format!("/api/v1/registers/{}/session", till.register_id))
+        .get_ok(&format!("/api/v1/registers/{}/session", till.register))
         .await;
     assert_eq!(status["state"], "closed");
     assert_eq!(status["report"]["cash"]["counted"], 31990);
     assert_eq!(status["report"]["session"]["note"], "釣銭の渡し間違い");
-    let _ = till.event_id;
     browser.close().await;
     server.stop().await;
 }
@@ -670,20 +659,15 @@ async fn wait_for_sales(server: &TestServer, register_id: i64, count: usize) {
 }
 
 /// Points the event's registers at `printer`, as staff do on the events page.
-async fn set_printers(server: &TestServer, event_id: i64, printer: &str) {
-    let mut event = server.get_ok(&format!("/api/v1/events/{event_id}")).await;
-    let registers: Vec<Value> = event["registers"]
-        .as_array()
-        .expect("registers")
-        .iter()
-        .map(|r| json!({"code": r["code"], "name": r["name"], "printer_addr": printer, "paper_columns": 48}))
-        .collect();
-    let input = event.as_object_mut().expect("event");
-    for field in ["id", "created_at", "updated_at"] {
-        input.remove(field);
+async fn set_printers(server: &TestServer, till: &World, printer: &str) {
+    let mut input = till.event_input.clone();
+    for register in input["registers"].as_array_mut().expect("registers") {
+        register["printer_addr"] = json!(printer);
+        register["paper_columns"] = json!(48);
     }
-    input.insert("registers".into(), Value::Array(registers));
-    let (status, body) = server.put(&format!("/api/v1/events/{event_id}"), &event).await;
+    let (status, body) = server
+        .put(&format!("/api/v1/events/{}", till.event), &input)
+        .await;
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
 }
 
@@ -696,14 +680,14 @@ async fn a_receipt_the_printer_missed_prints_from_the_till_once_it_is_back() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("address");
     drop(listener);
-    set_printers(&server, till.event_id, &addr.to_string()).await;
+    set_printers(&server, &till, &addr.to_string()).await;
 
     ring_up(&browser, &["日替わり弁当"], Locator::Css("#pay-exact")).await;
     let error = browser
         .wait_text(".print-error", WAIT, |t| t.contains("プリンターに接続できません"))
         .await;
     let journal = server
-        .get_ok(&format!("/api/v1/sales?register_id={}", till.register_id))
+        .get_ok(&format!("/api/v1/sales?register_id={}", till.register))
         .await;
     let number = journal[0]["receipt_number"].as_str().expect("number").to_string();
     assert!(error.starts_with(&number), "{error}");

@@ -1,102 +1,12 @@
 //! The till over real HTTP: sales recorded exactly once, gapless receipt numbers, tax per rate,
 //! stock movements, voids and refunds with approval, and the live view.
 
-use reqwest::{Method, StatusCode};
-use selpos_tests::{
-    ADMIN_LOGIN, ADMIN_PASSWORD, ADMIN_PIN, ApiClient, TestServer, assert_error, db_test, error_fields,
-};
+use reqwest::StatusCode;
+use selpos_tests::{HeartBazaar, TestServer, World, assert_error, db_test, error_fields};
 use serde_json::{Value, json};
 
-struct Till {
-    cashier: ApiClient,
-    register: i64,
-    event: i64,
-    /// Products: (id, facility) — cookie ¥120 8% of the issuer A, soap ¥780 10% of A, jam ¥500 8% of exempt B.
-    cookie: i64,
-    soap: i64,
-    jam: i64,
-    facility_a: i64,
-    facility_b: i64,
-}
-
-async fn id_of(client: &ApiClient, path: &str, body: Value) -> i64 {
-    let (status, created) = client.post(path, &body).await;
-    assert_eq!(status, StatusCode::CREATED, "[{}] {path}: {created}", client.kind);
-    created["id"].as_i64().expect("id")
-}
-
-async fn open_till(server: &TestServer) -> Till {
-    let facility_a = id_of(
-        server_admin(server),
-        "/api/v1/facilities",
-        json!({"number": 1, "name": "A工房", "corporation_type": 2,
-        "capacity": 20, "invoice_number": "T7000012050002", "invoice_issuer": true}),
-    )
-    .await;
-    let facility_b = id_of(
-        server_admin(server),
-        "/api/v1/facilities",
-        json!({"number": 2, "name": "B農園", "corporation_type": 5, "capacity": 10}),
-    )
-    .await;
-    let product = |f: i64, name: &str, price: i64, rate: &str| json!({"facility_id": f, "name": name, "price": price, "tax_rate": rate});
-    let cookie = id_of(
-        server_admin(server),
-        "/api/v1/products",
-        product(facility_a, "クッキー", 120, "reduced"),
-    )
-    .await;
-    let soap = id_of(
-        server_admin(server),
-        "/api/v1/products",
-        product(facility_a, "石けん", 780, "standard"),
-    )
-    .await;
-    let jam = id_of(
-        server_admin(server),
-        "/api/v1/products",
-        product(facility_b, "ジャム", 500, "reduced"),
-    )
-    .await;
-    let (_, event) = server.post("/api/v1/events", &json!({"code": "HB26", "kind": "bazaar", "name": "ハートバザール",
-        "starts_on": "2026-11-28", "ends_on": "2026-11-29", "state": "open", "commission": {"kind": "percent", "basis_points": 1000},
-        "participants": [{"facility_id": facility_a}, {"facility_id": facility_b}], "registers": [{"code": "R1", "name": "レジ1"}]})).await;
-    let register = event["registers"][0]["id"].as_i64().expect("register");
-    server
-        .post(
-            "/api/v1/users",
-            &json!({"login": "vol", "display_name": "ボランティア", "role": "cashier", "pin": "2468"}),
-        )
-        .await;
-    let mut cashier = server.login(ADMIN_LOGIN, ADMIN_PASSWORD).await;
-    id_of(
-        &cashier,
-        "/api/v1/devices",
-        json!({"register_id": register, "name": "タブレット"}),
-    )
-    .await;
-    cashier.request(Method::DELETE, "/api/v1/session", None).await;
-    let (status, _) = cashier.sign_in_with_pin("vol", "2468").await;
-    assert_eq!(status, StatusCode::OK);
-    Till {
-        cashier,
-        register,
-        event: event["id"].as_i64().expect("event"),
-        cookie,
-        soap,
-        jam,
-        facility_a,
-        facility_b,
-    }
-}
-
-fn server_admin(server: &TestServer) -> &ApiClient {
-    server.admin_client()
-}
-
-fn sale(till: &Till, lines: Value, tenders: Value) -> Value {
-    json!({"id": uuid::Uuid::now_v7(), "register_id": till.register, "local_number": "R1-L1",
-           "sold_at": "2026-11-28T02:00:00Z", "lines": lines, "tenders": tenders})
+async fn open_till(server: &TestServer) -> HeartBazaar {
+    HeartBazaar::open(World::on(server)).await
 }
 
 async fn stock(server: &TestServer, product: i64, event: i64) -> i64 {
@@ -111,8 +21,7 @@ db_test!(
     demo = false,
     |server| {
         let till = open_till(&server).await;
-        let mut body = sale(
-            &till,
+        let mut body = till.sale(
             json!([{"product_id": till.cookie, "quantity": 2, "unit_price": 120},
                    {"product_id": till.soap, "quantity": 1, "unit_price": 780},
                    {"product_id": till.jam, "quantity": 1, "unit_price": 500}]),
@@ -156,9 +65,7 @@ db_test!(
     demo = false,
     |server| {
         let till = open_till(&server).await;
-        let body = sale(
-            &till,
-            json!([{"product_id": till.cookie, "quantity": 2, "unit_price": 120},
+        let body = till.sale(json!([{"product_id": till.cookie, "quantity": 2, "unit_price": 120},
                                   {"product_id": till.soap, "quantity": 1, "unit_price": 780},
                                   {"product_id": till.jam, "quantity": 1, "unit_price": 500, "discount": {"yen": 50}}]),
             json!([{"kind": "credit_card", "amount": 1000}, {"kind": "cash", "amount": 1000}]),
@@ -218,7 +125,7 @@ db_test!(
             if !discount.is_null() {
                 line["discount"] = discount;
             }
-            sale(&till, json!([line]), json!([{"kind": "cash", "amount": 1000}]))
+            till.sale(json!([line]), json!([{"kind": "cash", "amount": 1000}]))
         };
         // Below the list price, or a discount: refused without approval, and nothing written.
         for body in [
@@ -294,8 +201,7 @@ db_test!(
         let till = open_till(&server).await;
         // A ¥1,000 voucher for ¥780 of soap.
         let voucher = || {
-            sale(
-                &till,
+            till.sale(
                 json!([{"product_id": till.soap, "quantity": 1, "unit_price": 780}]),
                 json!([{"kind": "gift_voucher", "amount": 1000}]),
             )
@@ -330,7 +236,7 @@ db_test!(
             .cashier
             .post(
                 "/api/v1/sales",
-                &sale(&till, line.clone(), json!([{"kind": "cash", "amount": 100}])),
+                &till.sale(line.clone(), json!([{"kind": "cash", "amount": 100}])),
             )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -340,11 +246,7 @@ db_test!(
             .cashier
             .post(
                 "/api/v1/sales",
-                &sale(
-                    &till,
-                    line.clone(),
-                    json!([{"kind": "credit_card", "amount": 500}]),
-                ),
+                &till.sale(line.clone(), json!([{"kind": "credit_card", "amount": 500}])),
             )
             .await;
         assert_eq!(
@@ -356,8 +258,7 @@ db_test!(
             .cashier
             .post(
                 "/api/v1/sales",
-                &sale(
-                    &till,
+                &till.sale(
                     json!([{"product_id": till.cookie, "quantity": 0, "unit_price": 120}]),
                     json!([{"kind": "cash", "amount": 120}]),
                 ),
@@ -375,7 +276,7 @@ db_test!(
                 .cashier
                 .post(
                     "/api/v1/sales",
-                    &sale(&till, line.clone(), json!([{"kind": "cash", "amount": 120}])),
+                    &till.sale(line.clone(), json!([{"kind": "cash", "amount": 120}])),
                 )
                 .await;
             assert_eq!(status, StatusCode::CREATED);
@@ -389,8 +290,7 @@ db_test!(
     demo = false,
     |server| {
         let till = open_till(&server).await;
-        let body = sale(
-            &till,
+        let body = till.sale(
             json!([{"product_id": till.cookie, "quantity": 3, "unit_price": 120, "discount": {"percent": 10}},
                                   {"product_id": till.soap, "quantity": 1, "unit_price": 780}]),
             json!([{"kind": "cash", "amount": 2000}]),
@@ -411,9 +311,7 @@ db_test!(
             .await;
         assert_eq!(status, StatusCode::CONFLICT, "a cashier needs approval: {body}");
 
-        let approve = |action: &str| json!({"action": action, "approver_login": ADMIN_LOGIN, "pin": ADMIN_PIN, "reason": "返品"});
-        let (_, approval) = till.cashier.post("/api/v1/approvals", &approve("refund")).await;
-        let approval = approval["id"].as_str().expect("approval").to_string();
+        let approval = till.cashier.approve_because("refund", "返品").await;
         let (status, refunded) = till
             .cashier
             .post(&format!("/api/v1/sales/{id}/refund"), &refund(Some(&approval), 2))
@@ -449,16 +347,15 @@ db_test!(
             .cashier
             .post(
                 "/api/v1/sales",
-                &sale(
-                    &till,
+                &till.sale(
                     json!([{"product_id": till.jam, "quantity": 2, "unit_price": 500}]),
                     json!([{"kind": "cash", "amount": 1000}]),
                 ),
             )
             .await;
         let second_id = second["id"].as_str().expect("id").to_string();
-        let (_, approval) = till.cashier.post("/api/v1/approvals", &approve("void")).await;
-        let void = json!({"id": uuid::Uuid::now_v7(), "reason": "打ち間違い", "approval_id": approval["id"]});
+        let approval = till.cashier.approve_because("void", "返品").await;
+        let void = json!({"id": uuid::Uuid::now_v7(), "reason": "打ち間違い", "approval_id": approval});
         let (status, voided) = till
             .cashier
             .post(&format!("/api/v1/sales/{second_id}/void"), &void)
@@ -514,8 +411,7 @@ db_test!(the_live_view_shows_sales_per_facility, demo = false, |server| {
     till.cashier
         .post(
             "/api/v1/sales",
-            &sale(
-                &till,
+            &till.sale(
                 json!([{"product_id": till.cookie, "quantity": 2, "unit_price": 120},
         {"product_id": till.jam, "quantity": 1, "unit_price": 500}]),
                 json!([{"kind": "cash", "amount": 740}]),
@@ -545,14 +441,12 @@ db_test!(the_live_view_shows_sales_per_facility, demo = false, |server| {
         (Some(till.facility_b), Some(500))
     );
 
-    server
-        .post(
-            "/api/v1/users",
+    let b = server
+        .new_user(
             &json!({"login": "b-staff", "display_name": "B", "role": "facility_staff",
         "facility_id": till.facility_b, "password": "b-staff-password"}),
         )
         .await;
-    let b = server.login("b-staff", "b-staff-password").await;
     let own = b.get_ok(&format!("/api/v1/events/{}/sales", till.event)).await;
     assert_eq!(
         own["facilities"].as_array().map(Vec::len),
@@ -576,7 +470,7 @@ db_test!(
         let cash = json!([{"kind": "cash", "amount": 120}]);
         let (status, first) = till
             .cashier
-            .post("/api/v1/sales", &sale(&till, line.clone(), cash.clone()))
+            .post("/api/v1/sales", &till.sale(line.clone(), cash.clone()))
             .await;
         assert_eq!((status, &first["late"]), (StatusCode::CREATED, &json!(false)));
         let (status, body) = till
@@ -587,25 +481,19 @@ db_test!(
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        let mut before_close = sale(&till, line.clone(), cash.clone());
+        let mut before_close = till.sale(line.clone(), cash.clone());
         before_close["sold_at"] = json!("2026-01-01T00:00:00Z");
         let (status, late) = till.cashier.post("/api/v1/sales", &before_close).await;
         assert_eq!(status, StatusCode::CREATED);
         assert_eq!(late["late"], true, "sold offline before the close, arrived after");
 
-        let event = server.get_ok(&format!("/api/v1/events/{}", till.event)).await;
-        let input = json!({"code": event["code"], "kind": event["kind"], "name": event["name"], "starts_on": event["starts_on"],
-        "ends_on": event["ends_on"], "commission": event["commission"], "participants": event["participants"],
-        "registers": [{"code": "R1", "name": "レジ1"}], "state": "closed"});
-        let (status, _) = server
-            .put(&format!("/api/v1/events/{}", till.event), &input)
-            .await;
+        let (status, _) = till.set_state(&server, "closed").await;
         assert_eq!(status, StatusCode::OK);
         let (status, body) = server
             .post(&format!("/api/v1/events/{}/settle", till.event), &json!({}))
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        let (status, body) = till.cashier.post("/api/v1/sales", &sale(&till, line, cash)).await;
+        let (status, body) = till.cashier.post("/api/v1/sales", &till.sale(line, cash)).await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
     }
 );

@@ -5,88 +5,36 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::{Method, StatusCode};
-use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, ApiClient, TestServer, assert_error, db_test, error_fields};
+use selpos_tests::{
+    ApiClient, Cashier, NewEvent, NewFacility, NewProduct, Product, TestServer, Till, World, assert_error,
+    db_test, error_fields,
+};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-/// An event with three facilities (one with a fixed-fee override), four products, one register
+/// An event with three facilities (the third pays a fixed fee), four products, one register
 /// and a cashier signed in on its tablet.
-struct World {
-    cashier: ApiClient,
-    event: i64,
-    register: i64,
-    event_input: Value,
-    facilities: [i64; 3],
-    /// (product id, facility id, price)
-    products: Vec<(i64, i64, i64)>,
-}
-
-async fn create(client: &ApiClient, path: &str, body: Value) -> Value {
-    let (status, created) = client.post(path, &body).await;
-    assert_eq!(status, StatusCode::CREATED, "[{}] {path}: {created}", client.kind);
-    created
-}
-
-async fn world(server: &TestServer) -> World {
-    let admin = server.admin_client();
-    let mut facilities = [0; 3];
-    for (i, (name, issuer)) in [("A工房", true), ("B農園", false), ("Cベーカリー", true)]
-        .into_iter()
-        .enumerate()
-    {
-        let mut body = json!({"number": 10 + i, "name": name, "corporation_type": 2, "capacity": 20});
-        if issuer {
-            body["invoice_number"] = json!("T7000012050002");
-            body["invoice_issuer"] = json!(true);
-        }
-        facilities[i] = create(admin, "/api/v1/facilities", body).await["id"]
-            .as_i64()
-            .expect("facility");
-    }
-    let mut products = Vec::new();
-    for (facility, name, price, rate) in [
-        (facilities[0], "クッキー", 120, "reduced"),
-        (facilities[0], "石けん", 780, "standard"),
-        (facilities[1], "ジャム", 500, "reduced"),
-        (facilities[2], "食パン", 333, "reduced"),
-    ] {
-        let body = json!({"facility_id": facility, "name": name, "price": price, "tax_rate": rate});
-        let id = create(admin, "/api/v1/products", body).await["id"]
-            .as_i64()
-            .expect("product");
-        products.push((id, facility, price));
-    }
-    let event_input = json!({"code": "HB26", "kind": "bazaar", "name": "ハートバザール", "starts_on": "2026-11-28",
-        "ends_on": "2026-11-29", "state": "open", "commission": {"kind": "percent", "basis_points": 1250},
-        "participants": [{"facility_id": facilities[0]}, {"facility_id": facilities[1]},
-                         {"facility_id": facilities[2], "commission_override": {"kind": "fixed", "yen": 3000}}],
-        "registers": [{"code": "R1", "name": "レジ1"}]});
-    let event = create(admin, "/api/v1/events", event_input.clone()).await;
-    let register = event["registers"][0]["id"].as_i64().expect("register");
-    create(
-        admin,
-        "/api/v1/users",
-        json!({"login": "vol", "display_name": "ボランティア", "role": "cashier", "pin": "2468"}),
-    )
-    .await;
-    let mut cashier = server.login(ADMIN_LOGIN, ADMIN_PASSWORD).await;
-    create(
-        &cashier,
-        "/api/v1/devices",
-        json!({"register_id": register, "name": "タブレット"}),
-    )
-    .await;
-    cashier.request(Method::DELETE, "/api/v1/session", None).await;
-    let (status, _) = cashier.sign_in_with_pin("vol", "2468").await;
-    assert_eq!(status, StatusCode::OK);
-    World {
-        cashier,
-        event: event["id"].as_i64().expect("event"),
-        register,
-        event_input,
-        facilities,
-        products,
-    }
+async fn world(server: &TestServer) -> Till {
+    World::on(server)
+        .facilities([
+            NewFacility::new(10, "A工房").invoice_issuer(),
+            NewFacility::new(11, "B農園"),
+            NewFacility::new(12, "Cベーカリー").invoice_issuer(),
+        ])
+        .products([
+            NewProduct::reduced(0, "クッキー", 120),
+            NewProduct::standard(0, "石けん", 780),
+            NewProduct::reduced(1, "ジャム", 500),
+            NewProduct::reduced(2, "食パン", 333),
+        ])
+        .event(
+            NewEvent::bazaar("HB26")
+                .commission_percent(1250)
+                .fixed_fee(2, 3000),
+        )
+        .cashier(Cashier::volunteer())
+        .open_till()
+        .await
 }
 
 fn counts(pairs: &[(i64, i64)]) -> Value {
@@ -98,13 +46,8 @@ fn counts(pairs: &[(i64, i64)]) -> Value {
     )
 }
 
-fn sale(w: &World, sold_at: &str, lines: Value, tenders: Value) -> Value {
-    json!({"id": uuid::Uuid::now_v7(), "register_id": w.register, "local_number": "R1-L1", "sold_at": sold_at,
-           "lines": lines, "tenders": tenders})
-}
-
 /// Posts a sale from the cashier's tablet, with a manager's approval when it has discounts.
-async fn post_sale(w: &World, body: &Value) -> Value {
+async fn post_sale(w: &Till, body: &Value) -> Value {
     let mut body = body.clone();
     let discounted = body["lines"]
         .as_array()
@@ -112,16 +55,7 @@ async fn post_sale(w: &World, body: &Value) -> Value {
     if discounted {
         body["approval_id"] = json!(w.cashier.approve("price_override").await);
     }
-    let (status, recorded) = w.cashier.post("/api/v1/sales", &body).await;
-    assert_eq!(status, StatusCode::CREATED, "{recorded}");
-    recorded
-}
-
-/// Moves the event to `state` (open / closed) through the master-data route.
-async fn set_state(server: &TestServer, w: &World, state: &str) -> (StatusCode, Value) {
-    let mut input = w.event_input.clone();
-    input["state"] = json!(state);
-    server.put(&format!("/api/v1/events/{}", w.event), &input).await
+    w.record(&body).await
 }
 
 fn yen(v: &Value) -> i64 {
@@ -159,12 +93,11 @@ db_test!(
             .await;
         assert_eq!(status, StatusCode::CONFLICT, "a second open while open: {body}");
 
-        let (cookie, soap) = (w.products[0].0, w.products[1].0);
+        let (cookie, soap) = (w.products[0].id, w.products[1].id);
         // Cash 2 cookies (240) paid 1,000 → 760 change: drawer +240.
         let cash = post_sale(
             &w,
-            &sale(
-                &w,
+            &w.sale_at(
                 "2026-11-28T01:00:00Z",
                 json!([{"product_id": cookie, "quantity": 2, "unit_price": 120}]),
                 json!([{"kind": "cash", "amount": 1000}]),
@@ -174,8 +107,7 @@ db_test!(
         // Card soap 780, cash soap+cookie 900 exact.
         post_sale(
             &w,
-            &sale(
-                &w,
+            &w.sale_at(
                 "2026-11-28T01:05:00Z",
                 json!([{"product_id": soap, "quantity": 1, "unit_price": 780}]),
                 json!([{"kind": "credit_card", "amount": 780}]),
@@ -184,8 +116,7 @@ db_test!(
         .await;
         post_sale(
             &w,
-            &sale(
-                &w,
+            &w.sale_at(
                 "2026-11-28T01:10:00Z",
                 json!([{"product_id": soap, "quantity": 1, "unit_price": 780},
         {"product_id": cookie, "quantity": 1, "unit_price": 120}]),
@@ -267,8 +198,7 @@ db_test!(
         // A sale made offline before the close arrives after it: recorded, late, on the close report.
         let late = post_sale(
             &w,
-            &sale(
-                &w,
+            &w.sale_at(
                 "2026-01-01T01:20:00Z",
                 json!([{"product_id": cookie, "quantity": 1, "unit_price": 120}]),
                 json!([{"kind": "cash", "amount": 120}]),
@@ -277,8 +207,7 @@ db_test!(
         .await;
         assert_eq!(late["late"], true);
         // Sold after the close: a closed register takes no more sales (the tablet parks it).
-        let after_close = sale(
-            &w,
+        let after_close = w.sale_at(
             "2099-01-01T00:00:00Z",
             json!([{"product_id": cookie, "quantity": 1, "unit_price": 120}]),
             json!([{"kind": "cash", "amount": 120}]),
@@ -312,8 +241,7 @@ db_test!(
         assert_eq!(status, StatusCode::CREATED);
         let on_time = post_sale(
             &w,
-            &sale(
-                &w,
+            &w.sale_at(
                 "2099-01-01T00:00:00Z",
                 json!([{"product_id": cookie, "quantity": 1, "unit_price": 120}]),
                 json!([{"kind": "cash", "amount": 120}]),
@@ -363,7 +291,9 @@ db_test!(
         for n in 0..40 {
             let mut lines = Vec::new();
             for _ in 0..rng.random_range(1..=3) {
-                let (product, _, price) = w.products[rng.random_range(0..w.products.len())];
+                let Product {
+                    id: product, price, ..
+                } = w.products[rng.random_range(0..w.products.len())];
                 let quantity = rng.random_range(1..=4);
                 let mut line = json!({"product_id": product, "quantity": quantity, "unit_price": price});
                 match rng.random_range(0..5) {
@@ -373,8 +303,7 @@ db_test!(
                 }
                 lines.push(line);
             }
-            let mut body = sale(
-                &w,
+            let mut body = w.sale_at(
                 &format!("2026-11-28T{:02}:{:02}:00Z", 1 + n / 10, n % 60),
                 Value::Array(lines),
                 json!([]),
@@ -431,13 +360,13 @@ db_test!(
             .post(&format!("/api/v1/events/{}/settle", w.event), &json!({}))
             .await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
-        let (status, body) = set_state(&server, &w, "settled").await;
+        let (status, body) = w.set_state(&server, "settled").await;
         assert_eq!(
             status,
             StatusCode::CONFLICT,
             "settling is not a state edit: {body}"
         );
-        let (status, _) = set_state(&server, &w, "closed").await;
+        let (status, _) = w.set_state(&server, "closed").await;
         assert_eq!(status, StatusCode::OK);
         let (status, body) = server
             .post(&format!("/api/v1/events/{}/settle", w.event), &json!({}))
@@ -544,14 +473,12 @@ db_test!(
         assert_eq!(rows[3][col("純売上")].parse::<i64>().expect("net"), journal);
 
         // Facility staff see their own statement only.
-        create(
-            server.admin_client(),
-            "/api/v1/users",
-            json!({"login": "staff-a", "display_name": "A職員", "role": "facility_staff",
+        let staff = server
+            .new_user(
+                &json!({"login": "staff-a", "display_name": "A職員", "role": "facility_staff",
         "facility_id": w.facilities[0], "password": "facility-a-password"}),
-        )
-        .await;
-        let staff = server.login("staff-a", "facility-a-password").await;
+            )
+            .await;
         let own = staff
             .get_ok(&format!(
                 "/api/v1/events/{}/settlement/facilities/{}",
@@ -584,19 +511,19 @@ db_test!(
 );
 
 /// The total of a cart by the domain's own arithmetic (the code the tablet runs too).
-fn cart_total(w: &World, body: &Value) -> i64 {
+fn cart_total(w: &Till, body: &Value) -> i64 {
     let lines: Vec<selpos_domain::sales::cart::CartLine> = body["lines"]
         .as_array()
         .expect("lines")
         .iter()
         .map(|l| {
             let product = l["product_id"].as_i64().expect("product");
-            let (_, facility, _) = w
+            let facility = w
                 .products
                 .iter()
-                .find(|p| p.0 == product)
-                .copied()
-                .expect("known product");
+                .find(|p| p.id == product)
+                .expect("known product")
+                .facility;
             selpos_domain::sales::cart::CartLine {
                 product_id: product,
                 facility_id: facility,
@@ -621,11 +548,10 @@ db_test!(
     demo = false,
     |server| {
         let w = world(&server).await;
-        let (cookie, _, _) = w.products[0];
+        let cookie = w.products[0].id;
         let first = post_sale(
             &w,
-            &sale(
-                &w,
+            &w.sale_at(
                 "2026-11-28T01:00:00Z",
                 json!([{"product_id": cookie, "quantity": 5, "unit_price": 120}]),
                 json!([{"kind": "cash", "amount": 600}]),
@@ -640,7 +566,7 @@ db_test!(
             report["report"]["session"]["auto_opened"], true,
             "a first sale opens an unopened register"
         );
-        set_state(&server, &w, "closed").await;
+        w.set_state(&server, "closed").await;
         let (status, body) = w
             .cashier
             .post(
@@ -669,8 +595,7 @@ db_test!(
                 "/api/v1/sales",
                 Method::POST,
                 "/api/v1/sales".into(),
-                sale(
-                    &w,
+                w.sale_at(
                     "2026-11-28T01:30:00Z",
                     json!([{"product_id": cookie, "quantity": 1, "unit_price": 120}]),
                     json!([{"kind": "cash", "amount": 120}]),

@@ -2,87 +2,42 @@
 //! stock of every product at every location is the sum of its movements.
 
 use reqwest::{Method, StatusCode};
-use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, ADMIN_PIN, ApiClient, TestServer, db_test, error_fields};
+use selpos_tests::{
+    ApiClient, Cashier, NewEvent, NewFacility, NewProduct, TestServer, Till, World, db_test, error_fields,
+};
 use serde_json::{Value, json};
-
-struct Setup {
-    cashier: ApiClient,
-    register: i64,
-    event: i64,
-    shop: i64,
-    facility: i64,
-    other_facility: i64,
-    products: Vec<i64>,
-}
-
-async fn created(client: &ApiClient, path: &str, body: Value) -> Value {
-    let (status, answer) = client.post(path, &body).await;
-    assert_eq!(status, StatusCode::CREATED, "[{}] {path}: {answer}", client.kind);
-    answer
-}
-
-fn event(code: &str, facilities: &[i64]) -> Value {
-    json!({"code": code, "kind": "bazaar", "name": code, "starts_on": "2026-11-28", "ends_on": "2026-11-29", "state": "open",
-        "commission": {"kind": "percent", "basis_points": 1000},
-        "participants": facilities.iter().map(|f| json!({"facility_id": f})).collect::<Vec<_>>(),
-        "registers": [{"code": "R1", "name": "レジ1"}]})
-}
 
 /// List prices of the setup's three products.
 const PRICES: [i64; 3] = [120, 300, 450];
 
-async fn set_up(server: &TestServer) -> Setup {
-    let admin = server.admin_client();
-    let facility = created(
-        admin,
-        "/api/v1/facilities",
-        json!({"number": 1, "name": "A", "corporation_type": 2, "capacity": 9}),
-    )
-    .await["id"]
-        .as_i64()
-        .expect("id");
-    let other_facility = created(
-        admin,
-        "/api/v1/facilities",
-        json!({"number": 2, "name": "B", "corporation_type": 2, "capacity": 9}),
-    )
-    .await["id"]
-        .as_i64()
-        .expect("id");
-    let mut products = Vec::new();
-    for (i, price) in PRICES.iter().enumerate() {
-        let p = created(admin, "/api/v1/products", json!({"facility_id": facility, "name": format!("商品{i}"), "price": price, "tax_rate": "reduced"})).await;
-        products.push(p["id"].as_i64().expect("id"));
-    }
-    let bazaar = created(admin, "/api/v1/events", event("BZ", &[facility, other_facility])).await;
-    let shop = created(admin, "/api/v1/events", event("SHOP", &[facility])).await["id"]
-        .as_i64()
-        .expect("id");
-    let register = bazaar["registers"][0]["id"].as_i64().expect("register");
-    created(
-        admin,
-        "/api/v1/users",
-        json!({"login": "vol", "display_name": "V", "role": "cashier", "pin": "2468"}),
-    )
-    .await;
-    let mut cashier = server.login(ADMIN_LOGIN, ADMIN_PASSWORD).await;
-    created(
-        &cashier,
-        "/api/v1/devices",
-        json!({"register_id": register, "name": "T"}),
-    )
-    .await;
-    cashier.request(Method::DELETE, "/api/v1/session", None).await;
-    cashier.sign_in_with_pin("vol", "2468").await;
-    Setup {
-        cashier,
-        register,
-        event: bazaar["id"].as_i64().expect("id"),
-        shop,
-        facility,
-        other_facility,
-        products,
-    }
+/// Facility A with three products at [`PRICES`] and facility B with none, both at the bazaar
+/// BZ (with the cashier on a tablet of its register R1); A also at the shop SHOP.
+async fn set_up(server: &TestServer) -> Till {
+    let event = |code: &str| NewEvent::bazaar(code).name(code);
+    World::on(server)
+        .facilities([
+            NewFacility::new(1, "A").capacity(9),
+            NewFacility::new(2, "B").capacity(9),
+        ])
+        .products(
+            PRICES
+                .iter()
+                .enumerate()
+                .map(|(i, price)| NewProduct::reduced(0, format!("商品{i}"), *price)),
+        )
+        .event(event("BZ"))
+        .other_event(event("SHOP").participants([0]))
+        .cashier(Cashier::new("vol", "V", "2468"))
+        .device("T")
+        .open_till()
+        .await
+}
+
+/// Records a stock operation at `event` as the test administrator.
+async fn operate(server: &TestServer, event: i64, body: Value) -> Value {
+    server
+        .created(&format!("/api/v1/events/{event}/stock"), &body)
+        .await
 }
 
 fn operation(kind: &str, facility: i64, lines: &[(i64, i64)]) -> Value {
@@ -90,16 +45,13 @@ fn operation(kind: &str, facility: i64, lines: &[(i64, i64)]) -> Value {
         "lines": lines.iter().map(|(p, q)| json!({"product_id": p, "quantity": q})).collect::<Vec<_>>()})
 }
 
-async fn sell(s: &Setup, product: i64, quantity: i64) -> Value {
-    let price = PRICES[s
+async fn sell(s: &Till, product: i64, quantity: i64) -> Value {
+    let product = s
         .products
         .iter()
-        .position(|p| *p == product)
-        .expect("a product of the setup")];
-    let body = json!({"id": uuid::Uuid::now_v7(), "register_id": s.register, "local_number": "L", "sold_at": "2026-11-28T02:00:00Z",
-        "lines": [{"product_id": product, "quantity": quantity, "unit_price": price}],
-        "tenders": [{"kind": "cash", "amount": price * quantity}]});
-    created(&s.cashier, "/api/v1/sales", body).await
+        .find(|p| p.id == product)
+        .expect("a product of the setup");
+    s.record(&s.cash_sale(product, quantity)).await
 }
 
 fn product(stock: &Value, id: i64) -> &Value {
@@ -112,9 +64,9 @@ fn product(stock: &Value, id: i64) -> &Value {
 }
 
 /// Every product at every location: the stock the API shows equals the sum of its movements.
-async fn assert_stock_is_sum_of_movements(server: &TestServer, s: &Setup) {
+async fn assert_stock_is_sum_of_movements(server: &TestServer, s: &Till) {
     let mut tx = server.db().read().await.expect("tx");
-    for event in [s.event, s.shop] {
+    for event in [s.event, s.other_events[0]] {
         let stock = server.get_ok(&format!("/api/v1/events/{event}/stock")).await;
         for p in stock["products"].as_array().expect("products") {
             let id = p["product_id"].as_i64().expect("id");
@@ -139,11 +91,11 @@ async fn assert_stock_is_sum_of_movements(server: &TestServer, s: &Setup) {
 
 db_test!(intake_sales_returns_and_counts_add_up, demo = false, |server| {
     let s = set_up(&server).await;
-    let [a, b, c] = [s.products[0], s.products[1], s.products[2]];
-    let stock = created(
-        server.admin_client(),
-        &format!("/api/v1/events/{}/stock", s.event),
-        operation("intake", s.facility, &[(a, 10), (b, 4), (c, 2)]),
+    let [a, b, c] = [s.products[0].id, s.products[1].id, s.products[2].id];
+    let stock = operate(
+        &server,
+        s.event,
+        operation("intake", s.facilities[0], &[(a, 10), (b, 4), (c, 2)]),
     )
     .await;
     assert_eq!(product(&stock, a)["brought"], 10);
@@ -160,31 +112,20 @@ db_test!(intake_sales_returns_and_counts_add_up, demo = false, |server| {
     assert_eq!(product(&stock, a)["sales"], 3 * PRICES[0]);
     assert_eq!(product(&stock, b)["status"], "low", "2 left, threshold 3");
 
-    created(
-        server.admin_client(),
-        &format!("/api/v1/events/{}/stock", s.event),
-        operation("loss", s.facility, &[(a, 1)]),
-    )
-    .await;
-    let mut transfer = operation("transfer", s.facility, &[(a, 2)]);
-    transfer["to_event_id"] = json!(s.shop);
-    created(
-        server.admin_client(),
-        &format!("/api/v1/events/{}/stock", s.event),
-        transfer,
-    )
-    .await;
-    let shop = server.get_ok(&format!("/api/v1/events/{}/stock", s.shop)).await;
+    operate(&server, s.event, operation("loss", s.facilities[0], &[(a, 1)])).await;
+    let mut transfer = operation("transfer", s.facilities[0], &[(a, 2)]);
+    transfer["to_event_id"] = json!(s.other_events[0]);
+    operate(&server, s.event, transfer).await;
+    let shop = server
+        .get_ok(&format!("/api/v1/events/{}/stock", s.other_events[0]))
+        .await;
     assert_eq!(product(&shop, a)["on_hand"], 2);
 
     // 棚卸: 3 counted where 4 were expected; the variance is recorded.
-    let count = json!({"id": uuid::Uuid::now_v7(), "facility_id": s.facility, "lines": [{"product_id": a, "counted": 3}, {"product_id": c, "counted": 2}]});
-    let lines = created(
-        server.admin_client(),
-        &format!("/api/v1/events/{}/stock/count", s.event),
-        count,
-    )
-    .await;
+    let count = json!({"id": uuid::Uuid::now_v7(), "facility_id": s.facilities[0], "lines": [{"product_id": a, "counted": 3}, {"product_id": c, "counted": 2}]});
+    let lines = server
+        .created(&format!("/api/v1/events/{}/stock/count", s.event), &count)
+        .await;
     assert_eq!(
         lines[0],
         json!({"product_id": a, "name": "商品0", "expected": 4, "counted": 3, "variance": -1})
@@ -194,10 +135,10 @@ db_test!(intake_sales_returns_and_counts_add_up, demo = false, |server| {
     assert_eq!(product(&stock, a)["on_hand"], 3);
 
     // 搬出: everything left goes home.
-    created(
-        server.admin_client(),
-        &format!("/api/v1/events/{}/stock", s.event),
-        operation("return", s.facility, &[(a, 3), (b, 2), (c, 2)]),
+    operate(
+        &server,
+        s.event,
+        operation("return", s.facilities[0], &[(a, 3), (b, 2), (c, 2)]),
     )
     .await;
     let stock = server.get_ok(&format!("/api/v1/events/{}/stock", s.event)).await;
@@ -226,18 +167,12 @@ db_test!(
         };
         // Sales that still have units to refund: (sale id, units left).
         let mut refundable: Vec<(String, i64)> = Vec::new();
-        let stock_path = format!("/api/v1/events/{}/stock", s.event);
         for _ in 0..60 {
-            let p = s.products[next(3) as usize];
+            let p = s.products[next(3) as usize].id;
             let q = next(4) as i64 + 1;
             match next(8) {
                 0 | 1 => {
-                    created(
-                        server.admin_client(),
-                        &stock_path,
-                        operation("intake", s.facility, &[(p, q)]),
-                    )
-                    .await;
+                    operate(&server, s.event, operation("intake", s.facilities[0], &[(p, q)])).await;
                 }
                 2 | 3 => {
                     let sale = sell(&s, p, q).await;
@@ -246,20 +181,12 @@ db_test!(
                 4 if !refundable.is_empty() => {
                     let i = next(refundable.len() as u64) as usize;
                     let (id, left) = refundable[i].clone();
-                    let (_, approval) = s
-                        .cashier
-                        .post(
-                            "/api/v1/approvals",
-                            &json!({"action": "refund", "approver_login": ADMIN_LOGIN, "pin": ADMIN_PIN, "reason": "返品"}),
-                        )
+                    let approval = s.cashier.approve_because("refund", "返品").await;
+                    let refund = json!({"id": uuid::Uuid::now_v7(), "reason": "返品", "approval_id": approval,
+                        "lines": [{"line_no": 1, "quantity": 1}]});
+                    s.cashier
+                        .created(&format!("/api/v1/sales/{id}/refund"), &refund)
                         .await;
-                    created(
-                        &s.cashier,
-                        &format!("/api/v1/sales/{id}/refund"),
-                        json!({"id": uuid::Uuid::now_v7(), "reason": "返品", "approval_id": approval["id"],
-                            "lines": [{"line_no": 1, "quantity": 1}]}),
-                    )
-                    .await;
                     if left > 1 {
                         refundable[i].1 -= 1;
                     } else {
@@ -267,25 +194,20 @@ db_test!(
                     }
                 }
                 4 | 5 => {
-                    created(
-                        server.admin_client(),
-                        &stock_path,
-                        operation("return", s.facility, &[(p, 1)]),
-                    )
-                    .await;
+                    operate(&server, s.event, operation("return", s.facilities[0], &[(p, 1)])).await;
                 }
                 6 => {
-                    let mut transfer = operation("transfer", s.facility, &[(p, 1)]);
-                    transfer["to_event_id"] = json!(s.shop);
-                    created(server.admin_client(), &stock_path, transfer).await;
+                    let mut transfer = operation("transfer", s.facilities[0], &[(p, 1)]);
+                    transfer["to_event_id"] = json!(s.other_events[0]);
+                    operate(&server, s.event, transfer).await;
                 }
                 _ => {
                     let kind = if next(2) == 0 { "adjustment" } else { "loss" };
                     let quantity = if kind == "loss" { 1 } else { -1 };
-                    created(
-                        server.admin_client(),
-                        &stock_path,
-                        operation(kind, s.facility, &[(p, quantity)]),
+                    operate(
+                        &server,
+                        s.event,
+                        operation(kind, s.facilities[0], &[(p, quantity)]),
                     )
                     .await;
                 }
@@ -300,13 +222,8 @@ db_test!(
     demo = false,
     |server| {
         let s = set_up(&server).await;
-        let a = s.products[0];
-        created(
-            server.admin_client(),
-            &format!("/api/v1/events/{}/stock", s.event),
-            operation("intake", s.facility, &[(a, 1)]),
-        )
-        .await;
+        let a = s.products[0].id;
+        operate(&server, s.event, operation("intake", s.facilities[0], &[(a, 1)])).await;
         let (first, second) = tokio::join!(sell(&s, a, 1), sell(&s, a, 1));
         assert_ne!(
             first["receipt_number"], second["receipt_number"],
@@ -321,25 +238,23 @@ db_test!(
 
 db_test!(stock_is_each_facilitys_own_and_checked, demo = false, |server| {
     let s = set_up(&server).await;
-    server
-        .post(
-            "/api/v1/users",
+    let b = server
+        .new_user(
             &json!({"login": "b-staff", "display_name": "B", "role": "facility_staff",
-        "facility_id": s.other_facility, "password": "b-staff-password"}),
+        "facility_id": s.facilities[1], "password": "b-staff-password"}),
         )
         .await;
-    let b = server.login("b-staff", "b-staff-password").await;
     let (status, _) = b
         .post(
             &format!("/api/v1/events/{}/stock", s.event),
-            &operation("intake", s.facility, &[(s.products[0], 5)]),
+            &operation("intake", s.facilities[0], &[(s.products[0].id, 5)]),
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "B may not move A's goods");
     let (status, _) = b
         .get(&format!(
             "/api/v1/events/{}/stock?facility_id={}",
-            s.event, s.facility
+            s.event, s.facilities[0]
         ))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -349,7 +264,7 @@ db_test!(stock_is_each_facilitys_own_and_checked, demo = false, |server| {
         .cashier
         .post(
             &format!("/api/v1/events/{}/stock", s.event),
-            &operation("intake", s.facility, &[(s.products[0], 5)]),
+            &operation("intake", s.facilities[0], &[(s.products[0].id, 5)]),
         )
         .await;
     assert_eq!(
@@ -361,7 +276,7 @@ db_test!(stock_is_each_facilitys_own_and_checked, demo = false, |server| {
         .cashier
         .post(
             &format!("/api/v1/events/{}/stock", s.event),
-            &operation("loss", s.facility, &[(s.products[0], 1)]),
+            &operation("loss", s.facilities[0], &[(s.products[0].id, 1)]),
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "needs approval: {body}");
@@ -369,12 +284,12 @@ db_test!(stock_is_each_facilitys_own_and_checked, demo = false, |server| {
     let (status, body) = server
         .post(
             &format!("/api/v1/events/{}/stock", s.event),
-            &operation("intake", s.facility, &[(s.products[0], 0)]),
+            &operation("intake", s.facilities[0], &[(s.products[0].id, 0)]),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_fields(&body), ["lines[0].quantity"]);
-    let mut no_reason = operation("loss", s.facility, &[(s.products[0], 1)]);
+    let mut no_reason = operation("loss", s.facilities[0], &[(s.products[0].id, 1)]);
     no_reason["note"] = json!("");
     let (status, body) = server
         .post(&format!("/api/v1/events/{}/stock", s.event), &no_reason)
@@ -385,14 +300,14 @@ db_test!(stock_is_each_facilitys_own_and_checked, demo = false, |server| {
     );
 
     // A retried operation is applied once.
-    let intake = operation("intake", s.facility, &[(s.products[0], 5)]);
+    let intake = operation("intake", s.facilities[0], &[(s.products[0].id, 5)]);
     server
         .post(&format!("/api/v1/events/{}/stock", s.event), &intake)
         .await;
     let (_, again) = server
         .post(&format!("/api/v1/events/{}/stock", s.event), &intake)
         .await;
-    assert_eq!(product(&again, s.products[0])["brought"], 5);
+    assert_eq!(product(&again, s.products[0].id)["brought"], 5);
 });
 
 async fn upload(client: &ApiClient, path: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
@@ -410,7 +325,7 @@ db_test!(
         let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(bad);
         let (status, body) = upload(
             admin,
-            &format!("/api/v1/facilities/{}/products/import", s.facility),
+            &format!("/api/v1/facilities/{}/products/import", s.facilities[0]),
             sjis.into_owned(),
         )
         .await;
@@ -440,14 +355,14 @@ db_test!(
             "{messages:?}"
         );
         let listed = server
-            .get_ok(&format!("/api/v1/products?facility_id={}", s.facility))
+            .get_ok(&format!("/api/v1/products?facility_id={}", s.facilities[0]))
             .await;
         assert_eq!(listed.as_array().map(Vec::len), Some(3), "nothing imported");
 
         let good = "\u{feff}商品名,価格,税率,JAN\nマドレーヌ,\"1,200\",8,4901234567894\n布ぞうり,900,10,\n";
         let (status, created) = upload(
             admin,
-            &format!("/api/v1/facilities/{}/products/import", s.facility),
+            &format!("/api/v1/facilities/{}/products/import", s.facilities[0]),
             good.as_bytes().to_vec(),
         )
         .await;
@@ -459,7 +374,7 @@ db_test!(
         let path = format!(
             "/api/v1/events/{}/stock/import?facility_id={}&id={}",
             s.event,
-            s.facility,
+            s.facilities[0],
             uuid::Uuid::now_v7()
         );
         let (status, stock) = upload(admin, &path, intake.as_bytes().to_vec()).await;
@@ -469,7 +384,7 @@ db_test!(
         let unknown = format!(
             "/api/v1/events/{}/stock/import?facility_id={}&id={}",
             s.event,
-            s.facility,
+            s.facilities[0],
             uuid::Uuid::now_v7()
         );
         let (status, body) = upload(admin, &unknown, "JAN,数量\n4006381333931,1\n".as_bytes().to_vec()).await;

@@ -3,7 +3,7 @@
 //! must be exactly as it was.
 
 use reqwest::{Method, StatusCode};
-use selpos_tests::{ApiClient, TestServer, db_test};
+use selpos_tests::{ApiClient, TestServer, World, db_test};
 
 const TABLES: &[&str] = &[
     "council",
@@ -119,6 +119,7 @@ db_test!(
     every_route_refuses_bad_input_and_changes_nothing,
     demo = true,
     |server| {
+        let world = World::on(&server).demo_bazaar().build().await;
         let before = fingerprint(&server).await;
         let admin = server.admin_client();
         let doc = server.get_ok("/api/openapi.json").await;
@@ -135,6 +136,8 @@ db_test!(
                 let has_params = template.contains('{');
                 // A real id in every place, so that the body is what the route refuses.
                 let real = template
+                    .replace("/events/{id}", &format!("/events/{}", world.event))
+                    .replace("/registers/{id}", &format!("/registers/{}", world.register))
                     .replace("{facility_id}", "1")
                     .replace("/sales/{id}", &format!("/sales/{}", uuid::Uuid::now_v7()))
                     .replace("/register-sessions/{id}", "/register-sessions/none")

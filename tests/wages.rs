@@ -2,7 +2,7 @@
 //! row, all rows or none), its totals against the published figures, and a facility's months,
 //! formulas and target, seen only by the council and the facility's own staff.
 
-use selpos_tests::{ApiClient, TestServer, db_test, error_fields};
+use selpos_tests::{ApiClient, NewFacility, db_test, error_fields};
 use serde_json::{Value, json};
 
 /// The prefecture's published table (平成27・28年度), as the prefecture's PDF gives it.
@@ -165,22 +165,14 @@ db_test!(
         let admin = server.admin_client();
         let mut ids = Vec::new();
         for n in [1, 2] {
-            let (_, f) = admin
-                .post(
-                    "/api/v1/facilities",
-                    &json!({"number": n, "name": format!("工房{n}"), "corporation_type": 2, "capacity": 20}),
-                )
-                .await;
-            ids.push(f["id"].as_i64().expect("facility"));
+            ids.push(NewFacility::new(n, format!("工房{n}")).create(admin).await);
         }
-        admin
-            .post(
-                "/api/v1/users",
+        let staff = server
+            .new_user(
                 &json!({"login": "staff-one", "display_name": "職員", "role": "facility_staff",
         "facility_id": ids[0], "password": "facility-one-password"}),
             )
             .await;
-        let staff = server.login("staff-one", "facility-one-password").await;
 
         // 令和7年度: twelve months of ¥100,000 to 5 users (100 user-days, 20 opening days, 400 hours).
         for (year, month) in (4..=12).map(|m| (2025, m)).chain((1..=3).map(|m| (2026, m))) {
@@ -251,6 +243,5 @@ db_test!(
         assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
         let (status, _) = import(&staff, TABLE, true).await;
         assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
-        let _: &TestServer = &server;
     }
 );

@@ -18,7 +18,7 @@ async fn main() {
     let browser = Browser::start().await;
     let till = set_up_the_till(&server, &server.base, &browser).await;
     let catalog = server
-        .get_ok(&format!("/api/v1/registers/{}/catalog", till.register_id))
+        .get_ok(&format!("/api/v1/registers/{}/catalog", till.register))
         .await;
     let items = catalog["items"].as_array().expect("items").clone();
 
@@ -35,7 +35,7 @@ async fn main() {
                 .iter()
                 .map(|l| l["quantity"].as_i64().unwrap_or(0) * l["unit_price"].as_i64().unwrap_or(0))
                 .sum();
-            let sale = json!({"id": uuid::Uuid::now_v7(), "register_id": till.register_id,
+            let sale = json!({"id": uuid::Uuid::now_v7(), "register_id": till.register,
                 "local_number": format!("R1-L{}", n + 1), "sold_at": chrono::Utc::now(), "lines": lines,
                 "tenders": [{"kind": "cash", "amount": total}]});
             json!({"sale": sale, "total": total, "rejection": null}).to_string()
@@ -49,7 +49,7 @@ async fn main() {
     browser
         .js("window.dispatchEvent(new Event('online')); return null;")
         .await;
-    let path = format!("/api/v1/sales?register_id={}&limit=1000", till.register_id);
+    let path = format!("/api/v1/sales?register_id={}&limit=1000", till.register);
     // Done when the server holds every sale and the till shows an empty queue.
     loop {
         let text = browser

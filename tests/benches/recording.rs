@@ -4,12 +4,13 @@
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use selpos_domain::access::{Principal, Role};
 use selpos_domain::sales::SaleInput;
-use selpos_tests::load::{Bazaar, register_tablet};
-use selpos_tests::{ApiClient, TestServer};
+use selpos_tests::load::{Bazaar, admin_at};
+use selpos_tests::world::register_tablet;
+use selpos_tests::{ApiClient, TestServer, on_each_database};
 use serde_json::Value;
 use std::time::{Duration, Instant};
+use tokio::task::JoinHandle;
 
 const REGISTER_COUNTS: [usize; 3] = [1, 10, 50];
 /// Sales each run records in all (split over its registers).
@@ -26,6 +27,22 @@ struct Figures {
 }
 
 impl Figures {
+    /// The figures of the registers' `tasks` (each answering its sales' latencies), begun at
+    /// `started`.
+    async fn of(started: Instant, tasks: Vec<JoinHandle<Vec<Duration>>>) -> Figures {
+        let mut latencies = Vec::new();
+        for task in tasks {
+            latencies.extend(task.await.expect("register"));
+        }
+        let elapsed = started.elapsed();
+        latencies.sort();
+        Figures {
+            sales: latencies.len(),
+            elapsed,
+            latencies,
+        }
+    }
+
     fn per_second(&self) -> f64 {
         self.sales as f64 / self.elapsed.as_secs_f64()
     }
@@ -35,7 +52,7 @@ async fn over_http(server: &TestServer, w: &Bazaar) -> Figures {
     let mut tills = Vec::new();
     for &register in &w.registers {
         let mut till = ApiClient::new(&server.base, server.kind);
-        register_tablet(&mut till, register).await;
+        register_tablet(&mut till, register, &format!("tablet {register}")).await;
         tills.push((register, till));
     }
     let each = SALES_PER_RUN / w.registers.len();
@@ -58,17 +75,7 @@ async fn over_http(server: &TestServer, w: &Bazaar) -> Figures {
             latencies
         }));
     }
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await.expect("register"));
-    }
-    let elapsed = started.elapsed();
-    latencies.sort();
-    Figures {
-        sales: latencies.len(),
-        elapsed,
-        latencies,
-    }
+    Figures::of(started, tasks).await
 }
 
 /// The limit: the same number of sales through the same use case, in process, no HTTP.
@@ -80,13 +87,7 @@ async fn in_process(server: &TestServer, w: &Bazaar) -> Figures {
     let mut tasks = Vec::new();
     for (n, &register) in w.registers.iter().enumerate() {
         let db = server.db().clone();
-        let actor = Principal {
-            user_id,
-            login: "bench".into(),
-            role: Role::CouncilAdmin,
-            facility_id: None,
-            register_id: Some(register),
-        };
+        let actor = admin_at(user_id, register);
         let baskets: Vec<SaleInput> = {
             let mut rng = StdRng::seed_from_u64(1000 + n as u64);
             (0..each).map(|_| w.basket(&mut rng, register)).collect()
@@ -103,17 +104,7 @@ async fn in_process(server: &TestServer, w: &Bazaar) -> Figures {
             latencies
         }));
     }
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await.expect("register"));
-    }
-    let elapsed = started.elapsed();
-    latencies.sort();
-    Figures {
-        sales: latencies.len(),
-        elapsed,
-        latencies,
-    }
+    Figures::of(started, tasks).await
 }
 
 async fn run(server: TestServer) {
@@ -143,9 +134,5 @@ async fn main() {
         "| database | registers | sales | HTTP sales/s | p50 | p99 | limit sales/s | limit p99 | ratio |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
-    run(TestServer::sqlite(false).await).await;
-    match TestServer::postgres(false).await {
-        Some(server) => run(server).await,
-        None => println!("(PostgreSQL skipped: SELPOS_TEST_POSTGRES_URL is not set)"),
-    }
+    on_each_database(false, run).await;
 }

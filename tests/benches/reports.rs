@@ -10,11 +10,9 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use selpos_domain::Yen;
-use selpos_domain::access::{Principal, Role};
+use selpos_domain::sales::SaleLineInput;
 use selpos_domain::sales::payment::{Tender, TenderKind};
-use selpos_domain::sales::{SaleInput, SaleLineInput};
-use selpos_tests::TestServer;
+use selpos_tests::{NewEvent, NewProduct, TestServer, World, load, on_each_database};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -67,14 +65,10 @@ async fn goods(server: &TestServer) -> Goods {
         } else {
             (400 + 20 * (i as i64 % 20), "standard")
         };
-        let (status, product) = server
-            .post(
-                "/api/v1/products",
-                &json!({"facility_id": facility, "name": format!("定番品{i}"), "price": price, "tax_rate": rate}),
-            )
+        let product = NewProduct::new(0, format!("定番品{i}"), price, rate)
+            .create(server.admin_client(), facility)
             .await;
-        assert_eq!(status.as_u16(), 201, "{product}");
-        goods.push((facility, product["id"].as_i64().expect("product"), price, rate));
+        goods.push((facility, product.id, price, rate));
     }
     goods
 }
@@ -234,73 +228,37 @@ async fn load_history(db: &selpos_server::db::Db, goods: &Goods, user_id: i64) -
 }
 
 /// The event to settle: `EVENT_SALES` sales over `EVENT_REGISTERS` registers, through the
-/// till's use case. Answers (event, its JSON).
-async fn the_big_event(server: &TestServer, goods: &Goods, user_id: i64) -> (i64, Value) {
-    let participants: Vec<Value> = goods[..EVENT_FACILITIES]
-        .iter()
-        .map(|g| json!({"facility_id": g.0}))
-        .collect();
-    let registers: Vec<Value> = (1..=EVENT_REGISTERS)
-        .map(|r| json!({"code": format!("R{r}"), "name": format!("レジ{r}")}))
-        .collect();
-    let (status, event) = server
-        .post(
-            "/api/v1/events",
-            &json!({"code": "BIG", "kind": "bazaar", "name": "ハートバザール 冬", "starts_on": "2026-11-28",
-                "ends_on": "2026-11-29", "state": "open", "commission": {"kind": "percent", "basis_points": 1000},
-                "participants": participants, "registers": registers}),
+/// till's use case.
+async fn the_big_event(server: &TestServer, goods: &Goods, user_id: i64) -> World {
+    let event = World::on(server)
+        .existing_facilities(goods[..EVENT_FACILITIES].iter().map(|g| g.0))
+        .event(
+            NewEvent::bazaar("BIG")
+                .name("ハートバザール 冬")
+                .registers(EVENT_REGISTERS),
         )
+        .build()
         .await;
-    assert_eq!(status.as_u16(), 201, "{event}");
-    let event_id = event["id"].as_i64().expect("event");
     let mut tasks = Vec::new();
-    for (r, register) in event["registers"]
-        .as_array()
-        .expect("registers")
-        .iter()
-        .enumerate()
-    {
-        let register = register["id"].as_i64().expect("register");
+    for (r, &register) in event.registers.iter().enumerate() {
         let db = server.db().clone();
         let goods: Goods = goods[..EVENT_FACILITIES].to_vec();
-        let actor = Principal {
-            user_id,
-            login: "bench".into(),
-            role: Role::CouncilAdmin,
-            facility_id: None,
-            register_id: Some(register),
-        };
+        let actor = load::admin_at(user_id, register);
         tasks.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(r as u64);
             for n in 0..EVENT_SALES / EVENT_REGISTERS {
                 let lines: Vec<SaleLineInput> = (0..EVENT_LINES_PER_SALE)
                     .map(|_| {
                         let (_, product_id, price, _) = goods[rng.random_range(0..goods.len())];
-                        SaleLineInput {
-                            product_id,
-                            quantity: rng.random_range(1..=3),
-                            unit_price: Yen(price),
-                            discount: None,
-                        }
+                        load::line(&mut rng, product_id, price)
                     })
                     .collect();
-                let total: i64 = lines.iter().map(|l| l.unit_price.0 * l.quantity).sum();
-                let input = SaleInput {
-                    id: uuid::Uuid::now_v7(),
-                    register_id: register,
-                    local_number: String::new(),
-                    sold_at: chrono::Utc::now(),
-                    lines,
-                    tenders: vec![Tender {
-                        kind: if n % 2 == 0 {
-                            TenderKind::Cash
-                        } else {
-                            TenderKind::QrPayment
-                        },
-                        amount: Yen(total),
-                    }],
-                    approval_id: None,
+                let kind = if n % 2 == 0 {
+                    TenderKind::Cash
+                } else {
+                    TenderKind::QrPayment
                 };
+                let input = load::sale_now(register, lines, |amount| Tender { kind, amount });
                 selpos_server::usecases::sales::record(&db, &actor, &input)
                     .await
                     .expect("sale");
@@ -310,13 +268,12 @@ async fn the_big_event(server: &TestServer, goods: &Goods, user_id: i64) -> (i64
     for task in tasks {
         task.await.expect("register");
     }
-    (event_id, event)
+    event
 }
 
 /// Closes every register of the event with its exact cash, then the event.
-async fn close(server: &TestServer, event_id: i64, event: &Value) {
-    for register in event["registers"].as_array().expect("registers") {
-        let register = register["id"].as_i64().expect("register");
+async fn close(server: &TestServer, event: &World) {
+    for register in &event.registers {
         let status = server
             .get_ok(&format!("/api/v1/registers/{register}/session"))
             .await;
@@ -327,20 +284,7 @@ async fn close(server: &TestServer, event_id: i64, event: &Value) {
             .await;
         assert!(code.is_success(), "close register: {code} {body}");
     }
-    let mut input = event.clone();
-    for key in ["id", "active", "created_at", "updated_at"] {
-        input.as_object_mut().expect("event").remove(key);
-    }
-    input["state"] = json!("closed");
-    input["registers"] = json!(
-        event["registers"]
-            .as_array()
-            .expect("registers")
-            .iter()
-            .map(|r| json!({"code": r["code"], "name": r["name"]}))
-            .collect::<Vec<_>>()
-    );
-    let (code, body) = server.put(&format!("/api/v1/events/{event_id}"), &input).await;
+    let (code, body) = event.set_state(server, "closed").await;
     assert!(code.is_success(), "close event: {code} {body}");
 }
 
@@ -361,7 +305,8 @@ async fn bench(server: TestServer) {
     }
     let history = t.elapsed();
     let t = Instant::now();
-    let (event_id, event) = the_big_event(&server, &goods, user_id).await;
+    let event = the_big_event(&server, &goods, user_id).await;
+    let event_id = event.event;
     let recorded = t.elapsed();
     let lines: Value = server
         .get_ok(&format!("/api/v1/events/{event_id}/settlement"))
@@ -391,7 +336,7 @@ async fn bench(server: TestServer) {
         "the history counts: {report}"
     );
     let table = timed_get(&server, &format!("/api/v1/wages/table?fiscal_year={last_fy}")).await;
-    close(&server, event_id, &event).await;
+    close(&server, &event).await;
     let t = Instant::now();
     let (code, settled) = server
         .post(&format!("/api/v1/events/{event_id}/settle"), &json!({}))
@@ -424,9 +369,5 @@ async fn main() {
         "| database | history written | event recorded | settlement | settlement CSV | settle | facility's year | prefecture table |"
     );
     println!("|---|---|---|---|---|---|---|---|");
-    bench(TestServer::sqlite(true).await).await;
-    match TestServer::postgres(true).await {
-        Some(server) => bench(server).await,
-        None => println!("(PostgreSQL skipped: SELPOS_TEST_POSTGRES_URL is not set)"),
-    }
+    on_each_database(true, bench).await;
 }

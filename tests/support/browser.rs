@@ -1,5 +1,6 @@
 //! A real headless Chromium (Debian's chromium + chromium-driver) for the browser tests.
 
+use crate::World;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use std::os::unix::process::CommandExt;
@@ -107,6 +108,15 @@ impl Browser {
         self.hydrated().await;
     }
 
+    /// Fills the login form on the page as the test administrator and submits it.
+    pub async fn sign_in_as_admin(&self) {
+        self.type_into("form.login input[name='login']", crate::ADMIN_LOGIN)
+            .await;
+        self.type_into("form.login input[name='password']", crate::ADMIN_PASSWORD)
+            .await;
+        self.click(Locator::Css("form.login button[type='submit']")).await;
+    }
+
     pub async fn hydrated(&self) {
         self.find(Locator::Css("body[data-hydrated='true']")).await;
     }
@@ -200,50 +210,25 @@ impl Drop for Browser {
     }
 }
 
-/// The demo bazaar and its register R1.
-pub struct Till {
-    pub event_id: i64,
-    pub register_id: i64,
-}
-
 /// As the council admin: register this browser as the HB-DEMO R1 till on /devices, sign out,
 /// sign in as the demo cashier with the PIN, and open the till. The browser reaches the server
-/// at `base` (directly, or through a relay standing in for the Wi-Fi).
-pub async fn set_up_the_till(server: &crate::TestServer, base: &str, browser: &Browser) -> Till {
-    let events = server.get_ok("/api/v1/events").await;
-    let event = events
-        .as_array()
-        .and_then(|list| list.iter().find(|e| e["code"] == "HB-DEMO"))
-        .unwrap_or_else(|| panic!("no HB-DEMO in {events}"));
-    let register = event["registers"]
-        .as_array()
-        .and_then(|list| list.iter().find(|r| r["code"] == "R1"))
-        .expect("register R1");
-    let till = Till {
-        event_id: event["id"].as_i64().expect("event id"),
-        register_id: register["id"].as_i64().expect("register id"),
-    };
+/// at `base` (directly, or through a relay standing in for the Wi-Fi). Answers the demo
+/// bazaar's world.
+pub async fn set_up_the_till(server: &crate::TestServer, base: &str, browser: &Browser) -> World {
+    let till = World::on(server).demo_bazaar().build().await;
 
     browser.open(&format!("{base}/login")).await;
-    browser
-        .type_into("form.login input[name='login']", crate::ADMIN_LOGIN)
-        .await;
-    browser
-        .type_into("form.login input[name='password']", crate::ADMIN_PASSWORD)
-        .await;
-    browser
-        .click(Locator::Css("form.login button[type='submit']"))
-        .await;
+    browser.sign_in_as_admin().await;
     browser.find(Locator::Css("header .who .user")).await;
 
     browser.open(&format!("{base}/devices")).await;
     browser.find(Locator::Css("#device-list")).await;
-    let option = format!("select[name='register_id'] option[value='{}']", till.register_id);
+    let option = format!("select[name='register_id'] option[value='{}']", till.register);
     browser.find(Locator::Css(&option)).await;
     browser
         .find(Locator::Css("select[name='register_id']"))
         .await
-        .select_by_value(&till.register_id.to_string())
+        .select_by_value(&till.register.to_string())
         .await
         .expect("register chosen");
     browser

@@ -5,6 +5,9 @@ pub mod browser;
 pub mod chaos;
 pub mod load;
 pub mod printer;
+pub mod world;
+
+pub use world::{Cashier, HeartBazaar, NewEvent, NewFacility, NewProduct, Product, Till, World};
 
 use reqwest::{Method, StatusCode};
 use selpos_domain::access::Role;
@@ -189,6 +192,20 @@ impl TestServer {
     pub async fn get_ok(&self, path: &str) -> Value {
         self.admin.get_ok(path).await
     }
+
+    /// POSTs as the test administrator and expects 201; answers the created record.
+    pub async fn created(&self, path: &str, body: &Value) -> Value {
+        self.admin.created(path, body).await
+    }
+
+    /// Creates the user `body` describes (as the test administrator) and signs them in with
+    /// its login and password.
+    pub async fn new_user(&self, body: &Value) -> ApiClient {
+        self.created("/api/v1/users", body).await;
+        let login = body["login"].as_str().expect("login");
+        let password = body["password"].as_str().expect("password");
+        self.login(login, password).await
+    }
 }
 
 pub const ADMIN_LOGIN: &str = "test-admin";
@@ -260,12 +277,18 @@ impl ApiClient {
         (status, body)
     }
 
+    /// A request to `path` on this client's server, carrying its CSRF token.
+    pub fn builder(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, format!("{}{path}", self.base));
+        match &self.csrf {
+            Some(csrf) => request.header("x-csrf-token", csrf),
+            None => request,
+        }
+    }
+
     /// Sends a JSON request; answers the status and the JSON body (`Null` when empty).
     pub async fn request(&self, method: Method, path: &str, body: Option<&Value>) -> (StatusCode, Value) {
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(csrf) = &self.csrf {
-            request = request.header("x-csrf-token", csrf);
-        }
+        let mut request = self.builder(method, path);
         if let Some(body) = body {
             request = request.json(body);
         }
@@ -281,13 +304,10 @@ impl ApiClient {
         content_type: &str,
         body: Vec<u8>,
     ) -> (StatusCode, Value) {
-        let mut request = self.client.request(method, format!("{}{path}", self.base));
-        if let Some(csrf) = &self.csrf {
-            request = request.header("x-csrf-token", csrf);
-        }
         // A fresh connection: after a refused oversized body the server closes this one, and a
         // pooled reuse would race that close.
-        let response = request
+        let response = self
+            .builder(method, path)
             .header("content-type", content_type)
             .header("connection", "close")
             .body(body)
@@ -321,13 +341,30 @@ impl ApiClient {
         self.request(Method::PUT, path, Some(body)).await
     }
 
+    /// POSTs and expects 201; answers the created record.
+    pub async fn created(&self, path: &str, body: &Value) -> Value {
+        let (status, created) = self.post(path, body).await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "[{}] POST {path}: {created}",
+            self.kind
+        );
+        created
+    }
+
     /// A manager's approval of `action` (void, refund, price_override, stock_adjustment), given
     /// on this client's tablet by the test administrator's PIN; answers its id.
     pub async fn approve(&self, action: &str) -> String {
+        self.approve_because(action, "テスト").await
+    }
+
+    /// [`ApiClient::approve`], giving `reason`.
+    pub async fn approve_because(&self, action: &str, reason: &str) -> String {
         let (status, approval) = self
             .post(
                 "/api/v1/approvals",
-                &serde_json::json!({"action": action, "approver_login": ADMIN_LOGIN, "pin": ADMIN_PIN, "reason": "テスト"}),
+                &serde_json::json!({"action": action, "approver_login": ADMIN_LOGIN, "pin": ADMIN_PIN, "reason": reason}),
             )
             .await;
         assert_eq!(
@@ -407,45 +444,17 @@ pub fn error_fields(body: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The demo bazaar's register R1 with a tablet signed in as the test administrator, and the
-/// first product of facility 1: what a test needs to ring up sales over HTTP.
-pub struct DemoTill {
-    pub bazaar: Value,
-    pub register: i64,
-    pub till: ApiClient,
-    pub product: Value,
-    pub price: i64,
-}
-
-impl TestServer {
-    /// Registers a tablet for R1 of the demo bazaar (a server started with demo data).
-    pub async fn demo_till(&self) -> DemoTill {
-        let events = self.get_ok("/api/v1/events").await;
-        let bazaar = events
-            .as_array()
-            .and_then(|list| list.iter().find(|e| e["kind"] == "bazaar"))
-            .expect("the demo bazaar")
-            .clone();
-        let register = bazaar["registers"][0]["id"].as_i64().expect("register");
-        let mut till = self.login(ADMIN_LOGIN, ADMIN_PASSWORD).await;
-        let (status, _) = till
-            .post(
-                "/api/v1/devices",
-                &serde_json::json!({"register_id": register, "name": "T"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED);
-        // Signing in again binds the session to the tablet just registered.
-        till.sign_in(ADMIN_LOGIN, ADMIN_PASSWORD).await;
-        let product = self.get_ok("/api/v1/products?facility_id=1").await[0].clone();
-        let price = product["price"].as_i64().expect("price");
-        DemoTill {
-            bazaar,
-            register,
-            till,
-            product,
-            price,
-        }
+/// Runs `run` on a fresh server on SQLite, then on one on PostgreSQL unless
+/// `SELPOS_TEST_POSTGRES_URL` is not set (the benches' two databases).
+pub async fn on_each_database<F, R>(demo: bool, run: F)
+where
+    F: Fn(TestServer) -> R,
+    R: std::future::Future<Output = ()>,
+{
+    run(TestServer::sqlite(demo).await).await;
+    match TestServer::postgres(demo).await {
+        Some(server) => run(server).await,
+        None => println!("(PostgreSQL skipped: {POSTGRES_ENV} is not set)"),
     }
 }
 

@@ -2,13 +2,13 @@
 //! registers, and realistic baskets for its tills (1–6 lines from 1–3 facilities; cash with
 //! change, card or QR).
 
-use crate::{ADMIN_LOGIN, ADMIN_PASSWORD, ApiClient, TestServer};
+use crate::{NewEvent, NewFacility, NewProduct, TestServer, World};
 use rand::Rng;
 use rand::rngs::StdRng;
 use selpos_domain::Yen;
+use selpos_domain::access::{Principal, Role};
 use selpos_domain::sales::payment::{Tender, TenderKind};
 use selpos_domain::sales::{SaleInput, SaleLineInput};
-use serde_json::{Value, json};
 
 /// Facilities taking part in a [`Bazaar`].
 pub const FACILITIES: usize = 12;
@@ -26,46 +26,33 @@ impl Bazaar {
     /// Creates an open bazaar with `registers` registers and its own [`FACILITIES`]
     /// facilities (numbered from `1000 × tag`, so several bazaars fit in one database).
     pub async fn create(server: &TestServer, registers: usize, tag: usize) -> Bazaar {
-        let admin = server.admin_client();
-        let mut products = Vec::new();
-        let mut participants = Vec::new();
-        for f in 0..FACILITIES {
-            let (status, facility) = admin
-                .post("/api/v1/facilities", &json!({"number": 1000 * tag + f, "name": format!("事業所{tag}-{f}"), "corporation_type": 2, "capacity": 20}))
-                .await;
-            assert_eq!(status.as_u16(), 201, "{facility}");
-            let facility = facility["id"].as_i64().expect("facility");
-            participants.push(json!({"facility_id": facility}));
-            let mut own = Vec::new();
-            for p in 0..PRODUCTS_PER_FACILITY {
+        let facilities =
+            (0..FACILITIES).map(|f| NewFacility::new((1000 * tag + f) as i64, format!("事業所{tag}-{f}")));
+        let products = (0..FACILITIES).flat_map(|f| {
+            (0..PRODUCTS_PER_FACILITY).map(move |p| {
                 let price = 100 + 60 * p as i64 + f as i64 * 10;
                 let rate = if p % 2 == 0 { "reduced" } else { "standard" };
-                let (status, product) = admin
-                    .post("/api/v1/products", &json!({"facility_id": facility, "name": format!("商品{f}-{p}"), "price": price, "tax_rate": rate}))
-                    .await;
-                assert_eq!(status.as_u16(), 201, "{product}");
-                own.push((product["id"].as_i64().expect("product"), price));
-            }
-            products.push(own);
-        }
-        let register_inputs: Vec<Value> = (0..registers)
-            .map(|r| json!({"code": format!("R{}", r + 1), "name": format!("レジ{}", r + 1)}))
-            .collect();
-        let (status, event) = admin
-            .post("/api/v1/events", &json!({"code": format!("LOAD{tag}"), "kind": "bazaar", "name": "負荷", "starts_on": "2026-11-28",
-                "ends_on": "2026-11-29", "state": "open", "commission": {"kind": "percent", "basis_points": 1000},
-                "participants": participants, "registers": register_inputs}))
+                NewProduct::new(f, format!("商品{f}-{p}"), price, rate)
+            })
+        });
+        let world = World::on(server)
+            .facilities(facilities)
+            .products(products)
+            .event(
+                NewEvent::bazaar(format!("LOAD{tag}"))
+                    .name("負荷")
+                    .registers(registers),
+            )
+            .build()
             .await;
-        assert_eq!(status.as_u16(), 201, "{event}");
         Bazaar {
-            event_id: event["id"].as_i64().expect("event"),
-            registers: event["registers"]
-                .as_array()
-                .expect("registers")
-                .iter()
-                .map(|r| r["id"].as_i64().expect("id"))
+            event_id: world.event,
+            registers: world.registers,
+            products: world
+                .products
+                .chunks(PRODUCTS_PER_FACILITY)
+                .map(|own| own.iter().map(|p| (p.id, p.price)).collect())
                 .collect(),
-            products,
         }
     }
 
@@ -79,51 +66,56 @@ impl Bazaar {
             .map(|i| {
                 let own = &self.products[facilities[i % facilities.len()]];
                 let (product_id, price) = own[rng.random_range(0..own.len())];
-                SaleLineInput {
-                    product_id,
-                    quantity: rng.random_range(1..=3),
-                    unit_price: Yen(price),
-                    discount: None,
-                }
+                line(rng, product_id, price)
             })
             .collect();
-        let total: i64 = lines.iter().map(|l| l.unit_price.0 * l.quantity).sum();
-        let tender = match rng.random_range(0..3) {
-            0 => Tender {
-                kind: TenderKind::Cash,
-                amount: Yen((total + 999) / 1000 * 1000),
-            },
-            1 => Tender {
-                kind: TenderKind::CreditCard,
-                amount: Yen(total),
-            },
-            _ => Tender {
-                kind: TenderKind::QrPayment,
-                amount: Yen(total),
-            },
+        let kind = match rng.random_range(0..3) {
+            0 => TenderKind::Cash,
+            1 => TenderKind::CreditCard,
+            _ => TenderKind::QrPayment,
         };
-        SaleInput {
-            id: uuid::Uuid::now_v7(),
-            register_id: register,
-            local_number: String::new(),
-            sold_at: chrono::Utc::now(),
-            lines,
-            tenders: vec![tender],
-            approval_id: None,
-        }
+        sale_now(register, lines, |total| Tender {
+            kind,
+            amount: match kind {
+                TenderKind::Cash => Yen((total.0 + 999) / 1000 * 1000),
+                _ => total,
+            },
+        })
     }
 }
 
-/// Registers a tablet for `register` on `till` (signed in as the test administrator) and
-/// signs in again, which binds the session to that tablet.
-pub async fn register_tablet(till: &mut ApiClient, register: i64) {
-    till.sign_in(ADMIN_LOGIN, ADMIN_PASSWORD).await;
-    let (status, body) = till
-        .post(
-            "/api/v1/devices",
-            &json!({"register_id": register, "name": format!("tablet {register}")}),
-        )
-        .await;
-    assert_eq!(status.as_u16(), 201, "[{}] register a tablet: {body}", till.kind);
-    till.sign_in(ADMIN_LOGIN, ADMIN_PASSWORD).await;
+/// A line of 1–3 of `product_id` at `price`.
+pub fn line(rng: &mut StdRng, product_id: i64, price: i64) -> SaleLineInput {
+    SaleLineInput {
+        product_id,
+        quantity: rng.random_range(1..=3),
+        unit_price: Yen(price),
+        discount: None,
+    }
+}
+
+/// A sale of `lines` on `register`, sold now, paid with the tender `pay` makes for its total.
+pub fn sale_now(register: i64, lines: Vec<SaleLineInput>, pay: impl FnOnce(Yen) -> Tender) -> SaleInput {
+    let total: i64 = lines.iter().map(|l| l.unit_price.0 * l.quantity).sum();
+    SaleInput {
+        id: uuid::Uuid::now_v7(),
+        register_id: register,
+        local_number: String::new(),
+        sold_at: chrono::Utc::now(),
+        tenders: vec![pay(Yen(total))],
+        lines,
+        approval_id: None,
+    }
+}
+
+/// The test administrator (user `user_id`) at `register`, as the use cases see a tablet's
+/// session: for recording sales in process, with no HTTP.
+pub fn admin_at(user_id: i64, register: i64) -> Principal {
+    Principal {
+        user_id,
+        login: "bench".into(),
+        role: Role::CouncilAdmin,
+        facility_id: None,
+        register_id: Some(register),
+    }
 }
