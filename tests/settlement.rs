@@ -583,6 +583,19 @@ db_test!(
             .get_ok(&format!("/api/v1/events/{}/settlement", w.event))
             .await;
 
+        // A council user at a tablet of another, open event: the lock is the sale's event's.
+        let elsewhere = server
+            .created(
+                "/api/v1/events",
+                &json!({"code": "MALL26", "kind": "joint_sale", "name": "共同販売会", "starts_on": "2026-12-05",
+                    "ends_on": "2026-12-05", "state": "open", "commission": {"kind": "percent", "basis_points": 1000},
+                    "registers": [{"code": "R1", "name": "レジ1"}]}),
+            )
+            .await;
+        let mut other_tablet = server.anonymous();
+        let other_register = elsewhere["registers"][0]["id"].as_i64().expect("register");
+        selpos_tests::world::register_tablet(&mut other_tablet, other_register, "別会場").await;
+
         // Every write that could touch the event is refused with 409.
         let sale_id = first["id"].as_str().expect("id");
         let product_body = |facility: i64, price: i64| json!({"facility_id": facility, "name": "クッキー", "price": price, "tax_rate": "reduced"});
@@ -615,6 +628,20 @@ db_test!(
                 format!("/api/v1/sales/{sale_id}/refund"),
                 json!({"id": uuid::Uuid::now_v7(), "reason": "x", "lines": [{"line_no": 1, "quantity": 1}]}),
                 server.admin_client(),
+            ),
+            (
+                "/api/v1/sales/{id}/void",
+                Method::POST,
+                format!("/api/v1/sales/{sale_id}/void"),
+                json!({"id": uuid::Uuid::now_v7(), "reason": "x"}),
+                &other_tablet,
+            ),
+            (
+                "/api/v1/sales/{id}/refund",
+                Method::POST,
+                format!("/api/v1/sales/{sale_id}/refund"),
+                json!({"id": uuid::Uuid::now_v7(), "reason": "x", "lines": [{"line_no": 1, "quantity": 1}]}),
+                &other_tablet,
             ),
             (
                 "/api/v1/events/{id}/stock",
