@@ -1,6 +1,9 @@
 //! The till (/register) in a real headless Chromium against a real server: a council admin
 //! registers the tablet, a cashier signs in with a PIN and rings up sales, online and with the
 //! network cut, and the server ends up with every sale exactly once.
+//!
+//! Past 600 lines on purpose: each scenario is the cashier's taps in order, which reads best
+//! whole, beside the page helpers they share.
 
 use fantoccini::Locator;
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};

@@ -16,6 +16,9 @@
 //! Every entry of the unique-constraint registry (`db::constraints::Unique`) must exist on
 //! both: on PostgreSQL as a unique constraint of that name on exactly its columns, on SQLite
 //! as a unique index on exactly its columns (in order: they make the violation message).
+//!
+//! Past 600 lines on purpose: the two catalogue readers (SQLite's pragmas, PostgreSQL's
+//! catalogues) belong beside the one model they fill and the comparison of it.
 
 use selpos_server::db::Db;
 use selpos_server::db::constraints::Unique;
