@@ -1,7 +1,7 @@
 //! The cart as the cashier edits it, the catalog as the touch grid shows it, and paying.
 //!
 //! Nothing here computes money: line amounts, totals per tax rate and change all come from
-//! `selpos_domain::cart`, so the screen shows exactly what the server records.
+//! `selpos_domain::sales::cart` and `::payment`, so the screen shows exactly what the server records.
 
 use selpos_domain::Yen;
 use selpos_domain::sales::cart::{CartError, CartLine, Discount, MAX_QUANTITY};

@@ -2,7 +2,7 @@
 //! keeps, the formulas of the prefecture's table and of the FY2024 fee revision, the fee bands,
 //! and a check of the prefecture's published table against its own totals.
 //!
-//! Money stays in integer yen ([`Yen`]); figures the table publishes with one decimal are
+//! Money stays in integer yen ([`Yen`](crate::Yen)); figures the table publishes with one decimal are
 //! integer tenths ([`Tenths`]). Every division is done on 128-bit integers and rounded half up
 //! exactly once, so the server, the tablet and the prefecture's spreadsheet agree to the digit.
 //!

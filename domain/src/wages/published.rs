@@ -59,7 +59,7 @@ pub struct PublishedWageRow {
     /// The facility's number in the table.
     pub number: i64,
     pub facility: String,
-    /// 法人種別 1–6 ([`crate::api::CORPORATION_TYPES`]).
+    /// 法人種別 1–6 ([`crate::facilities::CORPORATION_TYPES`]).
     pub corporation_type: i64,
     pub fiscal_year: FiscalYear,
     pub capacity: Option<i64>,
