@@ -18,6 +18,15 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
+/// How often a click or typing finds its element again when the page replaced it meanwhile.
+const STALE_RETRIES: u32 = 5;
+
+/// The element was replaced between finding and using it: the till's bundle renders its page
+/// afresh over the server's first paint, and a page re-renders when its data arrives.
+fn is_stale(e: &fantoccini::error::CmdError) -> bool {
+    e.to_string().contains("stale element")
+}
+
 impl Browser {
     pub async fn start() -> Browser {
         assert!(
@@ -131,19 +140,23 @@ impl Browser {
     }
 
     pub async fn click(&self, locator: Locator<'_>) {
-        self.find(locator)
-            .await
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click {locator:?}: {e}"));
+        for attempt in 1.. {
+            match self.find(locator).await.click().await {
+                Ok(()) => return,
+                Err(e) if is_stale(&e) && attempt < STALE_RETRIES => {}
+                Err(e) => panic!("click {locator:?}: {e}"),
+            }
+        }
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
-        self.find(Locator::Css(css))
-            .await
-            .send_keys(text)
-            .await
-            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+        for attempt in 1.. {
+            match self.find(Locator::Css(css)).await.send_keys(text).await {
+                Ok(()) => return,
+                Err(e) if is_stale(&e) && attempt < STALE_RETRIES => {}
+                Err(e) => panic!("type into {css}: {e}"),
+            }
+        }
     }
 
     pub async fn text_of(&self, css: &str) -> String {
