@@ -51,8 +51,8 @@ fn sum(mut amounts: impl Iterator<Item = Yen>) -> Result<Yen, ReversalError> {
 
 /// The per-rate totals of reversed lines and the total outside the invoice: the tax of each
 /// rate mirrors a sale's, computed once per rate and rounded as the council says.
-pub fn rate_totals(
-    lines: &[SaleLine],
+pub fn rate_totals<'a>(
+    lines: impl IntoIterator<Item = &'a SaleLine>,
     rounding: RoundingMode,
 ) -> Result<(Vec<RateTotal>, Yen), ReversalError> {
     let mut by_rate: BTreeMap<&'static str, (TaxRate, Yen)> = BTreeMap::new();
@@ -85,9 +85,8 @@ fn reversal(
     tenders: Vec<Tender>,
     rounding: RoundingMode,
 ) -> Result<Reversal, ReversalError> {
-    let plain: Vec<SaleLine> = lines.iter().map(|l| l.line.clone()).collect();
-    let (by_rate, non_invoice_total) = rate_totals(&plain, rounding)?;
-    let total = sum(plain.iter().map(|l| l.net))?;
+    let (by_rate, non_invoice_total) = rate_totals(lines.iter().map(|l| &l.line), rounding)?;
+    let total = sum(lines.iter().map(|l| l.line.net))?;
     Ok(Reversal {
         kind,
         lines,

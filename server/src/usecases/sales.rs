@@ -120,6 +120,14 @@ async fn stored(db: &Db, id: &str) -> Result<Sale> {
         .ok_or(Error::NotFound("売上"))
 }
 
+/// A sale found already recorded while `tx` was open (a retry, or a copy that raced this
+/// one): `tx` ends unwritten, so the answer is read without holding up the write turn, and
+/// it comes back marked as a replay.
+async fn replayed(db: &Db, tx: Tx, id: &str) -> Result<(Sale, bool)> {
+    drop(tx);
+    Ok((stored(db, id).await?, false))
+}
+
 /// A sale priced against the catalogue: its cart lines, totals and payment, and the lines
 /// sold off their list price.
 struct PricedSale {
@@ -219,8 +227,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
     let (priced_event, priced) = {
         let mut tx = db.read().await?;
         let Some(register) = register_for_new_sale(&mut tx, &id, input.register_id).await? else {
-            drop(tx);
-            return Ok((stored(db, &id).await?, false));
+            return replayed(db, tx, &id).await;
         };
         (
             register.event_id,
@@ -230,8 +237,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
 
     let mut tx = db.write().await?;
     let Some(register) = register_for_new_sale(&mut tx, &id, input.register_id).await? else {
-        drop(tx);
-        return Ok((stored(db, &id).await?, false));
+        return replayed(db, tx, &id).await;
     };
     if register.event_id != priced_event {
         return Err(Error::Conflict(
@@ -278,8 +284,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
     };
     if !db::sales::insert(&mut tx, &header, now).await? {
         // A concurrent retry of this very sale committed first: give its number back.
-        drop(tx);
-        return Ok((stored(db, &id).await?, false));
+        return replayed(db, tx, &id).await;
     }
     // After the insert, so that a concurrent retry answers as a replay, not "approval used".
     if !overridden.is_empty() {
@@ -411,8 +416,7 @@ async fn write_reversal(
         approval_id,
     };
     if !db::sales::insert(&mut tx, &header, now).await? {
-        drop(tx);
-        return stored(db, id).await;
+        return Ok(replayed(db, tx, id).await?.0);
     }
     let details = db::sales::SaleDetails {
         sale_id: id,
