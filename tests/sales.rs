@@ -1,7 +1,7 @@
 //! The till over real HTTP: sales recorded exactly once, gapless receipt numbers, tax per rate,
 //! stock movements, voids and refunds with approval, and the live view.
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use selpos_tests::{HeartBazaar, TestServer, World, assert_error, db_test, error_fields};
 use serde_json::{Value, json};
 
@@ -495,5 +495,55 @@ db_test!(
         assert_eq!(status, StatusCode::OK, "{body}");
         let (status, body) = till.cashier.post("/api/v1/sales", &till.sale(line, cash)).await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    }
+);
+
+db_test!(
+    a_refund_body_with_a_line_twice_or_a_number_past_i64_moves_no_money,
+    demo = false,
+    |server| {
+        let till = open_till(&server).await;
+        let sale = till
+            .record(&till.sale(
+                json!([{"product_id": till.cookie, "quantity": 1, "unit_price": 120}]),
+                json!([{"kind": "cash", "amount": 120}]),
+            ))
+            .await;
+        let id = sale["id"].as_str().expect("id").to_string();
+        let path = format!("/api/v1/sales/{id}/refund");
+        // The same line three times: checked once against "already refunded", it would pay
+        // back three times what was sold.
+        let (status, body) = server
+            .post(&path, &json!({"id": uuid::Uuid::now_v7(), "reason": "重複",
+                "lines": [{"line_no": 1, "quantity": 1}, {"line_no": 1, "quantity": 1}, {"line_no": 1, "quantity": 1}]}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(error_fields(&body), ["lines[1].line_no", "lines[2].line_no"]);
+        // A quantity past i64 is not a number the API reads.
+        let (status, body) = server
+            .raw(
+                Method::POST,
+                &path,
+                "application/json",
+                format!(
+                    r#"{{"id":"{}","reason":"x","lines":[{{"line_no":1,"quantity":9223372036854775808}}]}}"#,
+                    uuid::Uuid::now_v7()
+                )
+                .into_bytes(),
+            )
+            .await;
+        assert!(status.is_client_error(), "{status} {body}");
+        assert_error(&body, "invalid_body");
+        // Nothing was refunded: the journal holds the sale alone.
+        let journal = server
+            .get_ok(&format!("/api/v1/sales?event_id={}", till.event))
+            .await;
+        assert_eq!(journal.as_array().expect("journal").len(), 1, "{journal}");
+        // The one refund the sale allows still goes through, for what was paid.
+        let (status, refund) = server
+            .post(&path, &json!({"id": uuid::Uuid::now_v7(), "reason": "破損", "lines": [{"line_no": 1, "quantity": 1}]}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{refund}");
+        assert_eq!(refund["total"], -120);
     }
 );
