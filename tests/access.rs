@@ -274,9 +274,10 @@ fn request_for(world: &Fixtures, method: &str, path: &str, n: usize) -> (String,
         ("post", "/api/v1/devices") => {
             Some(json!({"register_id": world.register, "name": format!("端末{n}")}))
         }
-        ("post", "/api/v1/approvals") => {
-            Some(json!({"action": "void", "approver_login": ADMIN_LOGIN, "pin": ADMIN_PIN, "reason": "test"}))
-        }
+        ("post", "/api/v1/approvals") => Some(
+            json!({"action": "void", "approver_login": ADMIN_LOGIN, "pin": ADMIN_PIN, "reason": "test",
+                "sale_id": uuid::Uuid::now_v7()}),
+        ),
         (m, _) if m == "post" || m == "put" => Some(json!({})),
         _ => None,
     };

@@ -4,7 +4,7 @@ use reqwest::{Method, StatusCode};
 use selpos_tests::{
     ADMIN_LOGIN, ADMIN_PASSWORD, ADMIN_PIN, Cashier, NewEvent, NewFacility, World, assert_error, db_test,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 db_test!(
     wrong_passwords_are_refused_alike_and_lock_the_account,
@@ -214,16 +214,30 @@ db_test!(
                 &json!({"login": "vol", "display_name": "V", "role": "cashier", "pin": "2468"}),
             )
             .await;
-        let body = |login: &str, pin: &str| json!({"action": "refund", "approver_login": login, "pin": pin, "reason": "R1-0001 返品"});
+        let sale = uuid::Uuid::now_v7();
+        let body = |login: &str, pin: &str| {
+            json!({"action": "refund", "approver_login": login, "pin": pin,
+            "reason": "R1-0001 返品", "sale_id": sale})
+        };
         let (status, _) = server.post("/api/v1/approvals", &body(ADMIN_LOGIN, "0000")).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "wrong PIN");
         let (status, _) = server.post("/api/v1/approvals", &body("vol", "2468")).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "a cashier cannot approve");
+        let mut unnamed = body(ADMIN_LOGIN, ADMIN_PIN);
+        unnamed["sale_id"] = Value::Null;
+        let (status, refused) = server.post("/api/v1/approvals", &unnamed).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a refund approval names its sale: {refused}"
+        );
+        assert_eq!(refused["error"]["fields"][0]["field"], "sale_id", "{refused}");
         let (status, approval) = server
             .post("/api/v1/approvals", &body(ADMIN_LOGIN, ADMIN_PIN))
             .await;
         assert_eq!(status, StatusCode::CREATED, "{approval}");
         assert_eq!(approval["action"], "refund");
+        assert_eq!(approval["sale_id"], sale.to_string());
 
         let id: uuid::Uuid = approval["id"]
             .as_str()
@@ -238,19 +252,40 @@ db_test!(
             register_id: None,
         };
         use selpos_domain::approvals::ApprovalAction;
+        use selpos_server::usecases::approvals::{Wanted, consume};
+        let wanted = |action, sale_id| Wanted {
+            action,
+            sale_id: Some(sale_id),
+            at: chrono::Utc::now(),
+        };
         let db = server.db();
         let mut tx = db.write().await.expect("tx");
-        let wrong_action =
-            selpos_server::usecases::approvals::consume(&mut tx, &principal, id, ApprovalAction::Void).await;
-        assert!(wrong_action.is_err(), "an approval is for its own action only");
-        let approver =
-            selpos_server::usecases::approvals::consume(&mut tx, &principal, id, ApprovalAction::Refund)
-                .await;
+        let refusal = |r: Result<i64, selpos_server::error::Error>| match r {
+            Err(selpos_server::error::Error::Refused { code, .. }) => code,
+            other => panic!("refused expected, got {other:?}"),
+        };
+        let wrong_action = consume(&mut tx, &principal, id, wanted(ApprovalAction::Void, sale)).await;
+        assert_eq!(
+            refusal(wrong_action),
+            "approval_other_action",
+            "an approval is for its own action only"
+        );
+        let other_sale = consume(
+            &mut tx,
+            &principal,
+            id,
+            wanted(ApprovalAction::Refund, uuid::Uuid::now_v7()),
+        )
+        .await;
+        assert_eq!(
+            refusal(other_sale),
+            "approval_other_sale",
+            "and for its own sale only"
+        );
+        let approver = consume(&mut tx, &principal, id, wanted(ApprovalAction::Refund, sale)).await;
         assert_eq!(approver.ok(), Some(principal.user_id));
-        let again =
-            selpos_server::usecases::approvals::consume(&mut tx, &principal, id, ApprovalAction::Refund)
-                .await;
-        assert!(again.is_err(), "used once");
+        let again = consume(&mut tx, &principal, id, wanted(ApprovalAction::Refund, sale)).await;
+        assert_eq!(refusal(again), "approval_used", "used once");
         tx.commit().await.expect("commit");
         let audit = server.get_ok("/api/v1/audit?entity=approval").await;
         assert_eq!(audit[0]["action"], "approval.grant");

@@ -72,7 +72,7 @@ db_test!(
         );
         // The jam's ¥50 off is a cashier's price override: a manager approves it.
         let mut body = body;
-        body["approval_id"] = json!(till.cashier.approve("price_override").await);
+        body["approval_id"] = json!(till.cashier.approve("price_override", &body["id"]).await);
         let (status, recorded) = till.cashier.post("/api/v1/sales", &body).await;
         assert_eq!(status, StatusCode::CREATED, "{recorded}");
         assert_eq!(recorded["total"], 240 + 780 + 450);
@@ -136,7 +136,7 @@ db_test!(
             let (status, refused) = till.cashier.post("/api/v1/sales", &body).await;
             assert_eq!(status, StatusCode::CONFLICT, "{refused}");
             assert!(
-                assert_error(&refused, "conflict").contains("売価変更"),
+                assert_error(&refused, "approval_required").contains("売価変更"),
                 "{refused}"
             );
         }
@@ -146,8 +146,8 @@ db_test!(
         assert_eq!(journal.as_array().map(Vec::len), Some(0), "{journal}");
 
         // With a manager's PIN on the spot it goes through, once: the approval is used up.
-        let approval = till.cashier.approve("price_override").await;
         let mut body = cookie(100, Value::Null);
+        let approval = till.cashier.approve("price_override", &body["id"]).await;
         body["approval_id"] = json!(approval);
         let (status, recorded) = till.cashier.post("/api/v1/sales", &body).await;
         assert_eq!(status, StatusCode::CREATED, "{recorded}");
@@ -296,7 +296,7 @@ db_test!(
             json!([{"kind": "cash", "amount": 2000}]),
         );
         let mut body = body;
-        body["approval_id"] = json!(till.cashier.approve("price_override").await);
+        body["approval_id"] = json!(till.cashier.approve("price_override", &body["id"]).await);
         let (_, original) = till.cashier.post("/api/v1/sales", &body).await;
         let id = original["id"].as_str().expect("id").to_string();
         assert_eq!(original["lines"][0]["net"], 324); // 360 − 36
@@ -311,7 +311,7 @@ db_test!(
             .await;
         assert_eq!(status, StatusCode::CONFLICT, "a cashier needs approval: {body}");
 
-        let approval = till.cashier.approve_because("refund", "返品").await;
+        let approval = till.cashier.approve_because("refund", &json!(id), "返品").await;
         let (status, refunded) = till
             .cashier
             .post(&format!("/api/v1/sales/{id}/refund"), &refund(Some(&approval), 2))
@@ -354,7 +354,10 @@ db_test!(
             )
             .await;
         let second_id = second["id"].as_str().expect("id").to_string();
-        let approval = till.cashier.approve_because("void", "返品").await;
+        let approval = till
+            .cashier
+            .approve_because("void", &json!(second_id), "返品")
+            .await;
         let void = json!({"id": uuid::Uuid::now_v7(), "reason": "打ち間違い", "approval_id": approval});
         let (status, voided) = till
             .cashier
@@ -482,7 +485,7 @@ db_test!(
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let mut before_close = till.sale(line.clone(), cash.clone());
-        before_close["sold_at"] = json!("2026-01-01T00:00:00Z");
+        before_close["sold_at"] = json!("2026-11-28T00:00:00Z");
         let (status, late) = till.cashier.post("/api/v1/sales", &before_close).await;
         assert_eq!(status, StatusCode::CREATED);
         assert_eq!(late["late"], true, "sold offline before the close, arrived after");
@@ -545,5 +548,119 @@ db_test!(
             .await;
         assert_eq!(status, StatusCode::CREATED, "{refund}");
         assert_eq!(refund["total"], -120);
+    }
+);
+
+db_test!(
+    an_approval_or_an_id_answers_only_for_its_own_sale_and_register,
+    demo = false,
+    |server| {
+        let till = HeartBazaar::open(
+            World::on(&server).event(selpos_tests::world::NewEvent::bazaar("HB26").registers(2)),
+        )
+        .await;
+        let cookie_sale = || till.cash_sale(&till.products[0], 1);
+        let a = till.record(&cookie_sale()).await;
+        let b = till.record(&cookie_sale()).await;
+        let (a_id, b_id) = (a["id"].clone(), b["id"].clone());
+
+        // A PIN given to void sale A does not void sale B.
+        let approval = till.cashier.approve("void", &a_id).await;
+        let void = |approval: &str| json!({"id": uuid::Uuid::now_v7(), "reason": "打ち間違い", "approval_id": approval});
+        let (status, refused) = till
+            .cashier
+            .post(
+                &format!("/api/v1/sales/{}/void", b_id.as_str().expect("id")),
+                &void(&approval),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+        assert!(assert_error(&refused, "approval_other_sale").contains("別の売上"));
+        assert_eq!(
+            server
+                .get_ok(&format!("/api/v1/sales/{}", b_id.as_str().expect("id")))
+                .await["voided"],
+            false
+        );
+        let (status, voided) = till
+            .cashier
+            .post(
+                &format!("/api/v1/sales/{}/void", a_id.as_str().expect("id")),
+                &void(&approval),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "and voids A: {voided}");
+
+        // Granted on register 2's tablet, it is no approval on register 1's, even for its sale.
+        let second = selpos_tests::world::pin_tablet(
+            &server,
+            till.registers[1],
+            "レジ2端末",
+            &selpos_tests::world::Cashier::volunteer(),
+        )
+        .await;
+        let elsewhere = second.approve("refund", &b_id).await;
+        let refund = json!({"id": uuid::Uuid::now_v7(), "reason": "返品", "approval_id": elsewhere,
+            "lines": [{"line_no": 1, "quantity": 1}]});
+        let (status, refused) = till
+            .cashier
+            .post(
+                &format!("/api/v1/sales/{}/refund", b_id.as_str().expect("id")),
+                &refund,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+        assert_error(&refused, "approval_other_register");
+
+        // Sale B's id (printed in its QR code) sent as a new sale from register 2: refused, and
+        // B is not shown. Sent as the id of a void of B: refused too.
+        let mut copy = cookie_sale();
+        copy["id"] = b_id.clone();
+        copy["register_id"] = json!(till.registers[1]);
+        let (status, refused) = second.post("/api/v1/sales", &copy).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+        assert_error(&refused, "id_in_use");
+        assert!(
+            !refused
+                .to_string()
+                .contains(b["receipt_number"].as_str().expect("number")),
+            "{refused}"
+        );
+        let reused = json!({"id": b_id, "reason": "x"});
+        let (status, refused) = server
+            .post(
+                &format!("/api/v1/sales/{}/void", b_id.as_str().expect("id")),
+                &reused,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+        assert_error(&refused, "id_in_use");
+        // The same sale sent again from its own register is a replay, as ever.
+        let mut again = cookie_sale();
+        again["id"] = b_id.clone();
+        let (status, replay) = till.cashier.post("/api/v1/sales", &again).await;
+        assert_eq!(
+            (status, &replay["receipt_number"]),
+            (StatusCode::OK, &b["receipt_number"])
+        );
+
+        // A sale dated ahead of the server's clock, or before its event began, is refused.
+        for (sold_at, code) in [
+            (
+                (chrono::Utc::now() + chrono::Duration::minutes(30)).to_rfc3339(),
+                "in_the_future",
+            ),
+            ("2026-11-27T14:59:59Z".to_string(), "before_event"),
+        ] {
+            let mut body = cookie_sale();
+            body["sold_at"] = json!(sold_at);
+            let (status, refused) = till.cashier.post("/api/v1/sales", &body).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{sold_at}: {refused}");
+            assert_eq!(refused["error"]["fields"][0]["field"], "sold_at", "{refused}");
+            assert_eq!(refused["error"]["fields"][0]["code"], code, "{refused}");
+        }
+        let mut first_minute = cookie_sale();
+        first_minute["sold_at"] = json!("2026-11-27T15:00:00Z");
+        till.record(&first_minute).await;
     }
 );

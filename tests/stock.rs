@@ -181,7 +181,7 @@ db_test!(
                 4 if !refundable.is_empty() => {
                     let i = next(refundable.len() as u64) as usize;
                     let (id, left) = refundable[i].clone();
-                    let approval = s.cashier.approve_because("refund", "返品").await;
+                    let approval = s.cashier.approve_because("refund", &json!(id), "返品").await;
                     let refund = json!({"id": uuid::Uuid::now_v7(), "reason": "返品", "approval_id": approval,
                         "lines": [{"line_no": 1, "quantity": 1}]});
                     s.cashier

@@ -15,6 +15,10 @@ pub enum Error {
     /// The change collides with what is stored (409): a duplicate code, a forbidden state change.
     #[error("{0}")]
     Conflict(String),
+    /// Like [`Error::Conflict`] (409), with a code of its own so that programs can tell the
+    /// reason (e.g. `approval_other_sale`).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     /// Not signed in, or the session has expired (401).
     #[error("ログインしてください")]
     Unauthenticated,
@@ -58,6 +62,16 @@ impl From<argon2::password_hash::Error> for Error {
 impl From<selpos_domain::access::Denied> for Error {
     fn from(_: selpos_domain::access::Denied) -> Error {
         Error::Forbidden
+    }
+}
+
+/// A presented manager approval that does not cover the action (409, with its reason).
+impl From<selpos_domain::approvals::ApprovalRefusal> for Error {
+    fn from(refusal: selpos_domain::approvals::ApprovalRefusal) -> Error {
+        Error::Refused {
+            code: refusal.code(),
+            message: refusal.to_string(),
+        }
     }
 }
 

@@ -353,18 +353,20 @@ impl ApiClient {
         created
     }
 
-    /// A manager's approval of `action` (void, refund, price_override, stock_adjustment), given
-    /// on this client's tablet by the test administrator's PIN; answers its id.
-    pub async fn approve(&self, action: &str) -> String {
-        self.approve_because(action, "テスト").await
+    /// A manager's approval of `action` (void, refund, price_override) on sale `sale_id`,
+    /// given on this client's tablet by the test administrator's PIN; answers its id.
+    pub async fn approve(&self, action: &str, sale_id: &Value) -> String {
+        self.approve_because(action, sale_id, "テスト").await
     }
 
-    /// [`ApiClient::approve`], giving `reason`.
-    pub async fn approve_because(&self, action: &str, reason: &str) -> String {
+    /// [`ApiClient::approve`], giving `reason`; `sale_id` is `Value::Null` for an action that
+    /// names no sale (a stock adjustment).
+    pub async fn approve_because(&self, action: &str, sale_id: &Value, reason: &str) -> String {
         let (status, approval) = self
             .post(
                 "/api/v1/approvals",
-                &serde_json::json!({"action": action, "approver_login": ADMIN_LOGIN, "pin": ADMIN_PIN, "reason": reason}),
+                &serde_json::json!({"action": action, "approver_login": ADMIN_LOGIN, "pin": ADMIN_PIN,
+                    "reason": reason, "sale_id": sale_id}),
             )
             .await;
         assert_eq!(

@@ -77,6 +77,7 @@ fn RefundForm(
             approver_login: approver.get_untracked(),
             pin: pin.get_untracked(),
             reason: reason.get_untracked(),
+            sale_id: Some(sale_id),
         };
         let reason = reason.get_untracked();
         leptos::task::spawn_local(async move {

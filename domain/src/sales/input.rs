@@ -16,6 +16,35 @@ pub const MAX_LOCAL_NUMBER_CHARS: usize = 40;
 /// The reason a void or refund was made.
 pub const MAX_REASON_CHARS: usize = 200;
 
+/// How far ahead of the server's clock a tablet's clock may run: a sale dated later is refused.
+pub const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(10);
+
+/// When a sale may have been made: not ahead of the server's clock (beyond [`CLOCK_SKEW`]), and
+/// not before its event's first day began (`event_starts`, midnight in Tokyo). A till selling
+/// offline sends its sales when the Wi-Fi is back, so any time within the event is plausible;
+/// a date outside it would only move a sale to another day's figures or an older price.
+pub fn check_sold_at(
+    sold_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    event_starts: DateTime<Utc>,
+) -> Result<(), FieldErrors> {
+    let mut e = FieldErrors::default();
+    if sold_at > now + CLOCK_SKEW {
+        e.add(
+            "sold_at",
+            "in_the_future",
+            "販売時刻が未来になっています。タブレットの時計を合わせてから送り直してください",
+        );
+    } else if sold_at < event_starts {
+        e.add(
+            "sold_at",
+            "before_event",
+            "販売時刻がイベントの開始日より前です。タブレットの時計を確認してください",
+        );
+    }
+    e.into_result(())
+}
+
 /// A sale request with 1 to [`MAX_LINES`] lines and a plausible local number. Prices, stock
 /// and tenders are checked against the catalogue when it is priced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +158,35 @@ impl RefundInput {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_sale_is_dated_within_its_event_and_not_ahead_of_the_clock() {
+        let now = DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::days(20_000);
+        let starts = now - chrono::Duration::days(1);
+        assert!(super::check_sold_at(now, now, starts).is_ok());
+        assert!(
+            super::check_sold_at(now + CLOCK_SKEW, now, starts).is_ok(),
+            "a slow server clock"
+        );
+        assert!(
+            super::check_sold_at(starts, now, starts).is_ok(),
+            "first minute of the event"
+        );
+        let code = |at| {
+            super::check_sold_at(at, now, starts)
+                .err()
+                .map(|e| e.0[0].code.clone())
+        };
+        assert_eq!(
+            code(now + CLOCK_SKEW + chrono::Duration::seconds(1)).as_deref(),
+            Some("in_the_future")
+        );
+        assert_eq!(
+            code(starts - chrono::Duration::seconds(1)).as_deref(),
+            Some("before_event")
+        );
+    }
+
     use super::*;
     use crate::money::Yen;
     use crate::validation::field_codes;

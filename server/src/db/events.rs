@@ -158,6 +158,35 @@ pub async fn get(tx: &mut Tx, id: i64) -> Result<Option<Event>, sqlx::Error> {
     Ok(load(tx, Some(id)).await?.pop())
 }
 
+/// How a transaction holds an event's row until it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventHold {
+    /// A write that changes the event's figures (a sale, a reversal, a stock movement): many
+    /// may run at once, but not while the event is being settled.
+    Write,
+    /// Settling: waits for the writes under way, and holds back new ones until it commits (they
+    /// then find the event settled).
+    Settle,
+}
+
+/// The event's state, read with its row held as `hold` says, so that no write slips between
+/// a settlement's figures and its lock. On PostgreSQL (READ COMMITTED) a row lock does it;
+/// on SQLite every write transaction already has the file to itself.
+pub async fn hold(tx: &mut Tx, event_id: i64, hold: EventHold) -> Result<Option<EventState>, sqlx::Error> {
+    let sql = match (&*tx, hold) {
+        (Tx::Sqlite(..), _) => "SELECT state FROM events WHERE id = $1",
+        (Tx::Postgres(_), EventHold::Write) => "SELECT state FROM events WHERE id = $1 FOR SHARE",
+        (Tx::Postgres(_), EventHold::Settle) => "SELECT state FROM events WHERE id = $1 FOR UPDATE",
+    };
+    let state: Option<String> = on_tx!(tx, |conn| sqlx::query_scalar(sql)
+        .bind(event_id)
+        .fetch_optional(&mut *conn)
+        .await)?;
+    state
+        .map(|s| EventState::from_code(&s).ok_or_else(|| decode_error("event state", &s)))
+        .transpose()
+}
+
 /// Inserts (`id` = None) or updates an event with its participants and registers. Registers are matched by code, so a register keeps its id while its event is
 /// edited. Returns `None` when updating an event that does not exist.
 pub async fn save(

@@ -25,6 +25,8 @@ pub struct RegisterRow {
     pub event_code: String,
     pub event_name: String,
     pub event_state: String,
+    /// The event's first day (Asia/Tokyo).
+    pub event_starts_on: chrono::NaiveDate,
 }
 
 impl RegisterRow {
@@ -34,7 +36,8 @@ impl RegisterRow {
 }
 
 const REGISTER: &str = "SELECT r.id AS register_id, r.code AS register_code, r.name AS register_name,
-        e.id AS event_id, e.code AS event_code, e.name AS event_name, e.state AS event_state";
+        e.id AS event_id, e.code AS event_code, e.name AS event_name, e.state AS event_state,
+        e.starts_on AS event_starts_on";
 const REGISTER_FROM: &str = "FROM registers r JOIN events e ON e.id = r.event_id WHERE r.id = $1";
 
 pub async fn register(tx: &mut Tx, register_id: i64) -> Result<Option<RegisterRow>, sqlx::Error> {
@@ -542,4 +545,21 @@ pub async fn stock_at_event(tx: &mut Tx, product_id: i64, event_id: i64) -> Resu
     .fetch_one(&mut *conn)
     .await
     })
+}
+
+/// Takes sale `id`'s row lock for the rest of the transaction (PostgreSQL; on SQLite the
+/// write transaction already holds the whole file), so that reversals of one sale run one
+/// after the other, each seeing what the previous committed.
+pub async fn hold(tx: &mut Tx, id: &str) -> Result<(), sqlx::Error> {
+    if let Tx::Postgres(_) = tx {
+        on_tx!(tx, |conn| sqlx::query(
+            "SELECT id FROM sales WHERE id = $1 FOR UPDATE"
+        )
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ()))
+    } else {
+        Ok(())
+    }
 }

@@ -43,6 +43,7 @@ impl From<Error> for ApiError {
             },
             Error::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", err.to_string()),
             Error::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
+            Error::Refused { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
             Error::Unauthenticated => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", err.to_string())
             }

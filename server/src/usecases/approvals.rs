@@ -1,18 +1,20 @@
 //! Manager approval (責任者承認): voids, refunds, price overrides and stock adjustments asked
 //! for by a cashier need a council user's PIN on the spot. The approval is recorded, valid for
-//! a few minutes, and used once by the action it names.
+//! a few minutes, and used once by the action it names, on the sale it names, at the register
+//! it was granted at, by the cashier it was granted to.
 
 use crate::db::{self, Db, Tx};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::usecases::audit;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use selpos_domain::access::Principal;
-use selpos_domain::approvals::{Approval, ApprovalAction, ApprovalInput};
+use selpos_domain::approvals::{Approval, ApprovalAction, ApprovalInput, ApprovalUse, check_use};
 
 pub const VALID_MINUTES: i64 = 5;
 
 /// Checks the approver's PIN and grants an approval to the caller.
 pub async fn grant(db: &Db, caller: &Principal, input: &ApprovalInput) -> Result<Approval> {
+    input.validated()?;
     let record =
         super::sessions::check_secret(db, &input.approver_login, &input.pin, caller.register_id, |r| {
             if r.user.role.is_council() {
@@ -28,6 +30,7 @@ pub async fn grant(db: &Db, caller: &Principal, input: &ApprovalInput) -> Result
         id: uuid::Uuid::now_v7(),
         action: input.action,
         approver_login: approver.login.clone(),
+        sale_id: input.sale_id,
         expires_at: now + Duration::minutes(VALID_MINUTES),
     };
     let mut tx = db.write().await?;
@@ -40,6 +43,7 @@ pub async fn grant(db: &Db, caller: &Principal, input: &ApprovalInput) -> Result
             approver_id: approver.id,
             requested_by: caller.user_id,
             register_id: caller.register_id,
+            sale_id: input.sale_id.map(|s| s.to_string()),
             reason: input.reason.trim(),
             expires_at: approval.expires_at,
         },
@@ -51,26 +55,35 @@ pub async fn grant(db: &Db, caller: &Principal, input: &ApprovalInput) -> Result
     Ok(approval)
 }
 
-/// Uses an approval inside the transaction of the action it approves; refuses one that is
-/// missing, expired, already used, for another action, or granted to someone else.
+/// What an action presents an approval for: its action, the sale it acts on (voids, refunds,
+/// price overrides) and the moment it counts from (now, or when an offline sale was made).
+pub struct Wanted {
+    pub action: ApprovalAction,
+    pub sale_id: Option<uuid::Uuid>,
+    pub at: DateTime<Utc>,
+}
+
+/// Uses an approval inside the transaction of the action it approves; refuses (409, saying
+/// why) one that is missing, expired, already used, for another action or sale, or granted to
+/// someone else or at another register. Returns the approver's id.
 pub async fn consume(
     tx: &mut Tx,
     caller: &Principal,
     approval_id: uuid::Uuid,
-    action: ApprovalAction,
+    wanted: Wanted,
 ) -> Result<i64> {
-    db::approvals::consume(
-        tx,
-        &approval_id.to_string(),
-        action.code(),
-        caller.user_id,
-        Utc::now(),
-    )
-    .await?
-    .ok_or_else(|| {
-        Error::Conflict(format!(
-            "{}の承認がないか、期限が切れています。責任者のPINをもう一度入力してください",
-            action.label_ja()
-        ))
-    })
+    let id = approval_id.to_string();
+    let found = db::approvals::get(tx, &id).await?;
+    let asked = ApprovalUse {
+        action: wanted.action,
+        user_id: caller.user_id,
+        register_id: caller.register_id,
+        sale_id: wanted.sale_id,
+        at: wanted.at,
+    };
+    check_use(found.as_ref().map(|(g, _)| g), &asked)?;
+    if !db::approvals::mark_used(tx, &id, Utc::now()).await? {
+        return Err(selpos_domain::approvals::ApprovalRefusal::Used.into());
+    }
+    Ok(found.map_or(0, |(_, approver)| approver))
 }

@@ -10,12 +10,14 @@ use crate::error::{Error, Result};
 use crate::usecases::approvals;
 use crate::usecases::once::{self, Once};
 use crate::usecases::{allow, audit};
-use chrono::{SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
+use chrono_tz::Asia::Tokyo;
+use db::events::EventHold;
 use selpos_domain::access::Principal;
 use selpos_domain::approvals::ApprovalAction;
 use selpos_domain::events::{EventState, RegisterRef};
 use selpos_domain::sales::cart::{self, CartLine};
-use selpos_domain::sales::input::ValidSale;
+use selpos_domain::sales::input::{ValidSale, check_sold_at};
 use selpos_domain::sales::payment::{Payment, pay};
 use selpos_domain::sales::reversal::{self, Reversal, ReversalError};
 use selpos_domain::sales::{
@@ -103,14 +105,21 @@ fn receipt_number(register: &db::sales::RegisterRow, no: i64) -> String {
 
 /// Refuses sales on an event that is not selling: planned, or settled (locked). A closed
 /// event still records what was sold offline before it closed (late if its register closed).
-fn selling_state(register: &db::sales::RegisterRow) -> Result<()> {
-    match register.state()? {
+fn selling_state(state: EventState) -> Result<()> {
+    match state {
         EventState::Open | EventState::Closed => Ok(()),
         EventState::Planned => Err(Error::Conflict("このイベントはまだ開始していません".into())),
         EventState::Settled => Err(Error::Conflict(
             "このイベントは精算済みのため、売上を記録できません".into(),
         )),
     }
+}
+
+/// The state of event `event_id`, its row held against a concurrent settlement until `tx` ends.
+async fn held_event(tx: &mut Tx, event_id: i64) -> Result<EventState> {
+    db::events::hold(tx, event_id, EventHold::Write)
+        .await?
+        .ok_or(Error::NotFound("イベント"))
 }
 
 /// Answers the stored sale: a retry gets exactly what the first request got.
@@ -120,12 +129,40 @@ async fn stored(db: &Db, id: &str) -> Result<Sale> {
         .ok_or(Error::NotFound("売上"))
 }
 
-/// A sale found already recorded while `tx` was open (a retry, or a copy that raced this
-/// one): `tx` ends unwritten, so the answer is read without holding up the write turn, and
-/// it comes back marked as a replay.
-async fn replayed(db: &Db, tx: Tx, id: &str) -> Result<(Sale, bool)> {
+/// What a request's id must have recorded for the stored record to be its replay.
+#[derive(Clone, Copy)]
+enum ReplayOf {
+    /// A sale on this register.
+    Sale { register_id: i64 },
+    /// A void or refund of this sale.
+    Reversal { kind: SaleKind, of: uuid::Uuid },
+}
+
+/// The record stored under a request's id answers the request only when it is what the request
+/// would have recorded, and the caller may see it. Ids are printed on every receipt (its QR
+/// code): another register's sale sent under its id is refused, never shown.
+fn check_replay(actor: &Principal, stored: &Sale, of: ReplayOf) -> Result<()> {
+    let same = match of {
+        ReplayOf::Sale { register_id } => stored.kind == SaleKind::Sale && stored.register_id == register_id,
+        ReplayOf::Reversal { kind, of } => stored.kind == kind && stored.original_sale_id == Some(of),
+    };
+    if !same || !actor.may_operate_register(stored.register_id) {
+        return Err(Error::Refused {
+            code: "id_in_use",
+            message: "このIDは別の取引で使われています。新しい取引としてやり直してください".into(),
+        });
+    }
+    Ok(())
+}
+
+/// A record found already stored under the request's id while `tx` was open (a retry, or a
+/// copy that raced this one): `tx` ends unwritten, so the answer is read without holding up
+/// the write turn, and it comes back marked as a replay once it is known to be one.
+async fn replayed(db: &Db, tx: Tx, actor: &Principal, id: &str, of: ReplayOf) -> Result<(Sale, bool)> {
     drop(tx);
-    Ok((stored(db, id).await?, false))
+    let sale = stored(db, id).await?;
+    check_replay(actor, &sale, of)?;
+    Ok((sale, false))
 }
 
 /// A sale priced against the catalogue: its cart lines, totals and payment, and the lines
@@ -198,20 +235,24 @@ async fn price_sale(tx: &mut Tx, event_id: i64, input: &ValidSale) -> Result<Pri
     })
 }
 
-/// The register a new sale is rung up on, once it is known to sell; `None` when the sale is
-/// already recorded (a replay).
-async fn register_for_new_sale(
-    tx: &mut Tx,
-    sale_id: &str,
-    register_id: i64,
-) -> Result<Option<db::sales::RegisterRow>> {
-    let Some(found) = db::sales::register_for_sale(tx, register_id, sale_id).await? else {
+/// The register a new sale is rung up on, once it is known to sell and the sale's time is
+/// plausible; `None` when the sale is already recorded (a replay).
+async fn register_for_new_sale(tx: &mut Tx, input: &ValidSale) -> Result<Option<db::sales::RegisterRow>> {
+    let Some(found) = db::sales::register_for_sale(tx, input.register_id, &input.id.to_string()).await?
+    else {
         return Err(Error::NotFound("レジ"));
     };
     if found.recorded {
         return Ok(None);
     }
-    selling_state(&found.register)?;
+    selling_state(found.register.state()?)?;
+    let event_starts = found
+        .register
+        .event_starts_on
+        .and_hms_opt(0, 0, 0)
+        .and_then(|midnight| midnight.and_local_timezone(Tokyo).earliest())
+        .map_or(DateTime::<Utc>::MIN_UTC, |t| t.with_timezone(&Utc));
+    check_sold_at(input.sold_at, Utc::now(), event_starts)?;
     Ok(Some(found.register))
 }
 
@@ -224,10 +265,13 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
     allow(actor.may_sell_on(input.register_id))?;
     let input = input.validated()?;
     let id = input.id.to_string();
+    let this = ReplayOf::Sale {
+        register_id: input.register_id,
+    };
     let (priced_event, priced) = {
         let mut tx = db.read().await?;
-        let Some(register) = register_for_new_sale(&mut tx, &id, input.register_id).await? else {
-            return replayed(db, tx, &id).await;
+        let Some(register) = register_for_new_sale(&mut tx, &input).await? else {
+            return replayed(db, tx, actor, &id, this).await;
         };
         (
             register.event_id,
@@ -236,14 +280,17 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
     };
 
     let mut tx = db.write().await?;
-    let Some(register) = register_for_new_sale(&mut tx, &id, input.register_id).await? else {
-        return replayed(db, tx, &id).await;
+    let Some(register) = register_for_new_sale(&mut tx, &input).await? else {
+        return replayed(db, tx, actor, &id, this).await;
     };
     if register.event_id != priced_event {
         return Err(Error::Conflict(
             "レジのイベントが変わりました。もう一度送ってください".into(),
         ));
     }
+    // Held until commit: a settlement of the event waits for this sale, or this sale for it
+    // (and then finds the event settled).
+    selling_state(held_event(&mut tx, register.event_id).await?)?;
     let PricedSale {
         cart_lines,
         totals,
@@ -284,11 +331,18 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
     };
     if !db::sales::insert(&mut tx, &header, now).await? {
         // A concurrent retry of this very sale committed first: give its number back.
-        return replayed(db, tx, &id).await;
+        return replayed(db, tx, actor, &id, this).await;
     }
     // After the insert, so that a concurrent retry answers as a replay, not "approval used".
     if !overridden.is_empty() {
-        let approval_id = approval(&mut tx, actor, input.approval_id, ApprovalAction::PriceOverride).await?;
+        // Counted from when the sale was made: a sale kept offline is sent after the approval's
+        // few minutes, and the approval names this sale only.
+        let wanted = approvals::Wanted {
+            action: ApprovalAction::PriceOverride,
+            sale_id: Some(input.id),
+            at: sold_at,
+        };
+        let approval_id = approval(&mut tx, actor, input.approval_id, wanted).await?;
         let after =
             serde_json::json!({"receipt_number": number, "approval_id": approval_id, "lines": overridden});
         audit::record(
@@ -342,19 +396,22 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
     Ok((sale, true))
 }
 
-/// A cashier needs a manager's approval; a council user approves their own action.
+/// A cashier needs a manager's approval for `wanted` (its action on its sale); a council user
+/// approves their own action.
 async fn approval(
     tx: &mut Tx,
     actor: &Principal,
     id: Option<uuid::Uuid>,
-    action: ApprovalAction,
+    wanted: approvals::Wanted,
 ) -> Result<Option<String>> {
     if actor.is_council() {
         return Ok(id.map(|i| i.to_string()));
     }
-    let id =
-        id.ok_or_else(|| Error::Conflict(format!("{}には責任者の承認(PIN)が必要です", action.label_ja())))?;
-    approvals::consume(tx, actor, id, action).await?;
+    let id = id.ok_or_else(|| Error::Refused {
+        code: "approval_required",
+        message: format!("{}には責任者の承認(PIN)が必要です", wanted.action.label_ja()),
+    })?;
+    approvals::consume(tx, actor, id, wanted).await?;
     Ok(Some(id.to_string()))
 }
 
@@ -375,20 +432,18 @@ async fn write_reversal(
     let register = db::sales::register(&mut tx, register_id)
         .await?
         .ok_or(Error::NotFound("レジ"))?;
-    // The sale's own event is locked once settled, whichever register the reversal is made at
-    // (a council user may stand at a tablet of another event).
-    let sold_on = if register_id == original.register_id {
-        None
-    } else {
-        db::sales::register(&mut tx, original.register_id).await?
-    };
-    for event_register in std::iter::once(&register).chain(sold_on.as_ref()) {
-        if event_register.state()? == EventState::Settled {
-            return Err(Error::Conflict(
-                "このイベントは精算済みのため、取消・返品できません".into(),
-            ));
+    // Both events held against a settlement until commit, in id order (no lock cycles).
+    let mut events = [register.event_id, original.event_id];
+    events.sort_unstable();
+    let mut settled = Vec::new();
+    for event_id in events {
+        if held_event(&mut tx, event_id).await? == EventState::Settled {
+            settled.push(event_id);
         }
     }
+    // A void undoes the sale in its own event; a refund is a return where it happens. Neither
+    // reopens a settled event: its statement was paid out.
+    let event_id = reversal_event(reversal.kind, original.event_id, register.event_id, &settled)?;
     let now = Utc::now();
     let (session_id, late) =
         crate::usecases::register_sessions::session_for_record(&mut tx, register.register_id, now, actor)
@@ -399,7 +454,7 @@ async fn write_reversal(
     let header = db::sales::NewSale {
         id,
         kind: reversal.kind,
-        event_id: original.event_id,
+        event_id,
         register_id: register.register_id,
         receipt_no: no,
         receipt_number: &number,
@@ -416,11 +471,15 @@ async fn write_reversal(
         approval_id,
     };
     if !db::sales::insert(&mut tx, &header, now).await? {
-        return Ok(replayed(db, tx, id).await?.0);
+        let this = ReplayOf::Reversal {
+            kind: reversal.kind,
+            of: original.id,
+        };
+        return Ok(replayed(db, tx, actor, id, this).await?.0);
     }
     let details = db::sales::SaleDetails {
         sale_id: id,
-        event_id: original.event_id,
+        event_id,
         kind: reversal.kind,
         lines: &reversal.lines,
         tenders: &reversal.tenders,
@@ -442,6 +501,27 @@ async fn write_reversal(
     audit::commit(tx, actor, action, "sale", &original_id, Some(original), recorded).await
 }
 
+/// The event a void or refund is recorded in. A void undoes the sale in the sale's event, so
+/// neither that event nor the register's may be settled. A refund is a return of goods at the
+/// event where it happens (the register's): it reduces that event's takings and the
+/// facility's payable there, even when the goods were sold at an event settled since.
+fn reversal_event(kind: SaleKind, sold_in: i64, made_in: i64, settled: &[i64]) -> Result<i64> {
+    let event_id = if kind == SaleKind::Refund {
+        made_in
+    } else {
+        sold_in
+    };
+    if settled.contains(&made_in) || settled.contains(&event_id) {
+        return Err(Error::Conflict(if kind == SaleKind::Void {
+            "このイベントは精算済みのため、取消できません(返品は開催中のイベントのレジで受け付けます)".into()
+        } else {
+            "このレジのイベントは精算済みのため、返品できません。開催中のイベントのレジで返品してください"
+                .into()
+        }));
+    }
+    Ok(event_id)
+}
+
 /// What a void or refund asks for, whatever its kind.
 struct ReversalRequest<'a> {
     /// The new record's id, made on the tablet: the idempotency key.
@@ -449,6 +529,8 @@ struct ReversalRequest<'a> {
     reason: &'a str,
     approval_id: Option<uuid::Uuid>,
     action: ApprovalAction,
+    /// What the record is: a void or a refund.
+    kind: SaleKind,
 }
 
 /// Reverses sale `sale_id`. In one write transaction: a replay answers the stored record;
@@ -464,9 +546,19 @@ async fn reverse(
 ) -> Result<Sale> {
     let id = request.id.to_string();
     let mut tx = match once::begin(db, async |tx| Ok(db::sales::load(tx, &id).await?)).await? {
-        Once::Replayed(sale) => return Ok(sale),
+        Once::Replayed(sale) => {
+            let this = ReplayOf::Reversal {
+                kind: request.kind,
+                of: sale_id,
+            };
+            check_replay(actor, &sale, this)?;
+            return Ok(sale);
+        }
         Once::First(tx) => tx,
     };
+    // The original sale's row is held first: of concurrent reversals of one sale, each reads
+    // what the ones before it recorded (on SQLite the write turn already orders them).
+    db::sales::hold(&mut tx, &sale_id.to_string()).await?;
     let original = db::sales::load(&mut tx, &sale_id.to_string())
         .await?
         .ok_or(Error::NotFound("売上"))?;
@@ -476,7 +568,12 @@ async fn reverse(
     let refunded = db::sales::refunded(&mut tx, &original.id.to_string()).await?;
     let rounding = sale_rules(&mut tx).await?.tax_rounding;
     let reversal = decide(&original, &refunded, rounding).map_err(reversal_error)?;
-    let approval_id = approval(&mut tx, actor, request.approval_id, request.action).await?;
+    let wanted = approvals::Wanted {
+        action: request.action,
+        sale_id: Some(sale_id),
+        at: Utc::now(),
+    };
+    let approval_id = approval(&mut tx, actor, request.approval_id, wanted).await?;
     write_reversal(
         db,
         tx,
@@ -508,6 +605,7 @@ pub async fn void(db: &Db, actor: &Principal, sale_id: uuid::Uuid, input: &VoidI
         reason: &input.reason,
         approval_id: input.approval_id,
         action: ApprovalAction::Void,
+        kind: SaleKind::Void,
     };
     reverse(db, actor, sale_id, request, reversal::void).await
 }
@@ -521,6 +619,7 @@ pub async fn refund(db: &Db, actor: &Principal, sale_id: uuid::Uuid, input: &Ref
         reason: &input.reason,
         approval_id: input.approval_id,
         action: ApprovalAction::Refund,
+        kind: SaleKind::Refund,
     };
     reverse(db, actor, sale_id, request, |sale, refunded, rounding| {
         reversal::refund(sale, refunded, &input.lines, rounding)

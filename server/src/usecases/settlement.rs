@@ -153,6 +153,11 @@ pub async fn facility_statement(
 pub async fn settle(db: &Db, actor: &Principal, event_id: i64) -> Result<EventSettlement> {
     council_only(actor)?;
     let mut tx = db.write().await?;
+    // The event's row first: writes under way finish before the figures are read, and new
+    // ones wait and then find the event settled, so none slips between figures and lock.
+    db::events::hold(&mut tx, event_id, db::events::EventHold::Settle)
+        .await?
+        .ok_or(Error::NotFound("イベント"))?;
     let settlement = compute(&mut tx, event_id).await?;
     match settlement.state {
         EventState::Settled => return Ok(settlement),

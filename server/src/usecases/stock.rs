@@ -30,8 +30,10 @@ fn may_move(
     allow(actor.may_move_stock(facility_id, event_id, kind.needs_approval(), register_event))
 }
 
-/// Stock of a settled event is locked.
+/// Stock of a settled event is locked; the event is held against a concurrent settlement
+/// until `tx` ends.
 async fn open_event(tx: &mut Tx, event_id: i64) -> Result<selpos_domain::events::Event> {
+    db::events::hold(tx, event_id, db::events::EventHold::Write).await?;
     let event = db::events::get(tx, event_id)
         .await?
         .ok_or(Error::NotFound("イベント"))?;
@@ -140,7 +142,17 @@ pub async fn record(
         let approval = input
             .approval_id
             .ok_or_else(|| Error::Conflict("在庫調整には責任者の承認(PIN)が必要です".into()))?;
-        approvals::consume(&mut tx, actor, approval, ApprovalAction::StockAdjustment).await?;
+        approvals::consume(
+            &mut tx,
+            actor,
+            approval,
+            approvals::Wanted {
+                action: ApprovalAction::StockAdjustment,
+                sale_id: None,
+                at: chrono::Utc::now(),
+            },
+        )
+        .await?;
         Some(approval.to_string())
     } else {
         None

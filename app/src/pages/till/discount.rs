@@ -59,6 +59,7 @@ pub(super) fn DiscountEditor(index: usize) -> impl IntoView {
             approver_login: approver.get_untracked().trim().to_string(),
             pin: pin.get_untracked(),
             reason: "値引き".into(),
+            sale_id: Some(till.sale_id.get_untracked()),
         };
         busy.set(true);
         leptos::task::spawn_local(async move {

@@ -157,6 +157,9 @@ struct TillState {
     open_line: RwSignal<Option<usize>>,
     /// A manager's approval of this cart's discounts (a cashier's price override).
     price_approval: RwSignal<Option<uuid::Uuid>>,
+    /// The id the cart's sale will be recorded under, made when the cart starts, so that a
+    /// manager's approval of its discounts names this sale and no other.
+    sale_id: RwSignal<uuid::Uuid>,
     sync: SyncState,
 }
 
@@ -239,7 +242,7 @@ impl TillState {
         }
         let register = self.register.get_value();
         let sale = SaleInput {
-            id: uuid::Uuid::now_v7(),
+            id: self.sale_id.get_untracked(),
             register_id: register.register_id,
             // Numbered by the store, in the same transaction that keeps the sale.
             local_number: String::new(),
@@ -255,6 +258,7 @@ impl TillState {
                     self.lines.try_set(Vec::new());
                     self.tenders.try_set(Vec::new());
                     self.price_approval.try_set(None);
+                    self.sale_id.try_set(uuid::Uuid::now_v7());
                     self.open_line.try_set(None);
                     self.notice.try_set(None);
                     self.last.try_set(Some(Completed {
@@ -282,6 +286,7 @@ impl TillState {
         self.lines.set(Vec::new());
         self.tenders.set(Vec::new());
         self.price_approval.set(None);
+        self.sale_id.set(uuid::Uuid::now_v7());
         self.open_line.set(None);
         self.notice.set(None);
     }
@@ -310,6 +315,7 @@ fn Till(register: RegisterRef, cashier: String) -> impl IntoView {
         voiding: RwSignal::new(false),
         open_line: RwSignal::new(None),
         price_approval: RwSignal::new(None),
+        sale_id: RwSignal::new(uuid::Uuid::now_v7()),
         sync: SyncState::new(),
     };
     provide_context(till);

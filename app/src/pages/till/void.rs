@@ -39,6 +39,7 @@ pub(super) fn VoidDialog() -> impl IntoView {
             approver_login: login.get_untracked().trim().to_string(),
             pin: pin.get_untracked(),
             reason: format!("取消 {}", last.local_number),
+            sale_id: Some(last.id),
         };
         let reason = reason.get_untracked();
         leptos::task::spawn_local(async move {
