@@ -664,3 +664,77 @@ db_test!(
         till.record(&first_minute).await;
     }
 );
+
+/// Ten POSTs of `path` at once by the council administrator, each with a body of its own.
+async fn ten_at_once(server: &TestServer, path: &str, body: impl Fn() -> Value) -> Vec<(StatusCode, Value)> {
+    let bodies: Vec<Value> = (0..10).map(|_| body()).collect();
+    futures::future::join_all(bodies.iter().map(|b| server.post(path, b))).await
+}
+
+db_test!(
+    ten_voids_or_refunds_of_one_sale_at_once_commit_only_what_the_sale_allows,
+    demo = false,
+    |server| {
+        let till = open_till(&server).await;
+        // Ten voids of one sale, each with its own id: one voids it, nine are refused.
+        let sale = till.record(&till.cash_sale(&till.products[2], 2)).await;
+        let id = sale["id"].as_str().expect("id");
+        let answers = ten_at_once(
+            &server,
+            &format!("/api/v1/sales/{id}/void"),
+            || json!({"id": uuid::Uuid::now_v7(), "reason": "二重操作"}),
+        )
+        .await;
+        let voided: Vec<_> = answers
+            .iter()
+            .filter(|(s, _)| *s == StatusCode::CREATED)
+            .collect();
+        assert_eq!(voided.len(), 1, "{answers:?}");
+        assert!(
+            answers
+                .iter()
+                .all(|(s, _)| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT),
+            "{answers:?}"
+        );
+        let journal = server
+            .get_ok(&format!("/api/v1/sales?event_id={}", till.event))
+            .await;
+        let reversals: Vec<&Value> = journal
+            .as_array()
+            .expect("journal")
+            .iter()
+            .filter(|s| s["original_sale_id"] == sale["id"])
+            .collect();
+        assert_eq!(reversals.len(), 1, "{journal}");
+        assert_eq!(
+            stock(&server, till.jam, till.event).await,
+            0,
+            "two jars back, once"
+        );
+
+        // Ten refunds of one unit of a three-unit line: three go through, and together they
+        // pay back exactly the line's net.
+        let sale = till.record(&till.cash_sale(&till.products[0], 3)).await;
+        let id = sale["id"].as_str().expect("id");
+        let answers = ten_at_once(&server, &format!("/api/v1/sales/{id}/refund"), || {
+            json!({"id": uuid::Uuid::now_v7(), "reason": "返品", "lines": [{"line_no": 1, "quantity": 1}]})
+        })
+        .await;
+        let refunds: Vec<&Value> = answers
+            .iter()
+            .filter(|(s, _)| *s == StatusCode::CREATED)
+            .map(|(_, b)| b)
+            .collect();
+        assert_eq!(refunds.len(), 3, "{answers:?}");
+        let paid_back: i64 = refunds.iter().map(|r| r["total"].as_i64().expect("total")).sum();
+        assert_eq!(paid_back, -sale["total"].as_i64().expect("total"));
+        assert!(
+            answers
+                .iter()
+                .filter(|(s, _)| *s != StatusCode::CREATED)
+                .all(|(s, b)| *s == StatusCode::UNPROCESSABLE_ENTITY
+                    && error_fields(b) == ["lines[0].quantity"]),
+            "the rest find nothing left: {answers:?}"
+        );
+    }
+);

@@ -770,3 +770,62 @@ db_test!(
         assert_eq!(audit.as_array().map(Vec::len), Some(1), "{audit}");
     }
 );
+
+db_test!(
+    sales_racing_a_settlement_are_in_its_figures_or_refused,
+    demo = false,
+    |server| {
+        let w = world(&server).await;
+        let jam = &w.products[2];
+        let qr_sale = |at: &str| {
+            w.sale_at(
+                at,
+                json!([{"product_id": jam.id, "quantity": 1, "unit_price": jam.price}]),
+                json!([{"kind": "qr_payment", "amount": jam.price}]),
+            )
+        };
+        let mut sold = 0;
+        for minute in 0..3 {
+            let sale = w.record(&qr_sale(&format!("2026-11-28T01:0{minute}:00Z"))).await;
+            sold += yen(&sale["total"]);
+        }
+        w.set_state(&server, "closed").await;
+        let (status, body) = w
+            .cashier
+            .post(
+                &format!("/api/v1/registers/{}/close", w.register),
+                &json!({"id": uuid::Uuid::now_v7(), "counts": []}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+
+        // Sales made offline before the close arrive while the council settles.
+        let settle = async {
+            server
+                .post(&format!("/api/v1/events/{}/settle", w.event), &json!({}))
+                .await
+        };
+        let bodies: Vec<Value> = (0..10)
+            .map(|n| qr_sale(&format!("2026-11-28T02:{n:02}:00Z")))
+            .collect();
+        let late = bodies.iter().map(|b| w.cashier.post("/api/v1/sales", b));
+        let ((status, settled), answers) = futures::join!(settle, futures::future::join_all(late));
+        assert_eq!(status, StatusCode::OK, "{settled}");
+        for (status, answer) in &answers {
+            match *status {
+                StatusCode::CREATED => sold += yen(&answer["total"]),
+                StatusCode::CONFLICT => {
+                    assert!(assert_error(answer, "conflict").contains("精算済み"), "{answer}");
+                }
+                other => panic!("{other}: {answer}"),
+            }
+        }
+        // Every sale that was recorded is in the settled figures, and nothing came after them.
+        assert_eq!(yen(&settled["totals"]["net"]), sold, "{settled}");
+        let now = server
+            .get_ok(&format!("/api/v1/events/{}/settlement", w.event))
+            .await;
+        assert_eq!(now["totals"], settled["totals"]);
+        assert_eq!(now["journal_total"], settled["journal_total"]);
+    }
+);
