@@ -472,7 +472,10 @@ db_test!(
         assert_eq!(left["total"], 1520 - 120, "{left}");
         assert_eq!(left["refunded"], 120);
         assert_eq!(left["note"], "返品分を差し引いた金額");
-        assert_eq!(left["refund_receipt_numbers"], json!([returned["receipt_number"]]));
+        assert_eq!(
+            left["refund_receipt_numbers"],
+            json!([returned["receipt_number"]])
+        );
         // The tax is the sale's stored tax less the refund's, rate by rate.
         assert_eq!(rate(&left, "reduced"), (120, 17 + refund_tax));
         assert!(17 + refund_tax < 17, "the refund took tax back: {returned}");
@@ -505,7 +508,10 @@ db_test!(
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{voided}");
-        for (id, says) in [(sale_id(&other), "取消済み"), (sale_id(&returned), "取消・返品の記録")] {
+        for (id, says) in [
+            (sale_id(&other), "取消済み"),
+            (sale_id(&returned), "取消・返品の記録"),
+        ] {
             let (status, body) = till
                 .cashier
                 .get(&format!("/api/v1/sales/{id}/formal-receipt"))
@@ -516,28 +522,27 @@ db_test!(
     }
 );
 
-db_test!(
-    a_refund_receipt_names_the_original_sale,
-    demo = false,
-    |server| {
-        let mut printer = FakePrinter::start().await;
-        let till = open_till(&server, Some(&printer.addr)).await;
-        let sale = record_sale(&till, json!([{"kind": "cash", "amount": 2000}])).await;
-        let returned = refund(&server, &sale, json!([{"line_no": 2, "quantity": 1}])).await;
-        let (status, outcome) = server
-            .post(&format!("/api/v1/sales/{}/print", sale_id(&returned)), &json!({}))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{outcome}");
-        let decoded = decode(&printer.next_job().await.bytes).expect("decodes");
-        assert_eq!(decoded.texts()[0], "返品レシート");
-        assert_eq!(line(&decoded, "元の売上:"), "元の売上: 2026/11/28 11:05 HB26-R1-0001");
-        assert!(line(&decoded, "ご返金(現金)").ends_with(" ¥780"));
-        let receipt = receipt_of(&till.cashier, sale_id(&returned)).await;
-        assert_eq!(receipt.original_receipt_number.as_deref(), Some("HB26-R1-0001"));
-        assert_eq!(decoded.texts(), paper_lines(&receipt, 48));
-        printer.no_more_jobs();
-    }
-);
+db_test!(a_refund_receipt_names_the_original_sale, demo = false, |server| {
+    let mut printer = FakePrinter::start().await;
+    let till = open_till(&server, Some(&printer.addr)).await;
+    let sale = record_sale(&till, json!([{"kind": "cash", "amount": 2000}])).await;
+    let returned = refund(&server, &sale, json!([{"line_no": 2, "quantity": 1}])).await;
+    let (status, outcome) = server
+        .post(&format!("/api/v1/sales/{}/print", sale_id(&returned)), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    let decoded = decode(&printer.next_job().await.bytes).expect("decodes");
+    assert_eq!(decoded.texts()[0], "返品レシート");
+    assert_eq!(
+        line(&decoded, "元の売上:"),
+        "元の売上: 2026/11/28 11:05 HB26-R1-0001"
+    );
+    assert!(line(&decoded, "ご返金(現金)").ends_with(" ¥780"));
+    let receipt = receipt_of(&till.cashier, sale_id(&returned)).await;
+    assert_eq!(receipt.original_receipt_number.as_deref(), Some("HB26-R1-0001"));
+    assert_eq!(decoded.texts(), paper_lines(&receipt, 48));
+    printer.no_more_jobs();
+});
 
 db_test!(
     a_reprint_names_the_council_as_it_was_at_the_sale,

@@ -278,7 +278,10 @@ mod tests {
             RoundingMode::Down,
         );
         let none = FormalReceipt::of_sale(&s, &[], &header(), &BTreeMap::new()).expect("whole");
-        assert_eq!((none.total, none.refunded, none.note.as_deref()), (Yen(1_860), Yen(0), None));
+        assert_eq!(
+            (none.total, none.refunded, none.note.as_deref()),
+            (Yen(1_860), Yen(0), None)
+        );
         let mut done = HashMap::new();
         let jar = refunded(&s, &mut done, &[(1, 1)], "HB-R1-0002").expect("refund");
         let f = FormalReceipt::of_sale(&s, &[jar], &header(), &BTreeMap::new()).expect("formal");
@@ -308,7 +311,10 @@ mod tests {
 
     #[test]
     fn no_formal_receipt_for_a_voided_refunded_or_reversal_record() {
-        let mut s = sale(vec![line(1, 1, 300, 300, TaxRate::Reduced, true)], RoundingMode::Down);
+        let mut s = sale(
+            vec![line(1, 1, 300, 300, TaxRate::Reduced, true)],
+            RoundingMode::Down,
+        );
         let mut done = HashMap::new();
         let all = refunded(&s, &mut done, &[(1, 1)], "R-2").expect("refund");
         assert_eq!(
@@ -338,8 +344,19 @@ mod tests {
                 .enumerate()
                 .map(|(i, (quantity, unit, off, reduced, eligible))| {
                     let gross = unit * quantity;
-                    let rate = if reduced { TaxRate::Reduced } else { TaxRate::Standard };
-                    line(i as i64 + 1, quantity, unit, gross - gross * off / 100, rate, eligible)
+                    let rate = if reduced {
+                        TaxRate::Reduced
+                    } else {
+                        TaxRate::Standard
+                    };
+                    line(
+                        i as i64 + 1,
+                        quantity,
+                        unit,
+                        gross - gross * off / 100,
+                        rate,
+                        eligible,
+                    )
                 })
                 .collect()
         })

@@ -551,6 +551,9 @@ fn a_void_of_a_voucher_that_gave_change_shows_the_change_handed_back() {
     let lines = layout(&void, COLUMNS_80MM);
     let t = texts(&lines);
     assert!(t[position(&t, "ご返金(商品券)")].ends_with(" ¥3,000"), "{t:#?}");
-    assert!(t[position(&t, "お釣りのご返却(現金)")].ends_with(" ¥460"), "{t:#?}");
+    assert!(
+        t[position(&t, "お釣りのご返却(現金)")].ends_with(" ¥460"),
+        "{t:#?}"
+    );
     assert!(!t.iter().any(|l| l.contains("ご返金(現金)")), "{t:#?}");
 }

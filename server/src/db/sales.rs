@@ -496,8 +496,14 @@ pub async fn refund_records(tx: &mut Tx, sale_id: &str) -> Result<Vec<RefundReco
             .bind(sale_id)
             .fetch_all(&mut *conn)
             .await?;
-        let lines = sqlx::query_as(lines_sql).bind(sale_id).fetch_all(&mut *conn).await?;
-        let rates = sqlx::query_as(rates_sql).bind(sale_id).fetch_all(&mut *conn).await?;
+        let lines = sqlx::query_as(lines_sql)
+            .bind(sale_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        let rates = sqlx::query_as(rates_sql)
+            .bind(sale_id)
+            .fetch_all(&mut *conn)
+            .await?;
         (headers, lines, rates)
     });
     headers

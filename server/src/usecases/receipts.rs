@@ -40,7 +40,12 @@ struct Prepared {
 /// The receipt's header of `sale`: the issuer as it was when the record was made (the council
 /// as it is now for records made before selpos kept it), the event and register, the local
 /// time, and for a void or refund the original sale's number and time.
-async fn header(tx: &mut Tx, sale: &Sale, register: db::sales::RegisterRow, reprint: bool) -> Result<ReceiptHeader> {
+async fn header(
+    tx: &mut Tx,
+    sale: &Sale,
+    register: db::sales::RegisterRow,
+    reprint: bool,
+) -> Result<ReceiptHeader> {
     let council = db::council::get(tx).await?;
     let (issuer_name, issuer_invoice_number) = match db::sales::issuer(tx, &sale.id.to_string()).await? {
         Some(then) => then,
