@@ -169,6 +169,7 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         // has no printer: printing answers 409, never a server error).
         ("post", "/api/v1/sales/{id}/print") => SELLERS,
         ("get", "/api/v1/sales/{id}/receipt") => SELLERS,
+        ("get", "/api/v1/sales/{id}/formal-receipt") => SELLERS,
         ("get", "/api/v1/registers/{id}/printer") => SELLERS,
         ("get", "/api/v1/events/{id}/sales") => COUNCIL_AND_FACILITY,
         ("get", "/api/v1/events/{id}/stock") => COUNCIL_AND_FACILITY,

@@ -14,4 +14,5 @@ mod schema;
 mod settlement;
 mod stock;
 mod sweep;
+mod vouchers;
 mod wages;

@@ -227,9 +227,13 @@ db_test!(
         assert_eq!(outcome["drawer_opened"], true);
         let decoded = decode(&printer.next_job().await.bytes).expect("decodes");
         assert_eq!(decoded.texts()[0], "取消レシート");
-        assert!(
-            line(&decoded, "元のレシート")
-                .ends_with(&format!("No.{}", cash["receipt_number"].as_str().unwrap_or("")))
+        // The original sale by its date and number: 2026-11-28 02:05 UTC is 11:05 in Tokyo.
+        assert_eq!(
+            line(&decoded, "元の売上:"),
+            format!(
+                "元の売上: 2026/11/28 11:05 {}",
+                cash["receipt_number"].as_str().unwrap_or("")
+            )
         );
         assert!(line(&decoded, "※クッキー").ends_with(" -¥240"));
         assert!(line(&decoded, "10%対象").ends_with(" -¥780 (内消費税 -¥70)"));
@@ -424,3 +428,172 @@ db_test!(the_receipt_text_is_the_printed_layout, demo = false, |server| {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(error_fields(&body), ["columns"]);
 });
+
+/// Refunds `lines` (line number, quantity) of `sale` as the council; answers the refund.
+async fn refund(server: &TestServer, sale: &Value, lines: Value) -> Value {
+    let (status, refund) = server
+        .post(
+            &format!("/api/v1/sales/{}/refund", sale_id(sale)),
+            &json!({"id": uuid::Uuid::now_v7(), "reason": "破損", "lines": lines}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{refund}");
+    refund
+}
+
+/// The per-rate (total, tax) of a sale or formal receipt answer.
+fn rate(body: &Value, percent: &str) -> (i64, i64) {
+    body["by_rate"]
+        .as_array()
+        .expect("by_rate")
+        .iter()
+        .find(|r| r["rate"] == percent)
+        .map(|r| (r["total"].as_i64().unwrap_or(0), r["tax"].as_i64().unwrap_or(0)))
+        .unwrap_or_else(|| panic!("no rate {percent} in {body}"))
+}
+
+db_test!(
+    a_formal_receipt_states_what_is_left_after_refunds,
+    demo = false,
+    |server| {
+        let till = open_till(&server, None).await;
+        let sale = record_sale(&till, json!([{"kind": "cash", "amount": 2000}])).await;
+        let formal = format!("/api/v1/sales/{}/formal-receipt", sale_id(&sale));
+        let whole = till.cashier.get_ok(&formal).await;
+        assert_eq!((&whole["total"], &whole["refunded"]), (&json!(1520), &json!(0)));
+        assert_eq!(whole["note"], Value::Null);
+        assert_eq!(rate(&whole, "reduced"), (240, 17));
+
+        // One of the two cookies comes back.
+        let returned = refund(&server, &sale, json!([{"line_no": 1, "quantity": 1}])).await;
+        assert_eq!(returned["total"], -120);
+        let (_, refund_tax) = rate(&returned, "reduced");
+        let left = till.cashier.get_ok(&formal).await;
+        assert_eq!(left["total"], 1520 - 120, "{left}");
+        assert_eq!(left["refunded"], 120);
+        assert_eq!(left["note"], "返品分を差し引いた金額");
+        assert_eq!(
+            left["refund_receipt_numbers"],
+            json!([returned["receipt_number"]])
+        );
+        // The tax is the sale's stored tax less the refund's, rate by rate.
+        assert_eq!(rate(&left, "reduced"), (120, 17 + refund_tax));
+        assert!(17 + refund_tax < 17, "the refund took tax back: {returned}");
+        assert_eq!(rate(&left, "standard"), (780, 70));
+        assert_eq!(left["non_invoice_total"], 500);
+        assert_eq!(left["lines"][0]["quantity"], 1);
+        assert_eq!(left["lines"][0]["amount"], 120);
+        assert_eq!(left["issuer_invoice_number"], COUNCIL_NUMBER);
+
+        // Everything else comes back too: nothing is left to acknowledge.
+        refund(
+            &server,
+            &sale,
+            json!([{"line_no": 1, "quantity": 1}, {"line_no": 2, "quantity": 1}, {"line_no": 3, "quantity": 1}]),
+        )
+        .await;
+        let (status, body) = till.cashier.get(&formal).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert!(
+            assert_error(&body, "conflict").contains("すべて返品済み"),
+            "{body}"
+        );
+
+        // A voided sale gets none, nor does a void or refund record.
+        let other = record_sale(&till, json!([{"kind": "cash", "amount": 2000}])).await;
+        let (status, voided) = server
+            .post(
+                &format!("/api/v1/sales/{}/void", sale_id(&other)),
+                &json!({"id": uuid::Uuid::now_v7(), "reason": "打ち間違い"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{voided}");
+        for (id, says) in [
+            (sale_id(&other), "取消済み"),
+            (sale_id(&returned), "取消・返品の記録"),
+        ] {
+            let (status, body) = till
+                .cashier
+                .get(&format!("/api/v1/sales/{id}/formal-receipt"))
+                .await;
+            assert_eq!(status, StatusCode::CONFLICT, "{body}");
+            assert!(assert_error(&body, "conflict").contains(says), "{body}");
+        }
+    }
+);
+
+db_test!(a_refund_receipt_names_the_original_sale, demo = false, |server| {
+    let mut printer = FakePrinter::start().await;
+    let till = open_till(&server, Some(&printer.addr)).await;
+    let sale = record_sale(&till, json!([{"kind": "cash", "amount": 2000}])).await;
+    let returned = refund(&server, &sale, json!([{"line_no": 2, "quantity": 1}])).await;
+    let (status, outcome) = server
+        .post(&format!("/api/v1/sales/{}/print", sale_id(&returned)), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    let decoded = decode(&printer.next_job().await.bytes).expect("decodes");
+    assert_eq!(decoded.texts()[0], "返品レシート");
+    assert_eq!(
+        line(&decoded, "元の売上:"),
+        "元の売上: 2026/11/28 11:05 HB26-R1-0001"
+    );
+    assert!(line(&decoded, "ご返金(現金)").ends_with(" ¥780"));
+    let receipt = receipt_of(&till.cashier, sale_id(&returned)).await;
+    assert_eq!(receipt.original_receipt_number.as_deref(), Some("HB26-R1-0001"));
+    assert_eq!(decoded.texts(), paper_lines(&receipt, 48));
+    printer.no_more_jobs();
+});
+
+db_test!(
+    a_reprint_names_the_council_as_it_was_at_the_sale,
+    demo = false,
+    |server| {
+        let mut printer = FakePrinter::start().await;
+        let till = open_till(&server, Some(&printer.addr)).await;
+        let before = record_sale(&till, json!([{"kind": "cash", "amount": 2000}])).await;
+
+        // The council changes its name and gives up its registration afterwards.
+        let mut council = server.get_ok("/api/v1/council").await;
+        let council = council.as_object_mut().expect("council");
+        council.remove("updated_at");
+        council.insert("name".into(), json!("新しい協議会"));
+        council.insert("invoice_number".into(), Value::Null);
+        let (status, saved) = server.put("/api/v1/council", &json!(council)).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+
+        // The old sale's reprint, preview and 領収書 still name the issuer of the sale.
+        let (status, outcome) = till
+            .cashier
+            .post(
+                &format!("/api/v1/sales/{}/print?reprint=true", sale_id(&before)),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{outcome}");
+        let decoded = decode(&printer.next_job().await.bytes).expect("decodes");
+        assert_eq!(&decoded.texts()[..2], ["レシート", "【再発行】"]);
+        line(&decoded, "群馬県社会就労センター協議会");
+        assert!(
+            decoded
+                .texts()
+                .contains(&format!("登録番号 {COUNCIL_NUMBER}").as_str())
+        );
+        assert!(!decoded.texts().iter().any(|t| t.contains("新しい協議会")));
+        let receipt = receipt_of(&till.cashier, sale_id(&before)).await;
+        assert_eq!(receipt.issuer_name, "群馬県社会就労センター協議会");
+        assert_eq!(receipt.issuer_invoice_number.as_deref(), Some(COUNCIL_NUMBER));
+        let formal = till
+            .cashier
+            .get_ok(&format!("/api/v1/sales/{}/formal-receipt", sale_id(&before)))
+            .await;
+        assert_eq!(formal["issuer_name"], "群馬県社会就労センター協議会");
+        assert_eq!(formal["issuer_invoice_number"], COUNCIL_NUMBER);
+
+        // A sale after the change names the council as it is now.
+        let after = record_sale(&till, json!([{"kind": "cash", "amount": 2000}])).await;
+        let receipt = receipt_of(&till.cashier, sale_id(&after)).await;
+        assert_eq!(receipt.issuer_name, "新しい協議会");
+        assert_eq!(receipt.issuer_invoice_number, None);
+        printer.no_more_jobs();
+    }
+);

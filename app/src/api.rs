@@ -511,6 +511,12 @@ pub async fn sale_receipt(
     .await
 }
 
+/// What a 領収書 of a sale states: the sale less its refunds, with the issuer as it was (409 for
+/// a voided sale, one refunded in full, or a void or refund record).
+pub async fn formal_receipt(sale_id: &str) -> ApiResult<selpos_domain::receipts::formal::FormalReceipt> {
+    get(&format!("/sales/{}/formal-receipt", encode(sale_id))).await
+}
+
 /// Prints a sale's receipt on its register's printer; a `reprint` is marked 再発行 and leaves
 /// the cash drawer shut.
 pub async fn print_receipt(sale_id: &str, reprint: bool) -> ApiResult<selpos_domain::printers::PrintOutcome> {

@@ -260,8 +260,32 @@ pub struct RegisterReport {
     pub sales_total: Yen,
     pub returns_count: i64,
     pub returns_total: Yen,
+    /// 商品券の釣銭なし: vouchers above the total kept without change (net of voids). With it
+    /// the tenders tie out: Σ tenders = sales − returns + voucher surplus.
+    #[serde(default)]
+    pub voucher_surplus: Yen,
     pub payouts: Vec<Payout>,
     pub late: LateSales,
+}
+
+/// Σ tenders (net of change) − (net sales + voucher surplus): what the tenders took that the
+/// records do not explain. Zero to the yen on every session and event.
+pub fn tenders_unexplained(tenders: &[TenderTotal], net_sales: Yen, voucher_surplus: Yen) -> Yen {
+    let taken = tenders.iter().fold(0i64, |sum, t| sum.saturating_add(t.amount.0));
+    Yen(taken
+        .saturating_sub(net_sales.0)
+        .saturating_sub(voucher_surplus.0))
+}
+
+impl RegisterReport {
+    /// [`tenders_unexplained`] of the session's on-time records.
+    pub fn tenders_unexplained(&self) -> Yen {
+        tenders_unexplained(
+            &self.tenders,
+            Yen(self.sales_total.0.saturating_sub(self.returns_total.0)),
+            self.voucher_surplus,
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -371,6 +395,23 @@ mod tests {
         assert_eq!(f.difference, Some(Yen(10)));
         let open = CashFigures::new(Yen(30_000), Yen(0), Yen(0), Yen(0), None);
         assert_eq!(open.difference, None);
+    }
+
+    #[test]
+    fn tenders_tie_out_with_the_voucher_surplus() {
+        let tender = |kind, amount| TenderTotal {
+            kind,
+            amount: Yen(amount),
+            count: 1,
+        };
+        // ¥800 sold for a ¥1,000 voucher (釣銭なし) and ¥500 in cash.
+        let tenders = [
+            tender(TenderKind::Cash, 500),
+            tender(TenderKind::GiftVoucher, 1_000),
+        ];
+        assert_eq!(tenders_unexplained(&tenders, Yen(1_300), Yen(200)), Yen(0));
+        assert_eq!(tenders_unexplained(&tenders, Yen(1_300), Yen(0)), Yen(200));
+        assert_eq!(tenders_unexplained(&[], Yen(0), Yen(0)), Yen(0));
     }
 
     #[test]

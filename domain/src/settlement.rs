@@ -244,6 +244,9 @@ pub struct RegisterCashLine {
     pub closed_at: Option<DateTime<Utc>>,
     pub cash: CashFigures,
     pub late_cash: Yen,
+    /// 商品券の釣銭なし of the session's on-time records.
+    #[serde(default)]
+    pub voucher_surplus: Yen,
     pub note: String,
 }
 
@@ -269,6 +272,10 @@ pub struct EventSettlement {
     /// equal `totals.net` (a check on the journal itself).
     pub journal_total: Yen,
     pub tenders: Vec<TenderTotal>,
+    /// 商品券の釣銭なし: vouchers above the total kept without change, net of voids. Not sales
+    /// (no facility's proceeds), but taken in: Σ tenders = journal total + voucher surplus.
+    #[serde(default)]
+    pub voucher_surplus: Yen,
     pub registers: Vec<RegisterCashLine>,
     /// Σ of the closed registers' differences.
     pub cash_over_short: Yen,
@@ -278,6 +285,12 @@ pub struct EventSettlement {
 }
 
 impl EventSettlement {
+    /// Σ tenders − (journal total + voucher surplus): zero to the yen (see
+    /// [`crate::register_sessions::tenders_unexplained`]).
+    pub fn tenders_unexplained(&self) -> Yen {
+        crate::register_sessions::tenders_unexplained(&self.tenders, self.journal_total, self.voucher_surplus)
+    }
+
     /// The facilities' net sales add up to the journal, to the yen.
     pub fn balanced(&self) -> bool {
         self.totals.net == self.journal_total

@@ -15,6 +15,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use selpos_domain::council::Council;
 use selpos_domain::receipts::ReceiptLine;
 use selpos_domain::receipts::SaleReceipt;
+use selpos_domain::receipts::formal::{AFTER_REFUNDS_NOTE, FormalReceipt};
 use selpos_domain::sales::SaleKind;
 use selpos_domain::sales::cart::RateTotal;
 use selpos_domain::{RoundingMode, TaxRate, Yen};
@@ -50,7 +51,16 @@ pub fn ReceiptsPage() -> impl IntoView {
             let mut loaded = Vec::with_capacity(ids.len());
             for id in ids {
                 let result = api::sale_receipt(&id, None).await;
-                loaded.push((id, result));
+                // The 領収書's figures: the sale less its refunds, as the server states them.
+                let formal = match &result {
+                    Ok(receipt) => Some(
+                        api::formal_receipt(&id)
+                            .await
+                            .map_err(|failure| (receipt.receipt.receipt_number.clone(), failure.message)),
+                    ),
+                    Err(_) => None,
+                };
+                loaded.push((id, result, formal));
             }
             loaded
         }
@@ -65,10 +75,11 @@ pub fn ReceiptsPage() -> impl IntoView {
             })}
             <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
                 {move || receipts.get().map(|loaded| {
-                    let found: Vec<SaleReceipt> = loaded.iter().filter_map(|(_, r)| r.as_ref().ok().cloned()).collect();
+                    let found: Vec<Result<FormalReceipt, (String, String)>> =
+                        loaded.iter().filter_map(|(_, _, formal)| formal.clone()).collect();
                     view! {
                         <div class="receipt-sales no-print">
-                            {loaded.into_iter().map(|(id, result)| match result {
+                            {loaded.into_iter().map(|(id, result, _)| match result {
                                 Ok(receipt) => view! { <SaleReceiptView receipt /> }.into_any(),
                                 Err(failure) => view! {
                                     <section class="receipt-sale">
@@ -156,26 +167,32 @@ struct FormalFigures {
     non_invoice_total: Yen,
     invoice_lines: Vec<ReceiptLine>,
     other_lines: Vec<ReceiptLine>,
-    /// Voids, refunds and voided sales: not on a formal receipt.
-    left_out: Vec<String>,
-    issues_invoice: bool,
+    /// Sales the server refused a 領収書 (voids, refunds, voided or fully refunded sales), with
+    /// why: not on the formal receipt.
+    left_out: Vec<(String, String)>,
+    /// Some sale was partly refunded: the amounts are after the refunds.
+    after_refunds: bool,
+    /// The issuer as it was at the (first) sale.
+    issuer_name: String,
+    issuer_invoice_number: Option<String>,
 }
 
-/// Sums the sales a formal receipt covers. With one sale the per-rate tax is the recorded one;
-/// over several, the totals per rate are added and the tax taken once per rate, as on any
-/// invoice.
-fn formal_figures(sales: &[SaleReceipt], rounding: RoundingMode) -> FormalFigures {
-    let (kept, left): (Vec<&SaleReceipt>, Vec<&SaleReceipt>) =
-        sales.iter().partition(|s| s.kind == SaleKind::Sale && !s.voided);
-    let issues_invoice = kept
-        .first()
-        .is_some_and(|s| s.receipt.issuer_invoice_number.is_some());
-    let lines: Vec<ReceiptLine> = kept.iter().flat_map(|s| s.receipt.lines.clone()).collect();
+/// Sums the sales a formal receipt covers, each as the server states it (the sale less its
+/// refunds). With one sale the per-rate totals and tax are the server's (stored) ones; over
+/// several, the totals per rate are added and the tax taken once per rate, as on any invoice.
+fn formal_figures(
+    sales: &[Result<FormalReceipt, (String, String)>],
+    rounding: RoundingMode,
+) -> FormalFigures {
+    let kept: Vec<&FormalReceipt> = sales.iter().filter_map(|s| s.as_ref().ok()).collect();
+    let left_out = sales.iter().filter_map(|s| s.as_ref().err().cloned()).collect();
+    let issues_invoice = kept.first().is_some_and(|s| s.issuer_invoice_number.is_some());
+    let lines: Vec<ReceiptLine> = kept.iter().flat_map(|s| s.lines.clone()).collect();
     let (invoice_lines, other_lines): (Vec<_>, Vec<_>) = lines
         .into_iter()
         .partition(|l| issues_invoice && l.invoice_eligible);
     let by_rate = if let [one] = kept.as_slice() {
-        one.receipt.totals.by_rate.clone()
+        one.by_rate.clone()
     } else {
         TaxRate::ALL
             .into_iter()
@@ -193,22 +210,24 @@ fn formal_figures(sales: &[SaleReceipt], rounding: RoundingMode) -> FormalFigure
             })
             .collect()
     };
-    let mut days: Vec<String> = kept
-        .iter()
-        .map(|s| s.receipt.issued_at_local.date().to_string())
-        .collect();
+    let mut days: Vec<String> = kept.iter().map(|s| s.sold_at_local.date().to_string()).collect();
     days.sort();
     FormalFigures {
-        receipt_numbers: kept.iter().map(|s| s.receipt.receipt_number.clone()).collect(),
+        receipt_numbers: kept.iter().map(|s| s.receipt_number.clone()).collect(),
         first_day: days.first().cloned().unwrap_or_default(),
         last_day: days.last().cloned().unwrap_or_default(),
-        total: Yen(kept.iter().map(|s| s.receipt.totals.total.0).sum()),
+        total: Yen(kept.iter().map(|s| s.total.0).sum()),
         by_rate: if issues_invoice { by_rate } else { Vec::new() },
         non_invoice_total: Yen(other_lines.iter().map(|l| l.amount.0).sum()),
         invoice_lines,
         other_lines,
-        left_out: left.iter().map(|s| s.receipt.receipt_number.clone()).collect(),
-        issues_invoice,
+        left_out,
+        after_refunds: kept.iter().any(|s| s.note.is_some()),
+        issuer_name: kept.first().map(|s| s.issuer_name.clone()).unwrap_or_default(),
+        issuer_invoice_number: kept
+            .first()
+            .and_then(|s| s.issuer_invoice_number.clone())
+            .filter(|_| issues_invoice),
     }
 }
 
@@ -226,7 +245,10 @@ fn japanese_date(day: &str) -> String {
 
 /// The 宛名 and 但し書き form, and the formal receipt it makes.
 #[component]
-fn FormalReceiptForm(sales: Vec<SaleReceipt>, council: Signal<Option<Council>>) -> impl IntoView {
+fn FormalReceiptForm(
+    sales: Vec<Result<FormalReceipt, (String, String)>>,
+    council: Signal<Option<Council>>,
+) -> impl IntoView {
     let buyer = RwSignal::new(String::new());
     let purpose = RwSignal::new(DEFAULT_PURPOSE.to_string());
     let paper = RwSignal::new("a5".to_string());
@@ -300,11 +322,9 @@ fn FormalReceipt(
     issued_on: String,
     paper: String,
 ) -> impl IntoView {
-    let issuer = c.clone().map(|c| c.name).unwrap_or_default();
-    let number = c
-        .as_ref()
-        .and_then(|c| c.invoice_number.clone())
-        .filter(|_| f.issues_invoice);
+    // The issuer as it was at the sale; address and phone as they are now.
+    let issuer = f.issuer_name.clone();
+    let number = f.issuer_invoice_number.clone();
     let address = c.as_ref().map(|c| c.address.clone()).unwrap_or_default();
     let phone = c.as_ref().map(|c| c.phone.clone()).unwrap_or_default();
     let days = if f.first_day == f.last_day {
@@ -341,6 +361,7 @@ fn FormalReceipt(
                 <span class="amount">{format!("{}-", f.total)}</span>
                 <small>"(税込)"</small>
             </p>
+            {f.after_refunds.then(|| view! { <p class="formal-after-refunds">{AFTER_REFUNDS_NOTE}</p> })}
             <p class="formal-purpose">"但し " {purpose}</p>
             <p class="formal-received">"上記正に領収いたしました。"</p>
             <p class="formal-date">"取引日 " {days}</p>
@@ -370,7 +391,7 @@ fn FormalReceipt(
                 <thead><tr><th>"品名"</th><th class="num">"数量"</th><th class="num">"単価"</th><th class="num">"金額"</th></tr></thead>
                 <tbody>{item_rows(&f.invoice_lines)}</tbody>
                 {(!f.other_lines.is_empty()).then(|| {
-                    let apart = f.issues_invoice;
+                    let apart = f.issuer_invoice_number.is_some();
                     view! {
                         <tbody class:formal-apart=apart>
                             {apart.then(|| view! {
@@ -389,7 +410,10 @@ fn FormalReceipt(
             {has_reduced.then(|| view! { <p class="formal-note">"※は軽減税率(8%)対象"</p> })}
             {(!f.left_out.is_empty()).then(|| view! {
                 <p class="banner error no-print" role="alert">
-                    {format!("取消・返品の記録と取消済みの売上は含めていません: {}", f.left_out.join(", "))}
+                    {format!(
+                        "含めていない売上があります: {}",
+                        f.left_out.iter().map(|(number, why)| format!("{number}({why})")).collect::<Vec<_>>().join("、")
+                    )}
                 </p>
             })}
         </article>
@@ -414,7 +438,9 @@ mod tests {
         assert_eq!(japanese_date(""), "");
     }
 
-    fn sale(number: &str, lines: &[(i64, TaxRate, bool)], kind: SaleKind) -> SaleReceipt {
+    type Formal = Result<FormalReceipt, (String, String)>;
+
+    fn sale(number: &str, lines: &[(i64, TaxRate, bool)]) -> Formal {
         use selpos_domain::sales::cart::{CartLine, cart_totals};
         let cart: Vec<CartLine> = lines
             .iter()
@@ -431,35 +457,39 @@ mod tests {
             })
             .collect();
         let totals = cart_totals(&cart, RoundingMode::Down).expect("totals");
-        let mut receipt = selpos_domain::receipts::Receipt::example();
-        receipt.receipt_number = number.into();
-        receipt.lines = cart
-            .iter()
-            .zip(&totals.lines)
-            .map(|(l, a)| ReceiptLine::from_cart(l, a, "A工房"))
-            .collect();
-        receipt.totals = totals;
-        SaleReceipt {
+        let example = selpos_domain::receipts::Receipt::example();
+        Ok(FormalReceipt {
             sale_id: uuid::Uuid::nil(),
-            kind,
-            voided: false,
-            register_id: 1,
-            columns: 48,
-            receipt,
-            lines: vec![],
-        }
+            receipt_number: number.into(),
+            sold_at_local: example.issued_at_local,
+            issuer_name: example.issuer_name,
+            issuer_invoice_number: example.issuer_invoice_number,
+            lines: cart
+                .iter()
+                .zip(&totals.lines)
+                .map(|(l, a)| ReceiptLine::from_cart(l, a, "A工房"))
+                .collect(),
+            by_rate: totals.by_rate,
+            non_invoice_total: totals.non_invoice_total,
+            total: totals.total,
+            refunded: Yen(0),
+            refund_receipt_numbers: vec![],
+            note: None,
+        })
     }
 
     #[test]
     fn several_sales_are_taxed_once_per_rate() {
         // ¥120 at 8% twice: per receipt 8 + 8 = 16, over the formal receipt 240 × 8/108 → 17.
-        let one = sale("R1-0001", &[(120, TaxRate::Reduced, true)], SaleKind::Sale);
+        let one = sale("R1-0001", &[(120, TaxRate::Reduced, true)]);
         let two = sale(
             "R1-0002",
             &[(120, TaxRate::Reduced, true), (500, TaxRate::Reduced, false)],
-            SaleKind::Sale,
         );
-        let void = sale("R1-0003", &[(120, TaxRate::Reduced, true)], SaleKind::Void);
+        let void: Formal = Err((
+            "R1-0003".into(),
+            "取消・返品の記録には領収書を発行できません".into(),
+        ));
         let f = formal_figures(&[one.clone(), two, void], RoundingMode::Down);
         assert_eq!(f.total, Yen(740));
         assert_eq!(
@@ -472,20 +502,24 @@ mod tests {
         );
         assert_eq!(f.non_invoice_total, Yen(500));
         assert_eq!(f.other_lines.len(), 1);
-        assert_eq!(f.left_out, ["R1-0003"]);
+        assert_eq!(f.left_out[0].0, "R1-0003");
         assert_eq!(f.receipt_numbers, ["R1-0001", "R1-0002"]);
+        assert!(!f.after_refunds);
 
-        // One sale: the recorded figures as they are.
-        let f = formal_figures(std::slice::from_ref(&one), RoundingMode::Up);
-        assert_eq!(f.by_rate, one.receipt.totals.by_rate);
+        // One sale: the server's figures as they are, after its refunds.
+        let mut refunded = one.clone().expect("formal");
+        refunded.note = Some(AFTER_REFUNDS_NOTE.into());
+        let f = formal_figures(&[Ok(refunded.clone())], RoundingMode::Up);
+        assert_eq!(f.by_rate, refunded.by_rate);
+        assert!(f.after_refunds);
     }
 
     #[test]
     fn without_a_registration_number_nothing_claims_invoice_status() {
-        let mut s = sale("R1-0001", &[(120, TaxRate::Reduced, true)], SaleKind::Sale);
-        s.receipt.issuer_invoice_number = None;
-        let f = formal_figures(&[s], RoundingMode::Down);
-        assert!(!f.issues_invoice && f.by_rate.is_empty() && f.invoice_lines.is_empty());
+        let mut s = sale("R1-0001", &[(120, TaxRate::Reduced, true)]).expect("formal");
+        s.issuer_invoice_number = None;
+        let f = formal_figures(&[Ok(s)], RoundingMode::Down);
+        assert!(f.issuer_invoice_number.is_none() && f.by_rate.is_empty() && f.invoice_lines.is_empty());
         assert_eq!(f.other_lines.len(), 1);
     }
 }

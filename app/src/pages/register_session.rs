@@ -378,6 +378,9 @@ pub fn RegisterReportView(report: RegisterReport) -> impl IntoView {
                 </tbody>
             </table>
             <p>{format!("売上 {}件 {} ・ 取消・返品 {}件 {}", report.sales_count, report.sales_total, report.returns_count, report.returns_total)}</p>
+            {(report.voucher_surplus != Yen::ZERO).then(|| view! {
+                <p id="voucher-surplus">{format!("商品券の釣銭なし(売上外の受取) {} ・ 支払方法の合計 = 売上 − 取消・返品 + 釣銭なし", report.voucher_surplus)}</p>
+            })}
             {(report.late.count > 0).then(|| view! {
                 <p class="banner warn" id="late-sales">{format!("締め後に届いた売上 {}件 {}(うち現金 {}): {}", report.late.count, report.late.total, report.late.cash, report.late.receipt_numbers.join("、"))}</p>
             })}

@@ -76,6 +76,9 @@ pub fn SettlementPage() -> impl IntoView {
                         <table class="list"><tbody>
                             {s.tenders.iter().map(|t| view! { <tr><th>{t.kind.label_ja()}</th><td class="num">{format!("{}件", t.count)}</td><td class="num">{t.amount.to_string()}</td></tr> }).collect_view()}
                         </tbody></table>
+                        {(s.voucher_surplus != Yen::ZERO).then(|| view! {
+                            <p id="voucher-surplus">{format!("商品券の釣銭なし(売上外の受取) {}: 支払方法の合計 = 売上 {} + 釣銭なし", s.voucher_surplus, s.journal_total)}</p>
+                        })}
                         <h2>{t!("レジ締めと現金過不足", "Registers and cash over/short")}</h2>
                         <table class="list" id="register-lines">
                             <thead><tr><th>"レジ"</th><th>"開局"</th><th>"締め"</th><th class="num">"現金(予定)"</th><th class="num">"現金(実際)"</th><th class="num">"過不足"</th><th class="num">"締め後の現金"</th><th>"メモ"</th></tr></thead>

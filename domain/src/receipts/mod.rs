@@ -5,6 +5,7 @@
 //! server turns it into ESC/POS bytes, the tablet shows [`paper::render_text`] as a preview,
 //! and golden tests compare either.
 
+pub mod formal;
 pub mod paper;
 
 use crate::codes::InvoiceRegistrationNumber;
@@ -76,6 +77,9 @@ pub struct Receipt {
     /// For a void or refund: the receipt number of the sale it reverses.
     #[serde(default)]
     pub original_receipt_number: Option<String>,
+    /// For a void or refund: when the sale it reverses was made (Asia/Tokyo).
+    #[serde(default)]
+    pub original_sold_at_local: Option<NaiveDateTime>,
     /// Printed again after the sale (再発行).
     #[serde(default)]
     pub reprint: bool,
@@ -93,6 +97,8 @@ pub struct ReceiptHeader {
     pub footer: String,
     /// For a void or refund: the receipt number of the original sale.
     pub original_receipt_number: Option<String>,
+    /// For a void or refund: when the original sale was made, in Asia/Tokyo.
+    pub original_sold_at_local: Option<NaiveDateTime>,
     pub reprint: bool,
 }
 
@@ -145,6 +151,7 @@ impl Receipt {
             receipt_id: sale.id.to_string(),
             kind: sale.kind,
             original_receipt_number: header.original_receipt_number,
+            original_sold_at_local: header.original_sold_at_local,
             reprint: header.reprint,
         }
     }
@@ -293,6 +300,7 @@ impl Receipt {
             receipt_id: "0193a5c2-7d1e-7f3a-9b42-5c6d7e8f9a0b".into(),
             kind: SaleKind::Sale,
             original_receipt_number: None,
+            original_sold_at_local: None,
             reprint: false,
         }
     }

@@ -22,6 +22,12 @@ pub(super) const REFUND_TITLE: &str = "返品レシート";
 /// A receipt printed again later is marked, so it is never taken for a second purchase.
 pub(super) const REPRINT_MARK: &str = "【再発行】";
 
+/// A void or refund names the sale it reverses: its date and receipt number.
+pub(super) const ORIGINAL_SALE: &str = "元の売上";
+
+/// On a void, change the customer hands back (the change a voucher gave at the sale).
+pub(super) const CHANGE_RETURNED: &str = "お釣りのご返却";
+
 pub(super) const REDUCED_MARK: &str = "※";
 
 pub(super) const REDUCED_LEGEND: &str = "※は軽減税率(8%)対象";
@@ -220,7 +226,12 @@ fn header(page: &mut Page, receipt: &Receipt, show_number: bool) {
         &format!("No.{}", receipt.receipt_number),
     );
     if let Some(original) = &receipt.original_receipt_number {
-        page.pair("元のレシート", &format!("No.{original}"));
+        // 元の売上: 2026/11/30 10:15 R-01-0012, so the original is found from the paper alone.
+        let text = match receipt.original_sold_at_local {
+            Some(at) => format!("{ORIGINAL_SALE}: {} {original}", at.format("%Y/%m/%d %H:%M")),
+            None => format!("{ORIGINAL_SALE}: {original}"),
+        };
+        page.text(&text, Align::Left);
     }
 }
 
@@ -304,8 +315,13 @@ fn payment(page: &mut Page, receipt: &Receipt) {
     if receipt.is_reversal() {
         // Money goes back: the tenders are negative; say how much is paid back, and how.
         for tender in &receipt.tenders {
+            let what = if tender.amount.0 > 0 {
+                CHANGE_RETURNED
+            } else {
+                "ご返金"
+            };
             page.pair(
-                &format!("ご返金({})", tender.kind.label_ja()),
+                &format!("{what}({})", tender.kind.label_ja()),
                 &Yen(tender.amount.0.saturating_abs()).to_string(),
             );
         }

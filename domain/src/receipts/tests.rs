@@ -360,6 +360,7 @@ fn example_sale() -> (Sale, BTreeMap<i64, String>) {
         non_invoice_total: r.totals.non_invoice_total,
         total: r.totals.total,
         change: r.change,
+        voucher_surplus: Yen::ZERO,
         late: false,
         voided: false,
         reason: String::new(),
@@ -377,6 +378,7 @@ fn example_header(original: Option<&str>) -> ReceiptHeader {
         issued_at_local: r.issued_at_local,
         footer: r.footer,
         original_receipt_number: original.map(String::from),
+        original_sold_at_local: original.map(|_| r.issued_at_local),
         reprint: false,
     }
 }
@@ -436,7 +438,10 @@ fn a_void_prints_as_such_with_negative_amounts() {
         let t = texts(&lines);
         assert_eq!(t[0], VOID_TITLE);
         let line = |needle: &str| t[position(&t, needle)];
-        assert!(line("元のレシート").ends_with("No.0001-0042"), "{t:#?}");
+        assert!(
+            t.join(" ").contains("元の売上: 2025/11/23 14:05 0001-0042"),
+            "{t:#?}"
+        );
         assert!(line("※手作りクッキー").ends_with("-¥240"), "{t:#?}");
         // The discount comes back: it adds to the negative amount.
         assert!(line("値引").ends_with(" ¥50"), "{t:#?}");
@@ -492,7 +497,7 @@ fn rendered_80mm_void() {
 2025年11月23日(日) 14:05
 ハートバザール 秋
 レジ: 1番レジ                       No.0001-0043
-元のレシート                        No.0001-0042
+元の売上: 2025/11/23 14:05 0001-0042
 ------------------------------------------------
 【ひまわり作業所】
 ※手作りクッキー(プレーン)                 -¥240
@@ -526,4 +531,29 @@ fn rendered_80mm_void() {
 ================================================
 ";
     assert_eq!(text, &expected[1..], "\n{text}");
+}
+
+#[test]
+fn a_void_of_a_voucher_that_gave_change_shows_the_change_handed_back() {
+    let mut void = example_void();
+    // ¥3,000 in vouchers for ¥2,540, ¥460 change in cash: the vouchers go back, the change
+    // comes back into the drawer.
+    void.tenders = vec![
+        Tender {
+            kind: TenderKind::GiftVoucher,
+            amount: Yen(-3_000),
+        },
+        Tender {
+            kind: TenderKind::Cash,
+            amount: Yen(460),
+        },
+    ];
+    let lines = layout(&void, COLUMNS_80MM);
+    let t = texts(&lines);
+    assert!(t[position(&t, "ご返金(商品券)")].ends_with(" ¥3,000"), "{t:#?}");
+    assert!(
+        t[position(&t, "お釣りのご返却(現金)")].ends_with(" ¥460"),
+        "{t:#?}"
+    );
+    assert!(!t.iter().any(|l| l.contains("ご返金(現金)")), "{t:#?}");
 }

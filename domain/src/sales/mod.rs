@@ -158,6 +158,11 @@ pub struct Sale {
     pub non_invoice_total: Yen,
     pub total: Yen,
     pub change: Yen,
+    /// The part of gift vouchers above the total that gave no change (釣銭なし), kept by the
+    /// council apart from sales; negative on the void of such a sale. Tenders − change =
+    /// total + voucher_surplus on every record.
+    #[serde(default)]
+    pub voucher_surplus: Yen,
     /// Arrived after its register was closed (sold offline before the close).
     pub late: bool,
     /// Set on a sale once it has been voided.

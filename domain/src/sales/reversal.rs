@@ -20,6 +20,9 @@ pub struct Reversal {
     pub non_invoice_total: Yen,
     /// Negative: what goes back to the customer.
     pub total: Yen,
+    /// The voucher surplus (釣銭なし) the reversal takes back: a void reverses the sale's,
+    /// a refund (paid back in cash for the goods) none.
+    pub voucher_surplus: Yen,
 }
 
 /// Why a sale cannot be reversed as asked.
@@ -83,6 +86,7 @@ fn reversal(
     kind: SaleKind,
     lines: Vec<JournalLine>,
     tenders: Vec<Tender>,
+    voucher_surplus: Yen,
     rounding: RoundingMode,
 ) -> Result<Reversal, ReversalError> {
     let (by_rate, non_invoice_total) = rate_totals(lines.iter().map(|l| &l.line), rounding)?;
@@ -94,11 +98,17 @@ fn reversal(
         by_rate,
         non_invoice_total,
         total,
+        voucher_surplus,
     })
 }
 
 /// 取消: the whole sale reversed, stock back and money back by the same tenders, less the
-/// change that was given. `refunded`: what earlier refunds took back, per original line.
+/// change that was given: the customer gets back exactly what they paid net of change. The
+/// change is netted against the cash paid back; when the sale took no cash (a voucher that gave
+/// change), the change comes back as cash into the drawer (a positive cash tender), so the
+/// vouchers are handed back and the drawer ends as before the sale. A voucher surplus kept
+/// without change is reversed with the sale. `refunded`: what earlier refunds took back, per
+/// original line.
 pub fn void(
     original: &Sale,
     refunded: &HashMap<i64, i64>,
@@ -135,12 +145,17 @@ pub fn void(
             })
         })
         .collect::<Result<Vec<_>, ReversalError>>()?;
-    if original.change.0 > 0
-        && let Some(cash) = tenders.iter_mut().find(|t| t.kind == TenderKind::Cash)
-    {
-        cash.amount = sum([cash.amount, original.change].into_iter())?;
+    if original.change.0 > 0 {
+        match tenders.iter_mut().find(|t| t.kind == TenderKind::Cash) {
+            Some(cash) => cash.amount = sum([cash.amount, original.change].into_iter())?,
+            None => tenders.push(Tender {
+                kind: TenderKind::Cash,
+                amount: original.change,
+            }),
+        }
     }
-    reversal(SaleKind::Void, lines, tenders, rounding)
+    let surplus = neg(original.voucher_surplus)?;
+    reversal(SaleKind::Void, lines, tenders, surplus, rounding)
 }
 
 /// 返品: some items of a sale, paid back in cash. Each line's amount is its share of what the
@@ -202,7 +217,7 @@ pub fn refund(
         kind: TenderKind::Cash,
         amount: total,
     }];
-    reversal(SaleKind::Refund, lines, tenders, rounding)
+    reversal(SaleKind::Refund, lines, tenders, Yen::ZERO, rounding)
 }
 
 #[cfg(test)]
@@ -253,6 +268,7 @@ mod tests {
             non_invoice_total: Yen::ZERO,
             total,
             change: Yen(change),
+            voucher_surplus: Yen::ZERO,
             late: false,
             voided: false,
             reason: String::new(),
@@ -378,6 +394,110 @@ mod tests {
             void(&min, &HashMap::new(), RoundingMode::Down),
             Err(ReversalError::Overflow)
         );
+    }
+
+    fn tender(kind: TenderKind, amount: i64) -> Tender {
+        Tender {
+            kind,
+            amount: Yen(amount),
+        }
+    }
+
+    fn tender_sum(tenders: &[Tender], keep: impl Fn(TenderKind) -> bool) -> i64 {
+        tenders.iter().filter(|t| keep(t.kind)).map(|t| t.amount.0).sum()
+    }
+
+    /// A sale of `lines` paid with `tenders` as the till records it: change and surplus from
+    /// [`super::super::payment::pay`].
+    fn paid_sale(lines: Vec<SaleLine>, tenders: Vec<Tender>, gives_change: bool) -> Option<Sale> {
+        let mut s = sale(lines, tenders, 0);
+        let payment = super::super::payment::pay(s.total, &s.tenders, gives_change).ok()?;
+        s.change = payment.change;
+        s.voucher_surplus = payment.voucher_surplus;
+        Some(s)
+    }
+
+    #[test]
+    fn a_voucher_that_gave_change_is_voided_net_of_the_change() {
+        // ¥800 paid with a ¥1,000 voucher, ¥200 change in cash (the council's setting on).
+        let s = paid_sale(
+            vec![line(1, 1, 800, 800, TaxRate::Reduced, true)],
+            vec![tender(TenderKind::GiftVoucher, 1_000)],
+            true,
+        )
+        .expect("paid");
+        assert_eq!((s.change, s.voucher_surplus), (Yen(200), Yen(0)));
+        let v = void(&s, &HashMap::new(), RoundingMode::Down).expect("void");
+        // The voucher goes back and the ¥200 change comes back into the drawer: ¥800 net.
+        assert_eq!(
+            v.tenders,
+            vec![tender(TenderKind::GiftVoucher, -1_000), cash(200)]
+        );
+        assert_eq!(tender_sum(&v.tenders, |_| true), -800);
+        assert_eq!((v.total, v.voucher_surplus), (Yen(-800), Yen(0)));
+    }
+
+    #[test]
+    fn a_kept_voucher_surplus_is_voided_with_the_sale() {
+        // ¥800 paid with a ¥1,000 voucher, no change (釣銭なし): ¥200 surplus kept.
+        let s = paid_sale(
+            vec![line(1, 1, 800, 800, TaxRate::Reduced, true)],
+            vec![tender(TenderKind::GiftVoucher, 1_000)],
+            false,
+        )
+        .expect("paid");
+        assert_eq!((s.change, s.voucher_surplus), (Yen(0), Yen(200)));
+        let v = void(&s, &HashMap::new(), RoundingMode::Down).expect("void");
+        assert_eq!(v.tenders, vec![tender(TenderKind::GiftVoucher, -1_000)]);
+        assert_eq!((v.total, v.voucher_surplus), (Yen(-800), Yen(-200)));
+        // A refund pays the goods back in cash and leaves the surplus where it is.
+        let r = refund(&s, &HashMap::new(), &[asked(1, 1)], RoundingMode::Down).expect("refund");
+        assert_eq!((r.total, r.voucher_surplus), (Yen(-800), Yen(0)));
+    }
+
+    fn tenders() -> impl Strategy<Value = Vec<Tender>> {
+        prop::collection::vec(
+            (
+                prop::sample::select(TenderKind::ALL.to_vec()),
+                prop_oneof![1i64..3_000, prop::sample::select(vec![500, 1_000, 5_000, 10_000])],
+            )
+                .prop_map(|(kind, amount)| tender(kind, amount)),
+            0..4,
+        )
+    }
+
+    proptest! {
+        /// Whatever paid a sale, its void gives back exactly what the customer paid net of the
+        /// change, leaves the drawer's cash and the vouchers as before the sale, and each
+        /// record reconciles: tenders − change = total + voucher surplus.
+        #[test]
+        fn a_void_gives_back_what_was_paid_net_of_change(
+            nets in prop::collection::vec(0i64..5_000, 1..4),
+            tenders in tenders(),
+            gives_change: bool,
+        ) {
+            let lines = nets
+                .iter()
+                .enumerate()
+                .map(|(i, net)| line(i as i64 + 1, 1, *net, *net, TaxRate::Reduced, true))
+                .collect();
+            let Some(s) = paid_sale(lines, tenders, gives_change) else {
+                return Ok(());
+            };
+            let paid = tender_sum(&s.tenders, |_| true);
+            prop_assert_eq!(paid - s.change.0, s.total.0 + s.voucher_surplus.0);
+            let v = void(&s, &HashMap::new(), RoundingMode::Down).expect("void");
+            prop_assert_eq!(tender_sum(&v.tenders, |_| true), -(paid - s.change.0));
+            prop_assert_eq!(tender_sum(&v.tenders, |_| true), v.total.0 + v.voucher_surplus.0);
+            let is_cash = |k: TenderKind| k == TenderKind::Cash;
+            prop_assert_eq!(
+                tender_sum(&s.tenders, is_cash) - s.change.0 + tender_sum(&v.tenders, is_cash),
+                0
+            );
+            for kind in [TenderKind::GiftVoucher, TenderKind::CreditCard, TenderKind::QrPayment, TenderKind::EMoney] {
+                prop_assert_eq!(tender_sum(&s.tenders, |k| k == kind) + tender_sum(&v.tenders, |k| k == kind), 0);
+            }
+        }
     }
 
     proptest! {

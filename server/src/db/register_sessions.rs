@@ -229,12 +229,15 @@ pub struct KindSum {
     pub records: i64,
     pub total: i64,
     pub change_due: i64,
+    /// Vouchers above the total kept without change (釣銭なし).
+    pub voucher_surplus: i64,
 }
 
 pub async fn kind_sums(tx: &mut Tx, session_id: &str) -> Result<Vec<KindSum>, sqlx::Error> {
     let sql =
         "SELECT s.kind, s.late, CAST(COUNT(*) AS BIGINT) AS records, CAST(SUM(s.total) AS BIGINT) AS total,
-                      CAST(SUM(s.change_due) AS BIGINT) AS change_due
+                      CAST(SUM(s.change_due) AS BIGINT) AS change_due,
+                      CAST(SUM(s.voucher_surplus) AS BIGINT) AS voucher_surplus
                FROM sales s WHERE s.session_id = $1 GROUP BY s.kind, s.late";
     on_tx!(tx, |conn| sqlx::query_as(sql)
         .bind(session_id)
@@ -277,7 +280,8 @@ pub async fn kind_sums_by_session(
     event_id: i64,
 ) -> Result<Vec<PerSession<KindSum>>, sqlx::Error> {
     let sql = "SELECT s.session_id, s.kind, s.late, CAST(COUNT(*) AS BIGINT) AS records,
-                      CAST(SUM(s.total) AS BIGINT) AS total, CAST(SUM(s.change_due) AS BIGINT) AS change_due
+                      CAST(SUM(s.total) AS BIGINT) AS total, CAST(SUM(s.change_due) AS BIGINT) AS change_due,
+                      CAST(SUM(s.voucher_surplus) AS BIGINT) AS voucher_surplus
                FROM sales s WHERE s.event_id = $1 GROUP BY s.session_id, s.kind, s.late";
     on_tx!(tx, |conn| sqlx::query_as(sql)
         .bind(event_id)

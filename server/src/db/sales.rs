@@ -4,6 +4,7 @@ use super::Tx;
 use crate::on_tx;
 use chrono::{DateTime, Utc};
 use selpos_domain::events::EventState;
+use selpos_domain::receipts::formal::{RefundRecord, RefundedLine};
 use selpos_domain::sales::cart::RateTotal;
 use selpos_domain::sales::payment::{Tender, TenderKind};
 use selpos_domain::sales::{JournalLine, Sale, SaleKind, SaleLine};
@@ -165,6 +166,8 @@ pub struct NewSale<'a> {
     pub original_sale_id: Option<&'a str>,
     pub total: Yen,
     pub change: Yen,
+    /// Vouchers above the total that gave no change (negative on a void of such a sale).
+    pub voucher_surplus: Yen,
     pub non_invoice_total: Yen,
     pub late: bool,
     /// The register session it was rung up in (see `registers::session_for_record`).
@@ -174,12 +177,16 @@ pub struct NewSale<'a> {
 }
 
 /// Inserts the sale's header; `false` when a sale with this id is already there (a retry that
-/// raced this one): the caller then rolls back and answers the stored sale.
+/// raced this one): the caller then rolls back and answers the stored sale. The council's name
+/// and registration number are copied onto the record as they are now (in the record's
+/// transaction), so that a reprint names the issuer as it was.
 pub async fn insert(tx: &mut Tx, s: &NewSale<'_>, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
     let sql = "INSERT INTO sales (id, kind, event_id, register_id, receipt_no, receipt_number, local_number,
                                   cashier_id, sold_at, recorded_at, original_sale_id, total, change_due,
-                                  non_invoice_total, late, reason, approval_id, session_id)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+                                  non_invoice_total, late, reason, approval_id, session_id, voucher_surplus,
+                                  issuer_name, issuer_invoice_number)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+                       (SELECT name FROM council WHERE id = 1), (SELECT invoice_number FROM council WHERE id = 1))
                ON CONFLICT (id) DO NOTHING";
     let affected = on_tx!(tx, |conn| sqlx::query(sql)
         .bind(s.id)
@@ -200,6 +207,7 @@ pub async fn insert(tx: &mut Tx, s: &NewSale<'_>, now: DateTime<Utc>) -> Result<
         .bind(s.reason)
         .bind(&s.approval_id)
         .bind(s.session_id)
+        .bind(s.voucher_surplus.0)
         .execute(&mut *conn)
         .await
         .map(|r| r.rows_affected()))?;
@@ -344,6 +352,7 @@ struct SaleRow {
     original_sale_id: Option<String>,
     total: i64,
     change_due: i64,
+    voucher_surplus: i64,
     non_invoice_total: i64,
     late: bool,
     voided_by: Option<String>,
@@ -380,7 +389,7 @@ type SaleRows = (
 pub async fn load(tx: &mut Tx, id: &str) -> Result<Option<Sale>, sqlx::Error> {
     let header_sql = "SELECT s.id, s.kind, s.event_id, s.register_id, s.receipt_number, s.local_number,
                              u.login AS cashier_login, s.sold_at, s.recorded_at, s.original_sale_id, s.total,
-                             s.change_due, s.non_invoice_total, s.late, s.voided_by, s.reason
+                             s.change_due, s.voucher_surplus, s.non_invoice_total, s.late, s.voided_by, s.reason
                       FROM sales s JOIN users u ON u.id = s.cashier_id WHERE s.id = $1";
     let lines_sql =
         "SELECT line_no, product_id, facility_id, name, quantity, unit_price, tax_rate, discount, net,
@@ -450,10 +459,84 @@ pub async fn load(tx: &mut Tx, id: &str) -> Result<Option<Sale>, sqlx::Error> {
         non_invoice_total: Yen(h.non_invoice_total),
         total: Yen(h.total),
         change: Yen(h.change_due),
+        voucher_surplus: Yen(h.voucher_surplus),
         late: h.late,
         voided: h.voided_by.is_some(),
         reason: h.reason,
     }))
+}
+
+/// The issuer copied onto a record when it was made: `None` for a record made before selpos
+/// kept it (then the council as it is now is the issuer); otherwise the name and number then.
+pub async fn issuer(tx: &mut Tx, id: &str) -> Result<Option<(String, Option<String>)>, sqlx::Error> {
+    let row: Option<(Option<String>, Option<String>)> = on_tx!(tx, |conn| sqlx::query_as(
+        "SELECT issuer_name, issuer_invoice_number FROM sales WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await)?;
+    Ok(row.and_then(|(name, number)| name.map(|name| (name, number))))
+}
+
+/// The refunds (返品) of a sale as recorded, oldest first: their lines (with the line of the
+/// sale each returns) and their stored totals per rate.
+pub async fn refund_records(tx: &mut Tx, sale_id: &str) -> Result<Vec<RefundRecord>, sqlx::Error> {
+    let headers_sql = "SELECT id, receipt_number, total, non_invoice_total FROM sales
+                       WHERE original_sale_id = $1 AND kind = 'refund' ORDER BY recorded_at, receipt_no";
+    let lines_sql = "SELECT l.sale_id, l.original_line_no, l.quantity, l.net FROM sale_lines l
+                     JOIN sales s ON s.id = l.sale_id
+                     WHERE s.original_sale_id = $1 AND s.kind = 'refund' AND l.original_line_no IS NOT NULL
+                     ORDER BY l.sale_id, l.line_no";
+    let rates_sql = "SELECT r.sale_id, r.tax_rate, r.total, r.tax FROM sale_rate_totals r
+                     JOIN sales s ON s.id = r.sale_id WHERE s.original_sale_id = $1 AND s.kind = 'refund'";
+    type Rows = (
+        Vec<(String, String, i64, i64)>,
+        Vec<(String, i64, i64, i64)>,
+        Vec<(String, String, i64, i64)>,
+    );
+    let (headers, lines, rates): Rows = on_tx!(tx, |conn| {
+        let headers = sqlx::query_as(headers_sql)
+            .bind(sale_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        let lines = sqlx::query_as(lines_sql)
+            .bind(sale_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        let rates = sqlx::query_as(rates_sql)
+            .bind(sale_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        (headers, lines, rates)
+    });
+    headers
+        .into_iter()
+        .map(|(id, receipt_number, total, non_invoice_total)| {
+            Ok(RefundRecord {
+                receipt_number,
+                lines: (lines.iter())
+                    .filter(|l| l.0 == id)
+                    .map(|&(_, reverses, quantity, net)| RefundedLine {
+                        reverses,
+                        quantity,
+                        net: Yen(net),
+                    })
+                    .collect(),
+                by_rate: (rates.iter())
+                    .filter(|r| r.0 == id)
+                    .map(|(_, rate, total, tax)| {
+                        Ok(RateTotal {
+                            rate: TaxRate::from_code(rate).ok_or_else(|| decode("tax rate", rate))?,
+                            total: Yen(*total),
+                            tax: Yen(*tax),
+                        })
+                    })
+                    .collect::<Result<_, sqlx::Error>>()?,
+                non_invoice_total: Yen(non_invoice_total),
+                total: Yen(total),
+            })
+        })
+        .collect()
 }
 
 /// Filters of the sales journal.

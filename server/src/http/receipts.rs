@@ -8,6 +8,7 @@ use crate::usecases::receipts;
 use axum::extract::State;
 use selpos_domain::printers::{PrintOutcome, PrinterStatus};
 use selpos_domain::receipts::SaleReceipt;
+use selpos_domain::receipts::formal::FormalReceipt;
 use selpos_domain::validation::ErrorBody;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -16,6 +17,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(print))
         .routes(routes!(receipt))
+        .routes(routes!(formal_receipt))
         .routes(routes!(printer_status))
 }
 
@@ -63,6 +65,20 @@ async fn receipt(
     Query(q): Query<ReceiptQuery>,
 ) -> ApiResult<Json<SaleReceipt>> {
     Ok(Json(receipts::text(&state.db, &actor, id, q.columns).await?))
+}
+
+/// What a 領収書 (formal receipt) of the sale states: the sale less its refunds (amount, lines,
+/// and per rate the stored totals and tax less the refunds'), with the issuer as it was at the
+/// sale. A voided sale, one refunded in full, or a void or refund record gets none (409).
+#[utoipa::path(get, path = "/sales/{id}/formal-receipt", tag = "receipts", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = FormalReceipt), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "Voided, refunded in full, or not a sale")))]
+async fn formal_receipt(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<uuid::Uuid>,
+) -> ApiResult<Json<FormalReceipt>> {
+    Ok(Json(receipts::formal(&state.db, &actor, id).await?))
 }
 
 /// Whether the register's printer accepts a connection now (a short TCP connect; nothing is

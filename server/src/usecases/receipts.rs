@@ -6,7 +6,7 @@
 //! from what was recorded (the per-rate totals and their tax as stored), so a reprint shows the
 //! very figures of the first print.
 
-use crate::db::{self, Db};
+use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
 use crate::printing::{self, EscPosOptions, PrinterQueues};
 use crate::usecases::allow;
@@ -18,6 +18,7 @@ use selpos_domain::printers::COLUMNS_80MM;
 use selpos_domain::printers::PAPER_COLUMNS;
 use selpos_domain::printers::{PrintOutcome, PrinterStatus};
 use selpos_domain::receipts::SaleReceipt;
+use selpos_domain::receipts::formal::{FormalError, FormalReceipt};
 use selpos_domain::receipts::{Receipt, ReceiptHeader, paper};
 use selpos_domain::sales::Sale;
 use std::collections::BTreeMap;
@@ -36,8 +37,59 @@ struct Prepared {
     printer: db::events::RegisterPrinter,
 }
 
+/// The receipt's header of `sale`: the issuer as it was when the record was made (the council
+/// as it is now for records made before selpos kept it), the event and register, the local
+/// time, and for a void or refund the original sale's number and time.
+async fn header(
+    tx: &mut Tx,
+    sale: &Sale,
+    register: db::sales::RegisterRow,
+    reprint: bool,
+) -> Result<ReceiptHeader> {
+    let council = db::council::get(tx).await?;
+    let (issuer_name, issuer_invoice_number) = match db::sales::issuer(tx, &sale.id.to_string()).await? {
+        Some(then) => then,
+        None => (
+            council.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+            council.as_ref().and_then(|c| c.invoice_number.clone()),
+        ),
+    };
+    let original = match sale.original_sale_id {
+        Some(original) => db::sales::load(tx, &original.to_string()).await?,
+        None => None,
+    };
+    Ok(ReceiptHeader {
+        issuer_name,
+        issuer_invoice_number,
+        event_name: register.event_name,
+        register_name: register.register_name,
+        issued_at_local: local(sale.sold_at),
+        footer: council.map(|c| c.receipt_footer).unwrap_or_default(),
+        original_receipt_number: original.as_ref().map(|s| s.receipt_number.clone()),
+        original_sold_at_local: original.map(|s| local(s.sold_at)),
+        reprint,
+    })
+}
+
+fn local(at: chrono::DateTime<Utc>) -> chrono::NaiveDateTime {
+    at.with_timezone(&Tokyo).naive_local()
+}
+
+/// The names of the facilities of the sale's lines.
+async fn facility_names(tx: &mut Tx, sale: &Sale) -> Result<BTreeMap<i64, String>> {
+    let mut names = BTreeMap::new();
+    for line in &sale.lines {
+        if !names.contains_key(&line.facility_id)
+            && let Some(facility) = db::facilities::get(tx, line.facility_id).await?
+        {
+            names.insert(line.facility_id, facility.name);
+        }
+    }
+    Ok(names)
+}
+
 /// Loads the sale (if the caller may see it: council users, or the cashier of its register),
-/// the council, the event, register and facility names, and builds the receipt.
+/// the issuer, the event, register and facility names, and builds the receipt.
 async fn prepare(db: &Db, actor: &Principal, sale_id: uuid::Uuid, reprint: bool) -> Result<Prepared> {
     let sale = sales::get(db, actor, sale_id).await?;
     let mut tx = db.read().await?;
@@ -47,36 +99,31 @@ async fn prepare(db: &Db, actor: &Principal, sale_id: uuid::Uuid, reprint: bool)
     let printer = db::events::register_printer(&mut tx, sale.register_id)
         .await?
         .ok_or(Error::NotFound("レジ"))?;
-    let council = db::council::get(&mut tx).await?;
-    let mut facility_names = BTreeMap::new();
-    for line in &sale.lines {
-        if !facility_names.contains_key(&line.facility_id)
-            && let Some(facility) = db::facilities::get(&mut tx, line.facility_id).await?
-        {
-            facility_names.insert(line.facility_id, facility.name);
-        }
-    }
-    let original_receipt_number = match sale.original_sale_id {
-        Some(original) => db::sales::load(&mut tx, &original.to_string())
-            .await?
-            .map(|s| s.receipt_number),
-        None => None,
-    };
-    let header = ReceiptHeader {
-        issuer_name: council.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
-        issuer_invoice_number: council.as_ref().and_then(|c| c.invoice_number.clone()),
-        event_name: register.event_name,
-        register_name: register.register_name,
-        issued_at_local: sale.sold_at.with_timezone(&Tokyo).naive_local(),
-        footer: council.map(|c| c.receipt_footer).unwrap_or_default(),
-        original_receipt_number,
-        reprint,
-    };
+    let facility_names = facility_names(&mut tx, &sale).await?;
+    let header = header(&mut tx, &sale, register, reprint).await?;
     let receipt = Receipt::of_sale(&sale, header, &facility_names);
     Ok(Prepared {
         sale,
         receipt,
         printer,
+    })
+}
+
+/// `GET /sales/{id}/formal-receipt`: what a 領収書 of the sale states: the sale less its
+/// refunds, with the issuer as it was. A void or refund record, a voided sale or one refunded
+/// in full gets none (409).
+pub async fn formal(db: &Db, actor: &Principal, sale_id: uuid::Uuid) -> Result<FormalReceipt> {
+    let sale = sales::get(db, actor, sale_id).await?;
+    let mut tx = db.read().await?;
+    let register = db::sales::register(&mut tx, sale.register_id)
+        .await?
+        .ok_or(Error::NotFound("レジ"))?;
+    let facility_names = facility_names(&mut tx, &sale).await?;
+    let header = header(&mut tx, &sale, register, false).await?;
+    let refunds = db::sales::refund_records(&mut tx, &sale.id.to_string()).await?;
+    FormalReceipt::of_sale(&sale, &refunds, &header, &facility_names).map_err(|e| match e {
+        FormalError::Overflow => Error::Internal(e.to_string()),
+        refused => Error::Conflict(refused.to_string()),
     })
 }
 

@@ -155,6 +155,10 @@ async fn report_of(
     let (sales_count, sales_total) = sum_of(&|k| !k.late && k.kind == "sale");
     let (returns_count, returns_total) = sum_of(&|k| !k.late && k.kind != "sale");
     let (late_count, late_total) = sum_of(&|k| k.late);
+    let voucher_surplus = (kinds.iter())
+        .filter(|k| !k.late)
+        .map(|k| k.voucher_surplus)
+        .sum();
     let late_cash = ["sale", "void", "refund"].iter().map(|k| cash_of(k, true)).sum();
     Ok(RegisterReport {
         session: row.to_session()?,
@@ -164,6 +168,7 @@ async fn report_of(
         sales_total: Yen(sales_total),
         returns_count,
         returns_total: Yen(-returns_total),
+        voucher_surplus: Yen(voucher_surplus),
         payouts,
         late: LateSales {
             count: late_count,

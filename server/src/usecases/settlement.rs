@@ -77,6 +77,7 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
 
     let journal = register_sessions::event_journal(tx, event_id).await?;
     let journal_total = Yen(journal.kinds.iter().map(|k| k.total).sum());
+    let voucher_surplus = Yen(journal.kinds.iter().map(|k| k.voucher_surplus).sum());
     let tenders = db::register_sessions::tender_totals(&journal.tenders, &journal.kinds, |_, _| true)?;
     let mut registers = Vec::new();
     let mut open_registers = Vec::new();
@@ -95,6 +96,7 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
             closed_at: report.session.closed_at,
             cash: report.cash,
             late_cash: report.late.cash,
+            voucher_surplus: report.voucher_surplus,
             note: report.session.note.clone(),
         });
     }
@@ -121,6 +123,7 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
         totals,
         journal_total,
         tenders,
+        voucher_surplus,
         registers,
         cash_over_short,
         open_registers,
@@ -178,6 +181,12 @@ pub async fn settle(db: &Db, actor: &Principal, event_id: i64) -> Result<EventSe
         return Err(Error::Conflict(format!(
             "売上記録の合計({})と事業所別の合計({})が一致しません。管理者に連絡してください",
             settlement.journal_total, settlement.totals.net
+        )));
+    }
+    let unexplained = settlement.tenders_unexplained();
+    if unexplained != Yen::ZERO {
+        return Err(Error::Conflict(format!(
+            "支払方法別の合計が、売上と商品券の釣銭なしの合計と{unexplained}合いません。管理者に連絡してください"
         )));
     }
     let now = Utc::now();
