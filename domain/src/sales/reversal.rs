@@ -82,14 +82,73 @@ pub fn rate_totals<'a>(
     Ok((totals, non_invoice))
 }
 
+/// The net of the first `n` units of `line`: `net × n ÷ quantity`, so the refunds of a line add
+/// up to its net exactly and never exceed it. In i128: net × units cannot overflow there, and
+/// the quotient fits back in i64 because units ≤ quantity.
+fn net_of_first(line: &SaleLine, n: i64) -> Result<i64, ReversalError> {
+    if line.quantity == 0 {
+        return Ok(0);
+    }
+    i64::try_from(i128::from(line.net.0) * i128::from(n) / i128::from(line.quantity))
+        .map_err(|_| ReversalError::Overflow)
+}
+
+/// The part of a rate's stated tax that belongs to the first `upto` yen of its stated total
+/// (rounded down): the tax of a reversal is the difference of two such parts, so the tax of a
+/// sale's reversals adds up to the tax its receipt stated, never more, whatever the council's
+/// rounding setting is today.
+fn stated_tax_upto(stated: &RateTotal, upto: i64) -> Result<i64, ReversalError> {
+    i64::try_from(i128::from(stated.tax.0) * i128::from(upto) / i128::from(stated.total.0))
+        .map_err(|_| ReversalError::Overflow)
+}
+
+/// The per-rate totals of a reversal of `original`, taxed from the tax the sale stated.
+/// `earlier`: the net per rate that earlier refunds took back (positive).
+fn reversed_rate_totals(
+    original: &Sale,
+    earlier: &BTreeMap<&'static str, i64>,
+    lines: &[JournalLine],
+    rounding: RoundingMode,
+) -> Result<(Vec<RateTotal>, Yen), ReversalError> {
+    let (computed, non_invoice) = rate_totals(lines.iter().map(|l| &l.line), rounding)?;
+    let by_rate = computed
+        .into_iter()
+        .map(|t| {
+            let Some(stated) = original
+                .by_rate
+                .iter()
+                .find(|s| s.rate == t.rate && s.total.0 > 0)
+            else {
+                // A sale without stated figures for the rate (none is recorded so): computed.
+                return Ok(t);
+            };
+            let before = earlier.get(t.rate.code()).copied().unwrap_or(0);
+            let after = before
+                .checked_add(neg(t.total)?.0)
+                .ok_or(ReversalError::Overflow)?;
+            let tax = stated_tax_upto(stated, after)?
+                .checked_sub(stated_tax_upto(stated, before)?)
+                .ok_or(ReversalError::Overflow)?;
+            Ok(RateTotal {
+                tax: neg(Yen(tax))?,
+                ..t
+            })
+        })
+        .collect::<Result<Vec<_>, ReversalError>>()?;
+    Ok((by_rate, non_invoice))
+}
+
+/// The record of a reversal of `original` by `lines` and `tenders`.
 fn reversal(
     kind: SaleKind,
+    original: &Sale,
+    earlier: &BTreeMap<&'static str, i64>,
     lines: Vec<JournalLine>,
     tenders: Vec<Tender>,
     voucher_surplus: Yen,
     rounding: RoundingMode,
 ) -> Result<Reversal, ReversalError> {
-    let (by_rate, non_invoice_total) = rate_totals(lines.iter().map(|l| &l.line), rounding)?;
+    let (by_rate, non_invoice_total) = reversed_rate_totals(original, earlier, &lines, rounding)?;
     let total = sum(lines.iter().map(|l| l.line.net))?;
     Ok(Reversal {
         kind,
@@ -155,7 +214,16 @@ pub fn void(
         }
     }
     let surplus = neg(original.voucher_surplus)?;
-    reversal(SaleKind::Void, lines, tenders, surplus, rounding)
+    let nothing_earlier = BTreeMap::new();
+    reversal(
+        SaleKind::Void,
+        original,
+        &nothing_earlier,
+        lines,
+        tenders,
+        surplus,
+        rounding,
+    )
 }
 
 /// 返品: some items of a sale, paid back in cash. Each line's amount is its share of what the
@@ -189,13 +257,7 @@ pub fn refund(
             );
             return Err(ReversalError::Invalid(e));
         }
-        // In i128: net × units cannot overflow there, and the quotient fits back in i64
-        // because units ≤ quantity.
-        let net_upto = |n: i64| -> Result<i64, ReversalError> {
-            i64::try_from(i128::from(line.net.0) * i128::from(n) / i128::from(line.quantity))
-                .map_err(|_| ReversalError::Overflow)
-        };
-        let net = net_upto(done + r.quantity)? - net_upto(done)?;
+        let net = net_of_first(line, done + r.quantity)? - net_of_first(line, done)?;
         let gross = line
             .unit_price
             .0
@@ -217,7 +279,24 @@ pub fn refund(
         kind: TenderKind::Cash,
         amount: total,
     }];
-    reversal(SaleKind::Refund, lines, tenders, Yen::ZERO, rounding)
+    // What earlier refunds took back per rate, from the same shares as their lines.
+    let mut earlier: BTreeMap<&'static str, i64> = BTreeMap::new();
+    for line in original.lines.iter().filter(|l| l.invoice_eligible) {
+        let done = refunded.get(&line.line_no).copied().unwrap_or(0);
+        let slot = earlier.entry(line.tax_rate.code()).or_insert(0);
+        *slot = slot
+            .checked_add(net_of_first(line, done)?)
+            .ok_or(ReversalError::Overflow)?;
+    }
+    reversal(
+        SaleKind::Refund,
+        original,
+        &earlier,
+        lines,
+        tenders,
+        Yen::ZERO,
+        rounding,
+    )
 }
 
 #[cfg(test)]
@@ -531,6 +610,102 @@ mod tests {
             }
             if refunded.get(&1).copied() == Some(quantity) {
                 prop_assert_eq!(paid_back, net);
+            }
+        }
+    }
+
+    /// A sale with its per-rate totals stated as the receipt showed them, rounded `rounding`.
+    fn stated(mut s: Sale, rounding: RoundingMode) -> Sale {
+        let (by_rate, non_invoice) = rate_totals(&s.lines, rounding).expect("totals");
+        s.by_rate = by_rate;
+        s.non_invoice_total = non_invoice;
+        s
+    }
+
+    #[test]
+    fn a_reversal_takes_the_tax_the_receipt_stated_not_todays_rounding() {
+        // ¥1,001 at 8 %: rounded up the receipt stated ¥75 (74.1…); down it would be ¥74.
+        let s = stated(
+            sale(
+                vec![line(1, 1, 1_001, 1_001, TaxRate::Reduced, true)],
+                vec![cash(1_001)],
+                0,
+            ),
+            RoundingMode::Up,
+        );
+        assert_eq!(s.by_rate[0].tax, Yen(75));
+        let v = void(&s, &HashMap::new(), RoundingMode::Down).expect("void");
+        assert_eq!(
+            v.by_rate[0].tax,
+            Yen(-75),
+            "the stated tax, though rounding is now down"
+        );
+    }
+
+    proptest! {
+        /// Any sequence of partial refunds of a two-rate sale, then a void if nothing was
+        /// refunded: what is paid back never exceeds what was paid, per line, per rate (total
+        /// and tax) and in all, and a sale taken back whole gives back exactly its stated figures.
+        #[test]
+        fn reversals_never_pay_back_more_than_was_paid(
+            lines in prop::collection::vec((1i64..6, 1i64..3_000, 0i64..60, any::<bool>(), any::<bool>()), 1..5),
+            asks in prop::collection::vec((0usize..5, 1i64..4), 0..12),
+            up: bool,
+        ) {
+            let rounding = if up { RoundingMode::Up } else { RoundingMode::Down };
+            let sale_lines: Vec<SaleLine> = lines
+                .iter()
+                .enumerate()
+                .map(|(i, &(quantity, unit, off, reduced, eligible))| {
+                    let gross = quantity * unit;
+                    let rate = if reduced { TaxRate::Reduced } else { TaxRate::Standard };
+                    line(i as i64 + 1, quantity, unit, gross - gross * off / 100, rate, eligible)
+                })
+                .collect();
+            let total: i64 = sale_lines.iter().map(|l| l.net.0).sum();
+            let s = stated(sale(sale_lines, vec![cash(total)], 0), rounding);
+            // Refunds are taxed from the stated figures whatever the rounding is now.
+            let today = if up { RoundingMode::Down } else { RoundingMode::Up };
+            let mut refunded: HashMap<i64, i64> = HashMap::new();
+            let mut records = Vec::new();
+            for (index, quantity) in asks {
+                let Some(l) = s.lines.get(index % s.lines.len()) else { continue };
+                if let Ok(r) = refund(&s, &refunded, &[asked(l.line_no, quantity)], today) {
+                    *refunded.entry(l.line_no).or_insert(0) += quantity;
+                    records.push(r);
+                }
+            }
+            if records.is_empty() {
+                records.push(void(&s, &refunded, today).expect("void"));
+            }
+            let back = |pick: &dyn Fn(&Reversal) -> i64| -> i64 { records.iter().map(pick).sum::<i64>() };
+            prop_assert!(-back(&|r| r.total.0) <= s.total.0);
+            for l in &s.lines {
+                let line_back: i64 = records
+                    .iter()
+                    .flat_map(|r| &r.lines)
+                    .filter(|j| j.reverses == Some(l.line_no))
+                    .map(|j| -j.line.net.0)
+                    .sum();
+                prop_assert!(line_back <= l.net.0, "line {} paid back {line_back} of {}", l.line_no, l.net.0);
+            }
+            let whole = records.iter().any(|r| r.kind == SaleKind::Void)
+                || s.lines.iter().all(|l| refunded.get(&l.line_no) == Some(&l.quantity));
+            for stated_rate in &s.by_rate {
+                let of_rate = |pick: fn(&RateTotal) -> i64| -> i64 {
+                    records
+                        .iter()
+                        .flat_map(|r| &r.by_rate)
+                        .filter(|t| t.rate == stated_rate.rate)
+                        .map(|t| -pick(t))
+                        .sum()
+                };
+                let (total_back, tax_back) = (of_rate(|t| t.total.0), of_rate(|t| t.tax.0));
+                prop_assert!(total_back <= stated_rate.total.0);
+                prop_assert!((0..=stated_rate.tax.0).contains(&tax_back), "tax back {tax_back} of {}", stated_rate.tax.0);
+                if whole {
+                    prop_assert_eq!((total_back, tax_back), (stated_rate.total.0, stated_rate.tax.0));
+                }
             }
         }
     }
