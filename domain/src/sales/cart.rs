@@ -661,6 +661,31 @@ mod tests {
     }
 
     proptest! {
+        /// Ringing any food lines as eaten on the spot moves exactly their amounts from the 8 %
+        /// total to the 10 % total: the customer pays the same, and each rate's tax is the
+        /// rate's own on its new total.
+        #[test]
+        fn eat_in_moves_lines_between_rates_and_keeps_the_total(
+            lines in prop::collection::vec((1i64..20_000, 1i64..=20, any::<bool>()), 1..20),
+        ) {
+            let cart = |eat_in: bool| -> Vec<CartLine> {
+                lines.iter().map(|&(price, quantity, here)| {
+                    let rate = line_tax_rate(TaxRate::Reduced, eat_in && here, true).expect("food at tables");
+                    line("食品", price, quantity, rate, true)
+                }).collect()
+            };
+            let away = cart_totals(&cart(false), RoundingMode::Down).expect("totals");
+            let mixed = cart_totals(&cart(true), RoundingMode::Down).expect("totals");
+            prop_assert_eq!(away.total, mixed.total);
+            let eaten: i64 = lines.iter().filter(|l| l.2).map(|&(p, q, _)| p * q).sum();
+            let of = |t: &CartTotals, rate| t.rate(rate).map_or(0, |r| r.total.0);
+            prop_assert_eq!(of(&mixed, TaxRate::Standard), eaten);
+            prop_assert_eq!(of(&mixed, TaxRate::Reduced) + eaten, of(&away, TaxRate::Reduced));
+            for r in &mixed.by_rate {
+                prop_assert_eq!(r.tax, r.rate.included_tax(r.total, RoundingMode::Down));
+            }
+        }
+
         /// Whatever the cart: the invoice totals per rate and the total outside the invoice add
         /// up to the total, each line pays its gross less its discount, each rate's tax is
         /// computed once from the rate's total, and a cart past `i64` is an error, never a
