@@ -61,7 +61,10 @@ db_test!(
     demo = false,
     |server| {
         // The limit is ¥5,000 until the council sets another.
-        assert_eq!(server.get_ok("/api/v1/council").await["payout_approval_limit"], 5000);
+        assert_eq!(
+            server.get_ok("/api/v1/council").await["payout_approval_limit"],
+            5000
+        );
         let till = open_register(&server).await;
         let path = format!("/api/v1/registers/{}/payouts", till.register);
 
@@ -78,7 +81,10 @@ db_test!(
 
         // An approval for another action does not do.
         let void_approval = till.cashier.approve("void").await;
-        let (status, body) = till.cashier.post(&path, &payout(6000, Some(&void_approval))).await;
+        let (status, body) = till
+            .cashier
+            .post(&path, &payout(6000, Some(&void_approval)))
+            .await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
 
         // With a manager's PIN on the spot: taken out, once.
@@ -133,7 +139,10 @@ db_test!(
     demo = false,
     |server| {
         let mut printer = FakePrinter::start().await;
-        let till = HeartBazaar::open(World::on(&server).event(NewEvent::bazaar("HB26").printer(Some(&printer.addr)))).await;
+        let till = HeartBazaar::open(
+            World::on(&server).event(NewEvent::bazaar("HB26").printer(Some(&printer.addr))),
+        )
+        .await;
         let print = |sale: &Value, reprint: bool| {
             let id = sale["id"].as_str().expect("id").to_string();
             let cashier = &till.cashier;
@@ -149,7 +158,10 @@ db_test!(
 
         // A cash sale: printed, the drawer kicked, both in the audit log.
         let cash = till
-            .record(&heart_bazaar_sale(&till, json!([{"kind": "cash", "amount": 2000}])))
+            .record(&heart_bazaar_sale(
+                &till,
+                json!([{"kind": "cash", "amount": 2000}]),
+            ))
             .await;
         assert_eq!(print(&cash, false).await["drawer_opened"], true);
         let job = decode(&printer.next_job().await.bytes).expect("decodes");
@@ -186,14 +198,26 @@ db_test!(
         assert_eq!(prints[0]["action"], "receipt.reprint");
         assert_eq!(prints[0]["entity_id"], cash["id"]);
         assert_eq!(prints[0]["after"]["drawer_opened"], false);
-        assert_eq!(audit(&server, "drawer.open").await.len(), 1, "the drawer stayed shut");
+        assert_eq!(
+            audit(&server, "drawer.open").await.len(),
+            1,
+            "the drawer stayed shut"
+        );
 
         // A card sale prints without the drawer: a print, no opening.
         let card = till
-            .record(&heart_bazaar_sale(&till, json!([{"kind": "credit_card", "amount": 1520}])))
+            .record(&heart_bazaar_sale(
+                &till,
+                json!([{"kind": "credit_card", "amount": 1520}]),
+            ))
             .await;
         assert_eq!(print(&card, false).await["drawer_opened"], false);
-        assert_eq!(decode(&printer.next_job().await.bytes).expect("decodes").count(DRAWER_KICK), 0);
+        assert_eq!(
+            decode(&printer.next_job().await.bytes)
+                .expect("decodes")
+                .count(DRAWER_KICK),
+            0
+        );
         let prints = audit(&server, "receipt.").await;
         assert_eq!(
             (prints.len(), &prints[0]["action"], &prints[0]["entity_id"]),
@@ -205,7 +229,11 @@ db_test!(
         drop(printer);
         let (status, _) = till
             .cashier
-            .request(Method::POST, &format!("/api/v1/sales/{}/print", card["id"].as_str().expect("id")), None)
+            .request(
+                Method::POST,
+                &format!("/api/v1/sales/{}/print", card["id"].as_str().expect("id")),
+                None,
+            )
             .await;
         assert!(status.is_server_error(), "{status}");
         assert_eq!(audit(&server, "receipt.").await.len(), 3);

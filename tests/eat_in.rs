@@ -84,20 +84,32 @@ db_test!(
 
         // The receipt states it at 10 %, without the ※ of reduced-rate goods.
         let id = eaten["id"].as_str().expect("id");
-        let receipt = till
-            .cashier
-            .get_ok(&format!("/api/v1/sales/{id}/receipt"))
-            .await;
+        let receipt = till.cashier.get_ok(&format!("/api/v1/sales/{id}/receipt")).await;
         let lines = receipt["lines"].as_array().expect("lines");
-        assert!(receipt_line(lines, "10%対象").ends_with(" ¥216 (内消費税 ¥19)"), "{lines:#?}");
-        assert!(!lines.iter().filter_map(Value::as_str).any(|l| l.starts_with("8%対象") || l.contains('※')), "{lines:#?}");
+        assert!(
+            receipt_line(lines, "10%対象").ends_with(" ¥216 (内消費税 ¥19)"),
+            "{lines:#?}"
+        );
+        assert!(
+            !lines
+                .iter()
+                .filter_map(Value::as_str)
+                .any(|l| l.starts_with("8%対象") || l.contains('※')),
+            "{lines:#?}"
+        );
         receipt_line(lines, "おにぎり");
         let take_away_receipt = till
             .cashier
-            .get_ok(&format!("/api/v1/sales/{}/receipt", take_away["id"].as_str().expect("id")))
+            .get_ok(&format!(
+                "/api/v1/sales/{}/receipt",
+                take_away["id"].as_str().expect("id")
+            ))
             .await;
         let lines = take_away_receipt["lines"].as_array().expect("lines");
-        assert!(receipt_line(lines, "8%対象").ends_with(" ¥216 (内消費税 ¥16)"), "{lines:#?}");
+        assert!(
+            receipt_line(lines, "8%対象").ends_with(" ¥216 (内消費税 ¥16)"),
+            "{lines:#?}"
+        );
         receipt_line(lines, "※おにぎり");
 
         // A refund of it pays back at the rate it was sold at.
@@ -121,9 +133,18 @@ db_test!(
             .as_array()
             .expect("by_rate")
             .iter()
-            .map(|r| (r["rate"].as_str().expect("rate").to_string(), r["net"].as_i64().expect("net")))
+            .map(|r| {
+                (
+                    r["rate"].as_str().expect("rate").to_string(),
+                    r["net"].as_i64().expect("net"),
+                )
+            })
             .collect();
-        assert_eq!(by_rate, [("standard".into(), 216), ("reduced".into(), 216)], "{settlement}");
+        assert_eq!(
+            by_rate,
+            [("standard".into(), 216), ("reduced".into(), 216)],
+            "{settlement}"
+        );
 
         // Soap is no food: eat-in refused, naming the line's field.
         let (status, body) = till.cashier.post("/api/v1/sales", &sale(&till, 1, true)).await;
@@ -159,7 +180,9 @@ db_test!(
         // The council gives the event tables: the same line is now eaten in at 10 %.
         let mut input = till.event_input.clone();
         input["eat_in"] = json!(true);
-        let (status, body) = server.put(&format!("/api/v1/events/{}", till.event), &input).await;
+        let (status, body) = server
+            .put(&format!("/api/v1/events/{}", till.event), &input)
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["eat_in"], true);
         let eaten = till.record(&sale(&till, 0, true)).await;

@@ -118,7 +118,8 @@ mod tests {
 
     #[test]
     fn the_limit_defaults_to_5000_and_is_bounded() {
-        let parsed: CouncilInput = serde_json::from_value(serde_json::json!({"name": "協議会"})).expect("parses");
+        let parsed: CouncilInput =
+            serde_json::from_value(serde_json::json!({"name": "協議会"})).expect("parses");
         assert_eq!(parsed.payout_approval_limit, DEFAULT_PAYOUT_APPROVAL_LIMIT);
         assert!(input(0).validated().is_ok());
         assert!(input(10_000_000).validated().is_ok());

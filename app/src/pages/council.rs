@@ -2,14 +2,14 @@
 
 use crate::api;
 use crate::components::{
-    CheckField, FormStatus, Loaded, NumberField, SelectField, StatusBanner, TextField, field_error, non_blank,
-    parse_number,
+    CheckField, FormStatus, Loaded, NumberField, SelectField, StatusBanner, TextField, field_error,
+    non_blank, parse_number,
 };
 use crate::forms::{EditorForm, save};
 use crate::t;
 use leptos::prelude::*;
-use selpos_domain::{RoundingMode, Yen};
 use selpos_domain::council::{Council, CouncilInput};
+use selpos_domain::{RoundingMode, Yen};
 
 #[component]
 pub fn CouncilPage() -> impl IntoView {

@@ -218,7 +218,8 @@ fn PayoutForm(register_id: i64, on_done: impl Fn() + Copy + Send + Sync + 'stati
             .map_or(DEFAULT_PAYOUT_APPROVAL_LIMIT, |c| c.payout_approval_limit)
     };
     let council_user = move || crate::session::current().is_some_and(|s| s.user.role.is_council());
-    let needs_pin = move || !council_user() && payout_needs_approval(Yen(parse_number(&amount.get())), limit());
+    let needs_pin =
+        move || !council_user() && payout_needs_approval(Yen(parse_number(&amount.get())), limit());
     let save = move |_| {
         let amount = Yen(parse_number(&amount.get_untracked()));
         let approval = needs_pin().then(|| ApprovalInput {

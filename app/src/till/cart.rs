@@ -4,9 +4,9 @@
 //! `selpos_domain::sales::cart` and `::payment`, so the screen shows exactly what the server records.
 
 use selpos_domain::sales::cart::{CartError, CartLine, Discount, EatInError, MAX_QUANTITY, line_tax_rate};
-use selpos_domain::{TaxRate, Yen};
 use selpos_domain::sales::payment::{Payment, PaymentError, Tender, TenderKind, pay};
 use selpos_domain::sales::{Catalog, CatalogFacility, CatalogItem, SaleLineInput};
+use selpos_domain::{TaxRate, Yen};
 
 /// A cart line for one of `item`, with its facility's invoice status from the catalog.
 pub fn line_for(catalog: &Catalog, item: &CatalogItem) -> CartLine {
@@ -285,8 +285,8 @@ pub fn barcode_digits(code: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use selpos_domain::events::{EventState, RegisterRef};
     use selpos_domain::RoundingMode;
+    use selpos_domain::events::{EventState, RegisterRef};
     use selpos_domain::sales::cart::cart_totals;
 
     fn item(
@@ -398,7 +398,12 @@ mod tests {
 
         let sent = sale_lines(&catalog, &lines);
         assert_eq!(
-            (sent[0].product_id, sent[0].quantity, sent[0].unit_price, sent[0].eat_in),
+            (
+                sent[0].product_id,
+                sent[0].quantity,
+                sent[0].unit_price,
+                sent[0].eat_in
+            ),
             (1, 1, Yen(300), false)
         );
     }
@@ -413,10 +418,7 @@ mod tests {
         ];
         // No tables: no toggle, and the domain refuses it.
         assert!(!may_eat_in(&catalog, &lines[0]));
-        assert_eq!(
-            toggle_eat_in(&catalog, &mut lines, 0),
-            Err(EatInError::NoTables)
-        );
+        assert_eq!(toggle_eat_in(&catalog, &mut lines, 0), Err(EatInError::NoTables));
         assert_eq!(lines[0].tax_rate, TaxRate::Reduced);
 
         catalog.eat_in = true;
@@ -428,10 +430,7 @@ mod tests {
         assert_eq!(totals.by_rate.len(), 1, "both lines at 10%: {totals:?}");
         let sent = sale_lines(&catalog, &lines);
         assert!(sent[0].eat_in && !sent[1].eat_in);
-        assert_eq!(
-            toggle_eat_in(&catalog, &mut lines, 1),
-            Err(EatInError::NotFood)
-        );
+        assert_eq!(toggle_eat_in(&catalog, &mut lines, 1), Err(EatInError::NotFood));
         assert_eq!(lines[1].tax_rate, TaxRate::Standard);
         // A second tap takes it away again.
         toggle_eat_in(&catalog, &mut lines, 0).expect("back to take-away");

@@ -93,7 +93,11 @@ impl EatInError {
 /// The tax rate a line is sold at: the product's, except that food eaten on the spot
 /// (`eat_in`, at an event that `offers_eat_in`) is a meal served there, taxed at the standard
 /// rate. Eat-in is refused where there are no tables, and for what is not reduced-rate food.
-pub fn line_tax_rate(product_rate: TaxRate, eat_in: bool, offers_eat_in: bool) -> Result<TaxRate, EatInError> {
+pub fn line_tax_rate(
+    product_rate: TaxRate,
+    eat_in: bool,
+    offers_eat_in: bool,
+) -> Result<TaxRate, EatInError> {
     match (eat_in, offers_eat_in, product_rate) {
         (false, _, rate) => Ok(rate),
         (true, false, _) => Err(EatInError::NoTables),
@@ -345,9 +349,17 @@ mod tests {
     fn eat_in_food_is_taxed_at_the_standard_rate() {
         use TaxRate::{Reduced, Standard};
         assert_eq!(line_tax_rate(Reduced, false, false), Ok(Reduced));
-        assert_eq!(line_tax_rate(Reduced, false, true), Ok(Reduced), "take-away stays 8%");
+        assert_eq!(
+            line_tax_rate(Reduced, false, true),
+            Ok(Reduced),
+            "take-away stays 8%"
+        );
         assert_eq!(line_tax_rate(Standard, false, true), Ok(Standard));
-        assert_eq!(line_tax_rate(Reduced, true, true), Ok(Standard), "eaten there: 10%");
+        assert_eq!(
+            line_tax_rate(Reduced, true, true),
+            Ok(Standard),
+            "eaten there: 10%"
+        );
         assert_eq!(line_tax_rate(Reduced, true, false), Err(EatInError::NoTables));
         assert_eq!(line_tax_rate(Standard, true, false), Err(EatInError::NoTables));
         assert_eq!(line_tax_rate(Standard, true, true), Err(EatInError::NotFood));

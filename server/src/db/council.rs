@@ -3,8 +3,8 @@
 use super::Tx;
 use crate::on_tx;
 use chrono::{DateTime, Utc};
-use selpos_domain::{RoundingMode, Yen};
 use selpos_domain::council::{Council, CouncilInput};
+use selpos_domain::{RoundingMode, Yen};
 
 #[derive(sqlx::FromRow)]
 struct CouncilRow {
@@ -20,7 +20,8 @@ struct CouncilRow {
 }
 
 pub async fn get(tx: &mut Tx) -> Result<Option<Council>, sqlx::Error> {
-    let sql = "SELECT name, invoice_number, address, phone, receipt_footer, tax_rounding, voucher_gives_change,
+    let sql =
+        "SELECT name, invoice_number, address, phone, receipt_footer, tax_rounding, voucher_gives_change,
                       payout_approval_limit, updated_at
                FROM council WHERE id = 1";
     let row: Option<CouncilRow> = on_tx!(tx, |conn| sqlx::query_as(sql).fetch_optional(&mut *conn).await)?;

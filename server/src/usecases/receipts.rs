@@ -178,7 +178,11 @@ async fn record_print(
         "printer": outcome.printer,
         "drawer_opened": outcome.drawer_opened,
     });
-    let action = if reprint { "receipt.reprint" } else { "receipt.print" };
+    let action = if reprint {
+        "receipt.reprint"
+    } else {
+        "receipt.print"
+    };
     audit::record(&mut tx, actor, action, "sale", sale.id, None::<&()>, Some(&after)).await?;
     if outcome.drawer_opened {
         let drawer = serde_json::json!({

@@ -285,11 +285,9 @@ pub async fn payout(
         .await?
         .map_or(DEFAULT_PAYOUT_APPROVAL_LIMIT, |c| c.payout_approval_limit);
     if payout_needs_approval(input.amount, limit) && !actor.is_council() {
-        let approval = input.approval_id.ok_or_else(|| {
-            Error::Conflict(format!(
-                "{limit}を超える出金には責任者の承認(PIN)が必要です"
-            ))
-        })?;
+        let approval = input
+            .approval_id
+            .ok_or_else(|| Error::Conflict(format!("{limit}を超える出金には責任者の承認(PIN)が必要です")))?;
         approvals::consume(&mut tx, actor, approval, ApprovalAction::Payout).await?;
     }
     db::register_sessions::insert_payout(

@@ -144,7 +144,8 @@ struct PricedSale {
 /// it runs before the sale takes its turn to write: the write transaction stays short.
 async fn price_sale(tx: &mut Tx, event_id: i64, input: &ValidSale) -> Result<PricedSale> {
     let rules = sale_rules(tx).await?;
-    let offers_eat_in = input.lines.iter().any(|l| l.eat_in) && db::events::offers_eat_in(tx, event_id).await?;
+    let offers_eat_in =
+        input.lines.iter().any(|l| l.eat_in) && db::events::offers_eat_in(tx, event_id).await?;
     let mut cart_lines = Vec::with_capacity(input.lines.len());
     let mut overridden: Vec<serde_json::Value> = Vec::new();
     for (i, line) in input.lines.iter().enumerate() {

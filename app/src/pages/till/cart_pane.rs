@@ -80,8 +80,9 @@ fn CartLineRow(index: usize, line: CartLine) -> impl IntoView {
     let quantity = line.quantity;
     let open = move || till.open_line.get() == Some(index);
     let (may_eat_in, eat_in) = till.catalog.with_untracked(|c| {
-        c.as_ref()
-            .map_or((false, false), |c| (cart::may_eat_in(c, &line), cart::is_eat_in(c, &line)))
+        c.as_ref().map_or((false, false), |c| {
+            (cart::may_eat_in(c, &line), cart::is_eat_in(c, &line))
+        })
     });
     view! {
         <li class="cart-line" class:open=open class:eat-in=eat_in data-product-id=line.product_id>
