@@ -7,6 +7,8 @@ mod auth;
 mod backup;
 mod browser;
 mod chaos;
+mod drawer;
+mod eat_in;
 mod receipts;
 mod register_browser;
 mod sales;

@@ -1,4 +1,5 @@
-//! A manager's approval on the spot (voids, refunds, price overrides, stock adjustments).
+//! A manager's approval on the spot (voids, refunds, price overrides, stock adjustments,
+//! payouts above the council's limit).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -16,14 +17,17 @@ pub enum ApprovalAction {
     PriceOverride,
     /// 在庫調整: adjust stock by hand.
     StockAdjustment,
+    /// 出金: cash taken out of the drawer above the council's limit.
+    Payout,
 }
 
 impl ApprovalAction {
-    pub const ALL: [ApprovalAction; 4] = [
+    pub const ALL: [ApprovalAction; 5] = [
         ApprovalAction::Void,
         ApprovalAction::Refund,
         ApprovalAction::PriceOverride,
         ApprovalAction::StockAdjustment,
+        ApprovalAction::Payout,
     ];
 
     pub fn code(self) -> &'static str {
@@ -32,6 +36,7 @@ impl ApprovalAction {
             ApprovalAction::Refund => "refund",
             ApprovalAction::PriceOverride => "price_override",
             ApprovalAction::StockAdjustment => "stock_adjustment",
+            ApprovalAction::Payout => "payout",
         }
     }
 
@@ -45,6 +50,7 @@ impl ApprovalAction {
             ApprovalAction::Refund => "返品",
             ApprovalAction::PriceOverride => "売価変更",
             ApprovalAction::StockAdjustment => "在庫調整",
+            ApprovalAction::Payout => "出金",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The council itself: the issuer of receipts at joint events, and its settings.
 
+use crate::money::Yen;
 use crate::tax::RoundingMode;
 use crate::validation::{FieldErrors, invoice_number};
 use chrono::{DateTime, Utc};
@@ -18,7 +19,24 @@ pub struct Council {
     pub tax_rounding: RoundingMode,
     /// A gift voucher paid over the total gives change in cash (off: the surplus is kept).
     pub voucher_gives_change: bool,
+    /// 出金 above this amount needs a manager's PIN when a cashier takes it out.
+    pub payout_approval_limit: Yen,
     pub updated_at: DateTime<Utc>,
+}
+
+/// The payout limit of a council that has not set one: ¥5,000.
+pub const DEFAULT_PAYOUT_APPROVAL_LIMIT: Yen = Yen(5_000);
+
+/// The largest payout limit (a payout is at most ¥10,000,000).
+pub const MAX_PAYOUT_APPROVAL_LIMIT: Yen = Yen(10_000_000);
+
+fn default_payout_approval_limit() -> Yen {
+    DEFAULT_PAYOUT_APPROVAL_LIMIT
+}
+
+/// Whether a payout of `amount` needs a manager's approval under `limit`: above it, not at it.
+pub fn payout_needs_approval(amount: Yen, limit: Yen) -> bool {
+    amount > limit
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +56,9 @@ pub struct CouncilInput {
     pub tax_rounding: RoundingMode,
     #[serde(default)]
     pub voucher_gives_change: bool,
+    /// 出金 above this needs a manager's PIN (¥0: every payout by a cashier does).
+    #[serde(default = "default_payout_approval_limit")]
+    pub payout_approval_limit: Yen,
 }
 
 impl CouncilInput {
@@ -52,6 +73,13 @@ impl CouncilInput {
         let receipt_footer = e.optional_text("receipt_footer", &self.receipt_footer, 400);
         let address = e.optional_text("address", &self.address, 200);
         let phone = e.optional_text("phone", &self.phone, 40);
+        if !(0..=MAX_PAYOUT_APPROVAL_LIMIT.0).contains(&self.payout_approval_limit.0) {
+            e.add(
+                "payout_approval_limit",
+                "out_of_range",
+                "出金の承認が要る金額は0円〜1,000万円で入力してください",
+            );
+        }
         e.into_result(CouncilInput {
             name,
             invoice_number,
@@ -60,5 +88,44 @@ impl CouncilInput {
             phone,
             ..self.clone()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(limit: i64) -> CouncilInput {
+        CouncilInput {
+            name: "協議会".into(),
+            invoice_number: None,
+            address: String::new(),
+            phone: String::new(),
+            receipt_footer: String::new(),
+            tax_rounding: RoundingMode::Down,
+            voucher_gives_change: false,
+            payout_approval_limit: Yen(limit),
+        }
+    }
+
+    #[test]
+    fn a_payout_above_the_limit_needs_approval() {
+        assert!(!payout_needs_approval(Yen(4_999), Yen(5_000)));
+        assert!(!payout_needs_approval(Yen(5_000), Yen(5_000)), "at the limit: no");
+        assert!(payout_needs_approval(Yen(5_001), Yen(5_000)));
+        assert!(payout_needs_approval(Yen(1), Yen(0)), "limit ¥0: every payout");
+    }
+
+    #[test]
+    fn the_limit_defaults_to_5000_and_is_bounded() {
+        let parsed: CouncilInput =
+            serde_json::from_value(serde_json::json!({"name": "協議会"})).expect("parses");
+        assert_eq!(parsed.payout_approval_limit, DEFAULT_PAYOUT_APPROVAL_LIMIT);
+        assert!(input(0).validated().is_ok());
+        assert!(input(10_000_000).validated().is_ok());
+        for bad in [-1, 10_000_001, i64::MIN, i64::MAX] {
+            let e = input(bad).validated().expect_err("out of range");
+            assert_eq!(e.0[0].field, "payout_approval_limit");
+        }
     }
 }

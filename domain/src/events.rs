@@ -201,6 +201,8 @@ pub struct Event {
     pub commission: CommissionRule,
     pub participants: Vec<Participant>,
     pub registers: Vec<Register>,
+    /// The event offers tables (イートイン): food may be rung as eaten on the spot (10 %).
+    pub eat_in: bool,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -224,6 +226,9 @@ pub struct EventInput {
     pub participants: Vec<Participant>,
     #[serde(default)]
     pub registers: Vec<RegisterInput>,
+    /// The event offers tables (イートイン).
+    #[serde(default)]
+    pub eat_in: bool,
     #[serde(default = "yes")]
     pub active: bool,
 }
@@ -428,6 +433,7 @@ mod tests {
                     paper_columns: 40,
                 },
             ],
+            eat_in: false,
             active: true,
         };
         assert_eq!(

@@ -152,6 +152,10 @@ pub struct PayoutInput {
     pub id: Uuid,
     pub amount: Yen,
     pub reason: String,
+    /// A manager's approval (`payout`) when a cashier takes out more than the council's
+    /// `payout_approval_limit`; a council user approves their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_id: Option<Uuid>,
 }
 
 const MAX_NOTE: usize = 500;

@@ -271,6 +271,7 @@ pub async fn load(db: &Db) -> Result<Report, DemoError> {
                 receipt_footer: "お買い上げありがとうございます。売上は障害のある方の工賃になります。".into(),
                 tax_rounding: RoundingMode::Down,
                 voucher_gives_change: false,
+                payout_approval_limit: selpos_domain::council::DEFAULT_PAYOUT_APPROVAL_LIMIT,
             },
         )
         .await?;
@@ -374,6 +375,7 @@ pub async fn load(db: &Db) -> Result<Report, DemoError> {
                     paper_columns: DEFAULT_PAPER_COLUMNS,
                 })
                 .collect(),
+            eat_in: false,
             active: true,
         },
         EventInput {
@@ -392,6 +394,7 @@ pub async fn load(db: &Db) -> Result<Report, DemoError> {
                 printer_addr: None,
                 paper_columns: DEFAULT_PAPER_COLUMNS,
             }],
+            eat_in: false,
             active: true,
         },
     ];

@@ -91,6 +91,7 @@ pub fn line(rng: &mut StdRng, product_id: i64, price: i64) -> SaleLineInput {
         quantity: rng.random_range(1..=3),
         unit_price: Yen(price),
         discount: None,
+        eat_in: false,
     }
 }
 

@@ -2,13 +2,14 @@
 
 use crate::api;
 use crate::components::{
-    CheckField, FormStatus, Loaded, SelectField, StatusBanner, TextField, field_error, non_blank,
+    CheckField, FormStatus, Loaded, NumberField, SelectField, StatusBanner, TextField, field_error,
+    non_blank, parse_number,
 };
 use crate::forms::{EditorForm, save};
 use crate::t;
 use leptos::prelude::*;
-use selpos_domain::RoundingMode;
 use selpos_domain::council::{Council, CouncilInput};
+use selpos_domain::{RoundingMode, Yen};
 
 #[component]
 pub fn CouncilPage() -> impl IntoView {
@@ -28,6 +29,7 @@ fn CouncilForm(council: Council) -> impl IntoView {
     let receipt_footer = RwSignal::new(council.receipt_footer);
     let tax_rounding = RwSignal::new(council.tax_rounding.code().to_string());
     let voucher_gives_change = RwSignal::new(council.voucher_gives_change);
+    let payout_approval_limit = RwSignal::new(council.payout_approval_limit.0.to_string());
     let status: FormStatus = RwSignal::new(None);
     let rounding_options = Signal::derive(|| {
         RoundingMode::ALL
@@ -44,6 +46,7 @@ fn CouncilForm(council: Council) -> impl IntoView {
             receipt_footer: receipt_footer.get_untracked(),
             tax_rounding: RoundingMode::from_code(&tax_rounding.get_untracked()).unwrap_or_default(),
             voucher_gives_change: voucher_gives_change.get_untracked(),
+            payout_approval_limit: Yen(parse_number(&payout_approval_limit.get_untracked())),
         };
         let request = async move { api::save_council(&input).await };
         save(status, None, request, |_| Some("保存しました".into()));
@@ -60,6 +63,9 @@ fn CouncilForm(council: Council) -> impl IntoView {
                 <TextField label=t!("レシートのフッター", "Receipt footer") name="receipt_footer" value=receipt_footer error=field_error(status, "receipt_footer") />
                 <SelectField label=t!("消費税の端数処理", "Tax rounding") name="tax_rounding" value=tax_rounding options=rounding_options />
                 <CheckField label=t!("商品券のおつりを現金で渡す", "Vouchers give change in cash") name="voucher_gives_change" value=voucher_gives_change />
+                <NumberField label=t!("この金額を超える出金は責任者の承認が必要(円)", "Payouts above this need a manager's PIN (yen)")
+                    name="payout_approval_limit" value=payout_approval_limit error=field_error(status, "payout_approval_limit")
+                    hint=t!("0円にするとレジ担当の出金はすべて承認が必要です", "¥0: every payout by a cashier needs one") />
             </div>
         </EditorForm>
     }

@@ -219,6 +219,7 @@ fn EventForm(
     let commission_kind = RwSignal::new(commission_kind.to_string());
     let commission_value = RwSignal::new(commission_value);
     let active = RwSignal::new(e.is_none_or(|e| e.active));
+    let eat_in = RwSignal::new(e.is_some_and(|e| e.eat_in));
     // facility id → override text; present = participating.
     let participants: RwSignal<Vec<(i64, RwSignal<String>)>> = RwSignal::new(
         e.map(|e| {
@@ -328,6 +329,7 @@ fn EventForm(
                     paper_columns: r.columns.get_untracked().parse().unwrap_or(DEFAULT_PAPER_COLUMNS),
                 })
                 .collect(),
+            eat_in: eat_in.get_untracked(),
             active: active.get_untracked(),
         };
         let request = async move { api::save_event(id, &input).await };
@@ -363,6 +365,8 @@ fn EventForm(
                 <SelectField label=t!("手数料の方式", "Commission kind") name="commission_kind" value=commission_kind options=commission_options />
                 <TextField label=t!("手数料(% または 円)", "Commission (% or yen)") name="commission_value" value=commission_value
                     inputmode="decimal" error=field_error(status, "commission") />
+                <CheckField label=t!("イートインあり(飲食スペースで食べる食品は10%)", "Eat-in tables (food eaten here is taxed at 10%)")
+                    name="eat_in" value=eat_in />
                 <CheckField label=t!("有効", "Active") name="active" value=active />
             </div>
 

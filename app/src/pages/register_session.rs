@@ -14,6 +14,8 @@ use crate::t;
 use crate::till::{browser, store};
 use leptos::prelude::*;
 use selpos_domain::Yen;
+use selpos_domain::approvals::{ApprovalAction, ApprovalInput};
+use selpos_domain::council::{DEFAULT_PAYOUT_APPROVAL_LIMIT, payout_needs_approval};
 use selpos_domain::register_sessions::{
     CashCount, DENOMINATIONS, DenominationCount, PayoutInput, RegisterCloseInput, RegisterOpenInput,
     RegisterReport, RegisterState, RegisterStatus,
@@ -197,20 +199,52 @@ fn OpenBar(
     }
 }
 
+/// 出金: amount and reason. Above the council's limit a cashier's payout needs a manager's
+/// login and PIN on the spot (a council user signed in here approves their own).
 #[component]
 fn PayoutForm(register_id: i64, on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let amount = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());
+    let approver = RwSignal::new(String::new());
+    let pin = RwSignal::new(String::new());
     let status: FormStatus = RwSignal::new(None);
+    let busy = RwSignal::new(false);
     let id = uuid::Uuid::now_v7();
+    let council = LocalResource::new(crate::api::council);
+    let limit = move || {
+        council
+            .get()
+            .and_then(Result::ok)
+            .map_or(DEFAULT_PAYOUT_APPROVAL_LIMIT, |c| c.payout_approval_limit)
+    };
+    let council_user = move || crate::session::current().is_some_and(|s| s.user.role.is_council());
+    let needs_pin =
+        move || !council_user() && payout_needs_approval(Yen(parse_number(&amount.get())), limit());
     let save = move |_| {
-        let input = PayoutInput {
-            id,
-            amount: Yen(parse_number(&amount.get())),
-            reason: reason.get(),
+        let amount = Yen(parse_number(&amount.get_untracked()));
+        let approval = needs_pin().then(|| ApprovalInput {
+            action: ApprovalAction::Payout,
+            approver_login: approver.get_untracked().trim().to_string(),
+            pin: pin.get_untracked(),
+            reason: format!("出金 {amount}"),
+            sale_id: None,
+        });
+        let reason = reason.get_untracked();
+        let request = async move {
+            let approval_id = match approval {
+                Some(approval) => Some(crate::api::approve(&approval).await?.id),
+                None => None,
+            };
+            let input = PayoutInput {
+                id,
+                amount,
+                reason,
+                approval_id,
+            };
+            register_sessions::payout(register_id, &input).await
         };
-        let request = async move { register_sessions::payout(register_id, &input).await };
-        save(status, None, request, move |_| {
+        pin.set(String::new());
+        save(status, Some(busy), request, move |_| {
             on_done();
             None
         });
@@ -219,7 +253,12 @@ fn PayoutForm(register_id: i64, on_done: impl Fn() + Copy + Send + Sync + 'stati
         <div class="panel payout">
             <TextField label=t!("出金額", "Amount") name="payout-amount" value=amount inputmode="numeric" error=field_error(status, "amount") required=true />
             <TextField label=t!("理由", "Reason") name="payout-reason" value=reason error=field_error(status, "reason") required=true />
-            <button class="primary big" on:click=save>{t!("出金を記録", "Record payout")}</button>
+            {move || needs_pin().then(|| view! {
+                <p class="hint">{move || format!("{}を超える出金には、協議会の責任者のログインIDとPINが必要です", limit())}</p>
+                <TextField label=t!("責任者ログインID", "Approver login") name="payout-approver" value=approver />
+                <TextField label=t!("責任者PIN", "Approver PIN") name="payout-approver-pin" value=pin input_type="password" inputmode="numeric" />
+            })}
+            <button class="primary big" on:click=save disabled=move || busy.get()>{t!("出金を記録", "Record payout")}</button>
             <StatusBanner status />
         </div>
     }

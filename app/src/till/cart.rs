@@ -3,10 +3,10 @@
 //! Nothing here computes money: line amounts, totals per tax rate and change all come from
 //! `selpos_domain::sales::cart` and `::payment`, so the screen shows exactly what the server records.
 
-use selpos_domain::Yen;
-use selpos_domain::sales::cart::{CartError, CartLine, Discount, MAX_QUANTITY};
+use selpos_domain::sales::cart::{CartError, CartLine, Discount, EatInError, MAX_QUANTITY, line_tax_rate};
 use selpos_domain::sales::payment::{Payment, PaymentError, Tender, TenderKind, pay};
 use selpos_domain::sales::{Catalog, CatalogFacility, CatalogItem, SaleLineInput};
+use selpos_domain::{TaxRate, Yen};
 
 /// A cart line for one of `item`, with its facility's invoice status from the catalog.
 pub fn line_for(catalog: &Catalog, item: &CatalogItem) -> CartLine {
@@ -76,8 +76,41 @@ pub fn parse_discount(text: &str, percent: bool) -> Option<Discount> {
     })
 }
 
-/// The lines as the sale records them: the price is the price sold at.
-pub fn sale_lines(lines: &[CartLine]) -> Vec<SaleLineInput> {
+/// The tax rate of `line`'s product in the catalog (the line's own when it is not there).
+fn product_rate(catalog: &Catalog, line: &CartLine) -> TaxRate {
+    catalog
+        .items
+        .iter()
+        .find(|i| i.product_id == line.product_id)
+        .map_or(line.tax_rate, |i| i.tax_rate)
+}
+
+/// Whether `line` is rung as eaten on the spot (店内): a reduced-rate product sold at the
+/// standard rate. The line's tax rate is the flag, so the totals on screen follow it.
+pub fn is_eat_in(catalog: &Catalog, line: &CartLine) -> bool {
+    line.tax_rate == TaxRate::Standard && product_rate(catalog, line) == TaxRate::Reduced
+}
+
+/// Whether the 「店内」 toggle shows on `line`: the event offers tables and the line is food.
+pub fn may_eat_in(catalog: &Catalog, line: &CartLine) -> bool {
+    catalog.eat_in && product_rate(catalog, line) == TaxRate::Reduced
+}
+
+/// 「店内」: line `index` eaten on the spot (10 %) or taken away (8 %) again. The domain decides
+/// the rate, as the server does; where the event has no tables or the line is not food, the
+/// line stays as it was and the answer says why.
+pub fn toggle_eat_in(catalog: &Catalog, lines: &mut [CartLine], index: usize) -> Result<(), EatInError> {
+    let Some(line) = lines.get_mut(index) else {
+        return Ok(());
+    };
+    let eat_in = !is_eat_in(catalog, line);
+    line.tax_rate = line_tax_rate(product_rate(catalog, line), eat_in, catalog.eat_in)?;
+    Ok(())
+}
+
+/// The lines as the sale records them: the price is the price sold at; a food line sold at
+/// the standard rate was eaten on the spot.
+pub fn sale_lines(catalog: &Catalog, lines: &[CartLine]) -> Vec<SaleLineInput> {
     lines
         .iter()
         .map(|l| SaleLineInput {
@@ -85,6 +118,7 @@ pub fn sale_lines(lines: &[CartLine]) -> Vec<SaleLineInput> {
             quantity: l.quantity,
             unit_price: l.unit_price,
             discount: l.discount,
+            eat_in: is_eat_in(catalog, l),
         })
         .collect()
 }
@@ -251,9 +285,9 @@ pub fn barcode_digits(code: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use selpos_domain::RoundingMode;
     use selpos_domain::events::{EventState, RegisterRef};
     use selpos_domain::sales::cart::cart_totals;
-    use selpos_domain::{RoundingMode, TaxRate};
 
     fn item(
         product_id: i64,
@@ -301,6 +335,7 @@ mod tests {
             ],
             tax_rounding: RoundingMode::Down,
             voucher_gives_change: false,
+            eat_in: false,
             loaded_at: chrono::DateTime::UNIX_EPOCH,
         }
     }
@@ -361,11 +396,46 @@ mod tests {
         set_discount(&mut lines, 0, None).expect("cleared");
         assert_eq!(lines[0].discount, None);
 
-        let sent = sale_lines(&lines);
+        let sent = sale_lines(&catalog, &lines);
         assert_eq!(
-            (sent[0].product_id, sent[0].quantity, sent[0].unit_price),
-            (1, 1, Yen(300))
+            (
+                sent[0].product_id,
+                sent[0].quantity,
+                sent[0].unit_price,
+                sent[0].eat_in
+            ),
+            (1, 1, Yen(300), false)
         );
+    }
+
+    #[test]
+    fn a_food_line_is_eaten_in_with_one_tap_where_there_are_tables() {
+        let mut catalog = catalog();
+        catalog.items[1].tax_rate = TaxRate::Standard; // the coaster is no food
+        let mut lines = vec![
+            line_for(&catalog, &catalog.items[0]),
+            line_for(&catalog, &catalog.items[1]),
+        ];
+        // No tables: no toggle, and the domain refuses it.
+        assert!(!may_eat_in(&catalog, &lines[0]));
+        assert_eq!(toggle_eat_in(&catalog, &mut lines, 0), Err(EatInError::NoTables));
+        assert_eq!(lines[0].tax_rate, TaxRate::Reduced);
+
+        catalog.eat_in = true;
+        assert!(may_eat_in(&catalog, &lines[0]) && !may_eat_in(&catalog, &lines[1]));
+        toggle_eat_in(&catalog, &mut lines, 0).expect("food at tables");
+        assert!(is_eat_in(&catalog, &lines[0]));
+        assert_eq!(lines[0].tax_rate, TaxRate::Standard);
+        let totals = cart_totals(&lines, catalog.tax_rounding).expect("totals");
+        assert_eq!(totals.by_rate.len(), 1, "both lines at 10%: {totals:?}");
+        let sent = sale_lines(&catalog, &lines);
+        assert!(sent[0].eat_in && !sent[1].eat_in);
+        assert_eq!(toggle_eat_in(&catalog, &mut lines, 1), Err(EatInError::NotFood));
+        assert_eq!(lines[1].tax_rate, TaxRate::Standard);
+        // A second tap takes it away again.
+        toggle_eat_in(&catalog, &mut lines, 0).expect("back to take-away");
+        assert_eq!(lines[0].tax_rate, TaxRate::Reduced);
+        assert!(!sale_lines(&catalog, &lines)[0].eat_in);
     }
 
     #[test]

@@ -71,6 +71,41 @@ pub fn overrides_price(
     discounted || repriced
 }
 
+/// Why a line cannot be rung as eaten on the spot (イートイン).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EatInError {
+    #[error("このイベントにはイートイン(飲食スペース)がありません")]
+    NoTables,
+    #[error("イートインにできるのは軽減税率(8%)の飲食料品だけです")]
+    NotFood,
+}
+
+impl EatInError {
+    /// Machine-readable code for the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            EatInError::NoTables => "eat_in_not_offered",
+            EatInError::NotFood => "not_reduced_rate",
+        }
+    }
+}
+
+/// The tax rate a line is sold at: the product's, except that food eaten on the spot
+/// (`eat_in`, at an event that `offers_eat_in`) is a meal served there, taxed at the standard
+/// rate. Eat-in is refused where there are no tables, and for what is not reduced-rate food.
+pub fn line_tax_rate(
+    product_rate: TaxRate,
+    eat_in: bool,
+    offers_eat_in: bool,
+) -> Result<TaxRate, EatInError> {
+    match (eat_in, offers_eat_in, product_rate) {
+        (false, _, rate) => Ok(rate),
+        (true, false, _) => Err(EatInError::NoTables),
+        (true, true, TaxRate::Standard) => Err(EatInError::NotFood),
+        (true, true, TaxRate::Reduced) => Ok(TaxRate::Standard),
+    }
+}
+
 /// The amounts of one line, all tax included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -308,6 +343,52 @@ mod tests {
         // The old price after the change, or another price before it: overrides.
         assert!(overrides_price(Yen(250), None, price, was_250(2), sold_at));
         assert!(overrides_price(Yen(200), None, price, was_250(4), sold_at));
+    }
+
+    #[test]
+    fn eat_in_food_is_taxed_at_the_standard_rate() {
+        use TaxRate::{Reduced, Standard};
+        assert_eq!(line_tax_rate(Reduced, false, false), Ok(Reduced));
+        assert_eq!(
+            line_tax_rate(Reduced, false, true),
+            Ok(Reduced),
+            "take-away stays 8%"
+        );
+        assert_eq!(line_tax_rate(Standard, false, true), Ok(Standard));
+        assert_eq!(
+            line_tax_rate(Reduced, true, true),
+            Ok(Standard),
+            "eaten there: 10%"
+        );
+        assert_eq!(line_tax_rate(Reduced, true, false), Err(EatInError::NoTables));
+        assert_eq!(line_tax_rate(Standard, true, false), Err(EatInError::NoTables));
+        assert_eq!(line_tax_rate(Standard, true, true), Err(EatInError::NotFood));
+        assert_eq!(EatInError::NotFood.code(), "not_reduced_rate");
+    }
+
+    #[test]
+    fn an_eat_in_line_moves_to_the_standard_rate_total() {
+        // ¥216 of food: taken away 216 × 8/108 = 16; eaten there 216 × 10/110 = 19.6 → 19.
+        let rate = |eat_in| line_tax_rate(TaxRate::Reduced, eat_in, true).expect("food at tables");
+        let take_away = [line("おにぎり", 216, 1, rate(false), true)];
+        let eaten_there = [line("おにぎり", 216, 1, rate(true), true)];
+        let totals = |lines: &[CartLine]| cart_totals(lines, RoundingMode::Down).expect("totals").by_rate;
+        assert_eq!(
+            totals(&take_away),
+            vec![RateTotal {
+                rate: TaxRate::Reduced,
+                total: Yen(216),
+                tax: Yen(16)
+            }]
+        );
+        assert_eq!(
+            totals(&eaten_there),
+            vec![RateTotal {
+                rate: TaxRate::Standard,
+                total: Yen(216),
+                tax: Yen(19)
+            }]
+        );
     }
 
     fn line(name: &str, unit_price: i64, quantity: i64, tax_rate: TaxRate, eligible: bool) -> CartLine {
@@ -592,6 +673,31 @@ mod tests {
     }
 
     proptest! {
+        /// Ringing any food lines as eaten on the spot moves exactly their amounts from the 8 %
+        /// total to the 10 % total: the customer pays the same, and each rate's tax is the
+        /// rate's own on its new total.
+        #[test]
+        fn eat_in_moves_lines_between_rates_and_keeps_the_total(
+            lines in prop::collection::vec((1i64..20_000, 1i64..=20, any::<bool>()), 1..20),
+        ) {
+            let cart = |eat_in: bool| -> Vec<CartLine> {
+                lines.iter().map(|&(price, quantity, here)| {
+                    let rate = line_tax_rate(TaxRate::Reduced, eat_in && here, true).expect("food at tables");
+                    line("食品", price, quantity, rate, true)
+                }).collect()
+            };
+            let away = cart_totals(&cart(false), RoundingMode::Down).expect("totals");
+            let mixed = cart_totals(&cart(true), RoundingMode::Down).expect("totals");
+            prop_assert_eq!(away.total, mixed.total);
+            let eaten: i64 = lines.iter().filter(|l| l.2).map(|&(p, q, _)| p * q).sum();
+            let of = |t: &CartTotals, rate| t.rate(rate).map_or(0, |r| r.total.0);
+            prop_assert_eq!(of(&mixed, TaxRate::Standard), eaten);
+            prop_assert_eq!(of(&mixed, TaxRate::Reduced) + eaten, of(&away, TaxRate::Reduced));
+            for r in &mixed.by_rate {
+                prop_assert_eq!(r.tax, r.rate.included_tax(r.total, RoundingMode::Down));
+            }
+        }
+
         /// Whatever the cart: the invoice totals per rate and the total outside the invoice add
         /// up to the total, each line pays its gross less its discount, each rate's tax is
         /// computed once from the rate's total, and a cart past `i64` is an error, never a

@@ -203,6 +203,7 @@ mod tests {
                     quantity: 1,
                     unit_price: Yen(100),
                     discount: None,
+                    eat_in: false,
                 })
                 .collect(),
             tenders: vec![],

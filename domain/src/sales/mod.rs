@@ -54,6 +54,9 @@ pub struct Catalog {
     pub tax_rounding: RoundingMode,
     /// Whether gift vouchers give change at this event.
     pub voucher_gives_change: bool,
+    /// The event offers tables (イートイン): a food line may be rung as eaten on the spot.
+    #[serde(default)]
+    pub eat_in: bool,
     pub loaded_at: DateTime<Utc>,
 }
 
@@ -67,6 +70,10 @@ pub struct SaleLineInput {
     pub unit_price: Yen,
     #[serde(default)]
     pub discount: Option<Discount>,
+    /// Eaten on the spot (イートイン, 店内): a food line taxed at the standard rate. Only at
+    /// an event that offers tables, and only for a reduced-rate product.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub eat_in: bool,
 }
 
 /// `POST /api/v1/sales`: a completed sale. Its id is made on the tablet (UUID v7) and is the

@@ -3,8 +3,8 @@
 use super::Tx;
 use crate::on_tx;
 use chrono::{DateTime, Utc};
-use selpos_domain::RoundingMode;
 use selpos_domain::council::{Council, CouncilInput};
+use selpos_domain::{RoundingMode, Yen};
 
 #[derive(sqlx::FromRow)]
 struct CouncilRow {
@@ -15,11 +15,14 @@ struct CouncilRow {
     receipt_footer: String,
     tax_rounding: String,
     voucher_gives_change: bool,
+    payout_approval_limit: i64,
     updated_at: DateTime<Utc>,
 }
 
 pub async fn get(tx: &mut Tx) -> Result<Option<Council>, sqlx::Error> {
-    let sql = "SELECT name, invoice_number, address, phone, receipt_footer, tax_rounding, voucher_gives_change, updated_at
+    let sql =
+        "SELECT name, invoice_number, address, phone, receipt_footer, tax_rounding, voucher_gives_change,
+                      payout_approval_limit, updated_at
                FROM council WHERE id = 1";
     let row: Option<CouncilRow> = on_tx!(tx, |conn| sqlx::query_as(sql).fetch_optional(&mut *conn).await)?;
     row.map(|r| {
@@ -33,6 +36,7 @@ pub async fn get(tx: &mut Tx) -> Result<Option<Council>, sqlx::Error> {
             phone: r.phone,
             receipt_footer: r.receipt_footer,
             voucher_gives_change: r.voucher_gives_change,
+            payout_approval_limit: Yen(r.payout_approval_limit),
             updated_at: r.updated_at,
         })
     })
@@ -41,12 +45,12 @@ pub async fn get(tx: &mut Tx) -> Result<Option<Council>, sqlx::Error> {
 
 pub async fn put(tx: &mut Tx, input: &CouncilInput, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     let sql = "INSERT INTO council (id, name, invoice_number, address, phone, receipt_footer, tax_rounding,
-                                    voucher_gives_change, updated_at)
-               VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8)
+                                    voucher_gives_change, payout_approval_limit, updated_at)
+               VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9)
                ON CONFLICT (id) DO UPDATE SET name = excluded.name, invoice_number = excluded.invoice_number,
                    address = excluded.address, phone = excluded.phone, receipt_footer = excluded.receipt_footer,
                    tax_rounding = excluded.tax_rounding, voucher_gives_change = excluded.voucher_gives_change,
-                   updated_at = excluded.updated_at";
+                   payout_approval_limit = excluded.payout_approval_limit, updated_at = excluded.updated_at";
     on_tx!(tx, |conn| sqlx::query(sql)
         .bind(&input.name)
         .bind(&input.invoice_number)
@@ -55,6 +59,7 @@ pub async fn put(tx: &mut Tx, input: &CouncilInput, now: DateTime<Utc>) -> Resul
         .bind(&input.receipt_footer)
         .bind(input.tax_rounding.code())
         .bind(input.voucher_gives_change)
+        .bind(input.payout_approval_limit.0)
         .bind(now)
         .execute(&mut *conn)
         .await

@@ -21,6 +21,7 @@ struct EventRow {
     state: String,
     commission_kind: String,
     commission_value: i64,
+    eat_in: bool,
     active: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -82,6 +83,7 @@ impl EventRow {
             ends_on: self.ends_on,
             participants,
             registers,
+            eat_in: self.eat_in,
             active: self.active,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -90,7 +92,7 @@ impl EventRow {
 }
 
 const COLUMNS: &str = "id, code, kind, name, venue, starts_on, ends_on, state, commission_kind, commission_value, \
-                       active, created_at, updated_at";
+                       eat_in, active, created_at, updated_at";
 
 /// Events, newest first, each with its participants and registers. `id` picks one.
 async fn load(tx: &mut Tx, id: Option<i64>) -> Result<Vec<Event>, sqlx::Error> {
@@ -201,8 +203,8 @@ pub async fn save(
             None => Some(
                 sqlx::query_scalar(
                     "INSERT INTO events (code, kind, name, venue, starts_on, ends_on, state, commission_kind,
-                                         commission_value, active, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+                                         commission_value, active, created_at, updated_at, eat_in)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id",
                 )
                 .bind(&input.code)
                 .bind(input.kind.code())
@@ -215,13 +217,15 @@ pub async fn save(
                 .bind(commission_value)
                 .bind(input.active)
                 .bind(now)
+                .bind(input.eat_in)
                 .fetch_one(&mut *conn)
                 .await?,
             ),
             Some(id) => {
                 sqlx::query_scalar(
                     "UPDATE events SET code = $1, kind = $2, name = $3, venue = $4, starts_on = $5, ends_on = $6,
-                            state = $7, commission_kind = $8, commission_value = $9, active = $10, updated_at = $11
+                            state = $7, commission_kind = $8, commission_value = $9, active = $10, updated_at = $11,
+                            eat_in = $13
                      WHERE id = $12 RETURNING id",
                 )
                 .bind(&input.code)
@@ -236,6 +240,7 @@ pub async fn save(
                 .bind(input.active)
                 .bind(now)
                 .bind(id)
+                .bind(input.eat_in)
                 .fetch_optional(&mut *conn)
                 .await?
             }
@@ -309,4 +314,14 @@ pub async fn register_printer(tx: &mut Tx, register_id: i64) -> Result<Option<Re
     .bind(register_id)
     .fetch_optional(&mut *conn)
     .await)
+}
+
+/// Whether the event offers tables (イートイン): its food may be rung as eaten on the spot.
+pub async fn offers_eat_in(tx: &mut Tx, event_id: i64) -> Result<bool, sqlx::Error> {
+    let sql = "SELECT eat_in FROM events WHERE id = $1";
+    let found: Option<bool> = on_tx!(tx, |conn| sqlx::query_scalar(sql)
+        .bind(event_id)
+        .fetch_optional(&mut *conn)
+        .await)?;
+    Ok(found.unwrap_or(false))
 }

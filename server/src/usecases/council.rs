@@ -16,6 +16,7 @@ fn placeholder_council() -> Council {
         receipt_footer: String::new(),
         tax_rounding: Default::default(),
         voucher_gives_change: false,
+        payout_approval_limit: selpos_domain::council::DEFAULT_PAYOUT_APPROVAL_LIMIT,
         updated_at: Utc::now(),
     }
 }

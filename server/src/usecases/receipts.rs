@@ -9,8 +9,8 @@
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
 use crate::printing::{self, EscPosOptions, PrinterQueues};
-use crate::usecases::allow;
 use crate::usecases::sales;
+use crate::usecases::{allow, audit};
 use chrono::Utc;
 use chrono_tz::Asia::Tokyo;
 use selpos_domain::access::Principal;
@@ -197,12 +197,59 @@ pub async fn print(
     .map_err(|e| Error::Internal(e.to_string()))?;
     queues.print(&address, job.bytes, PRINT_TIMEOUT).await?;
     tracing::info!(sale = %sale.id, receipt = %sale.receipt_number, printer = %address, reprint, "receipt printed");
-    Ok(PrintOutcome {
+    let outcome = PrintOutcome {
         printed: true,
         printer: address,
         drawer_opened: open_drawer,
         warnings: job.warnings,
-    })
+    };
+    record_print(db, actor, &sale, reprint, &outcome).await?;
+    Ok(outcome)
+}
+
+/// Writes what reached the printer to the audit log: every print (`receipt.print`, or
+/// `receipt.reprint` for a copy) and, when the job kicked the cash drawer, `drawer.open` on the
+/// register. After the job, so a printer that is off leaves no record of a print.
+async fn record_print(
+    db: &Db,
+    actor: &Principal,
+    sale: &Sale,
+    reprint: bool,
+    outcome: &PrintOutcome,
+) -> Result<()> {
+    let mut tx = db.write().await?;
+    let after = serde_json::json!({
+        "receipt_number": sale.receipt_number,
+        "kind": sale.kind,
+        "register_id": sale.register_id,
+        "printer": outcome.printer,
+        "drawer_opened": outcome.drawer_opened,
+    });
+    let action = if reprint {
+        "receipt.reprint"
+    } else {
+        "receipt.print"
+    };
+    audit::record(&mut tx, actor, action, "sale", sale.id, None::<&()>, Some(&after)).await?;
+    if outcome.drawer_opened {
+        let drawer = serde_json::json!({
+            "reason": sale.kind,
+            "sale_id": sale.id,
+            "receipt_number": sale.receipt_number,
+        });
+        audit::record(
+            &mut tx,
+            actor,
+            "drawer.open",
+            "register",
+            sale.register_id,
+            None::<&()>,
+            Some(&drawer),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// `GET /registers/{id}/printer`: whether the register's printer accepts a connection now.

@@ -5,10 +5,12 @@
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
 use crate::usecases::once::{self, Once};
-use crate::usecases::{allow, audit};
+use crate::usecases::{allow, approvals, audit};
 use chrono::{DateTime, Utc};
 use selpos_domain::Yen;
 use selpos_domain::access::{Principal, Role};
+use selpos_domain::approvals::ApprovalAction;
+use selpos_domain::council::{DEFAULT_PAYOUT_APPROVAL_LIMIT, payout_needs_approval};
 use selpos_domain::events::EventState;
 use selpos_domain::register_sessions::{
     CashCount, CashFigures, LateSales, PayoutInput, RegisterCloseInput, RegisterOpenInput, RegisterReport,
@@ -260,7 +262,9 @@ pub async fn open(
     Ok(status)
 }
 
-/// 出金: cash taken out of the open drawer, with a reason.
+/// 出金: cash taken out of the open drawer, with a reason. Above the council's
+/// `payout_approval_limit` a cashier needs a manager's approval (used once, here); a council
+/// user approves their own.
 pub async fn payout(
     db: &Db,
     actor: &Principal,
@@ -282,6 +286,20 @@ pub async fn payout(
     let open = db::register_sessions::open_session(&mut tx, register_id)
         .await?
         .ok_or_else(|| Error::Conflict("このレジは開いていません".into()))?;
+    let limit = db::council::get(&mut tx)
+        .await?
+        .map_or(DEFAULT_PAYOUT_APPROVAL_LIMIT, |c| c.payout_approval_limit);
+    if payout_needs_approval(input.amount, limit) && !actor.is_council() {
+        let approval = input
+            .approval_id
+            .ok_or_else(|| Error::Conflict(format!("{limit}を超える出金には責任者の承認(PIN)が必要です")))?;
+        let wanted = approvals::Wanted {
+            action: ApprovalAction::Payout,
+            sale_id: None,
+            at: Utc::now(),
+        };
+        approvals::consume(&mut tx, actor, approval, wanted).await?;
+    }
     db::register_sessions::insert_payout(
         &mut tx,
         &id,

@@ -88,6 +88,7 @@ pub async fn catalog(db: &Db, actor: &Principal, register_id: i64) -> Result<Cat
         });
     }
     let rules = sale_rules(&mut tx).await?;
+    let eat_in = db::events::offers_eat_in(&mut tx, register.event_id).await?;
     Ok(Catalog {
         register: register_ref(&register),
         event_state: register.state()?,
@@ -95,6 +96,7 @@ pub async fn catalog(db: &Db, actor: &Principal, register_id: i64) -> Result<Cat
         items,
         tax_rounding: rules.tax_rounding,
         voucher_gives_change: rules.voucher_gives_change,
+        eat_in,
         loaded_at: Utc::now(),
     })
 }
@@ -179,6 +181,8 @@ struct PricedSale {
 /// it runs before the sale takes its turn to write: the write transaction stays short.
 async fn price_sale(tx: &mut Tx, event_id: i64, input: &ValidSale) -> Result<PricedSale> {
     let rules = sale_rules(tx).await?;
+    let offers_eat_in =
+        input.lines.iter().any(|l| l.eat_in) && db::events::offers_eat_in(tx, event_id).await?;
     let mut cart_lines = Vec::with_capacity(input.lines.len());
     let mut overridden: Vec<serde_json::Value> = Vec::new();
     for (i, line) in input.lines.iter().enumerate() {
@@ -210,10 +214,13 @@ async fn price_sale(tx: &mut Tx, event_id: i64, input: &ValidSale) -> Result<Pri
                 "list_price": product.price, "unit_price": line.unit_price, "discount": line.discount}),
             );
         }
+        // Food eaten on the spot (イートイン) is taxed at the standard rate.
+        let tax_rate = cart::line_tax_rate(product.rate()?, line.eat_in, offers_eat_in)
+            .map_err(|e| Error::field(format!("lines[{i}].eat_in"), e.code(), e.to_string()))?;
         cart_lines.push(CartLine {
             product_id: product.product_id,
             facility_id: product.facility_id,
-            tax_rate: product.rate()?,
+            tax_rate,
             name: product.name,
             // The price it was sold at, as the tablet showed it (possibly from an offline
             // catalogue): a later price change never alters a past sale.

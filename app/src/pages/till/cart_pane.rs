@@ -3,7 +3,7 @@
 
 use super::discount::DiscountEditor;
 use super::payment::{TenderPanel, Totals};
-use super::{Notice, use_till};
+use super::{Notice, TillState, use_till};
 use crate::i18n::pick;
 use crate::t;
 use crate::till::cart;
@@ -79,8 +79,13 @@ fn CartLineRow(index: usize, line: CartLine) -> impl IntoView {
     });
     let quantity = line.quantity;
     let open = move || till.open_line.get() == Some(index);
+    let (may_eat_in, eat_in) = till.catalog.with_untracked(|c| {
+        c.as_ref().map_or((false, false), |c| {
+            (cart::may_eat_in(c, &line), cart::is_eat_in(c, &line))
+        })
+    });
     view! {
-        <li class="cart-line" class:open=open data-product-id=line.product_id>
+        <li class="cart-line" class:open=open class:eat-in=eat_in data-product-id=line.product_id>
             // Tapping the line opens its rarer tools: discount and remove.
             <button class="line-info" aria-expanded=move || open().to_string()
                 on:click=move |_| till.open_line.update(|o| *o = if *o == Some(index) { None } else { Some(index) })>
@@ -91,6 +96,7 @@ fn CartLineRow(index: usize, line: CartLine) -> impl IntoView {
                 </span>
             </button>
             <span class="qty-controls">
+                {may_eat_in.then(|| view! { <EatInToggle index eat_in /> })}
                 <button class="qty-minus" aria-label="−1" disabled={quantity <= 1}
                     on:click=move |_| till.lines.update(|l| cart::change_quantity(l, index, -1))>"−"</button>
                 <span class="qty">{quantity}</span>
@@ -109,4 +115,29 @@ fn CartLineRow(index: usize, line: CartLine) -> impl IntoView {
             })}
         </li>
     }
+}
+
+/// 「店内」: one tap rings a food line as eaten on the spot (10 %), another takes it away
+/// again (8 %). Shown only where the event offers tables, on food lines.
+#[component]
+fn EatInToggle(index: usize, eat_in: bool) -> impl IntoView {
+    let till = use_till();
+    view! {
+        <button class="eat-in-toggle" class:active=eat_in aria-pressed=eat_in.to_string()
+            title=move || pick("店内飲食(10%)", "Eaten here (10%)")
+            on:click=move |_| toggle_eat_in(till, index)>
+            {t!("店内", "Eat-in")}
+        </button>
+    }
+}
+
+fn toggle_eat_in(till: TillState, index: usize) {
+    let Some(catalog) = till.catalog.get_untracked() else {
+        return;
+    };
+    let refused = till
+        .lines
+        .try_update(|lines| cart::toggle_eat_in(&catalog, lines, index).err())
+        .flatten();
+    till.notice.set(refused.map(|e| Notice::Error(e.to_string())));
 }

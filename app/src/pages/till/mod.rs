@@ -237,6 +237,12 @@ impl TillState {
             return;
         };
         let lines = self.lines.get_untracked();
+        let Some(sold) = self
+            .catalog
+            .with_untracked(|c| c.as_ref().map(|c| sale_lines(c, &lines)))
+        else {
+            return;
+        };
         if lines.is_empty() {
             return;
         }
@@ -247,7 +253,7 @@ impl TillState {
             // Numbered by the store, in the same transaction that keeps the sale.
             local_number: String::new(),
             sold_at: browser::utc_now(),
-            lines: sale_lines(&lines),
+            lines: sold,
             tenders,
             approval_id: self.price_approval.get_untracked(),
         };

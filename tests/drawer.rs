@@ -1,0 +1,244 @@
+//! The cash drawer under control, over real HTTP on SQLite and PostgreSQL: a cashier's payout
+//! (出金) above the council's limit needs a manager's PIN, used once; every receipt print and
+//! reprint and every opening of the drawer is in the audit log; a reprint is marked 再発行 and
+//! never kicks the drawer (a fake printer on TCP gets the bytes).
+
+use reqwest::{Method, StatusCode};
+use selpos_server::printing::decode::decode;
+use selpos_tests::printer::{DRAWER_KICK, FakePrinter};
+use selpos_tests::{
+    Cashier, HeartBazaar, NewEvent, NewFacility, NewProduct, TestServer, Till, World, assert_error, db_test,
+    error_fields,
+};
+use serde_json::{Value, json};
+
+/// One facility, one product, the event HB26 with register R1 and the volunteer signed in on its
+/// tablet, the register opened with a ¥30,000 float.
+async fn open_register(server: &TestServer) -> Till {
+    let till = World::on(server)
+        .facility(NewFacility::new(1, "A工房"))
+        .product(NewProduct::reduced(0, "クッキー", 120))
+        .cashier(Cashier::volunteer())
+        .open_till()
+        .await;
+    let (status, body) = till
+        .cashier
+        .post(
+            &format!("/api/v1/registers/{}/open", till.register),
+            &json!({"id": uuid::Uuid::now_v7(), "counts": [{"denomination": 10000, "count": 3}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    till
+}
+
+fn payout(amount: i64, approval: Option<&str>) -> Value {
+    json!({"id": uuid::Uuid::now_v7(), "amount": amount, "reason": "氷代", "approval_id": approval})
+}
+
+/// The payouts the register's open session has recorded, in yen.
+async fn payouts(till: &Till) -> Vec<i64> {
+    let status = till
+        .cashier
+        .get_ok(&format!("/api/v1/registers/{}/session", till.register))
+        .await;
+    status["report"]["payouts"]
+        .as_array()
+        .expect("payouts")
+        .iter()
+        .map(|p| p["amount"].as_i64().expect("amount"))
+        .collect()
+}
+
+/// The audit entries whose action starts with `action`, newest first.
+async fn audit(server: &TestServer, action: &str) -> Vec<Value> {
+    let entries = server.get_ok(&format!("/api/v1/audit?action={action}")).await;
+    entries.as_array().expect("entries").clone()
+}
+
+db_test!(
+    a_payout_above_the_councils_limit_needs_a_managers_pin_once,
+    demo = false,
+    |server| {
+        // The limit is ¥5,000 until the council sets another.
+        assert_eq!(
+            server.get_ok("/api/v1/council").await["payout_approval_limit"],
+            5000
+        );
+        let till = open_register(&server).await;
+        let path = format!("/api/v1/registers/{}/payouts", till.register);
+
+        // Up to the limit: no approval.
+        let (status, body) = till.cashier.post(&path, &payout(5000, None)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+
+        // Above it: refused without a manager's approval, and nothing is taken out.
+        let (status, body) = till.cashier.post(&path, &payout(5001, None)).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        let message = assert_error(&body, "conflict");
+        assert!(message.contains("承認"), "{message}");
+        assert_eq!(payouts(&till).await, [5000]);
+
+        // An approval for another action does not do.
+        let void_approval = till.cashier.approve("void", &json!(uuid::Uuid::now_v7())).await;
+        let (status, body) = till
+            .cashier
+            .post(&path, &payout(6000, Some(&void_approval)))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+        // With a manager's PIN on the spot: taken out, once.
+        let approval = till
+            .cashier
+            .approve_because("payout", &Value::Null, "出金 ¥6,000")
+            .await;
+        let (status, body) = till.cashier.post(&path, &payout(6000, Some(&approval))).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["report"]["cash"]["payouts"], 11000);
+        let (status, body) = till.cashier.post(&path, &payout(6000, Some(&approval))).await;
+        assert_eq!(status, StatusCode::CONFLICT, "an approval is used once: {body}");
+        assert_eq!(payouts(&till).await, [5000, 6000]);
+
+        // A council user approves their own payout.
+        let (status, body) = server.post(&path, &payout(8000, None)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let expected = 30000 - 5000 - 6000 - 8000;
+        assert_eq!(body["report"]["cash"]["expected"], expected);
+
+        // The audit log has each payout, the approved one with its approval.
+        let entries = audit(&server, "register.payout").await;
+        assert_eq!(entries.len(), 3, "{entries:?}");
+        assert_eq!(entries[1]["after"]["amount"], 6000);
+        assert_eq!(entries[1]["after"]["approval_id"], approval.as_str());
+
+        // The council sets the limit: at ¥0 every payout of a cashier needs a PIN.
+        let mut council = server.get_ok("/api/v1/council").await;
+        let object = council.as_object_mut().expect("council");
+        object.remove("updated_at");
+        object.insert("payout_approval_limit".into(), json!(-1));
+        let (status, body) = server.put("/api/v1/council", &council).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(error_fields(&body), ["payout_approval_limit"]);
+        council["payout_approval_limit"] = json!(0);
+        let (status, body) = server.put("/api/v1/council", &council).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["payout_approval_limit"], 0);
+        let (status, body) = till.cashier.post(&path, &payout(100, None)).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(payouts(&till).await, [5000, 6000, 8000]);
+    }
+);
+
+/// Cookie ×2 (¥240), soap (¥780), jam (¥500): ¥1,520.
+fn heart_bazaar_sale(till: &HeartBazaar, tenders: Value) -> Value {
+    let lines = json!([{"product_id": till.cookie, "quantity": 2, "unit_price": 120},
+                       {"product_id": till.soap, "quantity": 1, "unit_price": 780},
+                       {"product_id": till.jam, "quantity": 1, "unit_price": 500}]);
+    till.sale(lines, tenders)
+}
+
+db_test!(
+    every_print_and_drawer_opening_is_audited_and_a_reprint_keeps_the_drawer_shut,
+    demo = false,
+    |server| {
+        let mut printer = FakePrinter::start().await;
+        let till = HeartBazaar::open(
+            World::on(&server).event(NewEvent::bazaar("HB26").printer(Some(&printer.addr))),
+        )
+        .await;
+        let print = |sale: &Value, reprint: bool| {
+            let id = sale["id"].as_str().expect("id").to_string();
+            let cashier = &till.cashier;
+            async move {
+                let query = if reprint { "?reprint=true" } else { "" };
+                let (status, outcome) = cashier
+                    .request(Method::POST, &format!("/api/v1/sales/{id}/print{query}"), None)
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{outcome}");
+                outcome
+            }
+        };
+
+        // A cash sale: printed, the drawer kicked, both in the audit log.
+        let cash = till
+            .record(&heart_bazaar_sale(
+                &till,
+                json!([{"kind": "cash", "amount": 2000}]),
+            ))
+            .await;
+        assert_eq!(print(&cash, false).await["drawer_opened"], true);
+        let job = decode(&printer.next_job().await.bytes).expect("decodes");
+        assert_eq!(job.count(DRAWER_KICK), 1);
+        assert!(!job.texts().iter().any(|t| t.contains("再発行")));
+        let prints = audit(&server, "receipt.").await;
+        assert_eq!(prints.len(), 1, "{prints:?}");
+        assert_eq!(prints[0]["action"], "receipt.print");
+        assert_eq!(prints[0]["entity"], "sale");
+        assert_eq!(prints[0]["entity_id"], cash["id"]);
+        assert_eq!(prints[0]["actor_login"], "vol");
+        assert_eq!(prints[0]["after"]["receipt_number"], cash["receipt_number"]);
+        assert_eq!(prints[0]["after"]["drawer_opened"], true);
+        let drawer = audit(&server, "drawer.open").await;
+        assert_eq!(drawer.len(), 1, "{drawer:?}");
+        assert_eq!(drawer[0]["entity"], "register");
+        assert_eq!(drawer[0]["entity_id"], till.register.to_string());
+        assert_eq!(drawer[0]["register_id"], till.register);
+        assert_eq!(drawer[0]["after"]["sale_id"], cash["id"]);
+        assert_eq!(drawer[0]["after"]["reason"], "sale");
+
+        // Its reprint: marked 再発行, no drawer kick in the bytes, audited as a reprint only.
+        assert_eq!(print(&cash, true).await["drawer_opened"], false);
+        let job = printer.next_job().await;
+        assert!(
+            !job.bytes.windows(2).any(|w| w == [0x1B, b'p']),
+            "no ESC p at all in a reprint"
+        );
+        let reprint = decode(&job.bytes).expect("decodes");
+        assert_eq!(reprint.count(DRAWER_KICK), 0);
+        assert!(reprint.texts().contains(&"【再発行】"), "{:?}", reprint.texts());
+        let prints = audit(&server, "receipt.").await;
+        assert_eq!(prints.len(), 2);
+        assert_eq!(prints[0]["action"], "receipt.reprint");
+        assert_eq!(prints[0]["entity_id"], cash["id"]);
+        assert_eq!(prints[0]["after"]["drawer_opened"], false);
+        assert_eq!(
+            audit(&server, "drawer.open").await.len(),
+            1,
+            "the drawer stayed shut"
+        );
+
+        // A card sale prints without the drawer: a print, no opening.
+        let card = till
+            .record(&heart_bazaar_sale(
+                &till,
+                json!([{"kind": "credit_card", "amount": 1520}]),
+            ))
+            .await;
+        assert_eq!(print(&card, false).await["drawer_opened"], false);
+        assert_eq!(
+            decode(&printer.next_job().await.bytes)
+                .expect("decodes")
+                .count(DRAWER_KICK),
+            0
+        );
+        let prints = audit(&server, "receipt.").await;
+        assert_eq!(
+            (prints.len(), &prints[0]["action"], &prints[0]["entity_id"]),
+            (3, &json!("receipt.print"), &card["id"])
+        );
+        assert_eq!(audit(&server, "drawer.open").await.len(), 1);
+
+        // A printer that is off prints nothing, so nothing is recorded as printed.
+        drop(printer);
+        let (status, _) = till
+            .cashier
+            .request(
+                Method::POST,
+                &format!("/api/v1/sales/{}/print", card["id"].as_str().expect("id")),
+                None,
+            )
+            .await;
+        assert!(status.is_server_error(), "{status}");
+        assert_eq!(audit(&server, "receipt.").await.len(), 3);
+    }
+);
