@@ -256,6 +256,7 @@ db_test!(
         let wanted = |action, sale_id| Wanted {
             action,
             sale_id: Some(sale_id),
+            amount: None,
             at: chrono::Utc::now(),
         };
         let db = server.db();

@@ -88,10 +88,18 @@ db_test!(
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
 
         // With a manager's PIN on the spot: taken out, once.
-        let approval = till
-            .cashier
-            .approve_because("payout", &Value::Null, "出金 ¥6,000")
-            .await;
+        let grant = |amount: i64| {
+            json!({"action": "payout", "approver_login": selpos_tests::ADMIN_LOGIN, "pin": selpos_tests::ADMIN_PIN,
+                "reason": "出金", "amount": amount})
+        };
+        let approval = till.cashier.created("/api/v1/approvals", &grant(6000)).await["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        // It covers up to ¥6,000: not ¥60,000.
+        let (status, body) = till.cashier.post(&path, &payout(60000, Some(&approval))).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        selpos_tests::assert_error(&body, "approval_over_amount");
         let (status, body) = till.cashier.post(&path, &payout(6000, Some(&approval))).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         assert_eq!(body["report"]["cash"]["payouts"], 11000);

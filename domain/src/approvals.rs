@@ -71,6 +71,10 @@ pub struct ApprovalInput {
     /// those three actions; an approval is used only by that sale.
     #[serde(default)]
     pub sale_id: Option<uuid::Uuid>,
+    /// For a payout (出金): the most it may take out of the drawer. Required there, and only
+    /// there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<crate::Yen>,
 }
 
 impl ApprovalAction {
@@ -96,6 +100,16 @@ impl ApprovalInput {
         if !self.action.names_a_sale() && self.sale_id.is_some() {
             e.add("sale_id", "not_allowed", "この承認には売上を指定できません");
         }
+        match (self.action, self.amount) {
+            (ApprovalAction::Payout, None) => {
+                e.add("amount", "required", "出金の承認には金額を指定してください");
+            }
+            (ApprovalAction::Payout, Some(amount)) if amount.0 <= 0 => {
+                e.add("amount", "out_of_range", "金額は1円以上で入力してください");
+            }
+            (ApprovalAction::Payout, Some(_)) | (_, None) => {}
+            (_, Some(_)) => e.add("amount", "not_allowed", "この承認には金額を指定できません"),
+        }
         if self.reason.chars().count() > 200 {
             e.add("reason", "too_long", "理由は200文字以内で入力してください");
         }
@@ -113,6 +127,9 @@ pub struct Approval {
     /// The sale it is for, when the action names one.
     #[serde(default)]
     pub sale_id: Option<uuid::Uuid>,
+    /// The most a payout it approves may take out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<crate::Yen>,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -123,6 +140,7 @@ pub struct GrantedApproval {
     pub requested_by: i64,
     pub register_id: Option<i64>,
     pub sale_id: Option<uuid::Uuid>,
+    pub amount: Option<crate::Yen>,
     pub expires_at: DateTime<Utc>,
     pub used: bool,
 }
@@ -137,6 +155,8 @@ pub struct ApprovalUse {
     pub register_id: Option<i64>,
     /// The sale it acts on (for voids, refunds and price overrides).
     pub sale_id: Option<uuid::Uuid>,
+    /// The amount it moves (for payouts).
+    pub amount: Option<crate::Yen>,
     pub at: DateTime<Utc>,
 }
 
@@ -160,6 +180,8 @@ pub enum ApprovalRefusal {
     OtherRegister,
     #[error("この承認は別の担当者に出されたものです")]
     OtherUser,
+    #[error("この承認は{0}までの出金のためのものです。金額を確かめて、責任者のPINをもう一度入力してください")]
+    OverAmount(crate::Yen),
 }
 
 impl ApprovalRefusal {
@@ -173,6 +195,7 @@ impl ApprovalRefusal {
             ApprovalRefusal::OtherSale => "approval_other_sale",
             ApprovalRefusal::OtherRegister => "approval_other_register",
             ApprovalRefusal::OtherUser => "approval_other_user",
+            ApprovalRefusal::OverAmount(_) => "approval_over_amount",
         }
     }
 }
@@ -199,6 +222,11 @@ pub fn check_use(granted: Option<&GrantedApproval>, wanted: &ApprovalUse) -> Res
     if g.action.names_a_sale() && g.sale_id != wanted.sale_id {
         return Err(ApprovalRefusal::OtherSale);
     }
+    if let Some(limit) = g.amount
+        && wanted.amount.is_none_or(|a| a > limit)
+    {
+        return Err(ApprovalRefusal::OverAmount(limit));
+    }
     if g.used {
         return Err(ApprovalRefusal::Used);
     }
@@ -219,6 +247,7 @@ mod tests {
             requested_by: 7,
             register_id: Some(3),
             sale_id: Some(uuid::Uuid::from_u128(1)),
+            amount: None,
             expires_at: Utc::now() + Duration::minutes(5),
             used: false,
         }
@@ -230,6 +259,7 @@ mod tests {
             user_id: 7,
             register_id: Some(3),
             sale_id: Some(uuid::Uuid::from_u128(1)),
+            amount: None,
             at: Utc::now(),
         }
     }
@@ -276,6 +306,28 @@ mod tests {
     }
 
     #[test]
+    fn a_payout_approval_covers_up_to_its_amount() {
+        let granted = GrantedApproval {
+            action: ApprovalAction::Payout,
+            sale_id: None,
+            amount: Some(crate::Yen(6_000)),
+            ..granted()
+        };
+        let payout = |amount| ApprovalUse {
+            action: ApprovalAction::Payout,
+            sale_id: None,
+            amount: Some(crate::Yen(amount)),
+            ..wanted()
+        };
+        assert_eq!(check_use(Some(&granted), &payout(6_000)), Ok(()));
+        assert_eq!(check_use(Some(&granted), &payout(5_000)), Ok(()));
+        assert_eq!(
+            check_use(Some(&granted), &payout(6_001)),
+            Err(ApprovalRefusal::OverAmount(crate::Yen(6_000)))
+        );
+    }
+
+    #[test]
     fn an_approval_is_used_once_and_expires() {
         let used = GrantedApproval {
             used: true,
@@ -301,6 +353,7 @@ mod tests {
             pin: "1234".into(),
             reason: String::new(),
             sale_id,
+            amount: None,
         };
         assert!(input(ApprovalAction::Void, None).validated().is_err());
         assert!(input(ApprovalAction::PriceOverride, None).validated().is_err());
@@ -315,5 +368,15 @@ mod tests {
                 .validated()
                 .is_err()
         );
+        let payout = |amount: Option<i64>| ApprovalInput {
+            amount: amount.map(crate::Yen),
+            ..input(ApprovalAction::Payout, None)
+        };
+        assert!(payout(Some(6_000)).validated().is_ok());
+        assert!(
+            payout(None).validated().is_err(),
+            "a payout approval names its amount"
+        );
+        assert!(payout(Some(0)).validated().is_err());
     }
 }

@@ -228,6 +228,7 @@ fn PayoutForm(register_id: i64, on_done: impl Fn() + Copy + Send + Sync + 'stati
             pin: pin.get_untracked(),
             reason: format!("出金 {amount}"),
             sale_id: None,
+            amount: Some(amount),
         });
         let reason = reason.get_untracked();
         let request = async move {

@@ -78,6 +78,7 @@ fn RefundForm(
             pin: pin.get_untracked(),
             reason: reason.get_untracked(),
             sale_id: Some(sale_id),
+            amount: None,
         };
         let reason = reason.get_untracked();
         leptos::task::spawn_local(async move {

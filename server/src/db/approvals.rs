@@ -12,13 +12,14 @@ pub struct NewApproval<'a> {
     pub requested_by: i64,
     pub register_id: Option<i64>,
     pub sale_id: Option<String>,
+    pub amount: Option<i64>,
     pub reason: &'a str,
     pub expires_at: DateTime<Utc>,
 }
 
 pub async fn insert(tx: &mut Tx, a: &NewApproval<'_>, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    let sql = "INSERT INTO approvals (id, action, approver_id, requested_by, register_id, sale_id, reason, created_at, expires_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    let sql = "INSERT INTO approvals (id, action, approver_id, requested_by, register_id, sale_id, amount, reason, created_at, expires_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
     on_tx!(tx, |conn| sqlx::query(sql)
         .bind(a.id)
         .bind(a.action)
@@ -26,6 +27,7 @@ pub async fn insert(tx: &mut Tx, a: &NewApproval<'_>, now: DateTime<Utc>) -> Res
         .bind(a.requested_by)
         .bind(a.register_id)
         .bind(&a.sale_id)
+        .bind(a.amount)
         .bind(a.reason)
         .bind(now)
         .bind(a.expires_at)
@@ -40,6 +42,7 @@ struct ApprovalRow {
     requested_by: i64,
     register_id: Option<i64>,
     sale_id: Option<String>,
+    amount: Option<i64>,
     expires_at: DateTime<Utc>,
     used: bool,
     approver_id: i64,
@@ -48,7 +51,7 @@ struct ApprovalRow {
 /// The approval `id` as stored, with its approver; `None` when there is none (or its stored
 /// action or sale is not one this version knows, which no approval it granted can be).
 pub async fn get(tx: &mut Tx, id: &str) -> Result<Option<(GrantedApproval, i64)>, sqlx::Error> {
-    let sql = "SELECT action, requested_by, register_id, sale_id, expires_at, used_at IS NOT NULL AS used, approver_id
+    let sql = "SELECT action, requested_by, register_id, sale_id, amount, expires_at, used_at IS NOT NULL AS used, approver_id
                FROM approvals WHERE id = $1";
     let row: Option<ApprovalRow> = on_tx!(tx, |conn| sqlx::query_as(sql)
         .bind(id)
@@ -65,6 +68,7 @@ pub async fn get(tx: &mut Tx, id: &str) -> Result<Option<(GrantedApproval, i64)>
                 requested_by: r.requested_by,
                 register_id: r.register_id,
                 sale_id,
+                amount: r.amount.map(selpos_domain::Yen),
                 expires_at: r.expires_at,
                 used: r.used,
             },

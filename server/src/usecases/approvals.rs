@@ -31,6 +31,7 @@ pub async fn grant(db: &Db, caller: &Principal, input: &ApprovalInput) -> Result
         action: input.action,
         approver_login: approver.login.clone(),
         sale_id: input.sale_id,
+        amount: input.amount,
         expires_at: now + Duration::minutes(VALID_MINUTES),
     };
     let mut tx = db.write().await?;
@@ -44,6 +45,7 @@ pub async fn grant(db: &Db, caller: &Principal, input: &ApprovalInput) -> Result
             requested_by: caller.user_id,
             register_id: caller.register_id,
             sale_id: input.sale_id.map(|s| s.to_string()),
+            amount: input.amount.map(|a| a.0),
             reason: input.reason.trim(),
             expires_at: approval.expires_at,
         },
@@ -60,6 +62,8 @@ pub async fn grant(db: &Db, caller: &Principal, input: &ApprovalInput) -> Result
 pub struct Wanted {
     pub action: ApprovalAction,
     pub sale_id: Option<uuid::Uuid>,
+    /// The amount the action moves (a payout's).
+    pub amount: Option<selpos_domain::Yen>,
     pub at: DateTime<Utc>,
 }
 
@@ -79,6 +83,7 @@ pub async fn consume(
         user_id: caller.user_id,
         register_id: caller.register_id,
         sale_id: wanted.sale_id,
+        amount: wanted.amount,
         at: wanted.at,
     };
     check_use(found.as_ref().map(|(g, _)| g), &asked)?;

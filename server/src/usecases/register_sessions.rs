@@ -296,6 +296,7 @@ pub async fn payout(
         let wanted = approvals::Wanted {
             action: ApprovalAction::Payout,
             sale_id: None,
+            amount: Some(input.amount),
             at: Utc::now(),
         };
         approvals::consume(&mut tx, actor, approval, wanted).await?;

@@ -348,6 +348,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
         let wanted = approvals::Wanted {
             action: ApprovalAction::PriceOverride,
             sale_id: Some(input.id),
+            amount: None,
             at: sold_at,
         };
         let approval_id = approval(&mut tx, actor, input.approval_id, wanted).await?;
@@ -581,6 +582,7 @@ async fn reverse(
     let wanted = approvals::Wanted {
         action: request.action,
         sale_id: Some(sale_id),
+        amount: None,
         at: Utc::now(),
     };
     let approval_id = approval(&mut tx, actor, request.approval_id, wanted).await?;

@@ -149,6 +149,7 @@ pub async fn record(
             approvals::Wanted {
                 action: ApprovalAction::StockAdjustment,
                 sale_id: None,
+                amount: None,
                 at: chrono::Utc::now(),
             },
         )

@@ -60,6 +60,7 @@ pub(super) fn DiscountEditor(index: usize) -> impl IntoView {
             pin: pin.get_untracked(),
             reason: "値引き".into(),
             sale_id: Some(till.sale_id.get_untracked()),
+            amount: None,
         };
         busy.set(true);
         leptos::task::spawn_local(async move {

@@ -40,6 +40,7 @@ pub(super) fn VoidDialog() -> impl IntoView {
             pin: pin.get_untracked(),
             reason: format!("取消 {}", last.local_number),
             sale_id: Some(last.id),
+            amount: None,
         };
         let reason = reason.get_untracked();
         leptos::task::spawn_local(async move {
