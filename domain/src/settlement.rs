@@ -5,9 +5,9 @@
 
 use crate::Yen;
 use crate::events::CommissionRule;
-use crate::sales::cart::RateTotal;
 use crate::register_sessions::CashFigures;
 use crate::register_sessions::TenderTotal;
+use crate::sales::cart::RateTotal;
 use crate::tax::{RoundingMode, TaxRate};
 use crate::validation::FieldErrors;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -688,7 +688,10 @@ mod tests {
         };
         let allocated = allocate_receipt_taxes([("a", row), ("b", row)]);
         assert_eq!(allocated[&(1, TaxRate::Reduced)], Yen(16));
-        assert_eq!(TaxRate::Reduced.included_tax(Yen(240), RoundingMode::Down), Yen(17));
+        assert_eq!(
+            TaxRate::Reduced.included_tax(Yen(240), RoundingMode::Down),
+            Yen(17)
+        );
     }
 
     #[test]
