@@ -244,7 +244,11 @@ pub fn allocate_receipt_taxes<K: PartialEq>(
     let mut group: Vec<ReceiptShare> = Vec::new();
     let mut amounts: Vec<Yen> = Vec::new();
     let mut flush = |group: &mut Vec<ReceiptShare>, out: &mut BTreeMap<(i64, TaxRate), Yen>| {
-        if let Some(first) = group.first() {
+        if let [only] = group.as_slice() {
+            // One facility at the rate on the receipt: all of its tax (what allocate_tax gives).
+            let slot = out.entry((only.facility_id, only.rate)).or_insert(Yen::ZERO);
+            slot.0 = slot.0.saturating_add(only.receipt_tax.0);
+        } else if let Some(first) = group.first() {
             amounts.clear();
             amounts.extend(group.iter().map(|r| r.amount));
             for (row, share) in group.iter().zip(allocate_tax(first.receipt_tax, &amounts)) {

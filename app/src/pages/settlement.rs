@@ -249,9 +249,11 @@ fn Statement(s: FacilityStatement, event_id: i64, facility_id: i64) -> impl Into
                     <tr><th>"取消・返品"</th><td class="num">{format!("−{}", f.returns)}</td></tr>
                     <tr><th>"純売上"</th><td class="num" id="statement-net">{f.net.to_string()}</td></tr>
                     {f.by_rate.iter().map(|l| {
-                        let outside = (l.non_invoice != Yen::ZERO)
-                            .then(|| format!("・適格請求書外 {}(税額記載なし)", l.non_invoice))
-                            .unwrap_or_default();
+                        let outside = if l.non_invoice == Yen::ZERO {
+                            String::new()
+                        } else {
+                            format!("・適格請求書外 {}(税額記載なし)", l.non_invoice)
+                        };
                         view! {
                             <tr class="sub"><th>{format!("　{}対象(うちレシート記載の消費税 {}{})", l.rate.label_ja(), l.tax, outside)}</th><td class="num">{l.net.to_string()}</td></tr>
                         }

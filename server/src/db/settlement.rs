@@ -39,27 +39,36 @@ pub async fn line_sums(tx: &mut Tx, event_id: i64) -> Result<Vec<LineSum>, sqlx:
         .await)
 }
 
-/// One facility's invoice lines at one rate on one record of the event, with the tax the
-/// record states for that rate: the input of the tax allocation.
+/// Invoice lines of one facility at one rate with the tax their receipts stated: either one
+/// record's lines (`sale_id`: a record with several facilities at the rate, whose tax is to be
+/// allocated) or, summed, every record where the facility was alone at the rate (`sale_id`
+/// none: all of those receipts' tax is the facility's).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ReceiptShareRow {
-    pub sale_id: String,
+    pub sale_id: Option<String>,
     pub tax_rate: String,
     pub facility_id: i64,
     pub amount: i64,
     pub receipt_tax: i64,
 }
 
-/// Every record's invoice lines summed per rate and facility, beside the record's stated tax
-/// at the rate; one query, ordered so the rows of one record and rate are consecutive.
+/// The input of the tax allocation in one query: per record, rate and facility, the invoice
+/// lines' amount beside the record's stated tax at the rate; the records where one facility
+/// is alone at a rate (the most) are summed per facility and rate by the database, so only
+/// shared receipts come back one by one. Rows of one record and rate are consecutive.
 pub async fn receipt_shares(tx: &mut Tx, event_id: i64) -> Result<Vec<ReceiptShareRow>, sqlx::Error> {
-    let sql = "SELECT l.sale_id, l.tax_rate, l.facility_id, CAST(SUM(l.net) AS BIGINT) AS amount,
-                      MAX(t.tax) AS receipt_tax
-               FROM sale_lines l JOIN sales s ON s.id = l.sale_id
-               JOIN sale_rate_totals t ON t.sale_id = l.sale_id AND t.tax_rate = l.tax_rate
-               WHERE s.event_id = $1 AND l.invoice_eligible
-               GROUP BY l.sale_id, l.tax_rate, l.facility_id
-               ORDER BY l.sale_id, l.tax_rate, l.facility_id";
+    let sql = "SELECT CASE WHEN x.facilities = 1 THEN NULL ELSE x.sale_id END AS sale_id, x.tax_rate,
+                      x.facility_id, CAST(SUM(x.amount) AS BIGINT) AS amount,
+                      CAST(SUM(x.receipt_tax) AS BIGINT) AS receipt_tax
+               FROM (SELECT l.sale_id, l.tax_rate, l.facility_id, SUM(l.net) AS amount,
+                            MAX(t.tax) AS receipt_tax,
+                            COUNT(*) OVER (PARTITION BY l.sale_id, l.tax_rate) AS facilities
+                     FROM sale_lines l JOIN sales s ON s.id = l.sale_id
+                     JOIN sale_rate_totals t ON t.sale_id = l.sale_id AND t.tax_rate = l.tax_rate
+                     WHERE s.event_id = $1 AND l.invoice_eligible
+                     GROUP BY l.sale_id, l.tax_rate, l.facility_id) x
+               GROUP BY CASE WHEN x.facilities = 1 THEN NULL ELSE x.sale_id END, x.tax_rate, x.facility_id
+               ORDER BY 1, 2, 3";
     on_tx!(tx, |conn| sqlx::query_as(sql)
         .bind(event_id)
         .fetch_all(&mut *conn)

@@ -69,14 +69,20 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
     let shares = db::settlement::receipt_shares(tx, event_id)
         .await?
         .into_iter()
-        .map(|row| {
+        .enumerate()
+        .map(|(n, row)| {
             let share = ReceiptShare {
                 facility_id: row.facility_id,
                 rate: rate_of(&row.tax_rate)?,
                 amount: Yen(row.amount),
                 receipt_tax: Yen(row.receipt_tax),
             };
-            Ok((row.sale_id, share))
+            // A summed row of lone facilities is a receipt of its own (its whole tax).
+            let receipt = match row.sale_id {
+                Some(id) => (Some(id), 0),
+                None => (None, n),
+            };
+            Ok((receipt, share))
         })
         .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?;
     for ((facility_id, rate), tax) in allocate_receipt_taxes(shares) {
