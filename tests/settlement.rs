@@ -1,6 +1,7 @@
 //! Closing an event over real HTTP, on SQLite and PostgreSQL: レジ開け/締め with the cash
 //! count, late sales, settlement per facility with commission, statements (JSON and CSV), the
-//! lock a settlement puts on the event, and corrections after it.
+//! lock a settlement puts on the event, corrections after it, the tax on statements tying out
+//! to the receipts' and the council's invoice for its fee.
 //!
 //! Past 600 lines on purpose: each test walks a whole close (open, sell, count, settle, check
 //! every figure), and they share the world and helpers at the top.
