@@ -1,6 +1,7 @@
 //! Closing an event over real HTTP, on SQLite and PostgreSQL: レジ開け/締め with the cash
 //! count, late sales, settlement per facility with commission, statements (JSON and CSV), the
-//! lock a settlement puts on the event, and corrections after it.
+//! lock a settlement puts on the event, corrections after it, the tax on statements tying out
+//! to the receipts' and the council's invoice for its fee.
 //!
 //! Past 600 lines on purpose: each test walks a whole close (open, sell, count, settle, check
 //! every figure), and they share the world and helpers at the top.
@@ -456,7 +457,9 @@ db_test!(
                 .unwrap_or_else(|| panic!("column {name}"))
         };
         let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        let (rows, notes): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| &r[0] != "注記");
         assert_eq!(rows.len(), 4, "three facilities and the total");
+        assert_eq!(notes.len(), 2, "how the tax is found, and the fee's tax");
         for (row, f) in rows.iter().zip(facilities) {
             assert_eq!(row[col("事業所名")], *f["facility_name"].as_str().expect("name"));
             for (column, key) in [
@@ -827,5 +830,312 @@ db_test!(
             .await;
         assert_eq!(now["totals"], settled["totals"]);
         assert_eq!(now["journal_total"], settled["journal_total"]);
+    }
+);
+
+/// The council's registration number in the tax tests: it issues receipts and the fee invoice.
+const COUNCIL_NUMBER: &str = "T3700000000001";
+
+fn council() -> Value {
+    json!({"name": "群馬県社会就労センター協議会", "invoice_number": COUNCIL_NUMBER, "tax_rounding": "down"})
+}
+
+/// The line of `rate` in a `by_rate` list: (net or total, tax).
+fn rate_figures(by_rate: &Value, rate: &str) -> Option<(i64, i64)> {
+    by_rate
+        .as_array()
+        .expect("by_rate")
+        .iter()
+        .find(|l| l["rate"] == rate)
+        .map(|l| {
+            let amount = l.get("net").or_else(|| l.get("total")).expect("amount");
+            (yen(amount), yen(&l["tax"]))
+        })
+}
+
+db_test!(
+    statement_tax_is_what_the_receipts_stated_and_the_fee_is_invoiced,
+    demo = false,
+    |server| {
+        let w = World::on(&server)
+            .council(council())
+            .facilities([
+                NewFacility::new(10, "A工房").invoice_issuer(),
+                NewFacility::new(12, "Cベーカリー").invoice_issuer(),
+            ])
+            .products([NewProduct::reduced(0, "クッキー", 120)])
+            .event(
+                NewEvent::bazaar("HB26")
+                    .commission_percent(1250)
+                    .fixed_fee(1, 3000),
+            )
+            .cashier(Cashier::volunteer())
+            .open_till()
+            .await;
+        let cookie = &w.products[0];
+        // Two receipts of one ¥120 cookie at 8%: each states ¥8 (8.9 rounded down).
+        for _ in 0..2 {
+            let sale = w.record(&w.cash_sale(cookie, 1)).await;
+            assert_eq!(
+                rate_figures(&sale["by_rate"], "reduced"),
+                Some((120, 8)),
+                "{sale}"
+            );
+        }
+        let path = format!(
+            "/api/v1/events/{}/settlement/facilities/{}",
+            w.event, w.facilities[0]
+        );
+        let statement = server.get_ok(&path).await;
+        let a = &statement["facility"];
+        assert_eq!(
+            rate_figures(&a["by_rate"], "reduced"),
+            Some((240, 16)),
+            "¥8 + ¥8 as the receipts say, not 240 × 8/108 = ¥17: {a}"
+        );
+        assert!(
+            statement["tax_note"]
+                .as_str()
+                .is_some_and(|n| n.contains("最大剰余法")),
+            "the statement says how its tax is found: {statement}"
+        );
+        let event = server
+            .get_ok(&format!("/api/v1/events/{}/settlement", w.event))
+            .await;
+        assert_eq!(
+            rate_figures(&event["totals"]["by_rate"], "reduced"),
+            Some((240, 16))
+        );
+        assert_eq!(
+            rate_figures(&event["receipts_by_rate"], "reduced"),
+            Some((240, 16))
+        );
+
+        // The fee: 12.5% of ¥240 = ¥30, tax included at 10%: ¥2 (30 × 10/110 = 2.7).
+        assert_eq!((yen(&a["commission"]), yen(&a["commission_tax"])), (30, 2));
+        let invoice = &statement["fee_invoice"];
+        assert_eq!(invoice["registration_number"], COUNCIL_NUMBER);
+        assert_eq!(invoice["qualified"], true);
+        assert_eq!(invoice["issuer_name"], "群馬県社会就労センター協議会");
+        assert_eq!(invoice["recipient_name"], "A工房");
+        assert_eq!(rate_figures(&invoice["by_rate"], "standard"), Some((30, 2)));
+        assert_eq!((yen(&invoice["total"]), yen(&invoice["tax"])), (30, 2));
+        assert!(
+            invoice["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("12.50%")),
+            "{invoice}"
+        );
+
+        // A fixed fee of ¥3,000 is invoiced likewise: ¥272 of tax (272.7 rounded down).
+        let c = server
+            .get_ok(&format!(
+                "/api/v1/events/{}/settlement/facilities/{}",
+                w.event, w.facilities[1]
+            ))
+            .await;
+        assert_eq!(
+            (
+                yen(&c["facility"]["commission"]),
+                yen(&c["facility"]["commission_tax"])
+            ),
+            (3000, 272)
+        );
+        assert_eq!(
+            rate_figures(&c["fee_invoice"]["by_rate"], "standard"),
+            Some((3000, 272))
+        );
+        assert_eq!(c["fee_invoice"]["registration_number"], COUNCIL_NUMBER);
+        assert!(
+            c["fee_invoice"]["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("出店料"))
+        );
+        assert_eq!(yen(&event["totals"]["commission_tax"]), 2 + 272);
+
+        // The statement's CSV carries the fee's tax, the registration number and the rule.
+        let (status, bytes) = server
+            .admin_client()
+            .get_bytes(&format!("{path}?format=csv"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let mut reader = csv::Reader::from_reader(&bytes[3..]);
+        let header: Vec<String> = reader
+            .headers()
+            .expect("header")
+            .iter()
+            .map(String::from)
+            .collect();
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        let col = |name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .unwrap_or_else(|| panic!("column {name}"))
+        };
+        assert_eq!(&rows[0][col("8%内消費税")], "16");
+        assert_eq!(&rows[0][col("手数料内消費税(10%)")], "2");
+        let notes: Vec<&str> = rows.iter().filter(|r| &r[0] == "注記").map(|r| &r[1]).collect();
+        assert!(notes.iter().any(|n| n.contains("最大剰余法")), "{notes:?}");
+        assert!(
+            notes.iter().any(|n| n.contains("適格請求書")
+                && n.contains(COUNCIL_NUMBER)
+                && n.contains("うち消費税 2円")),
+            "{notes:?}"
+        );
+        // The event's CSV too: the fee's tax per facility and in the total.
+        let (_, bytes) = server
+            .admin_client()
+            .get_bytes(&format!("/api/v1/events/{}/settlement?format=csv", w.event))
+            .await;
+        let mut reader = csv::Reader::from_reader(&bytes[3..]);
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        let total = rows.iter().find(|r| &r[1] == "合計").expect("total row");
+        assert_eq!(&total[col("手数料内消費税(10%)")], "274");
+        assert_eq!(&total[col("8%内消費税")], "16");
+    }
+);
+
+db_test!(
+    facilities_tax_adds_up_to_the_receipts_tax_per_rate,
+    demo = false,
+    |server| {
+        let mut rng = StdRng::seed_from_u64(0x7A1E);
+        let admin = server.admin_client();
+        let (status, body) = admin.put("/api/v1/council", &council()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        for round in 0..3i64 {
+            let facility_count = rng.random_range(2..=3usize);
+            let facilities: Vec<NewFacility> = (0..facility_count)
+                .map(|k| {
+                    let f = NewFacility::new(100 + round * 10 + k as i64, format!("事業所{round}-{k}"));
+                    // Mostly registered issuers; now and then one outside the invoice.
+                    if k == 0 || rng.random_bool(0.7) {
+                        f.invoice_issuer()
+                    } else {
+                        f
+                    }
+                })
+                .collect();
+            let mut products = Vec::new();
+            for k in 0..facility_count {
+                for p in 0..3 {
+                    let price = rng.random_range(1..=2000);
+                    let name = format!("品{round}-{k}-{p}");
+                    products.push(if rng.random_bool(0.5) {
+                        NewProduct::reduced(k, name, price)
+                    } else {
+                        NewProduct::standard(k, name, price)
+                    });
+                }
+            }
+            let w = World::on(&server)
+                .facilities(facilities)
+                .products(products)
+                .event(NewEvent::bazaar(format!("RND{round}")))
+                .cashier(Cashier::new(
+                    &format!("vol{round}"),
+                    "ボランティア",
+                    &format!("{}", 1357 + round),
+                ))
+                .device(&format!("タブレット{round}"))
+                .open_till()
+                .await;
+            let mut sales = Vec::new();
+            for n in 0..rng.random_range(15..=25) {
+                let lines: Vec<Value> = (0..rng.random_range(1..=5))
+                    .map(|_| {
+                        let p = &w.products[rng.random_range(0..w.products.len())];
+                        json!({"product_id": p.id, "quantity": rng.random_range(1..=3), "unit_price": p.price})
+                    })
+                    .collect();
+                let mut body = w.sale_at(
+                    &format!("2026-11-28T02:{:02}:00Z", n),
+                    Value::Array(lines),
+                    json!([]),
+                );
+                let total = cart_total(&w, &body);
+                body["tenders"] = json!([{"kind": "qr_payment", "amount": total}]);
+                sales.push(w.record(&body).await);
+            }
+            for sale in &sales {
+                let id = sale["id"].as_str().expect("id");
+                match rng.random_range(0..6) {
+                    0 => {
+                        let (status, body) = server
+                            .post(
+                                &format!("/api/v1/sales/{id}/void"),
+                                &json!({"id": uuid::Uuid::now_v7(), "reason": "打ち間違い"}),
+                            )
+                            .await;
+                        assert_eq!(status, StatusCode::CREATED, "{body}");
+                    }
+                    1 => {
+                        let lines = sale["lines"].as_array().expect("lines");
+                        let line = &lines[rng.random_range(0..lines.len())];
+                        let quantity = rng.random_range(1..=line["quantity"].as_i64().expect("quantity"));
+                        let (status, body) = server
+                            .post(
+                                &format!("/api/v1/sales/{id}/refund"),
+                                &json!({"id": uuid::Uuid::now_v7(), "reason": "返品",
+                                "lines": [{"line_no": line["line_no"], "quantity": quantity}]}),
+                            )
+                            .await;
+                        assert_eq!(status, StatusCode::CREATED, "{body}");
+                    }
+                    _ => {}
+                }
+            }
+            // What the receipts stated, per rate: every record of the event, read back.
+            let mut stated: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+            let records = server
+                .get_ok(&format!("/api/v1/sales?event_id={}&limit=1000", w.event))
+                .await;
+            for r in records.as_array().expect("records") {
+                for l in r["by_rate"].as_array().expect("by_rate") {
+                    let e = stated
+                        .entry(l["rate"].as_str().expect("rate").to_string())
+                        .or_default();
+                    e.0 += yen(&l["total"]);
+                    e.1 += yen(&l["tax"]);
+                }
+            }
+            assert!(!stated.is_empty());
+            let settlement = server
+                .get_ok(&format!("/api/v1/events/{}/settlement", w.event))
+                .await;
+            for (rate, (_, tax)) in &stated {
+                let facilities_tax: i64 = settlement["facilities"]
+                    .as_array()
+                    .expect("facilities")
+                    .iter()
+                    .filter_map(|f| rate_figures(&f["by_rate"], rate))
+                    .map(|(_, tax)| tax)
+                    .sum();
+                assert_eq!(
+                    facilities_tax, *tax,
+                    "round {round}, {rate}: Σ facilities' tax = Σ receipts' tax"
+                );
+                assert_eq!(
+                    rate_figures(&settlement["totals"]["by_rate"], rate).map(|l| l.1),
+                    Some(*tax)
+                );
+            }
+            // Settling checks the same tie-out and takes the event.
+            w.set_state(&server, "closed").await;
+            let (status, body) = w
+                .cashier
+                .post(
+                    &format!("/api/v1/registers/{}/close", w.register),
+                    &json!({"id": uuid::Uuid::now_v7(), "counts": [], "note": "返品は現金で返金"}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let (status, settled) = server
+                .post(&format!("/api/v1/events/{}/settle", w.event), &json!({}))
+                .await;
+            assert_eq!(status, StatusCode::OK, "round {round}: {settled}");
+            assert_eq!(settled["totals"]["by_rate"], settlement["totals"]["by_rate"]);
+        }
     }
 );

@@ -7,10 +7,12 @@ use crate::Yen;
 use crate::events::CommissionRule;
 use crate::register_sessions::CashFigures;
 use crate::register_sessions::TenderTotal;
+use crate::sales::cart::RateTotal;
 use crate::tax::{RoundingMode, TaxRate};
 use crate::validation::FieldErrors;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Sums of lines of one facility at one rate.
@@ -24,6 +26,12 @@ pub struct RateSums {
     pub discounts: Yen,
     /// Units sold less units returned.
     pub quantity: i64,
+    /// The consumption tax the records' receipts stated, allocated to this facility
+    /// ([`allocate_receipt_taxes`]): sales less returns.
+    pub tax: Yen,
+    /// Net of lines outside the invoice (a facility not registered as an issuer when sold):
+    /// no receipt states tax on them.
+    pub non_invoice: Yen,
 }
 
 /// What the journal holds for one facility at an event: the input of its settlement.
@@ -95,8 +103,12 @@ pub struct RateLine {
     pub sales: Yen,
     pub returns: Yen,
     pub net: Yen,
-    /// Tax in `net`, rounded once with the council's rounding mode.
+    /// The tax the receipts stated on this facility's share of them ([`TAX_ON_STATEMENTS_JA`]):
+    /// Σ over the receipts of their tax at this rate allocated by the facility's share.
     pub tax: Yen,
+    /// The part of `net` outside the invoice (no tax stated on the receipt).
+    #[serde(default)]
+    pub non_invoice: Yen,
 }
 
 /// 精算: one facility's figures for an event.
@@ -117,8 +129,10 @@ pub struct FacilitySettlement {
     /// 10% first, then 8%; a rate with no sales is left out.
     pub by_rate: Vec<RateLine>,
     pub commission_rule: CommissionRule,
-    /// 手数料
+    /// 手数料 (tax included, at 10%: the council's own taxable service).
     pub commission: Yen,
+    /// The consumption tax in `commission` ([`fee_tax`]).
+    pub commission_tax: Yen,
     pub adjustments: Vec<Adjustment>,
     pub adjustments_total: Yen,
     /// 支払額 = net − commission + adjustments; negative means the facility owes the council.
@@ -142,7 +156,125 @@ pub fn commission(rule: CommissionRule, net: Yen) -> Yen {
 pub const COMMISSION_ROUNDING_JA: &str =
     "手数料は純売上×料率の1円未満切り捨て(定額の場合は売上にかかわらず定額)";
 
-/// Settles one facility.
+/// The council's fee (a commission or a fixed fee) is its own service, taxed at the standard rate.
+pub const FEE_TAX_RATE: TaxRate = TaxRate::Standard;
+
+/// The consumption tax in a fee: the fee is tax-included (税込), so its tax is
+/// `fee × 10/110`, rounded as the council's setting says (default: round down).
+pub fn fee_tax(fee: Yen, rounding: RoundingMode) -> Yen {
+    FEE_TAX_RATE.included_tax(fee, rounding)
+}
+
+/// The rule of the tax on statements, printed on every statement and CSV.
+pub const TAX_ON_STATEMENTS_JA: &str = "消費税額は、各レシート(取消・返品を含む)に税率ごとに記載した消費税額を、そのレシート上の各事業所の同じ税率の金額の割合で配分(最大剰余法・1円単位)した合計です。全事業所の合計はレシートの消費税額の合計と一致します。適格請求書外の商品(登録事業者でない事業所)はレシートに税額を記載しないため含みません。";
+
+/// The rule of the fee's tax, printed with the fee invoice.
+pub const FEE_TAX_JA: &str = "手数料・出店料は協議会の課税売上(10%)です。金額は税込で、消費税額は税込額×10/110(端数は協議会の設定どおり)です。";
+
+/// Splits `tax` across `amounts` in proportion to them, by the largest remainder method: each
+/// share is the exact proportion rounded down, and the yen left over go one each to the largest
+/// fractions (ties: the earlier amount). The shares add up to `tax` exactly and each is within
+/// one yen of its exact proportion; a negative tax over negated amounts gives the negated
+/// shares (a void mirrors its sale). Amounts are a receipt's lines of one rate, all of one sign
+/// (a sale's positive, a void's or refund's negative); when they add up to zero the tax is split
+/// evenly. An empty list gets nothing.
+pub fn allocate_tax(tax: Yen, amounts: &[Yen]) -> Vec<Yen> {
+    let n = amounts.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut weights: Vec<i128> = amounts.iter().map(|a| i128::from(a.0)).collect();
+    let mut total: i128 = weights.iter().sum();
+    if total == 0 {
+        weights = vec![1; n];
+        total = n as i128;
+    }
+    if total < 0 {
+        for w in &mut weights {
+            *w = -*w;
+        }
+        total = -total;
+    }
+    // A negative tax is split as its opposite and negated, so a void's shares mirror the
+    // sale's exactly (ties included) and a voided sale leaves every facility at zero.
+    let sign: i128 = if tax.0 < 0 { -1 } else { 1 };
+    let tax = i128::from(tax.0) * sign;
+    let mut shares: Vec<i128> = Vec::with_capacity(n);
+    let mut fractions: Vec<i128> = Vec::with_capacity(n);
+    for w in &weights {
+        let exact = tax * w;
+        shares.push(exact.div_euclid(total));
+        fractions.push(exact.rem_euclid(total));
+    }
+    // Σ exact = tax, so the yen left over are the sum of the fractions: 0 ≤ left < n.
+    let left = tax - shares.iter().sum::<i128>();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| fractions[b].cmp(&fractions[a]).then(a.cmp(&b)));
+    for &i in order.iter().take(usize::try_from(left).unwrap_or(0)) {
+        shares[i] += 1;
+    }
+    shares
+        .into_iter()
+        .map(|s| {
+            let s = s * sign;
+            Yen(i64::try_from(s).unwrap_or(if s < 0 { i64::MIN } else { i64::MAX }))
+        })
+        .collect()
+}
+
+/// One facility's invoice lines at one rate on one record (a sale, void or refund), with the
+/// tax that record's receipt states for the rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReceiptShare {
+    pub facility_id: i64,
+    pub rate: TaxRate,
+    /// Σ of the facility's line nets at the rate on the receipt (tax included).
+    pub amount: Yen,
+    /// The receipt's stated tax at the rate (the same on every row of the receipt and rate).
+    pub receipt_tax: Yen,
+}
+
+/// Allocates every receipt's stated tax per rate to its facilities ([`allocate_tax`]) and sums
+/// it per facility and rate. `rows` come grouped: the rows of one receipt (`K`) and rate are
+/// consecutive. Σ of the result per rate = Σ of the receipts' stated tax at that rate.
+pub fn allocate_receipt_taxes<K: PartialEq>(
+    rows: impl IntoIterator<Item = (K, ReceiptShare)>,
+) -> BTreeMap<(i64, TaxRate), Yen> {
+    let mut out: BTreeMap<(i64, TaxRate), Yen> = BTreeMap::new();
+    let mut group: Vec<ReceiptShare> = Vec::new();
+    let mut amounts: Vec<Yen> = Vec::new();
+    let mut flush = |group: &mut Vec<ReceiptShare>, out: &mut BTreeMap<(i64, TaxRate), Yen>| {
+        if let [only] = group.as_slice() {
+            // One facility at the rate on the receipt: all of its tax (what allocate_tax gives).
+            let slot = out.entry((only.facility_id, only.rate)).or_insert(Yen::ZERO);
+            slot.0 = slot.0.saturating_add(only.receipt_tax.0);
+        } else if let Some(first) = group.first() {
+            amounts.clear();
+            amounts.extend(group.iter().map(|r| r.amount));
+            for (row, share) in group.iter().zip(allocate_tax(first.receipt_tax, &amounts)) {
+                let slot = out.entry((row.facility_id, row.rate)).or_insert(Yen::ZERO);
+                slot.0 = slot.0.saturating_add(share.0);
+            }
+        }
+        group.clear();
+    };
+    let mut current: Option<(K, TaxRate)> = None;
+    for (key, row) in rows {
+        let same = current
+            .as_ref()
+            .is_some_and(|(k, rate)| *k == key && *rate == row.rate);
+        if !same {
+            flush(&mut group, &mut out);
+            current = Some((key, row.rate));
+        }
+        group.push(row);
+    }
+    flush(&mut group, &mut out);
+    out
+}
+
+/// Settles one facility. The tax per rate is the receipts' allocated in `takings`;
+/// `rounding` (the council's) rounds the tax in its fee.
 pub fn settle_facility(
     takings: &FacilityTakings,
     rule: CommissionRule,
@@ -153,7 +285,7 @@ pub fn settle_facility(
         (TaxRate::Standard, &takings.standard),
         (TaxRate::Reduced, &takings.reduced),
     ] {
-        if sums.sales == Yen::ZERO && sums.returns == Yen::ZERO {
+        if sums.sales == Yen::ZERO && sums.returns == Yen::ZERO && sums.tax == Yen::ZERO {
             continue;
         }
         let net = Yen(sums.sales.0 - sums.returns.0);
@@ -162,7 +294,8 @@ pub fn settle_facility(
             sales: sums.sales,
             returns: sums.returns,
             net,
-            tax: rate.included_tax(net, rounding),
+            tax: sums.tax,
+            non_invoice: sums.non_invoice,
         });
     }
     let gross = Yen(takings.standard.sales.0 + takings.reduced.sales.0);
@@ -182,6 +315,7 @@ pub fn settle_facility(
         by_rate,
         commission_rule: rule,
         commission,
+        commission_tax: fee_tax(commission, rounding),
         adjustments: takings.adjustments.clone(),
         adjustments_total,
         payable: Yen(net.0 - commission.0 + adjustments_total.0),
@@ -199,6 +333,7 @@ pub struct SettlementTotals {
     pub quantity: i64,
     pub by_rate: Vec<RateLine>,
     pub commission: Yen,
+    pub commission_tax: Yen,
     pub adjustments_total: Yen,
     pub payable: Yen,
 }
@@ -214,6 +349,7 @@ impl SettlementTotals {
             t.discounts.0 += f.discounts.0;
             t.quantity += f.quantity;
             t.commission.0 += f.commission.0;
+            t.commission_tax.0 += f.commission_tax.0;
             t.adjustments_total.0 += f.adjustments_total.0;
             t.payable.0 += f.payable.0;
             for line in &f.by_rate {
@@ -223,6 +359,7 @@ impl SettlementTotals {
                         sum.returns.0 += line.returns.0;
                         sum.net.0 += line.net.0;
                         sum.tax.0 += line.tax.0;
+                        sum.non_invoice.0 += line.non_invoice.0;
                     }
                     None => t.by_rate.push(*line),
                 }
@@ -266,11 +403,18 @@ pub struct EventSettlement {
     pub council_invoice_number: Option<String>,
     pub tax_rounding: RoundingMode,
     pub commission_rounding: String,
+    /// How the tax on the statements is found ([`TAX_ON_STATEMENTS_JA`]).
+    pub tax_note: String,
     pub facilities: Vec<FacilitySettlement>,
     pub totals: SettlementTotals,
     /// The sum of every record's total in the journal, read apart from the lines: it must
     /// equal `totals.net` (a check on the journal itself).
     pub journal_total: Yen,
+    /// Σ of the receipts' invoice totals and stated tax per rate, read apart from the lines:
+    /// the facilities' tax at each rate must add up to it.
+    pub receipts_by_rate: Vec<RateTotal>,
+    /// The date of the fee invoices: the day of settlement (Asia/Tokyo), or today's on a preview.
+    pub fee_invoice_date: NaiveDate,
     pub tenders: Vec<TenderTotal>,
     /// 商品券の釣銭なし: vouchers above the total kept without change, net of voids. Not sales
     /// (no facility's proceeds), but taken in: Σ tenders = journal total + voucher surplus.
@@ -291,11 +435,25 @@ impl EventSettlement {
         crate::register_sessions::tenders_unexplained(&self.tenders, self.journal_total, self.voucher_surplus)
     }
 
-    /// The facilities' net sales add up to the journal, to the yen.
+    /// The facilities' net sales add up to the journal, and their tax per rate to the
+    /// receipts', to the yen.
     pub fn balanced(&self) -> bool {
         self.totals.net == self.journal_total
             && self.totals.payable.0 + self.totals.commission.0
                 == self.totals.net.0 + self.totals.adjustments_total.0
+            && self.tax_ties_out()
+    }
+
+    /// Per rate, the facilities' tax is the receipts' stated tax and their invoice amounts
+    /// (net less what is outside the invoice) the receipts' invoice totals.
+    pub fn tax_ties_out(&self) -> bool {
+        TaxRate::ALL.into_iter().all(|rate| {
+            let facilities = self.totals.by_rate.iter().find(|l| l.rate == rate);
+            let receipts = self.receipts_by_rate.iter().find(|r| r.rate == rate);
+            let (tax, invoice) = facilities.map_or((0, 0), |l| (l.tax.0, l.net.0 - l.non_invoice.0));
+            let (receipt_tax, receipt_total) = receipts.map_or((0, 0), |r| (r.tax.0, r.total.0));
+            tax == receipt_tax && invoice == receipt_total
+        })
     }
 }
 
@@ -314,8 +472,73 @@ pub struct FacilityStatement {
     pub council_invoice_number: Option<String>,
     pub tax_rounding: RoundingMode,
     pub commission_rounding: String,
+    /// How the tax on the statement is found ([`TAX_ON_STATEMENTS_JA`]).
+    pub tax_note: String,
     pub facility: FacilitySettlement,
+    /// The council's invoice for its fee, so a registered facility may deduct its tax.
+    pub fee_invoice: FeeInvoice,
     pub generated_at: DateTime<Utc>,
+}
+
+/// The council's invoice for its fee (手数料・出店料) to one facility: a qualified invoice
+/// (適格請求書) when the council has a registration number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FeeInvoice {
+    /// 適格請求書発行事業者: the council.
+    pub issuer_name: String,
+    /// 登録番号 (T + 13 digits); none: not a qualified invoice.
+    pub registration_number: Option<String>,
+    /// A qualified invoice: the council has a registration number.
+    pub qualified: bool,
+    /// 交付を受ける事業者: the facility.
+    pub recipient_name: String,
+    /// 取引年月日 (the day of settlement).
+    pub issued_on: NaiveDate,
+    /// 取引内容: what the fee is for.
+    pub description: String,
+    /// 税率ごとに区分した対価の額 (tax included) and its tax: the fee at 10%.
+    pub by_rate: Vec<RateTotal>,
+    /// The fee, tax included.
+    pub total: Yen,
+    /// The consumption tax in it.
+    pub tax: Yen,
+    /// How the tax is found ([`FEE_TAX_JA`]).
+    pub note: String,
+}
+
+impl FeeInvoice {
+    /// The invoice for `facility`'s fee at an event.
+    pub fn of(
+        facility: &FacilitySettlement,
+        event_name: &str,
+        issuer_name: &str,
+        registration_number: Option<&str>,
+        issued_on: NaiveDate,
+    ) -> FeeInvoice {
+        let what = match facility.commission_rule {
+            CommissionRule::Percent { .. } => {
+                format!("販売手数料(純売上の{})", facility.commission_rule.label_ja())
+            }
+            CommissionRule::Fixed { .. } => "出店料(定額)".to_string(),
+        };
+        FeeInvoice {
+            issuer_name: issuer_name.to_string(),
+            registration_number: registration_number.map(str::to_string),
+            qualified: registration_number.is_some(),
+            recipient_name: facility.facility_name.clone(),
+            issued_on,
+            description: format!("{event_name} {what}"),
+            by_rate: vec![RateTotal {
+                rate: FEE_TAX_RATE,
+                total: facility.commission,
+                tax: facility.commission_tax,
+            }],
+            total: facility.commission,
+            tax: facility.commission_tax,
+            note: FEE_TAX_JA.to_string(),
+        }
+    }
 }
 
 impl EventSettlement {
@@ -326,6 +549,13 @@ impl EventSettlement {
             .iter()
             .find(|f| f.facility_id == facility_id)?
             .clone();
+        let fee_invoice = FeeInvoice::of(
+            &facility,
+            &self.event_name,
+            &self.council_name,
+            self.council_invoice_number.as_deref(),
+            self.fee_invoice_date,
+        );
         Some(FacilityStatement {
             event_id: self.event_id,
             event_code: self.event_code.clone(),
@@ -338,7 +568,9 @@ impl EventSettlement {
             council_invoice_number: self.council_invoice_number.clone(),
             tax_rounding: self.tax_rounding,
             commission_rounding: self.commission_rounding.clone(),
+            tax_note: self.tax_note.clone(),
             facility,
+            fee_invoice,
             generated_at: self.generated_at,
         })
     }
@@ -390,12 +622,16 @@ mod tests {
                 returns: Yen(120),
                 discounts: Yen(0),
                 quantity: 19,
+                tax: Yen(171),
+                non_invoice: Yen(0),
             },
             standard: RateSums {
                 sales: Yen(780),
                 returns: Yen(0),
                 discounts: Yen(20),
                 quantity: 1,
+                tax: Yen(70),
+                non_invoice: Yen(0),
             },
             adjustments: vec![],
         };
@@ -406,11 +642,94 @@ mod tests {
         );
         assert_eq!((s.gross, s.returns, s.net), (Yen(3_180), Yen(120), Yen(3_060)));
         assert_eq!(s.by_rate[0].rate, TaxRate::Standard);
-        assert_eq!(s.by_rate[0].tax, Yen(70)); // 780 × 10/110 = 70.9
+        assert_eq!(s.by_rate[0].tax, Yen(70));
         assert_eq!(s.by_rate[1].net, Yen(2_280));
-        assert_eq!(s.by_rate[1].tax, Yen(168)); // 2,280 × 8/108 = 168.9
+        // The receipts' tax as allocated, not 2,280 × 8/108 = 168 recomputed.
+        assert_eq!(s.by_rate[1].tax, Yen(171));
         assert_eq!(s.commission, Yen(459));
+        assert_eq!(s.commission_tax, Yen(41)); // 459 × 10/110 = 41.7
         assert_eq!(s.payable, Yen(2_601));
+    }
+
+    #[test]
+    fn the_fee_is_tax_included_at_ten_percent() {
+        assert_eq!(fee_tax(Yen(3_000), RoundingMode::Down), Yen(272)); // 272.7
+        assert_eq!(fee_tax(Yen(3_000), RoundingMode::HalfUp), Yen(273));
+        assert_eq!(fee_tax(Yen(1_100), RoundingMode::Down), Yen(100));
+        assert_eq!(fee_tax(Yen(10), RoundingMode::Down), Yen(0));
+        assert_eq!(fee_tax(Yen(10), RoundingMode::Up), Yen(1));
+        assert_eq!(fee_tax(Yen::ZERO, RoundingMode::Up), Yen::ZERO);
+    }
+
+    #[test]
+    fn a_fee_invoice_names_issuer_number_rate_and_tax() {
+        let takings = FacilityTakings {
+            facility_id: 3,
+            facility_number: 12,
+            facility_name: "Cベーカリー".into(),
+            ..Default::default()
+        };
+        let f = settle_facility(
+            &takings,
+            CommissionRule::Fixed { yen: Yen(3_000) },
+            RoundingMode::Down,
+        );
+        let day = NaiveDate::from_ymd_opt(2026, 11, 29).expect("date");
+        let invoice = FeeInvoice::of(&f, "ハートバザール", "協議会", Some("T1234567890123"), day);
+        assert!(invoice.qualified);
+        assert_eq!(invoice.registration_number.as_deref(), Some("T1234567890123"));
+        assert_eq!((invoice.total, invoice.tax), (Yen(3_000), Yen(272)));
+        assert_eq!(
+            invoice.by_rate,
+            [RateTotal {
+                rate: TaxRate::Standard,
+                total: Yen(3_000),
+                tax: Yen(272)
+            }]
+        );
+        assert_eq!(invoice.recipient_name, "Cベーカリー");
+        assert_eq!(invoice.issued_on, day);
+        assert!(invoice.description.contains("出店料"));
+        let unregistered = FeeInvoice::of(&f, "ハートバザール", "協議会", None, day);
+        assert!(!unregistered.qualified);
+    }
+
+    #[test]
+    fn two_receipts_of_120_at_8_percent_state_8_yen_each() {
+        // Each receipt says ¥8 (120 × 8/108 = 8.9); the facility's tax is ¥16, not 240 → ¥17.
+        let row = ReceiptShare {
+            facility_id: 1,
+            rate: TaxRate::Reduced,
+            amount: Yen(120),
+            receipt_tax: Yen(8),
+        };
+        let allocated = allocate_receipt_taxes([("a", row), ("b", row)]);
+        assert_eq!(allocated[&(1, TaxRate::Reduced)], Yen(16));
+        assert_eq!(
+            TaxRate::Reduced.included_tax(Yen(240), RoundingMode::Down),
+            Yen(17)
+        );
+    }
+
+    #[test]
+    fn largest_remainder_gives_the_leftover_yen_to_the_largest_fractions() {
+        // 8 × (100, 50, 30)/180 = 4.44, 2.22, 1.33 → 4, 2, 1 and one yen left: to the 0.44.
+        assert_eq!(
+            allocate_tax(Yen(8), &[Yen(100), Yen(50), Yen(30)]),
+            [Yen(5), Yen(2), Yen(1)]
+        );
+        // A refund: negative amounts and tax.
+        assert_eq!(
+            allocate_tax(Yen(-8), &[Yen(-100), Yen(-50), Yen(-30)]),
+            [Yen(-5), Yen(-2), Yen(-1)]
+        );
+        // Equal fractions: the earlier facility first.
+        assert_eq!(
+            allocate_tax(Yen(8), &[Yen(60), Yen(60), Yen(60)]),
+            [Yen(3), Yen(3), Yen(2)]
+        );
+        assert_eq!(allocate_tax(Yen(0), &[Yen(0), Yen(0)]), [Yen(0), Yen(0)]);
+        assert!(allocate_tax(Yen(5), &[]).is_empty());
     }
 
     fn rule() -> impl Strategy<Value = CommissionRule> {
@@ -421,14 +740,24 @@ mod tests {
     }
 
     fn sums() -> impl Strategy<Value = RateSums> {
-        (0i64..5_000_000, 0i64..500_000, 0i64..50_000, -50i64..5_000).prop_map(
-            |(sales, returns, discounts, quantity)| RateSums {
-                sales: Yen(sales),
-                returns: Yen(returns),
-                discounts: Yen(discounts),
-                quantity,
-            },
+        (
+            0i64..5_000_000,
+            0i64..500_000,
+            0i64..50_000,
+            -50i64..5_000,
+            -50_000i64..500_000,
+            0i64..100_000,
         )
+            .prop_map(
+                |(sales, returns, discounts, quantity, tax, non_invoice)| RateSums {
+                    sales: Yen(sales),
+                    returns: Yen(returns),
+                    discounts: Yen(discounts),
+                    quantity,
+                    tax: Yen(tax),
+                    non_invoice: Yen(non_invoice),
+                },
+            )
     }
 
     fn takings() -> impl Strategy<Value = Vec<(FacilityTakings, CommissionRule)>> {
@@ -493,15 +822,92 @@ mod tests {
                     prop_assert!(i128::from(f.commission.0) * 10_000 <= exact);
                     prop_assert!(exact - i128::from(f.commission.0) * 10_000 < 10_000);
                 }
+                let takings = &t[(f.facility_id - 1) as usize];
                 for l in &f.by_rate {
-                    prop_assert_eq!(l.tax, l.rate.included_tax(l.net, mode));
+                    let sums = match l.rate { TaxRate::Standard => &takings.standard, TaxRate::Reduced => &takings.reduced };
+                    prop_assert_eq!(l.tax, sums.tax, "the receipts' tax as allocated, never recomputed");
                 }
+                prop_assert_eq!(f.commission_tax, fee_tax(f.commission, mode));
             }
             prop_assert_eq!(totals.payable.0 + totals.commission.0, totals.net.0 + totals.adjustments_total.0);
             prop_assert_eq!(totals.by_rate.iter().map(|l| l.net.0).sum::<i64>(), totals.net.0);
             prop_assert_eq!(totals.by_rate.iter().map(|l| l.tax.0).sum::<i64>(),
                 facilities.iter().flat_map(|f| f.by_rate.iter()).map(|l| l.tax.0).sum::<i64>());
+            prop_assert_eq!(totals.commission_tax.0, facilities.iter().map(|f| f.commission_tax.0).sum::<i64>());
             prop_assert!(facilities.windows(2).all(|w| w[0].facility_number <= w[1].facility_number));
+        }
+
+        /// The shares add up to the tax and each is within one yen of its exact proportion.
+        #[test]
+        fn allocation_adds_up_and_stays_proportional(
+            tax in -100_000i64..100_000,
+            amounts in prop::collection::vec(0i64..2_000_000, 1..8),
+            negative in any::<bool>(),
+        ) {
+            let amounts: Vec<Yen> = amounts.into_iter().map(|a| Yen(if negative { -a } else { a })).collect();
+            let shares = allocate_tax(Yen(tax), &amounts);
+            prop_assert_eq!(shares.len(), amounts.len());
+            prop_assert_eq!(shares.iter().map(|s| s.0).sum::<i64>(), tax);
+            let total: i128 = amounts.iter().map(|a| i128::from(a.0)).sum();
+            for (share, amount) in shares.iter().zip(&amounts) {
+                // |share − tax × amount / total| < 1, in integers.
+                let (exact, denominator) = if total == 0 {
+                    (i128::from(tax), amounts.len() as i128)
+                } else {
+                    (i128::from(tax) * i128::from(amount.0), total)
+                };
+                prop_assert!((i128::from(share.0) * denominator - exact).abs() < denominator.abs(),
+                    "share {} of {} for {} of {}", share.0, tax, amount.0, total);
+            }
+        }
+
+        /// A void's allocation is its sale's, negated: a voided sale leaves every facility at zero.
+        #[test]
+        fn a_reversal_mirrors_its_sale(
+            tax in 0i64..100_000,
+            amounts in prop::collection::vec(0i64..2_000_000, 1..8),
+        ) {
+            let amounts: Vec<Yen> = amounts.into_iter().map(Yen).collect();
+            let negated: Vec<Yen> = amounts.iter().map(|a| Yen(-a.0)).collect();
+            let sale = allocate_tax(Yen(tax), &amounts);
+            let void = allocate_tax(Yen(-tax), &negated);
+            prop_assert_eq!(void, sale.iter().map(|s| Yen(-s.0)).collect::<Vec<_>>());
+        }
+
+        /// Over many receipts, each facility's tax at a rate is the sum of its shares, and the
+        /// facilities' tax per rate is the receipts' stated tax per rate exactly.
+        #[test]
+        fn receipts_tax_ties_out_per_rate(
+            receipts in prop::collection::vec(
+                (prop::collection::btree_map((1i64..5, any::<bool>()), 1i64..50_000, 1..6), any::<bool>(), prop_oneof![Just(RoundingMode::Down), Just(RoundingMode::HalfUp), Just(RoundingMode::Up)]),
+                0..40),
+        ) {
+            let mut rows = Vec::new();
+            let mut stated: BTreeMap<TaxRate, i64> = BTreeMap::new();
+            for (n, (lines, reversal, mode)) in receipts.iter().enumerate() {
+                let sign = if *reversal { -1 } else { 1 };
+                for rate in TaxRate::ALL {
+                    let of_rate: Vec<(i64, i64)> = lines
+                        .iter()
+                        .filter(|((_, standard), _)| (rate == TaxRate::Standard) == *standard)
+                        .map(|((facility, _), amount)| (*facility, sign * amount))
+                        .collect();
+                    let total: i64 = of_rate.iter().map(|(_, a)| a).sum();
+                    if of_rate.is_empty() {
+                        continue;
+                    }
+                    let tax = rate.included_tax(Yen(total), *mode);
+                    *stated.entry(rate).or_default() += tax.0;
+                    for (facility, amount) in of_rate {
+                        rows.push((n, ReceiptShare { facility_id: facility, rate, amount: Yen(amount), receipt_tax: tax }));
+                    }
+                }
+            }
+            let allocated = allocate_receipt_taxes(rows);
+            for rate in TaxRate::ALL {
+                let sum: i64 = allocated.iter().filter(|((_, r), _)| *r == rate).map(|(_, t)| t.0).sum();
+                prop_assert_eq!(sum, stated.get(&rate).copied().unwrap_or(0));
+            }
         }
     }
 }

@@ -71,7 +71,8 @@ pub fn SettlementPage() -> impl IntoView {
                            {s.settled_at.map(|at| format!(" ・ 精算 {} {}", super::local_time(at), s.settled_by.clone().unwrap_or_default()))}</p>
                         {(!settled).then(|| view! { <p class="banner warn">{t!("精算前の見込みです。", "Preview: not settled yet.")}</p> })}
                         <SettlementTable facilities=s.facilities.clone() totals=Some(s.totals.clone()) event_id />
-                        <p class="hint">{format!("消費税は税率ごとに1回、{}。{}。", s.tax_rounding.label_ja(), s.commission_rounding)}</p>
+                        <p class="hint" id="tax-note">{s.tax_note.clone()}</p>
+                        <p class="hint">{format!("レシートの消費税は税率ごとに1回、{}。{}。{}", s.tax_rounding.label_ja(), s.commission_rounding, selpos_domain::settlement::FEE_TAX_JA)}</p>
                         <h2>{t!("支払方法別", "By tender")}</h2>
                         <table class="list"><tbody>
                             {s.tenders.iter().map(|t| view! { <tr><th>{t.kind.label_ja()}</th><td class="num">{format!("{}件", t.count)}</td><td class="num">{t.amount.to_string()}</td></tr> }).collect_view()}
@@ -131,7 +132,7 @@ fn SettlementTable(
             <thead><tr>
                 <th>"番号"</th><th>"事業所"</th><th class="num">"総売上"</th><th class="num">"取消・返品"</th><th class="num">"純売上"</th>
                 <th class="num">"10%対象"</th><th class="num">"(内税)"</th><th class="num">"8%対象"</th><th class="num">"(内税)"</th>
-                <th>"手数料"</th><th class="num">"手数料額"</th><th class="num">"調整"</th><th class="num">"支払額"</th>
+                <th>"手数料"</th><th class="num">"手数料額"</th><th class="num">"(内税10%)"</th><th class="num">"調整"</th><th class="num">"支払額"</th>
             </tr></thead>
             <tbody>
                 {facilities.into_iter().map(|f| {
@@ -143,7 +144,7 @@ fn SettlementTable(
                             <td><a href=format!("/settlement/statement?event={event_id}&facility={}", f.facility_id)>{f.facility_name.clone()}</a></td>
                             <td class="num">{f.gross.to_string()}</td><td class="num">{f.returns.to_string()}</td><td class="num">{f.net.to_string()}</td>
                             <td class="num">{s10.to_string()}</td><td class="num">{t10.to_string()}</td><td class="num">{s8.to_string()}</td><td class="num">{t8.to_string()}</td>
-                            <td>{f.commission_rule.label_ja()}</td><td class="num">{f.commission.to_string()}</td>
+                            <td>{f.commission_rule.label_ja()}</td><td class="num">{f.commission.to_string()}</td><td class="num">{f.commission_tax.to_string()}</td>
                             <td class="num">{f.adjustments_total.to_string()}</td><td class="num payable">{f.payable.to_string()}</td>
                         </tr>
                     }
@@ -157,7 +158,7 @@ fn SettlementTable(
                         <th colspan="2">"合計"</th>
                         <th class="num">{t.gross.to_string()}</th><th class="num">{t.returns.to_string()}</th><th class="num" id="total-net">{t.net.to_string()}</th>
                         <th class="num">{s10.to_string()}</th><th class="num">{t10.to_string()}</th><th class="num">{s8.to_string()}</th><th class="num">{t8.to_string()}</th>
-                        <th></th><th class="num" id="total-commission">{t.commission.to_string()}</th>
+                        <th></th><th class="num" id="total-commission">{t.commission.to_string()}</th><th class="num">{t.commission_tax.to_string()}</th>
                         <th class="num">{t.adjustments_total.to_string()}</th><th class="num" id="total-payable">{t.payable.to_string()}</th>
                     </tr></tfoot>
                 }
@@ -250,10 +251,17 @@ fn Statement(s: FacilityStatement, event_id: i64, facility_id: i64) -> impl Into
                     <tr><th>"総売上(税込・値引後)"</th><td class="num">{f.gross.to_string()}</td></tr>
                     <tr><th>"取消・返品"</th><td class="num">{format!("−{}", f.returns)}</td></tr>
                     <tr><th>"純売上"</th><td class="num" id="statement-net">{f.net.to_string()}</td></tr>
-                    {f.by_rate.iter().map(|l| view! {
-                        <tr class="sub"><th>{format!("　{}対象(うち消費税 {})", l.rate.label_ja(), l.tax)}</th><td class="num">{l.net.to_string()}</td></tr>
+                    {f.by_rate.iter().map(|l| {
+                        let outside = if l.non_invoice == Yen::ZERO {
+                            String::new()
+                        } else {
+                            format!("・適格請求書外 {}(税額記載なし)", l.non_invoice)
+                        };
+                        view! {
+                            <tr class="sub"><th>{format!("　{}対象(うちレシート記載の消費税 {}{})", l.rate.label_ja(), l.tax, outside)}</th><td class="num">{l.net.to_string()}</td></tr>
+                        }
                     }).collect_view()}
-                    <tr><th>{format!("手数料({})", f.commission_rule.label_ja())}</th><td class="num" id="statement-commission">{format!("−{}", f.commission)}</td></tr>
+                    <tr><th>{format!("手数料({}・税込、うち消費税10% {})", f.commission_rule.label_ja(), f.commission_tax)}</th><td class="num" id="statement-commission">{format!("−{}", f.commission)}</td></tr>
                     {f.adjustments.iter().map(|a| view! {
                         <tr class="adjustment"><th>{format!("調整: {}({})", a.reason, super::local_time(a.at))}</th><td class="num">{a.amount.to_string()}</td></tr>
                     }).collect_view()}
@@ -261,8 +269,10 @@ fn Statement(s: FacilityStatement, event_id: i64, facility_id: i64) -> impl Into
                         <td class="num" id="statement-payable">{Yen(f.payable.0.abs()).to_string()}</td></tr>
                 </tbody>
             </table>
-            <p class="hint">{format!("販売数 {}点 ・ 値引 {} ・ 消費税は税率ごとに1回{}。{}。", f.quantity, f.discounts, s.tax_rounding.label_ja(), s.commission_rounding)}</p>
+            <p class="hint">{format!("販売数 {}点 ・ 値引 {} ・ レシートの消費税は税率ごとに1回{}。{}。", f.quantity, f.discounts, s.tax_rounding.label_ja(), s.commission_rounding)}</p>
+            <p class="hint" id="statement-tax-note">{s.tax_note.clone()}</p>
             <p>{format!("{}{}", s.council_name, s.council_invoice_number.map(|n| format!("(登録番号 {n})")).unwrap_or_default())}</p>
+            <FeeInvoiceBlock invoice=s.fee_invoice />
             <div class="signatures">
                 <div>"協議会"<span class="box"></span></div>
                 <div>"事業所(受領)"<span class="box"></span></div>
@@ -272,6 +282,35 @@ fn Statement(s: FacilityStatement, event_id: i64, facility_id: i64) -> impl Into
                 <a class="button" href=format!("/api/v1/events/{event_id}/settlement/facilities/{facility_id}?format=csv") download="">"CSV"</a>
             </div>
         </article>
+    }
+}
+
+/// The council's invoice for its fee: what a registered facility keeps to deduct the tax.
+#[component]
+fn FeeInvoiceBlock(invoice: selpos_domain::settlement::FeeInvoice) -> impl IntoView {
+    let title = if invoice.qualified {
+        "手数料の適格請求書"
+    } else {
+        "手数料の請求書(協議会に登録番号がないため適格請求書ではありません)"
+    };
+    view! {
+        <section class="fee-invoice" id="fee-invoice">
+            <h2>{title}</h2>
+            <table class="list">
+                <tbody>
+                    <tr><th>"発行者"</th><td>{invoice.issuer_name.clone()}</td></tr>
+                    <tr><th>"登録番号"</th><td id="fee-invoice-number">{invoice.registration_number.clone().unwrap_or_else(|| "なし".into())}</td></tr>
+                    <tr><th>"宛先"</th><td>{format!("{} 様", invoice.recipient_name)}</td></tr>
+                    <tr><th>"取引年月日"</th><td>{invoice.issued_on.to_string()}</td></tr>
+                    <tr><th>"内容"</th><td>{invoice.description.clone()}</td></tr>
+                    {invoice.by_rate.iter().map(|r| view! {
+                        <tr><th>{format!("{}対象(税込)", r.rate.label_ja())}</th><td class="num">{r.total.to_string()}</td></tr>
+                        <tr><th>{format!("消費税({})", r.rate.label_ja())}</th><td class="num" id="fee-invoice-tax">{r.tax.to_string()}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="hint">{invoice.note.clone()}</p>
+        </section>
     }
 }
 

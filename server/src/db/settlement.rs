@@ -1,4 +1,5 @@
-//! SQL for settlement (精算): the journal summed per facility, kind and rate; corrections;
+//! SQL for settlement (精算): the journal summed per facility, kind and rate; each receipt's
+//! stated tax beside its facilities' shares; corrections;
 //! the settled mark; and the dashboard's reads.
 
 use super::Tx;
@@ -19,16 +20,66 @@ pub struct LineSum {
     pub net: i64,
     pub discount: i64,
     pub quantity: i64,
+    /// The part of `net` on lines outside the invoice.
+    pub non_invoice: i64,
 }
 
 pub async fn line_sums(tx: &mut Tx, event_id: i64) -> Result<Vec<LineSum>, sqlx::Error> {
     let sql =
         "SELECT l.facility_id, f.number AS facility_number, f.name AS facility_name, s.kind, l.tax_rate,
                       CAST(SUM(l.net) AS BIGINT) AS net, CAST(SUM(l.discount) AS BIGINT) AS discount,
-                      CAST(SUM(l.quantity) AS BIGINT) AS quantity
+                      CAST(SUM(l.quantity) AS BIGINT) AS quantity,
+                      CAST(SUM(CASE WHEN l.invoice_eligible THEN 0 ELSE l.net END) AS BIGINT) AS non_invoice
                FROM sale_lines l JOIN sales s ON s.id = l.sale_id JOIN facilities f ON f.id = l.facility_id
                WHERE s.event_id = $1
                GROUP BY l.facility_id, f.number, f.name, s.kind, l.tax_rate";
+    on_tx!(tx, |conn| sqlx::query_as(sql)
+        .bind(event_id)
+        .fetch_all(&mut *conn)
+        .await)
+}
+
+/// Invoice lines of one facility at one rate with the tax their receipts stated: either one
+/// record's lines (`sale_id`: a record with several facilities at the rate, whose tax is to be
+/// allocated) or, summed, every record where the facility was alone at the rate (`sale_id`
+/// none: all of those receipts' tax is the facility's).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReceiptShareRow {
+    pub sale_id: Option<String>,
+    pub tax_rate: String,
+    pub facility_id: i64,
+    pub amount: i64,
+    pub receipt_tax: i64,
+}
+
+/// The input of the tax allocation in one query: per record, rate and facility, the invoice
+/// lines' amount beside the record's stated tax at the rate; the records where one facility
+/// is alone at a rate (the most) are summed per facility and rate by the database, so only
+/// shared receipts come back one by one. Rows of one record and rate are consecutive.
+pub async fn receipt_shares(tx: &mut Tx, event_id: i64) -> Result<Vec<ReceiptShareRow>, sqlx::Error> {
+    let sql = "SELECT CASE WHEN x.facilities = 1 THEN NULL ELSE x.sale_id END AS sale_id, x.tax_rate,
+                      x.facility_id, CAST(SUM(x.amount) AS BIGINT) AS amount,
+                      CAST(SUM(x.receipt_tax) AS BIGINT) AS receipt_tax
+               FROM (SELECT l.sale_id, l.tax_rate, l.facility_id, SUM(l.net) AS amount,
+                            MAX(t.tax) AS receipt_tax,
+                            COUNT(*) OVER (PARTITION BY l.sale_id, l.tax_rate) AS facilities
+                     FROM sale_lines l JOIN sales s ON s.id = l.sale_id
+                     JOIN sale_rate_totals t ON t.sale_id = l.sale_id AND t.tax_rate = l.tax_rate
+                     WHERE s.event_id = $1 AND l.invoice_eligible
+                     GROUP BY l.sale_id, l.tax_rate, l.facility_id) x
+               GROUP BY CASE WHEN x.facilities = 1 THEN NULL ELSE x.sale_id END, x.tax_rate, x.facility_id
+               ORDER BY 1, 2, 3";
+    on_tx!(tx, |conn| sqlx::query_as(sql)
+        .bind(event_id)
+        .fetch_all(&mut *conn)
+        .await)
+}
+
+/// Σ of the records' stated invoice totals and tax per rate: (rate, total, tax).
+pub async fn receipt_rate_totals(tx: &mut Tx, event_id: i64) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+    let sql = "SELECT t.tax_rate, CAST(SUM(t.total) AS BIGINT) AS total, CAST(SUM(t.tax) AS BIGINT) AS tax
+               FROM sale_rate_totals t JOIN sales s ON s.id = t.sale_id
+               WHERE s.event_id = $1 GROUP BY t.tax_rate ORDER BY t.tax_rate DESC";
     on_tx!(tx, |conn| sqlx::query_as(sql)
         .bind(event_id)
         .fetch_all(&mut *conn)

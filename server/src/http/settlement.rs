@@ -68,7 +68,10 @@ async fn show(
         Format::Json => Json(s).into_response(),
         Format::Csv => {
             let file = format!("settlement-{}.csv", s.event_code);
-            csv_response(settlement::to_csv(&s.facilities, Some(&s.totals))?, &file)
+            csv_response(
+                settlement::to_csv(&s.facilities, Some(&s.totals), &settlement::csv_notes())?,
+                &file,
+            )
         }
     })
 }
@@ -92,7 +95,11 @@ async fn facility(
                 statement.event_code, statement.facility.facility_number
             );
             csv_response(
-                settlement::to_csv(std::slice::from_ref(&statement.facility), None)?,
+                settlement::to_csv(
+                    std::slice::from_ref(&statement.facility),
+                    None,
+                    &settlement::statement_csv_notes(&statement),
+                )?,
                 &file,
             )
         }

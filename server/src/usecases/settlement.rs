@@ -10,9 +10,11 @@ use chrono_tz::Asia::Tokyo;
 use selpos_domain::access::Principal;
 use selpos_domain::dashboard::{EventDashboard, FacilityAmount, HourSales};
 use selpos_domain::events::{CommissionRule, EventState};
+use selpos_domain::sales::cart::RateTotal;
 use selpos_domain::settlement::{
     AdjustmentInput, COMMISSION_ROUNDING_JA, EventSettlement, FacilitySettlement, FacilityStatement,
-    FacilityTakings, RegisterCashLine, SettlementTotals, settle_event,
+    FacilityTakings, ReceiptShare, RegisterCashLine, SettlementTotals, TAX_ON_STATEMENTS_JA,
+    allocate_receipt_taxes, settle_event,
 };
 use selpos_domain::{TaxRate, Yen};
 use std::collections::BTreeMap;
@@ -28,6 +30,10 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
         .ok_or(Error::NotFound("イベント"))?;
     let council = db::council::get(tx).await?;
     let rounding = council.as_ref().map(|c| c.tax_rounding).unwrap_or_default();
+    let rate_of = |code: &str| {
+        TaxRate::from_code(code)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown tax rate {code:?}").into()))
+    };
 
     let mut takings: BTreeMap<i64, FacilityTakings> = BTreeMap::new();
     for (facility_id, facility_number, facility_name) in db::settlement::participants(tx, event_id).await? {
@@ -42,8 +48,7 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
         );
     }
     for row in db::settlement::line_sums(tx, event_id).await? {
-        let rate = TaxRate::from_code(&row.tax_rate)
-            .ok_or_else(|| sqlx::Error::Decode(format!("unknown tax rate {:?}", row.tax_rate).into()))?;
+        let rate = rate_of(&row.tax_rate)?;
         let t = takings.entry(row.facility_id).or_insert_with(|| FacilityTakings {
             facility_id: row.facility_id,
             facility_number: row.facility_number,
@@ -58,7 +63,45 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
         }
         sums.discounts.0 += row.discount;
         sums.quantity += row.quantity;
+        sums.non_invoice.0 += row.non_invoice;
     }
+    // The tax on the statements: each receipt's stated tax per rate, allocated to its facilities.
+    let shares = db::settlement::receipt_shares(tx, event_id)
+        .await?
+        .into_iter()
+        .enumerate()
+        .map(|(n, row)| {
+            let share = ReceiptShare {
+                facility_id: row.facility_id,
+                rate: rate_of(&row.tax_rate)?,
+                amount: Yen(row.amount),
+                receipt_tax: Yen(row.receipt_tax),
+            };
+            // A summed row of lone facilities is a receipt of its own (its whole tax).
+            let receipt = match row.sale_id {
+                Some(id) => (Some(id), 0),
+                None => (None, n),
+            };
+            Ok((receipt, share))
+        })
+        .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?;
+    for ((facility_id, rate), tax) in allocate_receipt_taxes(shares) {
+        // Every facility with lines has a row from `line_sums` above.
+        if let Some(t) = takings.get_mut(&facility_id) {
+            t.rate_mut(rate).tax = tax;
+        }
+    }
+    let receipts_by_rate = db::settlement::receipt_rate_totals(tx, event_id)
+        .await?
+        .into_iter()
+        .map(|(code, total, tax)| {
+            Ok(RateTotal {
+                rate: rate_of(&code)?,
+                total: Yen(total),
+                tax: Yen(tax),
+            })
+        })
+        .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?;
     for adjustment in db::settlement::adjustments(tx, event_id).await? {
         if let Some(t) = takings.get_mut(&adjustment.facility_id) {
             t.adjustments.push(adjustment);
@@ -106,6 +149,12 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
         .map(|d| d.0)
         .sum());
     let settled = db::settlement::settled(tx, event_id).await?;
+    let generated_at = Utc::now();
+    let fee_invoice_date = settled
+        .as_ref()
+        .map_or(generated_at, |(at, _)| *at)
+        .with_timezone(&Tokyo)
+        .date_naive();
     Ok(EventSettlement {
         event_id,
         event_code: event.code,
@@ -119,15 +168,18 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
         council_invoice_number: council.and_then(|c| c.invoice_number),
         tax_rounding: rounding,
         commission_rounding: COMMISSION_ROUNDING_JA.to_string(),
+        tax_note: TAX_ON_STATEMENTS_JA.to_string(),
         facilities,
         totals,
         journal_total,
+        receipts_by_rate,
+        fee_invoice_date,
         tenders,
         voucher_surplus,
         registers,
         cash_over_short,
         open_registers,
-        generated_at: Utc::now(),
+        generated_at,
     })
 }
 
@@ -176,6 +228,12 @@ pub async fn settle(db: &Db, actor: &Principal, event_id: i64) -> Result<EventSe
             "締めていないレジがあります: {}。レジ締めをしてから精算してください",
             settlement.open_registers.join("、")
         )));
+    }
+    if !settlement.tax_ties_out() {
+        return Err(Error::Conflict(
+            "レシートの消費税額の合計と事業所別の消費税額の合計が一致しません。管理者に連絡してください"
+                .into(),
+        ));
     }
     if !settlement.balanced() {
         return Err(Error::Conflict(format!(
@@ -268,7 +326,7 @@ pub async fn adjust(
         .ok_or(Error::NotFound("事業所の精算"))
 }
 
-const CSV_HEADER: [&str; 15] = [
+const CSV_HEADER: [&str; 16] = [
     "事業所番号",
     "事業所名",
     "総売上",
@@ -282,6 +340,7 @@ const CSV_HEADER: [&str; 15] = [
     "販売数",
     "手数料率・額",
     "手数料",
+    "手数料内消費税(10%)",
     "調整額",
     "支払額",
 ];
@@ -310,14 +369,54 @@ fn csv_row(number: &str, name: &str, f: &SettlementTotals, rule: &str) -> Vec<St
         f.quantity.to_string(),
         rule.to_string(),
         f.commission.0.to_string(),
+        f.commission_tax.0.to_string(),
         f.adjustments_total.0.to_string(),
         f.payable.0.to_string(),
     ]
 }
 
+/// The notes under a CSV's figures: how the tax is found, and the fee's tax.
+pub fn csv_notes() -> Vec<String> {
+    vec![
+        TAX_ON_STATEMENTS_JA.to_string(),
+        selpos_domain::settlement::FEE_TAX_JA.to_string(),
+    ]
+}
+
+/// The notes under one facility's CSV: the rules, then the council's invoice for its fee.
+pub fn statement_csv_notes(statement: &FacilityStatement) -> Vec<String> {
+    let invoice = &statement.fee_invoice;
+    let mut notes = csv_notes();
+    notes.push(format!(
+        "{}: 発行者 {}{} ・ 宛先 {} ・ 取引日 {} ・ {} ・ {}対象 {}円(税込) うち消費税 {}円",
+        if invoice.qualified {
+            "手数料の適格請求書"
+        } else {
+            "手数料の請求書(協議会に登録番号がないため適格請求書ではありません)"
+        },
+        invoice.issuer_name,
+        invoice
+            .registration_number
+            .as_deref()
+            .map(|n| format!("(登録番号 {n})"))
+            .unwrap_or_default(),
+        invoice.recipient_name,
+        invoice.issued_on,
+        invoice.description,
+        selpos_domain::settlement::FEE_TAX_RATE.label_ja(),
+        invoice.total.0,
+        invoice.tax.0,
+    ));
+    notes
+}
+
 /// Settlements as CSV for Excel: UTF-8 with a BOM, one row per facility, then (when given) a
-/// 合計 row for the whole event. Amounts are plain integers (yen).
-pub fn to_csv(facilities: &[FacilitySettlement], totals: Option<&SettlementTotals>) -> Result<Vec<u8>> {
+/// 合計 row for the whole event, then one 注記 row per note. Amounts are plain integers (yen).
+pub fn to_csv(
+    facilities: &[FacilitySettlement],
+    totals: Option<&SettlementTotals>,
+    notes: &[String],
+) -> Result<Vec<u8>> {
     let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let csv_err = |e: csv::Error| Error::Internal(format!("CSV: {e}"));
     out.write_record(CSV_HEADER).map_err(csv_err)?;
@@ -334,6 +433,12 @@ pub fn to_csv(facilities: &[FacilitySettlement], totals: Option<&SettlementTotal
     if let Some(totals) = totals {
         out.write_record(csv_row("", "合計", totals, ""))
             .map_err(csv_err)?;
+    }
+    for note in notes {
+        let mut row = vec![String::new(); CSV_HEADER.len()];
+        row[0] = "注記".into();
+        row[1] = note.clone();
+        out.write_record(row).map_err(csv_err)?;
     }
     out.into_inner().map_err(|e| Error::Internal(format!("CSV: {e}")))
 }
