@@ -464,3 +464,32 @@ async fn demo_data_loads_once() {
         (0, 0, 0)
     );
 }
+
+#[tokio::test]
+async fn demo_data_never_joins_a_real_database() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("real.db").display());
+    let db = selpos_server::db::Db::connect(&url).await.expect("db");
+    let admin = selpos_domain::users::UserInput {
+        login: "jimukyoku".into(),
+        display_name: "事務局".into(),
+        role: selpos_domain::access::Role::CouncilAdmin,
+        facility_id: None,
+        password: Some("a-real-password".into()),
+        pin: None,
+        active: true,
+    };
+    let operator = selpos_server::usecases::users::cli_operator();
+    selpos_server::usecases::users::create(&db, &operator, &admin)
+        .await
+        .expect("a real administrator");
+    let refused = selpos_server::demo::load(&db).await;
+    assert!(
+        matches!(&refused, Err(selpos_server::demo::DemoError::NotDemo(what)) if what.contains("jimukyoku")),
+        "{refused:?}"
+    );
+    let users = selpos_server::db::users::list(&mut db.read().await.expect("tx"))
+        .await
+        .expect("users");
+    assert_eq!(users.len(), 1, "no demo user was added");
+}

@@ -730,6 +730,30 @@ db_test!(
             .get_ok(&format!("/api/v1/events/{}/settlement", elsewhere["id"]))
             .await;
         assert_eq!(yen(&there["totals"]["net"]), yen(&returned["total"]), "{there}");
+        let returner = |settlement: &Value, key: &str| -> Value {
+            settlement["facilities"]
+                .as_array()
+                .expect("facilities")
+                .iter()
+                .find(|f| f["facility_id"] == json!(w.facilities[0]))
+                .map(|f| f[key].clone())
+                .expect("the facility")
+        };
+        let named = returner(&there, "returns_of_other_events");
+        assert_eq!(
+            (&named[0]["event_code"], &named[0]["amount"]),
+            (&json!("HB26"), &json!(120)),
+            "{there}"
+        );
+        let settled_now = server
+            .get_ok(&format!("/api/v1/events/{}/settlement", w.event))
+            .await;
+        let noted = returner(&settled_now, "returned_elsewhere");
+        assert_eq!(
+            (&noted[0]["event_code"], &noted[0]["amount"]),
+            (&json!("MALL26"), &json!(120)),
+            "{settled_now}"
+        );
         // A price change is allowed (prices are the catalogue's), and changes no settled figure.
         let (status, _) = server
             .put(
@@ -741,7 +765,15 @@ db_test!(
         let after = server
             .get_ok(&format!("/api/v1/events/{}/settlement", w.event))
             .await;
-        assert_eq!(after["facilities"], before["facilities"], "nothing moved");
+        // Nothing moved: the only change is the note of the return taken elsewhere.
+        let figures = |settlement: &Value| -> Value {
+            let mut facilities = settlement["facilities"].clone();
+            for f in facilities.as_array_mut().expect("facilities") {
+                f.as_object_mut().expect("facility").remove("returned_elsewhere");
+            }
+            facilities
+        };
+        assert_eq!(figures(&after), figures(&before), "nothing moved");
 
         // The one change a settled event takes: an audited adjustment, on the statement.
         let adjustment = json!({"id": uuid::Uuid::now_v7(), "facility_id": w.facilities[0], "amount": -200, "reason": "破損品の弁償"});
@@ -1137,5 +1169,50 @@ db_test!(
             assert_eq!(status, StatusCode::OK, "round {round}: {settled}");
             assert_eq!(settled["totals"]["by_rate"], settlement["totals"]["by_rate"]);
         }
+    }
+);
+
+db_test!(
+    a_name_typed_as_a_formula_reaches_excel_as_text,
+    demo = false,
+    |server| {
+        let formula = "=HYPERLINK(\"http://evil.example\",\"A\")";
+        let w = World::on(&server)
+            .facilities([NewFacility::new(10, formula)])
+            .products([NewProduct::reduced(0, "@SUM(クッキー)", 120)])
+            .event(NewEvent::bazaar("HB26"))
+            .open_till()
+            .await;
+        let sale = w.record(&w.cash_sale(&w.products[0], 1)).await;
+        let refund =
+            json!({"id": uuid::Uuid::now_v7(), "reason": "-返品", "lines": [{"line_no": 1, "quantity": 1}]});
+        w.cashier
+            .created(
+                &format!("/api/v1/sales/{}/refund", sale["id"].as_str().expect("id")),
+                &refund,
+            )
+            .await;
+        w.record(&w.cash_sale(&w.products[0], 2)).await;
+        let (status, bytes) = server
+            .admin_client()
+            .get_bytes(&format!("/api/v1/events/{}/settlement?format=csv", w.event))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let mut reader = csv::Reader::from_reader(&bytes[3..]);
+        let header: Vec<String> = reader
+            .headers()
+            .expect("header")
+            .iter()
+            .map(String::from)
+            .collect();
+        let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+        let first = reader.records().next().expect("a row").expect("row");
+        assert_eq!(
+            &first[col("事業所名")],
+            format!("'{formula}"),
+            "text, not a formula"
+        );
+        assert_eq!(&first[col("取消・返品")], "120", "amounts stay numbers");
+        assert_eq!(&first[col("純売上")], "240");
     }
 );

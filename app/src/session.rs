@@ -33,3 +33,42 @@ pub fn navigate_hard(href: &str) {
     #[cfg(not(feature = "browser"))]
     let _ = href;
 }
+
+/// `next` when it is a path of this site, to go to after signing in; `None` for anything that
+/// could leave it. Browsers read a backslash as `/`, so `/\evil.example` is another host like
+/// `//evil.example`; URL parsers drop tabs and newlines, so `/<TAB>/evil.example` is too.
+pub fn same_origin_path(next: &str) -> Option<&str> {
+    let rest = next.strip_prefix('/')?;
+    let leaves = rest.starts_with(['/', '\\'])
+        || next.contains('\\')
+        || next.chars().any(char::is_control)
+        || next == "/login";
+    (!leaves).then_some(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin_path;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed_after_sign_in() {
+        assert_eq!(same_origin_path("/register"), Some("/register"));
+        assert_eq!(
+            same_origin_path("/settlement?event=3"),
+            Some("/settlement?event=3")
+        );
+        for leaving in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "/\t/evil.example",
+            "https://evil.example",
+            "evil.example",
+            "",
+            "/login",
+            "/a\\..\\evil",
+        ] {
+            assert_eq!(same_origin_path(leaving), None, "{leaving:?}");
+        }
+    }
+}

@@ -373,9 +373,107 @@ impl EventInput {
     }
 }
 
+impl Event {
+    /// The event as `viewer` may see it. The council sees everything. Others see who takes
+    /// part, but not another facility's commission terms, and no printer address but that of
+    /// the register a cashier stands at (an address on the venue LAN is the council's to know).
+    pub fn as_seen_by(mut self, viewer: &crate::access::Principal) -> Event {
+        if viewer.is_council() {
+            return self;
+        }
+        let own = viewer.facility_scope();
+        for p in &mut self.participants {
+            if Some(p.facility_id) != own {
+                p.commission_override = None;
+            }
+        }
+        for r in &mut self.registers {
+            if Some(r.id) != viewer.register_id {
+                r.printer_addr = None;
+            }
+        }
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn others_see_neither_other_facilities_terms_nor_printer_addresses() {
+        use crate::access::{Principal, Role};
+        let rule = CommissionRule::Percent { basis_points: 500 };
+        let event = Event {
+            participants: vec![
+                Participant {
+                    facility_id: 1,
+                    commission_override: Some(rule),
+                },
+                Participant {
+                    facility_id: 2,
+                    commission_override: Some(rule),
+                },
+            ],
+            registers: vec![
+                Register {
+                    id: 10,
+                    code: "R1".into(),
+                    name: "レジ1".into(),
+                    printer_addr: Some("192.168.1.50".into()),
+                    paper_columns: 48,
+                },
+                Register {
+                    id: 11,
+                    code: "R2".into(),
+                    name: "レジ2".into(),
+                    printer_addr: Some("192.168.1.51".into()),
+                    paper_columns: 48,
+                },
+            ],
+            id: 1,
+            code: "HB26".into(),
+            kind: EventKind::Bazaar,
+            name: "ハートバザール".into(),
+            venue: String::new(),
+            starts_on: NaiveDate::MIN,
+            ends_on: NaiveDate::MIN,
+            state: EventState::Open,
+            commission: rule,
+            eat_in: false,
+            active: true,
+            created_at: DateTime::<Utc>::UNIX_EPOCH,
+            updated_at: DateTime::<Utc>::UNIX_EPOCH,
+        };
+        let viewer = |role, facility_id, register_id| Principal {
+            user_id: 1,
+            login: "x".into(),
+            role,
+            facility_id,
+            register_id,
+        };
+        assert_eq!(
+            event.clone().as_seen_by(&viewer(Role::CouncilStaff, None, None)),
+            event
+        );
+        let staff = event
+            .clone()
+            .as_seen_by(&viewer(Role::FacilityStaff, Some(1), None));
+        assert_eq!(
+            staff.participants[0].commission_override,
+            Some(rule),
+            "its own terms"
+        );
+        assert_eq!(staff.participants[1].commission_override, None);
+        assert!(staff.registers.iter().all(|r| r.printer_addr.is_none()));
+        let cashier = event.as_seen_by(&viewer(Role::Cashier, None, Some(11)));
+        assert_eq!(cashier.registers[0].printer_addr, None);
+        assert_eq!(
+            cashier.registers[1].printer_addr.as_deref(),
+            Some("192.168.1.51"),
+            "its own register's"
+        );
+    }
     use crate::validation::field_codes as fields;
 
     #[test]

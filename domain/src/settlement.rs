@@ -43,6 +43,24 @@ pub struct FacilityTakings {
     pub standard: RateSums,
     pub reduced: RateSums,
     pub adjustments: Vec<Adjustment>,
+    /// Returns taken here of goods sold at other events (in `returns` above).
+    pub returns_of_other_events: Vec<CrossEventReturn>,
+    /// Returns of goods sold here, taken at other events since (in their figures, not these).
+    pub returned_elsewhere: Vec<CrossEventReturn>,
+}
+
+/// Goods sold at one event and returned at another. A return is counted where it is taken
+/// (that event's takings, that facility's payable there), so a settled event never changes;
+/// both statements name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CrossEventReturn {
+    /// The other event: where the goods were sold, or where they came back.
+    pub event_id: i64,
+    pub event_code: String,
+    pub event_name: String,
+    /// What was paid back (positive).
+    pub amount: Yen,
 }
 
 impl FacilityTakings {
@@ -137,6 +155,12 @@ pub struct FacilitySettlement {
     pub adjustments_total: Yen,
     /// 支払額 = net − commission + adjustments; negative means the facility owes the council.
     pub payable: Yen,
+    /// 他イベント販売分の返品: returns taken here of goods sold at other events (in `returns`).
+    #[serde(default)]
+    pub returns_of_other_events: Vec<CrossEventReturn>,
+    /// 他イベントでの返品: this event's goods returned at other events since; counted there.
+    #[serde(default)]
+    pub returned_elsewhere: Vec<CrossEventReturn>,
 }
 
 /// The commission on a facility's net sales. A percentage is rounded down to the yen (in the
@@ -319,6 +343,8 @@ pub fn settle_facility(
         adjustments: takings.adjustments.clone(),
         adjustments_total,
         payable: Yen(net.0 - commission.0 + adjustments_total.0),
+        returns_of_other_events: takings.returns_of_other_events.clone(),
+        returned_elsewhere: takings.returned_elsewhere.clone(),
     }
 }
 
@@ -634,6 +660,7 @@ mod tests {
                 non_invoice: Yen(0),
             },
             adjustments: vec![],
+            ..Default::default()
         };
         let s = settle_facility(
             &takings,
@@ -794,6 +821,7 @@ mod tests {
                         standard,
                         reduced,
                         adjustments,
+                        ..Default::default()
                     };
                     (t, rule)
                 })

@@ -50,6 +50,11 @@ pub enum DemoError {
     Table(#[from] csv::Error),
     #[error("demo data was refused: {0:?}")]
     Refused(Error),
+    /// The database is a real one: demo users with published passwords must never join it.
+    #[error(
+        "this database holds data that is not the demo's ({0}): --demo would add users with published passwords to it. Use a new database for the demo"
+    )]
+    NotDemo(String),
 }
 
 impl From<Error> for DemoError {
@@ -251,8 +256,33 @@ fn demo_invoice_number(seed: i64) -> Option<String> {
         .map(String::from)
 }
 
-/// Loads what is missing of the demo data; running it twice adds nothing the second time.
+/// The demo council's name, which marks a database's settings as the demo's.
+const DEMO_COUNCIL_NAME: &str = "一般社団法人群馬県社会就労センター協議会";
+
+/// Refuses a database that holds anything but demo data: a user who is not a demo user, or a
+/// council that saved its own settings.
+async fn only_demo_data(db: &Db) -> Result<(), DemoError> {
+    let mut tx = db.read().await.map_err(Error::from)?;
+    let users = crate::db::users::list(&mut tx).await.map_err(Error::from)?;
+    if let Some(user) = users
+        .iter()
+        .find(|u| !DEMO_USERS.iter().any(|(login, ..)| *login == u.login))
+    {
+        return Err(DemoError::NotDemo(format!("user {:?}", user.login)));
+    }
+    if let Some(c) = crate::db::council::get(&mut tx).await.map_err(Error::from)?
+        && c.invoice_number.is_some()
+        && c.name != DEMO_COUNCIL_NAME
+    {
+        return Err(DemoError::NotDemo(format!("council {:?}", c.name)));
+    }
+    Ok(())
+}
+
+/// Loads what is missing of the demo data into an empty or demo database; running it twice
+/// adds nothing the second time. A database with other data is refused ([`DemoError::NotDemo`]).
 pub async fn load(db: &Db) -> Result<Report, DemoError> {
+    only_demo_data(db).await?;
     let op = Principal {
         login: "(demo)".into(),
         ..users::cli_operator()
@@ -264,7 +294,7 @@ pub async fn load(db: &Db) -> Result<Report, DemoError> {
             db,
             &op,
             &CouncilInput {
-                name: "一般社団法人群馬県社会就労センター協議会".into(),
+                name: DEMO_COUNCIL_NAME.into(),
                 invoice_number: demo_invoice_number(1),
                 address: "群馬県前橋市(デモ)".into(),
                 phone: "027-000-0000".into(),

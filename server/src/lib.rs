@@ -19,4 +19,5 @@ pub mod http;
 pub mod printing;
 pub mod secrets;
 pub mod server;
+pub mod spreadsheet;
 pub mod usecases;

@@ -504,9 +504,21 @@ impl World {
                "sold_at": sold_at, "lines": lines, "tenders": tenders})
     }
 
-    /// A sale of `lines` paid with `tenders`, sold on the event's first day at 11:00 in Tokyo.
+    /// A sale of `lines` paid with `tenders`, sold on the event's first day at 11:00 in Tokyo
+    /// (or now, if that is still to come: the demo bazaar starts today).
     pub fn sale(&self, lines: Value, tenders: Value) -> Value {
-        self.sale_at("2026-11-28T02:00:00Z", lines, tenders)
+        let first_day = self.event_input["starts_on"]
+            .as_str()
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .expect("the event's first day");
+        // 11:00 in Tokyo is 02:00 UTC.
+        let eleven = first_day.and_hms_opt(2, 0, 0).expect("a time").and_utc();
+        let sold_at = eleven.min(chrono::Utc::now());
+        self.sale_at(
+            &sold_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            lines,
+            tenders,
+        )
     }
 
     /// `quantity` of `product` at its list price, paid in cash to the yen.

@@ -14,11 +14,7 @@ fn next_page() -> String {
     let next = use_query_map()
         .with_untracked(|q| q.get("next"))
         .unwrap_or_default();
-    if next.starts_with('/') && !next.starts_with("//") && next != "/login" {
-        next
-    } else {
-        "/".into()
-    }
+    crate::session::same_origin_path(&next).unwrap_or("/").to_string()
 }
 
 #[component]

@@ -261,6 +261,9 @@ fn Statement(s: FacilityStatement, event_id: i64, facility_id: i64) -> impl Into
                             <tr class="sub"><th>{format!("　{}対象(うちレシート記載の消費税 {}{})", l.rate.label_ja(), l.tax, outside)}</th><td class="num">{l.net.to_string()}</td></tr>
                         }
                     }).collect_view()}
+                    {f.returns_of_other_events.iter().map(|r| view! {
+                        <tr class="sub cross-event"><th>{format!("　うち {}({})で販売した商品の返品", r.event_name, r.event_code)}</th><td class="num">{format!("−{}", r.amount)}</td></tr>
+                    }).collect_view()}
                     <tr><th>{format!("手数料({}・税込、うち消費税10% {})", f.commission_rule.label_ja(), f.commission_tax)}</th><td class="num" id="statement-commission">{format!("−{}", f.commission)}</td></tr>
                     {f.adjustments.iter().map(|a| view! {
                         <tr class="adjustment"><th>{format!("調整: {}({})", a.reason, super::local_time(a.at))}</th><td class="num">{a.amount.to_string()}</td></tr>
@@ -271,6 +274,9 @@ fn Statement(s: FacilityStatement, event_id: i64, facility_id: i64) -> impl Into
             </table>
             <p class="hint">{format!("販売数 {}点 ・ 値引 {} ・ レシートの消費税は税率ごとに1回{}。{}。", f.quantity, f.discounts, s.tax_rounding.label_ja(), s.commission_rounding)}</p>
             <p class="hint" id="statement-tax-note">{s.tax_note.clone()}</p>
+            {f.returned_elsewhere.iter().map(|r| view! {
+                <p class="hint cross-event">{format!("精算後、{}({})で当イベント販売分 {} の返品を受け付けました(その精算で差し引き、この精算書の金額は変わりません)", r.event_name, r.event_code, r.amount)}</p>
+            }).collect_view()}
             <p>{format!("{}{}", s.council_name, s.council_invoice_number.map(|n| format!("(登録番号 {n})")).unwrap_or_default())}</p>
             <FeeInvoiceBlock invoice=s.fee_invoice />
             <div class="signatures">

@@ -7,7 +7,7 @@ use crate::on_tx;
 use chrono::{DateTime, Utc};
 use selpos_domain::Yen;
 use selpos_domain::dashboard::BestSeller;
-use selpos_domain::settlement::Adjustment;
+use selpos_domain::settlement::{Adjustment, CrossEventReturn};
 
 /// Lines of one facility, record kind and tax rate, summed.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -87,6 +87,46 @@ pub async fn receipt_rate_totals(tx: &mut Tx, event_id: i64) -> Result<Vec<(Stri
 }
 
 /// The event's participating facilities: (id, number, name).
+/// Refunds that cross events, per facility and other event: `taken_here` the refunds recorded
+/// at `event_id` of goods sold at other events; otherwise refunds of `event_id`'s goods recorded
+/// at other events. Amounts are what was paid back (positive).
+pub async fn cross_event_returns(
+    tx: &mut Tx,
+    event_id: i64,
+    taken_here: bool,
+) -> Result<Vec<(i64, CrossEventReturn)>, sqlx::Error> {
+    let (here, other) = if taken_here {
+        ("r.event_id", "o.event_id")
+    } else {
+        ("o.event_id", "r.event_id")
+    };
+    let sql = format!(
+        "SELECT l.facility_id, e.id, e.code, e.name, CAST(-SUM(l.net) AS BIGINT)
+         FROM sales r JOIN sales o ON o.id = r.original_sale_id
+         JOIN sale_lines l ON l.sale_id = r.id JOIN events e ON e.id = {other}
+         WHERE r.kind = 'refund' AND {here} = $1 AND {other} <> $1
+         GROUP BY l.facility_id, e.id, e.code, e.name ORDER BY l.facility_id, e.id"
+    );
+    let rows: Vec<(i64, i64, String, String, i64)> = on_tx!(tx, |conn| sqlx::query_as(&sql)
+        .bind(event_id)
+        .fetch_all(&mut *conn)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(facility_id, event_id, event_code, event_name, amount)| {
+            (
+                facility_id,
+                CrossEventReturn {
+                    event_id,
+                    event_code,
+                    event_name,
+                    amount: Yen(amount),
+                },
+            )
+        })
+        .collect())
+}
+
 pub async fn participants(tx: &mut Tx, event_id: i64) -> Result<Vec<(i64, i64, String)>, sqlx::Error> {
     let sql =
         "SELECT f.id, f.number, f.name FROM event_facilities ef JOIN facilities f ON f.id = ef.facility_id

@@ -24,7 +24,7 @@ pub async fn list(db: &Db, actor: &Principal) -> Result<Vec<Event>> {
         }
         Role::Cashier => events.retain(|e| e.registers.iter().any(|r| Some(r.id) == actor.register_id)),
     }
-    Ok(events)
+    Ok(events.into_iter().map(|e| e.as_seen_by(actor)).collect())
 }
 
 pub async fn get(db: &Db, actor: &Principal, id: i64) -> Result<Event> {

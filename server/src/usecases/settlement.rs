@@ -3,6 +3,7 @@
 
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
+use crate::spreadsheet::ExcelCsv;
 use crate::usecases::register_sessions;
 use crate::usecases::{allow, audit};
 use chrono::{Timelike, Utc};
@@ -105,6 +106,19 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
     for adjustment in db::settlement::adjustments(tx, event_id).await? {
         if let Some(t) = takings.get_mut(&adjustment.facility_id) {
             t.adjustments.push(adjustment);
+        }
+    }
+    for taken_here in [true, false] {
+        for (facility_id, r) in db::settlement::cross_event_returns(tx, event_id, taken_here).await? {
+            // Taken here: the facility has the refund's lines, hence a row from `line_sums`.
+            // Sold here: it sold here, hence one too.
+            if let Some(t) = takings.get_mut(&facility_id) {
+                if taken_here {
+                    t.returns_of_other_events.push(r);
+                } else {
+                    t.returned_elsewhere.push(r);
+                }
+            }
         }
     }
     let rule_of = |facility_id: i64| -> CommissionRule {
@@ -417,30 +431,27 @@ pub fn to_csv(
     totals: Option<&SettlementTotals>,
     notes: &[String],
 ) -> Result<Vec<u8>> {
-    let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let csv_err = |e: csv::Error| Error::Internal(format!("CSV: {e}"));
-    out.write_record(CSV_HEADER).map_err(csv_err)?;
+    let mut out = ExcelCsv::new();
+    out.row(CSV_HEADER)?;
     for f in facilities {
         let as_totals = SettlementTotals::of(std::slice::from_ref(f));
-        out.write_record(csv_row(
+        out.row(csv_row(
             &f.facility_number.to_string(),
             &f.facility_name,
             &as_totals,
             &f.commission_rule.label_ja(),
-        ))
-        .map_err(csv_err)?;
+        ))?;
     }
     if let Some(totals) = totals {
-        out.write_record(csv_row("", "合計", totals, ""))
-            .map_err(csv_err)?;
+        out.row(csv_row("", "合計", totals, ""))?;
     }
     for note in notes {
         let mut row = vec![String::new(); CSV_HEADER.len()];
         row[0] = "注記".into();
         row[1] = note.clone();
-        out.write_record(row).map_err(csv_err)?;
+        out.row(row)?;
     }
-    out.into_inner().map_err(|e| Error::Internal(format!("CSV: {e}")))
+    out.finish()
 }
 
 /// Sales by hour, facility and tender, and the best sellers.

@@ -3,6 +3,7 @@
 
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
+use crate::spreadsheet::ExcelCsv;
 use crate::usecases::{allow, audit};
 use chrono::{NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Tokyo;
@@ -243,9 +244,8 @@ const TABLE_HEADER: [&str; 15] = [
 
 /// The table as CSV for Excel (UTF-8 with BOM), with a 合計 row.
 pub fn table_csv(t: &WageTable) -> Result<Vec<u8>> {
-    let mut out = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let err = |e: csv::Error| Error::Internal(format!("CSV: {e}"));
-    out.write_record(TABLE_HEADER).map_err(err)?;
+    let mut out = ExcelCsv::new();
+    out.row(TABLE_HEADER)?;
     let cells = |f: Option<&YearFigures>| -> Vec<String> {
         let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
         let avg = |v: Option<Tenths>| v.map(Tenths::plain).unwrap_or_default();
@@ -270,7 +270,7 @@ pub fn table_csv(t: &WageTable) -> Result<Vec<u8>> {
         ];
         record.extend(cells(r.current.as_ref()));
         record.extend(cells(r.previous.as_ref()));
-        out.write_record(&record).map_err(err)?;
+        out.row(&record)?;
     }
     let total = |s: &WageTableTotals| YearFigures {
         user_months: Some(s.user_months),
@@ -289,8 +289,8 @@ pub fn table_csv(t: &WageTable) -> Result<Vec<u8>> {
     ];
     record.extend(cells(Some(&total(&t.totals))));
     record.extend(cells(Some(&total(&t.previous_totals))));
-    out.write_record(&record).map_err(err)?;
-    out.into_inner().map_err(|e| Error::Internal(format!("CSV: {e}")))
+    out.row(&record)?;
+    out.finish()
 }
 
 /// Parses the prefecture's CSV: every row checked, every problem listed (422 if any).
