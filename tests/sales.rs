@@ -738,3 +738,32 @@ db_test!(
         );
     }
 );
+
+db_test!(
+    a_sale_kept_offline_stays_with_the_cashier_who_rang_it,
+    demo = false,
+    |server| {
+        let till = open_till(&server).await;
+        let next = selpos_tests::world::Cashier::new("vol2", "交代の担当", "1357");
+        server.created("/api/v1/users", &next.body()).await;
+        // The next shift signs in on another tablet of the register and sends what was kept.
+        let second = selpos_tests::world::pin_tablet(&server, till.register, "交代端末", &next).await;
+        let mut kept = till.cash_sale(&till.products[0], 1);
+        kept["cashier_login"] = json!("vol");
+        let (status, sale) = second.post("/api/v1/sales", &kept).await;
+        assert_eq!(status, StatusCode::CREATED, "{sale}");
+        assert_eq!(sale["cashier_login"], "vol", "the sale stays with who rang it");
+        let audit = server.get_ok("/api/v1/audit?action=sale.sent_for").await;
+        assert_eq!(audit[0]["actor_login"], "vol2", "{audit}");
+        assert_eq!(audit[0]["entity_id"], sale["id"], "{audit}");
+        // A name no one has is refused, and nothing is recorded.
+        let mut stranger = till.cash_sale(&till.products[0], 1);
+        stranger["cashier_login"] = json!("nobody");
+        let (status, refused) = second.post("/api/v1/sales", &stranger).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert_eq!(error_fields(&refused), ["cashier_login"]);
+        // Without a name, the sale is the sender's.
+        let own = till.record(&till.cash_sale(&till.products[0], 1)).await;
+        assert_eq!(own["cashier_login"], "vol");
+    }
+);

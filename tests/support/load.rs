@@ -106,6 +106,7 @@ pub fn sale_now(register: i64, lines: Vec<SaleLineInput>, pay: impl FnOnce(Yen) 
         tenders: vec![pay(Yen(total))],
         lines,
         approval_id: None,
+        cashier_login: None,
     }
 }
 

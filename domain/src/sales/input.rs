@@ -56,7 +56,12 @@ pub struct ValidSale {
     pub lines: Vec<SaleLineInput>,
     pub tenders: Vec<Tender>,
     pub approval_id: Option<Uuid>,
+    /// Who rang it up, when not the sender ([`SaleInput::cashier_login`]).
+    pub cashier_login: Option<String>,
 }
+
+/// A login is short (see `users`).
+pub const MAX_LOGIN_CHARS: usize = 64;
 
 impl SaleInput {
     pub fn validated(&self) -> Result<ValidSale, FieldErrors> {
@@ -71,6 +76,17 @@ impl SaleInput {
         if self.local_number.chars().count() > MAX_LOCAL_NUMBER_CHARS {
             e.add("local_number", "too_long", "端末の番号が長すぎます");
         }
+        if self
+            .cashier_login
+            .as_ref()
+            .is_some_and(|l| l.is_empty() || l.chars().count() > MAX_LOGIN_CHARS)
+        {
+            e.add(
+                "cashier_login",
+                "out_of_range",
+                "担当者のログインIDが正しくありません",
+            );
+        }
         e.into_result(ValidSale {
             id: self.id,
             register_id: self.register_id,
@@ -79,6 +95,7 @@ impl SaleInput {
             lines: self.lines.clone(),
             tenders: self.tenders.clone(),
             approval_id: self.approval_id,
+            cashier_login: self.cashier_login.clone(),
         })
     }
 }
@@ -208,6 +225,7 @@ mod tests {
                 .collect(),
             tenders: vec![],
             approval_id: None,
+            cashier_login: None,
         }
     }
 

@@ -94,6 +94,10 @@ pub struct SaleInput {
     /// price (値引き, 売価変更).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_id: Option<uuid::Uuid>,
+    /// Who rang it up (their login), when the tablet sends it later under another cashier's
+    /// session (a sale queued offline, sent after a change of shift): the sale stays theirs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cashier_login: Option<String>,
 }
 
 /// What a record of the sales journal is.

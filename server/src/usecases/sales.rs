@@ -13,7 +13,7 @@ use crate::usecases::{allow, audit};
 use chrono::{DateTime, SubsecRound, Utc};
 use chrono_tz::Asia::Tokyo;
 use db::events::EventHold;
-use selpos_domain::access::Principal;
+use selpos_domain::access::{Principal, Role};
 use selpos_domain::approvals::ApprovalAction;
 use selpos_domain::events::{EventState, RegisterRef};
 use selpos_domain::sales::cart::{self, CartLine};
@@ -312,6 +312,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
         crate::usecases::register_sessions::session_for_record(&mut tx, register.register_id, sold_at, actor)
             .await?;
 
+    let cashier = rung_up_by(&mut tx, actor, &id, input.cashier_login.as_deref()).await?;
     let no = db::sales::next_receipt_no(&mut tx, register.register_id).await?;
     let number = receipt_number(&register, no);
     let header = db::sales::NewSale {
@@ -322,7 +323,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
         receipt_no: no,
         receipt_number: &number,
         local_number: &input.local_number,
-        cashier_id: actor.user_id,
+        cashier_id: cashier.user_id,
         sold_at,
         original_sale_id: None,
         total: totals.total,
@@ -351,7 +352,8 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
             amount: None,
             at: sold_at,
         };
-        let approval_id = approval(&mut tx, actor, input.approval_id, wanted).await?;
+        // The approval was given to the cashier who rang the sale up.
+        let approval_id = approval(&mut tx, &cashier, input.approval_id, wanted).await?;
         let after =
             serde_json::json!({"receipt_number": number, "approval_id": approval_id, "lines": overridden});
         audit::record(
@@ -388,7 +390,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
         register_id: register.register_id,
         receipt_number: number,
         local_number: input.local_number,
-        cashier_login: actor.login.clone(),
+        cashier_login: cashier.login.clone(),
         sold_at,
         recorded_at: now,
         original_sale_id: None,
@@ -404,6 +406,37 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
         reason: String::new(),
     };
     Ok((sale, true))
+}
+
+/// Who rang a sale up: the sender, or the user the tablet names for a sale it kept and sends
+/// under a later session (queued offline across a change of shift), who must be an active
+/// cashier or council user. The sale is theirs; the audit log says who sent it.
+async fn rung_up_by(tx: &mut Tx, actor: &Principal, sale_id: &str, login: Option<&str>) -> Result<Principal> {
+    let Some(login) = login.filter(|l| *l != actor.login) else {
+        return Ok(actor.clone());
+    };
+    let user = db::users::by_login(tx, login)
+        .await?
+        .map(|r| r.user)
+        .filter(|u| u.active && (u.role == Role::Cashier || u.role.is_council()))
+        .ok_or_else(|| Error::field("cashier_login", "not_found", "売上を打った担当者が見つかりません"))?;
+    audit::record(
+        tx,
+        actor,
+        "sale.sent_for",
+        "sale",
+        sale_id,
+        None::<&()>,
+        Some(&serde_json::json!({"cashier_login": user.login, "sent_by": actor.login})),
+    )
+    .await?;
+    Ok(Principal {
+        user_id: user.id,
+        login: user.login,
+        role: user.role,
+        facility_id: None,
+        register_id: actor.register_id,
+    })
 }
 
 /// A cashier needs a manager's approval for `wanted` (its action on its sale); a council user

@@ -45,6 +45,10 @@ const REMEMBERED: &str = "selpos.register.session";
 struct Remembered {
     register: RegisterRef,
     cashier: String,
+    /// The cashier's login, which every sale rung here carries (kept from before it existed:
+    /// empty, and the sale is then the sender's).
+    #[serde(default)]
+    cashier_login: String,
 }
 
 #[component]
@@ -62,7 +66,7 @@ pub fn TillPage() -> impl IntoView {
                     // The server is out of reach: the till works on what this tablet kept.
                     Some(Err(failure)) if matches!(failure.code.as_str(), "network" | "http") => {
                         match browser::local_get(REMEMBERED).and_then(|j| serde_json::from_str::<Remembered>(&j).ok()) {
-                            Some(r) => view! { <Till register=r.register cashier=r.cashier /> }.into_any(),
+                            Some(r) => view! { <Till register=r.register cashier=r.cashier cashier_login=r.cashier_login /> }.into_any(),
                             None => view! { <p class="banner error" role="alert">{failure.message}</p> }.into_any(),
                         }
                     }
@@ -80,11 +84,13 @@ fn signed_in(info: SessionInfo) -> AnyView {
             let remembered = Remembered {
                 register: register.clone(),
                 cashier: info.user.display_name.clone(),
+                cashier_login: info.user.login.clone(),
             };
             if let Ok(json) = serde_json::to_string(&remembered) {
                 browser::local_set(REMEMBERED, &json);
             }
-            view! { <Till register cashier=info.user.display_name /> }.into_any()
+            view! { <Till register cashier=info.user.display_name cashier_login=info.user.login /> }
+                .into_any()
         }
         None => view! { <NotATill signed_in=true council=info.user.role.is_council() /> }.into_any(),
     }
@@ -160,6 +166,9 @@ struct TillState {
     /// The id the cart's sale will be recorded under, made when the cart starts, so that a
     /// manager's approval of its discounts names this sale and no other.
     sale_id: RwSignal<uuid::Uuid>,
+    /// Who is ringing up: every sale carries it, so a sale kept offline and sent after a change
+    /// of shift stays theirs.
+    cashier_login: StoredValue<String>,
     sync: SyncState,
 }
 
@@ -256,6 +265,7 @@ impl TillState {
             lines: sold,
             tenders,
             approval_id: self.price_approval.get_untracked(),
+            cashier_login: Some(self.cashier_login.get_value()).filter(|l| !l.is_empty()),
         };
         self.paying.set(true);
         leptos::task::spawn_local(async move {
@@ -299,7 +309,7 @@ impl TillState {
 }
 
 #[component]
-fn Till(register: RegisterRef, cashier: String) -> impl IntoView {
+fn Till(register: RegisterRef, cashier: String, cashier_login: String) -> impl IntoView {
     let register_id = register.register_id;
     let catalog: RwSignal<Option<Catalog>> = RwSignal::new(None);
     let lines: RwSignal<Vec<CartLine>> = RwSignal::new(Vec::new());
@@ -322,6 +332,7 @@ fn Till(register: RegisterRef, cashier: String) -> impl IntoView {
         open_line: RwSignal::new(None),
         price_approval: RwSignal::new(None),
         sale_id: RwSignal::new(uuid::Uuid::now_v7()),
+        cashier_login: StoredValue::new(cashier_login),
         sync: SyncState::new(),
     };
     provide_context(till);
@@ -428,6 +439,7 @@ mod tests {
                 event_name: "バザール".into(),
             },
             cashier: "ボランティア".into(),
+            cashier_login: "vol".into(),
         };
         let json = serde_json::to_string(&r).expect("json");
         assert_eq!(serde_json::from_str::<Remembered>(&json).expect("back"), r);
