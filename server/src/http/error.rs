@@ -58,9 +58,9 @@ impl From<Error> for ApiError {
             }
             Error::Printer(ref failure) => {
                 let status = match failure {
-                    PrintError::InvalidAddress(_) => StatusCode::CONFLICT,
+                    PrintError::InvalidAddress { .. } => StatusCode::CONFLICT,
                     PrintError::Send { .. } => StatusCode::BAD_GATEWAY,
-                    PrintError::Connect { .. } | PrintError::Timeout { .. } | PrintError::PaperOut { .. } => {
+                    PrintError::Unreachable { .. } | PrintError::Timeout { .. } | PrintError::PaperOut { .. } => {
                         StatusCode::SERVICE_UNAVAILABLE
                     }
                 };
