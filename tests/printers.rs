@@ -121,3 +121,34 @@ db_test!(
         assert_error(&answer, "printer_address_invalid");
     }
 );
+
+/// The address this machine uses to reach a private network, if it has one (connecting a UDP
+/// socket picks the route; no packet is sent).
+fn own_private_address() -> Option<std::net::IpAddr> {
+    [("0.0.0.0:0", "10.255.255.1:9"), ("[::]:0", "[fd00::ffff:1]:9")]
+        .into_iter()
+        .find_map(|(local, remote)| {
+            let socket = std::net::UdpSocket::bind(local).ok()?;
+            socket.connect(remote).ok()?;
+            let ip = socket.local_addr().ok()?.ip();
+            let private = match ip {
+                std::net::IpAddr::V4(v4) => v4.is_private(),
+                std::net::IpAddr::V6(v6) => v6.segments()[0] & 0xfe00 == 0xfc00,
+            };
+            private.then_some(ip)
+        })
+}
+
+db_test!(the_servers_own_address_is_no_printer, demo = false, config = production, |server| {
+    match own_private_address() {
+        None => eprintln!("skipped: this machine has no private address"),
+        Some(own) => {
+            let till = open_till(&server).await;
+            let printer = std::net::SocketAddr::new(own, 9100).to_string();
+            let (status, answer) = set_printer(&server, &till, &printer).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{printer}: {answer}");
+            assert_eq!(error_fields(&answer), ["registers[0].printer_addr"]);
+            assert_eq!(refusal_code(&answer), "own_address", "{answer}");
+        }
+    }
+});
