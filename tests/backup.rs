@@ -121,13 +121,17 @@ async fn backups_are_readable_by_their_owner_only() {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let file = dir.path().join("backup.db");
-    selpos_server::backup::backup(server.db(), &file).await.expect("backup");
+    selpos_server::backup::backup(server.db(), &file)
+        .await
+        .expect("backup");
     assert_eq!(mode(&file), 0o600);
     assert_eq!(mode(dir.path()), 0o755, "an existing folder is not changed");
 
     let nested = dir.path().join("usb").join("selpos");
     let file = nested.join("2026-11-28.db");
-    let copy = selpos_server::backup::backup(server.db(), &file).await.expect("backup");
+    let copy = selpos_server::backup::backup(server.db(), &file)
+        .await
+        .expect("backup");
     assert!(copy.sales > 0 || copy.schema_version > 0);
     assert_eq!(mode(&file), 0o600);
     assert_eq!(mode(&nested), 0o700);
@@ -146,7 +150,9 @@ async fn restore_refuses_a_database_in_use_and_keeps_what_it_replaces() {
     till.record(&sale_now(&till, &product)).await;
     let dir = tempfile::tempdir().expect("dir");
     let file = dir.path().join("backup.db");
-    let copy = selpos_server::backup::backup(server.db(), &file).await.expect("backup");
+    let copy = selpos_server::backup::backup(server.db(), &file)
+        .await
+        .expect("backup");
     // Sales after the backup: the restore takes them away, the set-aside file keeps them.
     till.record(&sale_now(&till, &product)).await;
     till.record(&sale_now(&till, &product)).await;
@@ -183,9 +189,9 @@ async fn restore_refuses_a_database_in_use_and_keeps_what_it_replaces() {
         .expect("list")
         .map(|e| e.expect("entry").path())
         .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("selpos.db.before-restore-") && !n.ends_with("-wal") && !n.ends_with("-shm"))
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n.starts_with("selpos.db.before-restore-") && !n.ends_with("-wal") && !n.ends_with("-shm")
+            })
         })
         .collect();
     assert_eq!(set_aside.len(), 1, "{set_aside:?}");

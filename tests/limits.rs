@@ -36,50 +36,58 @@ fn same_client(client: &ApiClient) -> ApiClient {
     }
 }
 
-db_test!(a_slow_header_is_cut_off_while_sales_go_on, demo = false, config = short_header_timeout, |server| {
-    let till = open_till(&server, None).await;
-    let (mut reader, mut writer) = TcpStream::connect(address(&server))
-        .await
-        .expect("connect")
-        .into_split();
-    // Whatever the server answers (if anything) before it closes the connection.
-    let closed = tokio::spawn(async move {
-        let mut answer = Vec::new();
-        let _ = reader.read_to_end(&mut answer).await;
-        String::from_utf8_lossy(&answer).into_owned()
-    });
-    writer
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: selpos\r\nX-Slow: ")
-        .await
-        .expect("the start of the head");
-    // One byte a second, never the end of the head; a sale from the till between bytes. Ten
-    // bytes take five times the timeout: the connection must be gone long before.
-    let mut bytes_sent = 0;
-    let mut sales = 0;
-    while !closed.is_finished() && bytes_sent < 10 {
-        if writer.write_all(b"a").await.is_err() {
-            break;
+db_test!(
+    a_slow_header_is_cut_off_while_sales_go_on,
+    demo = false,
+    config = short_header_timeout,
+    |server| {
+        let till = open_till(&server, None).await;
+        let (mut reader, mut writer) = TcpStream::connect(address(&server))
+            .await
+            .expect("connect")
+            .into_split();
+        // Whatever the server answers (if anything) before it closes the connection.
+        let closed = tokio::spawn(async move {
+            let mut answer = Vec::new();
+            let _ = reader.read_to_end(&mut answer).await;
+            String::from_utf8_lossy(&answer).into_owned()
+        });
+        writer
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: selpos\r\nX-Slow: ")
+            .await
+            .expect("the start of the head");
+        // One byte a second, never the end of the head; a sale from the till between bytes. Ten
+        // bytes take five times the timeout: the connection must be gone long before.
+        let mut bytes_sent = 0;
+        let mut sales = 0;
+        while !closed.is_finished() && bytes_sent < 10 {
+            if writer.write_all(b"a").await.is_err() {
+                break;
+            }
+            bytes_sent += 1;
+            till.record(&till.cash_sale(&till.products[0], 1)).await;
+            sales += 1;
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
-        bytes_sent += 1;
-        till.record(&till.cash_sale(&till.products[0], 1)).await;
-        sales += 1;
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        let answer = tokio::time::timeout(Duration::from_secs(10), closed)
+            .await
+            .expect("the server closed the connection")
+            .expect("reader");
+        assert!(
+            bytes_sent < 10,
+            "still open after {bytes_sent} one-second bytes (timeout {HEADER_TIMEOUT:?})"
+        );
+        assert!(
+            !answer.contains(" 200 "),
+            "the half-sent request was not served: {answer}"
+        );
+        // Every sale of the other client succeeded (record asserts 201) and is in the journal.
+        let journal = server
+            .get_ok(&format!("/api/v1/sales?register_id={}", till.register))
+            .await;
+        assert_eq!(journal.as_array().map(Vec::len), Some(sales), "{journal}");
     }
-    let answer = tokio::time::timeout(Duration::from_secs(10), closed)
-        .await
-        .expect("the server closed the connection")
-        .expect("reader");
-    assert!(
-        bytes_sent < 10,
-        "still open after {bytes_sent} one-second bytes (timeout {HEADER_TIMEOUT:?})"
-    );
-    assert!(!answer.contains(" 200 "), "the half-sent request was not served: {answer}");
-    // Every sale of the other client succeeded (record asserts 201) and is in the journal.
-    let journal = server
-        .get_ok(&format!("/api/v1/sales?register_id={}", till.register))
-        .await;
-    assert_eq!(journal.as_array().map(Vec::len), Some(sales), "{journal}");
-});
+);
 
 /// A printer that takes connections and never answers nor reads: a print waits for its status
 /// answer (0.5 s) and for the printer to close (1 s), so it outlasts a 1-second request timeout.

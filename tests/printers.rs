@@ -23,44 +23,47 @@ async fn open_till(server: &TestServer) -> HeartBazaar {
 async fn set_printer(server: &TestServer, till: &HeartBazaar, printer: &str) -> (StatusCode, Value) {
     let mut body = till.event_input.clone();
     body["registers"][0]["printer_addr"] = json!(printer);
-    server
-        .put(&format!("/api/v1/events/{}", till.event), &body)
-        .await
+    server.put(&format!("/api/v1/events/{}", till.event), &body).await
 }
 
 fn refusal_code(answer: &Value) -> &str {
     answer["error"]["fields"][0]["code"].as_str().unwrap_or("")
 }
 
-db_test!(printer_addresses_are_printers_on_the_lan, demo = false, config = production, |server| {
-    let till = open_till(&server).await;
-    for (printer, code) in [
-        ("127.0.0.1:5432", "loopback"),
-        ("127.0.0.1:9100", "loopback"),
-        ("[::1]:9100", "loopback"),
-        ("8.8.8.8:9100", "not_private"),
-        ("192.168.1.10:22", "port_not_allowed"),
-        ("192.168.1.10:5432", "port_not_allowed"),
-        ("localhost:9100", "host_name"),
-        ("printer.example.com", "host_name"),
-        ("0.0.0.0:9100", "unspecified"),
-        ("224.0.0.1:9100", "multicast"),
-        ("255.255.255.255:9100", "broadcast"),
-        ("169.254.10.20:9100", "link_local"),
-        ("http://192.168.1.10", "format"),
-    ] {
-        let (status, answer) = set_printer(&server, &till, printer).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{printer}: {answer}");
-        assert_eq!(error_fields(&answer), ["registers[0].printer_addr"], "{printer}");
-        assert_eq!(refusal_code(&answer), code, "{printer}: {answer}");
+db_test!(
+    printer_addresses_are_printers_on_the_lan,
+    demo = false,
+    config = production,
+    |server| {
+        let till = open_till(&server).await;
+        for (printer, code) in [
+            ("127.0.0.1:5432", "loopback"),
+            ("127.0.0.1:9100", "loopback"),
+            ("[::1]:9100", "loopback"),
+            ("8.8.8.8:9100", "not_private"),
+            ("192.168.1.10:22", "port_not_allowed"),
+            ("192.168.1.10:5432", "port_not_allowed"),
+            ("localhost:9100", "host_name"),
+            ("printer.example.com", "host_name"),
+            ("0.0.0.0:9100", "unspecified"),
+            ("224.0.0.1:9100", "multicast"),
+            ("255.255.255.255:9100", "broadcast"),
+            ("169.254.10.20:9100", "link_local"),
+            ("http://192.168.1.10", "format"),
+        ] {
+            let (status, answer) = set_printer(&server, &till, printer).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{printer}: {answer}");
+            assert_eq!(error_fields(&answer), ["registers[0].printer_addr"], "{printer}");
+            assert_eq!(refusal_code(&answer), code, "{printer}: {answer}");
+        }
+        let (status, answer) = set_printer(&server, &till, "192.168.1.10:9100").await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["registers"][0]["printer_addr"], "192.168.1.10:9100");
+        let (status, answer) = set_printer(&server, &till, " 10.0.0.7 ").await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["registers"][0]["printer_addr"], "10.0.0.7");
     }
-    let (status, answer) = set_printer(&server, &till, "192.168.1.10:9100").await;
-    assert_eq!(status, StatusCode::OK, "{answer}");
-    assert_eq!(answer["registers"][0]["printer_addr"], "192.168.1.10:9100");
-    let (status, answer) = set_printer(&server, &till, " 10.0.0.7 ").await;
-    assert_eq!(status, StatusCode::OK, "{answer}");
-    assert_eq!(answer["registers"][0]["printer_addr"], "10.0.0.7");
-});
+);
 
 db_test!(
     the_council_chooses_printer_ports_and_link_local_printers,
@@ -84,7 +87,12 @@ db_test!(
         // Still never loopback, whatever the council allows.
         let (status, answer) = set_printer(&server, &till, "127.0.0.1:9101").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
-        for ports in [json!([22]), json!([0]), json!([]), json!((2000..2017).collect::<Vec<_>>())] {
+        for ports in [
+            json!([22]),
+            json!([0]),
+            json!([]),
+            json!((2000..2017).collect::<Vec<_>>()),
+        ] {
             settings["printer_ports"] = ports.clone();
             let (status, answer) = server.put("/api/v1/council", &settings).await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{ports}: {answer}");
@@ -107,9 +115,7 @@ db_test!(
             status["message"].as_str().unwrap_or("").contains("ポート9101"),
             "{status}"
         );
-        let sale = till
-            .record(&till.cash_sale(&till.products[0], 1))
-            .await;
+        let sale = till.record(&till.cash_sale(&till.products[0], 1)).await;
         let (status, answer) = till
             .cashier
             .post(
@@ -139,16 +145,21 @@ fn own_private_address() -> Option<std::net::IpAddr> {
         })
 }
 
-db_test!(the_servers_own_address_is_no_printer, demo = false, config = production, |server| {
-    match own_private_address() {
-        None => eprintln!("skipped: this machine has no private address"),
-        Some(own) => {
-            let till = open_till(&server).await;
-            let printer = std::net::SocketAddr::new(own, 9100).to_string();
-            let (status, answer) = set_printer(&server, &till, &printer).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{printer}: {answer}");
-            assert_eq!(error_fields(&answer), ["registers[0].printer_addr"]);
-            assert_eq!(refusal_code(&answer), "own_address", "{answer}");
+db_test!(
+    the_servers_own_address_is_no_printer,
+    demo = false,
+    config = production,
+    |server| {
+        match own_private_address() {
+            None => eprintln!("skipped: this machine has no private address"),
+            Some(own) => {
+                let till = open_till(&server).await;
+                let printer = std::net::SocketAddr::new(own, 9100).to_string();
+                let (status, answer) = set_printer(&server, &till, &printer).await;
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{printer}: {answer}");
+                assert_eq!(error_fields(&answer), ["registers[0].printer_addr"]);
+                assert_eq!(refusal_code(&answer), "own_address", "{answer}");
+            }
         }
     }
-});
+);

@@ -171,7 +171,10 @@ mod tests {
             ..input(0)
         };
         assert_eq!(
-            with(vec![9101, 9100, 9101]).validated().expect("valid").printer_ports,
+            with(vec![9101, 9100, 9101])
+                .validated()
+                .expect("valid")
+                .printer_ports,
             [9100, 9101],
             "sorted, once each"
         );

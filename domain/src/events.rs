@@ -338,7 +338,10 @@ impl EventInput {
                 .map(str::trim)
                 .filter(|a| !a.is_empty())
                 .map(str::to_owned);
-            if let Some(Err(refusal)) = printer_addr.as_deref().map(|a| check_printer_address(a, printers)) {
+            if let Some(Err(refusal)) = printer_addr
+                .as_deref()
+                .map(|a| check_printer_address(a, printers))
+            {
                 e.add(
                     format!("registers[{i}].printer_addr"),
                     refusal.code(),
@@ -477,7 +480,9 @@ mod tests {
             ports: vec![9100, 9101],
             ..PrinterRules::default()
         };
-        let refused = ok.validated(&PrinterRules::default()).expect_err("9101 is not allowed");
+        let refused = ok
+            .validated(&PrinterRules::default())
+            .expect_err("9101 is not allowed");
         assert_eq!(
             fields(refused),
             vec![("registers[0].printer_addr".into(), "port_not_allowed".into())]

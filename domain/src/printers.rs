@@ -132,7 +132,8 @@ impl PrinterAddressRefusal {
             | PrinterAddressRefusal::Multicast
             | PrinterAddressRefusal::Broadcast => format!("このアドレスはプリンターに使えません。{LAN}"),
             PrinterAddressRefusal::LinkLocal => {
-                "リンクローカルアドレス(169.254.x.x、fe80::)のプリンターは協議会の設定で許可されていません".into()
+                "リンクローカルアドレス(169.254.x.x、fe80::)のプリンターは協議会の設定で許可されていません"
+                    .into()
             }
             PrinterAddressRefusal::NotPrivate => format!("LAN内のアドレスではありません。{LAN}"),
             PrinterAddressRefusal::Port(port) => {
@@ -161,7 +162,11 @@ fn classify(ip: IpAddr, allow_link_local: bool) -> Result<(), PrinterAddressRefu
             } else if v4.is_multicast() {
                 Err(R::Multicast)
             } else if v4.is_link_local() {
-                if allow_link_local { Ok(()) } else { Err(R::LinkLocal) }
+                if allow_link_local {
+                    Ok(())
+                } else {
+                    Err(R::LinkLocal)
+                }
             } else if a == 10 || (a == 172 && (16..32).contains(&b)) || (a == 192 && b == 168) {
                 Ok(())
             } else {
@@ -180,7 +185,11 @@ fn classify(ip: IpAddr, allow_link_local: bool) -> Result<(), PrinterAddressRefu
             } else if v6.is_multicast() {
                 Err(R::Multicast)
             } else if first & 0xffc0 == 0xfe80 {
-                if allow_link_local { Ok(()) } else { Err(R::LinkLocal) }
+                if allow_link_local {
+                    Ok(())
+                } else {
+                    Err(R::LinkLocal)
+                }
             } else if first & 0xfe00 == 0xfc00 {
                 Ok(())
             } else {
@@ -281,7 +290,11 @@ mod tests {
         let ok = |addr: &str| parse_printer_address(addr).expect("should succeed");
         assert_eq!(ok("192.168.1.50"), ("192.168.1.50".into(), 9100));
         assert_eq!(ok(" 192.168.1.50:9101 "), ("192.168.1.50".into(), 9101));
-        assert_eq!(ok("tm-t88.local"), ("tm-t88.local".into(), 9100), "a name parses; the rules refuse it");
+        assert_eq!(
+            ok("tm-t88.local"),
+            ("tm-t88.local".into(), 9100),
+            "a name parses; the rules refuse it"
+        );
         assert_eq!(ok("[::1]:9100"), ("::1".into(), 9100));
         assert_eq!(ok("fe80::1"), ("fe80::1".into(), 9100));
         assert_eq!(ok("[fe80::1]"), ("fe80::1".into(), 9100));
@@ -383,12 +396,21 @@ mod tests {
         assert!(check_printer_address("10.0.0.5:9101", &rules).is_ok());
         assert!(check_printer_address("169.254.10.20", &rules).is_ok());
         assert_eq!(
-            check_printer_address("[fe80::1%2]:9100", &rules).map(|a| a.to_string()).as_deref(),
+            check_printer_address("[fe80::1%2]:9100", &rules)
+                .map(|a| a.to_string())
+                .as_deref(),
             Ok("[fe80::1%2]:9100")
         );
-        assert_eq!(refused("169.254.10.20:22", &rules), PrinterAddressRefusal::Port(22));
+        assert_eq!(
+            refused("169.254.10.20:22", &rules),
+            PrinterAddressRefusal::Port(22)
+        );
         assert_eq!(refused("127.0.0.1:9100", &rules), PrinterAddressRefusal::Loopback);
-        assert!(PrinterAddressRefusal::Port(22).message_ja(&rules).contains("9100, 9101"));
+        assert!(
+            PrinterAddressRefusal::Port(22)
+                .message_ja(&rules)
+                .contains("9100, 9101")
+        );
     }
 
     #[test]
@@ -401,8 +423,14 @@ mod tests {
         assert!(check_printer_address("[::1]:45678", &rules).is_ok());
         // The switch opens loopback only.
         assert_eq!(refused("8.8.8.8:9100", &rules), PrinterAddressRefusal::NotPrivate);
-        assert_eq!(refused("192.168.1.10:22", &rules), PrinterAddressRefusal::Port(22));
-        assert_eq!(refused("localhost:45678", &rules), PrinterAddressRefusal::HostName);
+        assert_eq!(
+            refused("192.168.1.10:22", &rules),
+            PrinterAddressRefusal::Port(22)
+        );
+        assert_eq!(
+            refused("localhost:45678", &rules),
+            PrinterAddressRefusal::HostName
+        );
         assert_eq!(
             refused("127.0.0.1:45678", &PrinterRules::default()),
             PrinterAddressRefusal::Loopback

@@ -286,7 +286,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 },
         } => {
             let warnings =
-                crate::usecases::receipts::print_test_page(&address, columns, allow_loopback_printers).await?;
+                crate::usecases::receipts::print_test_page(&address, columns, allow_loopback_printers)
+                    .await?;
             for warning in warnings {
                 eprintln!("warning: {warning}");
             }

@@ -58,5 +58,7 @@ async fn update(
     Path(id): Path<i64>,
     Json(input): Json<EventInput>,
 ) -> ApiResult<Json<Event>> {
-    Ok(Json(events::update(&state.db, &actor, id, &input, state.printers.allow_loopback()).await?))
+    Ok(Json(
+        events::update(&state.db, &actor, id, &input, state.printers.allow_loopback()).await?,
+    ))
 }

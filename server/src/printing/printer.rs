@@ -121,7 +121,12 @@ async fn connect(socket: SocketAddr, limit: Duration) -> Result<TcpStream, Print
 
 /// Sends one job to the printer at `addr` (`address` or `address:port`, port 9100 by default),
 /// if `rules` allow it. Connecting, writing and shutting down must all finish within `timeout`.
-pub async fn send(addr: &str, rules: &PrinterRules, bytes: Vec<u8>, timeout: Duration) -> Result<(), PrintError> {
+pub async fn send(
+    addr: &str,
+    rules: &PrinterRules,
+    bytes: Vec<u8>,
+    timeout: Duration,
+) -> Result<(), PrintError> {
     let socket = resolve(addr, rules)?;
     let shown = socket.to_string();
     let deadline = Instant::now() + timeout;
@@ -354,7 +359,9 @@ mod tests {
             let (mut socket, _) = listener.accept().await.expect("accept");
             read_job(&mut socket, PAPER_END).await
         });
-        let err = send(&addr, &loopback(), b"x\n".to_vec(), TIMEOUT).await.expect_err("no paper");
+        let err = send(&addr, &loopback(), b"x\n".to_vec(), TIMEOUT)
+            .await
+            .expect_err("no paper");
         assert_eq!(err.code(), "printer_paper_out");
         assert!(err.to_string().contains("用紙がありません"), "{err}");
         assert!(job.await.expect("printer").is_empty(), "nothing sent");
@@ -529,7 +536,14 @@ mod tests {
                 .to_string(),
             "192.168.1.50:9100"
         );
-        for bad in ["", "host:abc", "http://host", "printer.local", "127.0.0.1:9100", "8.8.8.8"] {
+        for bad in [
+            "",
+            "host:abc",
+            "http://host",
+            "printer.local",
+            "127.0.0.1:9100",
+            "8.8.8.8",
+        ] {
             let err = resolve(bad, &PrinterRules::default()).expect_err("should be refused");
             assert_eq!(err.code(), "printer_address_invalid", "{bad:?}");
         }
@@ -539,7 +553,10 @@ mod tests {
         );
         assert!(check_address("127.0.0.1:45678", &loopback()).is_ok());
         assert!(is_own_address("127.0.0.1".parse().expect("ip")));
-        assert!(!is_own_address("203.0.113.77".parse().expect("ip")), "TEST-NET-3 is nobody's");
+        assert!(
+            !is_own_address("203.0.113.77".parse().expect("ip")),
+            "TEST-NET-3 is nobody's"
+        );
     }
 
     /// A server that has a private LAN address refuses it as a printer's.
@@ -607,7 +624,10 @@ mod tests {
             ..PrinterRules::default()
         };
         let a = queues.queue("192.168.1.50", &rules).expect("should succeed");
-        let b = queues.clone().queue("192.168.1.50:9100", &rules).expect("should succeed");
+        let b = queues
+            .clone()
+            .queue("192.168.1.50:9100", &rules)
+            .expect("should succeed");
         let c = queues.queue("192.168.1.50:9101", &rules).expect("should succeed");
         assert!(Arc::ptr_eq(&a, &b));
         assert!(!Arc::ptr_eq(&a, &c));

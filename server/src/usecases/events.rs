@@ -82,7 +82,12 @@ async fn validate_event(tx: &mut Tx, input: &EventInput, loopback_printers: bool
 }
 
 /// Creates an event. `loopback_printers`: the server allows printers on loopback (tests).
-pub async fn create(db: &Db, actor: &Principal, input: &EventInput, loopback_printers: bool) -> Result<Event> {
+pub async fn create(
+    db: &Db,
+    actor: &Principal,
+    input: &EventInput,
+    loopback_printers: bool,
+) -> Result<Event> {
     allow(actor.may_manage_council_data())?;
     let mut tx = db.write().await?;
     let input = validate_event(&mut tx, input, loopback_printers).await?;

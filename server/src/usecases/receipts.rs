@@ -299,7 +299,11 @@ pub async fn printer_status(
 /// The console's operator may test a printer on any port (they could reach any port from that
 /// console anyway), but the address must still be a printer's: on the LAN, not this machine's
 /// own, link-local allowed; loopback only with `allow_loopback` (development).
-pub async fn print_test_page(address: &str, columns: i64, allow_loopback: bool) -> anyhow::Result<Vec<String>> {
+pub async fn print_test_page(
+    address: &str,
+    columns: i64,
+    allow_loopback: bool,
+) -> anyhow::Result<Vec<String>> {
     let columns =
         paper_columns(columns).map_err(|_| anyhow::anyhow!("--columns must be 48 (80 mm) or 32 (58 mm)"))?;
     let job = printing::encode(
