@@ -188,3 +188,37 @@ async fn shutdown_lets_requests_in_flight_finish_postgres() {
         shutdown_lets_requests_in_flight_finish(server).await;
     }
 }
+
+/// With room for two connections, two idle clients hold them; a third client waits (it is not
+/// refused) until one of them goes, then is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_limit_wait_for_a_free_one() {
+    let server = TestServer::on_with(selpos_tests::TestDatabase::sqlite(), false, |config| {
+        config.limits.max_connections = 2;
+    })
+    .await;
+    // (The test administrator's client may still hold a kept-alive connection from signing
+    // in: then it and `first` are the two, and `second` waits too.)
+    let mut first = TcpStream::connect(address(&server)).await.expect("first");
+    let second = TcpStream::connect(address(&server)).await.expect("second");
+    let base = server.base.clone();
+    let third = tokio::spawn(async move {
+        reqwest::Client::new()
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .map(|r| r.status())
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!third.is_finished(), "served beyond the limit");
+    first.shutdown().await.expect("close");
+    drop(first);
+    drop(second);
+    let status = tokio::time::timeout(Duration::from_secs(10), third)
+        .await
+        .expect("served once a connection was free")
+        .expect("task")
+        .expect("request");
+    assert_eq!(status, StatusCode::OK);
+    server.stop().await;
+}
