@@ -9,6 +9,8 @@ mod browser;
 mod chaos;
 mod drawer;
 mod eat_in;
+mod limits;
+mod printers;
 mod receipts;
 mod register_browser;
 mod sales;

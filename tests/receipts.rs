@@ -363,13 +363,18 @@ db_test!(
         assert_eq!(status, StatusCode::OK, "{answer}");
         assert_eq!(answer["registers"][0]["printer_addr"], Value::Null);
         assert_eq!(answer["registers"][0]["paper_columns"], 48);
-        // 58 mm paper and a host name with a port are kept as typed.
-        let mut body = event_body(&till, Some(" tm-t88.local:9101 "));
+        // 58 mm paper and an address with the port are kept as typed (trimmed).
+        let mut body = event_body(&till, Some(" 192.168.1.60:9100 "));
         body["registers"][0]["paper_columns"] = json!(32);
         let (status, answer) = server.put(&format!("/api/v1/events/{}", till.event), &body).await;
         assert_eq!(status, StatusCode::OK, "{answer}");
-        assert_eq!(answer["registers"][0]["printer_addr"], "tm-t88.local:9101");
+        assert_eq!(answer["registers"][0]["printer_addr"], "192.168.1.60:9100");
         assert_eq!(answer["registers"][0]["paper_columns"], 32);
+        // A host name could resolve anywhere: printers are IP addresses (see printers.rs).
+        let body = event_body(&till, Some("tm-t88.local"));
+        let (status, answer) = server.put(&format!("/api/v1/events/{}", till.event), &body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        assert_eq!(error_fields(&answer), ["registers[0].printer_addr"]);
     }
 );
 

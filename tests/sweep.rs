@@ -4,6 +4,7 @@
 
 use reqwest::{Method, StatusCode};
 use selpos_tests::{ApiClient, TestServer, World, db_test};
+use serde_json::json;
 
 const TABLES: &[&str] = &[
     "council",
@@ -168,5 +169,66 @@ db_test!(
         let (status, _) = server.admin_client().get("/healthz").await;
         assert_eq!(status, StatusCode::OK, "the server is still up");
         assert_eq!(fingerprint(&server).await, before, "the database is unchanged");
+    }
+);
+
+db_test!(
+    hostile_printer_settings_are_refused_and_change_nothing,
+    demo = true,
+    |server| {
+        let world = World::on(&server).demo_bazaar().build().await;
+        let before = fingerprint(&server).await;
+        let council_before = server.get_ok("/api/v1/council").await;
+        let event_before = server.get_ok(&format!("/api/v1/events/{}", world.event)).await;
+        let admin = server.admin_client();
+        let event_path = format!("/api/v1/events/{}", world.event);
+        // The test servers allow loopback printers (their fake printer); everything else is
+        // refused as in production.
+        for printer in [
+            json!("8.8.8.8:9100"),
+            json!("192.168.1.10:22"),
+            json!("metadata.google.internal"),
+            json!("169.254.169.254:80"),
+            json!("[fe80::1%eth0]:9100"),
+            json!("0.0.0.0:9100"),
+            json!("255.255.255.255"),
+            json!("192.168.1.10:99999"),
+            json!("192.168.1.10:9100/x"),
+            json!("gopher://192.168.1.10:9100"),
+            json!("192.168.1.10:9100\r\nX: y"),
+            json!("x".repeat(10_000)),
+            json!(42),
+            json!(["192.168.1.10"]),
+        ] {
+            let mut body = world.event_input.clone();
+            body["registers"][0]["printer_addr"] = printer.clone();
+            let (status, answer) = admin.put(&event_path, &body).await;
+            assert!(status.is_client_error(), "{printer}: {status} {answer}");
+            assert!(answer["error"]["code"].is_string(), "{printer}: {answer}");
+        }
+        let mut council = json!({"name": council_before["name"], "tax_rounding": "down"});
+        for ports in [
+            json!([0]),
+            json!([22]),
+            json!([-1]),
+            json!([70000]),
+            json!(["9100"]),
+            json!(9100),
+            json!([]),
+            json!((1024..1124).collect::<Vec<_>>()),
+            json!([9100.5]),
+        ] {
+            council["printer_ports"] = ports.clone();
+            let (status, answer) = admin.put("/api/v1/council", &council).await;
+            assert!(status.is_client_error(), "{ports}: {status} {answer}");
+            assert!(answer["error"]["code"].is_string(), "{ports}: {answer}");
+        }
+        council["printer_ports"] = json!([9100]);
+        council["allow_link_local_printers"] = json!("yes");
+        let (status, _) = admin.put("/api/v1/council", &council).await;
+        assert!(status.is_client_error());
+        assert_eq!(fingerprint(&server).await, before, "the database is unchanged");
+        assert_eq!(server.get_ok("/api/v1/council").await, council_before);
+        assert_eq!(server.get_ok(&event_path).await, event_before);
     }
 );

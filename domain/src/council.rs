@@ -1,6 +1,7 @@
 //! The council itself: the issuer of receipts at joint events, and its settings.
 
 use crate::money::Yen;
+use crate::printers::{DEFAULT_PRINTER_PORTS, PrinterRules};
 use crate::tax::RoundingMode;
 use crate::validation::{FieldErrors, invoice_number};
 use chrono::{DateTime, Utc};
@@ -21,8 +22,34 @@ pub struct Council {
     pub voucher_gives_change: bool,
     /// 出金 above this amount needs a manager's PIN when a cashier takes it out.
     pub payout_approval_limit: Yen,
+    /// The ports a register's printer may listen on (9100 unless set).
+    #[serde(default = "default_printer_ports")]
+    pub printer_ports: Vec<u16>,
+    /// Printers may have link-local addresses (169.254.x.x, fe80::); off unless set.
+    #[serde(default)]
+    pub allow_link_local_printers: bool,
     pub updated_at: DateTime<Utc>,
 }
+
+impl Council {
+    /// Where the registers' printers may be under these settings; `allow_loopback` is the
+    /// server's test switch (`--allow-loopback-printers`), never a council setting.
+    pub fn printer_rules(&self, allow_loopback: bool) -> PrinterRules {
+        PrinterRules {
+            ports: self.printer_ports.clone(),
+            allow_link_local: self.allow_link_local_printers,
+            allow_loopback,
+        }
+    }
+}
+
+/// The printer ports of a council that has not set them: 9100.
+pub fn default_printer_ports() -> Vec<u16> {
+    DEFAULT_PRINTER_PORTS.to_vec()
+}
+
+/// At most this many printer ports.
+pub const MAX_PRINTER_PORTS: usize = 16;
 
 /// The payout limit of a council that has not set one: ¥5,000.
 pub const DEFAULT_PAYOUT_APPROVAL_LIMIT: Yen = Yen(5_000);
@@ -59,6 +86,12 @@ pub struct CouncilInput {
     /// 出金 above this needs a manager's PIN (¥0: every payout by a cashier does).
     #[serde(default = "default_payout_approval_limit")]
     pub payout_approval_limit: Yen,
+    /// The ports a register's printer may listen on (9100 unless set; 1024–65535).
+    #[serde(default = "default_printer_ports")]
+    pub printer_ports: Vec<u16>,
+    /// Allow printers at link-local addresses (169.254.x.x, fe80::).
+    #[serde(default)]
+    pub allow_link_local_printers: bool,
 }
 
 impl CouncilInput {
@@ -80,7 +113,24 @@ impl CouncilInput {
                 "出金の承認が要る金額は0円〜1,000万円で入力してください",
             );
         }
+        let mut printer_ports = self.printer_ports.clone();
+        printer_ports.sort_unstable();
+        printer_ports.dedup();
+        if printer_ports.is_empty() || printer_ports.len() > MAX_PRINTER_PORTS {
+            e.add(
+                "printer_ports",
+                "out_of_range",
+                format!("プリンターのポートは1〜{MAX_PRINTER_PORTS}個指定してください"),
+            );
+        } else if let Some(port) = printer_ports.iter().find(|&&p| p < 1024) {
+            e.add(
+                "printer_ports",
+                "out_of_range",
+                format!("ポート{port}は使えません。プリンターのポートは1024〜65535です(通常は9100)"),
+            );
+        }
         e.into_result(CouncilInput {
+            printer_ports,
             name,
             invoice_number,
             receipt_footer,
@@ -105,6 +155,32 @@ mod tests {
             tax_rounding: RoundingMode::Down,
             voucher_gives_change: false,
             payout_approval_limit: Yen(limit),
+            printer_ports: default_printer_ports(),
+            allow_link_local_printers: false,
+        }
+    }
+
+    #[test]
+    fn printer_ports_default_to_9100_and_are_checked() {
+        let parsed: CouncilInput =
+            serde_json::from_value(serde_json::json!({"name": "協議会"})).expect("parses");
+        assert_eq!(parsed.printer_ports, [9100]);
+        assert!(!parsed.allow_link_local_printers);
+        let with = |ports: Vec<u16>| CouncilInput {
+            printer_ports: ports,
+            ..input(0)
+        };
+        assert_eq!(
+            with(vec![9101, 9100, 9101])
+                .validated()
+                .expect("valid")
+                .printer_ports,
+            [9100, 9101],
+            "sorted, once each"
+        );
+        for bad in [vec![], vec![22], vec![9100, 0], (2000..2017).collect()] {
+            let e = with(bad.clone()).validated().expect_err("refused");
+            assert_eq!(e.0[0].field, "printer_ports", "{bad:?}");
         }
     }
 

@@ -2,7 +2,7 @@
 //! facilities taking part with their commission, the registers, and the checks on an event.
 
 use crate::money::Yen;
-use crate::printers::{DEFAULT_PAPER_COLUMNS, PAPER_COLUMNS, parse_printer_address};
+use crate::printers::{DEFAULT_PAPER_COLUMNS, PAPER_COLUMNS, PrinterRules, check_printer_address};
 use crate::products::MAX_PRICE;
 use crate::validation::{FieldErrors, yes};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -277,7 +277,9 @@ fn is_event_code(code: &str) -> bool {
 }
 
 impl EventInput {
-    pub fn validated(&self) -> Result<EventInput, FieldErrors> {
+    /// Checks every field; a register's printer address against `printers` (see
+    /// [`PrinterRules`]).
+    pub fn validated(&self, printers: &PrinterRules) -> Result<EventInput, FieldErrors> {
         let mut e = FieldErrors::default();
         let code = crate::codes::normalise_digits(self.code.trim()).to_ascii_uppercase();
         if !is_event_code(&code) {
@@ -336,14 +338,14 @@ impl EventInput {
                 .map(str::trim)
                 .filter(|a| !a.is_empty())
                 .map(str::to_owned);
-            if printer_addr
+            if let Some(Err(refusal)) = printer_addr
                 .as_deref()
-                .is_some_and(|a| parse_printer_address(a).is_none())
+                .map(|a| check_printer_address(a, printers))
             {
                 e.add(
                     format!("registers[{i}].printer_addr"),
-                    "format",
-                    "プリンターのアドレスは「192.168.1.50」や「192.168.1.50:9100」の形で入力してください",
+                    refusal.code(),
+                    refusal.message_ja(printers),
                 );
             }
             if !PAPER_COLUMNS.contains(&r.paper_columns) {
@@ -535,7 +537,7 @@ mod tests {
             active: true,
         };
         assert_eq!(
-            fields(ev.validated().expect_err("invalid")),
+            fields(ev.validated(&PrinterRules::default()).expect_err("invalid")),
             vec![
                 ("ends_on".into(), "out_of_range".into()),
                 ("commission".into(), "out_of_range".into()),
@@ -570,10 +572,20 @@ mod tests {
                     paper_columns: 48,
                 },
             ],
-            ..ev
-        }
-        .validated()
-        .expect("valid");
+            ..ev.clone()
+        };
+        let rules = PrinterRules {
+            ports: vec![9100, 9101],
+            ..PrinterRules::default()
+        };
+        let refused = ok
+            .validated(&PrinterRules::default())
+            .expect_err("9101 is not allowed");
+        assert_eq!(
+            fields(refused),
+            vec![("registers[0].printer_addr".into(), "port_not_allowed".into())]
+        );
+        let ok = ok.validated(&rules).expect("valid");
         assert_eq!(ok.code, "HB2026A");
         assert_eq!(ok.registers[0].code, "R1");
         assert_eq!(ok.registers[0].printer_addr.as_deref(), Some("192.168.1.50:9101"));

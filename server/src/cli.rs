@@ -36,6 +36,11 @@ enum Command {
         /// Mark cookies Secure (set this when selpos is served over HTTPS).
         #[arg(long, env = "SELPOS_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Tests and development only: let registers print to loopback addresses (127.0.0.1,
+        /// ::1) on any port. Never in production: a printer address is a place the server
+        /// connects to on staff's word.
+        #[arg(long)]
+        allow_loopback_printers: bool,
     },
     /// Manage users: add, change a password or PIN, disable.
     User {
@@ -99,8 +104,11 @@ enum ImportWhat {
 enum PrinterAction {
     /// Print a test page: column rulers, Japanese text, every style, a QR code, the cut.
     Test {
-        /// The printer: HOST or HOST:PORT (port 9100 by default).
+        /// The printer: ADDRESS or ADDRESS:PORT (port 9100 by default), an IP address on the LAN.
         address: String,
+        /// Development only: allow a printer on a loopback address (127.0.0.1).
+        #[arg(long)]
+        allow_loopback_printers: bool,
         /// Half-width columns of the paper: 48 (80 mm) or 32 (58 mm).
         #[arg(long, default_value_t = 48)]
         columns: i64,
@@ -174,6 +182,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             demo,
             site_root,
             secure_cookies,
+            allow_loopback_printers,
         } => {
             if !site_root.join("pkg").join("selpos_bg.wasm").exists() {
                 tracing::warn!(
@@ -188,6 +197,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 demo,
                 site_root,
                 secure_cookies,
+                allow_loopback_printers,
+                limits: server::Limits::default(),
             };
             let running = server::start(config).await?;
             if demo {
@@ -199,7 +210,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     crate::db::redact(&database_url)
                 );
             }
-            println!("selpos is running: open {} (Ctrl-C stops)", running.url());
+            println!(
+                "selpos is running: open {} (Ctrl-C or SIGTERM stops it gracefully)",
+                running.url()
+            );
             running.wait().await?;
         }
         Command::User { action, database } => {
@@ -264,9 +278,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
         }
         Command::Printer {
-            action: PrinterAction::Test { address, columns },
+            action:
+                PrinterAction::Test {
+                    address,
+                    columns,
+                    allow_loopback_printers,
+                },
         } => {
-            let warnings = crate::usecases::receipts::print_test_page(&address, columns).await?;
+            let warnings =
+                crate::usecases::receipts::print_test_page(&address, columns, allow_loopback_printers)
+                    .await?;
             for warning in warnings {
                 eprintln!("warning: {warning}");
             }

@@ -302,6 +302,8 @@ pub async fn load(db: &Db) -> Result<Report, DemoError> {
                 tax_rounding: RoundingMode::Down,
                 voucher_gives_change: false,
                 payout_approval_limit: selpos_domain::council::DEFAULT_PAYOUT_APPROVAL_LIMIT,
+                printer_ports: selpos_domain::council::default_printer_ports(),
+                allow_link_local_printers: false,
             },
         )
         .await?;
@@ -432,7 +434,7 @@ pub async fn load(db: &Db) -> Result<Report, DemoError> {
         if events.iter().any(|e| e.code == event.code) {
             continue;
         }
-        events::create(db, &op, &event).await?;
+        events::create(db, &op, &event, false).await?;
         report.events_added += 1;
     }
     report.users_added = demo_users(db, &op, id_of(1)).await?;

@@ -2,9 +2,17 @@
 
 use crate::db::{self, Db};
 use crate::http::{self, AppState};
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use leptos::prelude::LeptosOptions;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceExt;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -16,6 +24,36 @@ pub struct Config {
     pub site_root: PathBuf,
     /// Mark cookies `Secure`: set when selpos is served over HTTPS (e.g. behind a TLS proxy).
     pub secure_cookies: bool,
+    /// Tests and development only: registers may print to loopback addresses, on any port
+    /// (`--allow-loopback-printers`; a fake printer on 127.0.0.1). Off in production.
+    pub allow_loopback_printers: bool,
+    /// Timeouts and the connection limit.
+    pub limits: Limits,
+}
+
+/// What one client may hold of the server (see the README, "Timeouts and limits").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// A request's head (request line and headers) must arrive within this, counted from when
+    /// the server starts reading it; an idle kept-alive connection is closed after it too.
+    pub header_read_timeout: Duration,
+    /// A request (body included) must be answered within this, or it gets 408.
+    pub request_timeout: Duration,
+    /// Connections open at once; more wait to be accepted until one closes.
+    pub max_connections: usize,
+    /// On shutdown, how long requests in flight may take to finish.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 512,
+            shutdown_grace: Duration::from_secs(35),
+        }
+    }
 }
 
 /// A server accepting requests on `addr` until dropped or [`Running::stop`]ped.
@@ -41,11 +79,31 @@ impl Running {
         result
     }
 
-    /// Waits until the server ends (Ctrl-C for the CLI).
-    pub async fn wait(mut self) -> std::io::Result<()> {
-        let result = (&mut self.task).await.unwrap_or(Ok(()));
-        self.db.close().await;
-        result
+    /// Serves until SIGTERM or SIGINT (Ctrl-C), then shuts down gracefully: stops accepting,
+    /// lets requests in flight finish (within [`Limits::shutdown_grace`]), closes the database.
+    pub async fn wait(self) -> std::io::Result<()> {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing requests in flight");
+        self.stop().await
+    }
+}
+
+/// SIGTERM (service managers, `kill`) or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
     }
 }
 
@@ -69,23 +127,91 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         db: db.clone(),
         leptos_options,
         secure_cookies: config.secure_cookies,
-        printers: crate::printing::PrinterQueues::new(),
+        printers: if config.allow_loopback_printers {
+            tracing::warn!("printers on loopback addresses are allowed (tests and development only)");
+            crate::printing::PrinterQueues::allowing_loopback()
+        } else {
+            crate::printing::PrinterQueues::new()
+        },
     });
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                tokio::select! {
-                    _ = rx => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            })
-            .await
-    });
+    let task = tokio::spawn(serve(listener, app, config.limits, async move {
+        let _ = rx.await;
+    }));
     Ok(Running {
         addr,
         db,
         shutdown: Some(tx),
         task,
     })
+}
+
+/// Serves HTTP/1 on `listener` until `shutdown`: each request's head within
+/// [`Limits::header_read_timeout`], each answer within [`Limits::request_timeout`] (408), at most
+/// [`Limits::max_connections`] connections at once (further ones wait in the listen queue).
+/// Handlers see the client's address as `ConnectInfo<SocketAddr>`. On shutdown it stops
+/// accepting and lets the requests in flight finish (up to [`Limits::shutdown_grace`]); a
+/// request's writes are one transaction, so one cut off is rolled back, never half-written.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = app.layer(tower_http::timeout::TimeoutLayer::with_status_code(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        limits.request_timeout,
+    ));
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    http1
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    tracing::warn!(%err, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = app
+            .clone()
+            .map_request(move |request: hyper::Request<hyper::body::Incoming>| {
+                let mut request = request.map(axum::body::Body::new);
+                request.extensions_mut().insert(ConnectInfo(remote));
+                request
+            });
+        let connection = http1.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(%err, client = %remote, "connection ended with an error");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(limits.shutdown_grace) => {
+            tracing::warn!("requests still running after the shutdown grace period: closing");
+        }
+    }
+    Ok(())
 }

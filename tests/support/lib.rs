@@ -84,22 +84,34 @@ pub fn site_root() -> PathBuf {
 }
 
 impl TestServer {
-    async fn start(database_url: String, demo: bool, kind: &'static str) -> Running {
-        server::start(Config {
+    /// The configuration of a test server: the fake printers of the tests listen on 127.0.0.1,
+    /// so loopback printers are allowed (production never allows them).
+    pub fn config(database_url: String, demo: bool) -> Config {
+        Config {
             addr: "127.0.0.1:0".parse().expect("address"),
             database_url,
             demo,
             site_root: site_root(),
             secure_cookies: false,
-        })
-        .await
-        .unwrap_or_else(|e| panic!("{kind} server did not start: {e:#}"))
+            allow_loopback_printers: true,
+            limits: Default::default(),
+        }
     }
 
     /// A server on `database`, with the test administrator created.
     pub async fn on(database: TestDatabase, demo: bool) -> TestServer {
+        TestServer::on_with(database, demo, |_| {}).await
+    }
+
+    /// A server on `database` with its configuration changed by `tweak` (the default is
+    /// [`TestServer::config`]), with the test administrator created.
+    pub async fn on_with(database: TestDatabase, demo: bool, tweak: impl FnOnce(&mut Config)) -> TestServer {
         let kind = database.kind;
-        let running = TestServer::start(database.url.clone(), demo, kind).await;
+        let mut config = TestServer::config(database.url.clone(), demo);
+        tweak(&mut config);
+        let running = server::start(config)
+            .await
+            .unwrap_or_else(|e| panic!("{kind} server did not start: {e:#}"));
         let base = running.url();
         let operator = selpos_server::usecases::users::cli_operator();
         let admin = UserInput {
@@ -137,6 +149,11 @@ impl TestServer {
     /// A client signed in with a password.
     pub async fn login(&self, login: &str, password: &str) -> ApiClient {
         ApiClient::signed_in(&self.base, self.kind, login, password).await
+    }
+
+    /// The URL of the database behind the server.
+    pub fn database_url(&self) -> &str {
+        &self.database.as_ref().expect("database").url
     }
 
     /// The database behind the server, for checks below the API.
@@ -464,6 +481,28 @@ where
 /// fresh server (with demo data when `demo` is true) of that database.
 #[macro_export]
 macro_rules! db_test {
+    ($name:ident, demo = $demo:expr, config = $tweak:expr, |$server:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $server =
+                    $crate::TestServer::on_with($crate::TestDatabase::sqlite(), $demo, $tweak).await;
+                $body
+                $server.stop().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(database) = $crate::TestDatabase::postgres().await else { return };
+                let $server = $crate::TestServer::on_with(database, $demo, $tweak).await;
+                $body
+                $server.stop().await;
+            }
+        }
+    };
     ($name:ident, demo = $demo:expr, |$server:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]

@@ -30,6 +30,15 @@ fn CouncilForm(council: Council) -> impl IntoView {
     let tax_rounding = RwSignal::new(council.tax_rounding.code().to_string());
     let voucher_gives_change = RwSignal::new(council.voucher_gives_change);
     let payout_approval_limit = RwSignal::new(council.payout_approval_limit.0.to_string());
+    let printer_ports = RwSignal::new(
+        council
+            .printer_ports
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    let allow_link_local_printers = RwSignal::new(council.allow_link_local_printers);
     let status: FormStatus = RwSignal::new(None);
     let rounding_options = Signal::derive(|| {
         RoundingMode::ALL
@@ -47,6 +56,14 @@ fn CouncilForm(council: Council) -> impl IntoView {
             tax_rounding: RoundingMode::from_code(&tax_rounding.get_untracked()).unwrap_or_default(),
             voucher_gives_change: voucher_gives_change.get_untracked(),
             payout_approval_limit: Yen(parse_number(&payout_approval_limit.get_untracked())),
+            // A port that is not a number is sent as 0, which the server names as wrong.
+            printer_ports: printer_ports
+                .get_untracked()
+                .split([',', ' ', '、'])
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| p.trim().parse().unwrap_or(0))
+                .collect(),
+            allow_link_local_printers: allow_link_local_printers.get_untracked(),
         };
         let request = async move { api::save_council(&input).await };
         save(status, None, request, |_| Some("保存しました".into()));
@@ -66,6 +83,10 @@ fn CouncilForm(council: Council) -> impl IntoView {
                 <NumberField label=t!("この金額を超える出金は責任者の承認が必要(円)", "Payouts above this need a manager's PIN (yen)")
                     name="payout_approval_limit" value=payout_approval_limit error=field_error(status, "payout_approval_limit")
                     hint=t!("0円にするとレジ担当の出金はすべて承認が必要です", "¥0: every payout by a cashier needs one") />
+                <TextField label=t!("プリンターのポート", "Printer ports") name="printer_ports" value=printer_ports
+                    error=field_error(status, "printer_ports") hint=t!("通常は9100。複数はカンマ区切り", "Usually 9100; several separated by commas") />
+                <CheckField label=t!("リンクローカルアドレス(169.254.x.x)のプリンターを許可する", "Allow printers at link-local addresses (169.254.x.x)")
+                    name="allow_link_local_printers" value=allow_link_local_printers />
             </div>
         </EditorForm>
     }

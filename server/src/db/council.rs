@@ -16,13 +16,31 @@ struct CouncilRow {
     tax_rounding: String,
     voucher_gives_change: bool,
     payout_approval_limit: i64,
+    printer_ports: String,
+    allow_link_local_printers: bool,
     updated_at: DateTime<Utc>,
+}
+
+/// `9100,9101` ↔ `[9100, 9101]`.
+fn ports_to_text(ports: &[u16]) -> String {
+    ports.iter().map(u16::to_string).collect::<Vec<_>>().join(",")
+}
+
+fn ports_from_text(text: &str) -> Result<Vec<u16>, sqlx::Error> {
+    text.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| {
+            p.trim()
+                .parse()
+                .map_err(|_| sqlx::Error::Decode(format!("printer port {p:?}").into()))
+        })
+        .collect()
 }
 
 pub async fn get(tx: &mut Tx) -> Result<Option<Council>, sqlx::Error> {
     let sql =
         "SELECT name, invoice_number, address, phone, receipt_footer, tax_rounding, voucher_gives_change,
-                      payout_approval_limit, updated_at
+                      payout_approval_limit, printer_ports, allow_link_local_printers, updated_at
                FROM council WHERE id = 1";
     let row: Option<CouncilRow> = on_tx!(tx, |conn| sqlx::query_as(sql).fetch_optional(&mut *conn).await)?;
     row.map(|r| {
@@ -37,6 +55,8 @@ pub async fn get(tx: &mut Tx) -> Result<Option<Council>, sqlx::Error> {
             receipt_footer: r.receipt_footer,
             voucher_gives_change: r.voucher_gives_change,
             payout_approval_limit: Yen(r.payout_approval_limit),
+            printer_ports: ports_from_text(&r.printer_ports)?,
+            allow_link_local_printers: r.allow_link_local_printers,
             updated_at: r.updated_at,
         })
     })
@@ -45,12 +65,14 @@ pub async fn get(tx: &mut Tx) -> Result<Option<Council>, sqlx::Error> {
 
 pub async fn put(tx: &mut Tx, input: &CouncilInput, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     let sql = "INSERT INTO council (id, name, invoice_number, address, phone, receipt_footer, tax_rounding,
-                                    voucher_gives_change, payout_approval_limit, updated_at)
-               VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                    voucher_gives_change, payout_approval_limit, printer_ports,
+                                    allow_link_local_printers, updated_at)
+               VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                ON CONFLICT (id) DO UPDATE SET name = excluded.name, invoice_number = excluded.invoice_number,
                    address = excluded.address, phone = excluded.phone, receipt_footer = excluded.receipt_footer,
                    tax_rounding = excluded.tax_rounding, voucher_gives_change = excluded.voucher_gives_change,
-                   payout_approval_limit = excluded.payout_approval_limit, updated_at = excluded.updated_at";
+                   payout_approval_limit = excluded.payout_approval_limit, printer_ports = excluded.printer_ports,
+                   allow_link_local_printers = excluded.allow_link_local_printers, updated_at = excluded.updated_at";
     on_tx!(tx, |conn| sqlx::query(sql)
         .bind(&input.name)
         .bind(&input.invoice_number)
@@ -60,6 +82,8 @@ pub async fn put(tx: &mut Tx, input: &CouncilInput, now: DateTime<Utc>) -> Resul
         .bind(input.tax_rounding.code())
         .bind(input.voucher_gives_change)
         .bind(input.payout_approval_limit.0)
+        .bind(ports_to_text(&input.printer_ports))
+        .bind(input.allow_link_local_printers)
         .bind(now)
         .execute(&mut *conn)
         .await

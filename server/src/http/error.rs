@@ -58,11 +58,11 @@ impl From<Error> for ApiError {
             }
             Error::Printer(ref failure) => {
                 let status = match failure {
-                    PrintError::InvalidAddress(_) => StatusCode::CONFLICT,
+                    PrintError::InvalidAddress { .. } => StatusCode::CONFLICT,
                     PrintError::Send { .. } => StatusCode::BAD_GATEWAY,
-                    PrintError::Connect { .. } | PrintError::Timeout { .. } | PrintError::PaperOut { .. } => {
-                        StatusCode::SERVICE_UNAVAILABLE
-                    }
+                    PrintError::Unreachable { .. }
+                    | PrintError::Timeout { .. }
+                    | PrintError::PaperOut { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 };
                 // The OS error (refused, reset, no route) is for the operator's log.
                 let source = std::error::Error::source(failure).map(ToString::to_string);

@@ -32,7 +32,7 @@ async fn create(
 ) -> ApiResult<(StatusCode, Json<Event>)> {
     Ok((
         StatusCode::CREATED,
-        Json(events::create(&state.db, &actor, &input).await?),
+        Json(events::create(&state.db, &actor, &input, state.printers.allow_loopback()).await?),
     ))
 }
 
@@ -58,5 +58,7 @@ async fn update(
     Path(id): Path<i64>,
     Json(input): Json<EventInput>,
 ) -> ApiResult<Json<Event>> {
-    Ok(Json(events::update(&state.db, &actor, id, &input).await?))
+    Ok(Json(
+        events::update(&state.db, &actor, id, &input, state.printers.allow_loopback()).await?,
+    ))
 }

@@ -7,14 +7,16 @@
 //! bytes were written and the connection shut down in time. A refused connection, a dropped
 //! connection or a timeout means it was not printed, and the caller must say so.
 
+use selpos_domain::printers::{PrinterAddressRefusal, PrinterRules, check_printer_address};
 use selpos_domain::receipts::paper::{Align, MIN_COLUMNS, PrintLine};
 use std::collections::HashMap;
 use std::io;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::time::{Instant, timeout_at};
+use tokio::time::{Instant, sleep_until, timeout_at};
 
 /// The raw printing port of network printers (JetDirect / "port 9100").
 pub const DEFAULT_PORT: u16 = selpos_domain::printers::PRINTER_PORT;
@@ -30,6 +32,12 @@ const PAPER_STATUS_REQUEST: [u8; 3] = [0x10, 0x04, 0x04];
 /// How long to wait for the answer to [`PAPER_STATUS_REQUEST`].
 const STATUS_WAIT: Duration = Duration::from_millis(500);
 
+/// A printer on the venue's network accepts a connection at once; one that has not within
+/// this is "not reachable". Every failed connection is reported when this has passed, whether
+/// it was refused at once (port closed) or never answered (no host): a printer address can
+/// not be used to tell open ports from closed ones, or hosts that are up from hosts that are not.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
+
 /// Whether a DLE EOT 4 answer says the paper roll is at its end (bits 5 and 6), checking the
 /// bits that are fixed in every such answer (bits 1 and 4 set, 0 and 7 clear).
 pub fn paper_is_out(status: u8) -> Option<bool> {
@@ -40,12 +48,13 @@ pub fn paper_is_out(status: u8) -> Option<bool> {
 /// source (the OS error) is for the log.
 #[derive(Debug, thiserror::Error)]
 pub enum PrintError {
-    #[error(
-        "プリンターのアドレスが正しくありません ({0})。「192.168.1.50」や「192.168.1.50:9100」の形で指定してください"
-    )]
-    InvalidAddress(String),
+    /// The address is not one a printer may have (see [`PrinterRules`]): nothing was sent.
+    #[error("プリンターのアドレス ({addr}) は使えません: {message}")]
+    InvalidAddress { addr: String, message: String },
+    /// No connection within [`CONNECT_TIMEOUT`], for whatever reason (refused, no route, no
+    /// answer): one message, one timing.
     #[error("プリンターに接続できません ({addr})。電源、ネットワーク、IPアドレスを確認してください")]
-    Connect { addr: String, source: io::Error },
+    Unreachable { addr: String, source: Option<io::Error> },
     #[error("プリンター ({addr}) への送信が途中で切れました。印刷されていないものとして扱ってください")]
     Send { addr: String, source: io::Error },
     #[error("プリンター ({addr}) が{}秒以内に応答しません。印刷されていないものとして扱ってください", .timeout.as_secs_f64())]
@@ -58,8 +67,8 @@ impl PrintError {
     /// Machine-readable code for the API.
     pub fn code(&self) -> &'static str {
         match self {
-            PrintError::InvalidAddress(_) => "printer_address_invalid",
-            PrintError::Connect { .. } => "printer_unreachable",
+            PrintError::InvalidAddress { .. } => "printer_address_invalid",
+            PrintError::Unreachable { .. } => "printer_unreachable",
             PrintError::Send { .. } => "printer_send_failed",
             PrintError::Timeout { .. } => "printer_timeout",
             PrintError::PaperOut { .. } => "printer_paper_out",
@@ -67,13 +76,62 @@ impl PrintError {
     }
 }
 
-/// Sends one job to the printer at `addr` (`host` or `host:port`, port 9100 by default).
-/// Connecting, writing and shutting down must all finish within `timeout`.
-pub async fn send(addr: &str, bytes: Vec<u8>, timeout: Duration) -> Result<(), PrintError> {
-    let (host, port) = parse_addr(addr)?;
-    let shown = endpoint(&host, port);
+/// Whether `ip` is one of this machine's own addresses: a socket can be bound to it. (A
+/// printer is another machine; the server's own address would reach selpos itself or its
+/// database.)
+pub fn is_own_address(ip: IpAddr) -> bool {
+    let ip = ip.to_canonical();
+    std::net::UdpSocket::bind(SocketAddr::new(ip, 0)).is_ok()
+}
+
+/// The socket address of the printer at `addr` under `rules`, or why it may not be used: the
+/// domain's rules ([`check_printer_address`]), and never one of this machine's own addresses
+/// (loopback only when the rules allow loopback printers, for tests).
+pub fn check_address(addr: &str, rules: &PrinterRules) -> Result<SocketAddr, PrinterAddressRefusal> {
+    let socket = check_printer_address(addr, rules)?;
+    let ip = socket.ip().to_canonical();
+    if !(rules.allow_loopback && ip.is_loopback()) && is_own_address(socket.ip()) {
+        return Err(PrinterAddressRefusal::OwnAddress);
+    }
+    Ok(socket)
+}
+
+fn resolve(addr: &str, rules: &PrinterRules) -> Result<SocketAddr, PrintError> {
+    check_address(addr, rules).map_err(|refusal| PrintError::InvalidAddress {
+        addr: addr.trim().to_owned(),
+        message: refusal.message_ja(rules),
+    })
+}
+
+/// Connects within `limit` (at most [`CONNECT_TIMEOUT`]); a failure is reported only when that
+/// time has passed, whatever it was.
+async fn connect(socket: SocketAddr, limit: Duration) -> Result<TcpStream, PrintError> {
+    let deadline = Instant::now() + limit.min(CONNECT_TIMEOUT);
+    let source = match timeout_at(deadline, TcpStream::connect(socket)).await {
+        Ok(Ok(stream)) => return Ok(stream),
+        Ok(Err(e)) => Some(e),
+        Err(_) => None,
+    };
+    sleep_until(deadline).await;
+    Err(PrintError::Unreachable {
+        addr: socket.to_string(),
+        source,
+    })
+}
+
+/// Sends one job to the printer at `addr` (`address` or `address:port`, port 9100 by default),
+/// if `rules` allow it. Connecting, writing and shutting down must all finish within `timeout`.
+pub async fn send(
+    addr: &str,
+    rules: &PrinterRules,
+    bytes: Vec<u8>,
+    timeout: Duration,
+) -> Result<(), PrintError> {
+    let socket = resolve(addr, rules)?;
+    let shown = socket.to_string();
     let deadline = Instant::now() + timeout;
-    let mut stream = timeout_at(deadline, deliver(&host, port, &bytes, &shown))
+    let stream = connect(socket, timeout).await?;
+    let mut stream = timeout_at(deadline, deliver(stream, &bytes, &shown))
         .await
         .map_err(|_| PrintError::Timeout {
             addr: shown.clone(),
@@ -87,13 +145,7 @@ pub async fn send(addr: &str, bytes: Vec<u8>, timeout: Duration) -> Result<(), P
     }
 }
 
-async fn deliver(host: &str, port: u16, bytes: &[u8], shown: &str) -> Result<TcpStream, PrintError> {
-    let mut stream = TcpStream::connect((host, port))
-        .await
-        .map_err(|source| PrintError::Connect {
-            addr: shown.to_owned(),
-            source,
-        })?;
+async fn deliver(mut stream: TcpStream, bytes: &[u8], shown: &str) -> Result<TcpStream, PrintError> {
     let send_failed = |source| PrintError::Send {
         addr: shown.to_owned(),
         source,
@@ -130,41 +182,24 @@ async fn wait_for_close(stream: &mut TcpStream) -> io::Result<()> {
     Ok(())
 }
 
-/// `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address → host and port: the
-/// rule the register settings are validated with
-/// ([`selpos_domain::printers::parse_printer_address`]).
-fn parse_addr(addr: &str) -> Result<(String, u16), PrintError> {
-    selpos_domain::printers::parse_printer_address(addr)
-        .ok_or_else(|| PrintError::InvalidAddress(addr.trim().to_owned()))
-}
-
 /// Whether the printer at `addr` accepts a connection within `timeout` (it is on and at that
-/// address) and, if it answers the question, has paper. Nothing prints.
-pub async fn probe(addr: &str, timeout: Duration) -> Result<(), PrintError> {
-    let (host, port) = parse_addr(addr)?;
-    let shown = endpoint(&host, port);
-    let mut stream = tokio::time::timeout(timeout, TcpStream::connect((host.as_str(), port)))
-        .await
-        .map_err(|_| PrintError::Timeout {
-            addr: shown.clone(),
-            timeout,
-        })?
-        .map_err(|source| PrintError::Connect {
-            addr: shown.clone(),
-            source,
-        })?;
+/// address) and, if it answers the question, has paper. Nothing prints. Any failure to talk to
+/// it is "not reachable", reported when `timeout` has passed.
+pub async fn probe(addr: &str, rules: &PrinterRules, timeout: Duration) -> Result<(), PrintError> {
+    let socket = resolve(addr, rules)?;
+    let shown = socket.to_string();
+    let deadline = Instant::now() + timeout;
+    let mut stream = connect(socket, timeout).await?;
     match paper_status(&mut stream).await {
         Ok(Some(true)) => Err(PrintError::PaperOut { addr: shown }),
-        Err(source) => Err(PrintError::Send { addr: shown, source }),
         Ok(_) => Ok(()),
-    }
-}
-
-fn endpoint(host: &str, port: u16) -> String {
-    if host.contains(':') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
+        Err(source) => {
+            sleep_until(deadline).await;
+            Err(PrintError::Unreachable {
+                addr: shown,
+                source: Some(source),
+            })
+        }
     }
 }
 
@@ -172,33 +207,54 @@ fn endpoint(host: &str, port: u16) -> String {
 /// other and in the order they came (tokio's mutex is fair). Cheap to clone; share one.
 #[derive(Debug, Clone, Default)]
 pub struct PrinterQueues {
-    printers: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+    printers: Arc<Mutex<HashMap<SocketAddr, Arc<tokio::sync::Mutex<()>>>>>,
+    allow_loopback: bool,
 }
 
 impl PrinterQueues {
+    /// The queues of a server whose printers are on the LAN (loopback refused).
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// For tests and development only (`--allow-loopback-printers`): printers on loopback
+    /// addresses, on any port, e.g. a fake printer on 127.0.0.1.
+    pub fn allowing_loopback() -> Self {
+        PrinterQueues {
+            allow_loopback: true,
+            ..Self::default()
+        }
+    }
+
+    /// Whether printers on loopback addresses are allowed (tests and development only).
+    pub fn allow_loopback(&self) -> bool {
+        self.allow_loopback
+    }
+
     /// Waits for the printer's turn, then [`send`]s. The timeout counts from the turn.
-    pub async fn print(&self, addr: &str, bytes: Vec<u8>, timeout: Duration) -> Result<(), PrintError> {
-        let queue = self.queue(addr)?;
+    pub async fn print(
+        &self,
+        addr: &str,
+        rules: &PrinterRules,
+        bytes: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<(), PrintError> {
+        let queue = self.queue(addr, rules)?;
         let _turn = queue.lock().await;
-        send(addr, bytes, timeout).await
+        send(addr, rules, bytes, timeout).await
     }
 
     /// Waits for the printer's turn (a job in progress may hold the only connection a
     /// printer accepts), then [`probe`]s it.
-    pub async fn probe(&self, addr: &str, timeout: Duration) -> Result<(), PrintError> {
-        let queue = self.queue(addr)?;
+    pub async fn probe(&self, addr: &str, rules: &PrinterRules, timeout: Duration) -> Result<(), PrintError> {
+        let queue = self.queue(addr, rules)?;
         let _turn = queue.lock().await;
-        probe(addr, timeout).await
+        probe(addr, rules, timeout).await
     }
 
-    /// The queue of a printer: `PRINTER`, `printer:9100` and `printer` are one printer.
-    fn queue(&self, addr: &str) -> Result<Arc<tokio::sync::Mutex<()>>, PrintError> {
-        let (host, port) = parse_addr(addr)?;
-        let key = endpoint(&host.to_ascii_lowercase(), port);
+    /// The queue of a printer: `192.168.1.50:9100` and `192.168.1.50` are one printer.
+    fn queue(&self, addr: &str, rules: &PrinterRules) -> Result<Arc<tokio::sync::Mutex<()>>, PrintError> {
+        let key = resolve(addr, rules)?;
         // A panic elsewhere cannot leave the map half-changed: recover it.
         let mut printers = self.printers.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(Arc::clone(printers.entry(key).or_default()))
@@ -252,6 +308,14 @@ mod tests {
 
     const TIMEOUT: Duration = Duration::from_secs(5);
 
+    /// The fake printers of these tests listen on 127.0.0.1.
+    fn loopback() -> PrinterRules {
+        PrinterRules {
+            allow_loopback: true,
+            ..PrinterRules::default()
+        }
+    }
+
     /// A fake printer: accepts one connection, reads it to the end, hands the bytes back.
     async fn one_job_printer() -> (String, tokio::task::JoinHandle<Vec<u8>>) {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -295,7 +359,9 @@ mod tests {
             let (mut socket, _) = listener.accept().await.expect("accept");
             read_job(&mut socket, PAPER_END).await
         });
-        let err = send(&addr, b"x\n".to_vec(), TIMEOUT).await.expect_err("no paper");
+        let err = send(&addr, &loopback(), b"x\n".to_vec(), TIMEOUT)
+            .await
+            .expect_err("no paper");
         assert_eq!(err.code(), "printer_paper_out");
         assert!(err.to_string().contains("用紙がありません"), "{err}");
         assert!(job.await.expect("printer").is_empty(), "nothing sent");
@@ -313,7 +379,7 @@ mod tests {
             },
         )
         .expect("should succeed");
-        send(&addr, encoded.bytes.clone(), TIMEOUT)
+        send(&addr, &loopback(), encoded.bytes.clone(), TIMEOUT)
             .await
             .expect("should succeed");
 
@@ -347,10 +413,14 @@ mod tests {
         let addr = listener.local_addr().expect("local address").to_string();
         drop(listener);
 
-        let err = send(&addr, b"x\n".to_vec(), TIMEOUT)
+        let started = Instant::now();
+        let err = send(&addr, &loopback(), b"x\n".to_vec(), TIMEOUT)
             .await
             .expect_err("should be refused");
-        assert!(matches!(err, PrintError::Connect { .. }), "{err:?}");
+        // Refused at once, answered as late as a printer that never answers: a closed port
+        // and an absent host look the same.
+        assert!(started.elapsed() >= CONNECT_TIMEOUT, "{:?}", started.elapsed());
+        assert!(matches!(err, PrintError::Unreachable { .. }), "{err:?}");
         assert_eq!(err.code(), "printer_unreachable");
         assert!(
             err.to_string()
@@ -371,7 +441,7 @@ mod tests {
         });
 
         let timeout = Duration::from_millis(300);
-        let err = send(&addr, vec![b'x'; 64 << 20], timeout)
+        let err = send(&addr, &loopback(), vec![b'x'; 64 << 20], timeout)
             .await
             .expect_err("should be refused");
         assert!(matches!(err, PrintError::Timeout { .. }), "{err:?}");
@@ -438,7 +508,7 @@ mod tests {
         // Two registers, each with its own clone of the queues.
         let register = |queues: PrinterQueues, job: Vec<u8>| {
             let addr = addr.clone();
-            tokio::spawn(async move { queues.print(&addr, job, TIMEOUT).await })
+            tokio::spawn(async move { queues.print(&addr, &loopback(), job, TIMEOUT).await })
         };
         let a = register(queues.clone(), job_a.clone());
         let b = register(queues, job_b.clone());
@@ -455,43 +525,110 @@ mod tests {
         );
     }
 
-    /// The parsing itself is tested with the parser (domain::receipt); here, what the printer
-    /// adds: the error a bad address becomes, and how an endpoint is shown.
+    /// The rules themselves are tested in the domain; here, what the server adds: its own
+    /// addresses are refused, loopback only when allowed, and a refusal becomes an error before
+    /// anything connects.
     #[test]
     fn addresses() {
         assert_eq!(
-            parse_addr("192.168.1.50").expect("valid"),
-            ("192.168.1.50".into(), 9100)
+            resolve("192.168.1.50", &PrinterRules::default())
+                .expect("valid")
+                .to_string(),
+            "192.168.1.50:9100"
         );
-        for bad in ["", "host:abc", "http://host"] {
-            let err = parse_addr(bad).expect_err("should be refused");
+        for bad in [
+            "",
+            "host:abc",
+            "http://host",
+            "printer.local",
+            "127.0.0.1:9100",
+            "8.8.8.8",
+        ] {
+            let err = resolve(bad, &PrinterRules::default()).expect_err("should be refused");
             assert_eq!(err.code(), "printer_address_invalid", "{bad:?}");
         }
-        assert_eq!(endpoint("::1", 9100), "[::1]:9100");
+        assert_eq!(
+            check_address("127.0.0.1:9100", &PrinterRules::default()),
+            Err(PrinterAddressRefusal::Loopback)
+        );
+        assert!(check_address("127.0.0.1:45678", &loopback()).is_ok());
+        assert!(is_own_address("127.0.0.1".parse().expect("ip")));
+        assert!(
+            !is_own_address("203.0.113.77".parse().expect("ip")),
+            "TEST-NET-3 is nobody's"
+        );
+    }
+
+    /// A server that has a private LAN address refuses it as a printer's.
+    #[test]
+    fn the_servers_own_lan_address_is_refused() {
+        let Some(own) = own_private_address() else {
+            eprintln!("skipped: this machine has no private address");
+            return;
+        };
+        let addr = SocketAddr::new(own, 9100).to_string();
+        assert_eq!(
+            check_address(&addr, &PrinterRules::default()),
+            Err(PrinterAddressRefusal::OwnAddress)
+        );
+        assert_eq!(
+            check_address(&addr, &loopback()),
+            Err(PrinterAddressRefusal::OwnAddress),
+            "the test switch opens loopback only"
+        );
+    }
+
+    /// The address this machine would use to reach a private network, if it has one (no
+    /// packet is sent: connecting a UDP socket only picks the route).
+    fn own_private_address() -> Option<IpAddr> {
+        [("0.0.0.0:0", "10.255.255.1:9"), ("[::]:0", "[fd00::ffff:1]:9")]
+            .into_iter()
+            .find_map(|(local, remote)| {
+                let socket = std::net::UdpSocket::bind(local).ok()?;
+                socket.connect(remote).ok()?;
+                let ip = socket.local_addr().ok()?.ip();
+                check_printer_address(&SocketAddr::new(ip, 9100).to_string(), &PrinterRules::default())
+                    .is_ok()
+                    .then_some(ip)
+            })
     }
 
     #[tokio::test]
     async fn probe_connects_and_sends_nothing() {
         let (addr, job) = one_job_printer().await;
-        probe(&addr, TIMEOUT).await.expect("reachable");
+        probe(&addr, &loopback(), TIMEOUT).await.expect("reachable");
         assert!(job.await.expect("printer task").is_empty(), "nothing printed");
 
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let gone = listener.local_addr().expect("local address").to_string();
         drop(listener);
         let err = PrinterQueues::new()
-            .probe(&gone, TIMEOUT)
+            .probe(&gone, &loopback(), TIMEOUT)
             .await
             .expect_err("should be refused");
         assert_eq!(err.code(), "printer_unreachable");
+        // Without the test switch, loopback is refused before anything connects.
+        let (addr, _job) = one_job_printer().await;
+        let err = probe(&addr, &PrinterRules::default(), TIMEOUT)
+            .await
+            .expect_err("loopback");
+        assert_eq!(err.code(), "printer_address_invalid");
+        assert!(err.to_string().contains("このサーバー自身のアドレス"), "{err}");
     }
 
     #[test]
     fn one_queue_per_printer() {
         let queues = PrinterQueues::new();
-        let a = queues.queue("Printer-1").expect("should succeed");
-        let b = queues.clone().queue("printer-1:9100").expect("should succeed");
-        let c = queues.queue("printer-1:9101").expect("should succeed");
+        let rules = PrinterRules {
+            ports: vec![9100, 9101],
+            ..PrinterRules::default()
+        };
+        let a = queues.queue("192.168.1.50", &rules).expect("should succeed");
+        let b = queues
+            .clone()
+            .queue("192.168.1.50:9100", &rules)
+            .expect("should succeed");
+        let c = queues.queue("192.168.1.50:9101", &rules).expect("should succeed");
         assert!(Arc::ptr_eq(&a, &b));
         assert!(!Arc::ptr_eq(&a, &c));
     }
@@ -499,7 +636,7 @@ mod tests {
     #[tokio::test]
     async fn invalid_address_is_reported_before_connecting() {
         let err = PrinterQueues::new()
-            .print("", Vec::new(), TIMEOUT)
+            .print("", &loopback(), Vec::new(), TIMEOUT)
             .await
             .expect_err("should be refused");
         assert_eq!(err.code(), "printer_address_invalid");

@@ -17,6 +17,8 @@ fn placeholder_council() -> Council {
         tax_rounding: Default::default(),
         voucher_gives_change: false,
         payout_approval_limit: selpos_domain::council::DEFAULT_PAYOUT_APPROVAL_LIMIT,
+        printer_ports: selpos_domain::council::default_printer_ports(),
+        allow_link_local_printers: false,
         updated_at: Utc::now(),
     }
 }

@@ -45,8 +45,30 @@ pub async fn get(db: &Db, actor: &Principal, id: i64) -> Result<Event> {
         )
 }
 
-async fn validate_event(tx: &mut Tx, input: &EventInput) -> Result<EventInput> {
-    let input = input.validated().map_err(Error::Validation)?;
+/// Checks the event; its registers' printers against the council's printer settings (and
+/// never this server's own addresses; loopback only when `loopback_printers`, for tests).
+async fn validate_event(tx: &mut Tx, input: &EventInput, loopback_printers: bool) -> Result<EventInput> {
+    let rules = db::council::get(tx)
+        .await?
+        .map(|c| c.printer_rules(loopback_printers))
+        .unwrap_or(selpos_domain::printers::PrinterRules {
+            allow_loopback: loopback_printers,
+            ..Default::default()
+        });
+    let input = input.validated(&rules).map_err(Error::Validation)?;
+    for (i, register) in input.registers.iter().enumerate() {
+        if let Some(Err(refusal)) = register
+            .printer_addr
+            .as_deref()
+            .map(|a| crate::printing::printer::check_address(a, &rules))
+        {
+            return Err(Error::field(
+                format!("registers[{i}].printer_addr"),
+                refusal.code(),
+                refusal.message_ja(&rules),
+            ));
+        }
+    }
     let wanted: Vec<i64> = input.participants.iter().map(|p| p.facility_id).collect();
     let found = db::facilities::existing_ids(tx, &wanted).await?;
     if let Some(i) = wanted.iter().position(|id| !found.contains(id)) {
@@ -59,10 +81,16 @@ async fn validate_event(tx: &mut Tx, input: &EventInput) -> Result<EventInput> {
     Ok(input)
 }
 
-pub async fn create(db: &Db, actor: &Principal, input: &EventInput) -> Result<Event> {
+/// Creates an event. `loopback_printers`: the server allows printers on loopback (tests).
+pub async fn create(
+    db: &Db,
+    actor: &Principal,
+    input: &EventInput,
+    loopback_printers: bool,
+) -> Result<Event> {
     allow(actor.may_manage_council_data())?;
     let mut tx = db.write().await?;
-    let input = validate_event(&mut tx, input).await?;
+    let input = validate_event(&mut tx, input, loopback_printers).await?;
     if input.state == EventState::Settled {
         return Err(Error::Conflict("精算済みのイベントは作成できません".into()));
     }
@@ -76,10 +104,17 @@ pub async fn create(db: &Db, actor: &Principal, input: &EventInput) -> Result<Ev
     audit::commit(tx, actor, "event.create", "event", id, None::<&Event>, created).await
 }
 
-pub async fn update(db: &Db, actor: &Principal, id: i64, input: &EventInput) -> Result<Event> {
+/// Changes an event. `loopback_printers`: the server allows printers on loopback (tests).
+pub async fn update(
+    db: &Db,
+    actor: &Principal,
+    id: i64,
+    input: &EventInput,
+    loopback_printers: bool,
+) -> Result<Event> {
     allow(actor.may_manage_council_data())?;
     let mut tx = db.write().await?;
-    let input = validate_event(&mut tx, input).await?;
+    let input = validate_event(&mut tx, input, loopback_printers).await?;
     let before = db::events::get(&mut tx, id)
         .await?
         .ok_or(Error::NotFound("イベント"))?;

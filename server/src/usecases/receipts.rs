@@ -16,7 +16,7 @@ use chrono_tz::Asia::Tokyo;
 use selpos_domain::access::Principal;
 use selpos_domain::printers::COLUMNS_80MM;
 use selpos_domain::printers::PAPER_COLUMNS;
-use selpos_domain::printers::{PrintOutcome, PrinterStatus};
+use selpos_domain::printers::{PrintOutcome, PrinterRules, PrinterStatus};
 use selpos_domain::receipts::SaleReceipt;
 use selpos_domain::receipts::formal::{FormalError, FormalReceipt};
 use selpos_domain::receipts::{Receipt, ReceiptHeader, paper};
@@ -27,8 +27,8 @@ use std::time::Duration;
 /// Connecting, sending and shutting down a receipt job must finish within this.
 pub const PRINT_TIMEOUT: Duration = Duration::from_secs(5);
 /// A printer on the venue's network answers a connection at once; one that does not within
-/// this is off or elsewhere.
-pub const PROBE_TIMEOUT: Duration = Duration::from_millis(1500);
+/// this is off or elsewhere (every failed probe answers after this long, whatever failed).
+pub const PROBE_TIMEOUT: Duration = printing::printer::CONNECT_TIMEOUT;
 
 /// A recorded sale's receipt and the printer of its register.
 struct Prepared {
@@ -188,6 +188,7 @@ pub async fn print(
         printer,
     } = prepare(db, actor, sale_id, reprint).await?;
     let address = printer.printer_addr.ok_or(Error::NoPrinter)?;
+    let rules = printer_rules(db, queues).await?;
     let columns = paper_columns(printer.paper_columns)?;
     let open_drawer = receipt.moves_cash();
     let job = printing::encode(
@@ -195,7 +196,7 @@ pub async fn print(
         EscPosOptions { columns, open_drawer },
     )
     .map_err(|e| Error::Internal(e.to_string()))?;
-    queues.print(&address, job.bytes, PRINT_TIMEOUT).await?;
+    queues.print(&address, &rules, job.bytes, PRINT_TIMEOUT).await?;
     tracing::info!(sale = %sale.id, receipt = %sale.receipt_number, printer = %address, reprint, "receipt printed");
     let outcome = PrintOutcome {
         printed: true,
@@ -252,6 +253,15 @@ async fn record_print(
     Ok(())
 }
 
+/// Where the registers' printers may be: the council's settings (ports, link-local), loopback
+/// only on a server started for tests (`--allow-loopback-printers`). Read at each print and
+/// probe, so an address saved under looser settings is refused once they are tightened.
+pub async fn printer_rules(db: &Db, queues: &PrinterQueues) -> Result<PrinterRules> {
+    Ok(crate::usecases::council::get(db)
+        .await?
+        .printer_rules(queues.allow_loopback()))
+}
+
 /// `GET /registers/{id}/printer`: whether the register's printer accepts a connection now.
 /// Council users, or the cashier of that register.
 pub async fn printer_status(
@@ -266,7 +276,10 @@ pub async fn printer_status(
         .ok_or(Error::NotFound("レジ"))?;
     let (reachable, message) = match &printer.printer_addr {
         None => (false, Some(Error::NoPrinter.to_string())),
-        Some(address) => match queues.probe(address, PROBE_TIMEOUT).await {
+        Some(address) => match queues
+            .probe(address, &printer_rules(db, queues).await?, PROBE_TIMEOUT)
+            .await
+        {
             Ok(()) => (true, None),
             Err(failure) => (false, Some(failure.to_string())),
         },
@@ -281,8 +294,16 @@ pub async fn printer_status(
     })
 }
 
-/// `selpos printer test HOST:PORT`: prints [`printing::test_page`]; answers the warnings.
-pub async fn print_test_page(address: &str, columns: i64) -> anyhow::Result<Vec<String>> {
+/// `selpos printer test ADDRESS[:PORT]`: prints [`printing::test_page`]; answers the warnings.
+///
+/// The console's operator may test a printer on any port (they could reach any port from that
+/// console anyway), but the address must still be a printer's: on the LAN, not this machine's
+/// own, link-local allowed; loopback only with `allow_loopback` (development).
+pub async fn print_test_page(
+    address: &str,
+    columns: i64,
+    allow_loopback: bool,
+) -> anyhow::Result<Vec<String>> {
     let columns =
         paper_columns(columns).map_err(|_| anyhow::anyhow!("--columns must be 48 (80 mm) or 32 (58 mm)"))?;
     let job = printing::encode(
@@ -292,6 +313,13 @@ pub async fn print_test_page(address: &str, columns: i64) -> anyhow::Result<Vec<
             open_drawer: false,
         },
     )?;
-    printing::send(address, job.bytes, PRINT_TIMEOUT).await?;
+    let port = selpos_domain::printers::parse_printer_address(address)
+        .map_or(printing::DEFAULT_PORT, |(_, port)| port);
+    let rules = PrinterRules {
+        ports: vec![port],
+        allow_link_local: true,
+        allow_loopback,
+    };
+    printing::send(address, &rules, job.bytes, PRINT_TIMEOUT).await?;
     Ok(job.warnings)
 }
