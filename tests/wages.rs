@@ -243,5 +243,20 @@ db_test!(
         assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
         let (status, _) = import(&staff, TABLE, true).await;
         assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
+
+        // Another facility's unpublished month moves the council's totals, not what staff see.
+        let before = staff.get_ok("/api/v1/wages/table?fiscal_year=2025").await["totals"].clone();
+        let (status, body) = admin
+            .put(
+                &format!("/api/v1/facilities/{}/wages", ids[1]),
+                &json!({"year": 2025, "month": 4,
+        "wages_paid": 777777, "user_months": 7, "user_days": 70, "opening_days": 20, "work_hours": 300}),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+        let council = admin.get_ok("/api/v1/wages/table?fiscal_year=2025").await;
+        assert_eq!(council["totals"]["wages_paid"], 1_200_000 + 777_777, "{council}");
+        let after = staff.get_ok("/api/v1/wages/table?fiscal_year=2025").await["totals"].clone();
+        assert_eq!(after, before, "staff see no unpublished figure in the totals");
     }
 );

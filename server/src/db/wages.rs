@@ -189,3 +189,14 @@ pub async fn years(tx: &mut Tx, fiscal_year: i32) -> Result<Vec<YearRow>, sqlx::
         .fetch_all(&mut *conn)
         .await)
 }
+
+/// The prefecture's published figures of a fiscal year (imported), whatever months facilities
+/// have entered since: the totals facility staff may see.
+pub async fn published_years(tx: &mut Tx, fiscal_year: i32) -> Result<Vec<YearRow>, sqlx::Error> {
+    let sql = "SELECT facility_id, capacity, user_months, wages_paid, work_hours, 'import' AS source
+               FROM wage_years WHERE fiscal_year = $1";
+    on_tx!(tx, |conn| sqlx::query_as(sql)
+        .bind(i64::from(fiscal_year))
+        .fetch_all(&mut *conn)
+        .await)
+}

@@ -170,7 +170,7 @@ pub async fn put_target(
 }
 
 /// The prefecture's table for a fiscal year and the one before. Facility staff see their own
-/// row (and the prefecture-wide totals, which are published figures).
+/// row and the totals of the published figures only.
 pub async fn table(db: &Db, actor: &Principal, fiscal_year: i32) -> Result<WageTable> {
     allow(actor.may_see_wage_table())?;
     let fy = FiscalYear(fiscal_year);
@@ -187,8 +187,21 @@ pub async fn table(db: &Db, actor: &Principal, fiscal_year: i32) -> Result<WageT
     };
     let mut current = figures(db::wages::years(&mut tx, fy.0).await?);
     let mut before = figures(db::wages::years(&mut tx, previous.0).await?);
-    let totals = WageTableTotals::of(current.values().map(|(_, f)| f));
-    let previous_totals = WageTableTotals::of(before.values().map(|(_, f)| f));
+    // The council sees the totals of every row; facility staff the published figures' only,
+    // so that polling the totals never reveals another facility's unpublished months.
+    let (totals, previous_totals) = if actor.facility_scope().is_none() {
+        (
+            WageTableTotals::of(current.values().map(|(_, f)| f)),
+            WageTableTotals::of(before.values().map(|(_, f)| f)),
+        )
+    } else {
+        let published = figures(db::wages::published_years(&mut tx, fy.0).await?);
+        let published_before = figures(db::wages::published_years(&mut tx, previous.0).await?);
+        (
+            WageTableTotals::of(published.values().map(|(_, f)| f)),
+            WageTableTotals::of(published_before.values().map(|(_, f)| f)),
+        )
+    };
     let rows = facilities
         .into_iter()
         .filter(|f| actor.facility_scope().is_none_or(|own| own == f.id))
