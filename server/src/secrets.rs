@@ -5,7 +5,53 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock};
+use tokio::sync::Semaphore;
+
+/// How many argon2 checks (19 MiB, tens of milliseconds of a core each) run at once: half the
+/// cores, at least 1 and at most 4, so sign-ins never take the cores the tills' sales need.
+pub fn check_permits() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get() / 2)
+        .unwrap_or(1)
+        .clamp(1, 4)
+}
+
+/// Checks that may wait for their turn; past it a sign-in is turned away at once (busy).
+pub const MAX_WAITING_CHECKS: usize = 64;
+
+static CHECKS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| Arc::new(Semaphore::new(check_permits())));
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+
+/// Too many sign-ins are waiting for their check already: try again in a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy;
+
+/// [`verify`] on the blocking pool, at most [`check_permits`] at a time and with at most
+/// [`MAX_WAITING_CHECKS`] waiting. The permit goes with the check, so a client that hangs up
+/// does not free it while its hash is still being computed.
+pub async fn verify_capped(hash: Option<String>, secret: String) -> Result<bool, Busy> {
+    struct Waiting;
+    impl Drop for Waiting {
+        fn drop(&mut self) {
+            WAITING.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    if WAITING.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING_CHECKS {
+        WAITING.fetch_sub(1, Ordering::SeqCst);
+        return Err(Busy);
+    }
+    let waiting = Waiting;
+    let permit = CHECKS.clone().acquire_owned().await.map_err(|_| Busy)?;
+    drop(waiting);
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        verify(hash.as_deref(), &secret)
+    })
+    .await
+    .map_err(|_| Busy)
+}
 
 /// An argon2id hash (PHC string) of a password or PIN.
 pub fn hash(secret: &str) -> Result<String, argon2::password_hash::Error> {
@@ -57,6 +103,31 @@ mod tests {
         assert!(!verify(Some(&h), "correct horse batterY"));
         assert!(!verify(None, "selpos-dummy-secret"), "no hash never verifies");
         assert!(!verify(Some("not a hash"), "x"));
+    }
+
+    #[tokio::test]
+    async fn capped_checks_verify_like_the_plain_one() {
+        let h = hash("correct horse battery").expect("hash");
+        let checks = (0..6).map(|n| {
+            let h = h.clone();
+            tokio::spawn(async move {
+                let secret = if n % 2 == 0 { "correct horse battery" } else { "wrong" };
+                verify_capped(Some(h), secret.into()).await
+            })
+        });
+        let answers = join_all(checks.collect()).await;
+        assert_eq!(answers, [Ok(true), Ok(false), Ok(true), Ok(false), Ok(true), Ok(false)]);
+        assert!(check_permits() >= 1);
+    }
+
+    async fn join_all(
+        tasks: Vec<tokio::task::JoinHandle<Result<bool, Busy>>>,
+    ) -> Vec<Result<bool, Busy>> {
+        let mut out = Vec::new();
+        for task in tasks {
+            out.push(task.await.expect("task"));
+        }
+        out
     }
 
     #[test]

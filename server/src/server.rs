@@ -49,6 +49,18 @@ impl Running {
     }
 }
 
+/// Every minute, writes the summaries of failed sign-ins whose windows have closed.
+async fn write_failure_summaries(db: Db, throttle: crate::throttle::Throttle) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(e) = crate::usecases::sessions::flush_failure_summaries(&db, &throttle, false).await {
+            tracing::warn!(error = %e, "failed sign-ins not summarised in the audit log");
+        }
+    }
+}
+
 /// Connects and migrates the database, loads demo data if asked, and starts serving.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     let db = Db::connect(&config.database_url).await?;
@@ -65,22 +77,32 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
+    let throttle = crate::throttle::Throttle::new();
     let app = http::router(AppState {
         db: db.clone(),
         leptos_options,
         secure_cookies: config.secure_cookies,
         printers: crate::printing::PrinterQueues::new(),
+        throttle: throttle.clone(),
     });
+    let summaries = tokio::spawn(write_failure_summaries(db.clone(), throttle.clone()));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let summary_db = db.clone();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
+        // The client's address is what sign-in is rate limited by.
+        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
                 tokio::select! {
                     _ = rx => {}
                     _ = tokio::signal::ctrl_c() => {}
                 }
             })
-            .await
+            .await;
+        summaries.abort();
+        if let Err(e) = crate::usecases::sessions::flush_failure_summaries(&summary_db, &throttle, true).await {
+            tracing::warn!(error = %e, "failed sign-ins not summarised in the audit log");
+        }
+        served
     });
     Ok(Running {
         addr,

@@ -1,0 +1,332 @@
+//! Keeps sign-in from being turned against the tills on a shared venue Wi-Fi: rate limits of
+//! sign-in and approval attempts per client address and per login (GCRA, `governor`), and a
+//! summary of failed attempts for the audit log (one row when a window opens, one with the
+//! count when it closes), so a flood of bad sign-ins neither writes a row per attempt nor
+//! takes SQLite's write turn per attempt. The cap on concurrent argon2 checks is in
+//! [`crate::secrets`].
+
+use chrono::{DateTime, Duration, Utc};
+use governor::clock::{Clock, DefaultClock};
+use governor::state::keyed::DashMapStateStore;
+use governor::{Quota, RateLimiter};
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv6Addr};
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// The attempts a client address may make at once, then one more every
+/// [`ADDRESS_PERIOD_SECS`] seconds (per gate: sign-in and approvals are counted apart).
+pub const ADDRESS_BURST: u32 = 20;
+pub const ADDRESS_PERIOD_SECS: u64 = 3;
+/// The attempts at one login at once, then one more every [`LOGIN_PERIOD_SECS`] seconds.
+pub const LOGIN_BURST: u32 = 10;
+pub const LOGIN_PERIOD_SECS: u64 = 6;
+/// How long a failure summary stays open: the first failure of a window is written at once,
+/// the others as one row with their count when it closes.
+pub const SUMMARY_MINUTES: i64 = 5;
+/// Logins (and addresses) followed at once; beyond it failures are summed under `*`.
+pub const MAX_SUMMARIES: usize = 4096;
+
+/// What an attempt is for: each has its own limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Gate {
+    /// `POST /api/v1/session` and `/session/pin`.
+    SignIn,
+    /// `POST /api/v1/approvals` (a manager's PIN).
+    Approval,
+}
+
+impl Gate {
+    pub fn code(self) -> &'static str {
+        match self {
+            Gate::SignIn => "sign_in",
+            Gate::Approval => "approval",
+        }
+    }
+}
+
+type Limiter<K> = RateLimiter<K, DashMapStateStore<K>, DefaultClock>;
+
+/// The rate limits and the failure summaries of one server; cheap to clone.
+#[derive(Clone)]
+pub struct Throttle {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    by_address: Limiter<(Gate, IpAddr)>,
+    by_login: Limiter<(Gate, String)>,
+    summaries: Mutex<HashMap<SummaryKey, Window>>,
+}
+
+/// An attempt refused by a rate limit: retry after this many seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused {
+    pub retry_after_secs: u64,
+}
+
+/// What a failure summary counts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SummaryKey {
+    /// `session.login_failed` (wrong or locked secret) or `session.rate_limited`.
+    pub action: &'static str,
+    /// `password` or `pin` (for failures), or the gate (for rate limits).
+    pub kind: &'static str,
+    /// The login tried (at most 32 characters: longer ones never get this far), or the
+    /// client address for rate limits; `*` once [`MAX_SUMMARIES`] are followed.
+    pub subject: String,
+}
+
+#[derive(Debug, Clone)]
+struct Window {
+    user_id: Option<i64>,
+    register_id: Option<i64>,
+    opened: DateTime<Utc>,
+    last: DateTime<Utc>,
+    address: String,
+    unwritten: u64,
+}
+
+/// A row for the audit log: `count` attempts of `key` between `from` and `until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryRow {
+    pub key: SummaryKey,
+    pub user_id: Option<i64>,
+    pub register_id: Option<i64>,
+    pub count: u64,
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    /// The client address of the last attempt counted.
+    pub address: String,
+}
+
+/// An IPv6 client is limited by its /64 (one host picks any address in it); an IPv4-mapped
+/// address is its IPv4 one.
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+        v4 => v4,
+    }
+}
+
+fn quota(burst: u32, period_secs: u64) -> Quota {
+    let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+    Quota::with_period(std::time::Duration::from_secs(period_secs))
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(burst)
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Throttle::new()
+    }
+}
+
+impl Throttle {
+    pub fn new() -> Throttle {
+        Throttle {
+            inner: Arc::new(Inner {
+                by_address: RateLimiter::dashmap(quota(ADDRESS_BURST, ADDRESS_PERIOD_SECS)),
+                by_login: RateLimiter::dashmap(quota(LOGIN_BURST, LOGIN_PERIOD_SECS)),
+                summaries: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// Takes one attempt at `gate` from `client` for `login` (trimmed, lowercased): refused
+    /// when the address or the login has used up its attempts. The address is checked first,
+    /// so attempts refused there do not use up the login's.
+    pub fn admit(&self, gate: Gate, client: IpAddr, login: &str) -> Result<(), Refused> {
+        let inner = &self.inner;
+        let refused = |wait: std::time::Duration| Refused {
+            retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+        };
+        inner
+            .by_address
+            .check_key(&(gate, client_key(client)))
+            .map_err(|not_until| refused(not_until.wait_time_from(inner.by_address.clock().now())))?;
+        inner
+            .by_login
+            .check_key(&(gate, login.to_string()))
+            .map_err(|not_until| refused(not_until.wait_time_from(inner.by_login.clock().now())))
+    }
+
+    /// Counts one attempt of `key`; answers the rows to write now: the summary of the key's
+    /// previous window if it ended with attempts unwritten, and the first attempt of a new
+    /// window. Within an open window the attempt is only counted.
+    pub fn note(
+        &self,
+        key: SummaryKey,
+        user_id: Option<i64>,
+        register_id: Option<i64>,
+        address: IpAddr,
+        now: DateTime<Utc>,
+    ) -> Vec<SummaryRow> {
+        let mut summaries = self
+            .inner
+            .summaries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let key = if summaries.len() >= MAX_SUMMARIES && !summaries.contains_key(&key) {
+            SummaryKey {
+                subject: "*".into(),
+                ..key
+            }
+        } else {
+            key
+        };
+        let address = address.to_string();
+        let mut rows = Vec::new();
+        if let Some(window) = summaries.get_mut(&key) {
+            if now - window.opened < Duration::minutes(SUMMARY_MINUTES) {
+                window.unwritten += 1;
+                window.last = now;
+                window.address = address;
+                return rows;
+            }
+            if window.unwritten > 0 {
+                rows.push(window.row(&key));
+            }
+        }
+        let window = Window {
+            user_id,
+            register_id,
+            opened: now,
+            last: now,
+            address,
+            unwritten: 0,
+        };
+        rows.push(SummaryRow {
+            count: 1,
+            ..window.row(&key)
+        });
+        summaries.insert(key, window);
+        rows
+    }
+
+    /// The summaries of windows that have closed by `now` (all of them when `all`, at
+    /// shutdown), forgotten once answered; and the rate limits' idle keys are dropped.
+    pub fn closed(&self, now: DateTime<Utc>, all: bool) -> Vec<SummaryRow> {
+        let mut summaries = self
+            .inner
+            .summaries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut rows = Vec::new();
+        summaries.retain(|key, window| {
+            let open = !all && now - window.opened < Duration::minutes(SUMMARY_MINUTES);
+            if !open && window.unwritten > 0 {
+                rows.push(window.row(key));
+            }
+            open
+        });
+        drop(summaries);
+        self.inner.by_login.retain_recent();
+        self.inner.by_login.shrink_to_fit();
+        self.inner.by_address.retain_recent();
+        self.inner.by_address.shrink_to_fit();
+        rows
+    }
+}
+
+impl Window {
+    /// The row of the attempts not yet written.
+    fn row(&self, key: &SummaryKey) -> SummaryRow {
+        SummaryRow {
+            key: key.clone(),
+            user_id: self.user_id,
+            register_id: self.register_id,
+            count: self.unwritten,
+            from: self.opened,
+            until: self.last,
+            address: self.address.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(subject: &str) -> SummaryKey {
+        SummaryKey {
+            action: "session.login_failed",
+            kind: "password",
+            subject: subject.into(),
+        }
+    }
+
+    const HOME: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 168, 1, 20));
+
+    #[test]
+    fn an_address_and_a_login_each_have_a_budget() {
+        let throttle = Throttle::new();
+        for _ in 0..LOGIN_BURST {
+            assert_eq!(throttle.admit(Gate::SignIn, HOME, "admin"), Ok(()));
+        }
+        let refused = throttle
+            .admit(Gate::SignIn, HOME, "admin")
+            .expect_err("the login's budget is used up");
+        assert!((1..=LOGIN_PERIOD_SECS).contains(&refused.retry_after_secs));
+        // Another login from the same address still may, until the address's budget is used.
+        for _ in LOGIN_BURST + 1..ADDRESS_BURST {
+            assert_eq!(throttle.admit(Gate::SignIn, HOME, "staff"), Ok(()));
+        }
+        assert!(throttle.admit(Gate::SignIn, HOME, "other").is_err());
+        // Approvals are counted apart.
+        assert_eq!(throttle.admit(Gate::Approval, HOME, "admin"), Ok(()));
+    }
+
+    #[test]
+    fn an_ipv6_host_is_limited_by_its_prefix() {
+        let a: IpAddr = "2001:db8:1:2::1".parse().expect("ip");
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().expect("ip");
+        assert_eq!(client_key(a), client_key(b));
+        let mapped: IpAddr = "::ffff:192.168.1.20".parse().expect("ip");
+        assert_eq!(client_key(mapped), HOME);
+    }
+
+    #[test]
+    fn failures_are_summarised_one_row_per_window() {
+        let throttle = Throttle::new();
+        let t0 = Utc::now();
+        let first = throttle.note(key("admin"), Some(1), None, HOME, t0);
+        assert_eq!(first.len(), 1, "the first failure is written at once");
+        assert_eq!(first[0].count, 1);
+        for n in 1..50 {
+            let at = t0 + Duration::seconds(n);
+            assert!(throttle.note(key("admin"), Some(1), None, HOME, at).is_empty());
+        }
+        assert!(throttle.closed(t0 + Duration::seconds(60), false).is_empty(), "still open");
+        // The next window's first failure brings the last one's summary.
+        let later = t0 + Duration::minutes(SUMMARY_MINUTES) + Duration::seconds(1);
+        let rows = throttle.note(key("admin"), Some(1), None, HOME, later);
+        assert_eq!(rows.iter().map(|r| r.count).collect::<Vec<_>>(), [49, 1]);
+        assert_eq!(rows[0].until, t0 + Duration::seconds(49));
+        // At shutdown the open windows are written.
+        throttle.note(key("admin"), Some(1), None, HOME, later);
+        let rows = throttle.closed(later, true);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].count, 1);
+        assert!(throttle.closed(later, true).is_empty(), "written once");
+    }
+
+    #[test]
+    fn the_number_of_summaries_is_bounded() {
+        let throttle = Throttle::new();
+        let now = Utc::now();
+        for n in 0..MAX_SUMMARIES + 10 {
+            throttle.note(key(&format!("login{n}")), None, None, HOME, now);
+        }
+        let rows = throttle.closed(now, true);
+        assert!(rows.len() <= 1, "only `*` had more than its first failure");
+        assert_eq!(rows[0].key.subject, "*");
+        assert_eq!(rows[0].count, 9);
+    }
+}
