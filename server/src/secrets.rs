@@ -21,36 +21,50 @@ pub fn check_permits() -> usize {
 /// Checks that may wait for their turn; past it a sign-in is turned away at once (busy).
 pub const MAX_WAITING_CHECKS: usize = 64;
 
-static CHECKS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| Arc::new(Semaphore::new(check_permits())));
-static WAITING: AtomicUsize = AtomicUsize::new(0);
+/// The cap on argon2 checks of one server: [`check_permits`] at a time, at most
+/// [`MAX_WAITING_CHECKS`] waiting.
+#[derive(Debug)]
+pub struct CheckCap {
+    permits: Arc<Semaphore>,
+    waiting: AtomicUsize,
+}
+
+impl Default for CheckCap {
+    fn default() -> Self {
+        CheckCap {
+            permits: Arc::new(Semaphore::new(check_permits())),
+            waiting: AtomicUsize::new(0),
+        }
+    }
+}
 
 /// Too many sign-ins are waiting for their check already: try again in a moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Busy;
 
-/// [`verify`] on the blocking pool, at most [`check_permits`] at a time and with at most
-/// [`MAX_WAITING_CHECKS`] waiting. The permit goes with the check, so a client that hangs up
-/// does not free it while its hash is still being computed.
-pub async fn verify_capped(hash: Option<String>, secret: String) -> Result<bool, Busy> {
-    struct Waiting;
-    impl Drop for Waiting {
-        fn drop(&mut self) {
-            WAITING.fetch_sub(1, Ordering::SeqCst);
+impl CheckCap {
+    /// [`verify`] on the blocking pool under the cap. The permit goes with the check, so a
+    /// client that hangs up does not free it while its hash is still being computed.
+    pub async fn verify(&self, hash: Option<String>, secret: String) -> Result<bool, Busy> {
+        struct Waiting<'a>(&'a AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
         }
+        let waiting = Waiting(&self.waiting);
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING_CHECKS {
+            return Err(Busy);
+        }
+        let permit = self.permits.clone().acquire_owned().await.map_err(|_| Busy)?;
+        drop(waiting);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            verify(hash.as_deref(), &secret)
+        })
+        .await
+        .map_err(|_| Busy)
     }
-    if WAITING.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING_CHECKS {
-        WAITING.fetch_sub(1, Ordering::SeqCst);
-        return Err(Busy);
-    }
-    let waiting = Waiting;
-    let permit = CHECKS.clone().acquire_owned().await.map_err(|_| Busy)?;
-    drop(waiting);
-    tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        verify(hash.as_deref(), &secret)
-    })
-    .await
-    .map_err(|_| Busy)
 }
 
 /// An argon2id hash (PHC string) of a password or PIN.
@@ -108,11 +122,12 @@ mod tests {
     #[tokio::test]
     async fn capped_checks_verify_like_the_plain_one() {
         let h = hash("correct horse battery").expect("hash");
+        let cap = Arc::new(CheckCap::default());
         let checks = (0..6).map(|n| {
-            let h = h.clone();
+            let (h, cap) = (h.clone(), cap.clone());
             tokio::spawn(async move {
                 let secret = if n % 2 == 0 { "correct horse battery" } else { "wrong" };
-                verify_capped(Some(h), secret.into()).await
+                cap.verify(Some(h), secret.into()).await
             })
         });
         let answers = join_all(checks.collect()).await;

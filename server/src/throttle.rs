@@ -1,9 +1,16 @@
 //! Keeps sign-in from being turned against the tills on a shared venue Wi-Fi: rate limits of
-//! sign-in and approval attempts per client address and per login (GCRA, `governor`), and a
-//! summary of failed attempts for the audit log (one row when a window opens, one with the
-//! count when it closes), so a flood of bad sign-ins neither writes a row per attempt nor
-//! takes SQLite's write turn per attempt. The cap on concurrent argon2 checks is in
-//! [`crate::secrets`].
+//! sign-in and approval attempts (GCRA, `governor`), and a summary of failed attempts for the
+//! audit log (one row when a window opens, one with the count when it closes), so a flood of
+//! bad sign-ins neither writes a row per attempt nor takes SQLite's write turn per attempt.
+//!
+//! - Per client address, every attempt is charged before anything is looked up or hashed: a
+//!   flood from one address stops at the door.
+//! - Per login, each failure is charged; a login whose failures used up its budget is refused
+//!   at the door until it refills (guesses spread over many addresses). Right sign-ins are
+//!   not charged: staff registering ten tablets in the morning are no attack.
+//! - Per account, the database locks a secret after 5 failures (`usecases::sessions`).
+//!
+//! It also holds the server's cap on concurrent argon2 checks ([`crate::secrets::CheckCap`]).
 
 use chrono::{DateTime, Duration, Utc};
 use governor::clock::{Clock, DefaultClock};
@@ -13,12 +20,13 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 /// The attempts a client address may make at once, then one more every
 /// [`ADDRESS_PERIOD_SECS`] seconds (per gate: sign-in and approvals are counted apart).
 pub const ADDRESS_BURST: u32 = 20;
 pub const ADDRESS_PERIOD_SECS: u64 = 3;
-/// The attempts at one login at once, then one more every [`LOGIN_PERIOD_SECS`] seconds.
+/// The failures at one login at once, then one more every [`LOGIN_PERIOD_SECS`] seconds.
 pub const LOGIN_BURST: u32 = 10;
 pub const LOGIN_PERIOD_SECS: u64 = 6;
 /// How long a failure summary stays open: the first failure of a window is written at once,
@@ -56,7 +64,10 @@ pub struct Throttle {
 struct Inner {
     by_address: Limiter<(Gate, IpAddr)>,
     by_login: Limiter<(Gate, String)>,
+    /// Logins whose failures used up their budget, and until when.
+    blocked: Mutex<HashMap<(Gate, String), Instant>>,
     summaries: Mutex<HashMap<SummaryKey, Window>>,
+    checks: crate::secrets::CheckCap,
 }
 
 /// An attempt refused by a rate limit: retry after this many seconds.
@@ -115,6 +126,13 @@ pub fn client_key(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// Refused for `wait`: retry after that many seconds, rounded up.
+fn refused(wait: std::time::Duration) -> Refused {
+    Refused {
+        retry_after_secs: (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1),
+    }
+}
+
 fn quota(burst: u32, period_secs: u64) -> Quota {
     let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
     Quota::with_period(std::time::Duration::from_secs(period_secs))
@@ -134,27 +152,47 @@ impl Throttle {
             inner: Arc::new(Inner {
                 by_address: RateLimiter::dashmap(quota(ADDRESS_BURST, ADDRESS_PERIOD_SECS)),
                 by_login: RateLimiter::dashmap(quota(LOGIN_BURST, LOGIN_PERIOD_SECS)),
+                blocked: Mutex::new(HashMap::new()),
                 summaries: Mutex::new(HashMap::new()),
+                checks: crate::secrets::CheckCap::default(),
             }),
         }
     }
 
+    /// The cap on this server's argon2 checks.
+    pub fn checks(&self) -> &crate::secrets::CheckCap {
+        &self.inner.checks
+    }
+
     /// Takes one attempt at `gate` from `client` for `login` (trimmed, lowercased): refused
-    /// when the address or the login has used up its attempts. The address is checked first,
-    /// so attempts refused there do not use up the login's.
+    /// when the address has used up its attempts, or the login its failures
+    /// ([`Throttle::failed`]).
     pub fn admit(&self, gate: Gate, client: IpAddr, login: &str) -> Result<(), Refused> {
         let inner = &self.inner;
-        let refused = |wait: std::time::Duration| Refused {
-            retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
-        };
         inner
             .by_address
             .check_key(&(gate, client_key(client)))
             .map_err(|not_until| refused(not_until.wait_time_from(inner.by_address.clock().now())))?;
-        inner
-            .by_login
-            .check_key(&(gate, login.to_string()))
-            .map_err(|not_until| refused(not_until.wait_time_from(inner.by_login.clock().now())))
+        let blocked = inner.blocked.lock().unwrap_or_else(PoisonError::into_inner);
+        match blocked.get(&(gate, login.to_string())) {
+            Some(until) if *until > Instant::now() => Err(refused(*until - Instant::now())),
+            _ => Ok(()),
+        }
+    }
+
+    /// Charges a failed attempt at `login`: once its failures have used up the budget, the
+    /// login is refused at the door until the budget refills.
+    pub fn failed(&self, gate: Gate, login: &str) {
+        let inner = &self.inner;
+        let key = (gate, login.to_string());
+        if let Err(not_until) = inner.by_login.check_key(&key) {
+            let wait = not_until.wait_time_from(inner.by_login.clock().now());
+            inner
+                .blocked
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(key, Instant::now() + wait);
+        }
     }
 
     /// Counts one attempt of `key`; answers the rows to write now: the summary of the key's
@@ -227,6 +265,12 @@ impl Throttle {
             open
         });
         drop(summaries);
+        let instant = Instant::now();
+        self.inner
+            .blocked
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|_, until| *until > instant);
         self.inner.by_login.retain_recent();
         self.inner.by_login.shrink_to_fit();
         self.inner.by_address.retain_recent();
@@ -267,20 +311,30 @@ mod tests {
     #[test]
     fn an_address_and_a_login_each_have_a_budget() {
         let throttle = Throttle::new();
+        // Right sign-ins cost the login nothing; failures do.
         for _ in 0..LOGIN_BURST {
             assert_eq!(throttle.admit(Gate::SignIn, HOME, "admin"), Ok(()));
+            throttle.failed(Gate::SignIn, "admin");
         }
+        assert_eq!(throttle.admit(Gate::SignIn, HOME, "admin"), Ok(()), "the budget, used up");
+        throttle.failed(Gate::SignIn, "admin");
         let refused = throttle
             .admit(Gate::SignIn, HOME, "admin")
-            .expect_err("the login's budget is used up");
+            .expect_err("the login's failures used up its budget");
         assert!((1..=LOGIN_PERIOD_SECS).contains(&refused.retry_after_secs));
         // Another login from the same address still may, until the address's budget is used.
-        for _ in LOGIN_BURST + 1..ADDRESS_BURST {
+        for _ in LOGIN_BURST + 2..ADDRESS_BURST {
             assert_eq!(throttle.admit(Gate::SignIn, HOME, "staff"), Ok(()));
         }
-        assert!(throttle.admit(Gate::SignIn, HOME, "other").is_err());
-        // Approvals are counted apart.
+        let refused = throttle
+            .admit(Gate::SignIn, HOME, "staff")
+            .expect_err("the address used up its budget");
+        assert!((1..=ADDRESS_PERIOD_SECS).contains(&refused.retry_after_secs));
+        // Approvals are counted apart, and so is every other address.
         assert_eq!(throttle.admit(Gate::Approval, HOME, "admin"), Ok(()));
+        let other: IpAddr = "192.168.1.21".parse().expect("ip");
+        assert_eq!(throttle.admit(Gate::SignIn, other, "staff"), Ok(()));
+        assert!(throttle.admit(Gate::SignIn, other, "admin").is_err(), "still blocked");
     }
 
     #[test]

@@ -97,6 +97,7 @@ pub(crate) async fn check_secret(
     };
     let candidate = record.filter(|r| r.user.active);
     let failed = |user_id: Option<i64>| {
+        origin.throttle.failed(attempt.gate, &login);
         let key = SummaryKey {
             action: "session.login_failed",
             kind: attempt.secret.code(),
@@ -124,7 +125,11 @@ pub(crate) async fn check_secret(
     }
     // Verify even for an unknown login, so both take the same time.
     let hash = candidate.as_ref().and_then(pick).map(String::from);
-    let ok = secrets::verify_capped(hash, attempt.given.to_string()).await?;
+    let ok = origin
+        .throttle
+        .checks()
+        .verify(hash, attempt.given.to_string())
+        .await?;
     match candidate {
         Some(r) if ok => {
             let mut tx = db.write().await?;
