@@ -9,8 +9,8 @@ use futures::future::join_all;
 use reqwest::StatusCode;
 use selpos_server::usecases::sessions::MAX_FAILURES;
 use selpos_tests::{
-    ADMIN_LOGIN, ADMIN_PASSWORD, ADMIN_PIN, ApiClient, Cashier, NewEvent, NewFacility, NewProduct, TestServer,
-    Till, World, assert_error, db_test,
+    ADMIN_LOGIN, ADMIN_PASSWORD, ADMIN_PIN, ApiClient, Cashier, NewEvent, NewFacility, NewProduct,
+    TestServer, Till, World, assert_error, db_test,
 };
 use serde_json::{Value, json};
 use std::net::{IpAddr, Ipv4Addr};
@@ -21,7 +21,12 @@ fn device(a: u8, b: u8) -> IpAddr {
 }
 
 /// A sign-in with a password from `from`: status, `Retry-After` (seconds) and body.
-async fn sign_in_from(server: &TestServer, from: IpAddr, login: &str, password: &str) -> (StatusCode, Option<u64>, Value) {
+async fn sign_in_from(
+    server: &TestServer,
+    from: IpAddr,
+    login: &str,
+    password: &str,
+) -> (StatusCode, Option<u64>, Value) {
     let client = ApiClient::from_address(&server.base, server.kind, from);
     let response = client
         .client
@@ -96,17 +101,29 @@ db_test!(
             count(StatusCode::SERVICE_UNAVAILABLE),
         );
         assert_eq!(refused + limited + busy, 200, "[{}] {answers:?}", server.kind);
-        assert!(refused > 0 && limited > 0, "[{}] {refused} refused, {limited} limited", server.kind);
+        assert!(
+            refused > 0 && limited > 0,
+            "[{}] {refused} refused, {limited} limited",
+            server.kind
+        );
         for (status, retry_after, body) in &answers {
             if *status != StatusCode::UNAUTHORIZED {
-                assert!(retry_after.is_some_and(|s| s >= 1), "Retry-After on {status}: {body}");
+                assert!(
+                    retry_after.is_some_and(|s| s >= 1),
+                    "Retry-After on {status}: {body}"
+                );
             }
         }
-        let sales = till.cashier.get_ok(&format!("/api/v1/sales?register_id={}", till.register)).await;
+        let sales = till
+            .cashier
+            .get_ok(&format!("/api/v1/sales?register_id={}", till.register))
+            .await;
         assert!(sales.as_array().map_or(0, Vec::len) >= 30, "{sales}");
 
         // Summarised: one row per login while the window is open, not one per attempt.
-        let failures = server.get_ok("/api/v1/audit?action=session.login_failed&limit=500").await;
+        let failures = server
+            .get_ok("/api/v1/audit?action=session.login_failed&limit=500")
+            .await;
         let failures = failures.as_array().expect("rows");
         assert!(
             !failures.is_empty() && failures.len() <= logins.len(),
@@ -114,7 +131,11 @@ db_test!(
             server.kind,
             failures.len()
         );
-        assert!(failures.iter().all(|row| !row.to_string().contains("not-the-password")));
+        assert!(
+            failures
+                .iter()
+                .all(|row| !row.to_string().contains("not-the-password"))
+        );
     }
 );
 
@@ -133,11 +154,18 @@ db_test!(
             .position(|(s, _, _)| *s == StatusCode::TOO_MANY_REQUESTS)
             .expect("refused at last");
         assert!(first_refusal >= 10, "the first attempts are checked: {answers:?}");
-        assert!(answers[..first_refusal].iter().all(|(s, _, _)| *s == StatusCode::UNAUTHORIZED));
+        assert!(
+            answers[..first_refusal]
+                .iter()
+                .all(|(s, _, _)| *s == StatusCode::UNAUTHORIZED)
+        );
         let (_, retry_after, body) = &answers[first_refusal];
         let message = assert_error(body, "rate_limited");
         assert!(message.contains("秒後にもう一度"), "{message}");
-        assert!(retry_after.is_some_and(|s| (1..=60).contains(&s)), "{retry_after:?}");
+        assert!(
+            retry_after.is_some_and(|s| (1..=60).contains(&s)),
+            "{retry_after:?}"
+        );
         // Even the right password waits its turn there; another device signs in.
         let (status, _, _) = sign_in_from(&server, from, ADMIN_LOGIN, ADMIN_PASSWORD).await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
@@ -147,7 +175,8 @@ db_test!(
         // One login guessed from many devices: its failures run out.
         let mut statuses = Vec::new();
         for n in 0..20u8 {
-            let (status, retry_after, body) = sign_in_from(&server, device(1, n), "ghost", "password-123").await;
+            let (status, retry_after, body) =
+                sign_in_from(&server, device(1, n), "ghost", "password-123").await;
             statuses.push(status);
             if status == StatusCode::TOO_MANY_REQUESTS {
                 assert_error(&body, "rate_limited");
@@ -155,8 +184,15 @@ db_test!(
                 break;
             }
         }
-        assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
-        assert!(statuses.len() > 10, "the login's budget is 10 failures: {statuses:?}");
+        assert_eq!(
+            statuses.last(),
+            Some(&StatusCode::TOO_MANY_REQUESTS),
+            "{statuses:?}"
+        );
+        assert!(
+            statuses.len() > 10,
+            "the login's budget is 10 failures: {statuses:?}"
+        );
     }
 );
 
@@ -191,8 +227,16 @@ async fn failures_are_summarised(server: TestServer) {
         .iter()
         .map(|r| r.after.as_ref().and_then(|a| a["attempts"].as_i64()).unwrap_or(0))
         .collect();
-    assert_eq!(attempts, [7, 1], "[{}] newest first: the summary, then the first", database.kind);
-    assert!(rows.iter().all(|r| !format!("{:?}", r.after).contains("tried-password")));
+    assert_eq!(
+        attempts,
+        [7, 1],
+        "[{}] newest first: the summary, then the first",
+        database.kind
+    );
+    assert!(
+        rows.iter()
+            .all(|r| !format!("{:?}", r.after).contains("tried-password"))
+    );
     database.drop_database().await;
 }
 
@@ -238,7 +282,11 @@ db_test!(
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
         // … and the administrator still signs in with the password.
         let (status, _, body) = sign_in_from(&server, device(0, 4), ADMIN_LOGIN, ADMIN_PASSWORD).await;
-        assert_eq!(status, StatusCode::OK, "a PIN lockout never blocks the password: {body}");
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "a PIN lockout never blocks the password: {body}"
+        );
     }
 );
 
@@ -251,7 +299,8 @@ db_test!(
             let (status, _, _) = sign_in_from(&server, device(0, 5), ADMIN_LOGIN, "wrong-password").await;
             assert_eq!(status, StatusCode::UNAUTHORIZED);
         }
-        let (status, retry_after, body) = sign_in_from(&server, device(0, 6), ADMIN_LOGIN, ADMIN_PASSWORD).await;
+        let (status, retry_after, body) =
+            sign_in_from(&server, device(0, 6), ADMIN_LOGIN, ADMIN_PASSWORD).await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
         assert!(assert_error(&body, "locked").contains("分後"));
         assert!(retry_after.is_some_and(|s| s >= 60), "{retry_after:?}");
@@ -265,17 +314,21 @@ db_test!(
     approvals_come_from_a_tablet_or_a_council_user,
     demo = false,
     |server| {
-        let facility = NewFacility::new(1, "A工房")
-            .create(server.admin_client())
-            .await;
+        let facility = NewFacility::new(1, "A工房").create(server.admin_client()).await;
         let staff = server
-            .new_user(&json!({"login": "facility-a", "display_name": "A職員", "role": "facility_staff",
-                "facility_id": facility, "password": "facility-a-pass"}))
+            .new_user(
+                &json!({"login": "facility-a", "display_name": "A職員", "role": "facility_staff",
+                "facility_id": facility, "password": "facility-a-pass"}),
+            )
             .await;
         let (status, body) = staff.post("/api/v1/approvals", &approval(ADMIN_PIN)).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "facility staff at home: {body}");
         let (status, body) = staff.post("/api/v1/approvals", &approval("0000")).await;
-        assert_eq!(status, StatusCode::FORBIDDEN, "no PIN is checked for them: {body}");
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "no PIN is checked for them: {body}"
+        );
         assert_eq!(failure_counts(&server, ADMIN_LOGIN).await, (0, 0));
         let (status, body) = server.post("/api/v1/approvals", &approval(ADMIN_PIN)).await;
         assert_eq!(status, StatusCode::CREATED, "a council user: {body}");

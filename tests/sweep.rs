@@ -183,28 +183,75 @@ db_test!(
         let long_password = "x".repeat(selpos_domain::users::MAX_PASSWORD_CHARS + 1);
         let long_pin = "1".repeat(selpos_domain::users::MAX_PIN_CHARS + 1);
         let cases = [
-            ("/api/v1/session", json!({"login": long_login, "password": "password-123"}), "login"),
-            ("/api/v1/session", json!({"login": huge, "password": "password-123"}), "login"),
-            ("/api/v1/session", json!({"login": "admin", "password": long_password}), "password"),
-            ("/api/v1/session", json!({"login": "", "password": "password-123"}), "login"),
-            ("/api/v1/session/pin", json!({"login": "vol", "pin": long_pin}), "pin"),
-            ("/api/v1/session/pin", json!({"login": huge, "pin": "1234"}), "login"),
+            (
+                "/api/v1/session",
+                json!({"login": long_login, "password": "password-123"}),
+                "login",
+            ),
+            (
+                "/api/v1/session",
+                json!({"login": huge, "password": "password-123"}),
+                "login",
+            ),
+            (
+                "/api/v1/session",
+                json!({"login": "admin", "password": long_password}),
+                "password",
+            ),
+            (
+                "/api/v1/session",
+                json!({"login": "", "password": "password-123"}),
+                "login",
+            ),
+            (
+                "/api/v1/session/pin",
+                json!({"login": "vol", "pin": long_pin}),
+                "pin",
+            ),
+            (
+                "/api/v1/session/pin",
+                json!({"login": huge, "pin": "1234"}),
+                "login",
+            ),
         ];
         for (path, body, field) in &cases {
             let (status, answer) = anonymous.post(path, body).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{}] {path} {field}: {answer}", server.kind);
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "[{}] {path} {field}: {answer}",
+                server.kind
+            );
             assert_eq!(error_fields(&answer), [field.to_string()], "{answer}");
         }
         let approvals = [
-            (json!({"action": "stock_adjustment", "approver_login": long_login, "pin": "1234"}), "approver_login"),
-            (json!({"action": "stock_adjustment", "approver_login": "admin", "pin": long_pin}), "pin"),
-            (json!({"action": "stock_adjustment", "approver_login": huge, "pin": "1234"}), "approver_login"),
+            (
+                json!({"action": "stock_adjustment", "approver_login": long_login, "pin": "1234"}),
+                "approver_login",
+            ),
+            (
+                json!({"action": "stock_adjustment", "approver_login": "admin", "pin": long_pin}),
+                "pin",
+            ),
+            (
+                json!({"action": "stock_adjustment", "approver_login": huge, "pin": "1234"}),
+                "approver_login",
+            ),
         ];
         for (body, field) in &approvals {
             let (status, answer) = server.post("/api/v1/approvals", body).await;
-            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "[{}] {field}: {answer}", server.kind);
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "[{}] {field}: {answer}",
+                server.kind
+            );
             assert_eq!(error_fields(&answer), [field.to_string()], "{answer}");
         }
-        assert_eq!(fingerprint(&server).await, before, "nothing written, not even to the audit log");
+        assert_eq!(
+            fingerprint(&server).await,
+            before,
+            "nothing written, not even to the audit log"
+        );
     }
 );

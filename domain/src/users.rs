@@ -66,7 +66,13 @@ pub fn check_sign_in(
 
 impl LoginInput {
     pub fn validated(&self) -> Result<(), FieldErrors> {
-        check_sign_in("login", &self.login, "password", &self.password, MAX_PASSWORD_CHARS)
+        check_sign_in(
+            "login",
+            &self.login,
+            "password",
+            &self.password,
+            MAX_PASSWORD_CHARS,
+        )
     }
 }
 

@@ -126,18 +126,23 @@ mod tests {
         let checks = (0..6).map(|n| {
             let (h, cap) = (h.clone(), cap.clone());
             tokio::spawn(async move {
-                let secret = if n % 2 == 0 { "correct horse battery" } else { "wrong" };
+                let secret = if n % 2 == 0 {
+                    "correct horse battery"
+                } else {
+                    "wrong"
+                };
                 cap.verify(Some(h), secret.into()).await
             })
         });
         let answers = join_all(checks.collect()).await;
-        assert_eq!(answers, [Ok(true), Ok(false), Ok(true), Ok(false), Ok(true), Ok(false)]);
+        assert_eq!(
+            answers,
+            [Ok(true), Ok(false), Ok(true), Ok(false), Ok(true), Ok(false)]
+        );
         assert!(check_permits() >= 1);
     }
 
-    async fn join_all(
-        tasks: Vec<tokio::task::JoinHandle<Result<bool, Busy>>>,
-    ) -> Vec<Result<bool, Busy>> {
+    async fn join_all(tasks: Vec<tokio::task::JoinHandle<Result<bool, Busy>>>) -> Vec<Result<bool, Busy>> {
         let mut out = Vec::new();
         for task in tasks {
             out.push(task.await.expect("task"));

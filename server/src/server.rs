@@ -99,7 +99,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             })
             .await;
         summaries.abort();
-        if let Err(e) = crate::usecases::sessions::flush_failure_summaries(&summary_db, &throttle, true).await {
+        if let Err(e) = crate::usecases::sessions::flush_failure_summaries(&summary_db, &throttle, true).await
+        {
             tracing::warn!(error = %e, "failed sign-ins not summarised in the audit log");
         }
         served

@@ -64,10 +64,17 @@ pub struct Throttle {
 struct Inner {
     by_address: Limiter<(Gate, IpAddr)>,
     by_login: Limiter<(Gate, String)>,
-    /// Logins whose failures used up their budget, and until when.
-    blocked: Mutex<HashMap<(Gate, String), Instant>>,
+    /// Logins (and approving addresses) whose failures used up their budget, and until when.
+    blocked: Mutex<HashMap<Blocked, Instant>>,
     summaries: Mutex<HashMap<SummaryKey, Window>>,
     checks: crate::secrets::CheckCap,
+}
+
+/// What failures can block.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Blocked {
+    Login(Gate, String),
+    Address(Gate, IpAddr),
 }
 
 /// An attempt refused by a rate limit: retry after this many seconds.
@@ -165,33 +172,52 @@ impl Throttle {
     }
 
     /// Takes one attempt at `gate` from `client` for `login` (trimmed, lowercased): refused
-    /// when the address has used up its attempts, or the login its failures
-    /// ([`Throttle::failed`]).
+    /// when the address has used up its budget, or the login its failures
+    /// ([`Throttle::failed`]). A sign-in attempt is charged to its address here, whatever
+    /// comes of it (anyone may try); an approval is asked for by a signed-in tablet or council
+    /// user, so only its failures are charged to the address (a busy till asks for many).
     pub fn admit(&self, gate: Gate, client: IpAddr, login: &str) -> Result<(), Refused> {
         let inner = &self.inner;
-        inner
-            .by_address
-            .check_key(&(gate, client_key(client)))
-            .map_err(|not_until| refused(not_until.wait_time_from(inner.by_address.clock().now())))?;
-        let blocked = inner.blocked.lock().unwrap_or_else(PoisonError::into_inner);
-        match blocked.get(&(gate, login.to_string())) {
-            Some(until) if *until > Instant::now() => Err(refused(*until - Instant::now())),
-            _ => Ok(()),
+        let address = client_key(client);
+        if gate == Gate::SignIn {
+            inner
+                .by_address
+                .check_key(&(gate, address))
+                .map_err(|not_until| refused(not_until.wait_time_from(inner.by_address.clock().now())))?;
         }
+        let blocked = inner.blocked.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        [
+            Blocked::Address(gate, address),
+            Blocked::Login(gate, login.to_string()),
+        ]
+        .iter()
+        .filter_map(|key| blocked.get(key).filter(|until| **until > now))
+        .max()
+        .map_or(Ok(()), |until| Err(refused(*until - now)))
     }
 
-    /// Charges a failed attempt at `login`: once its failures have used up the budget, the
-    /// login is refused at the door until the budget refills.
-    pub fn failed(&self, gate: Gate, login: &str) {
+    /// Charges a failed attempt at `login` (and, for approvals, from `client`): once the
+    /// failures have used up the budget, the login (the address) is refused at the door until
+    /// the budget refills.
+    pub fn failed(&self, gate: Gate, client: IpAddr, login: &str) {
         let inner = &self.inner;
+        let mut block = Vec::new();
         let key = (gate, login.to_string());
         if let Err(not_until) = inner.by_login.check_key(&key) {
             let wait = not_until.wait_time_from(inner.by_login.clock().now());
-            inner
-                .blocked
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(key, Instant::now() + wait);
+            block.push((Blocked::Login(gate, key.1), wait));
+        }
+        if gate == Gate::Approval {
+            let key = (gate, client_key(client));
+            if let Err(not_until) = inner.by_address.check_key(&key) {
+                let wait = not_until.wait_time_from(inner.by_address.clock().now());
+                block.push((Blocked::Address(gate, key.1), wait));
+            }
+        }
+        let mut blocked = inner.blocked.lock().unwrap_or_else(PoisonError::into_inner);
+        for (key, wait) in block {
+            blocked.insert(key, Instant::now() + wait);
         }
     }
 
@@ -314,10 +340,14 @@ mod tests {
         // Right sign-ins cost the login nothing; failures do.
         for _ in 0..LOGIN_BURST {
             assert_eq!(throttle.admit(Gate::SignIn, HOME, "admin"), Ok(()));
-            throttle.failed(Gate::SignIn, "admin");
+            throttle.failed(Gate::SignIn, HOME, "admin");
         }
-        assert_eq!(throttle.admit(Gate::SignIn, HOME, "admin"), Ok(()), "the budget, used up");
-        throttle.failed(Gate::SignIn, "admin");
+        assert_eq!(
+            throttle.admit(Gate::SignIn, HOME, "admin"),
+            Ok(()),
+            "the budget, used up"
+        );
+        throttle.failed(Gate::SignIn, HOME, "admin");
         let refused = throttle
             .admit(Gate::SignIn, HOME, "admin")
             .expect_err("the login's failures used up its budget");
@@ -332,9 +362,20 @@ mod tests {
         assert!((1..=ADDRESS_PERIOD_SECS).contains(&refused.retry_after_secs));
         // Approvals are counted apart, and so is every other address.
         assert_eq!(throttle.admit(Gate::Approval, HOME, "admin"), Ok(()));
+        // An approving tablet is charged its failures only.
+        for _ in 0..3 * ADDRESS_BURST {
+            assert_eq!(throttle.admit(Gate::Approval, HOME, "staff"), Ok(()));
+        }
+        for n in 0..=ADDRESS_BURST {
+            throttle.failed(Gate::Approval, HOME, &format!("approver{n}"));
+        }
+        assert!(throttle.admit(Gate::Approval, HOME, "staff").is_err());
         let other: IpAddr = "192.168.1.21".parse().expect("ip");
         assert_eq!(throttle.admit(Gate::SignIn, other, "staff"), Ok(()));
-        assert!(throttle.admit(Gate::SignIn, other, "admin").is_err(), "still blocked");
+        assert!(
+            throttle.admit(Gate::SignIn, other, "admin").is_err(),
+            "still blocked"
+        );
     }
 
     #[test]
@@ -357,7 +398,10 @@ mod tests {
             let at = t0 + Duration::seconds(n);
             assert!(throttle.note(key("admin"), Some(1), None, HOME, at).is_empty());
         }
-        assert!(throttle.closed(t0 + Duration::seconds(60), false).is_empty(), "still open");
+        assert!(
+            throttle.closed(t0 + Duration::seconds(60), false).is_empty(),
+            "still open"
+        );
         // The next window's first failure brings the last one's summary.
         let later = t0 + Duration::minutes(SUMMARY_MINUTES) + Duration::seconds(1);
         let rows = throttle.note(key("admin"), Some(1), None, HOME, later);

@@ -3,12 +3,12 @@
 //! a few minutes, and used once by the action it names, on the sale it names, at the register
 //! it was granted at, by the cashier it was granted to.
 
-use crate::db::{self, Db, Tx};
 use crate::db::users::Secret;
+use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
 use crate::throttle::Gate;
-use crate::usecases::sessions::{Attempt, Origin, check_secret};
 use crate::usecases::audit;
+use crate::usecases::sessions::{Attempt, Origin, check_secret};
 use chrono::{DateTime, Duration, Utc};
 use selpos_domain::access::Principal;
 use selpos_domain::approvals::{Approval, ApprovalAction, ApprovalInput, ApprovalUse, check_use};

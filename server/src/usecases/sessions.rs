@@ -1,15 +1,15 @@
 //! Signing in and out: a password for staff, a PIN for cashiers on a registered tablet; the
 //! sessions that follow, and the lock after repeated failures.
 
+use crate::db::users::Secret;
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
 use crate::secrets;
+use crate::throttle::{self, Gate, SummaryKey, SummaryRow, Throttle};
 use crate::usecases::audit;
 use chrono::{DateTime, Duration, Utc};
 use selpos_domain::access::{Principal, Role};
 use selpos_domain::events::RegisterRef;
-use crate::db::users::Secret;
-use crate::throttle::{self, Gate, SummaryKey, SummaryRow, Throttle};
 use selpos_domain::users::{LoginInput, PinLoginInput, SessionInfo, User};
 use std::net::IpAddr;
 
@@ -97,7 +97,7 @@ pub(crate) async fn check_secret(
     };
     let candidate = record.filter(|r| r.user.active);
     let failed = |user_id: Option<i64>| {
-        origin.throttle.failed(attempt.gate, &login);
+        origin.throttle.failed(attempt.gate, origin.address, &login);
         let key = SummaryKey {
             action: "session.login_failed",
             kind: attempt.secret.code(),
