@@ -156,7 +156,9 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("get", "/api/v1/devices") => COUNCIL,
         ("post", "/api/v1/devices") => COUNCIL,
         ("post", "/api/v1/devices/{id}/revoke") => COUNCIL,
-        ("post", "/api/v1/approvals") => ALL,
+        // A manager's PIN on the spot: on a registered tablet (the cashier's) or by a council
+        // user; facility staff at home may not probe PINs.
+        ("post", "/api/v1/approvals") => SELLERS,
         ("get", "/api/v1/audit") => ADMIN,
         ("get", "/api/v1/registers/{id}/catalog") => SELLERS,
         // Only on a tablet registered to the register: here only the cashier's is.

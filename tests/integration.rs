@@ -16,6 +16,7 @@ mod register_browser;
 mod sales;
 mod schema;
 mod settlement;
+mod signin;
 mod stock;
 mod sweep;
 mod vouchers;

@@ -3,7 +3,7 @@
 //! must be exactly as it was.
 
 use reqwest::{Method, StatusCode};
-use selpos_tests::{ApiClient, TestServer, World, db_test};
+use selpos_tests::{ApiClient, TestServer, World, db_test, error_fields};
 use serde_json::json;
 
 const TABLES: &[&str] = &[
@@ -230,5 +230,89 @@ db_test!(
         assert_eq!(fingerprint(&server).await, before, "the database is unchanged");
         assert_eq!(server.get_ok("/api/v1/council").await, council_before);
         assert_eq!(server.get_ok(&event_path).await, event_before);
+    }
+);
+
+db_test!(
+    sign_in_and_pin_inputs_are_bounded_and_leave_no_trace,
+    demo = false,
+    |server| {
+        let before = fingerprint(&server).await;
+        let anonymous = server.anonymous();
+        let huge = "a".repeat(200 * 1024);
+        let long_login = "a".repeat(selpos_domain::users::MAX_LOGIN_CHARS + 1);
+        let long_password = "x".repeat(selpos_domain::users::MAX_PASSWORD_CHARS + 1);
+        let long_pin = "1".repeat(selpos_domain::users::MAX_PIN_CHARS + 1);
+        let cases = [
+            (
+                "/api/v1/session",
+                json!({"login": long_login, "password": "password-123"}),
+                "login",
+            ),
+            (
+                "/api/v1/session",
+                json!({"login": huge, "password": "password-123"}),
+                "login",
+            ),
+            (
+                "/api/v1/session",
+                json!({"login": "admin", "password": long_password}),
+                "password",
+            ),
+            (
+                "/api/v1/session",
+                json!({"login": "", "password": "password-123"}),
+                "login",
+            ),
+            (
+                "/api/v1/session/pin",
+                json!({"login": "vol", "pin": long_pin}),
+                "pin",
+            ),
+            (
+                "/api/v1/session/pin",
+                json!({"login": huge, "pin": "1234"}),
+                "login",
+            ),
+        ];
+        for (path, body, field) in &cases {
+            let (status, answer) = anonymous.post(path, body).await;
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "[{}] {path} {field}: {answer}",
+                server.kind
+            );
+            assert_eq!(error_fields(&answer), [field.to_string()], "{answer}");
+        }
+        let approvals = [
+            (
+                json!({"action": "stock_adjustment", "approver_login": long_login, "pin": "1234"}),
+                "approver_login",
+            ),
+            (
+                json!({"action": "stock_adjustment", "approver_login": "admin", "pin": long_pin}),
+                "pin",
+            ),
+            (
+                json!({"action": "stock_adjustment", "approver_login": huge, "pin": "1234"}),
+                "approver_login",
+            ),
+        ];
+        for (body, field) in &approvals {
+            let (status, answer) = server.post("/api/v1/approvals", body).await;
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "[{}] {field}: {answer}",
+                server.kind
+            );
+            assert_eq!(error_fields(&answer), [field.to_string()], "{answer}");
+        }
+        assert_eq!(
+            fingerprint(&server).await,
+            before,
+            "nothing written, not even to the audit log"
+        );
     }
 );

@@ -110,6 +110,15 @@ impl ApprovalInput {
             (ApprovalAction::Payout, Some(_)) | (_, None) => {}
             (_, Some(_)) => e.add("amount", "not_allowed", "この承認には金額を指定できません"),
         }
+        if let Err(sizes) = crate::users::check_sign_in(
+            "approver_login",
+            &self.approver_login,
+            "pin",
+            &self.pin,
+            crate::users::MAX_PIN_CHARS,
+        ) {
+            e.0.extend(sizes.0);
+        }
         if self.reason.chars().count() > 200 {
             e.add("reason", "too_long", "理由は200文字以内で入力してください");
         }

@@ -24,6 +24,64 @@ pub struct PinLoginInput {
     pub pin: String,
 }
 
+/// The longest login a sign-in may name: no user has a longer one ([`UserInput::validated`]).
+pub const MAX_LOGIN_CHARS: usize = 32;
+/// The longest password accepted, at sign-in as when it is set.
+pub const MAX_PASSWORD_CHARS: usize = 128;
+/// The longest PIN accepted, at sign-in or approval as when it is set.
+pub const MAX_PIN_CHARS: usize = 8;
+
+/// Checks the sizes of what a sign-in (or an approval) sends, before anything is looked up or
+/// hashed: a login of at most [`MAX_LOGIN_CHARS`] and a secret of at most `max_secret`
+/// characters, neither empty. Nothing longer is ever hashed, stored or written to the log.
+pub fn check_sign_in(
+    login_field: &str,
+    login: &str,
+    secret_field: &str,
+    secret: &str,
+    max_secret: usize,
+) -> Result<(), FieldErrors> {
+    let mut e = FieldErrors::default();
+    let login = login.trim();
+    if login.is_empty() {
+        e.add(login_field, "required", "ログインIDを入力してください");
+    } else if login.chars().count() > MAX_LOGIN_CHARS {
+        e.add(
+            login_field,
+            "too_long",
+            format!("ログインIDは{MAX_LOGIN_CHARS}文字以内です"),
+        );
+    }
+    if secret.is_empty() {
+        e.add(secret_field, "required", "パスワード(PIN)を入力してください");
+    } else if secret.chars().count() > max_secret {
+        e.add(
+            secret_field,
+            "too_long",
+            format!("パスワード(PIN)は{max_secret}文字以内です"),
+        );
+    }
+    e.into_result(())
+}
+
+impl LoginInput {
+    pub fn validated(&self) -> Result<(), FieldErrors> {
+        check_sign_in(
+            "login",
+            &self.login,
+            "password",
+            &self.password,
+            MAX_PASSWORD_CHARS,
+        )
+    }
+}
+
+impl PinLoginInput {
+    pub fn validated(&self) -> Result<(), FieldErrors> {
+        check_sign_in("login", &self.login, "pin", &self.pin, MAX_PIN_CHARS)
+    }
+}
+
 /// A user as others see it (never any secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -76,7 +134,7 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 pub fn check_password(password: &str) -> Result<(), &'static str> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         Err("パスワードは10文字以上にしてください")
-    } else if password.chars().count() > 128 {
+    } else if password.chars().count() > MAX_PASSWORD_CHARS {
         Err("パスワードは128文字以内にしてください")
     } else {
         Ok(())
@@ -218,6 +276,43 @@ mod tests {
             .validated(true)
             .is_ok()
         );
+    }
+
+    #[test]
+    fn sign_ins_are_bounded_before_anything_is_hashed() {
+        let ok = LoginInput {
+            login: "admin".into(),
+            password: "x".repeat(MAX_PASSWORD_CHARS),
+        };
+        assert!(ok.validated().is_ok());
+        let long = LoginInput {
+            login: "a".repeat(MAX_LOGIN_CHARS + 1),
+            password: "x".repeat(MAX_PASSWORD_CHARS + 1),
+        };
+        let fields: Vec<_> = long
+            .validated()
+            .expect_err("too long")
+            .0
+            .into_iter()
+            .map(|f| (f.field, f.code))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("login".to_string(), "too_long".to_string()),
+                ("password".to_string(), "too_long".to_string())
+            ]
+        );
+        let empty = PinLoginInput {
+            login: " ".into(),
+            pin: String::new(),
+        };
+        assert_eq!(empty.validated().expect_err("empty").0.len(), 2);
+        let pin = PinLoginInput {
+            login: "vol".into(),
+            pin: "1".repeat(MAX_PIN_CHARS + 1),
+        };
+        assert_eq!(pin.validated().expect_err("long pin").0[0].field, "pin");
     }
 
     #[test]

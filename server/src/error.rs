@@ -28,6 +28,12 @@ pub enum Error {
     /// Too many failed attempts (429); the account is locked for a while.
     #[error("失敗が続いたため、しばらくログインできません。{0}分後にもう一度お試しください")]
     Locked(i64),
+    /// Too many attempts from this address or at this login (429, with `Retry-After`).
+    #[error("試行回数が多すぎます。{retry_after_secs}秒後にもう一度お試しください")]
+    TooManyAttempts { retry_after_secs: u64 },
+    /// Too many sign-ins are waiting for their check (503, with `Retry-After`).
+    #[error("ログインが混み合っています。少し待ってからもう一度お試しください")]
+    SignInBusy,
     /// Signed in, but this is not the caller's to see or change (403).
     #[error("この操作を行う権限がありません")]
     Forbidden,
@@ -55,6 +61,20 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl From<argon2::password_hash::Error> for Error {
     fn from(e: argon2::password_hash::Error) -> Error {
         Error::Internal(format!("hashing failed: {e}"))
+    }
+}
+
+impl From<crate::throttle::Refused> for Error {
+    fn from(refused: crate::throttle::Refused) -> Error {
+        Error::TooManyAttempts {
+            retry_after_secs: refused.retry_after_secs,
+        }
+    }
+}
+
+impl From<crate::secrets::Busy> for Error {
+    fn from(_: crate::secrets::Busy) -> Error {
+        Error::SignInBusy
     }
 }
 

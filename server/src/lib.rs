@@ -6,7 +6,8 @@
 //! - [`db`]: the pool, migrations and all SQL, one file per aggregate, written once for both
 //!   SQLite and PostgreSQL;
 //! - [`printing`]: ESC/POS receipts and the network printer queue;
-//! - [`secrets`]: password, PIN and token hashing;
+//! - [`secrets`]: password, PIN and token hashing (argon2 under a concurrency cap);
+//! - [`throttle`]: rate limits of sign-in and approvals, failure summaries for the audit log;
 //! - [`server`], [`cli`], [`backup`], [`demo`]: wiring, the command line, backups, demo data.
 #![recursion_limit = "256"]
 
@@ -20,4 +21,5 @@ pub mod printing;
 pub mod secrets;
 pub mod server;
 pub mod spreadsheet;
+pub mod throttle;
 pub mod usecases;

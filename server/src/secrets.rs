@@ -5,7 +5,67 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock};
+use tokio::sync::Semaphore;
+
+/// How many argon2 checks (19 MiB, tens of milliseconds of a core each) run at once: half the
+/// cores, at least 1 and at most 4, so sign-ins never take the cores the tills' sales need.
+pub fn check_permits() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get() / 2)
+        .unwrap_or(1)
+        .clamp(1, 4)
+}
+
+/// Checks that may wait for their turn; past it a sign-in is turned away at once (busy).
+pub const MAX_WAITING_CHECKS: usize = 64;
+
+/// The cap on argon2 checks of one server: [`check_permits`] at a time, at most
+/// [`MAX_WAITING_CHECKS`] waiting.
+#[derive(Debug)]
+pub struct CheckCap {
+    permits: Arc<Semaphore>,
+    waiting: AtomicUsize,
+}
+
+impl Default for CheckCap {
+    fn default() -> Self {
+        CheckCap {
+            permits: Arc::new(Semaphore::new(check_permits())),
+            waiting: AtomicUsize::new(0),
+        }
+    }
+}
+
+/// Too many sign-ins are waiting for their check already: try again in a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy;
+
+impl CheckCap {
+    /// [`verify`] on the blocking pool under the cap. The permit goes with the check, so a
+    /// client that hangs up does not free it while its hash is still being computed.
+    pub async fn verify(&self, hash: Option<String>, secret: String) -> Result<bool, Busy> {
+        struct Waiting<'a>(&'a AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let waiting = Waiting(&self.waiting);
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING_CHECKS {
+            return Err(Busy);
+        }
+        let permit = self.permits.clone().acquire_owned().await.map_err(|_| Busy)?;
+        drop(waiting);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            verify(hash.as_deref(), &secret)
+        })
+        .await
+        .map_err(|_| Busy)
+    }
+}
 
 /// An argon2id hash (PHC string) of a password or PIN.
 pub fn hash(secret: &str) -> Result<String, argon2::password_hash::Error> {
@@ -57,6 +117,37 @@ mod tests {
         assert!(!verify(Some(&h), "correct horse batterY"));
         assert!(!verify(None, "selpos-dummy-secret"), "no hash never verifies");
         assert!(!verify(Some("not a hash"), "x"));
+    }
+
+    #[tokio::test]
+    async fn capped_checks_verify_like_the_plain_one() {
+        let h = hash("correct horse battery").expect("hash");
+        let cap = Arc::new(CheckCap::default());
+        let checks = (0..6).map(|n| {
+            let (h, cap) = (h.clone(), cap.clone());
+            tokio::spawn(async move {
+                let secret = if n % 2 == 0 {
+                    "correct horse battery"
+                } else {
+                    "wrong"
+                };
+                cap.verify(Some(h), secret.into()).await
+            })
+        });
+        let answers = join_all(checks.collect()).await;
+        assert_eq!(
+            answers,
+            [Ok(true), Ok(false), Ok(true), Ok(false), Ok(true), Ok(false)]
+        );
+        assert!(check_permits() >= 1);
+    }
+
+    async fn join_all(tasks: Vec<tokio::task::JoinHandle<Result<bool, Busy>>>) -> Vec<Result<bool, Busy>> {
+        let mut out = Vec::new();
+        for task in tasks {
+            out.push(task.await.expect("task"));
+        }
+        out
     }
 
     #[test]

@@ -107,6 +107,18 @@ async fn shutdown_signal() {
     }
 }
 
+/// Every minute, writes the summaries of failed sign-ins whose windows have closed.
+async fn write_failure_summaries(db: Db, throttle: crate::throttle::Throttle) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(e) = crate::usecases::sessions::flush_failure_summaries(&db, &throttle, false).await {
+            tracing::warn!(error = %e, "failed sign-ins not summarised in the audit log");
+        }
+    }
+}
+
 /// Connects and migrates the database, loads demo data if asked, and starts serving.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     let db = Db::connect(&config.database_url).await?;
@@ -123,6 +135,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
+    let throttle = crate::throttle::Throttle::new();
     let app = http::router(AppState {
         db: db.clone(),
         leptos_options,
@@ -133,11 +146,23 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         } else {
             crate::printing::PrinterQueues::new()
         },
+        throttle: throttle.clone(),
     });
+    let summaries = tokio::spawn(write_failure_summaries(db.clone(), throttle.clone()));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, app, config.limits, async move {
-        let _ = rx.await;
-    }));
+    let summary_db = db.clone();
+    let task = tokio::spawn(async move {
+        let served = serve(listener, app, config.limits, async move {
+            let _ = rx.await;
+        })
+        .await;
+        summaries.abort();
+        if let Err(e) = crate::usecases::sessions::flush_failure_summaries(&summary_db, &throttle, true).await
+        {
+            tracing::warn!(error = %e, "failed sign-ins not summarised in the audit log");
+        }
+        served
+    });
     Ok(Running {
         addr,
         db,

@@ -247,6 +247,17 @@ impl ApiClient {
         ApiClient::with_client(base, kind, client)
     }
 
+    /// A client whose connections come from the loopback address `from` (127.0.0.2, …):
+    /// another device on the venue's network, as far as per-address limits go.
+    pub fn from_address(base: &str, kind: &'static str, from: std::net::IpAddr) -> ApiClient {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .local_address(from)
+            .build()
+            .expect("client");
+        ApiClient::with_client(base, kind, client)
+    }
+
     /// A client on `client` (which must keep cookies), e.g. one tuned for faults.
     pub fn with_client(base: &str, kind: &'static str, client: reqwest::Client) -> ApiClient {
         ApiClient {

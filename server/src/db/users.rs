@@ -18,6 +18,8 @@ struct UserRow {
     active: bool,
     failed_attempts: i64,
     locked_until: Option<DateTime<Utc>>,
+    pin_failed_attempts: i64,
+    pin_locked_until: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -28,8 +30,39 @@ pub struct UserRecord {
     pub user: User,
     pub password_hash: Option<String>,
     pub pin_hash: Option<String>,
+    /// Password sign-ins begun since the last one that succeeded, and the lock they caused.
     pub failed_attempts: i64,
     pub locked_until: Option<DateTime<Utc>>,
+    /// The same for the PIN (PIN sign-in and approvals), counted apart.
+    pub pin_failed_attempts: i64,
+    pub pin_locked_until: Option<DateTime<Utc>>,
+}
+
+impl UserRecord {
+    /// Until when `secret` is locked for this user, if it is.
+    pub fn locked_until(&self, secret: Secret) -> Option<DateTime<Utc>> {
+        match secret {
+            Secret::Password => self.locked_until,
+            Secret::Pin => self.pin_locked_until,
+        }
+    }
+}
+
+/// Which secret a sign-in checks: each has its own failure count and lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Secret {
+    Password,
+    Pin,
+}
+
+impl Secret {
+    /// The counter and lock columns of this secret.
+    fn columns(self) -> (&'static str, &'static str) {
+        match self {
+            Secret::Password => ("failed_attempts", "locked_until"),
+            Secret::Pin => ("pin_failed_attempts", "pin_locked_until"),
+        }
+    }
 }
 
 impl TryFrom<UserRow> for UserRecord {
@@ -53,12 +86,14 @@ impl TryFrom<UserRow> for UserRecord {
             pin_hash: r.pin_hash,
             failed_attempts: r.failed_attempts,
             locked_until: r.locked_until,
+            pin_failed_attempts: r.pin_failed_attempts,
+            pin_locked_until: r.pin_locked_until,
         })
     }
 }
 
 const COLUMNS: &str = "id, login, display_name, role, facility_id, password_hash, pin_hash, active, failed_attempts, \
-                       locked_until, created_at, updated_at";
+                       locked_until, pin_failed_attempts, pin_locked_until, created_at, updated_at";
 
 async fn select(
     tx: &mut Tx,
@@ -161,8 +196,10 @@ pub async fn update(
     let sql = "UPDATE users SET login = $1, display_name = $2, role = $3, facility_id = $4,
                       password_hash = COALESCE($5, password_hash), pin_hash = COALESCE($6, pin_hash),
                       active = $7, updated_at = $8,
-                      failed_attempts = CASE WHEN $5 IS NULL AND $6 IS NULL THEN failed_attempts ELSE 0 END,
-                      locked_until = CASE WHEN $5 IS NULL AND $6 IS NULL THEN locked_until ELSE NULL END
+                      failed_attempts = CASE WHEN $5 IS NULL THEN failed_attempts ELSE 0 END,
+                      locked_until = CASE WHEN $5 IS NULL THEN locked_until ELSE NULL END,
+                      pin_failed_attempts = CASE WHEN $6 IS NULL THEN pin_failed_attempts ELSE 0 END,
+                      pin_locked_until = CASE WHEN $6 IS NULL THEN pin_locked_until ELSE NULL END
                WHERE id = $9";
     let affected = on_tx!(tx, |conn| sqlx::query(sql)
         .bind(u.login)
@@ -180,28 +217,42 @@ pub async fn update(
     Ok(affected == 1)
 }
 
-/// Records a failed sign-in; locks the account for `lock_for` once `max_failures` is reached.
-pub async fn record_failure(
+/// Takes one attempt at `secret` of user `id`, in one statement, before the secret is checked:
+/// counts it (a lock that has run out starts the count afresh) and locks the secret until
+/// `lock_until` when this attempt is the `max_attempts`-th. Answers the attempt's number, or
+/// `None` when the secret is locked at `now`: parallel attempts each get their own number, so
+/// at most `max_attempts` of them are ever checked before the lock.
+pub async fn take_attempt(
     tx: &mut Tx,
     id: i64,
-    max_failures: i64,
-    locked_until: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    let sql = "UPDATE users SET failed_attempts = failed_attempts + 1,
-                      locked_until = CASE WHEN failed_attempts + 1 >= $1 THEN $2 ELSE locked_until END
-               WHERE id = $3";
-    on_tx!(tx, |conn| sqlx::query(sql)
-        .bind(max_failures)
-        .bind(locked_until)
+    secret: Secret,
+    max_attempts: i64,
+    now: DateTime<Utc>,
+    lock_until: DateTime<Utc>,
+) -> Result<Option<i64>, sqlx::Error> {
+    let (count, lock) = secret.columns();
+    let sql = format!(
+        "UPDATE users SET
+                {count} = CASE WHEN {lock} IS NOT NULL AND {lock} <= $1 THEN 1 ELSE {count} + 1 END,
+                {lock} = CASE WHEN {lock} IS NOT NULL AND {lock} <= $1 THEN NULL
+                              WHEN {count} + 1 >= $2 THEN $3 ELSE {lock} END
+          WHERE id = $4 AND ({lock} IS NULL OR {lock} <= $1)
+      RETURNING {count}"
+    );
+    on_tx!(tx, |conn| sqlx::query_scalar(&sql)
+        .bind(now)
+        .bind(max_attempts)
+        .bind(lock_until)
         .bind(id)
-        .execute(&mut *conn)
-        .await
-        .map(|_| ()))
+        .fetch_optional(&mut *conn)
+        .await)
 }
 
-pub async fn record_success(tx: &mut Tx, id: i64) -> Result<(), sqlx::Error> {
-    let sql = "UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = $1";
-    on_tx!(tx, |conn| sqlx::query(sql)
+/// A right secret: its count starts again and its lock (if the last attempt set one) is lifted.
+pub async fn record_success(tx: &mut Tx, id: i64, secret: Secret) -> Result<(), sqlx::Error> {
+    let (count, lock) = secret.columns();
+    let sql = format!("UPDATE users SET {count} = 0, {lock} = NULL WHERE id = $1");
+    on_tx!(tx, |conn| sqlx::query(&sql)
         .bind(id)
         .execute(&mut *conn)
         .await

@@ -15,6 +15,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub fields: Vec<FieldError>,
+    /// Seconds for the `Retry-After` header (429, 503).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -24,6 +26,7 @@ impl ApiError {
             code,
             message: message.into(),
             fields: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -40,6 +43,7 @@ impl From<Error> for ApiError {
                 code: "validation",
                 message: "入力内容に誤りがあります".into(),
                 fields: fields.0,
+                retry_after: None,
             },
             Error::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", err.to_string()),
             Error::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
@@ -50,7 +54,18 @@ impl From<Error> for ApiError {
             Error::BadCredentials => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials", err.to_string())
             }
-            Error::Locked(_) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "locked", err.to_string()),
+            Error::Locked(minutes) => ApiError {
+                retry_after: Some(u64::try_from(minutes.max(1) * 60).unwrap_or(60)),
+                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "locked", err.to_string())
+            },
+            Error::TooManyAttempts { retry_after_secs } => ApiError {
+                retry_after: Some(retry_after_secs.max(1)),
+                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", err.to_string())
+            },
+            Error::SignInBusy => ApiError {
+                retry_after: Some(2),
+                ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", err.to_string())
+            },
             Error::Forbidden => ApiError::new(StatusCode::FORBIDDEN, "forbidden", err.to_string()),
             Error::CsrfMismatch => ApiError::new(StatusCode::FORBIDDEN, "csrf", err.to_string()),
             Error::NoPrinter => {
@@ -159,6 +174,12 @@ impl IntoResponse for ApiError {
                 fields: self.fields,
             },
         };
-        (self.status, axum::Json(body)).into_response()
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }

@@ -38,3 +38,24 @@ impl<S: Send + Sync> FromRequest<S> for Body {
             .map_err(ApiError::from)
     }
 }
+
+/// The address of the client's connection (what sign-in is rate limited by). Forwarded-for
+/// headers are not believed: anyone on the venue Wi-Fi can send them. Without connection info
+/// (a router called in process) it is the unspecified address.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub std::net::IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, ApiError> {
+        use axum::extract::ConnectInfo;
+        use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip()),
+        ))
+    }
+}

@@ -53,6 +53,18 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The receipt printers: one queue per printer, shared by every register.
     pub printers: PrinterQueues,
+    /// Rate limits of sign-in and approvals, and the failure summaries.
+    pub throttle: crate::throttle::Throttle,
+}
+
+impl AppState {
+    /// A sign-in or approval attempt from `address`, under this server's limits.
+    pub fn origin(&self, address: std::net::IpAddr) -> crate::usecases::sessions::Origin<'_> {
+        crate::usecases::sessions::Origin {
+            throttle: &self.throttle,
+            address,
+        }
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

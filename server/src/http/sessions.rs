@@ -1,7 +1,7 @@
 //! `/api/v1/session` (sign in and out) and `/api/v1/device` (a registered tablet's status).
 
 use super::auth::{CSRF_COOKIE, DEVICE_COOKIE, SESSION_COOKIE, cookie, expired};
-use super::extract::Json;
+use super::extract::{ClientAddr, Json};
 use super::{ApiResult, AppState};
 use crate::error::Error;
 use crate::usecases::sessions;
@@ -54,30 +54,35 @@ async fn current(State(state): State<AppState>, jar: CookieJar) -> ApiResult<Jso
     Ok(Json(sessions::session_info(&state.db, &token).await?))
 }
 
-/// Staff sign in with their id and password; sets the session cookies.
+/// Staff sign in with their id and password; sets the session cookies. Rate limited per
+/// client address and per login (429 with `Retry-After`); login and password are length-limited
+/// (422).
 #[utoipa::path(post, path = "/session", tag = "session", request_body = LoginInput,
-    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     jar: CookieJar,
     Json(input): Json<LoginInput>,
 ) -> ApiResult<(CookieJar, Json<SessionInfo>)> {
     let device = jar.get(DEVICE_COOKIE).map(|c| c.value().to_string());
-    let session = sessions::login(&state.db, &input.login, &input.password, device.as_deref()).await?;
+    let session = sessions::login(&state.db, state.origin(address), &input, device.as_deref()).await?;
     Ok(signed_in(&state, jar, session))
 }
 
 /// A cashier signs in with their PIN, on a tablet registered as a till.
 #[utoipa::path(post, path = "/session/pin", tag = "session", request_body = PinLoginInput,
     responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
-        (status = 429, body = ErrorBody)))]
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn pin_login(
     State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
     jar: CookieJar,
     Json(input): Json<PinLoginInput>,
 ) -> ApiResult<(CookieJar, Json<SessionInfo>)> {
     let device = jar.get(DEVICE_COOKIE).map(|c| c.value().to_string());
-    let session = sessions::pin_login(&state.db, &input.login, &input.pin, device.as_deref()).await?;
+    let session = sessions::pin_login(&state.db, state.origin(address), &input, device.as_deref()).await?;
     Ok(signed_in(&state, jar, session))
 }
 

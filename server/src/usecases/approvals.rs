@@ -3,27 +3,46 @@
 //! a few minutes, and used once by the action it names, on the sale it names, at the register
 //! it was granted at, by the cashier it was granted to.
 
+use crate::db::users::Secret;
 use crate::db::{self, Db, Tx};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::throttle::Gate;
 use crate::usecases::audit;
+use crate::usecases::sessions::{Attempt, Origin, check_secret};
 use chrono::{DateTime, Duration, Utc};
 use selpos_domain::access::Principal;
 use selpos_domain::approvals::{Approval, ApprovalAction, ApprovalInput, ApprovalUse, check_use};
 
 pub const VALID_MINUTES: i64 = 5;
 
-/// Checks the approver's PIN and grants an approval to the caller.
-pub async fn grant(db: &Db, caller: &Principal, input: &ApprovalInput) -> Result<Approval> {
+/// Checks the approver's PIN and grants an approval to the caller. Only a session on a
+/// registered tablet (where approvals are given, on the spot) or a council user may ask: the
+/// PIN screen is no oracle for facility staff at home (403).
+pub async fn grant(
+    db: &Db,
+    origin: Origin<'_>,
+    caller: &Principal,
+    input: &ApprovalInput,
+) -> Result<Approval> {
+    if caller.register_id.is_none() && !caller.role.is_council() {
+        return Err(Error::Forbidden);
+    }
     input.validated()?;
-    let record =
-        super::sessions::check_secret(db, &input.approver_login, &input.pin, caller.register_id, |r| {
-            if r.user.role.is_council() {
-                r.pin_hash.as_deref()
-            } else {
-                None
-            }
-        })
-        .await?;
+    let attempt = Attempt {
+        gate: Gate::Approval,
+        secret: Secret::Pin,
+        login: &input.approver_login,
+        given: &input.pin,
+        register_id: caller.register_id,
+    };
+    let record = check_secret(db, origin, attempt, |r| {
+        if r.user.role.is_council() {
+            r.pin_hash.as_deref()
+        } else {
+            None
+        }
+    })
+    .await?;
     let approver = record.user;
     let now = Utc::now();
     let approval = Approval {
