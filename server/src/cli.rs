@@ -36,6 +36,8 @@ enum Command {
         /// Mark cookies Secure (set this when selpos is served over HTTPS).
         #[arg(long, env = "SELPOS_SECURE_COOKIES")]
         secure_cookies: bool,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
     /// Manage users: add, change a password or PIN, disable.
     User {
@@ -142,6 +144,27 @@ struct DatabaseArg {
     url: String,
 }
 
+/// HTTPS: on by default off loopback, with selpos's own certificate authority.
+#[derive(clap::Args, Debug)]
+struct TlsArgs {
+    /// Serve HTTPS with this certificate chain (PEM) instead of selpos's own CA.
+    #[arg(long, env = "SELPOS_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "SELPOS_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Where selpos keeps its own CA and server certificate (default: beside the SQLite file).
+    #[arg(long, env = "SELPOS_TLS_DIR")]
+    tls_dir: Option<PathBuf>,
+    /// Another host name the certificate is for (repeatable), e.g. a name the venue's router gives.
+    #[arg(long = "tls-name", value_name = "NAME")]
+    tls_names: Vec<String>,
+    /// Plain HTTP on a LAN address (only behind a proxy that speaks HTTPS: tablets need HTTPS
+    /// to work offline).
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    no_tls: bool,
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -174,6 +197,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             demo,
             site_root,
             secure_cookies,
+            tls,
         } => {
             if !site_root.join("pkg").join("selpos_bg.wasm").exists() {
                 tracing::warn!(
@@ -182,12 +206,26 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 );
             }
             let database_url = database.url;
+            let tls = crate::tls::choose(
+                addr,
+                tls.tls_cert.zip(tls.tls_key),
+                tls.no_tls,
+                tls.tls_dir
+                    .unwrap_or_else(|| crate::tls::default_dir(&database_url)),
+                tls.tls_names,
+            );
+            if tls.is_none() && !addr.ip().is_loopback() {
+                tracing::warn!(
+                    "plain HTTP on a network address: passwords cross the network readable, and tablets cannot reload the till offline"
+                );
+            }
             let config = Config {
                 addr,
                 database_url: database_url.clone(),
                 demo,
                 site_root,
                 secure_cookies,
+                tls,
             };
             let running = server::start(config).await?;
             if demo {
@@ -200,6 +238,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 );
             }
             println!("selpos is running: open {} (Ctrl-C stops)", running.url());
+            if running.https && running.addr.ip().is_unspecified() {
+                println!(
+                    "HTTPS with selpos's own certificate authority: install it on each tablet once, see /setup/ca"
+                );
+            }
             running.wait().await?;
         }
         Command::User { action, database } => {

@@ -7,7 +7,8 @@
 //!   SQLite and PostgreSQL;
 //! - [`printing`]: ESC/POS receipts and the network printer queue;
 //! - [`secrets`]: password, PIN and token hashing;
-//! - [`server`], [`cli`], [`backup`], [`demo`]: wiring, the command line, backups, demo data.
+//! - [`server`], [`cli`], [`backup`], [`demo`]: wiring, the command line, backups, demo data;
+//! - [`tls`]: HTTPS, with selpos's own local certificate authority by default on a LAN.
 #![recursion_limit = "256"]
 
 pub mod backup;
@@ -19,4 +20,5 @@ pub mod http;
 pub mod printing;
 pub mod secrets;
 pub mod server;
+pub mod tls;
 pub mod usecases;

@@ -16,11 +16,15 @@ pub struct Config {
     pub site_root: PathBuf,
     /// Mark cookies `Secure`: set when selpos is served over HTTPS (e.g. behind a TLS proxy).
     pub secure_cookies: bool,
+    /// Serve HTTPS (cookies are then `Secure` and HSTS is sent); `None`: plain HTTP.
+    pub tls: Option<crate::tls::TlsConfig>,
 }
 
 /// A server accepting requests on `addr` until dropped or [`Running::stop`]ped.
 pub struct Running {
     pub addr: SocketAddr,
+    /// Served over HTTPS.
+    pub https: bool,
     pub db: Db,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -28,7 +32,8 @@ pub struct Running {
 
 impl Running {
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops accepting, finishes requests in flight, and closes the database.
@@ -59,6 +64,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     }
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
+    let tls = match &config.tls {
+        Some(tls) => Some(crate::tls::prepare(tls, addr)?),
+        None => None,
+    };
+    let https = tls.is_some();
     let leptos_options = LeptosOptions::builder()
         .output_name("selpos")
         .site_root(config.site_root.to_string_lossy().into_owned())
@@ -68,22 +78,39 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let app = http::router(AppState {
         db: db.clone(),
         leptos_options,
-        secure_cookies: config.secure_cookies,
+        secure_cookies: config.secure_cookies || https,
+        https,
+        local_ca: tls
+            .as_ref()
+            .and_then(|t| t.local_ca.clone())
+            .map(std::sync::Arc::new),
         printers: crate::printing::PrinterQueues::new(),
     });
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                tokio::select! {
-                    _ = rx => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
+    let shutdown = async move {
+        tokio::select! {
+            _ = rx => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    };
+    let task = match tls {
+        Some(tls) => {
+            let listener = crate::tls::TlsListener::new(listener, tls.server_config)?;
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .await
             })
-            .await
-    });
+        }
+        None => tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }),
+    };
     Ok(Running {
         addr,
+        https,
         db,
         shutdown: Some(tx),
         task,

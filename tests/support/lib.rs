@@ -91,6 +91,7 @@ impl TestServer {
             demo,
             site_root: site_root(),
             secure_cookies: false,
+            tls: None,
         })
         .await
         .unwrap_or_else(|e| panic!("{kind} server did not start: {e:#}"))
