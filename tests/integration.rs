@@ -16,5 +16,6 @@ mod schema;
 mod settlement;
 mod stock;
 mod sweep;
+mod tls;
 mod vouchers;
 mod wages;

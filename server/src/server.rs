@@ -96,17 +96,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let task = match tls {
         Some(tls) => {
             let listener = crate::tls::TlsListener::new(listener, tls.server_config)?;
-            tokio::spawn(async move {
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(shutdown)
-                    .await
-            })
+            tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(shutdown).await })
         }
-        None => tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-        }),
+        None => {
+            tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(shutdown).await })
+        }
     };
     Ok(Running {
         addr,

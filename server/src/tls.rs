@@ -12,9 +12,8 @@
 
 use anyhow::{Context, Result, anyhow, bail};
 use rcgen::{
-    BasicConstraints, CertificateParams, CidrSubnet, DistinguishedName, DnType,
-    ExtendedKeyUsagePurpose, GeneralSubtree, IsCa, Issuer, KeyPair, KeyUsagePurpose,
-    NameConstraints, PublicKeyData, SanType,
+    BasicConstraints, CertificateParams, CidrSubnet, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
+    GeneralSubtree, IsCa, Issuer, KeyPair, KeyUsagePurpose, NameConstraints, PublicKeyData, SanType,
 };
 use sha2::{Digest, Sha256};
 use std::io;
@@ -58,10 +57,7 @@ pub enum TlsConfig {
     Files { cert: PathBuf, key: PathBuf },
     /// selpos's own CA in `dir` (made on first start) and a server certificate it signs for
     /// the listening addresses, the host name, `selpos.local`, `localhost` and `extra_names`.
-    LocalCa {
-        dir: PathBuf,
-        extra_names: Vec<String>,
-    },
+    LocalCa { dir: PathBuf, extra_names: Vec<String> },
 }
 
 /// HTTPS unless asked otherwise: with the given files, or by default with the local CA when
@@ -175,9 +171,7 @@ fn is_dns_name(name: &str) -> bool {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
         && name.parse::<IpAddr>().is_err()
 }
@@ -347,12 +341,7 @@ impl LocalCa {
             .names
             .iter()
             .map(|n| Ok(SanType::DnsName(n.as_str().try_into()?)))
-            .chain(
-                subjects
-                    .addresses
-                    .iter()
-                    .map(|ip| Ok(SanType::IpAddress(*ip))),
-            )
+            .chain(subjects.addresses.iter().map(|ip| Ok(SanType::IpAddress(*ip))))
             .collect::<Result<Vec<_>, rcgen::Error>>()?;
         params.key_usages = vec![
             KeyUsagePurpose::DigitalSignature,
@@ -369,11 +358,8 @@ impl LocalCa {
 
     /// What of `subjects` this CA may vouch for (the rest is logged and left out).
     fn covered(&self, subjects: &Subjects) -> Subjects {
-        let (names, refused): (Vec<String>, Vec<String>) = subjects
-            .names
-            .iter()
-            .cloned()
-            .partition(|n| self.permits_name(n));
+        let (names, refused): (Vec<String>, Vec<String>) =
+            subjects.names.iter().cloned().partition(|n| self.permits_name(n));
         let (addresses, refused_ips): (Vec<IpAddr>, Vec<IpAddr>) = subjects
             .addresses
             .iter()
@@ -399,10 +385,7 @@ impl LocalCa {
 
 fn in_range(range: &CidrSubnet, ip: &IpAddr) -> bool {
     fn masked(addr: &[u8], mask: &[u8], ip: &[u8]) -> bool {
-        addr.iter()
-            .zip(mask)
-            .zip(ip)
-            .all(|((a, m), i)| a & m == i & m)
+        addr.iter().zip(mask).zip(ip).all(|((a, m), i)| a & m == i & m)
     }
     match (range, ip) {
         (CidrSubnet::V4(addr, mask), IpAddr::V4(ip)) => masked(addr, mask, &ip.octets()),
@@ -457,13 +440,7 @@ pub fn server_certificate(
     })
 }
 
-fn still_fits(
-    ca: &LocalCa,
-    cert_pem: &str,
-    key_pem: &str,
-    subjects: &Subjects,
-    now: OffsetDateTime,
-) -> bool {
+fn still_fits(ca: &LocalCa, cert_pem: &str, key_pem: &str, subjects: &Subjects, now: OffsetDateTime) -> bool {
     let Ok(der) = pem_to_der(cert_pem) else {
         return false;
     };
@@ -476,8 +453,8 @@ fn still_fits(
     let Ok(key) = KeyPair::from_pem(key_pem) else {
         return false;
     };
-    let signed_by_ca = cert.verify_signature(Some(ca_cert.public_key())).is_ok()
-        && cert.issuer() == ca_cert.subject();
+    let signed_by_ca =
+        cert.verify_signature(Some(ca_cert.public_key())).is_ok() && cert.issuer() == ca_cert.subject();
     let ends = cert.validity().not_after.timestamp();
     let lasts = ends - now.unix_timestamp() > RENEW_DAYS * 24 * 3600;
     let same_key = cert.public_key().raw == key.subject_public_key_info().as_slice();
@@ -519,8 +496,7 @@ fn certificate_subjects(cert: &X509Certificate<'_>) -> Option<Subjects> {
 /// The names and addresses a PEM certificate is valid for (its subject alternative names).
 pub fn subjects_of(cert_pem: &str) -> Result<Subjects> {
     let der = pem_to_der(cert_pem)?;
-    let (_, cert) =
-        X509Certificate::from_der(&der).map_err(|e| anyhow!("reading a certificate: {e}"))?;
+    let (_, cert) = X509Certificate::from_der(&der).map_err(|e| anyhow!("reading a certificate: {e}"))?;
     certificate_subjects(&cert).ok_or_else(|| anyhow!("the certificate names no subject"))
 }
 
@@ -594,6 +570,38 @@ pub struct CaInfo {
     pub fingerprint: String,
     /// Where the tablets can fetch the CA: `https://ADDRESS:PORT/ca.crt` for each LAN address.
     pub download_urls: Vec<String>,
+    /// The names and addresses the server certificate is valid for.
+    pub subjects: Subjects,
+}
+
+impl CaInfo {
+    /// The addresses to offer for downloading the CA: first the host the page was asked for
+    /// (`Host` header, when the certificate is valid for it and it is not loopback), then each
+    /// LAN address.
+    pub fn download_urls_for(&self, host: Option<&str>) -> Vec<String> {
+        let asked = host.and_then(|host| {
+            let name = match host.rsplit_once(':') {
+                Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+                _ => host,
+            };
+            let bare = name.trim_start_matches('[').trim_end_matches(']');
+            let valid = match bare.parse::<IpAddr>() {
+                Ok(ip) => !ip.is_loopback() && self.subjects.addresses.contains(&ip),
+                Err(_) => {
+                    let bare = bare.to_ascii_lowercase();
+                    bare != "localhost" && self.subjects.names.contains(&bare)
+                }
+            };
+            valid.then(|| format!("https://{host}/ca.crt"))
+        });
+        let mut urls: Vec<String> = asked.into_iter().collect();
+        for url in &self.download_urls {
+            if !urls.contains(url) {
+                urls.push(url.clone());
+            }
+        }
+        urls
+    }
 }
 
 /// Installs aws-lc-rs as the process's rustls provider (once; later calls do nothing).
@@ -608,8 +616,7 @@ pub fn prepare(config: &TlsConfig, listen: SocketAddr) -> Result<Prepared> {
         TlsConfig::Files { cert, key } => (
             std::fs::read_to_string(cert)
                 .with_context(|| format!("reading the certificate {}", cert.display()))?,
-            std::fs::read_to_string(key)
-                .with_context(|| format!("reading the key {}", key.display()))?,
+            std::fs::read_to_string(key).with_context(|| format!("reading the key {}", key.display()))?,
             None,
         ),
         TlsConfig::LocalCa { dir, extra_names } => {
@@ -633,6 +640,7 @@ pub fn prepare(config: &TlsConfig, listen: SocketAddr) -> Result<Prepared> {
                 cert_der: ca.cert_der().to_vec(),
                 fingerprint: ca.fingerprint(),
                 download_urls,
+                subjects: server.subjects.clone(),
             };
             (server.cert_pem, server.key_pem, Some(info))
         }
@@ -654,8 +662,8 @@ pub fn server_config(cert_pem: &str, key_pem: &str) -> Result<Arc<rustls::Server
     if chain.is_empty() {
         bail!("the certificate file holds no certificate");
     }
-    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
-        .map_err(|e| anyhow!("reading the key: {e}"))?;
+    let key =
+        PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| anyhow!("reading the key: {e}"))?;
     let mut config = rustls::ServerConfig::builder()
         .with_no_client_auth()
         .with_single_cert(chain, key)
@@ -804,7 +812,13 @@ mod tests {
         );
         assert_eq!(
             all.names,
-            vec!["bazaar-pc", "bazaar-pc.local", "localhost", "pos.example.lan", "selpos.local"]
+            vec![
+                "bazaar-pc",
+                "bazaar-pc.local",
+                "localhost",
+                "pos.example.lan",
+                "selpos.local"
+            ]
         );
         let one = Subjects::for_listening(ip("192.168.1.10"), &interfaces, None, &[]);
         assert_eq!(one.addresses, vec![ip("192.168.1.10")]);
@@ -925,15 +939,51 @@ mod tests {
     }
 
     #[test]
+    fn the_ca_is_offered_at_the_asked_host_when_the_certificate_names_it() {
+        let info = CaInfo {
+            cert_der: vec![],
+            fingerprint: String::new(),
+            download_urls: vec!["https://192.168.1.10:3000/ca.crt".into()],
+            subjects: subjects(&["localhost", "selpos.local"], &["192.168.1.10", "10.0.0.5"]),
+        };
+        assert_eq!(
+            info.download_urls_for(Some("10.0.0.5:3000")),
+            vec!["https://10.0.0.5:3000/ca.crt", "https://192.168.1.10:3000/ca.crt"]
+        );
+        assert_eq!(
+            info.download_urls_for(Some("SELPOS.local:3000"))[0],
+            "https://SELPOS.local:3000/ca.crt"
+        );
+        for elsewhere in [
+            Some("evil.example:3000"),
+            Some("localhost:3000"),
+            Some("127.0.0.1:3000"),
+            Some("192.168.1.10:3000"),
+            None,
+        ] {
+            assert_eq!(
+                info.download_urls_for(elsewhere),
+                vec!["https://192.168.1.10:3000/ca.crt"],
+                "{elsewhere:?}"
+            );
+        }
+    }
+
+    #[test]
     fn the_ca_vouches_only_for_lan_addresses_and_its_names() {
         let dir = tempfile::tempdir().expect("dir");
         let (ca, _) = LocalCa::load_or_create(dir.path(), &["bazaar-pc".into()]).expect("ca");
         let asked = subjects(
-            &["localhost", "selpos.local", "bazaar-pc", "www.example.com", "evil.test"],
+            &[
+                "localhost",
+                "selpos.local",
+                "bazaar-pc",
+                "www.example.com",
+                "evil.test",
+            ],
             &["192.168.1.10", "8.8.8.8", "172.20.0.1", "2001:db8::1", "fd12::1"],
         );
-        let server =
-            server_certificate(&ca, dir.path(), &asked, OffsetDateTime::now_utc()).expect("cert");
+        let server = server_certificate(&ca, dir.path(), &asked, OffsetDateTime::now_utc()).expect("cert");
         let mut found = subjects_of(&server.cert_pem).expect("sans");
         found.names.sort();
         found.addresses.sort();

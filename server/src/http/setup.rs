@@ -5,7 +5,7 @@
 use super::AppState;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
@@ -46,17 +46,17 @@ async fn ca_certificate(State(state): State<AppState>) -> Response {
 }
 
 /// Japanese first: how to install the CA on a tablet.
-async fn ca_page(State(state): State<AppState>) -> Response {
+async fn ca_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(ca) = state.local_ca.as_ref() else {
         return no_local_ca();
     };
-    let qr = ca
-        .download_urls
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let download_urls = ca.download_urls_for(host);
+    let qr = download_urls
         .first()
         .and_then(|url| qr_svg(url))
         .unwrap_or_default();
-    let urls: String = ca
-        .download_urls
+    let urls: String = download_urls
         .iter()
         .map(|url| format!("<li><a href=\"{0}\">{0}</a></li>", escape(url)))
         .collect();
