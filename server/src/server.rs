@@ -56,6 +56,8 @@ impl Running {
 
 /// Connects and migrates the database, loads demo data if asked, and starts serving.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
+    // rustls's provider for the whole process (this server's HTTPS, and clients in it).
+    crate::tls::install_crypto_provider();
     let db = Db::connect(&config.database_url).await?;
     tracing::info!(database = %db::redact(&config.database_url), kind = db.kind(), "database ready");
     if config.demo {

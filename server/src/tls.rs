@@ -124,13 +124,14 @@ impl Subjects {
         addresses.sort();
         addresses.dedup();
         let mut names = vec!["localhost".to_string(), LOCAL_NAME.to_string()];
-        if let Some(host) = hostname.map(|h| h.trim().to_ascii_lowercase()) {
-            if is_dns_name(&host) && host != "localhost" {
-                if !host.contains('.') {
-                    names.push(format!("{host}.local"));
-                }
-                names.push(host);
+        if let Some(host) = hostname.map(|h| h.trim().to_ascii_lowercase())
+            && is_dns_name(&host)
+            && host != "localhost"
+        {
+            if !host.contains('.') {
+                names.push(format!("{host}.local"));
             }
+            names.push(host);
         }
         names.extend(
             extra
@@ -418,16 +419,15 @@ pub fn server_certificate(
     if let (Ok(cert_pem), Ok(key_pem)) = (
         std::fs::read_to_string(&cert_path),
         std::fs::read_to_string(&key_path),
-    ) {
-        if still_fits(ca, &cert_pem, &key_pem, &subjects, now) {
-            restrict(&key_path)?;
-            return Ok(ServerCertificate {
-                cert_pem,
-                key_pem,
-                issued: false,
-                subjects,
-            });
-        }
+    ) && still_fits(ca, &cert_pem, &key_pem, &subjects, now)
+    {
+        restrict(&key_path)?;
+        return Ok(ServerCertificate {
+            cert_pem,
+            key_pem,
+            issued: false,
+            subjects,
+        });
     }
     let (cert_pem, key_pem) = ca.issue(&subjects, now)?;
     write_private(&key_path, &key_pem)?;
@@ -544,12 +544,12 @@ fn restrict(path: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path) {
-            if meta.permissions().mode() & 0o077 != 0 {
-                tracing::warn!(file = %path.display(), "a key was readable by others: now 0600");
-                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                    .with_context(|| format!("restricting {}", path.display()))?;
-            }
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(file = %path.display(), "a key was readable by others: now 0600");
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("restricting {}", path.display()))?;
         }
     }
     #[cfg(not(unix))]

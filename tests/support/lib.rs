@@ -224,6 +224,8 @@ pub struct ApiClient {
 
 impl ApiClient {
     pub fn new(base: &str, kind: &'static str) -> ApiClient {
+        // reqwest's rustls takes the process's provider (aws-lc-rs, as the server uses).
+        selpos_server::tls::install_crypto_provider();
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .build()
