@@ -219,6 +219,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     "plain HTTP on a network address: passwords cross the network readable, and tablets cannot reload the till offline"
                 );
             }
+            let local_ca = matches!(tls, Some(crate::tls::TlsConfig::LocalCa { .. }));
             let config = Config {
                 addr,
                 database_url: database_url.clone(),
@@ -238,9 +239,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 );
             }
             println!("selpos is running: open {} (Ctrl-C stops)", running.url());
-            if running.https && running.addr.ip().is_unspecified() {
+            if local_ca {
                 println!(
-                    "HTTPS with selpos's own certificate authority: install it on each tablet once, see /setup/ca"
+                    "HTTPS with selpos's own certificate authority: install it on each tablet once (open /setup/ca)"
                 );
             }
             running.wait().await?;
