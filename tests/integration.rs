@@ -17,5 +17,6 @@ mod settlement;
 mod stock;
 mod sweep;
 mod tls;
+mod tls_browser;
 mod vouchers;
 mod wages;

@@ -500,6 +500,15 @@ pub fn subjects_of(cert_pem: &str) -> Result<Subjects> {
     certificate_subjects(&cert).ok_or_else(|| anyhow!("the certificate names no subject"))
 }
 
+/// base64 of the SHA-256 of a PEM certificate's public key (SubjectPublicKeyInfo), as
+/// Chromium's `--ignore-certificate-errors-spki-list` takes it.
+pub fn spki_sha256_base64(cert_pem: &str) -> Result<String> {
+    use base64::Engine;
+    let der = pem_to_der(cert_pem)?;
+    let (_, cert) = X509Certificate::from_der(&der).map_err(|e| anyhow!("reading a certificate: {e}"))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(Sha256::digest(cert.public_key().raw)))
+}
+
 fn pem_to_der(pem: &str) -> Result<Vec<u8>> {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
