@@ -19,5 +19,7 @@ mod settlement;
 mod signin;
 mod stock;
 mod sweep;
+mod tls;
+mod tls_browser;
 mod vouchers;
 mod wages;

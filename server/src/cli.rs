@@ -41,6 +41,8 @@ enum Command {
         /// connects to on staff's word.
         #[arg(long)]
         allow_loopback_printers: bool,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
     /// Manage users: add, change a password or PIN, disable.
     User {
@@ -150,6 +152,27 @@ struct DatabaseArg {
     url: String,
 }
 
+/// HTTPS: on by default off loopback, with selpos's own certificate authority.
+#[derive(clap::Args, Debug)]
+struct TlsArgs {
+    /// Serve HTTPS with this certificate chain (PEM) instead of selpos's own CA.
+    #[arg(long, env = "SELPOS_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "SELPOS_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Where selpos keeps its own CA and server certificate (default: beside the SQLite file).
+    #[arg(long, env = "SELPOS_TLS_DIR")]
+    tls_dir: Option<PathBuf>,
+    /// Another host name the certificate is for (repeatable), e.g. a name the venue's router gives.
+    #[arg(long = "tls-name", value_name = "NAME")]
+    tls_names: Vec<String>,
+    /// Plain HTTP on a LAN address (only behind a proxy that speaks HTTPS: tablets need HTTPS
+    /// to work offline).
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    no_tls: bool,
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -183,6 +206,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             site_root,
             secure_cookies,
             allow_loopback_printers,
+            tls,
         } => {
             if !site_root.join("pkg").join("selpos_bg.wasm").exists() {
                 tracing::warn!(
@@ -191,6 +215,20 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 );
             }
             let database_url = database.url;
+            let tls = crate::tls::choose(
+                addr,
+                tls.tls_cert.zip(tls.tls_key),
+                tls.no_tls,
+                tls.tls_dir
+                    .unwrap_or_else(|| crate::tls::default_dir(&database_url)),
+                tls.tls_names,
+            );
+            if tls.is_none() && !addr.ip().is_loopback() {
+                tracing::warn!(
+                    "plain HTTP on a network address: passwords cross the network readable, and tablets cannot reload the till offline"
+                );
+            }
+            let local_ca = matches!(tls, Some(crate::tls::TlsConfig::LocalCa { .. }));
             let config = Config {
                 addr,
                 database_url: database_url.clone(),
@@ -199,6 +237,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 secure_cookies,
                 allow_loopback_printers,
                 limits: server::Limits::default(),
+                tls,
             };
             let running = server::start(config).await?;
             if demo {
@@ -214,6 +253,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 "selpos is running: open {} (Ctrl-C or SIGTERM stops it gracefully)",
                 running.url()
             );
+            if local_ca {
+                println!(
+                    "HTTPS with selpos's own certificate authority: install it on each tablet once (open /setup/ca)"
+                );
+            }
             running.wait().await?;
         }
         Command::User { action, database } => {

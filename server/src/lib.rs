@@ -8,7 +8,9 @@
 //! - [`printing`]: ESC/POS receipts and the network printer queue;
 //! - [`secrets`]: password, PIN and token hashing (argon2 under a concurrency cap);
 //! - [`throttle`]: rate limits of sign-in and approvals, failure summaries for the audit log;
-//! - [`server`], [`cli`], [`backup`], [`demo`]: wiring, the command line, backups, demo data.
+//! - [`spreadsheet`]: CSV for Excel (BOM, formulas neutralised);
+//! - [`server`], [`cli`], [`backup`], [`demo`]: wiring, the command line, backups, demo data;
+//! - [`tls`]: HTTPS, with selpos's own local certificate authority by default on a LAN.
 #![recursion_limit = "256"]
 
 pub mod backup;
@@ -22,4 +24,5 @@ pub mod secrets;
 pub mod server;
 pub mod spreadsheet;
 pub mod throttle;
+pub mod tls;
 pub mod usecases;

@@ -29,6 +29,8 @@ pub struct Config {
     pub allow_loopback_printers: bool,
     /// Timeouts and the connection limit.
     pub limits: Limits,
+    /// Serve HTTPS (cookies are then `Secure` and HSTS is sent); `None`: plain HTTP.
+    pub tls: Option<crate::tls::TlsConfig>,
 }
 
 /// What one client may hold of the server (see the README, "Timeouts and limits").
@@ -59,6 +61,8 @@ impl Default for Limits {
 /// A server accepting requests on `addr` until dropped or [`Running::stop`]ped.
 pub struct Running {
     pub addr: SocketAddr,
+    /// Served over HTTPS.
+    pub https: bool,
     pub db: Db,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -66,7 +70,8 @@ pub struct Running {
 
 impl Running {
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops accepting, finishes requests in flight, and closes the database.
@@ -121,6 +126,8 @@ async fn write_failure_summaries(db: Db, throttle: crate::throttle::Throttle) {
 
 /// Connects and migrates the database, loads demo data if asked, and starts serving.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
+    // rustls's provider for the whole process (this server's HTTPS, and clients in it).
+    crate::tls::install_crypto_provider();
     let db = Db::connect(&config.database_url).await?;
     tracing::info!(database = %db::redact(&config.database_url), kind = db.kind(), "database ready");
     if config.demo {
@@ -129,6 +136,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     }
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
+    let tls = match &config.tls {
+        Some(tls) => Some(crate::tls::prepare(tls, addr)?),
+        None => None,
+    };
+    let https = tls.is_some();
     let leptos_options = LeptosOptions::builder()
         .output_name("selpos")
         .site_root(config.site_root.to_string_lossy().into_owned())
@@ -139,7 +151,12 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let app = http::router(AppState {
         db: db.clone(),
         leptos_options,
-        secure_cookies: config.secure_cookies,
+        secure_cookies: config.secure_cookies || https,
+        https,
+        local_ca: tls
+            .as_ref()
+            .and_then(|t| t.local_ca.clone())
+            .map(std::sync::Arc::new),
         printers: if config.allow_loopback_printers {
             tracing::warn!("printers on loopback addresses are allowed (tests and development only)");
             crate::printing::PrinterQueues::allowing_loopback()
@@ -150,21 +167,36 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     });
     let summaries = tokio::spawn(write_failure_summaries(db.clone(), throttle.clone()));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        let _ = rx.await;
+    };
+    let limits = config.limits;
     let summary_db = db.clone();
-    let task = tokio::spawn(async move {
-        let served = serve(listener, app, config.limits, async move {
-            let _ = rx.await;
-        })
-        .await;
+    // After serving: the failed sign-ins not yet summarised go to the audit log.
+    let finish = async move |served: std::io::Result<()>| {
         summaries.abort();
         if let Err(e) = crate::usecases::sessions::flush_failure_summaries(&summary_db, &throttle, true).await
         {
             tracing::warn!(error = %e, "failed sign-ins not summarised in the audit log");
         }
         served
-    });
+    };
+    let task = match tls {
+        Some(tls) => {
+            let listener = crate::tls::TlsListener::new(listener, tls.server_config)?;
+            tokio::spawn(async move { finish(serve(listener, app, limits, shutdown).await).await })
+        }
+        None => {
+            use axum::serve::ListenerExt;
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            tokio::spawn(async move { finish(serve(listener, app, limits, shutdown).await).await })
+        }
+    };
     Ok(Running {
         addr,
+        https,
         db,
         shutdown: Some(tx),
         task,
@@ -177,12 +209,15 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
 /// Handlers see the client's address as `ConnectInfo<SocketAddr>`. On shutdown it stops
 /// accepting and lets the requests in flight finish (up to [`Limits::shutdown_grace`]); a
 /// request's writes are one transaction, so one cut off is rolled back, never half-written.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
+pub async fn serve<L>(
+    mut listener: L,
     app: axum::Router,
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
     let app = app.layer(tower_http::timeout::TimeoutLayer::with_status_code(
         axum::http::StatusCode::REQUEST_TIMEOUT,
         limits.request_timeout,
@@ -202,19 +237,11 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        // (The listener waits out failed accepts itself, e.g. when out of file descriptors.)
         let (stream, remote) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(err) => {
-                    // Out of file descriptors and the like: wait a little rather than spin.
-                    tracing::warn!(%err, "accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
+            accepted = listener.accept() => accepted,
             () = &mut shutdown => break,
         };
-        let _ = stream.set_nodelay(true);
         let service = app
             .clone()
             .map_request(move |request: hyper::Request<hyper::body::Incoming>| {

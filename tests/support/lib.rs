@@ -26,6 +26,20 @@ pub struct TestServer {
     /// Signed in as [`ADMIN_LOGIN`]; the plain request helpers of the server use it.
     admin: ApiClient,
     database: Option<TestDatabase>,
+    /// The local CA of a server speaking HTTPS: its clients trust it.
+    ca_pem: Option<String>,
+}
+
+/// A client keeping cookies; trusting only `ca_pem` when given (a server speaking HTTPS).
+fn http_client(ca_pem: Option<&str>) -> reqwest::Client {
+    selpos_server::tls::install_crypto_provider();
+    let mut builder = reqwest::Client::builder().cookie_store(true);
+    if let Some(pem) = ca_pem {
+        builder = builder
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).expect("CA certificate"));
+    }
+    builder.build().expect("client")
 }
 
 /// A fresh database for one test: a SQLite file in a temporary folder (removed on drop), or a
@@ -85,7 +99,7 @@ pub fn site_root() -> PathBuf {
 
 impl TestServer {
     /// The configuration of a test server: the fake printers of the tests listen on 127.0.0.1,
-    /// so loopback printers are allowed (production never allows them).
+    /// so loopback printers are allowed (production never allows them); plain HTTP.
     pub fn config(database_url: String, demo: bool) -> Config {
         Config {
             addr: "127.0.0.1:0".parse().expect("address"),
@@ -95,6 +109,7 @@ impl TestServer {
             secure_cookies: false,
             allow_loopback_printers: true,
             limits: Default::default(),
+            tls: None,
         }
     }
 
@@ -106,12 +121,40 @@ impl TestServer {
     /// A server on `database` with its configuration changed by `tweak` (the default is
     /// [`TestServer::config`]), with the test administrator created.
     pub async fn on_with(database: TestDatabase, demo: bool, tweak: impl FnOnce(&mut Config)) -> TestServer {
+        TestServer::on_configured(database, demo, tweak, None).await
+    }
+
+    /// A server speaking HTTPS with selpos's own CA, made in `tls_dir`, its certificate also
+    /// for `names`; this server's clients trust that CA (and no other).
+    pub async fn on_https(
+        database: TestDatabase,
+        demo: bool,
+        tls_dir: &std::path::Path,
+        names: &[&str],
+    ) -> TestServer {
+        let tls = selpos_server::tls::TlsConfig::LocalCa {
+            dir: tls_dir.to_path_buf(),
+            extra_names: names.iter().map(|n| n.to_string()).collect(),
+        };
+        let https = |config: &mut Config| config.tls = Some(tls);
+        TestServer::on_configured(database, demo, https, Some(tls_dir.to_path_buf())).await
+    }
+
+    /// The server of [`TestServer::on_with`]; its clients trust the CA in `tls_dir` if given.
+    async fn on_configured(
+        database: TestDatabase,
+        demo: bool,
+        tweak: impl FnOnce(&mut Config),
+        tls_dir: Option<PathBuf>,
+    ) -> TestServer {
         let kind = database.kind;
         let mut config = TestServer::config(database.url.clone(), demo);
         tweak(&mut config);
         let running = server::start(config)
             .await
             .unwrap_or_else(|e| panic!("{kind} server did not start: {e:#}"));
+        let ca_pem = tls_dir
+            .map(|dir| std::fs::read_to_string(dir.join(selpos_server::tls::CA_CERT_FILE)).expect("CA"));
         let base = running.url();
         let operator = selpos_server::usecases::users::cli_operator();
         let admin = UserInput {
@@ -126,14 +169,21 @@ impl TestServer {
         selpos_server::usecases::users::create(&running.db, &operator, &admin)
             .await
             .unwrap_or_else(|e| panic!("[{kind}] test admin: {e:?}"));
-        let admin = ApiClient::signed_in(&base, kind, ADMIN_LOGIN, ADMIN_PASSWORD).await;
-        TestServer {
+        let mut server = TestServer {
+            admin: ApiClient::with_client(&base, kind, http_client(ca_pem.as_deref())),
             base,
             kind,
             running: Some(running),
-            admin,
             database: Some(database),
-        }
+            ca_pem,
+        };
+        server.admin.sign_in(ADMIN_LOGIN, ADMIN_PASSWORD).await;
+        server
+    }
+
+    /// The local CA's certificate (PEM) of a server started with [`TestServer::on_https`].
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The client signed in as the test administrator.
@@ -143,12 +193,14 @@ impl TestServer {
 
     /// A client that is not signed in.
     pub fn anonymous(&self) -> ApiClient {
-        ApiClient::new(&self.base, self.kind)
+        ApiClient::with_client(&self.base, self.kind, http_client(self.ca_pem.as_deref()))
     }
 
     /// A client signed in with a password.
     pub async fn login(&self, login: &str, password: &str) -> ApiClient {
-        ApiClient::signed_in(&self.base, self.kind, login, password).await
+        let mut client = self.anonymous();
+        client.sign_in(login, password).await;
+        client
     }
 
     /// The URL of the database behind the server.
@@ -240,6 +292,8 @@ pub struct ApiClient {
 
 impl ApiClient {
     pub fn new(base: &str, kind: &'static str) -> ApiClient {
+        // reqwest's rustls takes the process's provider (aws-lc-rs, as the server uses).
+        selpos_server::tls::install_crypto_provider();
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .build()

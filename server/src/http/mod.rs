@@ -16,6 +16,7 @@ mod register_sessions;
 mod sales;
 mod sessions;
 mod settlement;
+mod setup;
 mod stock;
 mod users;
 mod wages;
@@ -24,7 +25,7 @@ use crate::db::Db;
 use crate::printing::PrinterQueues;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use error::ApiError;
@@ -42,6 +43,13 @@ use utoipa_axum::router::OpenApiRouter;
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// Browser features no page of selpos uses (the barcode scanners type like keyboards).
+const PERMISSIONS_POLICY: &str =
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), display-capture=()";
+
+/// HTTPS for a year, sent only over HTTPS.
+const HSTS: &str = "max-age=31536000";
+
 /// The largest request body accepted: master data and sales are small.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
@@ -51,6 +59,10 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Mark cookies `Secure` (when selpos is served over HTTPS).
     pub secure_cookies: bool,
+    /// Served over HTTPS by selpos itself: HSTS is sent.
+    pub https: bool,
+    /// selpos's own certificate authority, when it made the server's certificate (`/ca.crt`).
+    pub local_ca: Option<std::sync::Arc<crate::tls::CaInfo>>,
     /// The receipt printers: one queue per printer, shared by every register.
     pub printers: PrinterQueues,
     /// Rate limits of sign-in and approvals, and the failure summaries.
@@ -133,8 +145,10 @@ pub fn router(state: AppState) -> Router {
         ));
 
     let pages = generate_route_list(App);
+    let https = state.https;
     Router::new()
         .route("/healthz", get(health))
+        .merge(setup::routes())
         .merge(api)
         .leptos_routes(&state, pages, {
             let options = state.leptos_options.clone();
@@ -148,6 +162,20 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static(PERMISSIONS_POLICY),
+        ))
+        // Only when selpos itself speaks HTTPS: a browser would otherwise keep refusing the
+        // plain-HTTP address of a server that once answered over HTTPS.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            move |_: &Response| https.then(|| HeaderValue::from_static(HSTS)),
         ))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TraceLayer::new_for_http())

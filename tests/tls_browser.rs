@@ -1,0 +1,71 @@
+//! The till over HTTPS in a real Chromium, under a host name that is not localhost (so the
+//! browser grants a secure context only because of the certificate): the service worker
+//! registers, keeps the till, and the till reloads with the server gone. Chromium maps the
+//! name to 127.0.0.1; the traffic stays on loopback.
+
+use fantoccini::Locator;
+use selpos_tests::browser::{Browser, WAIT, set_up_the_till};
+use selpos_tests::{TestDatabase, TestServer};
+use std::time::{Duration, Instant};
+
+const HOST: &str = "selpos.test";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_till_over_https_on_a_lan_name_works_offline() {
+    let tls_dir = tempfile::tempdir().expect("dir");
+    let server = TestServer::on_https(TestDatabase::sqlite(), true, tls_dir.path(), &[HOST]).await;
+    let server_pem = std::fs::read_to_string(tls_dir.path().join(selpos_server::tls::SERVER_CERT_FILE))
+        .expect("server certificate");
+    // The tablet trusts the server's certificate (as it would through the installed CA).
+    let spki = selpos_server::tls::spki_sha256_base64(&server_pem).expect("spki");
+    let browser = Browser::start_with(&[
+        format!("--host-resolver-rules=MAP {HOST} 127.0.0.1"),
+        format!("--ignore-certificate-errors-spki-list={spki}"),
+    ])
+    .await;
+    let port = server.base.rsplit(':').next().expect("port").to_string();
+    let base = format!("https://{HOST}:{port}");
+    let till = set_up_the_till(&server, &base, &browser).await;
+
+    let context = browser
+        .js("return [location.protocol, location.hostname, window.isSecureContext]")
+        .await;
+    assert_eq!(context, serde_json::json!(["https:", HOST, true]));
+
+    // The service worker registers and keeps the till page.
+    let started = Instant::now();
+    while browser
+        .js(
+            "return caches.open('selpos-current').then(c => c.match('/current')).then(r => !!r).catch(() => false)",
+        )
+        .await
+        != true
+    {
+        assert!(started.elapsed() < WAIT, "the service worker kept nothing");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let kept_nonce = browser
+        .js(r#"return caches.open('selpos-current')
+            .then(c => c.match('/current')).then(r => r.text()).then(name => caches.open(name))
+            .then(c => c.match('/register')).then(r => r.text())
+            .then(html => (html.match(/nonce="([^"]+)"/) || [])[1] || null)"#)
+        .await;
+    assert!(kept_nonce.is_string(), "no kept /register: {kept_nonce}");
+
+    // The server goes away; the reloaded till comes from the tablet.
+    let database = server.release().await;
+    browser.client.refresh().await.expect("reload");
+    browser.hydrated().await;
+    let nonce = browser
+        .js("return (document.querySelector('script[nonce]') || {}).nonce || null")
+        .await;
+    assert_eq!(
+        nonce, kept_nonce,
+        "the page did not come from the service worker's copy"
+    );
+    browser.find(Locator::Css("button.product")).await;
+    assert!(till.register > 0);
+
+    browser.close().await;
+    database.drop_database().await;
+}
