@@ -412,3 +412,49 @@ db_test!(pages_carry_a_content_security_policy, demo = false, |server| {
         "{csp}"
     );
 });
+
+db_test!(
+    signing_in_again_ends_the_previous_session_of_the_browser,
+    demo = false,
+    |server| {
+        let sign_in = |cookie: Option<String>| {
+            let mut request = reqwest::Client::new()
+                .post(format!("{}/api/v1/session", server.base))
+                .json(&json!({"login": ADMIN_LOGIN, "password": ADMIN_PASSWORD}));
+            if let Some(cookie) = cookie {
+                request = request.header(reqwest::header::COOKIE, cookie);
+            }
+            async move {
+                let response = request.send().await.expect("sign in");
+                assert_eq!(response.status(), StatusCode::OK);
+                response
+                    .headers()
+                    .get_all("set-cookie")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .find(|c| c.starts_with("selpos_session="))
+                    .and_then(|c| c.split(';').next())
+                    .expect("session cookie")
+                    .to_string()
+            }
+        };
+        let session_url = format!("{}/api/v1/session", server.base);
+        let signed_in = |cookie: String| {
+            let request = reqwest::Client::new()
+                .get(&session_url)
+                .header(reqwest::header::COOKIE, cookie);
+            async move { request.send().await.expect("session").status() }
+        };
+        let first = sign_in(None).await;
+        assert_eq!(signed_in(first.clone()).await, StatusCode::OK);
+        // The same browser signs in again (the next shift): its old session is over.
+        let second = sign_in(Some(first.clone())).await;
+        assert_ne!(first, second);
+        assert_eq!(
+            signed_in(first).await,
+            StatusCode::UNAUTHORIZED,
+            "the old token is worth nothing"
+        );
+        assert_eq!(signed_in(second).await, StatusCode::OK);
+    }
+);

@@ -43,6 +43,15 @@ fn signed_in(
     (jar, Json(session.info))
 }
 
+/// A sign-in on a browser that was signed in ends its previous session: the old token (a copy
+/// of the cookie, a tab left open by the last shift) is worth nothing from now on.
+async fn revoke_previous(state: &AppState, jar: &CookieJar) -> Result<(), Error> {
+    if let Some(old) = jar.get(SESSION_COOKIE) {
+        sessions::logout(&state.db, old.value()).await?;
+    }
+    Ok(())
+}
+
 /// Who is signed in, with the CSRF token to send as `X-CSRF-Token`.
 #[utoipa::path(get, path = "/session", tag = "session",
     responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)))]
@@ -68,6 +77,7 @@ async fn login(
 ) -> ApiResult<(CookieJar, Json<SessionInfo>)> {
     let device = jar.get(DEVICE_COOKIE).map(|c| c.value().to_string());
     let session = sessions::login(&state.db, state.origin(address), &input, device.as_deref()).await?;
+    revoke_previous(&state, &jar).await?;
     Ok(signed_in(&state, jar, session))
 }
 
@@ -83,6 +93,7 @@ async fn pin_login(
 ) -> ApiResult<(CookieJar, Json<SessionInfo>)> {
     let device = jar.get(DEVICE_COOKIE).map(|c| c.value().to_string());
     let session = sessions::pin_login(&state.db, state.origin(address), &input, device.as_deref()).await?;
+    revoke_previous(&state, &jar).await?;
     Ok(signed_in(&state, jar, session))
 }
 
