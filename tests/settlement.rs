@@ -62,6 +62,35 @@ async fn post_sale(w: &Till, body: &Value) -> Value {
     w.record(&body).await
 }
 
+/// A CSV export as Excel reads it (after the BOM): its header and rows.
+struct CsvTable {
+    header: Vec<String>,
+    rows: Vec<csv::StringRecord>,
+}
+
+impl CsvTable {
+    fn read(bytes: &[u8]) -> CsvTable {
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "BOM");
+        let mut reader = csv::Reader::from_reader(&bytes[3..]);
+        let header = reader
+            .headers()
+            .expect("header")
+            .iter()
+            .map(String::from)
+            .collect();
+        let rows = reader.records().map(|r| r.expect("row")).collect();
+        CsvTable { header, rows }
+    }
+
+    /// The index of column `name`.
+    fn col(&self, name: &str) -> usize {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("column {name}"))
+    }
+}
+
 fn yen(v: &Value) -> i64 {
     v.as_i64().unwrap_or_else(|| panic!("not an amount: {v}"))
 }
@@ -441,22 +470,10 @@ db_test!(
             .get_bytes(&format!("/api/v1/events/{}/settlement?format=csv", w.event))
             .await;
         assert_eq!(status, StatusCode::OK);
-        assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "BOM");
-        let mut reader = csv::Reader::from_reader(&bytes[3..]);
-        let header: Vec<String> = reader
-            .headers()
-            .expect("header")
-            .iter()
-            .map(String::from)
-            .collect();
-        assert_eq!(header[0], "事業所番号");
-        let col = |name: &str| {
-            header
-                .iter()
-                .position(|h| h == name)
-                .unwrap_or_else(|| panic!("column {name}"))
-        };
-        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        let table = CsvTable::read(&bytes);
+        assert_eq!(table.header[0], "事業所番号");
+        let col = |name: &str| table.col(name);
+        let rows = table.rows.clone();
         let (rows, notes): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| &r[0] != "注記");
         assert_eq!(rows.len(), 4, "three facilities and the total");
         assert_eq!(notes.len(), 2, "how the tax is found, and the fee's tax");
@@ -991,20 +1008,9 @@ db_test!(
             .get_bytes(&format!("{path}?format=csv"))
             .await;
         assert_eq!(status, StatusCode::OK);
-        let mut reader = csv::Reader::from_reader(&bytes[3..]);
-        let header: Vec<String> = reader
-            .headers()
-            .expect("header")
-            .iter()
-            .map(String::from)
-            .collect();
-        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
-        let col = |name: &str| {
-            header
-                .iter()
-                .position(|h| h == name)
-                .unwrap_or_else(|| panic!("column {name}"))
-        };
+        let table = CsvTable::read(&bytes);
+        let rows = &table.rows;
+        let col = |name: &str| table.col(name);
         assert_eq!(&rows[0][col("8%内消費税")], "16");
         assert_eq!(&rows[0][col("手数料内消費税(10%)")], "2");
         let notes: Vec<&str> = rows.iter().filter(|r| &r[0] == "注記").map(|r| &r[1]).collect();
@@ -1020,8 +1026,7 @@ db_test!(
             .admin_client()
             .get_bytes(&format!("/api/v1/events/{}/settlement?format=csv", w.event))
             .await;
-        let mut reader = csv::Reader::from_reader(&bytes[3..]);
-        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        let rows = CsvTable::read(&bytes).rows;
         let total = rows.iter().find(|r| &r[1] == "合計").expect("total row");
         assert_eq!(&total[col("手数料内消費税(10%)")], "274");
         assert_eq!(&total[col("8%内消費税")], "16");
@@ -1198,15 +1203,9 @@ db_test!(
             .get_bytes(&format!("/api/v1/events/{}/settlement?format=csv", w.event))
             .await;
         assert_eq!(status, StatusCode::OK);
-        let mut reader = csv::Reader::from_reader(&bytes[3..]);
-        let header: Vec<String> = reader
-            .headers()
-            .expect("header")
-            .iter()
-            .map(String::from)
-            .collect();
-        let col = |name: &str| header.iter().position(|h| h == name).expect(name);
-        let first = reader.records().next().expect("a row").expect("row");
+        let table = CsvTable::read(&bytes);
+        let col = |name: &str| table.col(name);
+        let first = &table.rows[0];
         assert_eq!(
             &first[col("事業所名")],
             format!("'{formula}"),
