@@ -10,6 +10,7 @@ mod chaos;
 mod drawer;
 mod eat_in;
 mod limits;
+mod logs;
 mod printers;
 mod receipts;
 mod register_browser;

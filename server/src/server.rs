@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceExt;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     pub addr: SocketAddr,
     pub database_url: String,
@@ -31,6 +31,22 @@ pub struct Config {
     pub limits: Limits,
     /// Serve HTTPS (cookies are then `Secure` and HSTS is sent); `None`: plain HTTP.
     pub tls: Option<crate::tls::TlsConfig>,
+}
+
+/// Written out without the database URL's password.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("database_url", &db::redact(&self.database_url))
+            .field("demo", &self.demo)
+            .field("site_root", &self.site_root)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("allow_loopback_printers", &self.allow_loopback_printers)
+            .field("limits", &self.limits)
+            .field("tls", &self.tls)
+            .finish()
+    }
 }
 
 /// What one client may hold of the server (see the README, "Timeouts and limits").

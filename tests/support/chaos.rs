@@ -40,6 +40,8 @@ pub fn selpos_binary() -> PathBuf {
 pub struct SelposProcess {
     pub addr: SocketAddr,
     database_url: String,
+    /// `RUST_LOG` of the process.
+    log_filter: String,
     log: tempfile::NamedTempFile,
     child: Option<Child>,
     pub starts: usize,
@@ -47,6 +49,11 @@ pub struct SelposProcess {
 
 impl SelposProcess {
     pub async fn start(database_url: &str) -> SelposProcess {
+        SelposProcess::start_logging(database_url, "warn").await
+    }
+
+    /// Starts it with `RUST_LOG` set to `log_filter` (everything it logs is in [`Self::log_text`]).
+    pub async fn start_logging(database_url: &str, log_filter: &str) -> SelposProcess {
         let addr = {
             let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
             probe.local_addr().expect("address")
@@ -54,6 +61,7 @@ impl SelposProcess {
         let mut process = SelposProcess {
             addr,
             database_url: database_url.to_string(),
+            log_filter: log_filter.to_string(),
             log: tempfile::NamedTempFile::new().expect("log file"),
             child: None,
             starts: 0,
@@ -84,7 +92,7 @@ impl SelposProcess {
             let mut child = Command::new(selpos_binary())
                 .args(["serve", "--addr", &self.addr.to_string(), "--database-url"])
                 .arg(&self.database_url)
-                .env("RUST_LOG", "warn")
+                .env("RUST_LOG", &self.log_filter)
                 .stdin(Stdio::null())
                 .stdout(log.try_clone().expect("log"))
                 .stderr(log)

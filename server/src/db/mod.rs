@@ -208,17 +208,44 @@ impl Db {
     }
 }
 
-/// A database URL fit for logs: the password, if any, is hidden.
+/// A database URL fit for logs and errors: its password, in the user part or as a
+/// `password`/`sslpassword` query parameter, is hidden. A URL that does not parse keeps
+/// only its scheme (it may still hold a password in a form we cannot tell apart).
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
-            match userinfo.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_string(),
+    const HIDDEN: &str = "***";
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return match url.split_once("://") {
+            Some((scheme, rest)) if rest.contains('@') || rest.contains('?') => {
+                format!("{scheme}://{HIDDEN}")
             }
-        }
-        _ => url.to_string(),
+            _ => url.to_string(),
+        };
+    };
+    let mut hidden = false;
+    if parsed.password().is_some() {
+        hidden = parsed.set_password(Some(HIDDEN)).is_ok();
+    }
+    let secret_key = |key: &str| key.to_ascii_lowercase().contains("password");
+    if parsed.query_pairs().any(|(key, _)| secret_key(&key)) {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if secret_key(&key) {
+                    HIDDEN.to_string()
+                } else {
+                    value.into_owned()
+                };
+                (key.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+        hidden = true;
+    }
+    // Untouched URLs are given back as written (the parser would normalise them).
+    if hidden {
+        parsed.to_string()
+    } else {
+        url.to_string()
     }
 }
 
@@ -243,6 +270,15 @@ mod tests {
             "postgres://postgres@127.0.0.1/test"
         );
         assert_eq!(redact("sqlite://selpos.db"), "sqlite://selpos.db");
+        assert_eq!(
+            redact("postgres://selp@db/selpos?sslmode=require&password=secret"),
+            "postgres://selp@db/selpos?sslmode=require&password=***"
+        );
+        assert_eq!(
+            redact("postgres://selp:p%40ss@db/selpos?sslpassword=secret"),
+            "postgres://selp:***@db/selpos?sslpassword=***"
+        );
+        assert_eq!(redact("postgres://selp:sec ret@[db/x"), "postgres://***");
     }
 
     #[test]
