@@ -3,7 +3,9 @@
 //! must be exactly as it was.
 
 use reqwest::{Method, StatusCode};
-use selpos_tests::{ApiClient, TestServer, World, db_test, error_fields};
+use selpos_tests::{
+    ApiClient, NewEvent, NewFacility, NewProduct, TestServer, World, assert_error, db_test, error_fields,
+};
 use serde_json::json;
 
 const TABLES: &[&str] = &[
@@ -314,5 +316,254 @@ db_test!(
             before,
             "nothing written, not even to the audit log"
         );
+    }
+);
+
+/// A 422 naming exactly `field`, with `code` on it.
+fn assert_field(what: &str, status: StatusCode, answer: &serde_json::Value, field: &str, code: &str) {
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {answer}");
+    assert_eq!(error_fields(answer), [field.to_string()], "{what}: {answer}");
+    assert_eq!(answer["error"]["fields"][0]["code"], code, "{what}: {answer}");
+    assert!(
+        answer["error"]["fields"][0]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty() && !m.is_ascii()),
+        "{what}: a Japanese message: {answer}"
+    );
+}
+
+db_test!(
+    numbers_at_the_ends_of_their_types_are_refused_and_change_nothing,
+    demo = true,
+    |server| {
+        let world = World::on(&server).demo_bazaar().build().await;
+        let before = fingerprint(&server).await;
+        let target_before = server.get_ok("/api/v1/facilities/1/wages?fiscal_year=2025").await;
+        let admin = server.admin_client();
+
+        // Fiscal years: 2000..=2100, from the query and from the body.
+        for year in ["-2147483648", "2147483647", "1999", "2101", "0"] {
+            for path in [
+                format!("/api/v1/wages/table?fiscal_year={year}"),
+                format!("/api/v1/wages/table?fiscal_year={year}&format=csv"),
+                format!("/api/v1/facilities/1/wages?fiscal_year={year}"),
+            ] {
+                let (status, answer) = admin.get(&path).await;
+                assert_field(&path, status, &answer, "fiscal_year", "out_of_range");
+            }
+            let path = format!("/api/v1/facilities/1/wage-target?fiscal_year={year}");
+            let (status, answer) = admin.put(&path, &json!({"monthly_target": 20000})).await;
+            assert_field(&path, status, &answer, "fiscal_year", "out_of_range");
+        }
+        for (year, month) in [(i32::MIN, 1), (i32::MIN, 4), (i32::MAX, 3), (i32::MAX, 12)] {
+            let body = json!({"year": year, "month": month, "wages_paid": 0, "user_months": 0,
+                "user_days": 0, "opening_days": 0, "work_hours": 0});
+            let (status, answer) = admin.put("/api/v1/facilities/1/wages", &body).await;
+            assert_field(
+                &format!("{year}-{month}"),
+                status,
+                &answer,
+                "year",
+                "out_of_range",
+            );
+        }
+
+        // A settlement adjustment: ±1億円, i64::MIN included (its `abs` overflowed).
+        let adjustments = format!("/api/v1/events/{}/adjustments", world.event);
+        for amount in [i64::MIN, i64::MIN + 1, i64::MAX, -100_000_001] {
+            let body = json!({"id": uuid::Uuid::now_v7(), "facility_id": world.facilities[0],
+                "amount": amount, "reason": "訂正"});
+            let (status, answer) = admin.post(&adjustments, &body).await;
+            assert_field(
+                &format!("amount {amount}"),
+                status,
+                &answer,
+                "amount",
+                "out_of_range",
+            );
+        }
+
+        // Stock: an adjustment of i64::MIN (its `abs` overflowed), counts at the ends of i64.
+        let stock = format!("/api/v1/events/{}/stock", world.event);
+        for (kind, quantity) in [
+            ("adjustment", i64::MIN),
+            ("adjustment", i64::MAX),
+            ("intake", i64::MIN),
+            ("loss", i64::MAX),
+        ] {
+            let body = json!({"id": uuid::Uuid::now_v7(), "kind": kind, "facility_id": 1,
+                "note": "棚卸の訂正", "lines": [{"product_id": world.products[0].id, "quantity": quantity}]});
+            let (status, answer) = admin.post(&stock, &body).await;
+            assert_field(
+                &format!("{kind} {quantity}"),
+                status,
+                &answer,
+                "lines[0].quantity",
+                "out_of_range",
+            );
+        }
+        for counted in [i64::MIN, i64::MAX, -1] {
+            let body = json!({"id": uuid::Uuid::now_v7(), "facility_id": 1,
+                "lines": [{"product_id": world.products[0].id, "counted": counted}]});
+            let (status, answer) = admin.post(&format!("{stock}/count"), &body).await;
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "counted {counted}: {answer}"
+            );
+            assert_error(&answer, "validation");
+        }
+
+        // Integer-valued numbers with a fraction (`30871.0`) are refused where an integer is
+        // due, with the field named; so are integers past 64 bits.
+        for (path, body, field, code) in [
+            (
+                adjustments.clone(),
+                json!({"id": uuid::Uuid::now_v7(), "facility_id": world.facilities[0],
+                    "amount": 30871.0, "reason": "訂正"}),
+                "amount",
+                "integer",
+            ),
+            (
+                stock.clone(),
+                json!({"id": uuid::Uuid::now_v7(), "kind": "intake", "facility_id": 1,
+                    "lines": [{"product_id": world.products[0].id, "quantity": 3.0}]}),
+                "lines[0].quantity",
+                "integer",
+            ),
+            (
+                stock.clone(),
+                json!({"id": uuid::Uuid::now_v7(), "kind": "intake", "facility_id": 1,
+                    "lines": [{"product_id": world.products[0].id, "quantity": 1e20}]}),
+                "lines[0].quantity",
+                "out_of_range",
+            ),
+        ] {
+            let (status, answer) = admin.post(&path, &body).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+            assert_error(&answer, "invalid_body");
+            assert_eq!(error_fields(&answer), [field.to_string()], "{answer}");
+            assert_eq!(answer["error"]["fields"][0]["code"], code, "{answer}");
+        }
+
+        let (status, _) = admin.get("/healthz").await;
+        assert_eq!(status, StatusCode::OK, "the server is still up");
+        assert_eq!(fingerprint(&server).await, before, "the database is unchanged");
+        assert_eq!(
+            server.get_ok("/api/v1/facilities/1/wages?fiscal_year=2025").await,
+            target_before
+        );
+    }
+);
+
+db_test!(
+    a_register_with_history_stays_on_its_event,
+    demo = false,
+    |server| {
+        let world = World::on(&server)
+            .facility(NewFacility::new(10, "A工房"))
+            .product(NewProduct::reduced(0, "クッキー", 120))
+            .event(NewEvent::bazaar("HB26").registers(3))
+            .build()
+            .await;
+        let admin = server.admin_client();
+        let event_path = format!("/api/v1/events/{}", world.event);
+        // R1 opens (レジ開け): it has history from now on.
+        let open = json!({"id": uuid::Uuid::now_v7(), "counts": [{"denomination": 1000, "count": 5}]});
+        admin
+            .created(&format!("/api/v1/registers/{}/open", world.register), &open)
+            .await;
+        let before = fingerprint(&server).await;
+        let event_before = server.get_ok(&event_path).await;
+
+        let mut without_registers = world.event_input.clone();
+        without_registers
+            .as_object_mut()
+            .expect("an object")
+            .remove("registers");
+        let mut empty = world.event_input.clone();
+        empty["registers"] = json!([]);
+        let mut renamed = world.event_input.clone();
+        renamed["registers"][0]["code"] = json!("X1");
+        for body in [without_registers, empty, renamed] {
+            let (status, answer) = admin.put(&event_path, &body).await;
+            assert_eq!(status, StatusCode::CONFLICT, "[{}] {answer}", server.kind);
+            let message = assert_error(&answer, "register_has_history");
+            assert!(message.contains("R1"), "{message}");
+        }
+        assert_eq!(fingerprint(&server).await, before, "nothing changed");
+        assert_eq!(server.get_ok(&event_path).await, event_before);
+
+        // A register without history still leaves: R3 goes, R1 and R2 stay.
+        let mut fewer = world.event_input.clone();
+        fewer["registers"] = json!([
+            world.event_input["registers"][0],
+            world.event_input["registers"][1]
+        ]);
+        let (status, answer) = admin.put(&event_path, &fewer).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let codes: Vec<&str> = answer["registers"]
+            .as_array()
+            .expect("registers")
+            .iter()
+            .filter_map(|r| r["code"].as_str())
+            .collect();
+        assert_eq!(codes, ["R1", "R2"]);
+    }
+);
+
+db_test!(
+    wrong_methods_and_unknown_routes_answer_in_the_error_shape,
+    demo = false,
+    |server| {
+        let admin = server.admin_client();
+        for (method, path, allowed) in [
+            (Method::DELETE, "/api/v1/facilities", "GET,POST"),
+            (Method::PATCH, "/api/v1/facilities/1", "GET,PUT"),
+            (Method::POST, "/api/v1/wages/table", "GET"),
+            (Method::PUT, "/api/v1/sales", "GET,POST"),
+            (Method::DELETE, "/api/v1/council", "GET,PUT"),
+            (Method::POST, "/api/openapi.json", "GET"),
+        ] {
+            let response = admin
+                .builder(method.clone(), path)
+                .send()
+                .await
+                .expect("an answer");
+            assert_eq!(
+                response.status(),
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}"
+            );
+            let allow = response
+                .headers()
+                .get(reqwest::header::ALLOW)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| {
+                    let mut methods: Vec<String> = v
+                        .split(',')
+                        .map(|m| m.trim().to_string())
+                        .filter(|m| m != "HEAD")
+                        .collect();
+                    methods.sort();
+                    methods.join(",")
+                });
+            assert_eq!(allow.as_deref(), Some(allowed), "{method} {path}: Allow");
+            let body: serde_json::Value = response.json().await.expect("a JSON body");
+            let message = assert_error(&body, "method_not_allowed");
+            assert!(!message.is_ascii(), "a Japanese message: {message}");
+        }
+        for method in [
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ] {
+            let (status, body) = admin.request(method.clone(), "/api/v1/no-such-thing", None).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{method}");
+            assert_error(&body, "not_found");
+        }
     }
 );

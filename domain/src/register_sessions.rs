@@ -179,7 +179,7 @@ impl RegisterCloseInput {
                 "required",
                 format!(
                     "過不足が{}あります。理由を入力してください",
-                    Yen(self.counts.total().0 - expected.0)
+                    Yen(self.counts.total().0.saturating_sub(expected.0))
                 ),
             );
         }

@@ -95,10 +95,14 @@ pub struct AdjustmentInput {
     pub reason: String,
 }
 
+/// The largest adjustment either way (±1億円).
+pub const MAX_ADJUSTMENT: Yen = Yen(100_000_000);
+
 impl AdjustmentInput {
     pub fn validated(&self) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::default();
-        if self.amount.0 == 0 || self.amount.0.abs() > 100_000_000 {
+        // `unsigned_abs`: `abs` of i64::MIN overflows.
+        if self.amount.0 == 0 || self.amount.0.unsigned_abs() > MAX_ADJUSTMENT.0.unsigned_abs() {
             e.add(
                 "amount",
                 "out_of_range",
@@ -620,6 +624,37 @@ pub fn settle_event(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn adjustments_are_bounded_at_the_ends_of_i64() {
+        let input = |amount| AdjustmentInput {
+            id: Uuid::nil(),
+            facility_id: 1,
+            amount: Yen(amount),
+            reason: "訂正".into(),
+        };
+        for (amount, ok) in [
+            (i64::MIN, false),
+            (i64::MIN + 1, false),
+            (-MAX_ADJUSTMENT.0 - 1, false),
+            (-MAX_ADJUSTMENT.0, true),
+            (-1, true),
+            (0, false),
+            (1, true),
+            (MAX_ADJUSTMENT.0, true),
+            (MAX_ADJUSTMENT.0 + 1, false),
+            (i64::MAX, false),
+        ] {
+            match input(amount).validated() {
+                Ok(()) => assert!(ok, "{amount} accepted"),
+                Err(e) => {
+                    assert!(!ok, "{amount} refused");
+                    assert_eq!(e.0[0].field, "amount");
+                    assert_eq!(e.0[0].code, "out_of_range");
+                }
+            }
+        }
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -229,7 +229,10 @@ impl StockOperationInput {
         }
         for (i, line) in self.lines.iter().enumerate() {
             let valid = match self.kind {
-                MovementKind::Adjustment => line.quantity != 0 && line.quantity.abs() <= MAX_LINE_QUANTITY,
+                MovementKind::Adjustment => {
+                    // `unsigned_abs`: `abs` of i64::MIN overflows.
+                    line.quantity != 0 && line.quantity.unsigned_abs() <= MAX_LINE_QUANTITY.unsigned_abs()
+                }
                 _ => (1..=MAX_LINE_QUANTITY).contains(&line.quantity),
             };
             if !valid {
@@ -384,6 +387,31 @@ mod tests {
             ..op.clone()
         };
         assert!(adjustment.validated().is_ok(), "an adjustment may take away");
+        for (kind, quantity, ok) in [
+            (MovementKind::Adjustment, i64::MIN, false),
+            (MovementKind::Adjustment, i64::MAX, false),
+            (MovementKind::Adjustment, -MAX_LINE_QUANTITY - 1, false),
+            (MovementKind::Adjustment, -MAX_LINE_QUANTITY, true),
+            (MovementKind::Adjustment, MAX_LINE_QUANTITY, true),
+            (MovementKind::Adjustment, MAX_LINE_QUANTITY + 1, false),
+            (MovementKind::Intake, i64::MIN, false),
+            (MovementKind::Intake, i64::MAX, false),
+            (MovementKind::Intake, MAX_LINE_QUANTITY, true),
+        ] {
+            let input = StockOperationInput {
+                kind,
+                lines: vec![line(1, quantity)],
+                ..op.clone()
+            };
+            match input.validated() {
+                Ok(_) => assert!(ok, "{kind:?} {quantity} accepted"),
+                Err(e) => {
+                    assert!(!ok, "{kind:?} {quantity} refused");
+                    assert_eq!(e.0[0].field, "lines[0].quantity");
+                    assert_eq!(e.0[0].code, "out_of_range");
+                }
+            }
+        }
         let sale = StockOperationInput {
             kind: MovementKind::Sale,
             ..op

@@ -1,5 +1,6 @@
 //! Fiscal years (年度): April to March, with the labels the prefecture's documents use.
 
+use crate::validation::FieldErrors;
 use crate::wages::WageParseError;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -27,23 +28,67 @@ const ERAS: [(&str, char, i32, i32); 3] = [
 ];
 
 impl FiscalYear {
-    /// The fiscal year a day belongs to: January–March belong to the year before.
-    pub fn from_date(date: NaiveDate) -> FiscalYear {
-        FiscalYear::of_month(date.year(), date.month())
+    /// The first fiscal year selpos takes from a request, a form or a file.
+    pub const FIRST: FiscalYear = FiscalYear(2000);
+    /// The last fiscal year selpos takes from a request, a form or a file.
+    pub const LAST: FiscalYear = FiscalYear(2100);
+
+    /// `year` as a fiscal year when it lies in [`FiscalYear::FIRST`]`..=`[`FiscalYear::LAST`]:
+    /// every fiscal year from outside (query, body, CSV) passes here before any arithmetic.
+    pub fn checked(year: i64) -> Option<FiscalYear> {
+        let year = i32::try_from(year).ok()?;
+        (FiscalYear::FIRST.0..=FiscalYear::LAST.0)
+            .contains(&year)
+            .then_some(FiscalYear(year))
     }
 
-    /// The fiscal year of a calendar month (`month` 1–12).
-    pub fn of_month(year: i32, month: u32) -> FiscalYear {
-        if month >= 4 {
-            FiscalYear(year)
+    /// Like [`FiscalYear::checked`], as the field error `field`: `out_of_range` (422).
+    pub fn validated(field: &str, year: i64) -> Result<FiscalYear, FieldErrors> {
+        FiscalYear::checked(year).ok_or_else(|| {
+            let mut e = FieldErrors::default();
+            e.add(field, "out_of_range", FiscalYear::range_message());
+            e
+        })
+    }
+
+    /// `年度は2000から2100の範囲で指定してください`.
+    pub fn range_message() -> String {
+        format!(
+            "年度は{}から{}の範囲で指定してください",
+            FiscalYear::FIRST.0,
+            FiscalYear::LAST.0
+        )
+    }
+
+    /// The fiscal year before (`None` below `i32::MIN + 1`).
+    pub fn previous(self) -> Option<FiscalYear> {
+        self.0.checked_sub(1).map(FiscalYear)
+    }
+
+    /// The fiscal year a day belongs to: January–March belong to the year before.
+    pub fn from_date(date: NaiveDate) -> FiscalYear {
+        // chrono's years lie well inside i32 (±262,143): the year before always exists.
+        let year = date.year();
+        FiscalYear(if date.month() >= 4 {
+            year
         } else {
-            FiscalYear(year - 1)
+            year.saturating_sub(1)
+        })
+    }
+
+    /// The fiscal year of a calendar month (`month` 1–12); `None` for January–March of
+    /// `i32::MIN`, whose fiscal year cannot be written.
+    pub fn of_month(year: i32, month: u32) -> Option<FiscalYear> {
+        if month >= 4 {
+            Some(FiscalYear(year))
+        } else {
+            year.checked_sub(1).map(FiscalYear)
         }
     }
 
     /// Whether a calendar month falls in this fiscal year.
     pub fn contains(self, year: i32, month: u32) -> bool {
-        (1..=12).contains(&month) && FiscalYear::of_month(year, month) == self
+        (1..=12).contains(&month) && FiscalYear::of_month(year, month) == Some(self)
     }
 
     /// 1 April of the year (`None` only beyond chrono's range).
@@ -56,12 +101,14 @@ impl FiscalYear {
         NaiveDate::from_ymd_opt(self.0.checked_add(1)?, 3, 31)
     }
 
-    /// The twelve (year, month) pairs of the fiscal year, April first, March last.
-    pub fn months(self) -> [(i32, u32); 12] {
-        std::array::from_fn(|i| {
+    /// The twelve (year, month) pairs of the fiscal year, April first, March last (`None` for
+    /// `i32::MAX`, whose January–March cannot be written).
+    pub fn months(self) -> Option<[(i32, u32); 12]> {
+        let next = self.0.checked_add(1)?;
+        Some(std::array::from_fn(|i| {
             let month = (i as u32 + 3) % 12 + 1;
-            (if month >= 4 { self.0 } else { self.0 + 1 }, month)
-        })
+            (if month >= 4 { self.0 } else { next }, month)
+        }))
     }
 
     /// The era of the fiscal year: (kanji, letter, era year), or `None` before 昭和.
@@ -114,14 +161,12 @@ impl FiscalYear {
             if year < 1 || year > last {
                 return Err(bad());
             }
-            return Ok(FiscalYear(base + year));
+            return FiscalYear::checked(i64::from(base) + i64::from(year)).ok_or_else(bad);
         }
         let western = text.strip_prefix("FY").unwrap_or(text).trim();
         if western.len() == 4 && western.bytes().all(|b| b.is_ascii_digit()) {
-            let year: i32 = western.parse().map_err(|_| bad())?;
-            if (1900..=2200).contains(&year) {
-                return Ok(FiscalYear(year));
-            }
+            let year: i64 = western.parse().map_err(|_| bad())?;
+            return FiscalYear::checked(year).ok_or_else(bad);
         }
         Err(bad())
     }
@@ -152,7 +197,7 @@ mod tests {
         assert_eq!(FiscalYear::from_date(date(2025, 12, 31)), FiscalYear(2025));
         assert_eq!(FiscalYear(2016).first_day(), Some(date(2016, 4, 1)));
         assert_eq!(FiscalYear(2016).last_day(), Some(date(2017, 3, 31)));
-        let months = FiscalYear(2016).months();
+        let months = FiscalYear(2016).months().expect("months");
         assert_eq!(months[0], (2016, 4));
         assert_eq!(months[8], (2016, 12));
         assert_eq!(months[9], (2017, 1));
@@ -161,6 +206,40 @@ mod tests {
         assert!(!FiscalYear(2016).contains(2016, 3));
         assert!(!FiscalYear(2016).contains(2017, 4));
         assert!(!FiscalYear(2016).contains(2016, 13));
+    }
+
+    #[test]
+    fn fiscal_years_from_outside_are_bounded_and_their_arithmetic_checked() {
+        assert_eq!(FiscalYear::checked(2000), Some(FiscalYear::FIRST));
+        assert_eq!(FiscalYear::checked(2100), Some(FiscalYear::LAST));
+        for bad in [
+            1999,
+            2101,
+            0,
+            -1,
+            i64::from(i32::MIN),
+            i64::from(i32::MAX),
+            i64::MIN,
+            i64::MAX,
+        ] {
+            assert_eq!(FiscalYear::checked(bad), None, "{bad}");
+            let e = FiscalYear::validated("fiscal_year", bad).expect_err("refused");
+            assert_eq!(e.0[0].field, "fiscal_year");
+            assert_eq!(e.0[0].code, "out_of_range");
+            assert!(e.0[0].message.contains("2000から2100"), "{}", e.0[0].message);
+        }
+        assert_eq!(FiscalYear::validated("fiscal_year", 2025), Ok(FiscalYear(2025)));
+        // The arithmetic at the ends of i32 answers None instead of overflowing.
+        assert_eq!(FiscalYear(i32::MAX).months(), None);
+        assert_eq!(FiscalYear(i32::MAX).last_day(), None);
+        assert_eq!(FiscalYear(i32::MIN).previous(), None);
+        assert_eq!(FiscalYear::FIRST.previous(), Some(FiscalYear(1999)));
+        assert_eq!(FiscalYear::of_month(i32::MIN, 3), None);
+        assert_eq!(FiscalYear::of_month(i32::MIN, 4), Some(FiscalYear(i32::MIN)));
+        assert_eq!(FiscalYear::of_month(i32::MAX, 3), Some(FiscalYear(i32::MAX - 1)));
+        assert!(!FiscalYear(i32::MAX).contains(i32::MIN, 1));
+        assert_eq!(FiscalYear::LAST.months().map(|m| m[11]), Some((2101, 3)));
+        assert_eq!(FiscalYear::from_date(NaiveDate::MIN).0, NaiveDate::MIN.year() - 1);
     }
 
     #[test]
@@ -179,8 +258,14 @@ mod tests {
             assert_eq!(FiscalYear(year).label_ja(), ja);
             assert_eq!(FiscalYear(year).to_string(), ja);
             assert_eq!(FiscalYear(year).short_label(), short);
-            assert_eq!(FiscalYear::parse_label(ja), Ok(FiscalYear(year)), "{ja}");
-            assert_eq!(FiscalYear::parse_label(short), Ok(FiscalYear(year)), "{short}");
+            if FiscalYear::checked(i64::from(year)).is_some() {
+                assert_eq!(FiscalYear::parse_label(ja), Ok(FiscalYear(year)), "{ja}");
+                assert_eq!(FiscalYear::parse_label(short), Ok(FiscalYear(year)), "{short}");
+            } else {
+                // Labelled, but outside the years selpos takes in.
+                assert!(FiscalYear::parse_label(ja).is_err(), "{ja}");
+                assert!(FiscalYear::parse_label(short).is_err(), "{short}");
+            }
         }
     }
 
@@ -218,6 +303,11 @@ mod tests {
             "令和七年度",
             "20166",
             "1800",
+            "1999",
+            "2101",
+            "H11",
+            "R999",
+            "FY9999",
         ] {
             let err = FiscalYear::parse_label(bad).expect_err(bad);
             assert_eq!(err.code(), "format");

@@ -64,7 +64,14 @@ impl WageMonthInput {
     /// attendances need opening days).
     pub fn validated(&self) -> Result<WageMonthInput, FieldErrors> {
         let mut e = FieldErrors::default();
-        range(&mut e, "year", i64::from(self.year), 2000, 2100);
+        // The month's fiscal year must be one selpos takes ([`FiscalYear::FIRST`]..=LAST).
+        let fiscal_year = FiscalYear::of_month(self.year, self.month.clamp(1, 12));
+        if fiscal_year
+            .and_then(|y| FiscalYear::checked(i64::from(y.0)))
+            .is_none()
+        {
+            e.add("year", "out_of_range", FiscalYear::range_message());
+        }
         range(&mut e, "month", i64::from(self.month), 1, 12);
         range(&mut e, "wages_paid", self.wages_paid.0, 0, MAX_MONTHLY_WAGES.0);
         range(&mut e, "user_months", self.user_months, 0, MAX_MONTHLY_COUNT);
@@ -89,8 +96,9 @@ impl WageMonthInput {
         if e.is_empty() { Ok(self.clone()) } else { Err(e) }
     }
 
-    /// The fiscal year the month belongs to.
-    pub fn fiscal_year(&self) -> FiscalYear {
+    /// The fiscal year the month belongs to (`None` only for January–March of `i32::MIN`;
+    /// never for a [validated](WageMonthInput::validated) month).
+    pub fn fiscal_year(&self) -> Option<FiscalYear> {
         FiscalYear::of_month(self.year, self.month)
     }
 
@@ -151,6 +159,22 @@ pub(crate) mod tests {
             opening_days: 32,
             work_hours: MAX_MONTHLY_COUNT + 1,
         };
+        for (year, month) in [(i32::MIN, 1), (i32::MAX, 12), (2000, 3), (2101, 4)] {
+            let outside = WageMonthInput {
+                year,
+                month,
+                ..bad.clone()
+            };
+            let errors = outside.validated().expect_err("outside the fiscal years");
+            assert_eq!(errors.0[0].field, "year", "{year}-{month}");
+        }
+        for (year, month) in [(2000, 4), (2101, 3)] {
+            assert!(
+                super::tests::month(year, month).validated().is_ok(),
+                "{year}-{month}"
+            );
+        }
+        assert_eq!(month(i32::MIN, 1).fiscal_year(), None);
         assert_eq!(
             error_fields(bad.validated().expect_err("invalid")),
             [

@@ -98,7 +98,11 @@ pub enum WageParseError {
     TooManyDecimals(String),
     #[error("数値が大きすぎます:「{0}」")]
     TooLarge(String),
-    #[error("年度は「令和7年度」「R7」「平成28年度」「H28」「2016」のように書いてください:「{0}」")]
+    #[error(
+        "年度は{first}〜{last}年度を「令和7年度」「R7」「平成28年度」「H28」「2016」のように書いてください:「{0}」",
+        first = crate::wages::FiscalYear::FIRST.0,
+        last = crate::wages::FiscalYear::LAST.0
+    )]
     FiscalYear(String),
 }
 

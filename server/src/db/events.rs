@@ -325,3 +325,19 @@ pub async fn offers_eat_in(tx: &mut Tx, event_id: i64) -> Result<bool, sqlx::Err
         .await)?;
     Ok(found.unwrap_or(false))
 }
+
+/// The codes of the event's registers that have history: a sale, a register session, a receipt
+/// counter, a registered tablet or an approval names them, so they must stay.
+pub async fn registers_with_history(tx: &mut Tx, event_id: i64) -> Result<Vec<String>, sqlx::Error> {
+    let sql = "SELECT r.code FROM registers r WHERE r.event_id = $1 AND (
+                   EXISTS (SELECT 1 FROM sales s WHERE s.register_id = r.id)
+                   OR EXISTS (SELECT 1 FROM register_sessions x WHERE x.register_id = r.id)
+                   OR EXISTS (SELECT 1 FROM register_counters c WHERE c.register_id = r.id)
+                   OR EXISTS (SELECT 1 FROM devices d WHERE d.register_id = r.id)
+                   OR EXISTS (SELECT 1 FROM approvals a WHERE a.register_id = r.id))
+               ORDER BY r.code";
+    on_tx!(tx, |conn| sqlx::query_scalar(sql)
+        .bind(event_id)
+        .fetch_all(&mut *conn)
+        .await)
+}

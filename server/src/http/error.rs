@@ -33,6 +33,15 @@ impl ApiError {
     pub fn not_found_route() -> Self {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", "このAPIはありません")
     }
+
+    /// 405: the route exists but does not take this method (`Allow` lists those it takes).
+    pub fn method_not_allowed() -> Self {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "このAPIはこのメソッドでは使えません",
+        )
+    }
 }
 
 impl From<Error> for ApiError {
@@ -93,6 +102,12 @@ impl From<Error> for ApiError {
                 )
             }
             Error::Database(db) => {
+                if let Some(refused) = constraint_refusal(&db) {
+                    // A use case should have refused this before writing: worth a look, but the
+                    // transaction rolled back and the client is told why.
+                    tracing::warn!(error = %db, code = refused.code, "constraint violation");
+                    return refused;
+                }
                 // Logged for the operator; the client learns only that it failed.
                 tracing::error!(error = %db, "database error");
                 ApiError::new(
@@ -103,6 +118,44 @@ impl From<Error> for ApiError {
             }
         }
     }
+}
+
+/// The safety net under the use cases' own checks: a violated constraint (on SQLite or
+/// PostgreSQL) becomes a 409 or 422 naming its cause instead of a 500. The transaction it broke
+/// is rolled back, so nothing was half-written.
+fn constraint_refusal(error: &sqlx::Error) -> Option<ApiError> {
+    use sqlx::error::ErrorKind;
+    let db = error.as_database_error()?;
+    let (status, code, message) = match db.kind() {
+        ErrorKind::ForeignKeyViolation => (
+            StatusCode::CONFLICT,
+            "referenced",
+            "ほかの記録(売上・在庫・レジ締めなど)から参照されているため、変更・削除できません",
+        ),
+        ErrorKind::UniqueViolation => (
+            StatusCode::CONFLICT,
+            "duplicate",
+            "同じものがすでに登録されています",
+        ),
+        ErrorKind::NotNullViolation | ErrorKind::CheckViolation => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "constraint",
+            "入力内容がデータベースの制約に合いません",
+        ),
+        _ if is_out_of_range(db) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "out_of_range",
+            "数値が大きすぎるか小さすぎます",
+        ),
+        _ => return None,
+    };
+    Some(ApiError::new(status, code, message))
+}
+
+/// A number past the column or the arithmetic: PostgreSQL's `numeric_value_out_of_range`
+/// (22003), SQLite's `integer overflow` (from `SUM`).
+fn is_out_of_range(db: &dyn sqlx::error::DatabaseError) -> bool {
+    db.code().as_deref() == Some("22003") || db.message() == "integer overflow"
 }
 
 impl From<JsonRejection> for ApiError {
@@ -117,14 +170,76 @@ impl From<JsonRejection> for ApiError {
                 ("payload_too_large", "送信データが大きすぎます".to_string())
             }
             JsonRejection::JsonSyntaxError(_) => ("invalid_json", "JSONの形式が正しくありません".to_string()),
-            JsonRejection::JsonDataError(e) => (
-                "invalid_body",
-                format!("入力の項目または型が正しくありません: {}", e.body_text()),
-            ),
+            JsonRejection::JsonDataError(e) => {
+                let mut refused = ApiError::new(
+                    status,
+                    "invalid_body",
+                    format!("入力の項目または型が正しくありません: {}", e.body_text()),
+                );
+                refused.fields.extend(data_error_field(e));
+                return refused;
+            }
             _ => ("bad_request", "リクエストを読み取れません".to_string()),
         };
         ApiError::new(status, code, message)
     }
+}
+
+/// The field a JSON body's data error is about, with a reason programs can tell apart:
+/// `integer` (a number with a fraction or an exponent, `30871.0` included, where JSON Schema
+/// says integer: refused, never rounded), `type`, `required`, `unknown_field`, `format`.
+fn data_error_field(rejection: &axum::extract::rejection::JsonDataError) -> Option<FieldError> {
+    use std::error::Error as _;
+    let error = rejection
+        .source()?
+        .source()?
+        .downcast_ref::<serde_path_to_error::Error<serde_json::Error>>()?;
+    let path = error.path().to_string();
+    let parent = |name: &str| {
+        if path == "." {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    let text = error.inner().to_string();
+    // serde's messages name the field between backticks: "missing field `name`".
+    let quoted = || text.split('`').nth(1).unwrap_or_default().to_string();
+    let (field, code, message) = if text.starts_with("invalid type: floating point")
+        && [" expected i", " expected u", " expected an integer"]
+            .iter()
+            .any(|e| text.contains(&format!(",{e}")))
+    {
+        // serde_json reads an integer past 64 bits as a float: say it is too large.
+        let too_large = quoted()
+            .parse::<f64>()
+            .is_ok_and(|n| n.fract() == 0.0 && n.abs() >= 9.2e18);
+        if too_large {
+            (path.clone(), "out_of_range", "数値が大きすぎます")
+        } else {
+            (
+                path.clone(),
+                "integer",
+                "整数で入力してください(小数点や指数は使えません)",
+            )
+        }
+    } else if text.starts_with("invalid type") {
+        (path.clone(), "type", "型が正しくありません")
+    } else if text.starts_with("missing field") {
+        (parent(&quoted()), "required", "入力してください")
+    } else if text.starts_with("unknown field") {
+        (parent(&quoted()), "unknown_field", "この項目は受け付けません")
+    } else {
+        (path.clone(), "format", "形式が正しくありません")
+    };
+    if field == "." || field.is_empty() {
+        return None;
+    }
+    Some(FieldError {
+        field,
+        code: code.into(),
+        message: message.into(),
+    })
 }
 
 impl From<axum::extract::rejection::BytesRejection> for ApiError {
@@ -181,5 +296,73 @@ impl IntoResponse for ApiError {
                 .insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each kind of constraint violation, as SQLite reports it, becomes its 4xx.
+    #[tokio::test]
+    async fn constraint_violations_are_refusals_not_500s() -> Result<(), sqlx::Error> {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await?;
+        for ddl in [
+            "CREATE TABLE parents (id INTEGER PRIMARY KEY, code TEXT UNIQUE)",
+            "CREATE TABLE children (id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL REFERENCES parents (id),
+                                    n INTEGER CHECK (n >= 0))",
+            "INSERT INTO parents VALUES (1, 'a')",
+            "INSERT INTO children VALUES (1, 1, 0)",
+        ] {
+            sqlx::query(ddl).execute(&pool).await?;
+        }
+        for (sql, status, code) in [
+            (
+                "DELETE FROM parents WHERE id = 1",
+                StatusCode::CONFLICT,
+                "referenced",
+            ),
+            (
+                "INSERT INTO children VALUES (2, 99, 0)",
+                StatusCode::CONFLICT,
+                "referenced",
+            ),
+            (
+                "INSERT INTO parents VALUES (2, 'a')",
+                StatusCode::CONFLICT,
+                "duplicate",
+            ),
+            (
+                "INSERT INTO children VALUES (3, 1, -1)",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "constraint",
+            ),
+            (
+                "INSERT INTO children VALUES (4, NULL, 0)",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "constraint",
+            ),
+            (
+                "SELECT SUM(n) FROM (SELECT 9223372036854775807 AS n UNION ALL SELECT 1)",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "out_of_range",
+            ),
+        ] {
+            let error = sqlx::query(sql).execute(&pool).await.expect_err(sql);
+            let answer = ApiError::from(Error::Database(error));
+            assert_eq!((answer.status, answer.code), (status, code), "{sql}");
+            assert!(!answer.message.is_ascii(), "{sql}: {}", answer.message);
+        }
+        // Anything else stays a 500 that tells the client nothing.
+        let error = sqlx::query("SELECT * FROM no_such_table")
+            .execute(&pool)
+            .await
+            .expect_err("no table");
+        let answer = ApiError::from(Error::Database(error));
+        assert_eq!(
+            (answer.status, answer.code),
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+        );
+        Ok(())
     }
 }

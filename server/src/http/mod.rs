@@ -138,6 +138,9 @@ pub fn router(state: AppState) -> Router {
             "/api/{*rest}",
             axum::routing::any(|| async { ApiError::not_found_route() }),
         )
+        // A known route with a method it does not take: 405 in the error shape (axum keeps
+        // the `Allow` header it sets).
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,

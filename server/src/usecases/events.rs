@@ -136,6 +136,20 @@ pub async fn update(
             input.state.label_ja()
         )));
     }
+    // A register leaves the event only while nothing names it; one with history stays.
+    let kept = db::events::registers_with_history(&mut tx, id).await?;
+    let removed: Vec<&String> = kept
+        .iter()
+        .filter(|code| !input.registers.iter().any(|r| &r.code == *code))
+        .collect();
+    if let Some(code) = removed.first() {
+        return Err(Error::Refused {
+            code: "register_has_history",
+            message: format!(
+                "レジ「{code}」には売上・レジ開け・端末などの記録があるため、イベントから外せません"
+            ),
+        });
+    }
     db::events::save(&mut tx, Some(id), &input, Utc::now())
         .await
         .on_unique(Unique::EventCode, DUPLICATE_EVENT_CODE)?

@@ -12,7 +12,9 @@ use selpos_domain::TaxRate;
 use selpos_domain::Yen;
 use selpos_domain::access::Principal;
 use selpos_domain::products::{Product, ProductInput};
-use selpos_domain::stock::{EventStock, MovementKind, StockLineInput, StockOperationInput};
+use selpos_domain::stock::{
+    EventStock, MAX_LINE_QUANTITY, MovementKind, StockLineInput, StockOperationInput,
+};
 use selpos_domain::validation::FieldErrors;
 
 /// The most rows one file may have: a facility's list is a few hundred at most.
@@ -259,7 +261,7 @@ pub async fn import_intake(
         let product = products
             .iter()
             .find(|p| p.jan.as_deref() == Some(key.as_str()) || p.name == cells[0]);
-        let quantity = parse_number(&cells[1]).filter(|q| (1..=100_000).contains(q));
+        let quantity = parse_number(&cells[1]).filter(|q| (1..=MAX_LINE_QUANTITY).contains(q));
         match (product, quantity) {
             (Some(p), Some(q)) => lines.push(StockLineInput {
                 product_id: p.id,

@@ -278,7 +278,13 @@ pub async fn count(
             name: product.name.clone(),
             expected: product.figures.on_hand,
             counted: line.counted,
-            variance: line.counted - product.figures.on_hand,
+            variance: line.counted.checked_sub(product.figures.on_hand).ok_or_else(|| {
+                Error::field(
+                    format!("lines[{i}].counted"),
+                    "out_of_range",
+                    "数量が正しくありません",
+                )
+            })?,
         });
     }
     if db::stock::operation_exists(&mut tx, &id).await? {

@@ -39,17 +39,18 @@ pub async fn facility_year(
     fiscal_year: i32,
 ) -> Result<FacilityWageYear> {
     may_see(actor, facility_id)?;
-    let fy = FiscalYear(fiscal_year);
+    let fy = FiscalYear::validated("fiscal_year", i64::from(fiscal_year))?;
+    let months = fy.months().ok_or(Error::NotFound("年度"))?;
     let mut tx = db.read().await?;
     let facility = db::facilities::get(&mut tx, facility_id)
         .await?
         .ok_or(Error::NotFound("事業所"))?;
     let entered = db::wages::months(&mut tx, facility_id, fiscal_year).await?;
     let target = db::wages::target(&mut tx, facility_id, fiscal_year).await?;
-    let (first, last) = (fy.months()[0], fy.months()[11]);
-    let from = month_start(first.0, first.1).ok_or(Error::NotFound("年度"))?;
-    let until =
-        month_start(last.0 + i32::from(last.1 == 12), last.1 % 12 + 1).ok_or(Error::NotFound("年度"))?;
+    // From 1 April to 1 April of the next year (the fiscal year is within FIRST..=LAST).
+    let from = month_start(fy.0, 4).ok_or(Error::NotFound("年度"))?;
+    let next = fy.0.checked_add(1).ok_or(Error::NotFound("年度"))?;
+    let until = month_start(next, 4).ok_or(Error::NotFound("年度"))?;
     let mut sales_by_month: BTreeMap<(i32, u32), i64> = BTreeMap::new();
     for (sold_at, net) in db::wages::council_sales(&mut tx, facility_id, from, until).await? {
         let local = sold_at.with_timezone(&Tokyo);
@@ -57,8 +58,7 @@ pub async fn facility_year(
             .entry((chrono::Datelike::year(&local), chrono::Datelike::month(&local)))
             .or_default() += net;
     }
-    let months: Vec<WageMonth> = fy
-        .months()
+    let months: Vec<WageMonth> = months
         .iter()
         .map(|&(year, month)| {
             let figures = entered
@@ -130,7 +130,8 @@ pub async fn put_month(
         &input,
     )
     .await?;
-    facility_year(db, actor, facility_id, input.fiscal_year().0).await
+    let fiscal_year = input.fiscal_year().ok_or(Error::NotFound("年度"))?;
+    facility_year(db, actor, facility_id, fiscal_year.0).await
 }
 
 /// Sets the facility's target wage (目標工賃, monthly) for a fiscal year.
@@ -142,6 +143,7 @@ pub async fn put_target(
     input: &WageTargetInput,
 ) -> Result<FacilityWageYear> {
     may_see(actor, facility_id)?;
+    FiscalYear::validated("fiscal_year", i64::from(fiscal_year))?;
     let input = input.validated().map_err(Error::Validation)?;
     let mut tx = db.write().await?;
     db::facilities::get(&mut tx, facility_id)
@@ -173,8 +175,8 @@ pub async fn put_target(
 /// row and the totals of the published figures only.
 pub async fn table(db: &Db, actor: &Principal, fiscal_year: i32) -> Result<WageTable> {
     allow(actor.may_see_wage_table())?;
-    let fy = FiscalYear(fiscal_year);
-    let previous = FiscalYear(fiscal_year - 1);
+    let fy = FiscalYear::validated("fiscal_year", i64::from(fiscal_year))?;
+    let previous = fy.previous().ok_or(Error::NotFound("年度"))?;
     let mut tx = db.read().await?;
     let facilities = db::facilities::list(&mut tx, &Default::default()).await?;
     let figures = |rows: Vec<db::wages::YearRow>| -> BTreeMap<i64, (Option<i64>, YearFigures)> {
