@@ -11,6 +11,7 @@ mod drawer;
 mod eat_in;
 mod limits;
 mod logs;
+mod openapi;
 mod printers;
 mod receipts;
 mod register_browser;

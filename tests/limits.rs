@@ -33,6 +33,7 @@ fn same_client(client: &ApiClient) -> ApiClient {
         kind: client.kind,
         client: client.client.clone(),
         csrf: client.csrf.clone(),
+        check_answers: client.check_answers,
     }
 }
 

@@ -15,8 +15,8 @@ pub struct AuditEntry {
     pub action: String,
     pub entity: String,
     pub entity_id: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    /// Any JSON value, or null.
     pub before: Option<serde_json::Value>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    /// Any JSON value, or null.
     pub after: Option<serde_json::Value>,
 }

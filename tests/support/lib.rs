@@ -4,6 +4,7 @@
 pub mod browser;
 pub mod chaos;
 pub mod load;
+pub mod openapi;
 pub mod printer;
 pub mod world;
 
@@ -288,6 +289,9 @@ pub struct ApiClient {
     pub kind: &'static str,
     pub client: reqwest::Client,
     pub csrf: Option<String>,
+    /// Check every answer against the OpenAPI document (see [`openapi`]); on unless a test
+    /// turns it off for answers that are not the server's own (a fault-injecting proxy).
+    pub check_answers: bool,
 }
 
 impl ApiClient {
@@ -319,6 +323,7 @@ impl ApiClient {
             kind,
             client,
             csrf: None,
+            check_answers: true,
         }
     }
 
@@ -370,12 +375,12 @@ impl ApiClient {
 
     /// Sends a JSON request; answers the status and the JSON body (`Null` when empty).
     pub async fn request(&self, method: Method, path: &str, body: Option<&Value>) -> (StatusCode, Value) {
-        let mut request = self.builder(method, path);
+        let mut request = self.builder(method.clone(), path);
         if let Some(body) = body {
             request = request.json(body);
         }
         let response = request.send().await.expect("request sent");
-        read(response).await
+        self.read(&method, path, response).await
     }
 
     /// Sends raw bytes with a content type, for malformed requests.
@@ -389,14 +394,14 @@ impl ApiClient {
         // A fresh connection: after a refused oversized body the server closes this one, and a
         // pooled reuse would race that close.
         let response = self
-            .builder(method, path)
+            .builder(method.clone(), path)
             .header("content-type", content_type)
             .header("connection", "close")
             .body(body)
             .send()
             .await
             .expect("request sent");
-        read(response).await
+        self.read(&method, path, response).await
     }
 
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
@@ -412,7 +417,46 @@ impl ApiClient {
             .await
             .expect("request sent");
         let status = response.status();
-        (status, response.bytes().await.expect("body").to_vec())
+        let content_type = content_type(&response);
+        let bytes = response.bytes().await.expect("body").to_vec();
+        self.check(&Method::GET, path, status, content_type.as_deref(), &bytes);
+        (status, bytes)
+    }
+
+    /// Reads an answer as JSON (`Null` when empty, a string when not JSON), checked against the
+    /// OpenAPI document.
+    async fn read(&self, method: &Method, path: &str, response: reqwest::Response) -> (StatusCode, Value) {
+        let status = response.status();
+        let content_type = content_type(&response);
+        let bytes = response.bytes().await.expect("response body");
+        self.check(method, path, status, content_type.as_deref(), &bytes);
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        (status, body)
+    }
+
+    fn check(
+        &self,
+        method: &Method,
+        path: &str,
+        status: StatusCode,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) {
+        if self.check_answers {
+            openapi::check_answer(
+                self.kind,
+                method.as_str(),
+                path,
+                status.as_u16(),
+                content_type,
+                body,
+            );
+        }
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
@@ -468,16 +512,12 @@ impl ApiClient {
     }
 }
 
-async fn read(response: reqwest::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let bytes = response.bytes().await.expect("response body");
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
-    };
-    (status, body)
+fn content_type(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from)
 }
 
 /// Runs one statement on the PostgreSQL server's admin database.

@@ -79,6 +79,8 @@ pub struct FormalReceipt {
     pub sale_id: uuid::Uuid,
     pub receipt_number: String,
     /// When the sale was made (Asia/Tokyo): the 取引日.
+    /// (Japan time, without an offset: `2026-11-28T10:00:00`.)
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$"))]
     pub sold_at_local: NaiveDateTime,
     /// The council as it was when the sale was made.
     pub issuer_name: String,

@@ -62,6 +62,8 @@ pub struct Receipt {
     pub register_name: String,
     pub receipt_number: String,
     /// Local time of the sale (Asia/Tokyo).
+    /// (Japan time, without an offset: `2026-11-28T10:00:00`.)
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$"))]
     pub issued_at_local: NaiveDateTime,
     pub lines: Vec<ReceiptLine>,
     pub totals: CartTotals,
@@ -79,6 +81,8 @@ pub struct Receipt {
     pub original_receipt_number: Option<String>,
     /// For a void or refund: when the sale it reverses was made (Asia/Tokyo).
     #[serde(default)]
+    /// (Japan time, without an offset: `2026-11-28T10:00:00`.)
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$"))]
     pub original_sold_at_local: Option<NaiveDateTime>,
     /// Printed again after the sale (再発行).
     #[serde(default)]

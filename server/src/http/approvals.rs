@@ -17,7 +17,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// A council user approves an action on the caller's tablet with their PIN. Asked from a
 /// registered tablet or by a council user only (403 otherwise); rate limited per client
 /// address and per approver (429 with `Retry-After`).
-#[utoipa::path(post, path = "/approvals", tag = "users", request_body = ApprovalInput,
+#[utoipa::path(post, operation_id = "grantApproval", path = "/approvals", tag = "users", request_body = ApprovalInput,
     responses((status = 201, body = Approval), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn grant_approval(

@@ -16,6 +16,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Only changes by this login.
@@ -29,11 +30,12 @@ pub struct AuditQuery {
     /// Until this time, exclusive (RFC 3339).
     until: Option<DateTime<Utc>>,
     /// At most this many entries (default 200, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
 /// The audit log, newest first (council admins). It has no route to change or delete entries.
-#[utoipa::path(get, path = "/audit", tag = "users", params(AuditQuery),
+#[utoipa::path(get, operation_id = "listAudit", path = "/audit", tag = "users", params(AuditQuery),
     responses((status = 200, body = [AuditEntry]), (status = 403, body = ErrorBody)))]
 async fn list_audit(
     State(state): State<AppState>,

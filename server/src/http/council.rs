@@ -14,13 +14,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The council: the issuer named on receipts.
-#[utoipa::path(get, path = "/council", tag = "council", responses((status = 200, body = Council)))]
+#[utoipa::path(get, operation_id = "getCouncil", path = "/council", tag = "council", responses((status = 200, body = Council)))]
 async fn get(State(state): State<AppState>, Caller(_signed_in): Caller) -> ApiResult<Json<Council>> {
     Ok(Json(council::get(&state.db).await?))
 }
 
 /// Replaces the council's data.
-#[utoipa::path(put, path = "/council", tag = "council", request_body = CouncilInput,
+#[utoipa::path(put, operation_id = "updateCouncil", path = "/council", tag = "council", request_body = CouncilInput,
     responses((status = 200, body = Council), (status = 422, body = ErrorBody)))]
 async fn update(
     State(state): State<AppState>,

@@ -18,14 +18,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Registered tablets (council users).
-#[utoipa::path(get, path = "/devices", tag = "users",
+#[utoipa::path(get, operation_id = "listDevices", path = "/devices", tag = "users",
     responses((status = 200, body = [Device]), (status = 403, body = ErrorBody)))]
 async fn list_devices(State(state): State<AppState>, Caller(actor): Caller) -> ApiResult<Json<Vec<Device>>> {
     Ok(Json(devices::list(&state.db, &actor).await?))
 }
 
 /// Registers this browser as a till of a register (council users); sets the device cookie.
-#[utoipa::path(post, path = "/devices", tag = "users", request_body = DeviceInput,
+#[utoipa::path(post, operation_id = "registerDevice", path = "/devices", tag = "users", request_body = DeviceInput,
     responses((status = 201, body = Device), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn register_device(
     State(state): State<AppState>,
@@ -45,7 +45,7 @@ async fn register_device(
 }
 
 /// Revokes a tablet: its cookie stops working and its sessions end (council users).
-#[utoipa::path(post, path = "/devices/{id}/revoke", tag = "users", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "revokeDevice", path = "/devices/{id}/revoke", tag = "users", params(("id" = i64, Path)),
     responses((status = 200, body = Device), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn revoke_device(
     State(state): State<AppState>,

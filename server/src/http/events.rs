@@ -17,13 +17,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Lists events and channels, newest first.
-#[utoipa::path(get, path = "/events", tag = "events", responses((status = 200, body = [Event])))]
+#[utoipa::path(get, operation_id = "listEvents", path = "/events", tag = "events", responses((status = 200, body = [Event])))]
 async fn list(State(state): State<AppState>, Caller(actor): Caller) -> ApiResult<Json<Vec<Event>>> {
     Ok(Json(events::list(&state.db, &actor).await?))
 }
 
 /// Creates an event with its participating facilities and registers.
-#[utoipa::path(post, path = "/events", tag = "events", request_body = EventInput,
+#[utoipa::path(post, operation_id = "createEvent", path = "/events", tag = "events", request_body = EventInput,
     responses((status = 201, body = Event), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create(
     State(state): State<AppState>,
@@ -37,7 +37,7 @@ async fn create(
 }
 
 /// One event.
-#[utoipa::path(get, path = "/events/{id}", tag = "events", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "getEvent", path = "/events/{id}", tag = "events", params(("id" = i64, Path)),
     responses((status = 200, body = Event), (status = 404, body = ErrorBody)))]
 async fn get(
     State(state): State<AppState>,
@@ -49,7 +49,7 @@ async fn get(
 
 /// Replaces an event's data, participants and registers; the state may only move forward
 /// (planned → open → closed → settled, or closed → open).
-#[utoipa::path(put, path = "/events/{id}", tag = "events", params(("id" = i64, Path)), request_body = EventInput,
+#[utoipa::path(put, operation_id = "updateEvent", path = "/events/{id}", tag = "events", params(("id" = i64, Path)), request_body = EventInput,
     responses((status = 200, body = Event), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn update(

@@ -18,6 +18,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Only active (true) or inactive (false) facilities.
@@ -27,7 +28,7 @@ pub struct ListQuery {
 }
 
 /// Lists facilities by number.
-#[utoipa::path(get, path = "/facilities", tag = "facilities", params(ListQuery),
+#[utoipa::path(get, operation_id = "listFacilities", path = "/facilities", tag = "facilities", params(ListQuery),
     responses((status = 200, body = [Facility]), (status = 400, body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
@@ -42,7 +43,7 @@ async fn list(
 }
 
 /// Creates a facility.
-#[utoipa::path(post, path = "/facilities", tag = "facilities", request_body = FacilityInput,
+#[utoipa::path(post, operation_id = "createFacility", path = "/facilities", tag = "facilities", request_body = FacilityInput,
     responses((status = 201, body = Facility), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create(
     State(state): State<AppState>,
@@ -56,8 +57,8 @@ async fn create(
 }
 
 /// One facility.
-#[utoipa::path(get, path = "/facilities/{id}", tag = "facilities", params(("id" = i64, Path)),
-    responses((status = 200, body = Facility), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, operation_id = "getFacility", path = "/facilities/{id}", tag = "facilities", params(("id" = i64, Path)),
+    responses((status = 200, body = Facility), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -67,7 +68,7 @@ async fn get(
 }
 
 /// Replaces a facility's data; `"active": false` deactivates it.
-#[utoipa::path(put, path = "/facilities/{id}", tag = "facilities", params(("id" = i64, Path)),
+#[utoipa::path(put, operation_id = "updateFacility", path = "/facilities/{id}", tag = "facilities", params(("id" = i64, Path)),
     request_body = FacilityInput,
     responses((status = 200, body = Facility), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]

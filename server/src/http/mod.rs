@@ -10,6 +10,7 @@ pub mod error;
 mod events;
 pub mod extract;
 mod facilities;
+mod openapi;
 mod products;
 mod receipts;
 mod register_sessions;
@@ -120,9 +121,11 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(register_sessions::routes())
         .merge(settlement::routes())
         .merge(wages::routes());
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
-        .split_for_parts()
+        .split_for_parts();
+    utoipa::Modify::modify(&openapi::Common, &mut doc);
+    (router, doc)
 }
 
 /// The whole application: API, health, OpenAPI document, pages and static files.

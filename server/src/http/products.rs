@@ -19,6 +19,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Only this facility's products.
@@ -30,8 +31,8 @@ pub struct ListQuery {
 }
 
 /// Lists products by facility and category.
-#[utoipa::path(get, path = "/products", tag = "products", params(ListQuery),
-    responses((status = 200, body = [Product]), (status = 400, body = ErrorBody)))]
+#[utoipa::path(get, operation_id = "listProducts", path = "/products", tag = "products", params(ListQuery),
+    responses((status = 200, body = [Product]), (status = 403, body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -46,7 +47,7 @@ async fn list(
 }
 
 /// Creates a product of a facility.
-#[utoipa::path(post, path = "/products", tag = "products", request_body = ProductInput,
+#[utoipa::path(post, operation_id = "createProduct", path = "/products", tag = "products", request_body = ProductInput,
     responses((status = 201, body = Product), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create(
     State(state): State<AppState>,
@@ -60,8 +61,8 @@ async fn create(
 }
 
 /// One product.
-#[utoipa::path(get, path = "/products/{id}", tag = "products", params(("id" = i64, Path)),
-    responses((status = 200, body = Product), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, operation_id = "getProduct", path = "/products/{id}", tag = "products", params(("id" = i64, Path)),
+    responses((status = 200, body = Product), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -71,7 +72,7 @@ async fn get(
 }
 
 /// Replaces a product's data; `"active": false` deactivates it. Past sales keep their prices.
-#[utoipa::path(put, path = "/products/{id}", tag = "products", params(("id" = i64, Path)), request_body = ProductInput,
+#[utoipa::path(put, operation_id = "updateProduct", path = "/products/{id}", tag = "products", params(("id" = i64, Path)), request_body = ProductInput,
     responses((status = 200, body = Product), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn update(
@@ -85,9 +86,9 @@ async fn update(
 
 /// A facility's products from a CSV (商品名, ふりがな, 価格, 税率, JAN, 分類; UTF-8 or Shift_JIS).
 /// Every row is checked first; nothing is imported if any row is wrong.
-#[utoipa::path(post, path = "/facilities/{id}/products/import", tag = "products", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "importProducts", path = "/facilities/{id}/products/import", tag = "products", params(("id" = i64, Path)),
     request_body(content = String, content_type = "text/csv"),
-    responses((status = 201, body = [Product]), (status = 403, body = ErrorBody),
+    responses((status = 201, body = [Product]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import_products(
     State(state): State<AppState>,

@@ -22,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PrintQuery {
     /// A copy printed later (再発行): marked as such, and the cash drawer stays shut.
@@ -31,7 +32,7 @@ pub struct PrintQuery {
 /// Prints a sale's receipt on its register's printer (council users, or the cashier of that
 /// register); a cash sale opens the drawer. The sale stays recorded whatever happens: a 503
 /// (printer unreachable or silent) or 502 (connection broken mid-job) means "print again".
-#[utoipa::path(post, path = "/sales/{id}/print", tag = "receipts", params(("id" = uuid::Uuid, Path), PrintQuery),
+#[utoipa::path(post, operation_id = "printReceipt", path = "/sales/{id}/print", tag = "receipts", params(("id" = uuid::Uuid, Path), PrintQuery),
     responses((status = 200, body = PrintOutcome), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "The register has no printer"),
         (status = 502, body = ErrorBody), (status = 503, body = ErrorBody)))]
@@ -48,14 +49,16 @@ async fn print(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiptQuery {
     /// 48 (80 mm) or 32 (58 mm); the register's paper when not given.
+    #[param(minimum = 32, maximum = 48)]
     columns: Option<i64>,
 }
 
 /// A sale's receipt as data and as the lines of the paper: the preview shows what prints.
-#[utoipa::path(get, path = "/sales/{id}/receipt", tag = "receipts", params(("id" = uuid::Uuid, Path), ReceiptQuery),
+#[utoipa::path(get, operation_id = "getReceipt", path = "/sales/{id}/receipt", tag = "receipts", params(("id" = uuid::Uuid, Path), ReceiptQuery),
     responses((status = 200, body = SaleReceipt), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn receipt(
@@ -70,7 +73,7 @@ async fn receipt(
 /// What a 領収書 (formal receipt) of the sale states: the sale less its refunds (amount, lines,
 /// and per rate the stored totals and tax less the refunds'), with the issuer as it was at the
 /// sale. A voided sale, one refunded in full, or a void or refund record gets none (409).
-#[utoipa::path(get, path = "/sales/{id}/formal-receipt", tag = "receipts", params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(get, operation_id = "getFormalReceipt", path = "/sales/{id}/formal-receipt", tag = "receipts", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = FormalReceipt), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "Voided, refunded in full, or not a sale")))]
 async fn formal_receipt(
@@ -83,7 +86,7 @@ async fn formal_receipt(
 
 /// Whether the register's printer accepts a connection now (a short TCP connect; nothing is
 /// printed): staff see at once when a printer is off or has changed its address.
-#[utoipa::path(get, path = "/registers/{id}/printer", tag = "receipts", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "getPrinterStatus", path = "/registers/{id}/printer", tag = "receipts", params(("id" = i64, Path)),
     responses((status = 200, body = PrinterStatus), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn printer_status(
     State(state): State<AppState>,

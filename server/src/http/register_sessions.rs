@@ -24,7 +24,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Whether the register is open, with the running figures of its session.
-#[utoipa::path(get, path = "/registers/{id}/session", tag = "registers", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "getRegisterStatus", path = "/registers/{id}/session", tag = "registers", params(("id" = i64, Path)),
     responses((status = 200, body = RegisterStatus), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn status(
     State(state): State<AppState>,
@@ -35,9 +35,9 @@ async fn status(
 }
 
 /// レジ開け: opens the register with its change float (釣銭準備金) counted by denomination.
-#[utoipa::path(post, path = "/registers/{id}/open", tag = "registers", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "openRegister", path = "/registers/{id}/open", tag = "registers", params(("id" = i64, Path)),
     request_body = RegisterOpenInput,
-    responses((status = 201, body = RegisterStatus), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+    responses((status = 201, body = RegisterStatus), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn open(
     State(state): State<AppState>,
@@ -52,9 +52,9 @@ async fn open(
 }
 
 /// 出金: cash taken out of the open drawer.
-#[utoipa::path(post, path = "/registers/{id}/payouts", tag = "registers", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "recordPayout", path = "/registers/{id}/payouts", tag = "registers", params(("id" = i64, Path)),
     request_body = PayoutInput,
-    responses((status = 201, body = RegisterStatus), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+    responses((status = 201, body = RegisterStatus), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn payout(
     State(state): State<AppState>,
@@ -69,9 +69,9 @@ async fn payout(
 }
 
 /// レジ締め: the cash count by denomination; a difference needs a note.
-#[utoipa::path(post, path = "/registers/{id}/close", tag = "registers", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "closeRegister", path = "/registers/{id}/close", tag = "registers", params(("id" = i64, Path)),
     request_body = RegisterCloseInput,
-    responses((status = 200, body = RegisterReport), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+    responses((status = 200, body = RegisterReport), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn close(
     State(state): State<AppState>,
@@ -85,7 +85,7 @@ async fn close(
 }
 
 /// One register session's report (締めレポート).
-#[utoipa::path(get, path = "/register-sessions/{id}", tag = "registers", params(("id" = String, Path)),
+#[utoipa::path(get, operation_id = "getRegisterSessionReport", path = "/register-sessions/{id}", tag = "registers", params(("id" = String, Path)),
     responses((status = 200, body = RegisterReport), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn session_report(
     State(state): State<AppState>,
@@ -98,8 +98,8 @@ async fn session_report(
 }
 
 /// Every register session of an event with its cash figures.
-#[utoipa::path(get, path = "/events/{id}/register-sessions", tag = "registers", params(("id" = i64, Path)),
-    responses((status = 200, body = [RegisterReport]), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, operation_id = "listEventRegisterSessions", path = "/events/{id}/register-sessions", tag = "registers", params(("id" = i64, Path)),
+    responses((status = 200, body = [RegisterReport]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn event_sessions(
     State(state): State<AppState>,
     Caller(actor): Caller,

@@ -22,7 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// What a register sells: the products of the event's facilities, for offline use.
-#[utoipa::path(get, path = "/registers/{id}/catalog", tag = "sales", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "getCatalog", path = "/registers/{id}/catalog", tag = "sales", params(("id" = i64, Path)),
     responses((status = 200, body = Catalog), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn catalog(
     State(state): State<AppState>,
@@ -34,7 +34,7 @@ async fn catalog(
 
 /// Records a sale made on the caller's register. The sale's id is the idempotency key: the
 /// first request answers 201, every retry 200 with the same sale.
-#[utoipa::path(post, path = "/sales", tag = "sales", request_body = SaleInput,
+#[utoipa::path(post, operation_id = "recordSale", path = "/sales", tag = "sales", request_body = SaleInput,
     responses((status = 201, body = Sale), (status = 200, body = Sale), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn record(
@@ -54,6 +54,7 @@ async fn record(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     event_id: Option<i64>,
@@ -61,11 +62,12 @@ pub struct ListQuery {
     /// A whole receipt number, e.g. `HB2026A-R1-0001` (to find a sale for a return).
     receipt_number: Option<String>,
     /// At most this many, newest first (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
 /// The sales journal, newest first: council users, or a cashier for their own register.
-#[utoipa::path(get, path = "/sales", tag = "sales", params(ListQuery),
+#[utoipa::path(get, operation_id = "listSales", path = "/sales", tag = "sales", params(ListQuery),
     responses((status = 200, body = [Sale]), (status = 403, body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
@@ -85,7 +87,7 @@ async fn list(
 }
 
 /// One sale, void or refund.
-#[utoipa::path(get, path = "/sales/{id}", tag = "sales", params(("id" = uuid::Uuid, Path)),
+#[utoipa::path(get, operation_id = "getSale", path = "/sales/{id}", tag = "sales", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = Sale), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get(
     State(state): State<AppState>,
@@ -96,7 +98,7 @@ async fn get(
 }
 
 /// 取消: reverses a whole sale; a cashier needs a manager approval for `void`.
-#[utoipa::path(post, path = "/sales/{id}/void", tag = "sales", params(("id" = uuid::Uuid, Path)), request_body = VoidInput,
+#[utoipa::path(post, operation_id = "voidSale", path = "/sales/{id}/void", tag = "sales", params(("id" = uuid::Uuid, Path)), request_body = VoidInput,
     responses((status = 201, body = Sale), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
 async fn void(
@@ -112,7 +114,7 @@ async fn void(
 }
 
 /// 返品: refunds some items of a sale in cash; a cashier needs a manager approval for `refund`.
-#[utoipa::path(post, path = "/sales/{id}/refund", tag = "sales", params(("id" = uuid::Uuid, Path)), request_body = RefundInput,
+#[utoipa::path(post, operation_id = "refundSale", path = "/sales/{id}/refund", tag = "sales", params(("id" = uuid::Uuid, Path)), request_body = RefundInput,
     responses((status = 201, body = Sale), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn refund(
@@ -128,7 +130,7 @@ async fn refund(
 }
 
 /// The live view of an event: net sales per facility and product (facility staff: their own).
-#[utoipa::path(get, path = "/events/{id}/sales", tag = "sales", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "getEventSales", path = "/events/{id}/sales", tag = "sales", params(("id" = i64, Path)),
     responses((status = 200, body = EventSales), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn event_sales(
     State(state): State<AppState>,

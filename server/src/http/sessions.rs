@@ -53,7 +53,7 @@ async fn revoke_previous(state: &AppState, jar: &CookieJar) -> Result<(), Error>
 }
 
 /// Who is signed in, with the CSRF token to send as `X-CSRF-Token`.
-#[utoipa::path(get, path = "/session", tag = "session",
+#[utoipa::path(get, operation_id = "getSession", path = "/session", tag = "session",
     responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody)))]
 async fn current(State(state): State<AppState>, jar: CookieJar) -> ApiResult<Json<SessionInfo>> {
     let token = jar
@@ -66,7 +66,7 @@ async fn current(State(state): State<AppState>, jar: CookieJar) -> ApiResult<Jso
 /// Staff sign in with their id and password; sets the session cookies. Rate limited per
 /// client address and per login (429 with `Retry-After`); login and password are length-limited
 /// (422).
-#[utoipa::path(post, path = "/session", tag = "session", request_body = LoginInput,
+#[utoipa::path(post, operation_id = "signIn", path = "/session", tag = "session", request_body = LoginInput,
     responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn login(
@@ -82,7 +82,7 @@ async fn login(
 }
 
 /// A cashier signs in with their PIN, on a tablet registered as a till.
-#[utoipa::path(post, path = "/session/pin", tag = "session", request_body = PinLoginInput,
+#[utoipa::path(post, operation_id = "signInWithPin", path = "/session/pin", tag = "session", request_body = PinLoginInput,
     responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn pin_login(
@@ -98,7 +98,7 @@ async fn pin_login(
 }
 
 /// Signs out: ends the session and clears its cookies (the tablet stays registered).
-#[utoipa::path(delete, path = "/session", tag = "session", responses((status = 204)))]
+#[utoipa::path(delete, operation_id = "signOut", path = "/session", tag = "session", responses((status = 204)))]
 async fn logout(State(state): State<AppState>, jar: CookieJar) -> ApiResult<(StatusCode, CookieJar)> {
     if let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) {
         sessions::logout(&state.db, &token).await?;
@@ -110,7 +110,7 @@ async fn logout(State(state): State<AppState>, jar: CookieJar) -> ApiResult<(Sta
 }
 
 /// The register this tablet is registered to, and the cashiers who may sign in on it.
-#[utoipa::path(get, path = "/device", tag = "session",
+#[utoipa::path(get, operation_id = "getDevice", path = "/device", tag = "session",
     responses((status = 200, body = DeviceStatus), (status = 404, body = ErrorBody)))]
 async fn device(State(state): State<AppState>, jar: CookieJar) -> ApiResult<Json<DeviceStatus>> {
     let token = jar.get(DEVICE_COOKIE).map(|c| c.value().to_string());

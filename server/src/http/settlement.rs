@@ -32,10 +32,12 @@ pub enum Format {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FormatQuery {
     /// `json` (default) or `csv`.
     #[serde(default)]
+    #[param(inline)]
     format: Format,
 }
 
@@ -55,8 +57,9 @@ pub(super) fn csv_response(bytes: Vec<u8>, file: &str) -> Response {
 
 /// The event summary: every facility's settlement, totals, tenders and cash over/short.
 /// A preview until the event is settled.
-#[utoipa::path(get, path = "/events/{id}/settlement", tag = "settlement", params(("id" = i64, Path), FormatQuery),
-    responses((status = 200, body = EventSettlement), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, operation_id = "getSettlement", path = "/events/{id}/settlement", tag = "settlement", params(("id" = i64, Path), FormatQuery),
+    responses((status = 200, description = "The settlement; with `format=csv` the facilities' lines and the totals as CSV (UTF-8 with BOM)",
+        content((EventSettlement = "application/json"), (String = "text/csv"))), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn show(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -77,9 +80,11 @@ async fn show(
 }
 
 /// One facility's 精算書: the council, or the facility's own staff.
-#[utoipa::path(get, path = "/events/{id}/settlement/facilities/{facility_id}", tag = "settlement",
+#[utoipa::path(get, operation_id = "getFacilityStatement", path = "/events/{id}/settlement/facilities/{facility_id}", tag = "settlement",
     params(("id" = i64, Path), ("facility_id" = i64, Path), FormatQuery),
-    responses((status = 200, body = FacilityStatement), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "The statement; with `format=csv` its line and notes as CSV (UTF-8 with BOM)",
+        content((FacilityStatement = "application/json"), (String = "text/csv"))), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 async fn facility(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -107,8 +112,8 @@ async fn facility(
 }
 
 /// Settles a closed event whose registers are all closed, and locks it.
-#[utoipa::path(post, path = "/events/{id}/settle", tag = "settlement", params(("id" = i64, Path)),
-    responses((status = 200, body = EventSettlement), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(post, operation_id = "settleEvent", path = "/events/{id}/settle", tag = "settlement", params(("id" = i64, Path)),
+    responses((status = 200, body = EventSettlement), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn settle(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -118,9 +123,9 @@ async fn settle(
 }
 
 /// 精算後の調整: a correction to a facility's payable after settlement, with a reason.
-#[utoipa::path(post, path = "/events/{id}/adjustments", tag = "settlement", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "createAdjustment", path = "/events/{id}/adjustments", tag = "settlement", params(("id" = i64, Path)),
     request_body = AdjustmentInput,
-    responses((status = 201, body = FacilityStatement), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+    responses((status = 201, body = FacilityStatement), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn adjust(
     State(state): State<AppState>,
@@ -135,7 +140,7 @@ async fn adjust(
 }
 
 /// Sales by hour, facility and tender, and best sellers.
-#[utoipa::path(get, path = "/events/{id}/dashboard", tag = "settlement", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "getDashboard", path = "/events/{id}/dashboard", tag = "settlement", params(("id" = i64, Path)),
     responses((status = 200, body = EventDashboard), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn dashboard(
     State(state): State<AppState>,

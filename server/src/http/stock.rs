@@ -19,6 +19,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StockQuery {
     /// Only this facility's goods (facility staff always see only their own).
@@ -26,7 +27,7 @@ pub struct StockQuery {
 }
 
 /// What each product brought, sold, refunded, took out and has left; low, sold out, negative.
-#[utoipa::path(get, path = "/events/{id}/stock", tag = "stock", params(("id" = i64, Path), StockQuery),
+#[utoipa::path(get, operation_id = "getStock", path = "/events/{id}/stock", tag = "stock", params(("id" = i64, Path), StockQuery),
     responses((status = 200, body = EventStock), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn show(
     State(state): State<AppState>,
@@ -40,9 +41,9 @@ async fn show(
 }
 
 /// 搬入, 搬出, transfer, loss or adjustment of a facility's goods at the event.
-#[utoipa::path(post, path = "/events/{id}/stock", tag = "stock", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "recordStockOperation", path = "/events/{id}/stock", tag = "stock", params(("id" = i64, Path)),
     request_body = StockOperationInput,
-    responses((status = 201, body = EventStock), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+    responses((status = 201, body = EventStock), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn record(
     State(state): State<AppState>,
@@ -57,9 +58,10 @@ async fn record(
 }
 
 /// 棚卸: records what was counted; the variance becomes a count movement.
-#[utoipa::path(post, path = "/events/{id}/stock/count", tag = "stock", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "countStock", path = "/events/{id}/stock/count", tag = "stock", params(("id" = i64, Path)),
     request_body = StockCountInput,
-    responses((status = 201, body = [CountLine]), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = [CountLine]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn count(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -73,6 +75,7 @@ async fn count(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct IntakeImportQuery {
     facility_id: i64,
@@ -81,9 +84,10 @@ pub struct IntakeImportQuery {
 }
 
 /// 搬入 from a CSV (columns JAN or 商品名, 数量; UTF-8 or Shift_JIS). All rows or none.
-#[utoipa::path(post, path = "/events/{id}/stock/import", tag = "stock", params(("id" = i64, Path), IntakeImportQuery),
+#[utoipa::path(post, operation_id = "importIntake", path = "/events/{id}/stock/import", tag = "stock", params(("id" = i64, Path), IntakeImportQuery),
     request_body(content = String, content_type = "text/csv"),
-    responses((status = 201, body = EventStock), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = EventStock), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn import_intake(
     State(state): State<AppState>,
     Caller(actor): Caller,

@@ -17,14 +17,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// All users (council admins).
-#[utoipa::path(get, path = "/users", tag = "users",
+#[utoipa::path(get, operation_id = "listUsers", path = "/users", tag = "users",
     responses((status = 200, body = [User]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn list_users(State(state): State<AppState>, Caller(actor): Caller) -> ApiResult<Json<Vec<User>>> {
     Ok(Json(users::list(&state.db, &actor).await?))
 }
 
 /// Creates a user (council admins).
-#[utoipa::path(post, path = "/users", tag = "users", request_body = UserInput,
+#[utoipa::path(post, operation_id = "createUser", path = "/users", tag = "users", request_body = UserInput,
     responses((status = 201, body = User), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn create_user(
@@ -39,7 +39,7 @@ async fn create_user(
 }
 
 /// One user (council admins, or the user themself).
-#[utoipa::path(get, path = "/users/{id}", tag = "users", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "getUser", path = "/users/{id}", tag = "users", params(("id" = i64, Path)),
     responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_user(
     State(state): State<AppState>,
@@ -51,7 +51,7 @@ async fn get_user(
 
 /// Changes a user; a blank password or PIN keeps the current one. Ends the user's sessions
 /// when a secret changes or the user is deactivated.
-#[utoipa::path(put, path = "/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserInput,
+#[utoipa::path(put, operation_id = "updateUser", path = "/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserInput,
     responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn update_user(

@@ -22,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct YearQuery {
     /// The fiscal year by its first calendar year: 2025 = 令和7年度 (April 2025 – March 2026).
@@ -29,7 +30,7 @@ pub struct YearQuery {
 }
 
 /// A facility's fiscal year: months, both average formulas, band, target, council sales.
-#[utoipa::path(get, path = "/facilities/{id}/wages", tag = "wages", params(("id" = i64, Path), YearQuery),
+#[utoipa::path(get, operation_id = "getFacilityWages", path = "/facilities/{id}/wages", tag = "wages", params(("id" = i64, Path), YearQuery),
     responses((status = 200, body = FacilityWageYear), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn facility_year(
     State(state): State<AppState>,
@@ -43,9 +44,9 @@ async fn facility_year(
 }
 
 /// Enters or corrects one month of a facility's wage figures.
-#[utoipa::path(put, path = "/facilities/{id}/wages", tag = "wages", params(("id" = i64, Path)),
+#[utoipa::path(put, operation_id = "putWageMonth", path = "/facilities/{id}/wages", tag = "wages", params(("id" = i64, Path)),
     request_body = WageMonthInput,
-    responses((status = 200, body = FacilityWageYear), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = FacilityWageYear), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn put_month(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -56,9 +57,10 @@ async fn put_month(
 }
 
 /// Sets the facility's target wage (目標工賃, monthly) for a fiscal year.
-#[utoipa::path(put, path = "/facilities/{id}/wage-target", tag = "wages", params(("id" = i64, Path), YearQuery),
+#[utoipa::path(put, operation_id = "putWageTarget", path = "/facilities/{id}/wage-target", tag = "wages", params(("id" = i64, Path), YearQuery),
     request_body = WageTargetInput,
-    responses((status = 200, body = FacilityWageYear), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = FacilityWageYear), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn put_target(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -72,17 +74,20 @@ async fn put_target(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TableQuery {
     fiscal_year: i32,
     /// `json` (default) or `csv`.
     #[serde(default)]
+    #[param(inline)]
     format: Format,
 }
 
 /// The prefecture's table for a fiscal year and the one before, with totals and averages.
-#[utoipa::path(get, path = "/wages/table", tag = "wages", params(TableQuery),
-    responses((status = 200, body = WageTable), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, operation_id = "getWageTable", path = "/wages/table", tag = "wages", params(TableQuery),
+    responses((status = 200, description = "The table; with `format=csv` as CSV (UTF-8 with BOM)",
+        content((WageTable = "application/json"), (String = "text/csv"))), (status = 403, body = ErrorBody)))]
 async fn table(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -99,6 +104,7 @@ async fn table(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportQuery {
     /// Check and report only; write nothing.
@@ -108,7 +114,7 @@ pub struct ImportQuery {
 
 /// Imports the prefecture's table (CSV as published: UTF-8 or Shift_JIS, thousands
 /// separators, blank cells). All rows or none; figures that disagree are reported.
-#[utoipa::path(post, path = "/wages/import", tag = "wages", params(ImportQuery),
+#[utoipa::path(post, operation_id = "importWages", path = "/wages/import", tag = "wages", params(ImportQuery),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = WageImportReport), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import(
