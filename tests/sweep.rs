@@ -355,6 +355,16 @@ db_test!(
             let (status, answer) = admin.put(&path, &json!({"monthly_target": 20000})).await;
             assert_field(&path, status, &answer, "fiscal_year", "out_of_range");
         }
+        // A list's limit: 1..=1000, refused outside (never quietly clamped).
+        for limit in ["0", "-1", "1001", "9223372036854775807"] {
+            for path in [
+                format!("/api/v1/sales?limit={limit}"),
+                format!("/api/v1/audit?limit={limit}"),
+            ] {
+                let (status, answer) = admin.get(&path).await;
+                assert_field(&path, status, &answer, "limit", "out_of_range");
+            }
+        }
         for (year, month) in [(i32::MIN, 1), (i32::MIN, 4), (i32::MAX, 3), (i32::MAX, 12)] {
             let body = json!({"year": year, "month": month, "wages_paid": 0, "user_months": 0,
                 "user_days": 0, "opening_days": 0, "work_hours": 0});

@@ -36,7 +36,7 @@ pub struct AuditQuery {
 
 /// The audit log, newest first (council admins). It has no route to change or delete entries.
 #[utoipa::path(get, operation_id = "listAudit", path = "/audit", tag = "users", params(AuditQuery),
-    responses((status = 200, body = [AuditEntry]), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = [AuditEntry]), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn list_audit(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -49,7 +49,7 @@ async fn list_audit(
         action: blank(q.action),
         from: q.from,
         until: q.until,
-        limit: q.limit.unwrap_or(200).clamp(1, 1000),
+        limit: super::extract::page_limit(q.limit, 200)?,
     };
     Ok(Json(audit::list(&state.db, &actor, &filter).await?))
 }

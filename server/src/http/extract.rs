@@ -59,3 +59,20 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
         ))
     }
 }
+
+/// The most entries one list answer holds.
+pub const MAX_PAGE: i64 = 1000;
+
+/// A list's `limit` query parameter: `default` when absent; outside `1..=`[`MAX_PAGE`] it is
+/// refused (422), never quietly clamped, so a client learns the bound.
+pub fn page_limit(limit: Option<i64>, default: i64) -> Result<i64, crate::error::Error> {
+    match limit {
+        None => Ok(default),
+        Some(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+        Some(_) => Err(crate::error::Error::field(
+            "limit",
+            "out_of_range",
+            format!("件数は1から{MAX_PAGE}までで指定してください"),
+        )),
+    }
+}

@@ -68,7 +68,7 @@ pub struct ListQuery {
 
 /// The sales journal, newest first: council users, or a cashier for their own register.
 #[utoipa::path(get, operation_id = "listSales", path = "/sales", tag = "sales", params(ListQuery),
-    responses((status = 200, body = [Sale]), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = [Sale]), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -81,7 +81,7 @@ async fn list(
             .receipt_number
             .map(|r| r.trim().to_string())
             .filter(|r| !r.is_empty()),
-        limit: q.limit.unwrap_or(100).clamp(1, 1000),
+        limit: super::extract::page_limit(q.limit, 100)?,
     };
     Ok(Json(sales::list(&state.db, &actor, &filter).await?))
 }

@@ -53,7 +53,7 @@ async fn get_user(
 /// when a secret changes or the user is deactivated.
 #[utoipa::path(put, operation_id = "updateUser", path = "/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserInput,
     responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_user(
     State(state): State<AppState>,
     Caller(actor): Caller,

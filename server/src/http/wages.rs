@@ -26,12 +26,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct YearQuery {
     /// The fiscal year by its first calendar year: 2025 = 令和7年度 (April 2025 – March 2026).
+    #[param(minimum = 2000, maximum = 2100)]
     fiscal_year: i32,
 }
 
 /// A facility's fiscal year: months, both average formulas, band, target, council sales.
 #[utoipa::path(get, operation_id = "getFacilityWages", path = "/facilities/{id}/wages", tag = "wages", params(("id" = i64, Path), YearQuery),
-    responses((status = 200, body = FacilityWageYear), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = FacilityWageYear), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn facility_year(
     State(state): State<AppState>,
     Caller(actor): Caller,
@@ -77,6 +79,8 @@ async fn put_target(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TableQuery {
+    /// The fiscal year by its first calendar year.
+    #[param(minimum = 2000, maximum = 2100)]
     fiscal_year: i32,
     /// `json` (default) or `csv`.
     #[serde(default)]
@@ -87,7 +91,8 @@ pub struct TableQuery {
 /// The prefecture's table for a fiscal year and the one before, with totals and averages.
 #[utoipa::path(get, operation_id = "getWageTable", path = "/wages/table", tag = "wages", params(TableQuery),
     responses((status = 200, description = "The table; with `format=csv` as CSV (UTF-8 with BOM)",
-        content((WageTable = "application/json"), (String = "text/csv"))), (status = 403, body = ErrorBody)))]
+        content((WageTable = "application/json"), (String = "text/csv"))), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn table(
     State(state): State<AppState>,
     Caller(actor): Caller,
