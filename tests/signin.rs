@@ -139,9 +139,15 @@ db_test!(
     }
 );
 
+/// Refusals answered at once: the test counts on the budget's refill, not on its own pace.
+fn refusals_at_once(config: &mut selpos_server::server::Config) {
+    config.limits.refusal_delay = std::time::Duration::ZERO;
+}
+
 db_test!(
     too_many_attempts_answer_429_in_japanese_with_retry_after,
     demo = false,
+    config = refusals_at_once,
     |server| {
         // One device tries logins one after another: its budget runs out.
         let from = device(0, 2);
@@ -338,3 +344,28 @@ db_test!(
         assert_eq!(status, StatusCode::CREATED, "a council user: {body}");
     }
 );
+
+db_test!(a_refusal_at_the_door_is_answered_slowly, demo = false, |server| {
+    // One device floods at once: its budget runs out and the rest wait for their answer.
+    let from = device(0, 7);
+    let attempts = join_all((0..30).map(|n| {
+        let server = &server;
+        async move {
+            let started = std::time::Instant::now();
+            let answer = sign_in_from(server, from, &format!("flood-{n}"), "password-123").await;
+            (answer.0, started.elapsed())
+        }
+    }))
+    .await;
+    let refused: Vec<_> = attempts
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::TOO_MANY_REQUESTS)
+        .collect();
+    assert!(refused.len() >= 5, "the budget is 20 at once: {attempts:?}");
+    for (_, took) in refused {
+        assert!(
+            *took >= selpos_server::throttle::REFUSAL_DELAY,
+            "a refusal waits before it is answered: {took:?}"
+        );
+    }
+});

@@ -61,6 +61,9 @@ pub struct Limits {
     pub max_connections: usize,
     /// On shutdown, how long requests in flight may take to finish.
     pub shutdown_grace: Duration,
+    /// A sign-in or approval refused by a rate limit is answered after this
+    /// ([`crate::throttle::REFUSAL_DELAY`]).
+    pub refusal_delay: Duration,
 }
 
 impl Default for Limits {
@@ -70,6 +73,7 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(30),
             max_connections: 512,
             shutdown_grace: Duration::from_secs(35),
+            refusal_delay: crate::throttle::REFUSAL_DELAY,
         }
     }
 }
@@ -163,7 +167,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
-    let throttle = crate::throttle::Throttle::new();
+    let throttle = crate::throttle::Throttle::with_refusal_delay(config.limits.refusal_delay);
     let app = http::router(AppState {
         db: db.clone(),
         leptos_options,

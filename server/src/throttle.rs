@@ -4,7 +4,8 @@
 //! bad sign-ins neither writes a row per attempt nor takes SQLite's write turn per attempt.
 //!
 //! - Per client address, every attempt is charged before anything is looked up or hashed: a
-//!   flood from one address stops at the door.
+//!   flood from one address stops at the door, and its refusals are answered after
+//!   [`REFUSAL_DELAY`], so back-to-back retries cannot keep the server's cores busy.
 //! - Per login, each failure is charged; a login whose failures used up its budget is refused
 //!   at the door until it refills (guesses spread over many addresses). Right sign-ins are
 //!   not charged: staff registering ten tablets in the morning are no attack.
@@ -29,6 +30,11 @@ pub const ADDRESS_PERIOD_SECS: u64 = 3;
 /// The failures at one login at once, then one more every [`LOGIN_PERIOD_SECS`] seconds.
 pub const LOGIN_BURST: u32 = 10;
 pub const LOGIN_PERIOD_SECS: u64 = 6;
+/// By default, how long an attempt refused at the door waits for its answer: a client that retries the
+/// moment it is answered (a flood, one loop per connection) is slowed to a few attempts a
+/// second per connection, so refusing it costs the tills next to nothing. A waiting answer
+/// holds no thread, no database connection and no lock.
+pub const REFUSAL_DELAY: std::time::Duration = std::time::Duration::from_millis(500);
 /// How long a failure summary stays open: the first failure of a window is written at once,
 /// the others as one row with their count when it closes.
 pub const SUMMARY_MINUTES: i64 = 5;
@@ -68,6 +74,7 @@ struct Inner {
     blocked: Mutex<HashMap<Blocked, Instant>>,
     summaries: Mutex<HashMap<SummaryKey, Window>>,
     checks: crate::secrets::CheckCap,
+    refusal_delay: std::time::Duration,
 }
 
 /// What failures can block.
@@ -155,6 +162,11 @@ impl Default for Throttle {
 
 impl Throttle {
     pub fn new() -> Throttle {
+        Throttle::with_refusal_delay(REFUSAL_DELAY)
+    }
+
+    /// A throttle whose refusals at the door are answered after `refusal_delay`.
+    pub fn with_refusal_delay(refusal_delay: std::time::Duration) -> Throttle {
         Throttle {
             inner: Arc::new(Inner {
                 by_address: RateLimiter::dashmap(quota(ADDRESS_BURST, ADDRESS_PERIOD_SECS)),
@@ -162,8 +174,15 @@ impl Throttle {
                 blocked: Mutex::new(HashMap::new()),
                 summaries: Mutex::new(HashMap::new()),
                 checks: crate::secrets::CheckCap::default(),
+                refusal_delay,
             }),
         }
+    }
+
+    /// Waits before a refusal at the door is answered (see [`REFUSAL_DELAY`]).
+    pub async fn delay_refusal(&self, refused: Refused) -> Refused {
+        tokio::time::sleep(self.inner.refusal_delay).await;
+        refused
     }
 
     /// The cap on this server's argon2 checks.

@@ -89,7 +89,7 @@ pub(crate) async fn check_secret(
             .throttle
             .note(key, None, attempt.register_id, origin.address, now);
         write_summaries(db, &rows).await?;
-        return Err(refused.into());
+        return Err(origin.throttle.delay_refusal(refused).await.into());
     }
     let record = {
         let mut tx = db.read().await?;
