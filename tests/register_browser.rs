@@ -335,17 +335,7 @@ async fn sales_made_offline_are_sent_once_the_network_is_back() {
     let till = set_up_the_till(&server, &wifi.base(), &browser).await;
 
     // The service worker has kept the till page and its bundle.
-    let started = Instant::now();
-    while browser
-        .js(
-            "return caches.open('selpos-current').then(c => c.match('/current')).then(r => !!r).catch(() => false)",
-        )
-        .await
-        != true
-    {
-        assert!(started.elapsed() < WAIT, "the service worker kept nothing");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    browser.wait_for_offline_copy().await;
 
     // The Wi-Fi goes: the page is offline, and the service worker cannot reach the server either.
     wifi.cut().await;

@@ -4,9 +4,8 @@
 //! name to 127.0.0.1; the traffic stays on loopback.
 
 use fantoccini::Locator;
-use selpos_tests::browser::{Browser, WAIT, set_up_the_till};
+use selpos_tests::browser::{Browser, set_up_the_till};
 use selpos_tests::{TestDatabase, TestServer};
-use std::time::{Duration, Instant};
 
 const HOST: &str = "selpos.test";
 
@@ -33,17 +32,7 @@ async fn the_till_over_https_on_a_lan_name_works_offline() {
     assert_eq!(context, serde_json::json!(["https:", HOST, true]));
 
     // The service worker registers and keeps the till page.
-    let started = Instant::now();
-    while browser
-        .js(
-            "return caches.open('selpos-current').then(c => c.match('/current')).then(r => !!r).catch(() => false)",
-        )
-        .await
-        != true
-    {
-        assert!(started.elapsed() < WAIT, "the service worker kept nothing");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    browser.wait_for_offline_copy().await;
     let kept_nonce = browser
         .js(r#"return caches.open('selpos-current')
             .then(c => c.match('/current')).then(r => r.text()).then(name => caches.open(name))

@@ -220,6 +220,20 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
+    /// Waits until the service worker has kept the till page for offline use (its cache
+    /// `selpos-current` names the current copy).
+    pub async fn wait_for_offline_copy(&self) {
+        let started = Instant::now();
+        while self
+            .js("return caches.open('selpos-current').then(c => c.match('/current')).then(r => !!r).catch(() => false)")
+            .await
+            != true
+        {
+            assert!(started.elapsed() < WAIT, "the service worker kept nothing");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
     }
