@@ -2,7 +2,10 @@
 //! the server's commit, retry as the tablet does, and selpos is killed with SIGKILL and started
 //! again mid-run. Afterwards every sale a register made is recorded exactly once, receipt
 //! numbers have no gaps, every stock level equals its movements, and every acknowledged sale
-//! survived. Seeded (`SELPOS_CHAOS_SEED`) and bounded in time.
+//! survived. On PostgreSQL it also runs as the council's server does: two instances behind the
+//! proxy (which balances them), one killed mid-run, and PostgreSQL itself crashed and started
+//! again (its own cluster, so the other tests do not notice). Seeded (`SELPOS_CHAOS_SEED`) and
+//! bounded in time.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -10,9 +13,10 @@ use reqwest::{Method, StatusCode};
 use selpos_domain::sales::SaleInput;
 use selpos_domain::sync::{Outcome, backoff_ms, outcome};
 use selpos_tests::chaos::{ChaosProxy, SelposProcess};
+use selpos_tests::cluster::PrivateCluster;
 use selpos_tests::load::Bazaar;
 use selpos_tests::world::register_tablet;
-use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, ApiClient, TestDatabase, TestServer};
+use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, ApiClient, POSTGRES_ENV, TestDatabase, TestServer};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,8 +25,6 @@ use std::time::Duration;
 
 const REGISTERS: usize = 4;
 const SALES_PER_REGISTER: usize = 30;
-/// SIGKILLs during the run (spread over it), and one more before the checks.
-const KILLS: usize = 2;
 const DROP_BEFORE_REQUEST: f64 = 0.15;
 const DROP_AFTER_ANSWER: f64 = 0.15;
 /// The tablet waits 2 s, 4 s, … between passes; the test waits a hundredth of that.
@@ -38,9 +40,18 @@ fn seed() -> u64 {
         .unwrap_or(20_261_129)
 }
 
+/// What happens at evenly spread points of a run, while sales are in flight.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    /// SIGKILL to instance n, started again 200 ms later.
+    Kill(usize),
+    /// PostgreSQL stopped at once (`pg_ctl stop -m immediate`, as a crash) and started again.
+    CrashPostgres,
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite() {
-    chaos(TestDatabase::sqlite()).await;
+    chaos(TestDatabase::sqlite(), 1, &[Fault::Kill(0), Fault::Kill(0)], None).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -48,9 +59,22 @@ async fn postgres() {
     let Some(database) = TestDatabase::postgres().await else {
         return;
     };
-    chaos(database).await;
+    chaos(database, 1, &[Fault::Kill(0), Fault::Kill(0)], None).await;
 }
 
+/// The council's server: two instances on one PostgreSQL, one of them killed, and PostgreSQL
+/// crashed, mid-run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_two_instances() {
+    if std::env::var(POSTGRES_ENV).is_err() {
+        eprintln!("skipped on PostgreSQL: {POSTGRES_ENV} is not set");
+        return;
+    }
+    let cluster = PrivateCluster::start();
+    let database = TestDatabase::postgres_on(&cluster.admin_url()).await;
+    let faults = [Fault::Kill(1), Fault::CrashPostgres, Fault::Kill(0)];
+    chaos(database, 2, &faults, Some(&cluster)).await;
+}
 /// What the registers did: every sale they made, and what the server acknowledged.
 #[derive(Default)]
 struct Journal {
@@ -61,17 +85,21 @@ struct Journal {
     replays: usize,
 }
 
-async fn chaos(database: TestDatabase) {
+async fn chaos(database: TestDatabase, instances: usize, faults: &[Fault], cluster: Option<&PrivateCluster>) {
     let seed = seed();
     let kind = database.kind;
-    println!("[{kind}] chaos seed {seed} (SELPOS_CHAOS_SEED to replay)");
+    println!("[{kind}] chaos seed {seed} (SELPOS_CHAOS_SEED to replay), {instances} instance(s), {faults:?}");
 
-    // The bazaar and the test administrator, prepared in process; then selpos as a process.
+    // The bazaar and the test administrator, prepared in process; then selpos as processes.
     let server = TestServer::on(database, false).await;
     let bazaar = Arc::new(Bazaar::create(&server, REGISTERS, 1).await);
     let database = server.release().await;
-    let mut selpos = SelposProcess::start(&database.url).await;
-    let proxy = ChaosProxy::start(selpos.addr, seed, DROP_BEFORE_REQUEST, DROP_AFTER_ANSWER).await;
+    let mut selpos = Vec::new();
+    for _ in 0..instances {
+        selpos.push(SelposProcess::start(&database.url).await);
+    }
+    let upstreams = selpos.iter().map(|s| s.addr).collect();
+    let proxy = ChaosProxy::balancing(upstreams, seed, DROP_BEFORE_REQUEST, DROP_AFTER_ANSWER).await;
     let mut tills = Vec::new();
     for &register in &bazaar.registers {
         let mut till = ApiClient::with_client(&proxy.url(), kind, tablet_client());
@@ -114,45 +142,57 @@ async fn chaos(database: TestDatabase) {
                 }
             }));
         }
-        // Kill the server at evenly spread points of the run, while sales are in flight.
+        // The faults at evenly spread points of the run, while sales are in flight.
         let total = REGISTERS * SALES_PER_REGISTER;
-        for k in 1..=KILLS {
-            while acknowledged.load(Ordering::Relaxed) < k * total / (KILLS + 1) {
+        for (k, fault) in faults.iter().enumerate() {
+            while acknowledged.load(Ordering::Relaxed) < (k + 1) * total / (faults.len() + 1) {
                 if registers.iter().all(|r| r.is_finished()) {
                     break; // a register failed: its panic is reported below
                 }
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
-            selpos.kill().await;
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            selpos.restart().await;
+            match *fault {
+                Fault::Kill(n) => {
+                    selpos[n].kill().await;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    selpos[n].restart().await;
+                }
+                Fault::CrashPostgres => {
+                    let cluster = cluster.expect("a cluster of the test's own to crash");
+                    cluster.crash_and_restart(Duration::from_millis(300)).await;
+                }
+            }
         }
         for register in registers {
             register.await.expect("a register failed");
         }
     };
     if tokio::time::timeout(TIME_LIMIT, run).await.is_err() {
+        let logs: Vec<String> = selpos.iter().map(SelposProcess::log_text).collect();
         panic!(
-            "[{kind}] seed {seed}: the run did not finish within {TIME_LIMIT:?}; proxy: {}; selpos log:\n{}",
+            "[{kind}] seed {seed}: the run did not finish within {TIME_LIMIT:?}; proxy: {}; selpos logs:\n{}",
             proxy.stats.summary(),
-            selpos.log_text()
+            logs.join("\n---\n")
         );
     }
     proxy.set_faults(false);
-    // Acknowledged means durable: one more SIGKILL before looking.
-    selpos.kill().await;
-    selpos.restart().await;
+    // Acknowledged means durable: one more SIGKILL of every instance before looking.
+    for instance in &mut selpos {
+        instance.kill().await;
+        instance.restart().await;
+    }
 
     let journal = std::mem::take(&mut *journal.lock().expect("journal"));
+    let starts: usize = selpos.iter().map(|s| s.starts).sum();
     println!(
-        "[{kind}] {} sales from {REGISTERS} registers, {} replays answered 200, {} starts of selpos; proxy: {}",
+        "[{kind}] {} sales from {REGISTERS} registers, {} replays answered 200, {starts} starts of selpos; proxy: {}",
         journal.generated.len(),
         journal.replays,
-        selpos.starts,
         proxy.stats.summary()
     );
     // The faults really happened.
-    assert_eq!(selpos.starts, KILLS + 2);
+    let kills = faults.iter().filter(|f| matches!(f, Fault::Kill(_))).count();
+    assert_eq!(starts, 2 * instances + kills);
     assert!(proxy.stats.dropped_after_answer.load(Ordering::Relaxed) > 0);
     assert!(proxy.stats.dropped_before_request.load(Ordering::Relaxed) > 0);
     assert!(journal.replays > 0, "no retry of a committed sale happened");
@@ -161,10 +201,12 @@ async fn chaos(database: TestDatabase) {
         .await
         .expect("the database opens");
     assert_recorded_exactly_once(&db, &bazaar, &journal).await;
-    let admin = ApiClient::signed_in(&selpos.url(), kind, ADMIN_LOGIN, ADMIN_PASSWORD).await;
+    let admin = ApiClient::signed_in(&selpos[0].url(), kind, ADMIN_LOGIN, ADMIN_PASSWORD).await;
     assert_stock_equals_movements(&db, &admin, &bazaar, &journal).await;
     db.close().await;
-    selpos.kill().await;
+    for instance in &mut selpos {
+        instance.kill().await;
+    }
     database.drop_database().await;
 }
 

@@ -58,14 +58,46 @@ impl CheckCap {
         }
         let permit = self.permits.clone().acquire_owned().await.map_err(|_| Busy)?;
         drop(waiting);
-        tokio::task::spawn_blocking(move || {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let check = move || {
             let _permit = permit;
-            verify(hash.as_deref(), &secret)
-        })
-        .await
-        .map_err(|_| Busy)
+            let _ = answer.send(verify(hash.as_deref(), &secret));
+        };
+        match CHECK_POOL.as_ref() {
+            Some(pool) => pool.spawn(check),
+            None => drop(tokio::task::spawn_blocking(check)),
+        }
+        answered.await.map_err(|_| Busy)
     }
 }
+
+/// The threads that run argon2 checks, [`check_permits`] of them, at a lower OS priority than
+/// the rest of selpos: while a flood of sign-ins is being checked, the tills' sales still get
+/// the cores first (a check is a few tens of milliseconds of work nobody at a till waits for).
+/// Should the threads not start, checks run on tokio's blocking pool, under the cap still.
+static CHECK_POOL: LazyLock<Option<rayon::ThreadPool>> = LazyLock::new(|| {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(check_permits())
+        .thread_name(|n| format!("selpos-check-{n}"))
+        .start_handler(|_| lower_this_threads_priority())
+        .build()
+        .inspect_err(|error| tracing::warn!(%error, "sign-in check threads did not start"))
+        .ok()
+});
+
+/// Nice 10 for the calling thread (Linux keeps a nice value per thread). Best effort: where it
+/// cannot be lowered, checks run at normal priority and the cap alone protects the tills.
+fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    if let Err(error) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), CHECK_NICENESS) {
+        tracing::warn!(%error, "could not lower the priority of a sign-in check thread");
+    }
+}
+
+/// The nice value of the check threads: a thread at nice 10 gets about a tenth of the CPU of a
+/// thread at nice 0 when both want it.
+#[cfg(target_os = "linux")]
+const CHECK_NICENESS: i32 = 10;
 
 /// An argon2id hash (PHC string) of a password or PIN.
 pub fn hash(secret: &str) -> Result<String, argon2::password_hash::Error> {
@@ -117,6 +149,16 @@ mod tests {
         assert!(!verify(Some(&h), "correct horse batterY"));
         assert!(!verify(None, "selpos-dummy-secret"), "no hash never verifies");
         assert!(!verify(Some("not a hash"), "x"));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn checks_run_below_the_tills_priority() {
+        let this_thread = || rustix::process::getpriority_process(Some(rustix::thread::gettid()));
+        let pool = CHECK_POOL.as_ref().expect("check threads");
+        let in_pool = pool.install(this_thread).expect("niceness of a check thread");
+        let here = this_thread().expect("niceness of the test thread");
+        assert_eq!(in_pool, here.max(CHECK_NICENESS), "check threads run at nice 10");
     }
 
     #[tokio::test]

@@ -133,6 +133,20 @@ async fn shutdown_signal() {
 }
 
 /// Every minute, writes the summaries of failed sign-ins whose windows have closed.
+/// The printers' queues; on PostgreSQL shared with every other instance on the same database.
+fn printer_queues(db: &Db, allow_loopback: bool) -> crate::printing::PrinterQueues {
+    let queues = if allow_loopback {
+        tracing::warn!("printers on loopback addresses are allowed (tests and development only)");
+        crate::printing::PrinterQueues::allowing_loopback()
+    } else {
+        crate::printing::PrinterQueues::new()
+    };
+    match db {
+        Db::Postgres(pool) => queues.shared_through(pool.clone()),
+        Db::Sqlite(_) => queues,
+    }
+}
+
 async fn write_failure_summaries(db: Db, throttle: crate::throttle::Throttle) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -177,12 +191,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             .as_ref()
             .and_then(|t| t.local_ca.clone())
             .map(std::sync::Arc::new),
-        printers: if config.allow_loopback_printers {
-            tracing::warn!("printers on loopback addresses are allowed (tests and development only)");
-            crate::printing::PrinterQueues::allowing_loopback()
-        } else {
-            crate::printing::PrinterQueues::new()
-        },
+        printers: printer_queues(&db, config.allow_loopback_printers),
         throttle: throttle.clone(),
     });
     let summaries = tokio::spawn(write_failure_summaries(db.clone(), throttle.clone()));

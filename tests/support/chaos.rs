@@ -179,6 +179,18 @@ enum Fault {
 
 impl ChaosProxy {
     pub async fn start(upstream: SocketAddr, seed: u64, drop_before: f64, drop_after: f64) -> ChaosProxy {
+        ChaosProxy::balancing(vec![upstream], seed, drop_before, drop_after).await
+    }
+
+    /// A proxy over several instances, as a reverse proxy balances them: each connection goes
+    /// to the next instance in turn, or past it to the one after when it is down.
+    pub async fn balancing(
+        upstreams: Vec<SocketAddr>,
+        seed: u64,
+        drop_before: f64,
+        drop_after: f64,
+    ) -> ChaosProxy {
+        let upstreams = Arc::new(upstreams);
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("proxy port");
         let addr = listener.local_addr().expect("proxy address");
         let faults = Arc::new(AtomicBool::new(false));
@@ -187,6 +199,7 @@ impl ChaosProxy {
         let task = {
             let (faults, stats) = (faults.clone(), stats.clone());
             tokio::spawn(async move {
+                let mut turn = 0_usize;
                 while let Ok((client, _)) = listener.accept().await {
                     let fault = if faults.load(Ordering::Relaxed) {
                         let roll: f64 = rng.lock().expect("rng").random();
@@ -200,7 +213,8 @@ impl ChaosProxy {
                     } else {
                         Fault::None
                     };
-                    tokio::spawn(relay(client, upstream, fault, stats.clone()));
+                    turn = turn.wrapping_add(1);
+                    tokio::spawn(relay(client, upstreams.clone(), turn, fault, stats.clone()));
                 }
             })
         };
@@ -227,12 +241,25 @@ impl Drop for ChaosProxy {
     }
 }
 
-async fn relay(mut client: TcpStream, upstream: SocketAddr, fault: Fault, stats: Arc<ProxyStats>) {
+async fn relay(
+    mut client: TcpStream,
+    upstreams: Arc<Vec<SocketAddr>>,
+    first: usize,
+    fault: Fault,
+    stats: Arc<ProxyStats>,
+) {
     if let Fault::BeforeRequest = fault {
         stats.dropped_before_request.fetch_add(1, Ordering::Relaxed);
         return; // dropping the socket closes it
     }
-    let Ok(mut server) = TcpStream::connect(upstream).await else {
+    let mut server = None;
+    for n in 0..upstreams.len() {
+        if let Ok(stream) = TcpStream::connect(upstreams[(first + n) % upstreams.len()]).await {
+            server = Some(stream);
+            break;
+        }
+    }
+    let Some(mut server) = server else {
         stats.server_down.fetch_add(1, Ordering::Relaxed);
         return;
     };

@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod chaos;
+pub mod cluster;
 pub mod load;
 pub mod openapi;
 pub mod printer;
@@ -70,14 +71,20 @@ impl TestDatabase {
             eprintln!("skipped on PostgreSQL: {POSTGRES_ENV} is not set");
             return None;
         };
+        Some(TestDatabase::postgres_on(&admin_url).await)
+    }
+
+    /// A new database on the PostgreSQL server of `admin_url` (one of its databases).
+    pub async fn postgres_on(admin_url: &str) -> TestDatabase {
+        let admin_url = admin_url.to_string();
         let name = format!("selpos_test_{}", uuid::Uuid::new_v4().simple());
         admin(&admin_url, &format!("CREATE DATABASE {name}")).await;
-        Some(TestDatabase {
+        TestDatabase {
             url: replace_database(&admin_url, &name),
             kind: "postgres",
             _sqlite_dir: None,
             postgres_cleanup: Some((admin_url, name)),
-        })
+        }
     }
 
     pub async fn drop_database(mut self) {

@@ -86,7 +86,8 @@ impl From<Error> for ApiError {
                     PrintError::Send { .. } => StatusCode::BAD_GATEWAY,
                     PrintError::Unreachable { .. }
                     | PrintError::Timeout { .. }
-                    | PrintError::PaperOut { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                    | PrintError::PaperOut { .. }
+                    | PrintError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 };
                 // The OS error (refused, reset, no route) is for the operator's log.
                 let source = std::error::Error::source(failure).map(ToString::to_string);

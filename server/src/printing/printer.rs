@@ -61,6 +61,10 @@ pub enum PrintError {
     Timeout { addr: String, timeout: Duration },
     #[error("プリンター ({addr}) の用紙がありません。ロール紙を交換してください")]
     PaperOut { addr: String },
+    /// Another selpos instance is printing on it and did not finish in time, or the database
+    /// that holds the printers' locks did not answer: nothing was sent.
+    #[error("プリンター ({addr}) は別の印刷が終わっていません。少し待ってからもう一度印刷してください")]
+    Busy { addr: String, source: sqlx::Error },
 }
 
 impl PrintError {
@@ -72,6 +76,7 @@ impl PrintError {
             PrintError::Send { .. } => "printer_send_failed",
             PrintError::Timeout { .. } => "printer_timeout",
             PrintError::PaperOut { .. } => "printer_paper_out",
+            PrintError::Busy { .. } => "printer_busy",
         }
     }
 }
@@ -205,13 +210,77 @@ pub async fn probe(addr: &str, rules: &PrinterRules, timeout: Duration) -> Resul
 
 /// One queue per printer, so that jobs from several registers reach a printer one after the
 /// other and in the order they came (tokio's mutex is fair). Cheap to clone; share one.
+///
+/// Several selpos instances on one PostgreSQL share their printers too: after its turn in this
+/// instance's queue, a job also holds the printer's advisory lock in PostgreSQL while it talks
+/// to the printer, so jobs from two instances never interleave on the paper.
 #[derive(Debug, Clone, Default)]
 pub struct PrinterQueues {
     printers: Arc<Mutex<HashMap<SocketAddr, Arc<tokio::sync::Mutex<()>>>>>,
     allow_loopback: bool,
+    across_instances: Option<sqlx::PgPool>,
+}
+
+/// The first key of every printer lock (PostgreSQL's two-key advisory locks): "selpos
+/// printer", so they never meet another application's locks on a shared database.
+const PRINTER_LOCK_CLASS: i32 = 0x5e1_9001;
+
+/// How long a job waits for another instance's job on the same printer. That job talks to the
+/// printer for at most its own timeout (a few seconds), so waiting longer means it is stuck.
+const PRINTER_LOCK_WAIT: Duration = Duration::from_secs(15);
+
+/// The second key of a printer's lock: from a hash of its socket address, so every instance
+/// computes the same one (two printers sharing a key only wait for each other).
+fn printer_lock_key(socket: SocketAddr) -> i32 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(socket.to_string().as_bytes());
+    i32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
 }
 
 impl PrinterQueues {
+    /// This queue also takes each printer's lock in the PostgreSQL that `pool` connects to,
+    /// shared by every selpos instance on it.
+    pub fn shared_through(mut self, pool: sqlx::PgPool) -> Self {
+        self.across_instances = Some(pool);
+        self
+    }
+
+    /// Waits for the printer's turn: first in this instance's queue, then (with several
+    /// instances) for its lock in PostgreSQL, held by the transaction answered: dropping it
+    /// ends the transaction and the lock with it (so does a lost connection).
+    async fn turn(
+        &self,
+        addr: &str,
+        rules: &PrinterRules,
+    ) -> Result<
+        (
+            tokio::sync::OwnedMutexGuard<()>,
+            Option<sqlx::Transaction<'static, sqlx::Postgres>>,
+        ),
+        PrintError,
+    > {
+        let queue = self.queue(addr, rules)?;
+        let here = queue.lock_owned().await;
+        let Some(pool) = &self.across_instances else {
+            return Ok((here, None));
+        };
+        let socket = resolve(addr, rules)?;
+        let busy = |source: sqlx::Error| PrintError::Busy {
+            addr: socket.to_string(),
+            source,
+        };
+        let mut tx = pool.begin().await.map_err(busy)?;
+        let wait = format!("SET LOCAL lock_timeout = '{}ms'", PRINTER_LOCK_WAIT.as_millis());
+        sqlx::query(&wait).execute(&mut *tx).await.map_err(busy)?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind(PRINTER_LOCK_CLASS)
+            .bind(printer_lock_key(socket))
+            .execute(&mut *tx)
+            .await
+            .map_err(busy)?;
+        Ok((here, Some(tx)))
+    }
+
     /// The queues of a server whose printers are on the LAN (loopback refused).
     pub fn new() -> Self {
         Self::default()
@@ -239,16 +308,14 @@ impl PrinterQueues {
         bytes: Vec<u8>,
         timeout: Duration,
     ) -> Result<(), PrintError> {
-        let queue = self.queue(addr, rules)?;
-        let _turn = queue.lock().await;
+        let _turn = self.turn(addr, rules).await?;
         send(addr, rules, bytes, timeout).await
     }
 
     /// Waits for the printer's turn (a job in progress may hold the only connection a
     /// printer accepts), then [`probe`]s it.
     pub async fn probe(&self, addr: &str, rules: &PrinterRules, timeout: Duration) -> Result<(), PrintError> {
-        let queue = self.queue(addr, rules)?;
-        let _turn = queue.lock().await;
+        let _turn = self.turn(addr, rules).await?;
         probe(addr, rules, timeout).await
     }
 
