@@ -12,6 +12,7 @@ mod eat_in;
 mod limits;
 mod logs;
 mod openapi;
+mod power_loss;
 mod printers;
 mod receipts;
 mod register_browser;
