@@ -13,6 +13,7 @@ mod instances;
 mod limits;
 mod logs;
 mod openapi;
+mod power_loss;
 mod printers;
 mod receipts;
 mod register_browser;

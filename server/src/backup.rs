@@ -84,7 +84,25 @@ pub async fn backup(db: &Db, to: &Path) -> Result<Copy> {
         let _ = std::fs::remove_file(to);
         return Err(anyhow::Error::new(e).context(format!("copying the database to {}", to.display())));
     }
+    // The copy and its name are on disk before the backup is reported done: the file is
+    // synced (whatever SQLite did), then its folder.
+    std::fs::File::open(to)
+        .and_then(|f| f.sync_all())
+        .with_context(|| format!("syncing {}", to.display()))?;
+    sync_folder(to)?;
     check(to).await
+}
+
+/// Syncs the folder holding `file`, so that a file created or renamed there survives a power
+/// cut (fsync of the file alone does not keep its name).
+fn sync_folder(file: &Path) -> Result<()> {
+    let dir = match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("syncing the folder {}", dir.display()))
 }
 
 /// Opens a copy read-only and checks it: intact, and a selpos database.
@@ -230,6 +248,8 @@ pub async fn restore(from: &Path, database_url: &str, force: bool) -> Result<Cop
         tracing::info!(kept = %aside.display(), "the replaced database is kept");
     }
     std::fs::rename(&staging, &target).with_context(|| format!("replacing {}", target.display()))?;
+    // The renames are durable before selpos writes sales into the restored file.
+    sync_folder(&target)?;
     Ok(Copy {
         path: target,
         ..backup
