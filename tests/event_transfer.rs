@@ -7,6 +7,7 @@
 //! through the use cases, into SQLite through the `selpos` command line.
 
 use reqwest::StatusCode;
+use selpos_domain::event_transfer::Outcome;
 use selpos_server::db::Db;
 use selpos_server::usecases::event_transfer;
 use selpos_server::usecases::users::cli_operator;
@@ -71,7 +72,10 @@ async fn run_event(laptop: &TestServer) -> LaptopEvent {
     // 搬入 before the doors open.
     let stock = format!("/api/v1/events/{}/stock", till.event);
     laptop
-        .created(&stock, &stock_operation("intake", a, &[(cookie, 30), (soap, 10)], "搬入"))
+        .created(
+            &stock,
+            &stock_operation("intake", a, &[(cookie, 30), (soap, 10)], "搬入"),
+        )
         .await;
     laptop
         .created(&stock, &stock_operation("intake", b, &[(jam, 12)], "搬入"))
@@ -86,9 +90,7 @@ async fn run_event(laptop: &TestServer) -> LaptopEvent {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
-    let line = |product: i64, quantity: i64, price: i64| {
-        json!({"product_id": product, "quantity": quantity, "unit_price": price})
-    };
+    let line = |product: i64, quantity: i64, price: i64| json!({"product_id": product, "quantity": quantity, "unit_price": price});
     let at = |minute: u32| format!("2026-11-28T01:{minute:02}:00Z");
     let first_sale = till
         .record(&till.sale_at(
@@ -123,7 +125,11 @@ async fn run_event(laptop: &TestServer) -> LaptopEvent {
         body["local_number"] = json!(format!("R2-L{minute}"));
         body
     };
-    let qr = r2_sale(20, json!([line(cookie, 5, 120)]), json!([{"kind": "qr_payment", "amount": 600}]));
+    let qr = r2_sale(
+        20,
+        json!([line(cookie, 5, 120)]),
+        json!([{"kind": "qr_payment", "amount": 600}]),
+    );
     let qr = r2.created("/api/v1/sales", &qr).await;
     let mixed = r2_sale(
         25,
@@ -155,7 +161,10 @@ async fn run_event(laptop: &TestServer) -> LaptopEvent {
         )
         .await;
     laptop
-        .created(&stock, &stock_operation("loss", a, &[(cookie, 1)], "落として破損"))
+        .created(
+            &stock,
+            &stock_operation("loss", a, &[(cookie, 1)], "落として破損"),
+        )
         .await;
     laptop
         .created(&stock, &stock_operation("return", b, &[(jam, 9)], "搬出"))
@@ -170,7 +179,11 @@ async fn run_event(laptop: &TestServer) -> LaptopEvent {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{report}");
-    assert_eq!(report["cash"]["expected"], 10000 + 240 - 300 + 500 - 500, "{report}");
+    assert_eq!(
+        report["cash"]["expected"],
+        10000 + 240 - 300 + 500 - 500,
+        "{report}"
+    );
     let (status, body) = till.set_state(laptop, "closed").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     LaptopEvent {
@@ -262,12 +275,16 @@ async fn event_id(server: &TestServer, code: &str) -> i64 {
 /// The central event is the laptop's: the same settlement to the yen, the same register
 /// sessions, the same stock of each product, the sales with their ids and receipt numbers, and
 /// each register's receipt numbers 1…n with its counter at n.
-async fn assert_same_event(laptop: &LaptopEvent, laptop_server: &TestServer, central: &TestServer, ids: [i64; 3]) {
+async fn assert_same_event(
+    laptop: &LaptopEvent,
+    laptop_server: &TestServer,
+    central: &TestServer,
+    ids: [i64; 3],
+) {
     let kind = central.kind;
     let here = event_id(central, "HB26").await;
-    let settlement = async |server: &TestServer, id: i64| {
-        server.get_ok(&format!("/api/v1/events/{id}/settlement")).await
-    };
+    let settlement =
+        async |server: &TestServer, id: i64| server.get_ok(&format!("/api/v1/events/{id}/settlement")).await;
     let on_laptop = settlement(laptop_server, laptop.till.event).await;
     let imported = settlement(central, here).await;
     assert_eq!(imported["state"], "closed");
@@ -280,7 +297,9 @@ async fn assert_same_event(laptop: &LaptopEvent, laptop_server: &TestServer, cen
     assert_eq!(on_laptop["voucher_surplus"], 220);
 
     let sessions = async |server: &TestServer, id: i64| {
-        server.get_ok(&format!("/api/v1/events/{id}/register-sessions")).await
+        server
+            .get_ok(&format!("/api/v1/events/{id}/register-sessions"))
+            .await
     };
     assert_eq!(
         without_ids(&sessions(central, here).await),
@@ -311,7 +330,10 @@ async fn assert_same_event(laptop: &LaptopEvent, laptop_server: &TestServer, cen
         central["product_id"] = json!(there);
         assert_eq!(central, laptop_stock[there], "[{kind}] stock of product {there}");
     }
-    assert_eq!(laptop_stock[&laptop.products[0]]["on_hand"], 30 - 2 - 5 - 1 + 2 - 1);
+    assert_eq!(
+        laptop_stock[&laptop.products[0]]["on_hand"],
+        30 - 2 - 5 - 1 + 2 - 1
+    );
 
     let first_id = laptop.first_sale["id"].as_str().expect("id");
     let first = central.get_ok(&format!("/api/v1/sales/{first_id}")).await;
@@ -337,7 +359,11 @@ async fn assert_same_event(laptop: &LaptopEvent, laptop_server: &TestServer, cen
     for (register, (numbers, last)) in by_register {
         let expected: Vec<i64> = (1..=numbers.len() as i64).collect();
         assert_eq!(numbers, expected, "[{kind}] register {register} gap-free");
-        assert_eq!(last, numbers.len() as i64, "[{kind}] register {register}'s counter");
+        assert_eq!(
+            last,
+            numbers.len() as i64,
+            "[{kind}] register {register}'s counter"
+        );
     }
 }
 
@@ -348,9 +374,13 @@ fn tampered(bytes: &[u8], change: impl FnOnce(&mut Value)) -> Vec<u8> {
     serde_json::to_vec(&value).expect("json")
 }
 
-fn problem_codes(result: Result<selpos_domain::event_transfer::ImportReport, selpos_server::error::Error>) -> Vec<String> {
+fn problem_codes(
+    result: Result<selpos_domain::event_transfer::ImportReport, selpos_server::error::Error>,
+) -> Vec<String> {
     match result {
-        Err(selpos_server::error::Error::Validation(errors)) => errors.0.into_iter().map(|e| e.code).collect(),
+        Err(selpos_server::error::Error::Validation(errors)) => {
+            errors.0.into_iter().map(|e| e.code).collect()
+        }
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -385,7 +415,14 @@ async fn a_laptop_event_lands_in_postgres_as_if_it_had_run_there() {
     let exported = event_transfer::export_to_file(laptop.db(), &operator, "HB26", &path)
         .await
         .expect("export");
-    assert_eq!((exported.counts.sales, exported.counts.voids, exported.counts.refunds), (6, 1, 1));
+    assert_eq!(
+        (
+            exported.counts.sales,
+            exported.counts.voids,
+            exported.counts.refunds
+        ),
+        (6, 1, 1)
+    );
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&path).expect("file").permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
@@ -424,7 +461,7 @@ async fn a_laptop_event_lands_in_postgres_as_if_it_had_run_there() {
         .await
         .expect("import");
     assert!(report.written, "{report:?}");
-    assert_eq!(report.arrival, selpos_domain::event_transfer::Arrival::Create);
+    assert_eq!(report.outcome, Outcome::Created);
     assert_eq!(report.users_created, ["vol", "vol2"]);
     assert_same_event(&event, &laptop, &central, ids).await;
 
@@ -438,7 +475,11 @@ async fn a_laptop_event_lands_in_postgres_as_if_it_had_run_there() {
     let audit = central.get_ok("/api/v1/audit?action=event.import").await;
     assert_eq!(audit.as_array().map(Vec::len), Some(1), "{audit}");
     let voids = central.get_ok("/api/v1/audit?action=sale.void").await;
-    assert_eq!(voids.as_array().map(Vec::len), Some(1), "the laptop's audit came along: {voids}");
+    assert_eq!(
+        voids.as_array().map(Vec::len),
+        Some(1),
+        "the laptop's audit came along: {voids}"
+    );
 
     // The same file again: recognised, nothing written.
     let after = table_counts(central.db()).await;
@@ -446,14 +487,17 @@ async fn a_laptop_event_lands_in_postgres_as_if_it_had_run_there() {
         .await
         .expect("again");
     assert!(
-        matches!(again.arrival, selpos_domain::event_transfer::Arrival::AlreadyImported { .. }) && !again.written,
+        again.outcome == Outcome::AlreadyImported && !again.written,
         "{again:?}"
     );
     assert_eq!(table_counts(central.db()).await, after);
 
     // Settled here, it feeds the statements as any event does.
     let settled = central
-        .post(&format!("/api/v1/events/{}/settle", event_id(&central, "HB26").await), &json!({}))
+        .post(
+            &format!("/api/v1/events/{}/settle", event_id(&central, "HB26").await),
+            &json!({}),
+        )
         .await;
     assert_eq!(settled.0, StatusCode::CONFLICT, "R2 is still open: {}", settled.1);
 
@@ -492,11 +536,21 @@ async fn a_laptop_event_fills_an_unused_event_of_another_sqlite_through_the_comm
     std::fs::create_dir(dir.path().join("export")).expect("dir");
     let file_arg = file.to_str().expect("path");
 
-    let (ok, out, err) = selpos(&["export-event", "HB26", file_arg, "--database-url", laptop.database_url()]).await;
+    let (ok, out, err) = selpos(&[
+        "export-event",
+        "HB26",
+        file_arg,
+        "--database-url",
+        laptop.database_url(),
+    ])
+    .await;
     assert!(ok, "{out}{err}");
     assert!(out.contains("6 sales, 1 voids, 1 refunds"), "{out}");
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&file).expect("file").permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&file).expect("file").permissions().mode() & 0o777,
+        0o600
+    );
     let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("export"))
         .expect("dir")
         .map(|e| e.expect("entry").file_name())
@@ -515,14 +569,23 @@ async fn a_laptop_event_fills_an_unused_event_of_another_sqlite_through_the_comm
     ])
     .await;
     assert!(!ok, "{out}");
-    assert!(err.contains("バージョン(99)") && err.contains("nothing was imported"), "{err}");
+    assert!(
+        err.contains("バージョン(99)") && err.contains("nothing was imported"),
+        "{err}"
+    );
     assert_eq!(table_counts(central.db()).await, before);
 
     let import = ["import-event", file_arg, "--database-url", central.database_url()];
     let (ok, out, err) = selpos(&import).await;
     assert!(ok, "{out}{err}");
-    assert!(out.contains("filled the unused event") && out.contains("user vol created"), "{out}");
-    assert_eq!(event_id(&central, "HB26").await, prepared["id"].as_i64().expect("id"));
+    assert!(
+        out.contains("filled the unused event") && out.contains("user vol created"),
+        "{out}"
+    );
+    assert_eq!(
+        event_id(&central, "HB26").await,
+        prepared["id"].as_i64().expect("id")
+    );
     assert_same_event(&event, &laptop, &central, ids).await;
 
     let (ok, out, err) = selpos(&import).await;
@@ -539,7 +602,10 @@ async fn a_laptop_event_fills_an_unused_event_of_another_sqlite_through_the_comm
     .await;
     assert!(ok, "{err}");
     let report: Value = serde_json::from_str(&out).expect("json report");
-    assert_eq!((&report["outcome"], &report["written"]), (&json!("already_imported"), &json!(false)));
+    assert_eq!(
+        (&report["outcome"], &report["written"]),
+        (&json!("already_imported"), &json!(false))
+    );
 
     // An event of that code with other records is refused, naming what differs.
     let other = TestServer::sqlite(false).await;

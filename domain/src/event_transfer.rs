@@ -22,15 +22,15 @@
 
 use crate::access::Role;
 use crate::events::{CommissionRule, EventInput, EventKind, EventState, Participant, RegisterInput};
-use crate::printers::PrinterRules;
-use crate::users::UserInput;
 use crate::money::Yen;
+use crate::printers::PrinterRules;
 use crate::register_sessions::CashCount;
 use crate::sales::SaleKind;
 use crate::sales::cart::RateTotal;
 use crate::sales::payment::TenderKind;
 use crate::stock::MovementKind;
 use crate::tax::{RoundingMode, TaxRate};
+use crate::users::UserInput;
 use crate::validation::FieldErrors;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -422,7 +422,11 @@ pub fn parse(bytes: &[u8]) -> Result<EventFile, FieldErrors> {
         }
     }
     serde_json::from_value(value).map_err(|e| {
-        errors.add("(file)", "format", format!("ファイルの内容が正しくありません: {e}"));
+        errors.add(
+            "(file)",
+            "format",
+            format!("ファイルの内容が正しくありません: {e}"),
+        );
         errors
     })
 }
@@ -490,39 +494,86 @@ pub fn check(file: &EventFile) -> Result<(), FieldErrors> {
         e.add("facilities", "duplicate", format!("事業所番号{n}が2回あります"));
     }
     for login in duplicates(file.users.iter().map(|u| &u.login)) {
-        e.add("users", "duplicate", format!("ログインID「{login}」が2回あります"));
+        e.add(
+            "users",
+            "duplicate",
+            format!("ログインID「{login}」が2回あります"),
+        );
     }
     for code in duplicates(file.registers.iter().map(|r| &r.code)) {
         e.add("registers", "duplicate", format!("レジ「{code}」が2回あります"));
     }
     let mut need = |ok: bool, field: String, what: &str| {
         if !ok {
-            e.add(field, "unknown_ref", format!("ファイルにない{what}を指しています"));
+            e.add(
+                field,
+                "unknown_ref",
+                format!("ファイルにない{what}を指しています"),
+            );
         }
     };
     for (i, p) in file.event.participants.iter().enumerate() {
-        need(facilities.contains(&p.facility), format!("event.participants[{i}].facility"), "事業所");
+        need(
+            facilities.contains(&p.facility),
+            format!("event.participants[{i}].facility"),
+            "事業所",
+        );
     }
     for (i, p) in file.products.iter().enumerate() {
-        need(facilities.contains(&p.facility), format!("products[{i}].facility"), "事業所");
+        need(
+            facilities.contains(&p.facility),
+            format!("products[{i}].facility"),
+            "事業所",
+        );
     }
-    let sessions: HashMap<&str, &SessionRecord> =
-        file.register_sessions.iter().map(|s| (s.id.as_str(), s)).collect();
+    let sessions: HashMap<&str, &SessionRecord> = file
+        .register_sessions
+        .iter()
+        .map(|s| (s.id.as_str(), s))
+        .collect();
     for (i, s) in file.register_sessions.iter().enumerate() {
-        need(registers.contains(&s.register), format!("register_sessions[{i}].register"), "レジ");
-        need(users.contains(&s.opened_by), format!("register_sessions[{i}].opened_by"), "ユーザー");
+        need(
+            registers.contains(&s.register),
+            format!("register_sessions[{i}].register"),
+            "レジ",
+        );
+        need(
+            users.contains(&s.opened_by),
+            format!("register_sessions[{i}].opened_by"),
+            "ユーザー",
+        );
         if let Some(by) = s.closed_by {
-            need(users.contains(&by), format!("register_sessions[{i}].closed_by"), "ユーザー");
+            need(
+                users.contains(&by),
+                format!("register_sessions[{i}].closed_by"),
+                "ユーザー",
+            );
         }
     }
     for (i, p) in file.payouts.iter().enumerate() {
-        need(sessions.contains_key(p.session_id.as_str()), format!("payouts[{i}].session_id"), "レジ開け");
-        need(users.contains(&p.created_by), format!("payouts[{i}].created_by"), "ユーザー");
+        need(
+            sessions.contains_key(p.session_id.as_str()),
+            format!("payouts[{i}].session_id"),
+            "レジ開け",
+        );
+        need(
+            users.contains(&p.created_by),
+            format!("payouts[{i}].created_by"),
+            "ユーザー",
+        );
     }
     let approvals: HashSet<&str> = file.approvals.iter().map(|a| a.id.as_str()).collect();
     for (i, a) in file.approvals.iter().enumerate() {
-        need(users.contains(&a.approver), format!("approvals[{i}].approver"), "ユーザー");
-        need(users.contains(&a.requested_by), format!("approvals[{i}].requested_by"), "ユーザー");
+        need(
+            users.contains(&a.approver),
+            format!("approvals[{i}].approver"),
+            "ユーザー",
+        );
+        need(
+            users.contains(&a.requested_by),
+            format!("approvals[{i}].requested_by"),
+            "ユーザー",
+        );
         if let Some(r) = a.register {
             need(registers.contains(&r), format!("approvals[{i}].register"), "レジ");
         }
@@ -533,42 +584,86 @@ pub fn check(file: &EventFile) -> Result<(), FieldErrors> {
         need(registers.contains(&s.register), format!("{at}.register"), "レジ");
         need(users.contains(&s.cashier), format!("{at}.cashier"), "ユーザー");
         if let Some(original) = s.original_sale_id {
-            need(sales.contains_key(&original), format!("{at}.original_sale_id"), "売上");
+            need(
+                sales.contains_key(&original),
+                format!("{at}.original_sale_id"),
+                "売上",
+            );
         }
         if let Some(void) = s.voided_by {
             need(sales.contains_key(&void), format!("{at}.voided_by"), "取消");
         }
         if let Some(a) = &s.approval_id {
-            need(approvals.contains(a.as_str()), format!("{at}.approval_id"), "承認");
+            need(
+                approvals.contains(a.as_str()),
+                format!("{at}.approval_id"),
+                "承認",
+            );
         }
         if let Some(session) = &s.session_id {
             let on_register = sessions.get(session.as_str()).map(|x| x.register == s.register);
-            need(on_register == Some(true), format!("{at}.session_id"), "このレジのレジ開け");
+            need(
+                on_register == Some(true),
+                format!("{at}.session_id"),
+                "このレジのレジ開け",
+            );
         }
         for (j, l) in s.lines.iter().enumerate() {
             let of_facility = products.get(&l.product).map(|p| p.facility == l.facility);
-            need(of_facility == Some(true), format!("{at}.lines[{j}].product"), "この事業所の商品");
+            need(
+                of_facility == Some(true),
+                format!("{at}.lines[{j}].product"),
+                "この事業所の商品",
+            );
         }
     }
     let operations: HashMap<&str, &StockOperationRecord> =
         file.stock_operations.iter().map(|o| (o.id.as_str(), o)).collect();
     for (i, o) in file.stock_operations.iter().enumerate() {
-        need(facilities.contains(&o.facility), format!("stock_operations[{i}].facility"), "事業所");
-        need(users.contains(&o.created_by), format!("stock_operations[{i}].created_by"), "ユーザー");
+        need(
+            facilities.contains(&o.facility),
+            format!("stock_operations[{i}].facility"),
+            "事業所",
+        );
+        need(
+            users.contains(&o.created_by),
+            format!("stock_operations[{i}].created_by"),
+            "ユーザー",
+        );
         if let Some(a) = &o.approval_id {
-            need(approvals.contains(a.as_str()), format!("stock_operations[{i}].approval_id"), "承認");
+            need(
+                approvals.contains(a.as_str()),
+                format!("stock_operations[{i}].approval_id"),
+                "承認",
+            );
         }
     }
     for (i, m) in file.stock_movements.iter().enumerate() {
         let of_facility = products.get(&m.product).map(|p| p.facility == m.facility);
-        need(of_facility == Some(true), format!("stock_movements[{i}].product"), "この事業所の商品");
+        need(
+            of_facility == Some(true),
+            format!("stock_movements[{i}].product"),
+            "この事業所の商品",
+        );
         if let Some(by) = m.created_by {
-            need(users.contains(&by), format!("stock_movements[{i}].created_by"), "ユーザー");
+            need(
+                users.contains(&by),
+                format!("stock_movements[{i}].created_by"),
+                "ユーザー",
+            );
         }
     }
     for (i, a) in file.adjustments.iter().enumerate() {
-        need(facilities.contains(&a.facility), format!("adjustments[{i}].facility"), "事業所");
-        need(users.contains(&a.created_by), format!("adjustments[{i}].created_by"), "ユーザー");
+        need(
+            facilities.contains(&a.facility),
+            format!("adjustments[{i}].facility"),
+            "事業所",
+        );
+        need(
+            users.contains(&a.created_by),
+            format!("adjustments[{i}].created_by"),
+            "ユーザー",
+        );
     }
     for (i, a) in file.audit.iter().enumerate() {
         if let Some(r) = a.register {
@@ -579,10 +674,16 @@ pub fn check(file: &EventFile) -> Result<(), FieldErrors> {
     let sale_ids: Vec<String> = file.sales.iter().map(|s| s.id.to_string()).collect();
     let record_ids: [(&str, Vec<&String>); 6] = [
         ("sales", sale_ids.iter().collect()),
-        ("register_sessions", file.register_sessions.iter().map(|s| &s.id).collect()),
+        (
+            "register_sessions",
+            file.register_sessions.iter().map(|s| &s.id).collect(),
+        ),
         ("payouts", file.payouts.iter().map(|p| &p.id).collect()),
         ("approvals", file.approvals.iter().map(|a| &a.id).collect()),
-        ("stock_operations", file.stock_operations.iter().map(|o| &o.id).collect()),
+        (
+            "stock_operations",
+            file.stock_operations.iter().map(|o| &o.id).collect(),
+        ),
         ("adjustments", file.adjustments.iter().map(|a| &a.id).collect()),
     ];
     for (what, ids) in &record_ids {
@@ -655,7 +756,11 @@ fn check_header(file: &EventFile, e: &mut FieldErrors) {
             }
             for (i, (valid, r)) in valid.registers.iter().zip(&file.registers).enumerate() {
                 if valid.code != r.code {
-                    e.add(format!("registers[{i}].code"), "format", "レジ番号が正規化されていません");
+                    e.add(
+                        format!("registers[{i}].code"),
+                        "format",
+                        "レジ番号が正規化されていません",
+                    );
                 }
             }
         }
@@ -677,7 +782,11 @@ fn check_header(file: &EventFile, e: &mut FieldErrors) {
                 }
             }
             Ok(valid) if valid.login != u.login => {
-                e.add(format!("users[{i}].login"), "format", "ログインIDが正規化されていません");
+                e.add(
+                    format!("users[{i}].login"),
+                    "format",
+                    "ログインIDが正規化されていません",
+                );
             }
             Ok(_) => {}
         }
@@ -689,7 +798,11 @@ fn check_sessions(file: &EventFile, e: &mut FieldErrors) {
         let at = format!("register_sessions[{i}]");
         s.float_counts.validate(&format!("{at}.float_counts"), e);
         if s.float_counts.total() != s.float_total {
-            e.add(format!("{at}.float_total"), "mismatch", "釣銭準備金の合計が金種表と合いません");
+            e.add(
+                format!("{at}.float_total"),
+                "mismatch",
+                "釣銭準備金の合計が金種表と合いません",
+            );
         }
         let closed = [
             s.close_id.is_some(),
@@ -699,12 +812,20 @@ fn check_sessions(file: &EventFile, e: &mut FieldErrors) {
             s.counted.is_some(),
         ];
         if closed.iter().any(|c| *c) && !closed.iter().all(|c| *c) {
-            e.add(format!("{at}.closed_at"), "incomplete", "レジ締めの記録が欠けています");
+            e.add(
+                format!("{at}.closed_at"),
+                "incomplete",
+                "レジ締めの記録が欠けています",
+            );
         }
         if let Some(counts) = &s.counts {
             counts.validate(&format!("{at}.counts"), e);
             if Some(counts.total()) != s.counted {
-                e.add(format!("{at}.counted"), "mismatch", "レジ締めの現金合計が金種表と合いません");
+                e.add(
+                    format!("{at}.counted"),
+                    "mismatch",
+                    "レジ締めの現金合計が金種表と合いません",
+                );
             }
         }
     }
@@ -718,12 +839,20 @@ fn check_sessions(file: &EventFile, e: &mut FieldErrors) {
         })
     {
         if open > 1 {
-            e.add("register_sessions", "two_open", format!("レジ(ref {r})に開いたままのレジ開けが{open}件あります"));
+            e.add(
+                "register_sessions",
+                "two_open",
+                format!("レジ(ref {r})に開いたままのレジ開けが{open}件あります"),
+            );
         }
     }
     for (i, p) in file.payouts.iter().enumerate() {
         if p.amount.0 <= 0 {
-            e.add(format!("payouts[{i}].amount"), "out_of_range", "出金額は1円以上です");
+            e.add(
+                format!("payouts[{i}].amount"),
+                "out_of_range",
+                "出金額は1円以上です",
+            );
         }
     }
 }
@@ -741,34 +870,62 @@ fn check_sale(i: usize, s: &SaleRecord, sales: &HashMap<Uuid, &SaleRecord>, e: &
     }
     if let Some(original) = s.original_sale_id.and_then(|o| sales.get(&o)) {
         if original.kind != SaleKind::Sale {
-            e.add(format!("{at}.original_sale_id"), "mismatch", "元の売上が売上ではありません");
+            e.add(
+                format!("{at}.original_sale_id"),
+                "mismatch",
+                "元の売上が売上ではありません",
+            );
         }
         if s.kind == SaleKind::Void && original.voided_by != Some(s.id) {
-            e.add(format!("{at}.original_sale_id"), "mismatch", "取消された売上に取消の記録がありません");
+            e.add(
+                format!("{at}.original_sale_id"),
+                "mismatch",
+                "取消された売上に取消の記録がありません",
+            );
         }
     }
     if let Some(void) = s.voided_by.and_then(|v| sales.get(&v))
         && (void.kind != SaleKind::Void || void.original_sale_id != Some(s.id))
     {
-        e.add(format!("{at}.voided_by"), "mismatch", "取消の記録がこの売上を取り消していません");
+        e.add(
+            format!("{at}.voided_by"),
+            "mismatch",
+            "取消の記録がこの売上を取り消していません",
+        );
     }
     if s.receipt_no < 1 {
-        e.add(format!("{at}.receipt_no"), "out_of_range", "レシート番号は1からです");
+        e.add(
+            format!("{at}.receipt_no"),
+            "out_of_range",
+            "レシート番号は1からです",
+        );
     }
     if s.lines.is_empty() {
         e.add(format!("{at}.lines"), "required", "明細がありません");
     }
     for n in duplicates(s.lines.iter().map(|l| &l.line_no)) {
-        e.add(format!("{at}.lines"), "duplicate", format!("明細番号{n}が2回あります"));
+        e.add(
+            format!("{at}.lines"),
+            "duplicate",
+            format!("明細番号{n}が2回あります"),
+        );
     }
     for (j, l) in s.lines.iter().enumerate() {
         let line_at = format!("{at}.lines[{j}]");
         let sign_ok = if reversal { l.quantity < 0 } else { l.quantity > 0 };
         if !sign_ok {
-            e.add(format!("{line_at}.quantity"), "out_of_range", "数量の符号が記録の種類と合いません");
+            e.add(
+                format!("{line_at}.quantity"),
+                "out_of_range",
+                "数量の符号が記録の種類と合いません",
+            );
         }
         if reversal != l.original_line_no.is_some() {
-            e.add(format!("{line_at}.original_line_no"), "mismatch", "元の明細の指定が記録の種類と合いません");
+            e.add(
+                format!("{line_at}.original_line_no"),
+                "mismatch",
+                "元の明細の指定が記録の種類と合いません",
+            );
         }
         let net = l
             .unit_price
@@ -784,7 +941,11 @@ fn check_sale(i: usize, s: &SaleRecord, sales: &HashMap<Uuid, &SaleRecord>, e: &
     }
     let nets = |keep: &dyn Fn(&LineRecord) -> bool| sum(s.lines.iter().filter(|l| keep(l)).map(|l| l.net));
     if nets(&|_| true) != Some(s.total) {
-        e.add(format!("{at}.total"), "does_not_add_up", format!("{}の合計が明細の合計と合いません", s.receipt_number));
+        e.add(
+            format!("{at}.total"),
+            "does_not_add_up",
+            format!("{}の合計が明細の合計と合いません", s.receipt_number),
+        );
     }
     if nets(&|l| !l.invoice_eligible) != Some(s.non_invoice_total) {
         e.add(
@@ -793,10 +954,19 @@ fn check_sale(i: usize, s: &SaleRecord, sales: &HashMap<Uuid, &SaleRecord>, e: &
             format!("{}の適格請求書対象外の合計が明細と合いません", s.receipt_number),
         );
     }
-    let rates: BTreeSet<TaxRate> = s.lines.iter().filter(|l| l.invoice_eligible).map(|l| l.tax_rate).collect();
+    let rates: BTreeSet<TaxRate> = s
+        .lines
+        .iter()
+        .filter(|l| l.invoice_eligible)
+        .map(|l| l.tax_rate)
+        .collect();
     let stated: BTreeSet<TaxRate> = s.rate_totals.iter().map(|r| r.rate).collect();
     if rates != stated || s.rate_totals.len() != stated.len() {
-        e.add(format!("{at}.rate_totals"), "mismatch", format!("{}の税率別合計が明細の税率と合いません", s.receipt_number));
+        e.add(
+            format!("{at}.rate_totals"),
+            "mismatch",
+            format!("{}の税率別合計が明細の税率と合いません", s.receipt_number),
+        );
     }
     for r in &s.rate_totals {
         if nets(&|l| l.invoice_eligible && l.tax_rate == r.rate) != Some(r.total) {
@@ -806,8 +976,16 @@ fn check_sale(i: usize, s: &SaleRecord, sales: &HashMap<Uuid, &SaleRecord>, e: &
                 format!("{}の{}の合計が明細と合いません", s.receipt_number, r.rate.code()),
             );
         }
-        if r.tax.0.checked_abs().is_none_or(|tax| tax > r.total.0.saturating_abs()) {
-            e.add(format!("{at}.rate_totals"), "out_of_range", format!("{}の消費税額が合計を超えています", s.receipt_number));
+        if r.tax
+            .0
+            .checked_abs()
+            .is_none_or(|tax| tax > r.total.0.saturating_abs())
+        {
+            e.add(
+                format!("{at}.rate_totals"),
+                "out_of_range",
+                format!("{}の消費税額が合計を超えています", s.receipt_number),
+            );
         }
     }
     let paid = sum(s.tenders.iter().map(|t| t.amount))
@@ -821,7 +999,11 @@ fn check_sale(i: usize, s: &SaleRecord, sales: &HashMap<Uuid, &SaleRecord>, e: &
         );
     }
     for n in duplicates(s.tenders.iter().map(|t| &t.seq)) {
-        e.add(format!("{at}.tenders"), "duplicate", format!("支払の順番{n}が2回あります"));
+        e.add(
+            format!("{at}.tenders"),
+            "duplicate",
+            format!("支払の順番{n}が2回あります"),
+        );
     }
     if s.change_due.0 < 0 {
         e.add(format!("{at}.change_due"), "out_of_range", "おつりがマイナスです");
@@ -869,16 +1051,28 @@ fn check_movements(file: &EventFile, operations: &HashMap<&str, &StockOperationR
                     SaleKind::Refund => MovementKind::Refund,
                 });
                 if kind.is_none() {
-                    e.add(format!("{at}.sale_id"), "unknown_ref", "ファイルにない売上の在庫移動です");
+                    e.add(
+                        format!("{at}.sale_id"),
+                        "unknown_ref",
+                        "ファイルにない売上の在庫移動です",
+                    );
                 } else if kind != Some(m.kind) || !m.at_event {
-                    e.add(format!("{at}.kind"), "mismatch", "売上の在庫移動の種類が売上と合いません");
+                    e.add(
+                        format!("{at}.kind"),
+                        "mismatch",
+                        "売上の在庫移動の種類が売上と合いません",
+                    );
                 }
                 let slot = by_sale.entry(sale).or_default().entry(m.product).or_default();
                 *slot = slot.saturating_add(m.quantity);
             }
             (None, Some(operation)) => {
                 let Some(o) = operations.get(operation) else {
-                    e.add(format!("{at}.operation_id"), "unknown_ref", "ファイルにない在庫操作の移動です");
+                    e.add(
+                        format!("{at}.operation_id"),
+                        "unknown_ref",
+                        "ファイルにない在庫操作の移動です",
+                    );
                     continue;
                 };
                 let home_allowed = matches!(o.kind, MovementKind::Intake | MovementKind::Return);
@@ -887,14 +1081,24 @@ fn check_movements(file: &EventFile, operations: &HashMap<&str, &StockOperationR
                 }
                 let sign_ok = match (o.kind, m.at_event) {
                     (MovementKind::Intake, true) | (MovementKind::Return, false) => m.quantity > 0,
-                    (MovementKind::Intake, false) | (MovementKind::Return, true) | (MovementKind::Loss, _) => m.quantity < 0,
+                    (MovementKind::Intake, false)
+                    | (MovementKind::Return, true)
+                    | (MovementKind::Loss, _) => m.quantity < 0,
                     _ => true,
                 };
                 if !sign_ok {
-                    e.add(format!("{at}.quantity"), "out_of_range", "在庫移動の数量の符号が在庫操作と合いません");
+                    e.add(
+                        format!("{at}.quantity"),
+                        "out_of_range",
+                        "在庫移動の数量の符号が在庫操作と合いません",
+                    );
                 }
                 if home_allowed {
-                    let slot = by_operation.entry(operation).or_default().entry(m.product).or_default();
+                    let slot = by_operation
+                        .entry(operation)
+                        .or_default()
+                        .entry(m.product)
+                        .or_default();
                     *slot = slot.saturating_add(m.quantity);
                 }
             }
@@ -906,10 +1110,20 @@ fn check_movements(file: &EventFile, operations: &HashMap<&str, &StockOperationR
         }
     }
     for (i, o) in file.stock_operations.iter().enumerate() {
-        if matches!(o.kind, MovementKind::Sale | MovementKind::Void | MovementKind::Refund | MovementKind::Transfer) {
-            e.add(format!("stock_operations[{i}].kind"), "invalid", "この種類の在庫操作は取り込めません");
+        if matches!(
+            o.kind,
+            MovementKind::Sale | MovementKind::Void | MovementKind::Refund | MovementKind::Transfer
+        ) {
+            e.add(
+                format!("stock_operations[{i}].kind"),
+                "invalid",
+                "この種類の在庫操作は取り込めません",
+            );
         }
-        if by_operation.get(o.id.as_str()).is_some_and(|sums| sums.values().any(|q| *q != 0)) {
+        if by_operation
+            .get(o.id.as_str())
+            .is_some_and(|sums| sums.values().any(|q| *q != 0))
+        {
             e.add(
                 format!("stock_operations[{i}]"),
                 "does_not_add_up",
@@ -925,7 +1139,11 @@ fn check_movements(file: &EventFile, operations: &HashMap<&str, &StockOperationR
         }
         let moved = by_sale.remove(&s.id).unwrap_or_default();
         if moved != expected {
-            e.add(format!("sales[{i}]"), "stock_mismatch", format!("{}の在庫移動が明細と合いません", s.receipt_number));
+            e.add(
+                format!("sales[{i}]"),
+                "stock_mismatch",
+                format!("{}の在庫移動が明細と合いません", s.receipt_number),
+            );
         }
     }
 }
@@ -999,7 +1217,10 @@ pub fn match_records(file: &EventFile, central: &Central) -> Result<Matches, Fie
             Some(c) if c.name != f.name => e.add(
                 format!("facilities[{i}]"),
                 "name_mismatch",
-                format!("事業所番号{}の名前が違います(ファイル: 「{}」、ここ: 「{}」)", f.number, f.name, c.name),
+                format!(
+                    "事業所番号{}の名前が違います(ファイル: 「{}」、ここ: 「{}」)",
+                    f.number, f.name, c.name
+                ),
             ),
             Some(c) => {
                 m.facilities.insert(f.key, c.id);
@@ -1012,7 +1233,11 @@ pub fn match_records(file: &EventFile, central: &Central) -> Result<Matches, Fie
         };
         let of_facility = || central.products.iter().filter(|c| c.facility_id == facility_id);
         let by_jan: Vec<&CentralProduct> = match &p.jan {
-            Some(jan) => central.products.iter().filter(|c| c.jan.as_ref() == Some(jan)).collect(),
+            Some(jan) => central
+                .products
+                .iter()
+                .filter(|c| c.jan.as_ref() == Some(jan))
+                .collect(),
             None => Vec::new(),
         };
         let found = if let Some(c) = by_jan.first() {
@@ -1020,7 +1245,11 @@ pub fn match_records(file: &EventFile, central: &Central) -> Result<Matches, Fie
                 e.add(
                     format!("products[{i}]"),
                     "other_facility",
-                    format!("「{}」のJAN {} はここでは別の事業所の商品です", p.name, p.jan.as_deref().unwrap_or("")),
+                    format!(
+                        "「{}」のJAN {} はここでは別の事業所の商品です",
+                        p.name,
+                        p.jan.as_deref().unwrap_or("")
+                    ),
                 );
                 continue;
             }
@@ -1033,7 +1262,11 @@ pub fn match_records(file: &EventFile, central: &Central) -> Result<Matches, Fie
                     e.add(
                         format!("products[{i}]"),
                         "not_found",
-                        format!("「{}」(JAN {})がこの事業所の商品にありません", p.name, p.jan.as_deref().unwrap_or("なし")),
+                        format!(
+                            "「{}」(JAN {})がこの事業所の商品にありません",
+                            p.name,
+                            p.jan.as_deref().unwrap_or("なし")
+                        ),
                     );
                     continue;
                 }
@@ -1041,7 +1274,11 @@ pub fn match_records(file: &EventFile, central: &Central) -> Result<Matches, Fie
                     e.add(
                         format!("products[{i}]"),
                         "ambiguous",
-                        format!("「{}」という商品がこの事業所に{}件あります。JANで区別してください", p.name, several.len()),
+                        format!(
+                            "「{}」という商品がこの事業所に{}件あります。JANで区別してください",
+                            p.name,
+                            several.len()
+                        ),
                     );
                     continue;
                 }
@@ -1051,7 +1288,12 @@ pub fn match_records(file: &EventFile, central: &Central) -> Result<Matches, Fie
             e.add(
                 format!("products[{i}]"),
                 "tax_rate_mismatch",
-                format!("「{}」の税率が違います(ファイル: {}、ここ: {})", p.name, p.tax_rate.code(), found.tax_rate.code()),
+                format!(
+                    "「{}」の税率が違います(ファイル: {}、ここ: {})",
+                    p.name,
+                    p.tax_rate.code(),
+                    found.tax_rate.code()
+                ),
             );
             continue;
         }
@@ -1101,8 +1343,7 @@ pub struct CentralEvent {
 }
 
 /// What the import does with the file's event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Arrival {
     /// No event of that code: it is created.
     Create,
@@ -1111,6 +1352,28 @@ pub enum Arrival {
     Fill { event_id: i64 },
     /// The event holds exactly the file's records: this file was imported before.
     AlreadyImported { event_id: i64 },
+}
+
+impl Arrival {
+    pub fn outcome(self) -> Outcome {
+        match self {
+            Arrival::Create => Outcome::Created,
+            Arrival::Fill { .. } => Outcome::Filled,
+            Arrival::AlreadyImported { .. } => Outcome::AlreadyImported,
+        }
+    }
+}
+
+/// What an import did, as its report says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// A new event.
+    Created,
+    /// An event prepared here and never used took the file's.
+    Filled,
+    /// The file was imported before: nothing written.
+    AlreadyImported,
 }
 
 /// Decides between creating the event, filling an unused one of the same code, recognising an
@@ -1129,7 +1392,11 @@ pub fn arrival(file: &EventFile, central: Option<&CentralEvent>) -> Result<Arriv
     let mut e = FieldErrors::default();
     let code = &file.event.code;
     if c.state == EventState::Settled && c.records.is_empty() {
-        e.add("event.code", "settled", format!("イベント{code}はここで精算済みです"));
+        e.add(
+            "event.code",
+            "settled",
+            format!("イベント{code}はここで精算済みです"),
+        );
     }
     let differ = |what: &str, here: &BTreeSet<String>, there: &BTreeSet<String>, e: &mut FieldErrors| {
         let only_here = here.difference(there).count();
@@ -1145,8 +1412,18 @@ pub fn arrival(file: &EventFile, central: Option<&CentralEvent>) -> Result<Arriv
         }
     };
     differ("sales", &c.records.sales, &ours.sales, &mut e);
-    differ("register_sessions", &c.records.register_sessions, &ours.register_sessions, &mut e);
-    differ("stock_operations", &c.records.stock_operations, &ours.stock_operations, &mut e);
+    differ(
+        "register_sessions",
+        &c.records.register_sessions,
+        &ours.register_sessions,
+        &mut e,
+    );
+    differ(
+        "stock_operations",
+        &c.records.stock_operations,
+        &ours.stock_operations,
+        &mut e,
+    );
     differ("payouts", &c.records.payouts, &ours.payouts, &mut e);
     differ("adjustments", &c.records.adjustments, &ours.adjustments, &mut e);
     if e.is_empty() {
@@ -1163,8 +1440,7 @@ pub fn arrival(file: &EventFile, central: Option<&CentralEvent>) -> Result<Arriv
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
     pub event_code: String,
-    #[serde(flatten)]
-    pub arrival: Arrival,
+    pub outcome: Outcome,
     /// The central event's id (none on a dry run that would create it).
     pub event_id: Option<i64>,
     pub counts: Counts,
@@ -1263,12 +1539,20 @@ mod tests {
         let first = sale(
             1,
             vec![line(1, 10, 2, 120, TaxRate::Reduced)],
-            vec![RateTotal { rate: TaxRate::Reduced, total: Yen(240), tax: Yen(17) }],
+            vec![RateTotal {
+                rate: TaxRate::Reduced,
+                total: Yen(240),
+                tax: Yen(17),
+            }],
         );
         let mut second = sale(
             2,
             vec![line(1, 11, 1, 780, TaxRate::Standard)],
-            vec![RateTotal { rate: TaxRate::Standard, total: Yen(780), tax: Yen(70) }],
+            vec![RateTotal {
+                rate: TaxRate::Standard,
+                total: Yen(780),
+                tax: Yen(70),
+            }],
         );
         let mut void = sale(
             3,
@@ -1278,7 +1562,11 @@ mod tests {
                 original_line_no: Some(1),
                 ..line(1, 11, 1, 780, TaxRate::Standard)
             }],
-            vec![RateTotal { rate: TaxRate::Standard, total: Yen(-780), tax: Yen(-70) }],
+            vec![RateTotal {
+                rate: TaxRate::Standard,
+                total: Yen(-780),
+                tax: Yen(-70),
+            }],
         );
         void.kind = SaleKind::Void;
         void.original_sale_id = Some(second.id);
@@ -1299,14 +1587,34 @@ mod tests {
                 created_at: at("2026-11-28T00:00:00Z"),
             });
         }
-        let float = CashCount(vec![DenominationCount { denomination: 1000, count: 5 }]);
-        let counted = CashCount(vec![DenominationCount { denomination: 1000, count: 5 }, DenominationCount { denomination: 10, count: 24 }]);
+        let float = CashCount(vec![DenominationCount {
+            denomination: 1000,
+            count: 5,
+        }]);
+        let counted = CashCount(vec![
+            DenominationCount {
+                denomination: 1000,
+                count: 5,
+            },
+            DenominationCount {
+                denomination: 10,
+                count: 24,
+            },
+        ]);
         EventFile {
             format: FORMAT.into(),
             version: VERSION,
             exported_at: at("2026-11-30T00:00:00Z"),
-            source: Source { database: "sqlite".into(), schema_version: 15, selpos: "0.1.0".into() },
-            council: CouncilKey { name: "協議会".into(), invoice_number: None, tax_rounding: RoundingMode::Down },
+            source: Source {
+                database: "sqlite".into(),
+                schema_version: 15,
+                selpos: "0.1.0".into(),
+            },
+            council: CouncilKey {
+                name: "協議会".into(),
+                invoice_number: None,
+                tax_rounding: RoundingMode::Down,
+            },
             event: EventHeader {
                 key: 2,
                 code: "HB26".into(),
@@ -1318,17 +1626,48 @@ mod tests {
                 state: EventState::Closed,
                 commission: CommissionRule::Percent { basis_points: 1000 },
                 eat_in: false,
-                participants: vec![ParticipantKey { facility: 1, commission_override: None }],
+                participants: vec![ParticipantKey {
+                    facility: 1,
+                    commission_override: None,
+                }],
                 settled: None,
                 created_at: at("2026-11-01T00:00:00Z"),
             },
-            facilities: vec![FacilityKey { key: 1, number: 101, name: "A工房".into() }],
+            facilities: vec![FacilityKey {
+                key: 1,
+                number: 101,
+                name: "A工房".into(),
+            }],
             products: vec![
-                ProductKey { key: 10, facility: 1, name: "クッキー".into(), jan: Some("4900000000011".into()), tax_rate: TaxRate::Reduced, price: Yen(120) },
-                ProductKey { key: 11, facility: 1, name: "石けん".into(), jan: None, tax_rate: TaxRate::Standard, price: Yen(780) },
+                ProductKey {
+                    key: 10,
+                    facility: 1,
+                    name: "クッキー".into(),
+                    jan: Some("4900000000011".into()),
+                    tax_rate: TaxRate::Reduced,
+                    price: Yen(120),
+                },
+                ProductKey {
+                    key: 11,
+                    facility: 1,
+                    name: "石けん".into(),
+                    jan: None,
+                    tax_rate: TaxRate::Standard,
+                    price: Yen(780),
+                },
             ],
-            users: vec![UserKey { key: 3, login: "vol".into(), display_name: "ボランティア".into(), role: "cashier".into() }],
-            registers: vec![RegisterKey { key: 7, code: "R1".into(), name: "レジ1".into(), paper_columns: 48 }],
+            users: vec![UserKey {
+                key: 3,
+                login: "vol".into(),
+                display_name: "ボランティア".into(),
+                role: "cashier".into(),
+            }],
+            registers: vec![RegisterKey {
+                key: 7,
+                code: "R1".into(),
+                name: "レジ1".into(),
+                paper_columns: 48,
+            }],
             register_sessions: vec![SessionRecord {
                 id: "s1".into(),
                 register: 7,
@@ -1363,7 +1702,10 @@ mod tests {
     }
 
     fn codes(result: Result<(), FieldErrors>) -> Vec<String> {
-        result.err().map(|e| e.0.into_iter().map(|f| f.code).collect()).unwrap_or_default()
+        result
+            .err()
+            .map(|e| e.0.into_iter().map(|f| f.code).collect())
+            .unwrap_or_default()
     }
 
     #[test]
@@ -1384,14 +1726,29 @@ mod tests {
         value["sales"] = serde_json::json!("garbage");
         let e = parse(&serde_json::to_vec(&value).expect("bytes")).expect_err("version 2");
         assert_eq!(e.0[0].code, "unsupported_version");
-        assert!(e.0[0].message.contains('2') && e.0[0].message.contains("バージョン1"), "{e:?}");
+        assert!(
+            e.0[0].message.contains('2') && e.0[0].message.contains("バージョン1"),
+            "{e:?}"
+        );
         value["version"] = serde_json::json!(1);
         value["format"] = serde_json::json!("other");
-        assert_eq!(parse(&serde_json::to_vec(&value).expect("bytes")).expect_err("format").0[0].code, "not_an_event_file");
+        assert_eq!(
+            parse(&serde_json::to_vec(&value).expect("bytes"))
+                .expect_err("format")
+                .0[0]
+                .code,
+            "not_an_event_file"
+        );
         assert_eq!(parse(b"{not json").expect_err("json").0[0].code, "not_json");
         value["format"] = serde_json::json!(FORMAT);
         value["surprise"] = serde_json::json!(1);
-        assert_eq!(parse(&serde_json::to_vec(&value).expect("bytes")).expect_err("unknown field").0[0].code, "format");
+        assert_eq!(
+            parse(&serde_json::to_vec(&value).expect("bytes"))
+                .expect_err("unknown field")
+                .0[0]
+                .code,
+            "format"
+        );
     }
 
     #[test]
@@ -1399,7 +1756,10 @@ mod tests {
         let mut f = file();
         f.sales[0].lines[0].net = Yen(230);
         let found = codes(check(&f));
-        assert!(found.iter().filter(|c| *c == "does_not_add_up").count() >= 3, "{found:?}");
+        assert!(
+            found.iter().filter(|c| *c == "does_not_add_up").count() >= 3,
+            "{found:?}"
+        );
         let mut f = file();
         f.sales[0].total = Yen(250);
         f.sales[0].tenders[0].amount = Yen(250);
@@ -1426,7 +1786,10 @@ mod tests {
         f.sales[1].original_sale_id = Some(Uuid::from_u128(77));
         f.stock_movements[0].sale_id = Some(Uuid::from_u128(78));
         let found = codes(check(&f));
-        assert!(found.iter().filter(|c| *c == "unknown_ref").count() >= 3, "{found:?}");
+        assert!(
+            found.iter().filter(|c| *c == "unknown_ref").count() >= 3,
+            "{found:?}"
+        );
     }
 
     #[test]
@@ -1456,6 +1819,19 @@ mod tests {
     }
 
     #[test]
+    fn the_event_and_users_meet_the_central_forms_checks() {
+        let mut f = file();
+        f.event.code = "hb 26".into();
+        f.users[0].login = "Vol Unteer".into();
+        f.registers[0].paper_columns = 40;
+        let e = check(&f).expect_err("refused");
+        let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert!(fields.contains(&"event.code"), "{fields:?}");
+        assert!(fields.contains(&"users[0].login"), "{fields:?}");
+        assert!(fields.iter().any(|f| f.starts_with("registers[0]")), "{fields:?}");
+    }
+
+    #[test]
     fn session_counts_must_match_their_totals() {
         let mut f = file();
         f.register_sessions[0].counted = Some(Yen(1));
@@ -1466,15 +1842,44 @@ mod tests {
     fn central() -> Central {
         Central {
             facilities: vec![
-                CentralFacility { id: 50, number: 200, name: "B農園".into() },
-                CentralFacility { id: 51, number: 101, name: "A工房".into() },
+                CentralFacility {
+                    id: 50,
+                    number: 200,
+                    name: "B農園".into(),
+                },
+                CentralFacility {
+                    id: 51,
+                    number: 101,
+                    name: "A工房".into(),
+                },
             ],
             products: vec![
-                CentralProduct { id: 90, facility_id: 51, name: "石けん".into(), jan: None, tax_rate: TaxRate::Standard },
-                CentralProduct { id: 91, facility_id: 51, name: "クッキー(旧)".into(), jan: Some("4900000000011".into()), tax_rate: TaxRate::Reduced },
-                CentralProduct { id: 92, facility_id: 50, name: "石けん".into(), jan: None, tax_rate: TaxRate::Standard },
+                CentralProduct {
+                    id: 90,
+                    facility_id: 51,
+                    name: "石けん".into(),
+                    jan: None,
+                    tax_rate: TaxRate::Standard,
+                },
+                CentralProduct {
+                    id: 91,
+                    facility_id: 51,
+                    name: "クッキー(旧)".into(),
+                    jan: Some("4900000000011".into()),
+                    tax_rate: TaxRate::Reduced,
+                },
+                CentralProduct {
+                    id: 92,
+                    facility_id: 50,
+                    name: "石けん".into(),
+                    jan: None,
+                    tax_rate: TaxRate::Standard,
+                },
             ],
-            users: vec![CentralUser { id: 5, login: "admin".into() }],
+            users: vec![CentralUser {
+                id: 5,
+                login: "admin".into(),
+            }],
             tax_rounding: RoundingMode::Down,
         }
     }
@@ -1499,8 +1904,20 @@ mod tests {
 
         let mut c = central();
         c.products.retain(|p| p.id != 90);
-        c.products.push(CentralProduct { id: 93, facility_id: 51, name: "石けん".into(), jan: None, tax_rate: TaxRate::Standard });
-        c.products.push(CentralProduct { id: 94, facility_id: 51, name: "石けん".into(), jan: None, tax_rate: TaxRate::Standard });
+        c.products.push(CentralProduct {
+            id: 93,
+            facility_id: 51,
+            name: "石けん".into(),
+            jan: None,
+            tax_rate: TaxRate::Standard,
+        });
+        c.products.push(CentralProduct {
+            id: 94,
+            facility_id: 51,
+            name: "石けん".into(),
+            jan: None,
+            tax_rate: TaxRate::Standard,
+        });
         c.products[0].tax_rate = TaxRate::Standard; // the cookie by JAN
         let e = match_records(&file(), &c).expect_err("refused");
         let found: Vec<&str> = e.0.iter().map(|f| f.code.as_str()).collect();
@@ -1531,16 +1948,28 @@ mod tests {
             state: EventState::Closed,
             ..empty.clone()
         };
-        assert_eq!(arrival(&f, Some(&same)), Ok(Arrival::AlreadyImported { event_id: 4 }));
+        assert_eq!(
+            arrival(&f, Some(&same)),
+            Ok(Arrival::AlreadyImported { event_id: 4 })
+        );
         let mut records = f.record_ids();
         records.sales.insert("another".into());
-        let other = CentralEvent { records, ..empty.clone() };
+        let other = CentralEvent {
+            records,
+            ..empty.clone()
+        };
         let e = arrival(&f, Some(&other)).expect_err("different");
         assert_eq!(e.0.len(), 1);
         assert!(e.0[0].message.contains("ここだけに1件"), "{e:?}");
-        let used = CentralEvent { counters: 1, ..empty.clone() };
+        let used = CentralEvent {
+            counters: 1,
+            ..empty.clone()
+        };
         assert!(arrival(&f, Some(&used)).is_err());
-        let settled = CentralEvent { state: EventState::Settled, ..empty };
+        let settled = CentralEvent {
+            state: EventState::Settled,
+            ..empty
+        };
         assert!(arrival(&f, Some(&settled)).is_err());
     }
 }

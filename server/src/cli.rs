@@ -495,7 +495,7 @@ fn describe(err: crate::error::Error) -> anyhow::Error {
 
 /// An event import's report for a terminal.
 fn import_report_text(r: &selpos_domain::event_transfer::ImportReport) -> String {
-    use selpos_domain::event_transfer::Arrival;
+    use selpos_domain::event_transfer::Outcome;
     let c = &r.counts;
     let what = format!(
         "{} sales, {} voids, {} refunds, {} register sessions, {} payouts, {} approvals, {} stock operations \
@@ -511,16 +511,20 @@ fn import_report_text(r: &selpos_domain::event_transfer::ImportReport) -> String
         c.adjustments,
         c.audit
     );
-    let id = r.event_id.map_or_else(String::new, |id| format!(" (event id {id})"));
-    let mut out = match r.arrival {
-        Arrival::AlreadyImported { .. } => {
+    let id = r
+        .event_id
+        .map_or_else(String::new, |id| format!(" (event id {id})"));
+    let mut out = match r.outcome {
+        Outcome::AlreadyImported => {
             return format!("{}: already imported{id}: nothing written\n", r.event_code);
         }
-        Arrival::Create => format!("{}: new event{id}: {what}\n", r.event_code),
-        Arrival::Fill { .. } => format!("{}: filled the unused event{id}: {what}\n", r.event_code),
+        Outcome::Created => format!("{}: new event{id}: {what}\n", r.event_code),
+        Outcome::Filled => format!("{}: filled the unused event{id}: {what}\n", r.event_code),
     };
     for login in &r.users_created {
-        out.push_str(&format!("user {login} created: disabled cashier without password or PIN\n"));
+        out.push_str(&format!(
+            "user {login} created: disabled cashier without password or PIN\n"
+        ));
     }
     if r.settled_on_laptop {
         out.push_str("the event was settled on the laptop: it arrives closed, settle it here\n");

@@ -13,7 +13,6 @@ use selpos_domain::event_transfer::{
     CentralUser, LineRecord, MovementRecord, PayoutRecord, RecordIds, Ref, SaleRecord, SessionRecord,
     StockOperationRecord, TenderRecord,
 };
-use selpos_domain::events::EventState;
 use selpos_domain::register_sessions::CashCount;
 use selpos_domain::sales::SaleKind;
 use selpos_domain::sales::cart::RateTotal;
@@ -66,10 +65,12 @@ macro_rules! insert_all {
 // Reading an event (export)
 
 pub async fn event_id(tx: &mut Tx, code: &str) -> Result<Option<i64>, sqlx::Error> {
-    on_tx!(tx, |conn| sqlx::query_scalar("SELECT id FROM events WHERE code = $1")
-        .bind(code)
-        .fetch_optional(&mut *conn)
-        .await)
+    on_tx!(tx, |conn| sqlx::query_scalar(
+        "SELECT id FROM events WHERE code = $1"
+    )
+    .bind(code)
+    .fetch_optional(&mut *conn)
+    .await)
 }
 
 /// What the event shares with other events, one description each: such an event cannot be
@@ -121,7 +122,11 @@ pub async fn shared_with_other_events(tx: &mut Tx, event_id: i64) -> Result<Vec<
         if !ids.is_empty() {
             let shown: Vec<&str> = ids.iter().take(10).map(String::as_str).collect();
             let more = if ids.len() > 10 { " …" } else { "" };
-            found.push(format!("{} record(s) {what}: {}{more}", ids.len(), shown.join(", ")));
+            found.push(format!(
+                "{} record(s) {what}: {}{more}",
+                ids.len(),
+                shown.join(", ")
+            ));
         }
     }
     Ok(found)
@@ -287,7 +292,8 @@ struct ApprovalRow {
 
 /// The approvals asked for at the event's registers, and those its records used.
 pub async fn approvals(tx: &mut Tx, event_id: i64) -> Result<Vec<ApprovalRecord>, sqlx::Error> {
-    let sql = "SELECT a.id, a.action, a.approver_id, a.requested_by, a.register_id, a.sale_id, a.amount, a.reason,
+    let sql =
+        "SELECT a.id, a.action, a.approver_id, a.requested_by, a.register_id, a.sale_id, a.amount, a.reason,
                       a.created_at, a.expires_at, a.used_at
                FROM approvals a
                WHERE a.register_id IN (SELECT id FROM registers WHERE event_id = $1)
@@ -364,11 +370,13 @@ pub async fn sales(tx: &mut Tx, event_id: i64) -> Result<Vec<SaleRecord>, sqlx::
                               recorded_at, original_sale_id, total, change_due, voucher_surplus, non_invoice_total,
                               late, voided_by, reason, approval_id, session_id, issuer_name, issuer_invoice_number
                        FROM sales WHERE event_id = $1 ORDER BY register_id, receipt_no";
-    let lines_sql = "SELECT l.sale_id, l.line_no, l.product_id, l.facility_id, l.name, l.quantity, l.unit_price,
+    let lines_sql =
+        "SELECT l.sale_id, l.line_no, l.product_id, l.facility_id, l.name, l.quantity, l.unit_price,
                             l.tax_rate, l.discount, l.net, l.invoice_eligible, l.original_line_no
                      FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE s.event_id = $1
                      ORDER BY l.sale_id, l.line_no";
-    let tenders_sql = "SELECT t.sale_id, t.seq, t.kind, t.amount FROM sale_tenders t JOIN sales s ON s.id = t.sale_id
+    let tenders_sql =
+        "SELECT t.sale_id, t.seq, t.kind, t.amount FROM sale_tenders t JOIN sales s ON s.id = t.sale_id
                        WHERE s.event_id = $1 ORDER BY t.sale_id, t.seq";
     let rates_sql = "SELECT t.sale_id, t.tax_rate, t.total, t.tax FROM sale_rate_totals t
                      JOIN sales s ON s.id = t.sale_id WHERE s.event_id = $1 ORDER BY t.sale_id, t.tax_rate DESC";
@@ -383,12 +391,18 @@ pub async fn sales(tx: &mut Tx, event_id: i64) -> Result<Vec<SaleRecord>, sqlx::
             .bind(event_id)
             .fetch_all(&mut *conn)
             .await?;
-        let lines = sqlx::query_as(lines_sql).bind(event_id).fetch_all(&mut *conn).await?;
+        let lines = sqlx::query_as(lines_sql)
+            .bind(event_id)
+            .fetch_all(&mut *conn)
+            .await?;
         let tenders = sqlx::query_as(tenders_sql)
             .bind(event_id)
             .fetch_all(&mut *conn)
             .await?;
-        let rates = sqlx::query_as(rates_sql).bind(event_id).fetch_all(&mut *conn).await?;
+        let rates = sqlx::query_as(rates_sql)
+            .bind(event_id)
+            .fetch_all(&mut *conn)
+            .await?;
         (headers, lines, tenders, rates)
     });
     let mut lines_of: HashMap<String, Vec<LineRecord>> = HashMap::new();
@@ -617,11 +631,11 @@ pub async fn central_event(tx: &mut Tx, code: &str) -> Result<Option<CentralEven
     let Some(id) = event_id(tx, code).await? else {
         return Ok(None);
     };
-    let state: String = on_tx!(tx, |conn| sqlx::query_scalar("SELECT state FROM events WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await)?;
-    let state = EventState::from_code(&state).ok_or_else(|| decode("event state", &state))?;
+    // Held as a settlement holds it: a write to the event under way finishes first, and one
+    // that comes later waits for the import and then finds the event closed.
+    let state = super::events::hold(tx, id, super::events::EventHold::Settle)
+        .await?
+        .ok_or_else(|| decode("event", code))?;
     let ids = [
         "SELECT id FROM sales WHERE event_id = $1 OR register_id IN (SELECT id FROM registers WHERE event_id = $1)",
         "SELECT rs.id FROM register_sessions rs JOIN registers r ON r.id = rs.register_id WHERE r.event_id = $1",
@@ -719,8 +733,14 @@ pub async fn insert_event(tx: &mut Tx, e: &EventWrite<'_>, now: DateTime<Utc>) -
 }
 
 /// Gives an unused event the file's header, closed.
-pub async fn fill_event(tx: &mut Tx, id: i64, e: &EventWrite<'_>, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    let sql = "UPDATE events SET kind = $1, name = $2, venue = $3, starts_on = $4, ends_on = $5, state = 'closed',
+pub async fn fill_event(
+    tx: &mut Tx,
+    id: i64,
+    e: &EventWrite<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let sql =
+        "UPDATE events SET kind = $1, name = $2, venue = $3, starts_on = $4, ends_on = $5, state = 'closed',
                       commission_kind = $6, commission_value = $7, eat_in = $8, active = TRUE, updated_at = $9
                WHERE id = $10";
     on_tx!(tx, |conn| sqlx::query(sql)
@@ -745,11 +765,13 @@ pub async fn set_participants(
     event_id: i64,
     participants: &[(i64, Option<(&'static str, i64)>)],
 ) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |conn| sqlx::query("DELETE FROM event_facilities WHERE event_id = $1")
-        .bind(event_id)
-        .execute(&mut *conn)
-        .await
-        .map(|_| ()))?;
+    on_tx!(tx, |conn| sqlx::query(
+        "DELETE FROM event_facilities WHERE event_id = $1"
+    )
+    .bind(event_id)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ()))?;
     insert_all!(
         tx,
         "INSERT INTO event_facilities (event_id, facility_id, commission_kind, commission_value) ",
@@ -905,7 +927,11 @@ pub async fn insert_payouts(tx: &mut Tx, rows: &[PayoutRecord], ids: &Ids<'_>) -
     Ok(())
 }
 
-pub async fn insert_approvals(tx: &mut Tx, rows: &[ApprovalRecord], ids: &Ids<'_>) -> Result<(), sqlx::Error> {
+pub async fn insert_approvals(
+    tx: &mut Tx,
+    rows: &[ApprovalRecord],
+    ids: &Ids<'_>,
+) -> Result<(), sqlx::Error> {
     let mapped: Vec<(&ApprovalRecord, i64, i64, Option<i64>)> = rows
         .iter()
         .map(|a| {

@@ -202,7 +202,16 @@ pub async fn export_to_file(db: &Db, actor: &Principal, code: &str, path: &Path)
     let after = serde_json::json!({"file": path.display().to_string(), "bytes": bytes.len(),
         "counts": exported.counts});
     let event_id = sql::event_id(&mut tx, code).await?.unwrap_or_default();
-    audit::record(&mut tx, actor, "event.export", "event", event_id, None::<&()>, Some(&after)).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "event.export",
+        "event",
+        event_id,
+        None::<&()>,
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(exported)
 }
@@ -312,7 +321,16 @@ pub async fn import(db: &Db, actor: &Principal, bytes: &[u8], dry_run: bool) -> 
         let id = db::users::insert(&mut tx, &write, now).await?;
         let after = serde_json::json!({"login": u.login, "display_name": u.display_name, "role": "cashier",
             "active": false, "imported_with_event": file.event.code, "role_on_laptop": u.role});
-        audit::record(&mut tx, actor, "user.create", "user", id, None::<&()>, Some(&after)).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            "user.create",
+            "user",
+            id,
+            None::<&()>,
+            Some(&after),
+        )
+        .await?;
         users.insert(u.key, id);
         created.push(u.login.clone());
     }
@@ -372,7 +390,14 @@ pub async fn import(db: &Db, actor: &Principal, bytes: &[u8], dry_run: bool) -> 
     sql::insert_sessions(&mut tx, &file.register_sessions, &ids).await?;
     sql::insert_approvals(&mut tx, &file.approvals, &ids).await?;
     sql::insert_sales(&mut tx, event_id, &file.sales, &ids).await?;
-    sql::insert_stock(&mut tx, event_id, &file.stock_operations, &file.stock_movements, &ids).await?;
+    sql::insert_stock(
+        &mut tx,
+        event_id,
+        &file.stock_operations,
+        &file.stock_movements,
+        &ids,
+    )
+    .await?;
     sql::insert_payouts(&mut tx, &file.payouts, &ids).await?;
     sql::insert_adjustments(&mut tx, event_id, &file.adjustments, &ids).await?;
     let logins: BTreeMap<String, i64> = sql::users(&mut tx)
@@ -405,7 +430,16 @@ pub async fn import(db: &Db, actor: &Principal, bytes: &[u8], dry_run: bool) -> 
             "users": users,
         },
     });
-    audit::record(&mut tx, actor, "event.import", "event", event_id, None::<&()>, Some(&after)).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "event.import",
+        "event",
+        event_id,
+        None::<&()>,
+        Some(&after),
+    )
+    .await?;
     if dry_run {
         // Everything was written and checked by the database; none of it stays.
         drop(tx);
@@ -426,7 +460,7 @@ fn report(
 ) -> ImportReport {
     ImportReport {
         event_code: file.event.code.clone(),
-        arrival,
+        outcome: arrival.outcome(),
         event_id,
         counts: file.counts(),
         users_created,
