@@ -629,3 +629,96 @@ async fn a_laptop_event_fills_an_unused_event_of_another_sqlite_through_the_comm
     central.stop().await;
     other.stop().await;
 }
+
+/// The laptop's file with `n` more copies of its first sale on the same register (new ids,
+/// receipt numbers continuing): an event larger than one multi-row `INSERT`.
+fn with_copies(bytes: &[u8], n: usize) -> Vec<u8> {
+    tampered(bytes, |v| {
+        let first = v["sales"][0].clone();
+        let register = first["register"].clone();
+        let last = v["sales"]
+            .as_array()
+            .expect("sales")
+            .iter()
+            .filter(|s| s["register"] == register)
+            .filter_map(|s| s["receipt_no"].as_i64())
+            .max()
+            .expect("a receipt");
+        let moved: Vec<Value> = v["stock_movements"]
+            .as_array()
+            .expect("movements")
+            .iter()
+            .filter(|m| m["sale_id"] == first["id"])
+            .cloned()
+            .collect();
+        let prefix = first["receipt_number"]
+            .as_str()
+            .and_then(|r| r.rsplit_once('-'))
+            .map(|(p, _)| p.to_string())
+            .expect("receipt number");
+        for k in 1..=n as i64 {
+            let id = json!(uuid::Uuid::now_v7());
+            let mut sale = first.clone();
+            sale["id"] = id.clone();
+            sale["receipt_no"] = json!(last + k);
+            sale["receipt_number"] = json!(format!("{prefix}-{:04}", last + k));
+            v["sales"].as_array_mut().expect("sales").push(sale);
+            for m in &moved {
+                let mut m = m.clone();
+                m["sale_id"] = id.clone();
+                v["stock_movements"].as_array_mut().expect("movements").push(m);
+            }
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_of_many_sales_is_written_in_chunks_on_each_database() {
+    let laptop = TestServer::sqlite(false).await;
+    run_event(&laptop).await;
+    let exported = event_transfer::export(laptop.db(), &cli_operator(), "HB26")
+        .await
+        .expect("export");
+    let copies = 1_200;
+    let bytes = with_copies(&selpos_domain::event_transfer::to_json(&exported), copies);
+    let mut centrals = vec![TestServer::sqlite(false).await];
+    centrals.extend(TestServer::postgres(false).await);
+    for central in centrals {
+        central_catalogue(&central).await;
+        let started = std::time::Instant::now();
+        let report = event_transfer::import(central.db(), &cli_operator(), &bytes, false)
+            .await
+            .expect("import");
+        println!(
+            "[{}] {} records imported in {:?}",
+            central.kind,
+            copies + 8,
+            started.elapsed()
+        );
+        assert_eq!(report.counts.sales, 6 + copies, "{report:?}");
+        let here = event_id(&central, "HB26").await;
+        let (sales, lines, movements, last): (i64, i64, i64, i64) = selpos_server::on_db!(
+            central.db(),
+            |pool| {
+                sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM sales WHERE event_id = $1),
+                        (SELECT COUNT(*) FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE s.event_id = $1),
+                        (SELECT COUNT(*) FROM stock_movements WHERE event_id = $1),
+                        (SELECT MAX(c.last_receipt_no) FROM register_counters c
+                         JOIN registers r ON r.id = c.register_id WHERE r.event_id = $1)"
+            )
+            .bind(here)
+            .fetch_one(pool)
+            .await
+            .expect("counts")
+            }
+        );
+        let records = 8 + copies as i64;
+        assert_eq!(sales, records, "[{}]", central.kind);
+        assert_eq!(lines, 10 + copies as i64, "[{}]", central.kind);
+        assert_eq!(movements, 10 + 5 + copies as i64, "[{}]", central.kind);
+        assert_eq!(last, 5 + copies as i64, "[{}] R1's counter", central.kind);
+        central.stop().await;
+    }
+    laptop.stop().await;
+}

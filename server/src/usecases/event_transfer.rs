@@ -64,7 +64,16 @@ pub async fn export(db: &Db, actor: &Principal, code: &str) -> Result<EventFile>
     let stock_operations = sql::stock_operations(&mut tx, event_id).await?;
     let stock_movements = sql::stock_movements(&mut tx, event_id).await?;
     let adjustments = sql::adjustments(&mut tx, event_id).await?;
-    let audit = sql::audit(&mut tx, event_id).await?;
+    let mut audit = sql::audit(&mut tx, event_id).await?;
+    // A record about the event made on another event's tablet keeps its actor, not that
+    // register (which does not travel).
+    for a in &mut audit {
+        if a.register
+            .is_some_and(|r| !event.registers.iter().any(|x| x.id == r))
+        {
+            a.register = None;
+        }
+    }
     let schema_version = db.schema_version().await?;
 
     // The master data the records name, as stable keys.
