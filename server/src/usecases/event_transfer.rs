@@ -358,12 +358,13 @@ pub async fn import(db: &Db, actor: &Principal, bytes: &[u8], dry_run: bool) -> 
         eat_in: h.eat_in,
         created_at: h.created_at,
     };
-    let event_id = match arrival {
+    let (event_id, before) = match arrival {
         Arrival::Fill { event_id } => {
+            let before = db::events::get(&mut tx, event_id).await?;
             sql::fill_event(&mut tx, event_id, &header, now).await?;
-            event_id
+            (event_id, before)
         }
-        _ => sql::insert_event(&mut tx, &header, now).await?,
+        _ => (sql::insert_event(&mut tx, &header, now).await?, None),
     };
     let participants: Vec<(i64, Option<(&'static str, i64)>)> = h
         .participants
@@ -445,7 +446,7 @@ pub async fn import(db: &Db, actor: &Principal, bytes: &[u8], dry_run: bool) -> 
         "event.import",
         "event",
         event_id,
-        None::<&()>,
+        before.as_ref(),
         Some(&after),
     )
     .await?;
