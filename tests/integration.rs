@@ -9,6 +9,7 @@ mod browser;
 mod chaos;
 mod drawer;
 mod eat_in;
+mod event_transfer;
 mod instances;
 mod limits;
 mod logs;

@@ -12,7 +12,8 @@
 //! - selling: [`sales`] (cart, payment, reversals), [`receipts`], [`printers`], [`stock`],
 //!   [`sync`] (the tablet's retry rule);
 //! - closing: [`register_sessions`] (レジ開け・締め), [`settlement`] (精算), [`dashboard`];
-//! - [`wages`] (工賃) and [`health`].
+//! - [`wages`] (工賃) and [`health`];
+//! - [`event_transfer`]: a venue laptop's event brought into the central database.
 
 pub mod access;
 pub mod approvals;
@@ -21,6 +22,7 @@ pub mod codes;
 pub mod council;
 pub mod dashboard;
 pub mod devices;
+pub mod event_transfer;
 pub mod events;
 pub mod facilities;
 pub mod health;

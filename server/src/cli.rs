@@ -1,7 +1,7 @@
 //! The `selpos` command line: argument parsing and wiring, no logic.
 
 use crate::server::{self, Config};
-use crate::usecases::{sessions, users};
+use crate::usecases::{event_transfer, sessions, users};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -69,6 +69,30 @@ enum Command {
         /// Replace an existing database.
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Write a closed event and everything recorded at it to FILE (JSON, mode 0600), to bring
+    /// it into another database with `import-event` (a venue laptop's event into the central one).
+    ExportEvent {
+        /// The event's code (e.g. HB26).
+        code: String,
+        /// The file to write (replaced whole, never half-written).
+        file: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Bring an event written by `export-event` into this database, all or nothing: facilities
+    /// by number and name, products by JAN or name, users by login; sales keep their ids and
+    /// receipt numbers. Importing the same file again changes nothing.
+    ImportEvent {
+        file: PathBuf,
+        /// Check and report only; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// `text` (default) or `json`.
+        #[arg(long, default_value = "text")]
+        format: String,
         #[command(flatten)]
         database: DatabaseArg,
     },
@@ -321,6 +345,56 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 Err(e) => return Err(e.into()),
             }
         }
+        Command::ExportEvent { code, file, database } => {
+            let db = crate::db::Db::connect(&database.url).await?;
+            let operator = users::cli_operator();
+            let result = event_transfer::export_to_file(&db, &operator, &code, &file).await;
+            db.close().await;
+            let exported = result.map_err(describe)?;
+            let c = exported.counts;
+            println!(
+                "{}: {} sales, {} voids, {} refunds, {} register sessions, {} stock operations written to {} ({} bytes, mode 0600)",
+                exported.event_code,
+                c.sales,
+                c.voids,
+                c.refunds,
+                c.register_sessions,
+                c.stock_operations,
+                file.display(),
+                exported.bytes
+            );
+        }
+        Command::ImportEvent {
+            file,
+            dry_run,
+            format,
+            database,
+        } => {
+            if format != "text" && format != "json" {
+                anyhow::bail!("--format must be text or json, not {format:?}");
+            }
+            let bytes =
+                std::fs::read(&file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let db = crate::db::Db::connect(&database.url).await?;
+            let operator = users::cli_operator();
+            let result = event_transfer::import(&db, &operator, &bytes, dry_run).await;
+            db.close().await;
+            match result {
+                Ok(report) if format == "json" => println!("{}", serde_json::to_string_pretty(&report)?),
+                Ok(report) => print!("{}", import_report_text(&report)),
+                Err(crate::error::Error::Validation(errors)) => {
+                    if format == "json" {
+                        println!("{}", serde_json::to_string_pretty(&errors.0)?);
+                    } else {
+                        for e in &errors.0 {
+                            eprintln!("{}: {}", e.field, e.message);
+                        }
+                    }
+                    anyhow::bail!("{} problem(s): nothing was imported", errors.0.len());
+                }
+                Err(e) => return Err(anyhow::anyhow!("{e}: nothing was imported")),
+            }
+        }
         Command::Printer {
             action:
                 PrinterAction::Test {
@@ -417,6 +491,50 @@ fn describe(err: crate::error::Error) -> anyhow::Error {
         ),
         other => anyhow::anyhow!("{other}"),
     }
+}
+
+/// An event import's report for a terminal.
+fn import_report_text(r: &selpos_domain::event_transfer::ImportReport) -> String {
+    use selpos_domain::event_transfer::Outcome;
+    let c = &r.counts;
+    let what = format!(
+        "{} sales, {} voids, {} refunds, {} register sessions, {} payouts, {} approvals, {} stock operations \
+         ({} movements), {} corrections, {} audit records",
+        c.sales,
+        c.voids,
+        c.refunds,
+        c.register_sessions,
+        c.payouts,
+        c.approvals,
+        c.stock_operations,
+        c.stock_movements,
+        c.adjustments,
+        c.audit
+    );
+    let id = r
+        .event_id
+        .map_or_else(String::new, |id| format!(" (event id {id})"));
+    let mut out = match r.outcome {
+        Outcome::AlreadyImported => {
+            return format!("{}: already imported{id}: nothing written\n", r.event_code);
+        }
+        Outcome::Created => format!("{}: new event{id}: {what}\n", r.event_code),
+        Outcome::Filled => format!("{}: filled the unused event{id}: {what}\n", r.event_code),
+    };
+    for login in &r.users_created {
+        out.push_str(&format!(
+            "user {login} created: disabled cashier without password or PIN\n"
+        ));
+    }
+    if r.settled_on_laptop {
+        out.push_str("the event was settled on the laptop: it arrives closed, settle it here\n");
+    }
+    out.push_str(if r.written {
+        "imported: the event is closed, to be settled here\n"
+    } else {
+        "dry run: nothing written\n"
+    });
+    out
 }
 
 /// The import report for a terminal: what was read, what disagrees, what was written.

@@ -8,7 +8,7 @@
 //! People and tablets: [`sessions`] (sign-in), [`users`], [`devices`], [`approvals`], [`audit`].
 //! Master data: [`council`], [`facilities`], [`products`], [`events`], [`imports`] (CSV).
 //! Selling: [`sales`], [`receipts`], [`stock`]. Closing: [`register_sessions`], [`settlement`].
-//! Reporting: [`wages`].
+//! Reporting: [`wages`]. A venue laptop's event into the central database: [`event_transfer`].
 //!
 //! A new sales channel (joint orders, gift seasons, …) gets a file here, named as its domain
 //! module, its `db` and `http` files and its page.
@@ -17,6 +17,7 @@ pub mod approvals;
 pub mod audit;
 pub mod council;
 pub mod devices;
+pub mod event_transfer;
 pub mod events;
 pub mod facilities;
 pub mod imports;
