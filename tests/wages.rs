@@ -188,7 +188,10 @@ db_test!(
             "19,682.8 = 5,530,860 ÷ 281"
         );
         // The garbled hourly average stays as published until the council decides.
-        assert_eq!(first["current"]["average_hourly_wage"], 197100, "19,710 as published");
+        assert_eq!(
+            first["current"]["average_hourly_wage"], 197100,
+            "19,710 as published"
+        );
         let garbled = correction_of(&first["current"], "hourly_wage_avg");
         assert_eq!(
             (
@@ -364,13 +367,22 @@ db_test!(
             .filter(|p| p["code"] == "total_misread")
             .map(|p| {
                 let n = |k: &str| p[k].as_i64().unwrap_or(-1);
-                (n("row"), n("number"), n("fiscal_year"), n("published"), n("proposed"))
+                (
+                    n("row"),
+                    n("number"),
+                    n("fiscal_year"),
+                    n("published"),
+                    n("proposed"),
+                )
             })
             .collect();
         assert_eq!(totals, TOTALS_MISREAD);
         let line_110 = proposals.iter().find(|p| p["row"] == 110).expect("line 110");
         assert_eq!(line_110["field"], "monthly_wage_total");
-        assert_eq!(line_110["explains"], json!(["monthly_wage_avg", "hourly_wage_avg"]));
+        assert_eq!(
+            line_110["explains"],
+            json!(["monthly_wage_avg", "hourly_wage_avg"])
+        );
         let reason = line_110["reason"].as_str().unwrap_or("");
         assert!(
             reason.contains("どちらも総額 3,643,354円 と合います") && reason.contains("1桁だけ違います"),
@@ -403,8 +415,18 @@ db_test!(
         );
         let c = correction_of(h27, "monthly_wage_total");
         assert_eq!(
-            (c["published"].clone(), c["proposed"].clone(), c["status"].clone(), c["used"].clone()),
-            (json!(3_043_354), json!(3_643_354), json!("pending"), json!("published"))
+            (
+                c["published"].clone(),
+                c["proposed"].clone(),
+                c["status"].clone(),
+                c["used"].clone()
+            ),
+            (
+                json!(3_043_354),
+                json!(3_643_354),
+                json!("pending"),
+                json!("published")
+            )
         );
 
         // The council's list; facility staff may not see or decide it.
@@ -412,7 +434,11 @@ db_test!(
             .get_ok("/api/v1/wages/corrections?fiscal_year=2015&status=pending")
             .await;
         let listed = pending.as_array().expect("list");
-        assert!(listed.iter().all(|c| c["fiscal_year"] == 2015 && c["status"] == "pending"));
+        assert!(
+            listed
+                .iter()
+                .all(|c| c["fiscal_year"] == 2015 && c["status"] == "pending")
+        );
         let id = listed
             .iter()
             .find(|c| c["facility_number"] == 71 && c["field"] == "monthly_wage_total")
@@ -420,19 +446,27 @@ db_test!(
             .expect("No. 71's correction");
         let facility_71 = row["facility_id"].as_i64().expect("id");
         let staff = server
-            .new_user(&json!({"login": "staff-71", "display_name": "職員", "role": "facility_staff",
-                "facility_id": facility_71, "password": "facility-71-password"}))
+            .new_user(
+                &json!({"login": "staff-71", "display_name": "職員", "role": "facility_staff",
+                "facility_id": facility_71, "password": "facility-71-password"}),
+            )
             .await;
         let (status, _) = staff.get("/api/v1/wages/corrections").await;
         assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
         let (status, _) = staff
-            .put(&format!("/api/v1/wages/corrections/{id}"), &json!({"status": "accepted"}))
+            .put(
+                &format!("/api/v1/wages/corrections/{id}"),
+                &json!({"status": "accepted"}),
+            )
             .await;
         assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
 
         // Accepted: the table uses the corrected total; the published one is still shown.
         let (status, accepted) = admin
-            .put(&format!("/api/v1/wages/corrections/{id}"), &json!({"status": "accepted"}))
+            .put(
+                &format!("/api/v1/wages/corrections/{id}"),
+                &json!({"status": "accepted"}),
+            )
             .await;
         assert_eq!(status, reqwest::StatusCode::OK, "{accepted}");
         assert_eq!(
@@ -446,7 +480,10 @@ db_test!(
             (json!(3_643_354), json!(181_261))
         );
         let c = correction_of(&h27, "monthly_wage_total");
-        assert_eq!((c["published"].clone(), c["used"].clone()), (json!(3_043_354), json!("corrected")));
+        assert_eq!(
+            (c["published"].clone(), c["used"].clone()),
+            (json!(3_043_354), json!("corrected"))
+        );
         assert_eq!(
             table["previous_totals"]["wages_paid"],
             464_445_380 + 600_000,
@@ -457,9 +494,7 @@ db_test!(
         assert_eq!(own["rows"][0]["previous"]["wages_paid"], 3_643_354);
 
         // Rejected: the published value stands.
-        let h28 = admin
-            .get_ok("/api/v1/wages/corrections?fiscal_year=2016")
-            .await;
+        let h28 = admin.get_ok("/api/v1/wages/corrections?fiscal_year=2016").await;
         let other = h28
             .as_array()
             .expect("list")
@@ -468,7 +503,10 @@ db_test!(
             .and_then(|c| c["id"].as_i64())
             .expect("No. 107's correction");
         let (status, rejected) = admin
-            .put(&format!("/api/v1/wages/corrections/{other}"), &json!({"status": "rejected"}))
+            .put(
+                &format!("/api/v1/wages/corrections/{other}"),
+                &json!({"status": "rejected"}),
+            )
             .await;
         assert_eq!(status, reqwest::StatusCode::OK, "{rejected}");
         assert_eq!(rejected["used"], "published");
@@ -481,7 +519,10 @@ db_test!(
             .await;
         assert_eq!(status, reqwest::StatusCode::NOT_FOUND, "{body}");
         let (status, _) = admin
-            .put(&format!("/api/v1/wages/corrections/{id}"), &json!({"status": "maybe"}))
+            .put(
+                &format!("/api/v1/wages/corrections/{id}"),
+                &json!({"status": "maybe"}),
+            )
             .await;
         assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
 
@@ -491,10 +532,13 @@ db_test!(
         assert_eq!(entries.len(), 2, "{audit}");
         let entry = entries
             .iter()
-            .find(|e| e["entity_id"] == id.to_string())
+            .find(|e| e["entity_id"].as_str() == Some(id.to_string().as_str()))
             .expect("the acceptance");
         assert_eq!(
-            (entry["before"]["status"].clone(), entry["after"]["status"].clone()),
+            (
+                entry["before"]["status"].clone(),
+                entry["after"]["status"].clone()
+            ),
             (json!("pending"), json!("accepted"))
         );
 
@@ -547,7 +591,10 @@ db_test!(
         let (status, dry) = import_with(admin, &two_names, "dry_run=true").await;
         assert_eq!(status, reqwest::StatusCode::OK, "{dry}");
         assert_eq!(
-            (dry["facilities"][0]["status"].clone(), dry["facilities"][0]["rows"].clone()),
+            (
+                dry["facilities"][0]["status"].clone(),
+                dry["facilities"][0]["rows"].clone()
+            ),
             (json!("conflicting_names"), json!([2, 3]))
         );
 
@@ -569,7 +616,13 @@ db_test!(
                 problem["facility_id"].clone(),
                 problem["selpos_name"].clone()
             ),
-            (json!(71), json!("name_differs"), json!([110]), Value::Null, json!("さぐらの家"))
+            (
+                json!(71),
+                json!("name_differs"),
+                json!([110]),
+                Value::Null,
+                json!("さぐらの家")
+            )
         );
         assert!(
             problem["message"]
@@ -586,8 +639,7 @@ db_test!(
             (Some("row[110].facility"), Some("facility_name_differs"))
         );
         // Confirmed by the council: the rows go to No. 71, whose name in selpos stays.
-        let (status, done) =
-            import_with(admin, &table_text, "dry_run=false&confirm_names=71").await;
+        let (status, done) = import_with(admin, &table_text, "dry_run=false&confirm_names=71").await;
         assert_eq!(status, reqwest::StatusCode::OK, "{done}");
         assert_eq!(done["facilities_matched"], 114);
         let table = admin.get_ok("/api/v1/wages/table?fiscal_year=2016").await;
@@ -609,12 +661,20 @@ db_test!(
         let problems = dry["facilities"].as_array().expect("facilities");
         assert_eq!(problems.len(), 1, "{dry}");
         assert_eq!(
-            (problems[0]["number"].clone(), problems[0]["status"].clone(), problems[0]["selpos_number"].clone()),
+            (
+                problems[0]["number"].clone(),
+                problems[0]["status"].clone(),
+                problems[0]["selpos_number"].clone()
+            ),
             (json!(200), json!("renumbered"), json!(72))
         );
         let before = server.get_ok("/api/v1/facilities").await.as_array().map(Vec::len);
-        let (status, body) =
-            import_with(admin, renumbered.as_bytes(), "dry_run=false&create_facilities=true").await;
+        let (status, body) = import_with(
+            admin,
+            renumbered.as_bytes(),
+            "dry_run=false&create_facilities=true",
+        )
+        .await;
         assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(body["error"]["fields"][0]["code"], "facility_renumbered");
         assert_eq!(
@@ -658,7 +718,10 @@ db_test!(
             "the full year at this pace: 1,800,000 ÷ 15.0 ÷ 6"
         );
         assert_eq!(
-            (year["band"]["band"]["index"].clone(), year["band"]["label"].clone()),
+            (
+                year["band"]["band"]["index"].clone(),
+                year["band"]["label"].clone()
+            ),
             (json!(3), json!("2万円以上2万5千円未満")),
             "the band of the projection, not of ¥10,000"
         );
@@ -690,7 +753,13 @@ db_test!(
         let first = reader.records().next().expect("a row").expect("row");
         assert_eq!(
             (&first[7], &first[8], &first[15], &first[16], &first[17]),
-            ("1800000", "入力", "20000", "2万円以上2万5千円未満", "見込み(6か月分)")
+            (
+                "1800000",
+                "入力",
+                "20000",
+                "2万円以上2万5千円未満",
+                "見込み(6か月分)"
+            )
         );
 
         // The other six months: the year is complete and over, final.

@@ -3,8 +3,8 @@
 
 use crate::api::{ApiFailure, wages as api};
 use crate::components::{
-    CheckField, CsvFilePicker, FormStatus, LoadError, NumberField, SelectField, StatusBanner, facility_option,
-    field_error, list_of, options_of, parse_number,
+    CheckField, CsvFilePicker, FormStatus, LoadError, NumberField, SelectField, StatusBanner,
+    facility_option, field_error, list_of, options_of, parse_number,
 };
 use crate::forms::save;
 use crate::t;
@@ -430,7 +430,12 @@ fn Corrections(table: WageTable, on_done: impl Fn() + Copy + Send + Sync + 'stat
         let request = async move { api::decide(id, decision).await };
         save(status, None, request, move |c| {
             on_done();
-            Some(format!("{} {}: {}", c.facility_name, c.field_name, c.status.label_ja()))
+            Some(format!(
+                "{} {}: {}",
+                c.facility_name,
+                c.field_name,
+                c.status.label_ja()
+            ))
         });
     };
     (!list.is_empty()).then(|| view! {

@@ -381,9 +381,7 @@ fn total_proposal(e: &Evidence, found: &[Discrepancy]) -> (Option<CorrectionProp
             if e.hourly_speaks() {
                 agree.push(e.hourly_words(right));
             }
-            let slip = digit_slip(wrong, right)
-                .map(slip_words)
-                .unwrap_or("合いません");
+            let slip = digit_slip(wrong, right).map(slip_words).unwrap_or("合いません");
             let reason = format!(
                 "{}は{right_name} {}円 と合います。公表の{} {}円 はこれと{slip}",
                 join_agreeing(&agree),
@@ -511,7 +509,10 @@ fn average_proposal(
         group_digits(divisor.unsigned_abs())
     );
     let (avg_misread, count_misread) = if field == "monthly_wage_avg" {
-        (ProposalCode::MonthlyAverageMisread, ProposalCode::UserMonthsMisread)
+        (
+            ProposalCode::MonthlyAverageMisread,
+            ProposalCode::UserMonthsMisread,
+        )
     } else {
         (ProposalCode::HourlyAverageMisread, ProposalCode::WorkHoursMisread)
     };
@@ -530,9 +531,7 @@ fn average_proposal(
         HourlyReading::Copied => {
             return average(
                 ProposalCode::HourlyAverageCopied,
-                format!(
-                    "{name}の欄に月額の平均額 {published} がそのまま入っています。{division} です"
-                ),
+                format!("{name}の欄に月額の平均額 {published} がそのまま入っています。{division} です"),
             );
         }
         HourlyReading::Garbled(readings) if readings.contains(&recomputed.0) => {
@@ -643,7 +642,11 @@ pub fn propose_corrections(row: &PublishedWageRow) -> Vec<CorrectionProposal> {
             total.is_some_and(|t| e.monthly_speaks() && e.monthly_fits(t)),
         ));
     }
-    if flagged("hourly_wage_total") && !out.iter().any(|p| p.explains.iter().any(|f| f == "hourly_wage_total")) {
+    if flagged("hourly_wage_total")
+        && !out
+            .iter()
+            .any(|p| p.explains.iter().any(|f| f == "hourly_wage_total"))
+    {
         // Both totals were left as they are (no total fitted both averages).
         out.push(CorrectionProposal::new(
             row,
@@ -740,7 +743,9 @@ mod tests {
         );
         assert_eq!(found[0].explains, ["monthly_wage_avg", "hourly_wage_total"]);
         assert!(
-            found[0].reason.contains("時間額の支払総額 4,914,523円 と合います")
+            found[0]
+                .reason
+                .contains("時間額の支払総額 4,914,523円 と合います")
                 && found[0].reason.contains("1桁だけ違います"),
             "{}",
             found[0].reason
@@ -771,7 +776,11 @@ mod tests {
                 ProposalCode::MonthlyAverageMisread
             )]
         );
-        assert!(found[0].reason.contains("1桁だけ違います(もう一方の平均額は公表の総額と合います)"));
+        assert!(
+            found[0]
+                .reason
+                .contains("1桁だけ違います(もう一方の平均額は公表の総額と合います)")
+        );
         // Line 90: 4,883,755 ÷ 18,801 h = 259.8, published 262.6; 18,601 h gives 262.6.
         let row = parse_line(
             90,
@@ -829,7 +838,10 @@ mod tests {
             ..base.clone()
         };
         assert_eq!(
-            propose_corrections(&avg_only).iter().map(summary).collect::<Vec<_>>(),
+            propose_corrections(&avg_only)
+                .iter()
+                .map(summary)
+                .collect::<Vec<_>>(),
             [(
                 2,
                 "monthly_wage_avg",
@@ -850,9 +862,9 @@ mod tests {
         };
         let found = propose_corrections(&totals);
         assert!(
-            found
-                .iter()
-                .any(|p| p.field == "hourly_wage_total" && p.code == ProposalCode::Unresolved && p.proposed.is_none()),
+            found.iter().any(|p| p.field == "hourly_wage_total"
+                && p.code == ProposalCode::Unresolved
+                && p.proposed.is_none()),
             "{found:#?}"
         );
     }
@@ -895,7 +907,11 @@ mod tests {
             assert_eq!(explained, flagged, "line {}: {proposals:#?}", row.row);
             for p in &proposals {
                 *codes.entry(p.code.as_str()).or_default() += 1;
-                assert!(p.proposed.is_some(), "line {}: every fault of the table has a value", row.row);
+                assert!(
+                    p.proposed.is_some(),
+                    "line {}: every fault of the table has a value",
+                    row.row
+                );
                 assert!(!p.reason.is_empty());
                 if p.code == ProposalCode::TotalMisread {
                     totals.push((p.row, p.number, p.published.unwrap_or(0), p.proposed.unwrap_or(0)));

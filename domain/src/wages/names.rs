@@ -228,11 +228,20 @@ mod tests {
         assert_eq!(normalise_facility_name("ｺｽﾓｽ"), "コスモス");
         assert_eq!(normalise_facility_name("㈱キッチンハウス"), "キッチンハウス");
         assert_eq!(normalise_facility_name("キッチンハウス（株）"), "キッチンハウス");
-        assert_eq!(normalise_facility_name("株式会社 キッチンハウス"), "キッチンハウス");
-        assert_eq!(normalise_facility_name("元気のでるファームＳＴＥＰ"), "元気のでるファームstep");
+        assert_eq!(
+            normalise_facility_name("株式会社 キッチンハウス"),
+            "キッチンハウス"
+        );
+        assert_eq!(
+            normalise_facility_name("元気のでるファームＳＴＥＰ"),
+            "元気のでるファームstep"
+        );
         // The name itself is kept: only a legal form at an end goes.
         assert_eq!(normalise_facility_name("さくらの家"), "さくらの家");
-        assert_ne!(normalise_facility_name("さくらの家"), normalise_facility_name("さぐらの家"));
+        assert_ne!(
+            normalise_facility_name("さくらの家"),
+            normalise_facility_name("さぐらの家")
+        );
         assert_eq!(normalise_facility_name("社会福祉法人"), "");
     }
 
@@ -259,7 +268,11 @@ mod tests {
         assert_eq!(matches[0].facility_id, Some(1001));
         assert_eq!(matches[0].rows, [2, 3]);
         let fresh = match_facilities(&rows, &[]);
-        assert!(fresh.iter().all(|m| m.status == FacilityMatchStatus::New && m.facility_id.is_none()));
+        assert!(
+            fresh
+                .iter()
+                .all(|m| m.status == FacilityMatchStatus::New && m.facility_id.is_none())
+        );
     }
 
     #[test]
@@ -291,7 +304,11 @@ mod tests {
         let m = status(72);
         assert_eq!(m.status, FacilityMatchStatus::Renumbered);
         assert_eq!(m.selpos_number, Some(200));
-        assert!(m.message.contains("selpos の番号 200「みさと」と同じ名前です"), "{}", m.message);
+        assert!(
+            m.message.contains("selpos の番号 200「みさと」と同じ名前です"),
+            "{}",
+            m.message
+        );
 
         // One number, two names within the table.
         let two = [
@@ -300,7 +317,10 @@ mod tests {
         ];
         let m = &match_facilities(&two, &[])[0];
         assert_eq!(m.status, FacilityMatchStatus::ConflictingNames);
-        assert_eq!(m.message, "表の番号 1 に異なる事業所名があります:「あおば」「みどり」");
+        assert_eq!(
+            m.message,
+            "表の番号 1 に異なる事業所名があります:「あおば」「みどり」"
+        );
         assert_eq!(m.rows, [2, 3]);
     }
 }

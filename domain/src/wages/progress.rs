@@ -48,7 +48,10 @@ impl YearProgress {
     /// fiscal year is over.
     pub fn from_totals(totals: &WageTotals, months_covered: i64, ended: bool) -> YearProgress {
         let provisional = !(ended && months_covered >= 12);
-        let year = WageTotals { months: 12, ..*totals };
+        let year = WageTotals {
+            months: 12,
+            ..*totals
+        };
         let fy2024 = year.fy2024_average_monthly_wage();
         let projected = if provisional && months_covered > 0 {
             crate::wages::fy2024_average_monthly_wage(

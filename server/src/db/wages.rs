@@ -216,7 +216,8 @@ pub struct PublishedYearRow {
 /// The prefecture's published figures of a fiscal year (imported), whatever months facilities
 /// have entered since.
 pub async fn published_years(tx: &mut Tx, fiscal_year: i32) -> Result<Vec<PublishedYearRow>, sqlx::Error> {
-    let sql = "SELECT facility_id, capacity, user_months, wages_paid, work_hours, monthly_wage_avg, hourly_wage_avg
+    let sql =
+        "SELECT facility_id, capacity, user_months, wages_paid, work_hours, monthly_wage_avg, hourly_wage_avg
                FROM wage_years WHERE fiscal_year = $1";
     on_tx!(tx, |conn| sqlx::query_as(sql)
         .bind(i64::from(fiscal_year))
@@ -336,11 +337,13 @@ pub async fn replace_corrections(
             .iter()
             .any(|p| p.field == old.field && p.published == old.published && p.proposed == old.proposed);
         if !again {
-            on_tx!(tx, |conn| sqlx::query("DELETE FROM wage_corrections WHERE id = $1")
-                .bind(old.id)
-                .execute(&mut *conn)
-                .await
-                .map(|_| ()))?;
+            on_tx!(tx, |conn| sqlx::query(
+                "DELETE FROM wage_corrections WHERE id = $1"
+            )
+            .bind(old.id)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ()))?;
         }
     }
     for p in proposals {
@@ -363,7 +366,11 @@ pub async fn replace_corrections(
                 .bind(facility_id)
                 .bind(year)
                 .bind(p.field);
-            let q = if kept { q } else { q.bind(p.published).bind(p.proposed).bind(now) };
+            let q = if kept {
+                q
+            } else {
+                q.bind(p.published).bind(p.proposed).bind(now)
+            };
             q.execute(&mut *conn).await.map(|_| ())
         })?;
     }

@@ -9,8 +9,8 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use selpos_domain::validation::ErrorBody;
 use selpos_domain::wages::{
-    CorrectionDecisionInput, CorrectionStatus, FacilityWageYear, WageCorrection, WageImportReport, WageMonthInput,
-    WageTable, WageTargetInput,
+    CorrectionDecisionInput, CorrectionStatus, FacilityWageYear, WageCorrection, WageImportReport,
+    WageMonthInput, WageTable, WageTargetInput,
 };
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};

@@ -12,10 +12,10 @@ use selpos_domain::facilities::FacilityInput;
 use selpos_domain::validation::FieldErrors;
 use selpos_domain::wages;
 use selpos_domain::wages::{
-    CorrectionDecisionInput, CorrectionStatus, FacilityMatchStatus, FacilityWageYear, FiscalYear, KnownFacility,
-    PUBLISHED_COLUMNS, ProposalCode, PublishedWageRow, PublishedYear, Tenths, UsedValue, WageCorrection,
-    WageImportReport, WageMonth, WageMonthInput, WageTable, WageTableRow, WageTableTotals, WageTargetInput,
-    WageTotals, YearFigures, YearProgress,
+    CorrectionDecisionInput, CorrectionStatus, FacilityMatchStatus, FacilityWageYear, FiscalYear,
+    KnownFacility, PUBLISHED_COLUMNS, ProposalCode, PublishedWageRow, PublishedYear, Tenths, UsedValue,
+    WageCorrection, WageImportReport, WageMonth, WageMonthInput, WageTable, WageTableRow, WageTableTotals,
+    WageTargetInput, WageTotals, YearFigures, YearProgress,
 };
 use selpos_domain::{Yen, validation::FieldError};
 use std::collections::BTreeMap;
@@ -248,7 +248,10 @@ async fn published_figures(tx: &mut db::Tx, fy: FiscalYear) -> Result<YearsByFac
                 hourly_wage_avg: p.hourly_wage_avg.map(Tenths),
             };
             let mine = corrections.remove(&p.facility_id).unwrap_or_default();
-            (p.facility_id, (p.capacity, YearFigures::imported(published, mine)))
+            (
+                p.facility_id,
+                (p.capacity, YearFigures::imported(published, mine)),
+            )
         })
         .collect())
 }
@@ -269,10 +272,7 @@ async fn year_figures(tx: &mut db::Tx, fy: FiscalYear, today: NaiveDate) -> Resu
         };
         let progress = YearProgress::from_totals(&totals, e.months, ended);
         let capacity = out.get(&e.facility_id).and_then(|(c, _)| *c);
-        out.insert(
-            e.facility_id,
-            (capacity, YearFigures::entered(&totals, progress)),
-        );
+        out.insert(e.facility_id, (capacity, YearFigures::entered(&totals, progress)));
     }
     Ok(out)
 }
@@ -360,7 +360,12 @@ const YEAR_COLUMNS: [&str; 13] = [
 /// (months entered in selpos), `計算` (an average computed from the totals).
 fn cell_note(figures: &YearFigures, field: &str) -> String {
     if figures.source == "months" {
-        return if field.ends_with("_avg") { "計算" } else { "入力" }.to_string();
+        return if field.ends_with("_avg") {
+            "計算"
+        } else {
+            "入力"
+        }
+        .to_string();
     }
     let Some(c) = figures.corrections.iter().find(|c| c.field == field) else {
         return "公表".to_string();
@@ -586,7 +591,8 @@ pub async fn import(
     }
     let mut problems = FieldErrors::default();
     for m in &matches {
-        let settled = m.facility_id.is_some() || (m.status == FacilityMatchStatus::New && options.create_facilities);
+        let settled =
+            m.facility_id.is_some() || (m.status == FacilityMatchStatus::New && options.create_facilities);
         if !settled {
             let first = m.rows.first().copied().unwrap_or(0);
             let lines: Vec<String> = m.rows.iter().map(ToString::to_string).collect();
