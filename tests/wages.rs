@@ -3,6 +3,9 @@
 //! correction and decided by the council, its facilities matched by number and name, its totals
 //! against the published figures; a facility's months, formulas and target, seen only by the
 //! council and the facility's own staff, and a year in progress marked 見込み.
+//!
+//! Past 600 lines on purpose: each test walks the real table through the API (import, decide,
+//! read back as JSON and CSV) and they share the helpers at the top.
 
 use selpos_tests::{ApiClient, NewFacility, db_test, error_fields};
 use serde_json::{Value, json};
