@@ -198,6 +198,9 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("put", "/api/v1/facilities/{id}/wage-target") => COUNCIL_AND_FACILITY,
         ("get", "/api/v1/wages/table") => COUNCIL_AND_FACILITY,
         ("post", "/api/v1/wages/import") => COUNCIL,
+        // The corrections of the published table: the council decides them.
+        ("get", "/api/v1/wages/corrections") => COUNCIL,
+        ("put", "/api/v1/wages/corrections/{id}") => COUNCIL,
         _ => return None,
     })
 }
@@ -247,6 +250,7 @@ fn request_for(world: &Fixtures, method: &str, path: &str, n: usize) -> (String,
             "user_months": 10, "user_days": 200, "opening_days": 20, "work_hours": 1000}))
         }
         ("put", "/api/v1/facilities/{id}/wage-target") => Some(json!({"monthly_target": 20000})),
+        ("put", "/api/v1/wages/corrections/{id}") => Some(json!({"status": "rejected"})),
         ("post", "/api/v1/registers/{id}/open") => Some(json!({"id": uuid::Uuid::now_v7(), "counts": []})),
         ("post", "/api/v1/registers/{id}/payouts") => {
             Some(json!({"id": uuid::Uuid::now_v7(), "amount": 100, "reason": "テスト"}))

@@ -384,6 +384,10 @@ async fn the_council_settles_an_event_and_imports_the_wage_table() {
         "{first}"
     );
     browser.find(Locator::Css("#chart-distribution .bar-row")).await;
+    // The corrections proposed for the published figures, for the council to decide.
+    browser
+        .find(Locator::Css("#wage-corrections button.accept"))
+        .await;
     browser.close().await;
     server.stop().await;
 }

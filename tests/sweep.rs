@@ -30,6 +30,7 @@ const TABLES: &[&str] = &[
     "wage_months",
     "wage_targets",
     "wage_years",
+    "wage_corrections",
 ];
 
 /// Row counts of every table that holds what staff entered or sold.

@@ -1,6 +1,11 @@
 //! 工賃 over real HTTP on SQLite and PostgreSQL: the prefecture's table imported (checked row by
-//! row, all rows or none), its totals against the published figures, and a facility's months,
-//! formulas and target, seen only by the council and the facility's own staff.
+//! row, all rows or none), its published values kept and its misread figures proposed for
+//! correction and decided by the council, its facilities matched by number and name, its totals
+//! against the published figures; a facility's months, formulas and target, seen only by the
+//! council and the facility's own staff, and a year in progress marked 見込み.
+//!
+//! Past 600 lines on purpose: each test walks the real table through the API (import, decide,
+//! read back as JSON and CSV) and they share the helpers at the top.
 
 use selpos_tests::{ApiClient, NewFacility, db_test, error_fields};
 use serde_json::{Value, json};
@@ -9,14 +14,49 @@ use serde_json::{Value, json};
 const TABLE: &[u8] = include_bytes!("../server/data/gunma-wage-h27-h28.csv");
 
 async fn import(client: &ApiClient, body: &[u8], dry_run: bool) -> (reqwest::StatusCode, Value) {
+    import_with(client, body, &format!("dry_run={dry_run}&create_facilities=true")).await
+}
+
+/// The import with its query spelled out (`dry_run=false&confirm_names=71`).
+async fn import_with(client: &ApiClient, body: &[u8], query: &str) -> (reqwest::StatusCode, Value) {
     client
         .raw(
             reqwest::Method::POST,
-            &format!("/api/v1/wages/import?dry_run={dry_run}"),
+            &format!("/api/v1/wages/import?{query}"),
             "text/csv",
             body.to_vec(),
         )
         .await
+}
+
+/// The table's text with one line replaced.
+fn with_line(line: usize, text: &str) -> Vec<u8> {
+    let table = String::from_utf8(TABLE.to_vec()).expect("utf-8");
+    let mut lines: Vec<&str> = table.lines().collect();
+    lines[line - 1] = text;
+    (lines.join("\n") + "\n").into_bytes()
+}
+
+/// The table row of a facility number, from `GET /api/v1/wages/table`.
+fn row_of(table: &Value, number: i64) -> Value {
+    table["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["number"] == number)
+        .cloned()
+        .unwrap_or_else(|| panic!("no facility {number} in {table}"))
+}
+
+/// The correction of one cell of a year's figures.
+fn correction_of(figures: &Value, field: &str) -> Value {
+    figures["corrections"]
+        .as_array()
+        .expect("corrections")
+        .iter()
+        .find(|c| c["field"] == field)
+        .cloned()
+        .unwrap_or_else(|| panic!("no correction of {field} in {figures}"))
 }
 
 db_test!(
@@ -32,8 +72,12 @@ db_test!(
         );
         assert_eq!(dry["fiscal_years"], json!([2015, 2016]));
         assert_eq!(dry["facilities_created"], 114);
+        let new = dry["facilities"].as_array().expect("facilities");
+        assert_eq!(new.len(), 114);
+        assert!(new.iter().all(|f| f["status"] == "new"), "{dry}");
         let found = dry["discrepancies"].as_array().expect("discrepancies");
         assert_eq!(found.len(), 106, "the published faults of the table");
+        assert_eq!(dry["proposals"].as_array().map(Vec::len), Some(102));
         let fault = found
             .iter()
             .find(|d| d["row"] == 3 && d["field"] == "hourly_wage_avg")
@@ -68,6 +112,20 @@ db_test!(
             facilities.as_array().map(Vec::len),
             Some(0),
             "no facility created either"
+        );
+
+        // New facilities are created only when the import says so.
+        let (status, body) = import_with(admin, TABLE, "dry_run=false").await;
+        assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let first = &body["error"]["fields"][0];
+        assert_eq!(
+            (first["field"].as_str(), first["code"].as_str()),
+            (Some("row[2].facility"), Some("facility_unconfirmed"))
+        );
+        assert_eq!(body["error"]["fields"].as_array().map(Vec::len), Some(114));
+        assert_eq!(
+            server.get_ok("/api/v1/facilities").await.as_array().map(Vec::len),
+            Some(0)
         );
 
         let (status, done) = import(admin, TABLE, false).await;
@@ -132,11 +190,30 @@ db_test!(
             first["current"]["average_monthly_wage"], 196828,
             "19,682.8 = 5,530,860 ÷ 281"
         );
+        // The garbled hourly average stays as published until the council decides.
         assert_eq!(
-            first["current"]["average_hourly_wage"], 1970,
-            "recomputed 197.0, not the published 19,710"
+            first["current"]["average_hourly_wage"], 197100,
+            "19,710 as published"
+        );
+        let garbled = correction_of(&first["current"], "hourly_wage_avg");
+        assert_eq!(
+            (
+                garbled["code"].as_str(),
+                garbled["published_text"].as_str(),
+                garbled["proposed_text"].as_str(),
+                garbled["status"].as_str(),
+                garbled["used"].as_str()
+            ),
+            (
+                Some("hourly_average_garbled"),
+                Some("19,710.0"),
+                Some("197.0"),
+                Some("pending"),
+                Some("published")
+            )
         );
         assert_eq!(first["previous"]["average_monthly_wage"], 253995);
+        assert_eq!(first["current"]["band"], Value::Null, "no FY2024 figure, no band");
 
         // The CSV for Excel parses back to the same figures.
         let (status, bytes) = admin
@@ -148,11 +225,15 @@ db_test!(
         let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
         assert_eq!(rows.len(), 115, "114 facilities and the total");
         assert_eq!(
-            (&rows[0][1], &rows[0][6], &rows[0][7]),
-            ("わーくはうすてっぶ", "5530860", "19682.8")
+            (&rows[0][1], &rows[0][7], &rows[0][8], &rows[0][9]),
+            ("わーくはうすてっぶ", "5530860", "公表", "19682.8")
         );
         assert_eq!(
-            (&rows[114][1], &rows[114][6], &rows[114][7]),
+            (&rows[0][13], &rows[0][14]),
+            ("19710.0", "公表(訂正案 197.0 確認待ち)")
+        );
+        assert_eq!(
+            (&rows[114][1], &rows[114][7], &rows[114][9]),
             ("合計", "305583994", "15962.4")
         );
     }
@@ -258,5 +339,454 @@ db_test!(
         assert_eq!(council["totals"]["wages_paid"], 1_200_000 + 777_777, "{council}");
         let after = staff.get_ok("/api/v1/wages/table?fiscal_year=2025").await["totals"].clone();
         assert_eq!(after, before, "staff see no unpublished figure in the totals");
+    }
+);
+
+/// The ten rows of the real table whose total both averages say is misread: (line, facility
+/// number, fiscal year, published total, the total both averages agree on).
+const TOTALS_MISREAD: [(i64, i64, i64, i64, i64); 10] = [
+    (14, 7, 2015, 3_445_024, 3_448_024),
+    (34, 17, 2015, 6_775_519, 6_778_519),
+    (38, 19, 2015, 7_625_660, 7_628_660),
+    (45, 22, 2016, 2_813_400, 2_913_400),
+    (53, 26, 2016, 4_914_553, 4_914_523),
+    (65, 32, 2016, 9_469_748, 9_489_748),
+    (72, 36, 2015, 7_832_200, 7_835_200),
+    (110, 71, 2015, 3_043_354, 3_643_354),
+    (177, 107, 2016, 1_989_352, 1_969_352),
+    (189, 113, 2016, 483_350, 493_350),
+];
+
+db_test!(
+    misread_figures_get_proposals_the_council_decides,
+    demo = false,
+    |server| {
+        let admin = server.admin_client();
+        let (status, dry) = import(admin, TABLE, true).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{dry}");
+        let proposals = dry["proposals"].as_array().expect("proposals").clone();
+        let totals: Vec<(i64, i64, i64, i64, i64)> = proposals
+            .iter()
+            .filter(|p| p["code"] == "total_misread")
+            .map(|p| {
+                let n = |k: &str| p[k].as_i64().unwrap_or(-1);
+                (
+                    n("row"),
+                    n("number"),
+                    n("fiscal_year"),
+                    n("published"),
+                    n("proposed"),
+                )
+            })
+            .collect();
+        assert_eq!(totals, TOTALS_MISREAD);
+        let line_110 = proposals.iter().find(|p| p["row"] == 110).expect("line 110");
+        assert_eq!(line_110["field"], "monthly_wage_total");
+        assert_eq!(
+            line_110["explains"],
+            json!(["monthly_wage_avg", "hourly_wage_avg"])
+        );
+        let reason = line_110["reason"].as_str().unwrap_or("");
+        assert!(
+            reason.contains("どちらも総額 3,643,354円 と合います") && reason.contains("1桁だけ違います"),
+            "{reason}"
+        );
+        // Clean rows get no proposal: only the 92 rows with a discrepancy have any.
+        let flagged: std::collections::BTreeSet<i64> = dry["discrepancies"]
+            .as_array()
+            .expect("discrepancies")
+            .iter()
+            .filter_map(|d| d["row"].as_i64())
+            .collect();
+        let proposed: std::collections::BTreeSet<i64> =
+            proposals.iter().filter_map(|p| p["row"].as_i64()).collect();
+        assert_eq!(proposed, flagged);
+        assert_eq!(flagged.len(), 92);
+        assert!(!proposed.contains(&112), "line 112 (No. 73, H27) is clean");
+
+        let (status, body) = import(admin, TABLE, false).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+
+        // Published values are kept: No. 71 (H27) shows the published total and average.
+        let table = admin.get_ok("/api/v1/wages/table?fiscal_year=2016").await;
+        let row = row_of(&table, 71);
+        let h27 = &row["previous"];
+        assert_eq!(
+            (h27["wages_paid"].clone(), h27["average_monthly_wage"].clone()),
+            (json!(3_043_354), json!(181_261)),
+            "as published, not the recomputed 15,141.1"
+        );
+        let c = correction_of(h27, "monthly_wage_total");
+        assert_eq!(
+            (
+                c["published"].clone(),
+                c["proposed"].clone(),
+                c["status"].clone(),
+                c["used"].clone()
+            ),
+            (
+                json!(3_043_354),
+                json!(3_643_354),
+                json!("pending"),
+                json!("published")
+            )
+        );
+
+        // The council's list; facility staff may not see or decide it.
+        let pending = admin
+            .get_ok("/api/v1/wages/corrections?fiscal_year=2015&status=pending")
+            .await;
+        let listed = pending.as_array().expect("list");
+        assert!(
+            listed
+                .iter()
+                .all(|c| c["fiscal_year"] == 2015 && c["status"] == "pending")
+        );
+        let id = listed
+            .iter()
+            .find(|c| c["facility_number"] == 71 && c["field"] == "monthly_wage_total")
+            .and_then(|c| c["id"].as_i64())
+            .expect("No. 71's correction");
+        let facility_71 = row["facility_id"].as_i64().expect("id");
+        let staff = server
+            .new_user(
+                &json!({"login": "staff-71", "display_name": "職員", "role": "facility_staff",
+                "facility_id": facility_71, "password": "facility-71-password"}),
+            )
+            .await;
+        let (status, _) = staff.get("/api/v1/wages/corrections").await;
+        assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
+        let (status, _) = staff
+            .put(
+                &format!("/api/v1/wages/corrections/{id}"),
+                &json!({"status": "accepted"}),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::FORBIDDEN);
+
+        // Accepted: the table uses the corrected total; the published one is still shown.
+        let (status, accepted) = admin
+            .put(
+                &format!("/api/v1/wages/corrections/{id}"),
+                &json!({"status": "accepted"}),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{accepted}");
+        assert_eq!(
+            (accepted["status"].clone(), accepted["used"].clone()),
+            (json!("accepted"), json!("corrected"))
+        );
+        let table = admin.get_ok("/api/v1/wages/table?fiscal_year=2016").await;
+        let h27 = row_of(&table, 71)["previous"].clone();
+        assert_eq!(
+            (h27["wages_paid"].clone(), h27["average_monthly_wage"].clone()),
+            (json!(3_643_354), json!(181_261))
+        );
+        let c = correction_of(&h27, "monthly_wage_total");
+        assert_eq!(
+            (c["published"].clone(), c["used"].clone()),
+            (json!(3_043_354), json!("corrected"))
+        );
+        assert_eq!(
+            table["previous_totals"]["wages_paid"],
+            464_445_380 + 600_000,
+            "the totals use the corrected figure"
+        );
+        // The staff member sees the decision on their own row.
+        let own = staff.get_ok("/api/v1/wages/table?fiscal_year=2016").await;
+        assert_eq!(own["rows"][0]["previous"]["wages_paid"], 3_643_354);
+
+        // Rejected: the published value stands.
+        let h28 = admin.get_ok("/api/v1/wages/corrections?fiscal_year=2016").await;
+        let other = h28
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|c| c["facility_number"] == 107 && c["field"] == "monthly_wage_total")
+            .and_then(|c| c["id"].as_i64())
+            .expect("No. 107's correction");
+        let (status, rejected) = admin
+            .put(
+                &format!("/api/v1/wages/corrections/{other}"),
+                &json!({"status": "rejected"}),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{rejected}");
+        assert_eq!(rejected["used"], "published");
+        let table = admin.get_ok("/api/v1/wages/table?fiscal_year=2016").await;
+        assert_eq!(row_of(&table, 107)["current"]["wages_paid"], 1_989_352);
+
+        // Hostile or impossible decisions.
+        let (status, body) = admin
+            .put("/api/v1/wages/corrections/999999", &json!({"status": "accepted"}))
+            .await;
+        assert_eq!(status, reqwest::StatusCode::NOT_FOUND, "{body}");
+        let (status, _) = admin
+            .put(
+                &format!("/api/v1/wages/corrections/{id}"),
+                &json!({"status": "maybe"}),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+
+        // Both decisions are audited, with the correction before and after.
+        let audit = admin.get_ok("/api/v1/audit?action=wages.correction").await;
+        let entries = audit.as_array().expect("entries");
+        assert_eq!(entries.len(), 2, "{audit}");
+        let entry = entries
+            .iter()
+            .find(|e| e["entity_id"].as_str() == Some(id.to_string().as_str()))
+            .expect("the acceptance");
+        assert_eq!(
+            (
+                entry["before"]["status"].clone(),
+                entry["after"]["status"].clone()
+            ),
+            (json!("pending"), json!("accepted"))
+        );
+
+        // The CSV says per cell which value it is.
+        let (status, bytes) = admin
+            .get_bytes("/api/v1/wages/table?fiscal_year=2015&format=csv")
+            .await;
+        assert_eq!(status, reqwest::StatusCode::OK);
+        let mut reader = csv::Reader::from_reader(&bytes[3..]);
+        let header = reader.headers().expect("header").clone();
+        assert_eq!((&header[7], &header[8]), ("工賃支払総額", "工賃支払総額の値"));
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        let line = rows.iter().find(|r| &r[0] == "71").expect("No. 71");
+        assert_eq!(
+            (&line[7], &line[8], &line[9], &line[10]),
+            ("3643354", "訂正(公表 3,043,354)", "18126.1", "公表")
+        );
+
+        // Importing the same file again keeps the council's decisions.
+        let (status, _) = import(admin, TABLE, false).await;
+        assert_eq!(status, reqwest::StatusCode::OK);
+        let again = admin.get_ok("/api/v1/wages/corrections?status=accepted").await;
+        assert_eq!(again.as_array().map(Vec::len), Some(1), "{again}");
+        assert_eq!(again[0]["id"], id);
+    }
+);
+
+db_test!(
+    facilities_are_matched_by_number_and_name,
+    demo = false,
+    |server| {
+        let admin = server.admin_client();
+        let (status, body) = import(admin, TABLE, false).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+
+        // Full-width spaces and the corporation's legal form do not make another facility.
+        let spelled = with_line(
+            2,
+            r#"1,社会福祉法人　わーくはうす てっぶ,2,H27,20,492,"12,496,530","25,399.5","49,006","12,496,530","25,399.5""#,
+        );
+        let (status, dry) = import_with(admin, &spelled, "dry_run=true").await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{dry}");
+        assert_eq!(dry["facilities"], json!([]), "every facility matched");
+
+        // One number, two names in the file: reported.
+        let two_names = with_line(
+            3,
+            r#"1,ひだまり工房,2,H28,20,281,"5,530,860","19,682.8","28,075","5,530,860","19,710""#,
+        );
+        let (status, dry) = import_with(admin, &two_names, "dry_run=true").await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{dry}");
+        assert_eq!(
+            (
+                dry["facilities"][0]["status"].clone(),
+                dry["facilities"][0]["rows"].clone()
+            ),
+            (json!("conflicting_names"), json!([2, 3]))
+        );
+
+        // A renamed facility: reported, never matched silently.
+        let table_text = with_line(
+            110,
+            r#"71,ひだまり工房,2,H27,20,201,"3,043,354","18,126.1","20,018","3,043,354",182.0"#,
+        );
+        let (status, dry) = import_with(admin, &table_text, "dry_run=true").await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{dry}");
+        let problems = dry["facilities"].as_array().expect("facilities");
+        assert_eq!(problems.len(), 1, "{dry}");
+        let problem = &problems[0];
+        assert_eq!(
+            (
+                problem["number"].clone(),
+                problem["status"].clone(),
+                problem["rows"].clone(),
+                problem["facility_id"].clone(),
+                problem["selpos_name"].clone()
+            ),
+            (
+                json!(71),
+                json!("name_differs"),
+                json!([110]),
+                Value::Null,
+                json!("さぐらの家")
+            )
+        );
+        assert!(
+            problem["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("selpos では「さぐらの家」、表では「ひだまり工房」")),
+            "{problem}"
+        );
+        assert_eq!(dry["facilities_matched"], 113);
+        let (status, body) = import_with(admin, &table_text, "dry_run=false&create_facilities=true").await;
+        assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let first = &body["error"]["fields"][0];
+        assert_eq!(
+            (first["field"].as_str(), first["code"].as_str()),
+            (Some("row[110].facility"), Some("facility_name_differs"))
+        );
+        // Confirmed by the council: the rows go to No. 71, whose name in selpos stays.
+        let (status, done) = import_with(admin, &table_text, "dry_run=false&confirm_names=71").await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{done}");
+        assert_eq!(done["facilities_matched"], 114);
+        let table = admin.get_ok("/api/v1/wages/table?fiscal_year=2016").await;
+        assert_eq!(row_of(&table, 71)["name"], "さぐらの家");
+        // A confirmation that confirms nothing, or is not a list of numbers, is refused.
+        for bad in ["confirm_names=5", "confirm_names=7x", "confirm_names=-1"] {
+            let (status, body) = import_with(admin, TABLE, &format!("dry_run=true&{bad}")).await;
+            assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+            assert_eq!(error_fields(&body), ["confirm_names"], "{bad}");
+        }
+
+        // A renumbered facility: its name belongs to another number. Refused even with
+        // create_facilities: it would make a second みさと.
+        let renumbered = String::from_utf8(TABLE.to_vec())
+            .expect("utf-8")
+            .replace("72,みさと,", "200,みさと,");
+        let (status, dry) = import_with(admin, renumbered.as_bytes(), "dry_run=true").await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{dry}");
+        let problems = dry["facilities"].as_array().expect("facilities");
+        assert_eq!(problems.len(), 1, "{dry}");
+        assert_eq!(
+            (
+                problems[0]["number"].clone(),
+                problems[0]["status"].clone(),
+                problems[0]["selpos_number"].clone()
+            ),
+            (json!(200), json!("renumbered"), json!(72))
+        );
+        let before = server.get_ok("/api/v1/facilities").await.as_array().map(Vec::len);
+        let (status, body) = import_with(
+            admin,
+            renumbered.as_bytes(),
+            "dry_run=false&create_facilities=true",
+        )
+        .await;
+        assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["error"]["fields"][0]["code"], "facility_renumbered");
+        assert_eq!(
+            server.get_ok("/api/v1/facilities").await.as_array().map(Vec::len),
+            before,
+            "nothing created"
+        );
+    }
+);
+
+db_test!(
+    a_year_in_progress_is_provisional_with_its_projection,
+    demo = false,
+    |server| {
+        let admin = server.admin_client();
+        let id = NewFacility::new(1, "工房1").create(admin).await;
+        // April–September 2025: ¥300,000 a month, 15.0 users a day (300 user-days, 20 days).
+        for month in 4..=9 {
+            let (status, body) = admin
+                .put(
+                    &format!("/api/v1/facilities/{id}/wages"),
+                    &json!({"year": 2025, "month": month, "wages_paid": 300000, "user_months": 15,
+                        "user_days": 300, "opening_days": 20, "work_hours": 1800}),
+                )
+                .await;
+            assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+        }
+        let year = admin
+            .get_ok(&format!("/api/v1/facilities/{id}/wages?fiscal_year=2025"))
+            .await;
+        assert_eq!(
+            (year["provisional"].clone(), year["months_covered"].clone()),
+            (json!(true), json!(6))
+        );
+        assert_eq!(
+            year["fy2024_average_monthly_wage"], 10000,
+            "the year to date: 1,800,000 ÷ 15.0 ÷ 12"
+        );
+        assert_eq!(
+            year["projected_fy2024_average_monthly_wage"], 20000,
+            "the full year at this pace: 1,800,000 ÷ 15.0 ÷ 6"
+        );
+        assert_eq!(
+            (
+                year["band"]["band"]["index"].clone(),
+                year["band"]["label"].clone()
+            ),
+            (json!(3), json!("2万円以上2万5千円未満")),
+            "the band of the projection, not of ¥10,000"
+        );
+        assert_eq!(year["average_monthly_wage"], 200000, "classic: 1,800,000 ÷ 90");
+
+        let table = admin.get_ok("/api/v1/wages/table?fiscal_year=2025").await;
+        let row = &table["rows"][0]["current"];
+        assert_eq!(
+            (
+                row["provisional"].clone(),
+                row["months_covered"].clone(),
+                row["fy2024_average_monthly_wage"].clone(),
+                row["projected_fy2024_average_monthly_wage"].clone(),
+                row["band"]["band"]["index"].clone()
+            ),
+            (json!(true), json!(6), json!(10000), json!(20000), json!(3))
+        );
+        assert_eq!(table["totals"]["provisional"], 1);
+        let (status, bytes) = admin
+            .get_bytes("/api/v1/wages/table?fiscal_year=2025&format=csv")
+            .await;
+        assert_eq!(status, reqwest::StatusCode::OK);
+        let mut reader = csv::Reader::from_reader(&bytes[3..]);
+        let header = reader.headers().expect("header").clone();
+        assert_eq!(
+            (&header[15], &header[16], &header[17]),
+            ("平均工賃月額(令和6年度の算式)", "報酬区分", "見込み")
+        );
+        let first = reader.records().next().expect("a row").expect("row");
+        assert_eq!(
+            (&first[7], &first[8], &first[15], &first[16], &first[17]),
+            (
+                "1800000",
+                "入力",
+                "20000",
+                "2万円以上2万5千円未満",
+                "見込み(6か月分)"
+            )
+        );
+
+        // The other six months: the year is complete and over, final.
+        for (y, month) in (10..=12).map(|m| (2025, m)).chain((1..=3).map(|m| (2026, m))) {
+            let (status, body) = admin
+                .put(
+                    &format!("/api/v1/facilities/{id}/wages"),
+                    &json!({"year": y, "month": month, "wages_paid": 300000, "user_months": 15,
+                        "user_days": 300, "opening_days": 20, "work_hours": 1800}),
+                )
+                .await;
+            assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+        }
+        let year = admin
+            .get_ok(&format!("/api/v1/facilities/{id}/wages?fiscal_year=2025"))
+            .await;
+        assert_eq!(
+            (
+                year["provisional"].clone(),
+                year["fy2024_average_monthly_wage"].clone(),
+                year["projected_fy2024_average_monthly_wage"].clone(),
+                year["band"]["band"]["index"].clone()
+            ),
+            (json!(false), json!(20000), Value::Null, json!(3))
+        );
     }
 );

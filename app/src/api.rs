@@ -599,7 +599,8 @@ pub mod settlement {
 pub mod wages {
     use super::{ApiResult, get, post_bytes, send};
     use selpos_domain::wages::{
-        FacilityWageYear, WageImportReport, WageMonthInput, WageTable, WageTargetInput,
+        CorrectionDecisionInput, CorrectionStatus, FacilityWageYear, WageCorrection, WageImportReport,
+        WageMonthInput, WageTable, WageTargetInput,
     };
 
     pub async fn facility_year(facility_id: i64, fiscal_year: i32) -> ApiResult<FacilityWageYear> {
@@ -630,8 +631,34 @@ pub mod wages {
         get(&format!("/wages/table?fiscal_year={fiscal_year}")).await
     }
 
-    pub async fn import(bytes: &[u8], dry_run: bool) -> ApiResult<WageImportReport> {
-        post_bytes(&format!("/wages/import?dry_run={dry_run}"), "text/csv", bytes).await
+    /// The import; `confirm_names` are the facility numbers whose different names the council
+    /// confirmed.
+    pub async fn import(
+        bytes: &[u8],
+        dry_run: bool,
+        create_facilities: bool,
+        confirm_names: &[i64],
+    ) -> ApiResult<WageImportReport> {
+        let names: Vec<String> = confirm_names.iter().map(ToString::to_string).collect();
+        post_bytes(
+            &format!(
+                "/wages/import?dry_run={dry_run}&create_facilities={create_facilities}&confirm_names={}",
+                names.join(",")
+            ),
+            "text/csv",
+            bytes,
+        )
+        .await
+    }
+
+    /// Accepts, rejects or reopens a correction of the published table.
+    pub async fn decide(id: i64, status: CorrectionStatus) -> ApiResult<WageCorrection> {
+        send(
+            "PUT",
+            &format!("/wages/corrections/{id}"),
+            &CorrectionDecisionInput { status },
+        )
+        .await
     }
 }
 

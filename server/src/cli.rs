@@ -111,13 +111,21 @@ enum Command {
 #[derive(Subcommand, Debug)]
 enum ImportWhat {
     /// The prefecture's wage table (CSV as published: no, facility, corp_type, fiscal_year, …).
-    /// Every row is checked and the rows whose published figures disagree with their own totals
-    /// are reported; nothing is written if any row cannot be read.
+    /// Every row is checked; for each figure that disagrees with the others a correction is
+    /// proposed (kept pending beside the published value); facilities are matched by number and
+    /// name. Nothing is written if any row cannot be read or a facility is not settled.
     Wages {
         file: PathBuf,
         /// Check and report only; write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Create the facilities of the file that selpos does not know.
+        #[arg(long)]
+        create_facilities: bool,
+        /// Facility numbers (comma-separated) whose rows go to selpos's facility of that number
+        /// although the names differ.
+        #[arg(long, value_delimiter = ',')]
+        confirm_names: Vec<i64>,
         /// `text` (default) or `json`.
         #[arg(long, default_value = "text")]
         format: String,
@@ -315,6 +323,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 ImportWhat::Wages {
                     file,
                     dry_run,
+                    create_facilities,
+                    confirm_names,
                     format,
                     database,
                 },
@@ -327,7 +337,12 @@ async fn run(command: Command) -> anyhow::Result<()> {
             eprintln!("checking {} ({} bytes)…", file.display(), bytes.len());
             let db = crate::db::Db::connect(&database.url).await?;
             let operator = users::cli_operator();
-            let result = crate::usecases::wages::import(&db, &operator, &bytes, dry_run).await;
+            let options = crate::usecases::wages::ImportOptions {
+                dry_run,
+                create_facilities,
+                confirm_names,
+            };
+            let result = crate::usecases::wages::import(&db, &operator, &bytes, &options).await;
             db.close().await;
             match result {
                 Ok(report) if format == "json" => println!("{}", serde_json::to_string_pretty(&report)?),
@@ -537,36 +552,47 @@ fn import_report_text(r: &selpos_domain::event_transfer::ImportReport) -> String
     out
 }
 
-/// The import report for a terminal: what was read, what disagrees, what was written.
+/// The import report for a terminal: what was read, which facilities need a decision, what
+/// disagrees and what is proposed, what was written.
 fn wage_report_text(r: &selpos_domain::wages::WageImportReport) -> String {
     use std::fmt::Write;
     let years: Vec<String> = r.fiscal_years.iter().map(|y| y.label_ja()).collect();
     let mut out = format!(
-        "{} rows ({}); facilities: {} known, {} new\n",
+        "{} rows ({}); facilities: {} matched, {} new\n",
         r.rows,
         years.join(", "),
         r.facilities_matched,
         r.facilities_created
     );
+    for f in &r.facilities {
+        let _ = writeln!(out, "  facility {:>4}  {:?}  {}", f.number, f.status, f.message);
+    }
     let _ = writeln!(
         out,
-        "{} published figure(s) disagree with their own totals:",
-        r.discrepancies.len()
+        "{} published figure(s) disagree with the others; {} correction(s) proposed:",
+        r.discrepancies.len(),
+        r.proposals.len()
     );
-    for d in &r.discrepancies {
+    for p in &r.proposals {
+        let value = |v: Option<i64>| {
+            v.map(|v| selpos_domain::wages::format_figure(&p.field, v))
+                .unwrap_or_else(|| "-".into())
+        };
         let _ = writeln!(
             out,
-            "  row {:>3}  {} {}  {}: published {}, recomputed {}",
-            d.row,
-            d.number,
-            d.facility,
-            d.field,
-            d.published,
-            d.recomputed.as_deref().unwrap_or("-")
+            "  row {:>3}  {} {}  {}: published {}, proposed {} [{}] {}",
+            p.row,
+            p.number,
+            p.facility,
+            p.field,
+            value(p.published),
+            value(p.proposed),
+            p.code.as_str(),
+            p.reason
         );
     }
     out.push_str(if r.written {
-        "imported: every row written\n"
+        "imported: every row written, the proposals pending the council's decision\n"
     } else {
         "dry run: nothing written\n"
     });

@@ -3,8 +3,8 @@
 
 use crate::api::{ApiFailure, wages as api};
 use crate::components::{
-    CsvFilePicker, FormStatus, LoadError, NumberField, SelectField, StatusBanner, facility_option,
-    field_error, list_of, options_of, parse_number,
+    CheckField, CsvFilePicker, FormStatus, LoadError, NumberField, SelectField, StatusBanner,
+    facility_option, field_error, list_of, options_of, parse_number,
 };
 use crate::forms::save;
 use crate::t;
@@ -13,8 +13,8 @@ use leptos_router::hooks::use_query_map;
 use selpos_domain::Yen;
 use selpos_domain::dashboard::share_percent;
 use selpos_domain::wages::{
-    FY2024_FEE_BANDS, FacilityWageYear, FiscalYear, Tenths, WageImportReport, WageMonthInput, WageTable,
-    WageTargetInput,
+    CorrectionStatus, FY2024_FEE_BANDS, FacilityMatchStatus, FacilityWageYear, FiscalYear, Tenths, UsedValue,
+    WageCorrection, WageImportReport, WageMonthInput, WageTable, WageTargetInput, YearFigures, format_figure,
 };
 
 /// The fiscal year running today (April–March), in Japan.
@@ -34,6 +34,26 @@ fn year_options() -> Signal<Vec<(String, String)>> {
 
 fn tenths(v: Option<Tenths>) -> String {
     v.map(|t| t.to_string()).unwrap_or_else(|| "—".into())
+}
+
+/// `(見込み・6か月分)` after a figure of a year in progress.
+fn provisional_mark(provisional: bool, months: i64) -> String {
+    if provisional {
+        format!("(見込み・{months}か月分)")
+    } else {
+        String::new()
+    }
+}
+
+/// Under a table cell whose published value has a correction: the published value, the
+/// correction and which one the table uses.
+fn correction_note(figures: Option<&YearFigures>, field: &str) -> Option<String> {
+    let c = figures?.corrections.iter().find(|c| c.field == field)?;
+    let proposed = c.proposed_text.clone().unwrap_or_else(|| "値なし".into());
+    Some(match c.used {
+        UsedValue::Corrected => format!("訂正済み(公表 {})", c.published_text),
+        UsedValue::Published => format!("公表値(訂正案 {proposed}・{})", c.status.label_ja()),
+    })
 }
 
 /// A facility's year of wages.
@@ -96,14 +116,20 @@ fn FacilityYear(
         .max()
         .unwrap_or_default();
     let target = y.target;
+    let mark = provisional_mark(y.provisional, y.months_covered);
     view! {
         <section class="wage-summary" id="wage-summary">
-            <h2>{format!("{} {}", y.facility_name, y.label)}</h2>
+            <h2>{format!("{} {}{}", y.facility_name, y.label, if y.provisional { "(見込み)" } else { "" })}</h2>
             <dl class="figures-grid">
-                <dt>"平均工賃月額(従来の算式)"</dt><dd id="classic-average">{tenths(y.average_monthly_wage)}</dd>
-                <dt>"平均工賃月額(令和6年度報酬改定の算式)"</dt><dd id="fy2024-average">{y.fy2024_average_monthly_wage.map(|v| v.to_string()).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"平均工賃月額(従来の算式)"</dt><dd id="classic-average">{format!("{}{mark}", tenths(y.average_monthly_wage))}</dd>
+                <dt>{if y.provisional { "平均工賃月額(令和6年度報酬改定の算式、年度途中の値)" } else { "平均工賃月額(令和6年度報酬改定の算式)" }}</dt>
+                <dd id="fy2024-average">{format!("{}{mark}", y.fy2024_average_monthly_wage.map(|v| v.to_string()).unwrap_or_else(|| "—".into()))}</dd>
+                {y.provisional.then(|| view! {
+                    <dt>"年間の見込み(令和6年度の算式、同じペースで1年)"</dt>
+                    <dd id="fy2024-projected">{format!("{}(見込み)", y.projected_fy2024_average_monthly_wage.map(|v| v.to_string()).unwrap_or_else(|| "—".into()))}</dd>
+                })}
                 <dt>"平均工賃時間額"</dt><dd>{tenths(y.average_hourly_wage)}</dd>
-                <dt>"報酬区分"</dt><dd>{y.band.as_ref().map(|b| format!("{}{}", b.label, b.to_next_band.map(|d| format!("(次の区分まで {d})")).unwrap_or_default())).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"報酬区分(令和6年度の算式から)"</dt><dd id="fee-band">{y.band.as_ref().map(|b| format!("{}{}{}", b.label, b.to_next_band.map(|d| format!("(次の区分まで {d})")).unwrap_or_default(), if y.provisional { "(見込み)" } else { "" })).unwrap_or_else(|| "—".into())}</dd>
                 <dt>"目標工賃(月額)"</dt><dd>{target.map(|v| v.to_string()).unwrap_or_else(|| "未設定".into())}</dd>
                 <dt>"達成率"</dt><dd id="achievement">{y.achievement.map(|a| format!("{a}%")).unwrap_or_else(|| "—".into())}</dd>
                 <dt>"協議会の販売(精算済み)"</dt><dd>{y.council_sales.to_string()}</dd>
@@ -264,30 +290,38 @@ pub fn WageTablePage() -> impl IntoView {
         {move || council().then(|| view! { <ImportForm on_done=load /> })}
         {move || data.get().map(|r| match r {
             Err(failure) => view! { <LoadError failure /> }.into_any(),
-            Ok(table) => view! { <Table table /> }.into_any(),
+            Ok(table) => view! {
+                <Table table=table.clone() />
+                {council().then(|| view! { <Corrections table on_done=load /> })}
+            }.into_any(),
         })}
     }
 }
 
 #[component]
 fn Table(table: WageTable) -> impl IntoView {
-    // Distribution over the FY2024 fee bands, of this year's classic averages (in yen).
-    let averages: Vec<Yen> = table
+    // Distribution over the FY2024 fee bands: each band from the FY2024 formula's figure (the
+    // projection while a year runs), never from the classic average.
+    let bands: Vec<(u8, bool)> = table
         .rows
         .iter()
-        .filter_map(|r| r.current.as_ref()?.average_monthly_wage)
-        .map(|t| Yen(t.0 / 10))
+        .filter_map(|r| {
+            let c = r.current.as_ref()?;
+            Some((c.band.as_ref()?.band.index, c.provisional))
+        })
         .collect();
+    let without = table.rows.iter().filter(|r| r.current.is_some()).count() - bands.len();
     let counts: Vec<(String, usize)> = FY2024_FEE_BANDS
         .iter()
         .map(|b| {
-            (
-                b.label_ja(),
-                averages
-                    .iter()
-                    .filter(|a| **a >= b.lower && b.upper.is_none_or(|u| **a < u))
-                    .count(),
-            )
+            let n = bands.iter().filter(|(i, _)| *i == b.index).count();
+            let provisional = bands.iter().filter(|(i, p)| *i == b.index && *p).count();
+            let label = if provisional > 0 {
+                format!("{}(うち見込み {provisional})", b.label_ja())
+            } else {
+                b.label_ja()
+            };
+            (label, n)
         })
         .collect();
     let most = counts.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1) as i64;
@@ -312,12 +346,15 @@ fn Table(table: WageTable) -> impl IntoView {
     view! {
         <div class="charts">
             <section class="chart" id="chart-distribution">
-                <h2>{format!("{} 平均工賃月額の分布", table.label)}</h2>
+                <h2>{format!("{} 報酬区分の分布(令和6年度改定の算式)", table.label)}</h2>
                 {counts.into_iter().map(|(label, n)| view! {
                     <div class="bar-row"><span class="bar-label">{label}</span>
                         <span class="bar-track"><span class="bar" style=format!("width:{}%", n as i64 * 100 / most)></span></span>
                         <span class="bar-value">{format!("{n}事業所")}</span></div>
                 }).collect_view()}
+                {(without > 0).then(|| view! {
+                    <p class="hint" id="bands-unknown">{format!("{without}事業所は延べ利用者数・開所日数がないため区分を算定できません(県の表の取り込み分など)")}</p>
+                })}
             </section>
             <section class="chart" id="chart-change">
                 <h2>{format!("前年度からの増減({} → {})", table.previous_label, table.label)}</h2>
@@ -339,18 +376,33 @@ fn Table(table: WageTable) -> impl IntoView {
                 {table.rows.iter().map(|r| {
                     let c = r.current.clone();
                     let p = r.previous.clone();
+                    // A figure, and under it the published value and the correction where there is one.
+                    let cell = |f: Option<&YearFigures>, field: &'static str, value: String| {
+                        let note = correction_note(f, field);
+                        let class = if note.is_some() { "num corrected" } else { "num" };
+                        view! {
+                            <td class=class>
+                                {value}{note.map(|n| view! { <small class="correction-note">{n}</small> })}
+                            </td>
+                        }
+                    };
+                    let provisional = c.as_ref().filter(|c| c.provisional).map(|c| {
+                        format!("見込み({}か月分)", c.months_covered.unwrap_or(0))
+                    });
                     view! {
                         <tr>
-                            <td>{r.number}</td><td><a href=format!("/wages?facility={}", r.facility_id)>{r.name.clone()}</a></td>
+                            <td>{r.number}</td>
+                            <td><a href=format!("/wages?facility={}", r.facility_id)>{r.name.clone()}</a>
+                                {provisional.map(|p| view! { <small class="provisional">{p}</small> })}</td>
                             <td class="num">{r.corporation_type}</td><td class="num">{r.capacity.map(|c| c.to_string()).unwrap_or_default()}</td>
-                            <td class="num">{c.as_ref().and_then(|c| c.user_months).map(|v| v.to_string()).unwrap_or_default()}</td>
-                            <td class="num">{c.as_ref().and_then(|c| c.wages_paid).map(|v| v.to_string()).unwrap_or_default()}</td>
-                            <td class="num">{tenths(c.as_ref().and_then(|c| c.average_monthly_wage))}</td>
-                            <td class="num">{c.as_ref().and_then(|c| c.work_hours).map(|v| v.to_string()).unwrap_or_default()}</td>
-                            <td class="num">{tenths(c.as_ref().and_then(|c| c.average_hourly_wage))}</td>
-                            <td class="num">{p.as_ref().and_then(|p| p.wages_paid).map(|v| v.to_string()).unwrap_or_default()}</td>
-                            <td class="num">{tenths(p.as_ref().and_then(|p| p.average_monthly_wage))}</td>
-                            <td class="num">{tenths(p.as_ref().and_then(|p| p.average_hourly_wage))}</td>
+                            {cell(c.as_ref(), "user_months", c.as_ref().and_then(|c| c.user_months).map(|v| v.to_string()).unwrap_or_default())}
+                            {cell(c.as_ref(), "monthly_wage_total", c.as_ref().and_then(|c| c.wages_paid).map(|v| v.to_string()).unwrap_or_default())}
+                            {cell(c.as_ref(), "monthly_wage_avg", tenths(c.as_ref().and_then(|c| c.average_monthly_wage)))}
+                            {cell(c.as_ref(), "work_hours", c.as_ref().and_then(|c| c.work_hours).map(|v| v.to_string()).unwrap_or_default())}
+                            {cell(c.as_ref(), "hourly_wage_avg", tenths(c.as_ref().and_then(|c| c.average_hourly_wage)))}
+                            {cell(p.as_ref(), "monthly_wage_total", p.as_ref().and_then(|p| p.wages_paid).map(|v| v.to_string()).unwrap_or_default())}
+                            {cell(p.as_ref(), "monthly_wage_avg", tenths(p.as_ref().and_then(|p| p.average_monthly_wage)))}
+                            {cell(p.as_ref(), "hourly_wage_avg", tenths(p.as_ref().and_then(|p| p.average_hourly_wage)))}
                         </tr>
                     }
                 }).collect_view()}
@@ -363,22 +415,92 @@ fn Table(table: WageTable) -> impl IntoView {
     }
 }
 
-/// The import: the file is checked first (dry run, report shown), then imported on request.
+/// The corrections proposed for the published figures of the table's two years: the council
+/// accepts (the corrected value is used) or rejects (the published value stands) each one.
+#[component]
+fn Corrections(table: WageTable, on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let list: Vec<WageCorrection> = table
+        .rows
+        .iter()
+        .flat_map(|r| r.current.iter().chain(r.previous.iter()))
+        .flat_map(|f| f.corrections.iter().cloned())
+        .collect();
+    let status: FormStatus = RwSignal::new(None);
+    let decide = move |id: i64, decision: CorrectionStatus| {
+        let request = async move { api::decide(id, decision).await };
+        save(status, None, request, move |c| {
+            on_done();
+            Some(format!(
+                "{} {}: {}",
+                c.facility_name,
+                c.field_name,
+                c.status.label_ja()
+            ))
+        });
+    };
+    (!list.is_empty()).then(|| view! {
+        <section class="panel no-print" id="wage-corrections">
+            <h2>{t!("公表値の訂正案", "Corrections of the published figures")}</h2>
+            <p class="hint">"公表値はそのまま保存しています。訂正案を採用するとその値を表に使います。"</p>
+            <StatusBanner status />
+            <table class="list">
+                <thead><tr><th>"事業所"</th><th>"年度"</th><th>"項目"</th><th class="num">"公表値"</th><th class="num">"訂正案"</th>
+                    <th>"理由"</th><th>"状態"</th><th></th></tr></thead>
+                <tbody>{list.into_iter().map(|c| {
+                    let id = c.id;
+                    let can_accept = c.proposed.is_some() && c.status != CorrectionStatus::Accepted;
+                    let can_reject = c.status != CorrectionStatus::Rejected;
+                    view! {
+                        <tr data-correction=id>
+                            <td>{format!("{} {}", c.facility_number, c.facility_name)}</td><td>{c.fiscal_year.label_ja()}</td>
+                            <td>{c.field_name.clone()}</td><td class="num">{c.published_text.clone()}</td>
+                            <td class="num">{c.proposed_text.clone().unwrap_or_else(|| "—".into())}</td>
+                            <td class="hint">{c.reason.clone()}</td><td>{c.status.label_ja()}</td>
+                            <td>
+                                {can_accept.then(|| view! { <button class="accept" on:click=move |_| decide(id, CorrectionStatus::Accepted)>"採用"</button> })}
+                                {can_reject.then(|| view! { <button class="reject" on:click=move |_| decide(id, CorrectionStatus::Rejected)>"不採用"</button> })}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}</tbody>
+            </table>
+        </section>
+    })
+}
+
+/// The import: the file is checked first (dry run, report shown), then imported on request,
+/// with the facilities to create and the name differences to accept confirmed by the council.
 #[component]
 fn ImportForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let file: RwSignal<Option<Vec<u8>>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let report: RwSignal<Option<WageImportReport>> = RwSignal::new(None);
     let status: FormStatus = RwSignal::new(None);
+    let create_facilities = RwSignal::new(false);
+    let confirm_names = RwSignal::new(false);
     // A new file: the last check's report is about another one.
     Effect::new(move |_| {
         file.track();
         report.set(None);
         status.set(None);
+        create_facilities.set(false);
+        confirm_names.set(false);
     });
     let run = move |dry_run: bool| {
         let Some(bytes) = file.get_untracked() else { return };
-        let request = async move { api::import(&bytes, dry_run).await };
+        let names: Vec<i64> = if confirm_names.get_untracked() {
+            report.with_untracked(|r| {
+                r.iter()
+                    .flat_map(|r| r.facilities.iter())
+                    .filter(|f| f.status == FacilityMatchStatus::NameDiffers)
+                    .map(|f| f.number)
+                    .collect()
+            })
+        } else {
+            Vec::new()
+        };
+        let create = create_facilities.get_untracked();
+        let request = async move { api::import(&bytes, dry_run, create, &names).await };
         save(status, Some(busy), request, move |r| {
             let message = r.written.then(|| {
                 on_done();
@@ -394,19 +516,33 @@ fn ImportForm(on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVie
             <CsvFilePicker file name="wage-file" />
             <button on:click=move |_| run(true) disabled=move || file.with(Option::is_none) || busy.get()>{t!("確認する", "Check")}</button>
             {move || busy.get().then(|| view! { <progress class="import-progress">{t!("確認中…", "Working…")}</progress> })}
-            {move || report.get().map(|r| view! {
-                <p id="import-summary">{format!("{}行({})・既存の事業所 {}・新規 {}・公表値と合計の不一致 {}件{}", r.rows,
+            {move || report.get().map(|r| {
+                let new = r.facilities.iter().filter(|f| f.status == FacilityMatchStatus::New).count();
+                let renamed = r.facilities.iter().filter(|f| f.status == FacilityMatchStatus::NameDiffers).count();
+                view! {
+                <p id="import-summary">{format!("{}行({})・既存の事業所 {}・新規 {}・公表値の不一致 {}件・訂正案 {}件{}", r.rows,
                     r.fiscal_years.iter().map(|y| y.label_ja()).collect::<Vec<_>>().join("、"), r.facilities_matched, r.facilities_created,
-                    r.discrepancies.len(), if r.written { "(取り込み済み)" } else { "(まだ取り込んでいません)" })}</p>
+                    r.discrepancies.len(), r.proposals.len(), if r.written { "(取り込み済み)" } else { "(まだ取り込んでいません)" })}</p>
+                {(!r.facilities.is_empty()).then(|| view! {
+                    <h3>"事業所の照合(番号と名前)"</h3>
+                    <ul class="facility-matches" id="facility-matches">{r.facilities.iter().map(|f| view! { <li>{f.message.clone()}</li> }).collect_view()}</ul>
+                })}
                 <table class="list discrepancies">
-                    <thead><tr><th>"行"</th><th>"事業所"</th><th>"年度"</th><th>"項目"</th><th class="num">"公表値"</th><th class="num">"再計算"</th></tr></thead>
-                    <tbody>{r.discrepancies.iter().map(|d| view! {
-                        <tr><td>{d.row}</td><td>{format!("{} {}", d.number, d.facility)}</td><td>{d.fiscal_year.label_ja()}</td><td>{d.message.clone()}</td>
-                            <td class="num">{d.published.clone()}</td><td class="num">{d.recomputed.clone().unwrap_or_default()}</td></tr>
+                    <thead><tr><th>"行"</th><th>"事業所"</th><th>"年度"</th><th>"項目"</th><th class="num">"公表値"</th><th class="num">"訂正案"</th><th>"理由"</th></tr></thead>
+                    <tbody>{r.proposals.iter().map(|p| view! {
+                        <tr><td>{p.row}</td><td>{format!("{} {}", p.number, p.facility)}</td><td>{p.fiscal_year.label_ja()}</td>
+                            <td>{selpos_domain::wages::figure_name(&p.field)}</td>
+                            <td class="num">{p.published.map(|v| format_figure(&p.field, v)).unwrap_or_default()}</td>
+                            <td class="num">{p.proposed.map(|v| format_figure(&p.field, v)).unwrap_or_else(|| "—".into())}</td>
+                            <td class="hint">{p.reason.clone()}</td></tr>
                     }).collect_view()}</tbody>
                 </table>
-                {(!r.written).then(|| view! { <button class="primary big" id="import-now" on:click=move |_| run(false)>{t!("取り込む", "Import")}</button> })}
-            })}
+                {(!r.written).then(|| view! {
+                    {(new > 0).then(|| view! { <CheckField label=format!("新しい事業所 {new}件を登録する") value=create_facilities name="create_facilities" /> })}
+                    {(renamed > 0).then(|| view! { <CheckField label=format!("名前の違う事業所 {renamed}件を同じ事業所として取り込む") value=confirm_names name="confirm_names" /> })}
+                    <button class="primary big" id="import-now" on:click=move |_| run(false)>{t!("取り込む", "Import")}</button>
+                })}
+            }})}
             <StatusBanner status />
         </section>
     }

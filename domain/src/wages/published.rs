@@ -208,8 +208,10 @@ pub struct Discrepancy {
     pub number: i64,
     pub facility: String,
     pub fiscal_year: FiscalYear,
-    /// The column whose published value is wrong (`monthly_wage_avg`, `hourly_wage_avg`,
-    /// `hourly_wage_total`).
+    /// The column whose published value disagrees with the others (`monthly_wage_avg`,
+    /// `hourly_wage_avg`, `hourly_wage_total`). Which figure is actually misread is the
+    /// business of [`crate::wages::propose_corrections`]: a misread total shows here as its
+    /// averages disagreeing.
     pub field: String,
     /// The published value, as [`Tenths`] or grouped yen prints it (`19,710.0`, `4,914,523`).
     pub published: String,
@@ -238,7 +240,7 @@ fn check_average(
         Some(recomputed) => (
             Some(recomputed.to_string()),
             format!(
-                "{name}の公表値 {published} が、{total_name} {}円 ÷ {divisor_name} {}{unit} = {recomputed} と一致しません",
+                "{name} {published}(公表)と、{total_name} {}円 ÷ {divisor_name} {}{unit} = {recomputed} が合いません",
                 total.grouped(),
                 group_digits(divisor.unsigned_abs()),
             ),
@@ -312,7 +314,7 @@ pub fn check_row(row: &PublishedWageRow) -> Vec<Discrepancy> {
             published: hourly.grouped(),
             recomputed: Some(monthly.grouped()),
             message: format!(
-                "時間額の工賃支払総額 {}円 が月額の工賃支払総額 {}円 と一致しません(同じ年度の支払総額です)",
+                "時間額の工賃支払総額 {}円 と月額の工賃支払総額 {}円 が合いません(同じ年度の支払総額です)",
                 hourly.grouped(),
                 monthly.grouped()
             ),
@@ -390,7 +392,7 @@ pub fn prefecture_totals_by_year(rows: &[PublishedWageRow]) -> Vec<PrefectureTot
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::validation::field_codes as error_fields;
 
@@ -411,7 +413,7 @@ mod tests {
         cells
     }
 
-    fn parse_line(row: usize, line: &str) -> Result<PublishedWageRow, FieldErrors> {
+    pub(crate) fn parse_line(row: usize, line: &str) -> Result<PublishedWageRow, FieldErrors> {
         let cells = split_csv_line(line);
         let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
         PublishedWageRow::from_fields(row, &cells)
@@ -419,7 +421,7 @@ mod tests {
 
     const TABLE: &str = include_str!("../../../server/data/gunma-wage-h27-h28.csv");
 
-    fn table() -> Vec<PublishedWageRow> {
+    pub(crate) fn table() -> Vec<PublishedWageRow> {
         let mut lines = TABLE.lines();
         let header = lines.next().expect("header");
         assert_eq!(split_csv_line(header), PUBLISHED_COLUMNS.map(String::from));
@@ -534,7 +536,7 @@ mod tests {
                 field: "hourly_wage_avg".into(),
                 published: "19,710.0".into(),
                 recomputed: Some("197.0".into()),
-                message: "時間額の工賃平均額の公表値 19,710.0 が、時間額の工賃支払総額 5,530,860円 ÷ 延べ時間数 28,075時間 = 197.0 と一致しません".into(),
+                message: "時間額の工賃平均額 19,710.0(公表)と、時間額の工賃支払総額 5,530,860円 ÷ 延べ時間数 28,075時間 = 197.0 が合いません".into(),
             }]
         );
     }
@@ -561,7 +563,7 @@ mod tests {
                 ("hourly_wage_total", "4,914,523", Some("4,914,553")),
             ]
         );
-        assert!(found[2].message.contains("一致しません"));
+        assert!(found[2].message.contains("が合いません"));
     }
 
     #[test]

@@ -130,7 +130,7 @@ pub async fn council_sales(
         .await)
 }
 
-/// An imported year of a facility.
+/// An imported year of a facility: its totals, and every published cell as published.
 pub struct ImportedYear {
     pub facility_id: i64,
     pub fiscal_year: i32,
@@ -138,14 +138,24 @@ pub struct ImportedYear {
     pub user_months: Option<i64>,
     pub wages_paid: Option<Yen>,
     pub work_hours: Option<i64>,
+    /// The line of the file (header = 1) and the facility's name there.
+    pub source_row: i64,
+    pub published_name: String,
+    pub monthly_wage_avg: Option<i64>,
+    pub hourly_wage_total: Option<i64>,
+    pub hourly_wage_avg: Option<i64>,
 }
 
 pub async fn put_year(tx: &mut Tx, y: &ImportedYear, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
-    let sql = "INSERT INTO wage_years (facility_id, fiscal_year, capacity, user_months, wages_paid, work_hours, imported_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7)
+    let sql = "INSERT INTO wage_years (facility_id, fiscal_year, capacity, user_months, wages_paid, work_hours, imported_at,
+                                       source_row, published_name, monthly_wage_avg, hourly_wage_total, hourly_wage_avg)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
                ON CONFLICT (facility_id, fiscal_year) DO UPDATE SET capacity = excluded.capacity,
                    user_months = excluded.user_months, wages_paid = excluded.wages_paid,
-                   work_hours = excluded.work_hours, imported_at = excluded.imported_at";
+                   work_hours = excluded.work_hours, imported_at = excluded.imported_at,
+                   source_row = excluded.source_row, published_name = excluded.published_name,
+                   monthly_wage_avg = excluded.monthly_wage_avg, hourly_wage_total = excluded.hourly_wage_total,
+                   hourly_wage_avg = excluded.hourly_wage_avg";
     on_tx!(tx, |conn| sqlx::query(sql)
         .bind(y.facility_id)
         .bind(i64::from(y.fiscal_year))
@@ -154,35 +164,36 @@ pub async fn put_year(tx: &mut Tx, y: &ImportedYear, now: DateTime<Utc>) -> Resu
         .bind(y.wages_paid.map(|w| w.0))
         .bind(y.work_hours)
         .bind(now)
+        .bind(y.source_row)
+        .bind(&y.published_name)
+        .bind(y.monthly_wage_avg)
+        .bind(y.hourly_wage_total)
+        .bind(y.hourly_wage_avg)
         .execute(&mut *conn)
         .await
         .map(|_| ()))
 }
 
-/// Yearly figures of every facility for one fiscal year: (facility, capacity, user-months,
-/// wages, hours, source), from the months entered in selpos where there are any, else from
-/// the imported table.
+/// A facility's fiscal year from the months it entered in selpos: sums and the months covered.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct YearRow {
+pub struct EnteredYear {
     pub facility_id: i64,
-    pub capacity: Option<i64>,
-    pub user_months: Option<i64>,
-    pub wages_paid: Option<i64>,
-    pub work_hours: Option<i64>,
-    pub source: String,
+    pub months: i64,
+    pub wages_paid: i64,
+    pub user_months: i64,
+    pub user_days: i64,
+    pub opening_days: i64,
+    pub work_hours: i64,
 }
 
-pub async fn years(tx: &mut Tx, fiscal_year: i32) -> Result<Vec<YearRow>, sqlx::Error> {
-    let sql = "SELECT facility_id, CAST(NULL AS BIGINT) AS capacity, CAST(SUM(user_months) AS BIGINT) AS user_months,
-                      CAST(SUM(wages_paid) AS BIGINT) AS wages_paid, CAST(SUM(work_hours) AS BIGINT) AS work_hours,
-                      'months' AS source
+/// Every facility's entered months of a fiscal year, summed.
+pub async fn entered_years(tx: &mut Tx, fiscal_year: i32) -> Result<Vec<EnteredYear>, sqlx::Error> {
+    let sql = "SELECT facility_id, CAST(COUNT(*) AS BIGINT) AS months,
+                      CAST(SUM(wages_paid) AS BIGINT) AS wages_paid, CAST(SUM(user_months) AS BIGINT) AS user_months,
+                      CAST(SUM(user_days) AS BIGINT) AS user_days, CAST(SUM(opening_days) AS BIGINT) AS opening_days,
+                      CAST(SUM(work_hours) AS BIGINT) AS work_hours
                FROM wage_months WHERE (year = $1 AND month >= 4) OR (year = $2 AND month <= 3)
-               GROUP BY facility_id
-               UNION ALL
-               SELECT y.facility_id, y.capacity, y.user_months, y.wages_paid, y.work_hours, 'import' AS source
-               FROM wage_years y WHERE y.fiscal_year = $1 AND NOT EXISTS (
-                   SELECT 1 FROM wage_months m WHERE m.facility_id = y.facility_id
-                     AND ((m.year = $1 AND m.month >= 4) OR (m.year = $2 AND m.month <= 3)))";
+               GROUP BY facility_id";
     on_tx!(tx, |conn| sqlx::query_as(sql)
         .bind(i64::from(fiscal_year))
         .bind(i64::from(fiscal_year) + 1)
@@ -190,13 +201,178 @@ pub async fn years(tx: &mut Tx, fiscal_year: i32) -> Result<Vec<YearRow>, sqlx::
         .await)
 }
 
+/// A facility's year of the prefecture's table, as published.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PublishedYearRow {
+    pub facility_id: i64,
+    pub capacity: Option<i64>,
+    pub user_months: Option<i64>,
+    pub wages_paid: Option<i64>,
+    pub work_hours: Option<i64>,
+    pub monthly_wage_avg: Option<i64>,
+    pub hourly_wage_avg: Option<i64>,
+}
+
 /// The prefecture's published figures of a fiscal year (imported), whatever months facilities
-/// have entered since: the totals facility staff may see.
-pub async fn published_years(tx: &mut Tx, fiscal_year: i32) -> Result<Vec<YearRow>, sqlx::Error> {
-    let sql = "SELECT facility_id, capacity, user_months, wages_paid, work_hours, 'import' AS source
+/// have entered since.
+pub async fn published_years(tx: &mut Tx, fiscal_year: i32) -> Result<Vec<PublishedYearRow>, sqlx::Error> {
+    let sql =
+        "SELECT facility_id, capacity, user_months, wages_paid, work_hours, monthly_wage_avg, hourly_wage_avg
                FROM wage_years WHERE fiscal_year = $1";
     on_tx!(tx, |conn| sqlx::query_as(sql)
         .bind(i64::from(fiscal_year))
         .fetch_all(&mut *conn)
         .await)
+}
+
+// --- corrections ---------------------------------------------------------------------------
+
+/// A correction as stored, with its facility's number and name.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CorrectionRow {
+    pub id: i64,
+    pub facility_id: i64,
+    pub facility_number: i64,
+    pub facility_name: String,
+    pub fiscal_year: i64,
+    pub field: String,
+    pub published: Option<i64>,
+    pub proposed: Option<i64>,
+    pub code: String,
+    pub reason: String,
+    pub explains: String,
+    pub status: String,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+const CORRECTION_COLUMNS: &str = "c.id, c.facility_id, f.number AS facility_number, f.name AS facility_name,
+    c.fiscal_year, c.field, c.published, c.proposed, c.code, c.reason, c.explains, c.status, c.decided_by, c.decided_at";
+
+/// Which corrections to list.
+#[derive(Debug, Default, Clone)]
+pub struct CorrectionFilter {
+    pub fiscal_year: Option<i32>,
+    pub facility_id: Option<i64>,
+    pub status: Option<&'static str>,
+}
+
+/// Corrections by fiscal year, facility number and column.
+pub async fn corrections(tx: &mut Tx, filter: &CorrectionFilter) -> Result<Vec<CorrectionRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {CORRECTION_COLUMNS} FROM wage_corrections c JOIN facilities f ON f.id = c.facility_id
+         WHERE ($1 IS NULL OR c.fiscal_year = $1) AND ($2 IS NULL OR c.facility_id = $2)
+           AND ($3 IS NULL OR c.status = $3)
+         ORDER BY c.fiscal_year, f.number, c.id"
+    );
+    on_tx!(tx, |conn| sqlx::query_as(&sql)
+        .bind(filter.fiscal_year.map(i64::from))
+        .bind(filter.facility_id)
+        .bind(filter.status)
+        .fetch_all(&mut *conn)
+        .await)
+}
+
+pub async fn correction(tx: &mut Tx, id: i64) -> Result<Option<CorrectionRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {CORRECTION_COLUMNS} FROM wage_corrections c JOIN facilities f ON f.id = c.facility_id WHERE c.id = $1"
+    );
+    on_tx!(tx, |conn| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await)
+}
+
+/// Records the council's decision (`pending` clears it).
+pub async fn decide_correction(
+    tx: &mut Tx,
+    id: i64,
+    status: &str,
+    by: Option<i64>,
+    at: Option<DateTime<Utc>>,
+) -> Result<u64, sqlx::Error> {
+    let sql = "UPDATE wage_corrections SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4";
+    on_tx!(tx, |conn| sqlx::query(sql)
+        .bind(status)
+        .bind(by)
+        .bind(at)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+/// A proposal to store for a facility's year.
+pub struct NewCorrection<'a> {
+    pub field: &'a str,
+    pub published: Option<i64>,
+    pub proposed: Option<i64>,
+    pub code: &'a str,
+    pub reason: &'a str,
+    pub explains: String,
+}
+
+/// Puts a facility's year's proposals in place of the stored ones. A proposal the import makes
+/// again (same column, same published and proposed values) keeps the council's decision; the
+/// others are new and pending, and stored ones the import no longer makes are removed.
+pub async fn replace_corrections(
+    tx: &mut Tx,
+    facility_id: i64,
+    fiscal_year: i32,
+    proposals: &[NewCorrection<'_>],
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let year = i64::from(fiscal_year);
+    let stored = corrections(
+        tx,
+        &CorrectionFilter {
+            fiscal_year: Some(fiscal_year),
+            facility_id: Some(facility_id),
+            status: None,
+        },
+    )
+    .await?;
+    for old in &stored {
+        let again = proposals
+            .iter()
+            .any(|p| p.field == old.field && p.published == old.published && p.proposed == old.proposed);
+        if !again {
+            on_tx!(tx, |conn| sqlx::query(
+                "DELETE FROM wage_corrections WHERE id = $1"
+            )
+            .bind(old.id)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ()))?;
+        }
+    }
+    for p in proposals {
+        let kept = stored
+            .iter()
+            .any(|old| p.field == old.field && p.published == old.published && p.proposed == old.proposed);
+        let sql = if kept {
+            "UPDATE wage_corrections SET code = $1, reason = $2, explains = $3
+             WHERE facility_id = $4 AND fiscal_year = $5 AND field = $6"
+        } else {
+            "INSERT INTO wage_corrections (code, reason, explains, facility_id, fiscal_year, field, published, proposed,
+                                           status, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9)"
+        };
+        on_tx!(tx, |conn| {
+            let q = sqlx::query(sql)
+                .bind(p.code)
+                .bind(p.reason)
+                .bind(&p.explains)
+                .bind(facility_id)
+                .bind(year)
+                .bind(p.field);
+            let q = if kept {
+                q
+            } else {
+                q.bind(p.published).bind(p.proposed).bind(now)
+            };
+            q.execute(&mut *conn).await.map(|_| ())
+        })?;
+    }
+    Ok(())
 }

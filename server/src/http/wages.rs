@@ -8,7 +8,10 @@ use crate::usecases::wages;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use selpos_domain::validation::ErrorBody;
-use selpos_domain::wages::{FacilityWageYear, WageImportReport, WageMonthInput, WageTable, WageTargetInput};
+use selpos_domain::wages::{
+    CorrectionDecisionInput, CorrectionStatus, FacilityWageYear, WageCorrection, WageImportReport,
+    WageMonthInput, WageTable, WageTargetInput,
+};
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -19,6 +22,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(put_target))
         .routes(routes!(table))
         .routes(routes!(import))
+        .routes(routes!(corrections))
+        .routes(routes!(decide))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -115,10 +120,44 @@ pub struct ImportQuery {
     /// Check and report only; write nothing.
     #[serde(default)]
     dry_run: bool,
+    /// Create the facilities of the file that selpos does not know (`facilities` of the dry
+    /// run's report with status `new`). Without it such a file is refused (422
+    /// `facility_unconfirmed`).
+    #[serde(default)]
+    create_facilities: bool,
+    /// Comma-separated facility numbers (`71,72`) whose rows go to selpos's facility of that
+    /// number although the names differ (status `name_differs` in the dry run's report).
+    #[serde(default)]
+    #[param(max_length = 2000, example = "71,72")]
+    confirm_names: Option<String>,
+}
+
+/// `71,72` → [71, 72]; anything else is a 422 on `confirm_names`.
+fn numbers(text: Option<&str>) -> Result<Vec<i64>, crate::error::Error> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let bad = || {
+        crate::error::Error::field(
+            "confirm_names",
+            "format",
+            "事業所の番号をカンマで区切って指定してください(例: 71,72)",
+        )
+    };
+    if text.len() > 2000 {
+        return Err(bad());
+    }
+    text.split(',')
+        .map(|n| n.trim().parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(bad))
+        .collect()
 }
 
 /// Imports the prefecture's table (CSV as published: UTF-8 or Shift_JIS, thousands
-/// separators, blank cells). All rows or none; figures that disagree are reported.
+/// separators, blank cells). All rows or none. Published values are kept as published; for each
+/// figure that disagrees with the others a correction is proposed (pending until the council
+/// decides). Facilities are matched by number and name: a renamed or renumbered facility is
+/// reported (422 on a real import unless confirmed), and new ones are created only with
+/// `create_facilities`.
 #[utoipa::path(post, operation_id = "importWages", path = "/wages/import", tag = "wages", params(ImportQuery),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = WageImportReport), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -128,5 +167,52 @@ async fn import(
     Query(q): Query<ImportQuery>,
     Body(body): Body,
 ) -> ApiResult<Json<WageImportReport>> {
-    Ok(Json(wages::import(&state.db, &actor, &body, q.dry_run).await?))
+    let options = wages::ImportOptions {
+        dry_run: q.dry_run,
+        create_facilities: q.create_facilities,
+        confirm_names: numbers(q.confirm_names.as_deref())?,
+    };
+    Ok(Json(wages::import(&state.db, &actor, &body, &options).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionsQuery {
+    /// Only the corrections of this fiscal year (by its first calendar year).
+    #[param(minimum = 2000, maximum = 2100)]
+    fiscal_year: Option<i32>,
+    /// Only those with this status.
+    #[param(inline)]
+    status: Option<CorrectionStatus>,
+}
+
+/// The corrections proposed for the prefecture's table, with their status and the value the
+/// table uses (the council's).
+#[utoipa::path(get, operation_id = "listWageCorrections", path = "/wages/corrections", tag = "wages", params(CorrectionsQuery),
+    responses((status = 200, body = Vec<WageCorrection>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn corrections(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<CorrectionsQuery>,
+) -> ApiResult<Json<Vec<WageCorrection>>> {
+    Ok(Json(
+        wages::corrections(&state.db, &actor, q.fiscal_year, q.status).await?,
+    ))
+}
+
+/// Accepts a correction (the table uses the corrected value), rejects it (the published value
+/// stands) or sets it back to pending. Audited (`wages.correction`). A correction without a
+/// proposed value cannot be accepted (409 `no_proposed_value`).
+#[utoipa::path(put, operation_id = "decideWageCorrection", path = "/wages/corrections/{id}", tag = "wages",
+    params(("id" = i64, Path)), request_body = CorrectionDecisionInput,
+    responses((status = 200, body = WageCorrection), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn decide(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+    Json(input): Json<CorrectionDecisionInput>,
+) -> ApiResult<Json<WageCorrection>> {
+    Ok(Json(wages::decide(&state.db, &actor, id, &input).await?))
 }
