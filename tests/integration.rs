@@ -9,6 +9,7 @@ mod browser;
 mod chaos;
 mod drawer;
 mod eat_in;
+mod group_commit;
 mod limits;
 mod logs;
 mod openapi;
