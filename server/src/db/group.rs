@@ -358,10 +358,10 @@ async fn tidy(slot: &mut Slot) {
 /// state is in doubt. Members of a group still open on it get an error (its outcome is never
 /// sent).
 fn retire(slot: &mut Slot) {
-    if let Some(mut writer) = slot.writer.take() {
-        if writer.broken || writer.group.is_some() || writer.dangling {
-            writer.conn.close_on_drop();
-        }
+    if let Some(mut writer) = slot.writer.take()
+        && (writer.broken || writer.group.is_some() || writer.dangling)
+    {
+        writer.conn.close_on_drop();
     }
 }
 
