@@ -10,6 +10,7 @@ mod chaos;
 mod drawer;
 mod eat_in;
 mod event_transfer;
+mod group_commit;
 mod instances;
 mod limits;
 mod logs;

@@ -40,7 +40,7 @@ async fn fingerprint(server: &TestServer) -> Vec<(String, i64)> {
     for table in TABLES {
         let sql = format!("SELECT COUNT(*) FROM {table}");
         let n: i64 = match &mut tx {
-            selpos_server::db::Tx::Sqlite(c, _) => sqlx::query_scalar(&sql).fetch_one(&mut **c).await,
+            selpos_server::db::Tx::Sqlite(c) => sqlx::query_scalar(&sql).fetch_one(&mut **c).await,
             selpos_server::db::Tx::Postgres(c) => sqlx::query_scalar(&sql).fetch_one(&mut **c).await,
         }
         .expect("count");

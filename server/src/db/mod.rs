@@ -12,6 +12,7 @@ pub mod devices;
 pub mod event_transfer;
 pub mod events;
 pub mod facilities;
+pub mod group;
 pub mod products;
 pub mod register_sessions;
 pub mod sales;
@@ -23,12 +24,11 @@ pub mod wages;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
-use std::collections::HashMap;
-use std::path::PathBuf;
+use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::Duration;
 
 /// A connection pool of either kind.
@@ -54,7 +54,7 @@ macro_rules! on_db {
 macro_rules! on_tx {
     ($tx:expr, |$conn:ident| $body:expr) => {
         match $tx {
-            $crate::db::Tx::Sqlite(tx, _) => {
+            $crate::db::Tx::Sqlite(tx) => {
                 let $conn = &mut **tx;
                 $body
             }
@@ -68,44 +68,61 @@ macro_rules! on_tx {
 
 /// A transaction of either kind. Every query function takes one, so a use case can put a
 /// change and its audit record (and later: a sale, its stock movements…) in one transaction.
+///
+/// On SQLite a write transaction is a member of a group that commits together (see
+/// [`group`]): `commit()` returns once the group is durable. An answer drawn from a write
+/// transaction that is not committed — a replay found stored — ends it with `rollback()`,
+/// which waits likewise: what it read may be an earlier member's writes, not yet on disk.
 pub enum Tx {
-    /// With the turn to write, for a transaction that writes.
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>, Option<WriteTurn>),
+    Sqlite(SqliteTx),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
-impl Tx {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
+/// A transaction on SQLite: a read on a connection of its own, or a write in a group.
+pub enum SqliteTx {
+    Read(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Write(group::Member),
+}
+
+impl Deref for SqliteTx {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
         match self {
-            // The turn passes on once the commit is through (the guard drops after it).
-            Tx::Sqlite(tx, _turn) => tx.commit().await,
-            Tx::Postgres(tx) => tx.commit().await,
+            SqliteTx::Read(tx) => tx,
+            SqliteTx::Write(member) => member,
         }
     }
 }
 
-/// The turn to write to one SQLite file, taken in order of arrival by this process's writers
-/// before `BEGIN IMMEDIATE`. SQLite's own busy handler retries with growing sleeps, which at
-/// ten registers made the slowest sale wait over half a second; a fair queue makes each wait
-/// about the writes ahead of it.
-pub struct WriteTurn {
-    _held: tokio::sync::OwnedMutexGuard<()>,
+impl DerefMut for SqliteTx {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        match self {
+            SqliteTx::Read(tx) => tx,
+            SqliteTx::Write(member) => member,
+        }
+    }
 }
 
-/// How long a writer waits for its turn before giving up (as SQLite's busy timeout did).
-const WRITE_WAIT: Duration = Duration::from_secs(10);
+impl Tx {
+    /// Commits; on SQLite, a write returns once its group is committed (on disk).
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(SqliteTx::Read(tx)) => tx.commit().await,
+            Tx::Sqlite(SqliteTx::Write(member)) => member.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+        }
+    }
 
-/// The queue of writers to the file behind `pool` (shared by every pool on that file).
-fn write_queue(pool: &SqlitePool) -> Arc<tokio::sync::Mutex<()>> {
-    static QUEUES: LazyLock<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> =
-        LazyLock::new(Default::default);
-    let file = pool.connect_options().get_filename().to_path_buf();
-    QUEUES
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .entry(file)
-        .or_default()
-        .clone()
+    /// Ends without writing anything; on SQLite, a write returns once the group it read from
+    /// is committed (dropping a `Tx` also rolls it back, without waiting).
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(SqliteTx::Read(tx)) => tx.rollback().await,
+            Tx::Sqlite(SqliteTx::Write(member)) => member.rollback().await,
+            Tx::Postgres(tx) => tx.rollback().await,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -184,21 +201,14 @@ impl Db {
         on_db!(self, |pool| sqlx::query_scalar(SQL).fetch_one(pool).await)
     }
 
-    /// A transaction that will write. On SQLite it waits for its [`WriteTurn`], then takes
-    /// the write lock at once (`BEGIN IMMEDIATE`), so it never fails with SQLITE_BUSY when a
-    /// read lock cannot be upgraded mid-transaction (another process, such as
-    /// `selpos backup`, still meets the busy timeout).
+    /// A transaction that will write. On SQLite it waits for its turn to write to the file
+    /// (in order of arrival), then joins the group of writers committed together (see
+    /// [`group`]), whose transaction takes the write lock at once (`BEGIN IMMEDIATE`), so it
+    /// never fails with SQLITE_BUSY when a read lock cannot be upgraded mid-transaction
+    /// (another process, such as `selpos backup`, still meets the busy timeout).
     pub async fn write(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(pool) => {
-                let turn = tokio::time::timeout(WRITE_WAIT, write_queue(pool).lock_owned())
-                    .await
-                    .map_err(|_| sqlx::Error::PoolTimedOut)?;
-                Tx::Sqlite(
-                    pool.begin_with("BEGIN IMMEDIATE").await?,
-                    Some(WriteTurn { _held: turn }),
-                )
-            }
+            Db::Sqlite(pool) => Tx::Sqlite(SqliteTx::Write(group::join(pool).await?)),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -206,13 +216,44 @@ impl Db {
     /// A transaction that only reads: one consistent snapshot.
     pub async fn read(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?, None),
+            Db::Sqlite(pool) => Tx::Sqlite(SqliteTx::Read(pool.begin().await?)),
             Db::Postgres(pool) => Tx::Postgres(pool.begin_with("BEGIN READ ONLY").await?),
         })
     }
 
+    /// On SQLite, the group commits made on this database's file by this process so far.
+    pub fn group_commits(&self) -> Option<group::Commits> {
+        match self {
+            Db::Sqlite(pool) => Some(group::queue(pool).commits()),
+            Db::Postgres(_) => None,
+        }
+    }
+
+    /// On SQLite, changes when a group is committed though writers wait for the turn: at
+    /// `members` members or `age` old (by default [`group::MAX_MEMBERS`], [`group::MAX_AGE`]).
+    /// For tests and tuning; no effect on PostgreSQL.
+    pub fn set_group_limits(&self, members: usize, age: Duration) {
+        if let Db::Sqlite(pool) = self {
+            group::queue(pool).set_limits(members, age);
+        }
+    }
+
+    /// On SQLite, the writers of this process queued for the turn to write to its file now.
+    pub fn writers_waiting(&self) -> usize {
+        match self {
+            Db::Sqlite(pool) => group::queue(pool).waiting(),
+            Db::Postgres(_) => 0,
+        }
+    }
+
     pub async fn close(&self) {
-        on_db!(self, |pool| pool.close().await)
+        match self {
+            Db::Sqlite(pool) => {
+                group::close(pool).await;
+                pool.close().await
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
     }
 }
 

@@ -20,7 +20,12 @@ pub enum Once<T> {
 pub async fn begin<T>(db: &Db, recorded: impl AsyncFnOnce(&mut Tx) -> Result<Option<T>>) -> Result<Once<T>> {
     let mut tx = db.write().await?;
     Ok(match recorded(&mut tx).await? {
-        Some(answer) => Once::Replayed(answer),
+        Some(answer) => {
+            // On SQLite the record may be an earlier member's of this write group, not yet on
+            // disk: the replay is answered once it is (`rollback` waits for the group).
+            tx.rollback().await?;
+            Once::Replayed(answer)
+        }
         None => Once::First(tx),
     })
 }

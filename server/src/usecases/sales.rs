@@ -161,7 +161,9 @@ fn check_replay(actor: &Principal, stored: &Sale, of: ReplayOf) -> Result<()> {
 /// copy that raced this one): `tx` ends unwritten, so the answer is read without holding up
 /// the write turn, and it comes back marked as a replay once it is known to be one.
 async fn replayed(db: &Db, tx: Tx, actor: &Principal, id: &str, of: ReplayOf) -> Result<(Sale, bool)> {
-    drop(tx);
+    // On SQLite the record may be an earlier member's of this write group: `rollback` returns
+    // once it is committed, so the read below (on another connection) finds it, durable.
+    tx.rollback().await?;
     let sale = stored(db, id).await?;
     check_replay(actor, &sale, of)?;
     Ok((sale, false))

@@ -229,7 +229,11 @@ pub async fn settle(db: &Db, actor: &Principal, event_id: i64) -> Result<EventSe
         .ok_or(Error::NotFound("イベント"))?;
     let settlement = compute(&mut tx, event_id).await?;
     match settlement.state {
-        EventState::Settled => return Ok(settlement),
+        EventState::Settled => {
+            // A settlement settled earlier in this write group is answered once it is durable.
+            tx.rollback().await?;
+            return Ok(settlement);
+        }
         EventState::Closed => {}
         _ => {
             return Err(Error::Conflict(

@@ -288,7 +288,9 @@ pub async fn count(
         });
     }
     if db::stock::operation_exists(&mut tx, &id).await? {
-        // A retried count: already applied, so today's stock equals the counts.
+        // A retried count: already applied, so today's stock equals the counts (answered once
+        // what it found is durable: it may be an earlier member's of this write group).
+        tx.rollback().await?;
         return Ok(result
             .into_iter()
             .map(|l| CountLine {
