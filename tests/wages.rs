@@ -7,7 +7,7 @@
 //! Past 600 lines on purpose: each test walks the real table through the API (import, decide,
 //! read back as JSON and CSV) and they share the helpers at the top.
 
-use selpos_tests::{ApiClient, NewFacility, db_test, error_fields};
+use selpos_tests::{ApiClient, NewEvent, NewFacility, NewProduct, TestServer, World, db_test, error_fields};
 use serde_json::{Value, json};
 
 /// The prefecture's published table (平成27・28年度), as the prefecture's PDF gives it.
@@ -788,5 +788,107 @@ db_test!(
             ),
             (json!(false), json!(20000), Value::Null, json!(3))
         );
+    }
+);
+
+/// The council's sales of a facility's month in the wage report: `(year, month)` of the
+/// facility's fiscal year `fiscal_year`.
+async fn council_sales(server: &TestServer, facility: i64, fiscal_year: i32, month: (i32, u32)) -> i64 {
+    let year = server
+        .get_ok(&format!(
+            "/api/v1/facilities/{facility}/wages?fiscal_year={fiscal_year}"
+        ))
+        .await;
+    year["months"]
+        .as_array()
+        .expect("months")
+        .iter()
+        .find(|m| m["year"] == month.0 && m["month"] == month.1)
+        .and_then(|m| m["council_sales"].as_i64())
+        .expect("the month's council sales")
+}
+
+/// Moves a record's `sold_at` to `at` (the API takes only sales of now, within its offline
+/// window): a month's last second in Japan, as a till's clock can make it.
+async fn sold_at(server: &TestServer, sale: &Value, at: &str) {
+    let at: chrono::DateTime<chrono::Utc> = at.parse().expect("an instant");
+    let id = sale["id"].as_str().expect("sale id").to_string();
+    selpos_server::on_db!(server.db(), |pool| sqlx::query(
+        "UPDATE sales SET sold_at = $1 WHERE id = $2"
+    )
+    .bind(at)
+    .bind(id)
+    .execute(pool)
+    .await
+    .map(|done| assert_eq!(done.rows_affected(), 1, "one record moved"))
+    .expect("moved"));
+}
+
+db_test!(
+    settled_sales_feed_the_wage_report_by_the_month_in_japan,
+    demo = false,
+    |server| {
+        let w = World::on(&server)
+            .facilities([NewFacility::new(21, "工房21"), NewFacility::new(22, "農園22")])
+            .products([
+                NewProduct::reduced(0, "クッキー", 120),
+                NewProduct::reduced(1, "ジャム", 500),
+            ])
+            .event(NewEvent::bazaar("WG26"))
+            .open_till()
+            .await;
+        let (a, b) = (w.facilities[0], w.facilities[1]);
+        let (cookie, jam) = (&w.products[0], &w.products[1]);
+        // Two cookies in the last instant of March in Japan; a cookie and a jam at the first
+        // of April (FY2026); one of the first sale's cookies refunded in March.
+        let march = w.record(&w.cash_sale(cookie, 2)).await;
+        let april = w
+            .record(&w.sale(
+                json!([{"product_id": cookie.id, "quantity": 1, "unit_price": 120},
+                       {"product_id": jam.id, "quantity": 1, "unit_price": 500}]),
+                json!([{"kind": "cash", "amount": 620}]),
+            ))
+            .await;
+        let refund = server
+            .created(
+                &format!("/api/v1/sales/{}/refund", march["id"].as_str().expect("id")),
+                &json!({"id": uuid::Uuid::now_v7(), "reason": "破損", "lines": [{"line_no": 1, "quantity": 1}]}),
+            )
+            .await;
+        sold_at(&server, &march, "2026-03-31T14:59:59.999999Z").await;
+        sold_at(&server, &april, "2026-03-31T15:00:00Z").await;
+        sold_at(&server, &refund, "2026-03-31T14:00:00Z").await;
+        assert_eq!(
+            council_sales(&server, a, 2025, (2026, 3)).await,
+            0,
+            "an event not yet settled does not count"
+        );
+
+        let session = server
+            .get_ok(&format!("/api/v1/registers/{}/session", w.register))
+            .await;
+        let expected = session["report"]["cash"]["expected"].as_i64().expect("expected");
+        let (status, body) = server
+            .post(
+                &format!("/api/v1/registers/{}/close", w.register),
+                &json!({"id": uuid::Uuid::now_v7(), "counts": [{"denomination": 1, "count": expected}]}),
+            )
+            .await;
+        assert!(status.is_success(), "close: {body}");
+        let (status, body) = w.set_state(&server, "closed").await;
+        assert!(status.is_success(), "{body}");
+        let (status, body) = server
+            .post(&format!("/api/v1/events/{}/settle", w.event), &json!({}))
+            .await;
+        assert!(status.is_success(), "settle: {body}");
+
+        assert_eq!(council_sales(&server, a, 2025, (2026, 3)).await, 240 - 120);
+        assert_eq!(council_sales(&server, a, 2026, (2026, 4)).await, 120);
+        assert_eq!(council_sales(&server, b, 2026, (2026, 4)).await, 500);
+        assert_eq!(council_sales(&server, b, 2025, (2026, 3)).await, 0);
+        let year = server
+            .get_ok(&format!("/api/v1/facilities/{a}/wages?fiscal_year=2026"))
+            .await;
+        assert_eq!(year["council_sales"], 120, "{year}");
     }
 );

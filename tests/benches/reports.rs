@@ -1,12 +1,15 @@
-//! Reports at scale, on SQLite and on PostgreSQL: with 1,000,000 sale lines across the
+//! Reports at scale, on SQLite and on PostgreSQL: with 1,000,000 sale lines (or
+//! `SELPOS_BENCH_LINES`, e.g. 10000000: a decade of the whole prefecture) across the
 //! prefecture's 114 facilities and 10 fiscal years in the journal, how long the settlement of
 //! a 20,000-sale event (preview, CSV, settle), a facility's yearly wage report and the
 //! prefecture's table take over HTTP.
 //!
 //! `cargo bench -p selpos-tests --bench reports` (PostgreSQL from SELPOS_TEST_POSTGRES_URL,
-//! skipped when unset). The history (940,000 lines of 200 settled events, FY2016–FY2025, with
-//! every facility's monthly wage figures) is written in bulk straight into the tables; the
-//! 20,000-sale event (60,000 lines) goes through the till's use case, as `POST /sales` does.
+//! skipped when unset). The history (settled events of about 1,175 sales of 4 lines each,
+//! FY2016–FY2025, with every facility's monthly wage figures; 940,000 lines in 200 events by
+//! default) is written in bulk straight into the tables, with each event's monthly figures as
+//! settling writes them; the 20,000-sale event (60,000 lines) goes through the till's use
+//! case, as `POST /sales` does.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -16,12 +19,13 @@ use selpos_tests::{NewEvent, NewProduct, TestServer, World, load, on_each_databa
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-/// Lines of the history; with the event's 60,000 the journal holds 1,000,000.
-const HISTORY_LINES: usize = 940_000;
+/// Sale lines in the journal unless `SELPOS_BENCH_LINES` says otherwise.
+const DEFAULT_LINES: usize = 1_000_000;
 const LINES_PER_HISTORY_SALE: usize = 4;
+/// Sales of a settled event of the history (940,000 lines make 200 events).
+const SALES_PER_HISTORY_EVENT: usize = 1_175;
 const FIRST_FISCAL_YEAR: i32 = 2016;
 const FISCAL_YEARS: i32 = 10;
-const EVENTS_PER_YEAR: usize = 20;
 /// The event to settle: its sales, lines per sale, registers and facilities.
 const EVENT_SALES: usize = 20_000;
 const EVENT_LINES_PER_SALE: usize = 3;
@@ -82,18 +86,48 @@ struct HistorySale {
     lines: Vec<(i64, i64, i64, i64, &'static str, i64)>,
 }
 
-/// Writes 200 settled events of 10 fiscal years with `HISTORY_LINES` lines, and every
-/// facility's monthly wage figures, in bulk.
-async fn load_history(db: &selpos_server::db::Db, goods: &Goods, user_id: i64) -> Result<(), sqlx::Error> {
+/// The history's shape for `lines` sale lines: events per fiscal year and sales in all.
+struct History {
+    events_per_year: usize,
+    sales: usize,
+}
+
+impl History {
+    fn of(lines: usize) -> History {
+        let sales = lines / LINES_PER_HISTORY_SALE;
+        let per_year = SALES_PER_HISTORY_EVENT * FISCAL_YEARS as usize;
+        History {
+            events_per_year: sales.div_ceil(per_year).max(1),
+            sales,
+        }
+    }
+
+    fn events(&self) -> usize {
+        self.events_per_year * FISCAL_YEARS as usize
+    }
+
+    /// Sales of event `n` (the remainder spread over the first events).
+    fn sales_of(&self, n: usize) -> usize {
+        self.sales / self.events() + usize::from(n < self.sales % self.events())
+    }
+}
+
+/// Writes the settled events of 10 fiscal years with `history.sales` sales, every facility's
+/// monthly wage figures, and each event's monthly figures as settling writes them, in bulk.
+async fn load_history(
+    server: &TestServer,
+    goods: &Goods,
+    user_id: i64,
+    history: &History,
+) -> Result<(), sqlx::Error> {
     use chrono::{NaiveDate, TimeZone, Utc};
     let mut rng = StdRng::seed_from_u64(2016);
     let now = Utc::now();
-    let events = FISCAL_YEARS as usize * EVENTS_PER_YEAR;
-    let sales_per_event = HISTORY_LINES / LINES_PER_HISTORY_SALE / events;
+    let events = history.events();
     // Event n of the history: its date (spread over the fiscal year) and code.
     let event_date = |n: usize| {
-        let fy = FIRST_FISCAL_YEAR + (n / EVENTS_PER_YEAR) as i32;
-        let month0 = (n % EVENTS_PER_YEAR) * 12 / EVENTS_PER_YEAR; // 0 = April
+        let fy = FIRST_FISCAL_YEAR + (n / history.events_per_year) as i32;
+        let month0 = (n % history.events_per_year) * 12 / history.events_per_year; // 0 = April
         let (year, month) = if month0 < 9 {
             (fy, month0 as u32 + 4)
         } else {
@@ -101,7 +135,7 @@ async fn load_history(db: &selpos_server::db::Db, goods: &Goods, user_id: i64) -
         };
         NaiveDate::from_ymd_opt(year, month, 10 + (n % 2) as u32).expect("date")
     };
-    selpos_server::on_db!(db, |pool| {
+    let event_ids = selpos_server::on_db!(server.db(), |pool| {
         let mut tx = pool.begin().await?;
         let mut event_ids = Vec::with_capacity(events);
         let mut register_ids = Vec::with_capacity(events);
@@ -112,7 +146,7 @@ async fn load_history(db: &selpos_server::db::Db, goods: &Goods, user_id: i64) -
                                      commission_value, created_at, updated_at)
                  VALUES ($1, 'bazaar', $2, '県庁', $3, $3, 'settled', 'percent', 1000, $4, $4) RETURNING id",
             )
-            .bind(format!("H{n:03}"))
+            .bind(format!("H{n:04}"))
             .bind(format!("ハートバザール {}", date.format("%Y-%m")))
             .bind(date)
             .bind(now)
@@ -130,7 +164,8 @@ async fn load_history(db: &selpos_server::db::Db, goods: &Goods, user_id: i64) -
         let mut batch: Vec<HistorySale> = Vec::with_capacity(BATCH / LINES_PER_HISTORY_SALE);
         for n in 0..events {
             let opens = Utc.from_utc_datetime(&event_date(n).and_hms_opt(0, 30, 0).expect("time"));
-            for s in 0..sales_per_event {
+            let sales = history.sales_of(n);
+            for s in 0..sales {
                 let lines = (0..LINES_PER_HISTORY_SALE)
                     .map(|_| {
                         let (facility, product, price, rate) = goods[rng.random_range(0..goods.len())];
@@ -142,52 +177,54 @@ async fn load_history(db: &selpos_server::db::Db, goods: &Goods, user_id: i64) -
                     id: uuid::Uuid::new_v4().to_string(),
                     event: n,
                     receipt_no: s as i64 + 1,
-                    sold_at: opens + chrono::Duration::seconds(20 * s as i64),
+                    // Spread over the event's day (JST 09:30 onwards).
+                    sold_at: opens + chrono::Duration::milliseconds((30_000_000 / sales as i64) * s as i64),
                     lines,
                 });
-                if batch.len() * LINES_PER_HISTORY_SALE >= BATCH {
-                    let mut sales = sqlx::QueryBuilder::new(
-                        "INSERT INTO sales (id, kind, event_id, register_id, receipt_no, receipt_number, cashier_id,
-                                            sold_at, recorded_at, total) ",
-                    );
-                    sales.push_values(&batch, |mut row, sale| {
-                        row.push_bind(sale.id.clone())
-                            .push_bind("sale")
-                            .push_bind(event_ids[sale.event])
-                            .push_bind(register_ids[sale.event])
-                            .push_bind(sale.receipt_no)
-                            .push_bind(format!("H{:03}-R1-{:04}", sale.event, sale.receipt_no))
-                            .push_bind(user_id)
-                            .push_bind(sale.sold_at)
-                            .push_bind(sale.sold_at)
-                            .push_bind(sale.lines.iter().map(|l| l.5).sum::<i64>());
-                    });
-                    sales.build().execute(&mut *tx).await?;
-                    let mut lines = sqlx::QueryBuilder::new(
-                        "INSERT INTO sale_lines (sale_id, line_no, product_id, facility_id, name, quantity, unit_price,
-                                                 tax_rate, net, invoice_eligible) ",
-                    );
-                    let rows = batch
-                        .iter()
-                        .flat_map(|sale| sale.lines.iter().enumerate().map(move |(i, l)| (sale, i, l)));
-                    lines.push_values(rows, |mut row, (sale, i, l)| {
-                        row.push_bind(sale.id.clone())
-                            .push_bind(i as i64 + 1)
-                            .push_bind(l.0)
-                            .push_bind(l.1)
-                            .push_bind("定番品")
-                            .push_bind(l.2)
-                            .push_bind(l.3)
-                            .push_bind(l.4)
-                            .push_bind(l.5)
-                            .push_bind(true);
-                    });
-                    lines.build().execute(&mut *tx).await?;
-                    batch.clear();
+                let last = n + 1 == events && s + 1 == sales;
+                if batch.len() * LINES_PER_HISTORY_SALE < BATCH && !last {
+                    continue;
                 }
+                let mut sales = sqlx::QueryBuilder::new(
+                    "INSERT INTO sales (id, kind, event_id, register_id, receipt_no, receipt_number, cashier_id,
+                                        sold_at, recorded_at, total) ",
+                );
+                sales.push_values(&batch, |mut row, sale| {
+                    row.push_bind(sale.id.clone())
+                        .push_bind("sale")
+                        .push_bind(event_ids[sale.event])
+                        .push_bind(register_ids[sale.event])
+                        .push_bind(sale.receipt_no)
+                        .push_bind(format!("H{:04}-R1-{:05}", sale.event, sale.receipt_no))
+                        .push_bind(user_id)
+                        .push_bind(sale.sold_at)
+                        .push_bind(sale.sold_at)
+                        .push_bind(sale.lines.iter().map(|l| l.5).sum::<i64>());
+                });
+                sales.build().execute(&mut *tx).await?;
+                let mut lines = sqlx::QueryBuilder::new(
+                    "INSERT INTO sale_lines (sale_id, line_no, product_id, facility_id, name, quantity, unit_price,
+                                             tax_rate, net, invoice_eligible) ",
+                );
+                let rows = batch
+                    .iter()
+                    .flat_map(|sale| sale.lines.iter().enumerate().map(move |(i, l)| (sale, i, l)));
+                lines.push_values(rows, |mut row, (sale, i, l)| {
+                    row.push_bind(sale.id.clone())
+                        .push_bind(i as i64 + 1)
+                        .push_bind(l.0)
+                        .push_bind(l.1)
+                        .push_bind("定番品")
+                        .push_bind(l.2)
+                        .push_bind(l.3)
+                        .push_bind(l.4)
+                        .push_bind(l.5)
+                        .push_bind(true);
+                });
+                lines.build().execute(&mut *tx).await?;
+                batch.clear();
             }
         }
-        assert!(batch.is_empty(), "HISTORY_LINES fills whole batches");
         // Every facility's months, FY2016–FY2025: entered figures, as the facilities keep them.
         let months: Vec<(i64, i32, u32)> = goods
             .iter()
@@ -223,8 +260,15 @@ async fn load_history(db: &selpos_server::db::Db, goods: &Goods, user_id: i64) -
             });
             wages.build().execute(&mut *tx).await?;
         }
-        tx.commit().await
-    })
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(event_ids)
+    })?;
+    // Each event's monthly figures, by the function settling calls.
+    let mut tx = server.db().write().await?;
+    for event in event_ids {
+        selpos_server::db::wages::record_settled_months(&mut tx, event).await?;
+    }
+    tx.commit().await
 }
 
 /// The event to settle: `EVENT_SALES` sales over `EVENT_REGISTERS` registers, through the
@@ -288,6 +332,23 @@ async fn close(server: &TestServer, event: &World) {
     assert!(code.is_success(), "close event: {code} {body}");
 }
 
+/// Sale lines in the journal: `SELPOS_BENCH_LINES`, or 1,000,000.
+fn journal_lines() -> usize {
+    std::env::var("SELPOS_BENCH_LINES")
+        .ok()
+        .map(|v| {
+            v.replace(['_', ','], "")
+                .parse()
+                .expect("SELPOS_BENCH_LINES: a number of lines")
+        })
+        .unwrap_or(DEFAULT_LINES)
+}
+
+fn history() -> History {
+    let event_lines = EVENT_SALES * EVENT_LINES_PER_SALE;
+    History::of(journal_lines().saturating_sub(event_lines))
+}
+
 async fn bench(server: TestServer) {
     let session: Value = server.get_ok("/api/v1/session").await;
     let user_id = session["user"]["id"].as_i64().expect("user");
@@ -295,7 +356,9 @@ async fn bench(server: TestServer) {
     assert_eq!(goods.len(), 114, "the prefecture's facilities (demo data)");
 
     let t = Instant::now();
-    load_history(server.db(), &goods, user_id).await.expect("history");
+    load_history(&server, &goods, user_id, &history())
+        .await
+        .expect("history");
     // PostgreSQL: fresh planner statistics after the bulk load, as autovacuum gathers them for
     // data that arrives event by event. SQLite gathers none unless told (selpos never does),
     // and its planner then trusts every index; statistics taken now, before the event's sales
@@ -358,12 +421,16 @@ async fn bench(server: TestServer) {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
+    let history = history();
+    let event_lines = EVENT_SALES * EVENT_LINES_PER_SALE;
     println!(
-        "1,000,000 sale lines: {HISTORY_LINES} in 200 settled events of FY{FIRST_FISCAL_YEAR}–FY{} and an event of \
-         {EVENT_SALES} sales ({} lines, {EVENT_FACILITIES} facilities, {EVENT_REGISTERS} registers); medians of {RUNS} \
-         GETs over HTTP, settle once.\n",
+        "{} sale lines: {} in {} settled events of FY{FIRST_FISCAL_YEAR}–FY{} and an event of {EVENT_SALES} sales \
+         ({event_lines} lines, {EVENT_FACILITIES} facilities, {EVENT_REGISTERS} registers); medians of {RUNS} GETs \
+         over HTTP, settle once.\n",
+        history.sales * LINES_PER_HISTORY_SALE + event_lines,
+        history.sales * LINES_PER_HISTORY_SALE,
+        history.events(),
         FIRST_FISCAL_YEAR + FISCAL_YEARS - 1,
-        EVENT_SALES * EVENT_LINES_PER_SALE
     );
     println!(
         "| database | history written | event recorded | settlement | settlement CSV | settle | facility's year | prefecture table |"

@@ -15,6 +15,7 @@ pub mod facilities;
 pub mod group;
 pub mod products;
 pub mod register_sessions;
+pub mod reports;
 pub mod sales;
 pub mod sessions;
 pub mod settlement;
@@ -219,6 +220,26 @@ impl Db {
             Db::Sqlite(pool) => Tx::Sqlite(SqliteTx::Read(pool.begin().await?)),
             Db::Postgres(pool) => Tx::Postgres(pool.begin_with("BEGIN READ ONLY").await?),
         })
+    }
+
+    /// A read for a report (stock, live sales, dashboards, settlements, wages, lists): it waits
+    /// at the database's [`reports`] gate first, so reports never crowd out the tills.
+    pub async fn report(&self) -> Result<reports::Report, sqlx::Error> {
+        let place = self.report_gate().enter().await;
+        Ok(reports::Report::new(self.read().await?, place))
+    }
+
+    fn report_gate(&self) -> std::sync::Arc<reports::Gate> {
+        match self {
+            Db::Sqlite(pool) => reports::sqlite_gate(pool),
+            Db::Postgres(pool) => reports::postgres_gate(pool),
+        }
+    }
+
+    /// How many reports may read at once (by default [`reports::default_width`]). For
+    /// benchmarks and tuning.
+    pub fn set_report_width(&self, width: usize) {
+        self.report_gate().resize(width);
     }
 
     /// On SQLite, the group commits made on this database's file by this process so far.

@@ -112,16 +112,54 @@ pub async fn put_target(
         .map(|_| ()))
 }
 
-/// (sold_at, net) of the facility's lines at settled events between two instants.
+/// Writes what each facility sold at the event, by month in Japan, once the event is settled
+/// (its figures never change afterwards): the wage reports read these rows, not the journal.
+/// Japan has no daylight saving, so a month is UTC+9; seconds are cut before the shift, as in
+/// the migration that filled the table for events settled before it.
+pub async fn record_settled_months(tx: &mut Tx, event_id: i64) -> Result<(), sqlx::Error> {
+    let sql = match tx {
+        Tx::Sqlite(_) => {
+            "INSERT INTO settled_facility_months (event_id, facility_id, year, month, net)
+             SELECT s.event_id, l.facility_id,
+                    CAST(strftime('%Y', substr(s.sold_at, 1, 19), '+9 hours') AS INTEGER),
+                    CAST(strftime('%m', substr(s.sold_at, 1, 19), '+9 hours') AS INTEGER),
+                    SUM(l.net)
+             FROM sale_lines l JOIN sales s ON s.id = l.sale_id
+             WHERE s.event_id = $1
+             GROUP BY 1, 2, 3, 4"
+        }
+        Tx::Postgres(_) => {
+            "INSERT INTO settled_facility_months (event_id, facility_id, year, month, net)
+             SELECT s.event_id, l.facility_id,
+                    EXTRACT(YEAR FROM s.sold_at AT TIME ZONE 'Asia/Tokyo')::BIGINT,
+                    EXTRACT(MONTH FROM s.sold_at AT TIME ZONE 'Asia/Tokyo')::BIGINT,
+                    SUM(l.net)
+             FROM sale_lines l JOIN sales s ON s.id = l.sale_id
+             WHERE s.event_id = $1
+             GROUP BY 1, 2, 3, 4"
+        }
+    };
+    on_tx!(tx, |conn| sqlx::query(sql)
+        .bind(event_id)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ()))
+}
+
+/// (year, month, net) of what the facility sold at settled events in the fiscal year's months
+/// (April of `fiscal_year` to March of the next), month by month.
 pub async fn council_sales(
     tx: &mut Tx,
     facility_id: i64,
-    from: DateTime<Utc>,
-    until: DateTime<Utc>,
-) -> Result<Vec<(DateTime<Utc>, i64)>, sqlx::Error> {
-    let sql = "SELECT s.sold_at, l.net FROM sale_lines l JOIN sales s ON s.id = l.sale_id
-               JOIN events e ON e.id = s.event_id
-               WHERE l.facility_id = $1 AND e.state = 'settled' AND s.sold_at >= $2 AND s.sold_at < $3";
+    fiscal_year: i32,
+) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+    let sql = "SELECT year, month, CAST(SUM(net) AS BIGINT) FROM settled_facility_months
+               WHERE facility_id = $1 AND year * 100 + month BETWEEN $2 AND $3
+               GROUP BY year, month ORDER BY year, month";
+    let (from, until) = (
+        i64::from(fiscal_year) * 100 + 4,
+        (i64::from(fiscal_year) + 1) * 100 + 3,
+    );
     on_tx!(tx, |conn| sqlx::query_as(sql)
         .bind(facility_id)
         .bind(from)

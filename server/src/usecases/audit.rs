@@ -89,6 +89,6 @@ pub async fn list(db: &Db, actor: &Principal, filter: &AuditFilter) -> Result<Ve
     if !actor.may_administer() {
         return Err(Error::Forbidden);
     }
-    let mut tx = db.read().await?;
+    let mut tx = db.report().await?;
     Ok(db::audit::list(&mut tx, filter).await?)
 }

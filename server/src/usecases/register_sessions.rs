@@ -395,7 +395,7 @@ pub async fn session_report(db: &Db, actor: &Principal, session_id: &str) -> Res
 /// Every session of an event, for the council's close of the day.
 pub async fn event_reports(db: &Db, actor: &Principal, event_id: i64) -> Result<Vec<RegisterReport>> {
     allow(actor.may_see_event_registers())?;
-    let mut tx = db.read().await?;
+    let mut tx = db.report().await?;
     db::events::get(&mut tx, event_id)
         .await?
         .ok_or(Error::NotFound("イベント"))?;

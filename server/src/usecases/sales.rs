@@ -678,7 +678,7 @@ pub async fn refund(db: &Db, actor: &Principal, sale_id: uuid::Uuid, input: &Ref
 pub async fn list(db: &Db, actor: &Principal, filter: &SaleFilter) -> Result<Vec<Sale>> {
     let mut filter = filter.clone();
     filter.register_id = actor.journal_scope(filter.register_id)?;
-    Ok(db::sales::list(&mut db.read().await?, &filter).await?)
+    Ok(db::sales::list(&mut *db.report().await?, &filter).await?)
 }
 
 pub async fn get(db: &Db, actor: &Principal, id: uuid::Uuid) -> Result<Sale> {
@@ -691,7 +691,7 @@ pub async fn get(db: &Db, actor: &Principal, id: uuid::Uuid) -> Result<Sale> {
 /// own facility only; cashiers none.
 pub async fn event_sales(db: &Db, actor: &Principal, event_id: i64) -> Result<EventSales> {
     let facility = actor.event_figures_scope()?;
-    let mut tx = db.read().await?;
+    let mut tx = db.report().await?;
     let event = db::events::get(&mut tx, event_id)
         .await?
         .ok_or(Error::NotFound("イベント"))?;

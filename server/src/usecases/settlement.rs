@@ -200,7 +200,7 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
 /// The event's settlement (a preview until it is settled).
 pub async fn event_settlement(db: &Db, actor: &Principal, event_id: i64) -> Result<EventSettlement> {
     council_only(actor)?;
-    compute(&mut db.read().await?, event_id).await
+    compute(&mut *db.report().await?, event_id).await
 }
 
 /// One facility's statement: the council, or that facility's own staff.
@@ -211,7 +211,7 @@ pub async fn facility_statement(
     facility_id: i64,
 ) -> Result<FacilityStatement> {
     allow(actor.may_see_facility_accounts(facility_id))?;
-    compute(&mut db.read().await?, event_id)
+    compute(&mut *db.report().await?, event_id)
         .await?
         .statement(facility_id)
         .ok_or(Error::NotFound("事業所の精算"))
@@ -271,6 +271,7 @@ pub async fn settle(db: &Db, actor: &Principal, event_id: i64) -> Result<EventSe
             "イベントの状態が変わりました。画面を更新してください".into(),
         ));
     }
+    db::wages::record_settled_months(&mut tx, event_id).await?;
     // The figures were read in this transaction and nothing can change them now: only the
     // state moves (no second pass over the journal).
     let mut settled = settlement;
@@ -461,7 +462,7 @@ pub fn to_csv(
 /// Sales by hour, facility and tender, and the best sellers.
 pub async fn dashboard(db: &Db, actor: &Principal, event_id: i64) -> Result<EventDashboard> {
     council_only(actor)?;
-    let mut tx = db.read().await?;
+    let mut tx = db.report().await?;
     let settlement = compute(&mut tx, event_id).await?;
     let mut hours: BTreeMap<chrono::DateTime<Utc>, HourSales> = BTreeMap::new();
     for (sold_at, kind, total) in db::settlement::records(&mut tx, event_id).await? {

@@ -234,7 +234,7 @@ pub async fn event_stock(
             Some(own)
         }
     };
-    let mut tx = db.read().await?;
+    let mut tx = db.report().await?;
     db::events::get(&mut tx, event_id)
         .await?
         .ok_or(Error::NotFound("イベント"))?;

@@ -11,7 +11,7 @@ pub use table::{table, table_csv};
 use crate::db::{self, Db};
 use crate::error::{Error, Result};
 use crate::usecases::{allow, audit};
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, Utc};
 use chrono_tz::Asia::Tokyo;
 use selpos_domain::Yen;
 use selpos_domain::access::Principal;
@@ -27,14 +27,6 @@ fn may_see(actor: &Principal, facility_id: i64) -> Result<()> {
     allow(actor.may_see_facility_accounts(facility_id))
 }
 
-fn month_start(year: i32, month: u32) -> Option<chrono::DateTime<Utc>> {
-    let date = NaiveDate::from_ymd_opt(year, month, 1)?;
-    Tokyo
-        .from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 /// A facility's fiscal year with every figure the wage plan asks for.
 pub async fn facility_year(
     db: &Db,
@@ -45,22 +37,17 @@ pub async fn facility_year(
     may_see(actor, facility_id)?;
     let fy = FiscalYear::validated("fiscal_year", i64::from(fiscal_year))?;
     let months = fy.months().ok_or(Error::NotFound("年度"))?;
-    let mut tx = db.read().await?;
+    let mut tx = db.report().await?;
     let facility = db::facilities::get(&mut tx, facility_id)
         .await?
         .ok_or(Error::NotFound("事業所"))?;
     let entered = db::wages::months(&mut tx, facility_id, fiscal_year).await?;
     let target = db::wages::target(&mut tx, facility_id, fiscal_year).await?;
-    // From 1 April to 1 April of the next year (the fiscal year is within FIRST..=LAST).
-    let from = month_start(fy.0, 4).ok_or(Error::NotFound("年度"))?;
-    let next = fy.0.checked_add(1).ok_or(Error::NotFound("年度"))?;
-    let until = month_start(next, 4).ok_or(Error::NotFound("年度"))?;
     let mut sales_by_month: BTreeMap<(i32, u32), i64> = BTreeMap::new();
-    for (sold_at, net) in db::wages::council_sales(&mut tx, facility_id, from, until).await? {
-        let local = sold_at.with_timezone(&Tokyo);
-        *sales_by_month
-            .entry((chrono::Datelike::year(&local), chrono::Datelike::month(&local)))
-            .or_default() += net;
+    for (year, month, net) in db::wages::council_sales(&mut tx, facility_id, fiscal_year).await? {
+        if let (Ok(year), Ok(month)) = (i32::try_from(year), u32::try_from(month)) {
+            sales_by_month.insert((year, month), net);
+        }
     }
     let months: Vec<WageMonth> = months
         .iter()

@@ -120,7 +120,7 @@ pub async fn table(db: &Db, actor: &Principal, fiscal_year: i32) -> Result<WageT
     let fy = FiscalYear::validated("fiscal_year", i64::from(fiscal_year))?;
     let previous = fy.previous().ok_or(Error::NotFound("年度"))?;
     let today = tokyo_today();
-    let mut tx = db.read().await?;
+    let mut tx = db.report().await?;
     let facilities = db::facilities::list(&mut tx, &Default::default()).await?;
     let mut current = year_figures(&mut tx, fy, today).await?;
     let mut before = year_figures(&mut tx, previous, today).await?;
