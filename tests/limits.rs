@@ -223,3 +223,75 @@ async fn connections_beyond_the_limit_wait_for_a_free_one() {
     assert_eq!(status, StatusCode::OK);
     server.stop().await;
 }
+
+db_test!(
+    a_report_waits_at_its_gate_and_a_sale_does_not,
+    demo = false,
+    |server| {
+        let bazaar = open_till(&server, None).await;
+        let till = &bazaar.till;
+        server.db().set_report_width(1);
+        // Someone's report holds the one place at the gate.
+        let held = server.db().report().await.expect("a report");
+        let admin = same_client(server.admin_client());
+        let dashboard = format!("/api/v1/events/{}/dashboard", till.event);
+        let waiting = tokio::spawn(async move { admin.get(&dashboard).await });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!waiting.is_finished(), "the next report waits for the place");
+        // The till sells meanwhile.
+        let sale = tokio::time::timeout(
+            Duration::from_secs(5),
+            till.record(&till.cash_sale(&till.products[0], 1)),
+        )
+        .await
+        .expect("a sale does not wait at the reports' gate");
+        assert_eq!(sale["total"], till.products[0].price);
+        drop(held);
+        let (status, figures) = waiting.await.expect("task");
+        assert_eq!(status, StatusCode::OK, "{figures}");
+        server
+            .db()
+            .set_report_width(selpos_server::db::reports::default_width());
+    }
+);
+
+/// The nice value of every thread of this process named `name…` (from /proc).
+#[cfg(target_os = "linux")]
+fn niceness_of_threads(name: &str) -> Vec<i64> {
+    let mut found = Vec::new();
+    for thread in std::fs::read_dir("/proc/self/task").expect("threads").flatten() {
+        let comm = std::fs::read_to_string(thread.path().join("comm")).unwrap_or_default();
+        let stat = std::fs::read_to_string(thread.path().join("stat")).unwrap_or_default();
+        // After "(name) ", the state is field 3 and the nice value field 19.
+        let nice = stat
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.split(' ').nth(16))
+            .and_then(|n| n.parse().ok());
+        if let (true, Some(nice)) = (comm.starts_with(name), nice) {
+            found.push(nice);
+        }
+    }
+    found
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_on_sqlite_read_below_the_tills_priority() {
+    let server = TestServer::sqlite(false).await;
+    server.get_ok("/api/v1/audit").await;
+    let report_threads = niceness_of_threads("selpos-report");
+    assert!(
+        !report_threads.is_empty(),
+        "the audit list read on a report connection"
+    );
+    assert!(
+        report_threads.iter().all(|&nice| nice >= 10),
+        "report threads run at nice 10: {report_threads:?}"
+    );
+    let sale_threads = niceness_of_threads("sqlx-sqlite-wor");
+    assert!(
+        sale_threads.iter().all(|&nice| nice < 10),
+        "the tills' connections keep their priority: {sale_threads:?}"
+    );
+    server.stop().await;
+}

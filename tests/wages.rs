@@ -890,5 +890,32 @@ db_test!(
             .get_ok(&format!("/api/v1/facilities/{a}/wages?fiscal_year=2026"))
             .await;
         assert_eq!(year["council_sales"], 120, "{year}");
+
+        // The migration's backfill, for events settled before it, gives what settling wrote.
+        let written = settled_months(&server).await;
+        assert_eq!(written.len(), 3, "{written:?}");
+        let migration = match server.kind {
+            "sqlite" => include_str!("../migrations/sqlite/0017_settled_facility_months.sql"),
+            _ => include_str!("../migrations/postgres/0017_settled_facility_months.sql"),
+        };
+        let backfill = &migration[migration.find("INSERT INTO").expect("the backfill")..];
+        selpos_server::on_db!(server.db(), |pool| {
+            sqlx::query("DELETE FROM settled_facility_months")
+                .execute(pool)
+                .await
+                .expect("emptied");
+            sqlx::query(backfill).execute(pool).await.expect("backfilled");
+        });
+        assert_eq!(settled_months(&server).await, written);
     }
 );
+
+/// Every row of `settled_facility_months`: (event, facility, year, month, net).
+async fn settled_months(server: &TestServer) -> Vec<(i64, i64, i64, i64, i64)> {
+    let sql = "SELECT event_id, facility_id, year, month, net FROM settled_facility_months
+               ORDER BY event_id, facility_id, year, month";
+    selpos_server::on_db!(server.db(), |pool| sqlx::query_as(sql)
+        .fetch_all(pool)
+        .await
+        .expect("settled months"))
+}

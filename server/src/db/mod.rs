@@ -226,7 +226,11 @@ impl Db {
     /// at the database's [`reports`] gate first, so reports never crowd out the tills.
     pub async fn report(&self) -> Result<reports::Report, sqlx::Error> {
         let place = self.report_gate().enter().await;
-        Ok(reports::Report::new(self.read().await?, place))
+        let tx = match self {
+            Db::Sqlite(pool) => Tx::Sqlite(SqliteTx::Read(reports::sqlite_pool(pool).begin().await?)),
+            Db::Postgres(_) => self.read().await?,
+        };
+        Ok(reports::Report::new(tx, place))
     }
 
     fn report_gate(&self) -> std::sync::Arc<reports::Gate> {
@@ -271,6 +275,7 @@ impl Db {
         match self {
             Db::Sqlite(pool) => {
                 group::close(pool).await;
+                reports::close_sqlite_pool(pool).await;
                 pool.close().await
             }
             Db::Postgres(pool) => pool.close().await,
