@@ -263,6 +263,14 @@ async fn load_history(
         tx.commit().await?;
         Ok::<_, sqlx::Error>(event_ids)
     })?;
+    // PostgreSQL: fresh planner statistics after the bulk load, as autovacuum gathers them for
+    // data that arrives event by event (without them each event's monthly figures below were
+    // planned as a scan of the whole journal). SQLite gathers none unless told (selpos never
+    // does), and its planner then trusts every index; statistics taken now, before the event's
+    // sales have register sessions, would make it scan the journal for every register.
+    if let selpos_server::db::Db::Postgres(pool) = server.db() {
+        sqlx::query("ANALYZE").execute(pool).await?;
+    }
     // Each event's monthly figures, by the function settling calls.
     let mut tx = server.db().write().await?;
     for event in event_ids {
@@ -359,13 +367,6 @@ async fn bench(server: TestServer) {
     load_history(&server, &goods, user_id, &history())
         .await
         .expect("history");
-    // PostgreSQL: fresh planner statistics after the bulk load, as autovacuum gathers them for
-    // data that arrives event by event. SQLite gathers none unless told (selpos never does),
-    // and its planner then trusts every index; statistics taken now, before the event's sales
-    // have register sessions, would make it scan the journal for every register.
-    if let selpos_server::db::Db::Postgres(pool) = server.db() {
-        sqlx::query("ANALYZE").execute(pool).await.expect("analyze");
-    }
     let history = t.elapsed();
     let t = Instant::now();
     let event = the_big_event(&server, &goods, user_id).await;

@@ -3,9 +3,11 @@
 
 use super::Tx;
 use crate::on_tx;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
+use chrono_tz::Asia::Tokyo;
 use selpos_domain::Yen;
 use selpos_domain::wages::WageMonthInput;
+use std::collections::BTreeMap;
 
 #[derive(sqlx::FromRow)]
 struct MonthRow {
@@ -114,36 +116,69 @@ pub async fn put_target(
 
 /// Writes what each facility sold at the event, by month in Japan, once the event is settled
 /// (its figures never change afterwards): the wage reports read these rows, not the journal.
-/// Japan has no daylight saving, so a month is UTC+9; seconds are cut before the shift, as in
-/// the migration that filled the table for events settled before it.
+/// The database sums the lines by facility and hour of sale (UTC); the month in Japan of each
+/// hour is worked out here (Japan's offset is whole hours, so an hour never straddles two
+/// months), which is cheaper than converting every line's time in SQL.
 pub async fn record_settled_months(tx: &mut Tx, event_id: i64) -> Result<(), sqlx::Error> {
-    let sql = match tx {
-        Tx::Sqlite(_) => {
-            "INSERT INTO settled_facility_months (event_id, facility_id, year, month, net)
-             SELECT s.event_id, l.facility_id,
-                    CAST(strftime('%Y', substr(s.sold_at, 1, 19), '+9 hours') AS INTEGER),
-                    CAST(strftime('%m', substr(s.sold_at, 1, 19), '+9 hours') AS INTEGER),
-                    SUM(l.net)
-             FROM sale_lines l JOIN sales s ON s.id = l.sale_id
-             WHERE s.event_id = $1
-             GROUP BY 1, 2, 3, 4"
+    let by_hour: Vec<(i64, Option<NaiveDateTime>, i64)> = match tx {
+        Tx::Sqlite(conn) => {
+            let sql = "SELECT l.facility_id, substr(s.sold_at, 1, 13), SUM(l.net)
+                       FROM sale_lines l JOIN sales s ON s.id = l.sale_id
+                       WHERE s.event_id = $1 GROUP BY 1, 2";
+            let rows: Vec<(i64, String, i64)> =
+                sqlx::query_as(sql).bind(event_id).fetch_all(&mut **conn).await?;
+            rows.into_iter()
+                .map(|(facility, hour, net)| {
+                    // "2026-03-31T14" (sqlx writes RFC 3339; a space is SQLite's own form).
+                    let hour = NaiveDateTime::parse_from_str(
+                        &format!("{}:00:00", hour.replace(' ', "T")),
+                        "%Y-%m-%dT%H:%M:%S",
+                    );
+                    (facility, hour.ok(), net)
+                })
+                .collect()
         }
-        Tx::Postgres(_) => {
-            "INSERT INTO settled_facility_months (event_id, facility_id, year, month, net)
-             SELECT s.event_id, l.facility_id,
-                    EXTRACT(YEAR FROM s.sold_at AT TIME ZONE 'Asia/Tokyo')::BIGINT,
-                    EXTRACT(MONTH FROM s.sold_at AT TIME ZONE 'Asia/Tokyo')::BIGINT,
-                    SUM(l.net)
-             FROM sale_lines l JOIN sales s ON s.id = l.sale_id
-             WHERE s.event_id = $1
-             GROUP BY 1, 2, 3, 4"
+        Tx::Postgres(conn) => {
+            let sql = "SELECT l.facility_id, date_trunc('hour', s.sold_at AT TIME ZONE 'UTC'), CAST(SUM(l.net) AS BIGINT)
+                       FROM sale_lines l JOIN sales s ON s.id = l.sale_id
+                       WHERE s.event_id = $1 GROUP BY 1, 2";
+            let rows: Vec<(i64, NaiveDateTime, i64)> =
+                sqlx::query_as(sql).bind(event_id).fetch_all(&mut **conn).await?;
+            rows.into_iter()
+                .map(|(f, hour, net)| (f, Some(hour), net))
+                .collect()
         }
     };
-    on_tx!(tx, |conn| sqlx::query(sql)
-        .bind(event_id)
-        .execute(&mut *conn)
-        .await
-        .map(|_| ()))
+    let mut by_month: BTreeMap<(i64, i32, u32), i64> = BTreeMap::new();
+    for (facility, hour, net) in by_hour {
+        let hour = hour.ok_or_else(|| {
+            sqlx::Error::Protocol(format!(
+                "a sale's time that does not read as one, at event {event_id}"
+            ))
+        })?;
+        let local = hour.and_utc().with_timezone(&Tokyo);
+        let sum = by_month
+            .entry((facility, local.year(), local.month()))
+            .or_default();
+        *sum = sum.checked_add(net).ok_or_else(|| {
+            sqlx::Error::Protocol(format!("a facility's month past i64 at event {event_id}"))
+        })?;
+    }
+    if by_month.is_empty() {
+        return Ok(());
+    }
+    const INSERT: &str = "INSERT INTO settled_facility_months (event_id, facility_id, year, month, net) ";
+    on_tx!(tx, |conn| {
+        let mut insert = sqlx::QueryBuilder::new(INSERT);
+        insert.push_values(&by_month, |mut row, (&(facility, year, month), &net)| {
+            row.push_bind(event_id)
+                .push_bind(facility)
+                .push_bind(i64::from(year))
+                .push_bind(i64::from(month))
+                .push_bind(net);
+        });
+        insert.build().execute(&mut *conn).await.map(|_| ())
+    })
 }
 
 /// (year, month, net) of what the facility sold at settled events in the fiscal year's months
