@@ -120,6 +120,28 @@ async fn relay(listener: tokio::net::TcpListener, upstream: std::net::SocketAddr
     }
 }
 
+/// The paths of the API requests the page has made since it loaded (its resource timing).
+async fn api_requests(browser: &Browser) -> Vec<String> {
+    let paths = browser
+        .js("return performance.getEntriesByType('resource')
+            .map(e => new URL(e.name).pathname).filter(p => p.startsWith('/api/'))")
+        .await;
+    serde_json::from_value(paths).expect("paths")
+}
+
+/// The till sent its queue through the batch route, never a sale alone.
+async fn assert_sent_in_batches(browser: &Browser) {
+    let paths = api_requests(browser).await;
+    assert!(
+        paths.iter().any(|p| p == "/api/v1/sales/batch"),
+        "no batch sent: {paths:?}"
+    );
+    assert!(
+        !paths.iter().any(|p| p == "/api/v1/sales"),
+        "a sale sent alone: {paths:?}"
+    );
+}
+
 /// The product button with exactly this name.
 fn product(name: &str) -> String {
     format!("//button[contains(@class, 'product')][span[@class='name' and .='{name}']]")
@@ -403,6 +425,7 @@ async fn sales_made_offline_are_sent_once_the_network_is_back() {
         .await;
     assert_eq!(queued, "未送信 0件");
     assert_eq!(browser.text_of("#parked-count").await, "保留 0件");
+    assert_sent_in_batches(&browser).await;
 
     let recorded = server
         .get_ok(&format!("/api/v1/sales?register_id={}", till.register))
@@ -466,6 +489,8 @@ async fn a_refused_sale_is_parked_and_the_others_still_go() {
         .await;
     assert_eq!(queued, "未送信 0件");
     assert_eq!(browser.text_of("#parked-count").await, "保留 1件");
+    // One batch carried all three: the refused sale parked alone, the others recorded.
+    assert_sent_in_batches(&browser).await;
     let parked = browser.text_of("#parked-list").await;
     assert!(
         parked.contains("R1-L2") && parked.contains("参加していません"),

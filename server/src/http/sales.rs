@@ -1,15 +1,23 @@
-//! `/api/v1/sales`, `/api/v1/registers/{id}/catalog`, `/api/v1/events/{id}/sales`: the till.
+//! `/api/v1/sales`, `/api/v1/sales/batch`, `/api/v1/registers/{id}/catalog`,
+//! `/api/v1/events/{id}/sales`: the till.
 
 use super::auth::Caller;
+use super::error::{ApiError, invalid_body};
 use super::extract::{Json, Path, Query};
 use super::{ApiResult, AppState};
-use crate::usecases::sales::{self, SaleFilter};
-use axum::extract::State;
+use crate::usecases::sales::{self, BatchAnswer, SaleFilter};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
+use selpos_domain::sales::batch::{SaleBatchAnswer, SaleBatchInput, SaleBatchResult, check_batch_len};
 use selpos_domain::sales::{Catalog, EventSales, RefundInput, Sale, SaleInput, VoidInput};
-use selpos_domain::validation::ErrorBody;
+use selpos_domain::validation::{ErrorBody, ErrorDetail};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The largest batch body: 500 sales of about 4 KiB each (a sale alone may be up to the
+/// 256 KiB of every other body; a till sends a large one in a batch of its own).
+pub const MAX_BATCH_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -19,6 +27,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(void))
         .routes(routes!(refund))
         .routes(routes!(event_sales))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(record_batch))
+                // Inside the API's own limit, so that it wins for this route.
+                .layer(DefaultBodyLimit::max(MAX_BATCH_BODY_BYTES)),
+        )
 }
 
 /// What a register sells: the products of the event's facilities, for offline use.
@@ -51,6 +65,91 @@ async fn record(
         },
         Json(sale),
     ))
+}
+
+/// A batch as it arrives: each sale is read on its own, so one that does not parse is refused
+/// alone and the others are still recorded.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchBody {
+    sales: Vec<Box<RawValue>>,
+}
+
+/// Records up to 500 queued sales of the caller's register, each answered on its own.
+///
+/// A till catching up after an outage sends its queue in one request. Each sale is what `POST /sales` takes and is recorded once by its id, all
+/// or nothing on its own; the answer (200) has one result per sale, in the request's order:
+/// `recorded` (201 alone), `replay` (200 alone: recorded before, or a copy of an earlier sale
+/// of this batch), `refused` (its 4xx and error; nothing written) or `failed` (5xx: send it
+/// again). Sales are written in the request's order, so their receipt numbers follow it. The
+/// request is refused as a whole only when it is no batch (422 `sales`: none, or more than
+/// 500) or the caller is no register's tablet (403). Bodies up to 2 MiB.
+#[utoipa::path(post, operation_id = "recordSaleBatch", path = "/sales/batch", tag = "sales", request_body = SaleBatchInput,
+    responses((status = 200, body = SaleBatchAnswer), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn record_batch(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Json(body): Json<BatchBody>,
+) -> ApiResult<Json<SaleBatchAnswer>> {
+    check_batch_len(body.sales.len()).map_err(crate::error::Error::Validation)?;
+    // Parsed sales go to the use case; `parsed[k]` is the position of its k-th sale.
+    let mut inputs = Vec::with_capacity(body.sales.len());
+    let mut parsed = Vec::with_capacity(body.sales.len());
+    let mut results: Vec<Option<SaleBatchResult>> = Vec::with_capacity(body.sales.len());
+    for (i, raw) in body.sales.iter().enumerate() {
+        let mut reader = serde_json::Deserializer::from_str(raw.get());
+        match serde_path_to_error::deserialize::<_, SaleInput>(&mut reader) {
+            Ok(input) => {
+                inputs.push(input);
+                parsed.push(i);
+                results.push(None);
+            }
+            Err(e) => results.push(Some(refusal(readable_id(raw), invalid_body(&e)))),
+        }
+    }
+    let answers = sales::record_batch(&state.db, &actor, &inputs).await?;
+    for (k, answer) in answers.into_iter().enumerate() {
+        let result = match answer {
+            BatchAnswer::Own(Ok((sale, created))) => SaleBatchResult::recorded(sale, created),
+            BatchAnswer::Own(Err(e)) => refusal(Some(inputs[k].id), ApiError::from(e)),
+            // Always an earlier sale of the batch, answered already.
+            BatchAnswer::SharedWith(j) => match &results[parsed[j]] {
+                Some(first) => first.shared_with(Some(inputs[k].id)),
+                None => refusal(
+                    Some(inputs[k].id),
+                    ApiError::from(crate::error::Error::Internal(
+                        "a batch answer out of order".into(),
+                    )),
+                ),
+            },
+        };
+        results[parsed[k]] = Some(result);
+    }
+    Ok(Json(SaleBatchAnswer {
+        results: results.into_iter().flatten().collect(),
+    }))
+}
+
+/// A sale of a batch the server did not record, answered as `POST /sales` would have.
+fn refusal(id: Option<uuid::Uuid>, error: ApiError) -> SaleBatchResult {
+    SaleBatchResult::not_recorded(
+        id,
+        error.status.as_u16(),
+        ErrorDetail {
+            code: error.code.into(),
+            message: error.message,
+            fields: error.fields,
+        },
+    )
+}
+
+/// The id of an entry that is no readable sale, if it has one.
+fn readable_id(raw: &RawValue) -> Option<uuid::Uuid> {
+    #[derive(Deserialize)]
+    struct JustTheId {
+        id: uuid::Uuid,
+    }
+    serde_json::from_str::<JustTheId>(raw.get()).ok().map(|s| s.id)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
