@@ -237,23 +237,21 @@ fn tablet_client() -> reqwest::Client {
         .expect("client")
 }
 
+/// POSTs `body` as a tablet does: the status and JSON of the answer, or `None` when none came
+/// (the connection broke before or while it was read).
+async fn post(till: &ApiClient, path: &str, body: &Value) -> Option<(StatusCode, Value)> {
+    let response = till.builder(Method::POST, path).json(body).send().await.ok()?;
+    let status = response.status();
+    response.json::<Value>().await.ok().map(|json| (status, json))
+}
+
 /// Sends `sale` as the tablet's sync loop does: until the server says it is recorded, waiting
 /// longer after each failure. Answers the final status and receipt number.
 async fn send_until_recorded(till: &ApiClient, sale: &SaleInput, rng: &mut StdRng) -> (StatusCode, String) {
     let body = serde_json::to_value(sale).expect("json");
     let mut failures = 0;
     loop {
-        let request = till.builder(Method::POST, "/api/v1/sales").json(&body);
-        let answer = match request.send().await {
-            Ok(response) => {
-                let status = response.status();
-                match response.json::<Value>().await {
-                    Ok(json) => Some((status, json)),
-                    Err(_) => None, // the connection broke while the answer was read
-                }
-            }
-            Err(_) => None,
-        };
+        let answer = post(till, "/api/v1/sales", &body).await;
         match outcome(answer.as_ref().map(|(status, _)| status.as_u16())) {
             Outcome::Done => {
                 let (status, json) = answer.expect("an answer");
@@ -341,17 +339,7 @@ async fn send_batches_until_recorded(
             return (answers.into_iter().flatten().collect(), tries);
         }
         let body = serde_json::json!({"sales": waiting.iter().map(|&i| &queue[i]).collect::<Vec<_>>()});
-        let request = till.builder(Method::POST, "/api/v1/sales/batch").json(&body);
-        let answer = match request.send().await {
-            Ok(response) => {
-                let status = response.status();
-                match response.json::<Value>().await {
-                    Ok(json) => Some((status, json)),
-                    Err(_) => None, // the connection broke while the answer was read
-                }
-            }
-            Err(_) => None,
-        };
+        let answer = post(till, "/api/v1/sales/batch", &body).await;
         let mut retry = false;
         match batch_outcome(answer.as_ref().map(|(status, _)| status.as_u16())) {
             BatchOutcome::Answered => {

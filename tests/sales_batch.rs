@@ -42,6 +42,14 @@ fn status_of(result: &Value) -> (&str, i64) {
     )
 }
 
+/// [`status_of`] each result of a batch's answer.
+fn statuses(answer: &Value) -> Vec<(&str, i64)> {
+    answer["results"]
+        .as_array()
+        .map(|results| results.iter().map(status_of).collect())
+        .unwrap_or_default()
+}
+
 db_test!(
     a_batch_answers_each_sale_on_its_own_and_in_order,
     demo = false,
@@ -87,31 +95,35 @@ db_test!(
             );
         }
 
-        // The good sale: recorded, numbered after E.
-        assert_eq!(status_of(&results[0]), ("recorded", 201), "{}", results[0]);
+        // Each as it would be answered alone, in order: the good sale recorded; the poison (an
+        // unknown product) refused, naming the field; a copy of the good sale's id its replay,
+        // never a second sale (nor its other lines); E again the stored sale; register 2's id
+        // refused; the sale after them all recorded, next in line; an entry that is no sale
+        // refused alone, named by its id.
+        assert_eq!(
+            statuses(&answer),
+            [
+                ("recorded", 201),
+                ("refused", 422),
+                ("replay", 200),
+                ("replay", 200),
+                ("refused", 409),
+                ("recorded", 201),
+                ("refused", 422)
+            ],
+            "{answer}"
+        );
         assert_eq!(results[0]["sale"]["receipt_number"], "HB26-R1-0002");
         assert_eq!(results[0]["sale"]["total"], 240);
-        // The poison: refused as it would be alone, naming the field.
-        assert_eq!(status_of(&results[1]), ("refused", 422), "{}", results[1]);
         assert_error(&results[1], "validation");
         assert_eq!(error_fields(&results[1]), ["lines[0].product_id"]);
-        // A copy of the good sale's id: its replay, never a second sale (nor its other lines).
-        assert_eq!(status_of(&results[2]), ("replay", 200), "{}", results[2]);
         assert_eq!(results[2]["sale"], results[0]["sale"]);
-        // E again: the stored sale, as a retry of it alone gets.
-        assert_eq!(status_of(&results[3]), ("replay", 200), "{}", results[3]);
         assert_eq!(results[3]["sale"], earlier);
-        // Register 2's sale id: refused, and its sale not shown.
-        assert_eq!(status_of(&results[4]), ("refused", 409), "{}", results[4]);
         assert_error(&results[4], "id_in_use");
         let number = elsewhere["receipt_number"].as_str().expect("number");
         assert!(!results[4].to_string().contains(number), "{}", results[4]);
-        // The sale after them all still goes through, next in line.
-        assert_eq!(status_of(&results[5]), ("recorded", 201), "{}", results[5]);
         assert_eq!(results[5]["sale"]["receipt_number"], "HB26-R1-0003");
         assert_eq!(results[5]["sale"]["change"], 500);
-        // An entry that is no sale: refused alone, named by its id.
-        assert_eq!(status_of(&results[6]), ("refused", 422), "{}", results[6]);
         assert_error(&results[6], "invalid_body");
         assert_eq!(error_fields(&results[6]), ["lines"]);
 
@@ -135,14 +147,8 @@ db_test!(
         // The same batch again (its answer was lost): every sale it recorded is a replay now.
         let (status, again) = till.cashier.post(BATCH, &batch).await;
         assert_eq!(status, StatusCode::OK, "{again}");
-        let statuses: Vec<(&str, i64)> = again["results"]
-            .as_array()
-            .expect("results")
-            .iter()
-            .map(status_of)
-            .collect();
         assert_eq!(
-            statuses,
+            statuses(&again),
             [
                 ("replay", 200),
                 ("refused", 422),
@@ -181,6 +187,16 @@ db_test!(
             assert_eq!(error_fields(&refused), ["sales"]);
             assert_eq!(refused["error"]["fields"][0]["code"], "out_of_range");
         }
+        // Two megabytes of entries: refused as too many, not read one by one.
+        let mut crowd = b"{\"sales\": [1".to_vec();
+        crowd.extend(b",1".repeat(1_000_000 - 1));
+        crowd.extend(b"]}");
+        let (status, refused) = till
+            .cashier
+            .raw(reqwest::Method::POST, BATCH, "application/json", crowd)
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert_eq!(error_fields(&refused), ["sales"]);
         // Signed in, but on no register's tablet: no sale of it is anyone's to record.
         let (status, refused) = server.post(BATCH, &json!({"sales": [sale()]})).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");

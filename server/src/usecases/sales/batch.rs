@@ -34,10 +34,16 @@ const WRITTEN_TOGETHER: usize = 50;
 #[derive(Debug)]
 pub enum BatchAnswer {
     /// Its own answer: the sale and whether this request recorded it, or why it was not.
-    Own(Result<(Sale, bool)>),
+    Own(Box<Result<(Sale, bool)>>),
     /// The answer of the batch's sale at this position applies to it too: it repeats that
     /// sale's id, or was written in the same transaction, which failed with that sale's error.
     SharedWith(usize),
+}
+
+impl BatchAnswer {
+    fn own(answer: Result<(Sale, bool)>) -> BatchAnswer {
+        BatchAnswer::Own(Box::new(answer))
+    }
 }
 
 /// Records the sales of a batch, each once, all or nothing on its own. Answers one
@@ -68,7 +74,7 @@ pub async fn record_batch(db: &Db, actor: &Principal, sales: &[SaleInput]) -> Re
         .into_iter()
         .map(|a| {
             a.unwrap_or_else(|| {
-                BatchAnswer::Own(Err(Error::Internal(
+                BatchAnswer::own(Err(Error::Internal(
                     "a sale of a batch was left unanswered".into(),
                 )))
             })
@@ -102,8 +108,8 @@ async fn write_chunk(
     for (i, step) in prepared {
         match step {
             Ok(Prepared::New(sale)) => new.push((i, sale)),
-            Ok(Prepared::Replay(sale)) => answers.push((i, BatchAnswer::Own(Ok((sale, false))))),
-            Err(e) => answers.push((i, BatchAnswer::Own(Err(e)))),
+            Ok(Prepared::Replay(sale)) => answers.push((i, BatchAnswer::own(Ok((sale, false))))),
+            Err(e) => answers.push((i, BatchAnswer::own(Err(e)))),
         }
     }
     let Some(&(first, _)) = new.first() else {
@@ -114,7 +120,7 @@ async fn write_chunk(
         Ok(written) => answers.extend(written),
         // Nothing of the transaction was kept: every sale in it is sent again later.
         Err(e) => {
-            answers.push((first, BatchAnswer::Own(Err(e))));
+            answers.push((first, BatchAnswer::own(Err(e))));
             answers.extend(
                 positions[1..]
                     .iter()
@@ -140,7 +146,7 @@ async fn write_together(
         let answer = match write_sale(&mut tx, actor, sale).await {
             Ok(Written::Recorded(sale)) => {
                 tx.release_part().await?;
-                Ok((sale, true))
+                Ok((*sale, true))
             }
             Ok(Written::AlreadyStored) => {
                 tx.undo_part().await?;
@@ -153,7 +159,7 @@ async fn write_together(
                 Err(e)
             }
         };
-        answers.push((i, BatchAnswer::Own(answer)));
+        answers.push((i, BatchAnswer::own(answer)));
     }
     tx.commit().await?;
     Ok(answers)

@@ -284,7 +284,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
     match write_sale(&mut tx, actor, sale).await? {
         Written::Recorded(sale) => {
             tx.commit().await?;
-            Ok((sale, true))
+            Ok((*sale, true))
         }
         Written::AlreadyStored => replayed(db, tx, actor, &id, this).await,
     }
@@ -339,7 +339,7 @@ async fn prepare(db: &Db, actor: &Principal, input: &SaleInput) -> Result<Prepar
 
 /// What the write step of a sale did.
 enum Written {
-    Recorded(Sale),
+    Recorded(Box<Sale>),
     /// Its id was recorded meanwhile (a retry that raced this one): nothing of it is to be
     /// kept; the caller undoes what `tx` wrote for it and answers the stored record.
     AlreadyStored,
@@ -474,7 +474,7 @@ async fn write_sale(tx: &mut Tx, actor: &Principal, sale: SaleToWrite) -> Result
         voided: false,
         reason: String::new(),
     };
-    Ok(Written::Recorded(sale))
+    Ok(Written::Recorded(Box::new(sale)))
 }
 
 /// Who rang a sale up: the sender, or the user the tablet names for a sale it kept and sends
