@@ -645,6 +645,45 @@ async fn the_till_opens_with_a_float_and_closes_against_a_cash_count() {
     server.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_server_without_the_batch_route_gets_the_sales_one_by_one() {
+    let server = TestServer::sqlite(true).await;
+    let browser = Browser::start().await;
+    let till = set_up_the_till(&server, &server.base, &browser).await;
+    // An older selpos has no batch route: its `/sales/{id}` takes `/sales/batch` and no POST.
+    browser
+        .js(r#"const fetch = window.fetch;
+            window.fetch = function (request) {
+                if (String(request.url || request).endsWith('/api/v1/sales/batch')) {
+                    return Promise.resolve(new Response(
+                        '{"error":{"code":"method_not_allowed","message":"このAPIはこのメソッドでは使えません"}}',
+                        {status: 405, headers: {'Content-Type': 'application/json'}}));
+                }
+                return fetch.apply(this, arguments);
+            };
+            return null;"#)
+        .await;
+    let mut queued = Vec::new();
+    for _ in 0..3 {
+        queued.push(bento_sale(&server, till.register).await);
+    }
+    browser.queue_sales(&queued).await;
+    browser
+        .js("window.dispatchEvent(new Event('online')); return null;")
+        .await;
+    wait_for_sales(&server, till.register, 3).await;
+    let queued = browser
+        .wait_text("#queued-count", WAIT, |t| t == "未送信 0件")
+        .await;
+    assert_eq!(queued, "未送信 0件");
+    assert_eq!(browser.text_of("#parked-count").await, "保留 0件");
+    let paths = api_requests(&browser).await;
+    let alone = paths.iter().filter(|p| *p == "/api/v1/sales").count();
+    assert_eq!(alone, 3, "each sale sent alone: {paths:?}");
+    browser.close().await;
+    server.stop().await;
+}
+
 /// A ¥500 bento paid in cash, in the form the till keeps it in its queue.
 async fn bento_sale(server: &TestServer, register_id: i64) -> String {
     let catalog = server
