@@ -78,16 +78,23 @@ db_test!(
         replay["id"] = earlier["id"].clone();
         let mut borrowed = cookie(1);
         borrowed["id"] = elsewhere["id"].clone();
+        // A discount without a manager's approval: refused only once its number was taken and
+        // its header written, which go back with the rest of it.
+        let unapproved = till.sale(
+            json!([{"product_id": till.cookie, "quantity": 1, "unit_price": 120, "discount": {"yen": 20}}]),
+            json!([{"kind": "cash", "amount": 100}]),
+        );
         let jam = till.sale(
             json!([{"product_id": till.jam, "quantity": 1, "unit_price": 500}]),
             json!([{"kind": "cash", "amount": 1000}]),
         );
         let unreadable = json!({"id": uuid::Uuid::now_v7(), "register_id": till.register, "lines": "x"});
-        let batch = json!({"sales": [good, poison, copy_of_good, replay, borrowed, jam, unreadable]});
+        let batch =
+            json!({"sales": [good, poison, copy_of_good, replay, borrowed, unapproved, jam, unreadable]});
         let (status, answer) = till.cashier.post(BATCH, &batch).await;
         assert_eq!(status, StatusCode::OK, "[{}] {answer}", server.kind);
         let results = answer["results"].as_array().expect("results");
-        assert_eq!(results.len(), 7, "{answer}");
+        assert_eq!(results.len(), 8, "{answer}");
         for (result, sale) in results.iter().zip(batch["sales"].as_array().expect("sales")) {
             assert_eq!(
                 result["id"], sale["id"],
@@ -98,8 +105,8 @@ db_test!(
         // Each as it would be answered alone, in order: the good sale recorded; the poison (an
         // unknown product) refused, naming the field; a copy of the good sale's id its replay,
         // never a second sale (nor its other lines); E again the stored sale; register 2's id
-        // refused; the sale after them all recorded, next in line; an entry that is no sale
-        // refused alone, named by its id.
+        // refused; the unapproved discount refused; the sale after them all recorded, next in
+        // line (no number lost); an entry that is no sale refused alone, named by its id.
         assert_eq!(
             statuses(&answer),
             [
@@ -107,6 +114,7 @@ db_test!(
                 ("refused", 422),
                 ("replay", 200),
                 ("replay", 200),
+                ("refused", 409),
                 ("refused", 409),
                 ("recorded", 201),
                 ("refused", 422)
@@ -122,10 +130,11 @@ db_test!(
         assert_error(&results[4], "id_in_use");
         let number = elsewhere["receipt_number"].as_str().expect("number");
         assert!(!results[4].to_string().contains(number), "{}", results[4]);
-        assert_eq!(results[5]["sale"]["receipt_number"], "HB26-R1-0003");
-        assert_eq!(results[5]["sale"]["change"], 500);
-        assert_error(&results[6], "invalid_body");
-        assert_eq!(error_fields(&results[6]), ["lines"]);
+        assert_error(&results[5], "approval_required");
+        assert_eq!(results[6]["sale"]["receipt_number"], "HB26-R1-0003");
+        assert_eq!(results[6]["sale"]["change"], 500);
+        assert_error(&results[7], "invalid_body");
+        assert_eq!(error_fields(&results[7]), ["lines"]);
 
         // Nothing else changed: this register holds E and the two new sales, gap-free; register
         // 2 is as it was; stock moved for those sales alone.
@@ -139,7 +148,7 @@ db_test!(
             r1["HB26-R1-0002"], results[0]["sale"],
             "the answer is the sale as stored"
         );
-        assert_eq!(r1["HB26-R1-0003"], results[5]["sale"]);
+        assert_eq!(r1["HB26-R1-0003"], results[6]["sale"]);
         assert_eq!(journal(&server, till.registers[1]).await, r2_before);
         assert_eq!(stock(&server, till.cookie, till.event).await, -(1 + 1 + 2));
         assert_eq!(stock(&server, till.jam, till.event).await, -1);
@@ -155,12 +164,13 @@ db_test!(
                 ("replay", 200),
                 ("replay", 200),
                 ("refused", 409),
+                ("refused", 409),
                 ("replay", 200),
                 ("refused", 422)
             ]
         );
         assert_eq!(again["results"][0]["sale"], results[0]["sale"]);
-        assert_eq!(again["results"][5]["sale"], results[5]["sale"]);
+        assert_eq!(again["results"][6]["sale"], results[6]["sale"]);
         assert_eq!(journal(&server, till.register).await, r1);
     }
 );
