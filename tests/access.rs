@@ -163,6 +163,7 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("get", "/api/v1/registers/{id}/catalog") => SELLERS,
         // Only on a tablet registered to the register: here only the cashier's is.
         ("post", "/api/v1/sales") => CASHIER_ONLY,
+        ("post", "/api/v1/sales/batch") => CASHIER_ONLY,
         ("get", "/api/v1/sales") => SELLERS,
         ("get", "/api/v1/sales/{id}") => SELLERS,
         ("post", "/api/v1/sales/{id}/void") => SELLERS,
@@ -228,6 +229,10 @@ fn request_for(world: &Fixtures, method: &str, path: &str, n: usize) -> (String,
     }
     if path == "/api/v1/sales" && method == "post" {
         return (path.to_string(), Some(sale_body(world.register, world.product_a)));
+    }
+    if path == "/api/v1/sales/batch" {
+        let batch = json!({"sales": [sale_body(world.register, world.product_a)]});
+        return (path.to_string(), Some(batch));
     }
     let id = match path {
         p if p.starts_with("/api/v1/registers") => world.register,

@@ -1,6 +1,8 @@
 //! Chaos: registers sell through a proxy that drops connections before the request and after
 //! the server's commit, retry as the tablet does, and selpos is killed with SIGKILL and started
-//! again mid-run. Afterwards every sale a register made is recorded exactly once, receipt
+//! again mid-run. Half the registers send each sale alone (`POST /api/v1/sales`); the other
+//! half queue a few sales, as a till does while the Wi-Fi is down, and send the queue in
+//! batches (`POST /api/v1/sales/batch`), keeping each sale until its own answer. Afterwards every sale a register made is recorded exactly once, receipt
 //! numbers have no gaps, every stock level equals its movements, and every acknowledged sale
 //! survived. On PostgreSQL it also runs as the council's server does: two instances behind the
 //! proxy (which balances them), one killed mid-run, and PostgreSQL itself crashed and started
@@ -11,7 +13,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::{Method, StatusCode};
 use selpos_domain::sales::SaleInput;
-use selpos_domain::sync::{Outcome, backoff_ms, outcome};
+use selpos_domain::sync::{BatchOutcome, Outcome, backoff_ms, batch_outcome, outcome};
 use selpos_tests::chaos::{ChaosProxy, SelposProcess};
 use selpos_tests::cluster::PrivateCluster;
 use selpos_tests::load::Bazaar;
@@ -24,6 +26,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const REGISTERS: usize = 4;
+/// The last of the registers send their queue in batches.
+const BATCH_REGISTERS: usize = 2;
+/// A batch register rings up 1 to this many sales before it sends its queue.
+const MAX_QUEUED: usize = 8;
 const SALES_PER_REGISTER: usize = 30;
 const DROP_BEFORE_REQUEST: f64 = 0.15;
 const DROP_AFTER_ANSWER: f64 = 0.15;
@@ -83,6 +89,10 @@ struct Journal {
     acknowledged: HashMap<uuid::Uuid, String>,
     /// Answers 200: a retry of a sale the server had recorded already.
     replays: usize,
+    /// Of them, answered in a batch.
+    batch_replays: usize,
+    /// Batch requests sent (each try counts).
+    batches: usize,
 }
 
 async fn chaos(database: TestDatabase, instances: usize, faults: &[Fault], cluster: Option<&PrivateCluster>) {
@@ -116,6 +126,10 @@ async fn chaos(database: TestDatabase, instances: usize, faults: &[Fault], clust
             let (bazaar, journal, acknowledged) = (bazaar.clone(), journal.clone(), acknowledged.clone());
             registers.push(tokio::spawn(async move {
                 let mut rng = StdRng::seed_from_u64(seed.wrapping_add(n as u64 + 1));
+                if n >= REGISTERS - BATCH_REGISTERS {
+                    sell_in_batches(&till, register, &bazaar, &journal, &acknowledged, &mut rng).await;
+                    return;
+                }
                 for _ in 0..SALES_PER_REGISTER {
                     let sale = bazaar.basket(&mut rng, register);
                     journal.lock().expect("journal").generated.push(sale.clone());
@@ -185,9 +199,11 @@ async fn chaos(database: TestDatabase, instances: usize, faults: &[Fault], clust
     let journal = std::mem::take(&mut *journal.lock().expect("journal"));
     let starts: usize = selpos.iter().map(|s| s.starts).sum();
     println!(
-        "[{kind}] {} sales from {REGISTERS} registers, {} replays answered 200, {starts} starts of selpos; proxy: {}",
+        "[{kind}] {} sales from {REGISTERS} registers ({BATCH_REGISTERS} in {} batches), {} replays answered 200 ({} in batches), {starts} starts of selpos; proxy: {}",
         journal.generated.len(),
+        journal.batches,
         journal.replays,
+        journal.batch_replays,
         proxy.stats.summary()
     );
     // The faults really happened.
@@ -221,23 +237,21 @@ fn tablet_client() -> reqwest::Client {
         .expect("client")
 }
 
+/// POSTs `body` as a tablet does: the status and JSON of the answer, or `None` when none came
+/// (the connection broke before or while it was read).
+async fn post(till: &ApiClient, path: &str, body: &Value) -> Option<(StatusCode, Value)> {
+    let response = till.builder(Method::POST, path).json(body).send().await.ok()?;
+    let status = response.status();
+    response.json::<Value>().await.ok().map(|json| (status, json))
+}
+
 /// Sends `sale` as the tablet's sync loop does: until the server says it is recorded, waiting
 /// longer after each failure. Answers the final status and receipt number.
 async fn send_until_recorded(till: &ApiClient, sale: &SaleInput, rng: &mut StdRng) -> (StatusCode, String) {
     let body = serde_json::to_value(sale).expect("json");
     let mut failures = 0;
     loop {
-        let request = till.builder(Method::POST, "/api/v1/sales").json(&body);
-        let answer = match request.send().await {
-            Ok(response) => {
-                let status = response.status();
-                match response.json::<Value>().await {
-                    Ok(json) => Some((status, json)),
-                    Err(_) => None, // the connection broke while the answer was read
-                }
-            }
-            Err(_) => None,
-        };
+        let answer = post(till, "/api/v1/sales", &body).await;
         match outcome(answer.as_ref().map(|(status, _)| status.as_u16())) {
             Outcome::Done => {
                 let (status, json) = answer.expect("an answer");
@@ -254,6 +268,112 @@ async fn send_until_recorded(till: &ApiClient, sale: &SaleInput, rng: &mut StdRn
             }
         }
     }
+}
+
+/// A register that queues 1 to [`MAX_QUEUED`] sales at a time and sends its queue in batches,
+/// now and then from two tabs at once, until every sale is recorded.
+async fn sell_in_batches(
+    till: &ApiClient,
+    register: i64,
+    bazaar: &Bazaar,
+    journal: &Mutex<Journal>,
+    acknowledged: &AtomicUsize,
+    rng: &mut StdRng,
+) {
+    let mut made = 0;
+    while made < SALES_PER_REGISTER {
+        let queued: Vec<SaleInput> = (0..rng.random_range(1..=MAX_QUEUED).min(SALES_PER_REGISTER - made))
+            .map(|_| bazaar.basket(rng, register))
+            .collect();
+        made += queued.len();
+        journal
+            .lock()
+            .expect("journal")
+            .generated
+            .extend(queued.iter().cloned());
+        let (answers, tries) = if rng.random_bool(TWO_TABS) {
+            let (mut tab_a, mut tab_b) = (
+                StdRng::seed_from_u64(rng.random()),
+                StdRng::seed_from_u64(rng.random()),
+            );
+            let ((a, tries_a), (b, tries_b)) = tokio::join!(
+                send_batches_until_recorded(till, &queued, &mut tab_a),
+                send_batches_until_recorded(till, &queued, &mut tab_b)
+            );
+            let receipts =
+                |answers: &[(StatusCode, String)]| answers.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>();
+            assert_eq!(
+                receipts(&a),
+                receipts(&b),
+                "two tabs got different receipts for one queue"
+            );
+            ([a, b].concat(), tries_a + tries_b)
+        } else {
+            send_batches_until_recorded(till, &queued, rng).await
+        };
+        let mut journal = journal.lock().expect("journal");
+        journal.batches += tries;
+        for (sale, (status, receipt)) in queued.iter().cycle().zip(answers) {
+            journal.replays += usize::from(status == StatusCode::OK);
+            journal.batch_replays += usize::from(status == StatusCode::OK);
+            journal.acknowledged.insert(sale.id, receipt);
+        }
+        acknowledged.fetch_add(queued.len(), Ordering::Relaxed);
+    }
+}
+
+/// Sends `queue` as the tablet's sync loop does: in one batch, then again with the sales that
+/// are still waiting for their answer, waiting longer after each failure. Answers each sale's
+/// status alone (201 recorded, 200 replay) and receipt number, in the queue's order, and the
+/// number of requests it took.
+async fn send_batches_until_recorded(
+    till: &ApiClient,
+    queue: &[SaleInput],
+    rng: &mut StdRng,
+) -> (Vec<(StatusCode, String)>, usize) {
+    let mut answers: Vec<Option<(StatusCode, String)>> = vec![None; queue.len()];
+    let mut failures = 0;
+    for tries in 0.. {
+        let waiting: Vec<usize> = (0..queue.len()).filter(|&i| answers[i].is_none()).collect();
+        if waiting.is_empty() {
+            return (answers.into_iter().flatten().collect(), tries);
+        }
+        let body = serde_json::json!({"sales": waiting.iter().map(|&i| &queue[i]).collect::<Vec<_>>()});
+        let answer = post(till, "/api/v1/sales/batch", &body).await;
+        let mut retry = false;
+        match batch_outcome(answer.as_ref().map(|(status, _)| status.as_u16())) {
+            BatchOutcome::Answered => {
+                let (_, json) = answer.as_ref().expect("an answer");
+                let results = json["results"].as_array().expect("results");
+                assert_eq!(results.len(), waiting.len(), "one result per sale: {json}");
+                for (&i, result) in waiting.iter().zip(results) {
+                    assert_eq!(result["id"], serde_json::json!(queue[i].id), "{result}");
+                    let status = result["http_status"].as_u64().and_then(|s| u16::try_from(s).ok());
+                    match outcome(status) {
+                        Outcome::Done => {
+                            let receipt = result["sale"]["receipt_number"].as_str().expect("receipt number");
+                            let status = StatusCode::from_u16(status.unwrap_or_default()).expect("status");
+                            answers[i] = Some((status, receipt.to_string()));
+                        }
+                        Outcome::Retry => retry = true,
+                        Outcome::Park | Outcome::SignIn => {
+                            panic!("[{}] sale {} refused: {result}", till.kind, queue[i].id)
+                        }
+                    }
+                }
+            }
+            BatchOutcome::Retry => retry = true,
+            BatchOutcome::OneByOne | BatchOutcome::SignIn => {
+                panic!("[{}] batch refused: {answer:?}", till.kind)
+            }
+        }
+        if retry {
+            failures += 1;
+            let wait = backoff_ms(failures, rng.random()) * BACKOFF_SCALE;
+            tokio::time::sleep(Duration::from_millis(wait as u64)).await;
+        }
+    }
+    unreachable!("the sales were sent until recorded")
 }
 
 /// Every generated sale is in the journal once, with its lines and one stock movement per

@@ -20,6 +20,7 @@ mod printers;
 mod receipts;
 mod register_browser;
 mod sales;
+mod sales_batch;
 mod schema;
 mod settlement;
 mod signin;

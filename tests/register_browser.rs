@@ -120,6 +120,28 @@ async fn relay(listener: tokio::net::TcpListener, upstream: std::net::SocketAddr
     }
 }
 
+/// The paths of the API requests the page has made since it loaded (its resource timing).
+async fn api_requests(browser: &Browser) -> Vec<String> {
+    let paths = browser
+        .js("return performance.getEntriesByType('resource')
+            .map(e => new URL(e.name).pathname).filter(p => p.startsWith('/api/'))")
+        .await;
+    serde_json::from_value(paths).expect("paths")
+}
+
+/// The till sent its queue through the batch route, never a sale alone.
+async fn assert_sent_in_batches(browser: &Browser) {
+    let paths = api_requests(browser).await;
+    assert!(
+        paths.iter().any(|p| p == "/api/v1/sales/batch"),
+        "no batch sent: {paths:?}"
+    );
+    assert!(
+        !paths.iter().any(|p| p == "/api/v1/sales"),
+        "a sale sent alone: {paths:?}"
+    );
+}
+
 /// The product button with exactly this name.
 fn product(name: &str) -> String {
     format!("//button[contains(@class, 'product')][span[@class='name' and .='{name}']]")
@@ -403,6 +425,7 @@ async fn sales_made_offline_are_sent_once_the_network_is_back() {
         .await;
     assert_eq!(queued, "未送信 0件");
     assert_eq!(browser.text_of("#parked-count").await, "保留 0件");
+    assert_sent_in_batches(&browser).await;
 
     let recorded = server
         .get_ok(&format!("/api/v1/sales?register_id={}", till.register))
@@ -466,6 +489,8 @@ async fn a_refused_sale_is_parked_and_the_others_still_go() {
         .await;
     assert_eq!(queued, "未送信 0件");
     assert_eq!(browser.text_of("#parked-count").await, "保留 1件");
+    // One batch carried all three: the refused sale parked alone, the others recorded.
+    assert_sent_in_batches(&browser).await;
     let parked = browser.text_of("#parked-list").await;
     assert!(
         parked.contains("R1-L2") && parked.contains("参加していません"),
@@ -616,6 +641,45 @@ async fn the_till_opens_with_a_float_and_closes_against_a_cash_count() {
     assert_eq!(status["state"], "closed");
     assert_eq!(status["report"]["cash"]["counted"], 31990);
     assert_eq!(status["report"]["session"]["note"], "釣銭の渡し間違い");
+    browser.close().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_server_without_the_batch_route_gets_the_sales_one_by_one() {
+    let server = TestServer::sqlite(true).await;
+    let browser = Browser::start().await;
+    let till = set_up_the_till(&server, &server.base, &browser).await;
+    // An older selpos has no batch route: its `/sales/{id}` takes `/sales/batch` and no POST.
+    browser
+        .js(r#"const fetch = window.fetch;
+            window.fetch = function (request) {
+                if (String(request.url || request).endsWith('/api/v1/sales/batch')) {
+                    return Promise.resolve(new Response(
+                        '{"error":{"code":"method_not_allowed","message":"このAPIはこのメソッドでは使えません"}}',
+                        {status: 405, headers: {'Content-Type': 'application/json'}}));
+                }
+                return fetch.apply(this, arguments);
+            };
+            return null;"#)
+        .await;
+    let mut queued = Vec::new();
+    for _ in 0..3 {
+        queued.push(bento_sale(&server, till.register).await);
+    }
+    browser.queue_sales(&queued).await;
+    browser
+        .js("window.dispatchEvent(new Event('online')); return null;")
+        .await;
+    wait_for_sales(&server, till.register, 3).await;
+    let queued = browser
+        .wait_text("#queued-count", WAIT, |t| t == "未送信 0件")
+        .await;
+    assert_eq!(queued, "未送信 0件");
+    assert_eq!(browser.text_of("#parked-count").await, "保留 0件");
+    let paths = api_requests(&browser).await;
+    let alone = paths.iter().filter(|p| *p == "/api/v1/sales").count();
+    assert_eq!(alone, 3, "each sale sent alone: {paths:?}");
     browser.close().await;
     server.stop().await;
 }

@@ -707,6 +707,16 @@ db_test!(
             let (status, answer) = client.request(method.clone(), path, Some(body)).await;
             assert_eq!(status, StatusCode::CONFLICT, "{method} {path}: {answer}");
         }
+        // In a batch each sale is refused on its own, with the same 409.
+        let batch = json!({"sales": [refused[0].3]});
+        let (status, answer) = w.cashier.post("/api/v1/sales/batch", &batch).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let result = &answer["results"][0];
+        assert_eq!(
+            (&result["status"], &result["http_status"]),
+            (&json!("refused"), &json!(409)),
+            "{answer}"
+        );
         // Every write route of the API under an event, a register or a sale is in the list above,
         // or named here with why it is exempt: a new route must join one or the other.
         let exempt = [
@@ -714,6 +724,7 @@ db_test!(
             "/api/v1/events/{id}/settle",      // answers the settlement again
             "/api/v1/events/{id}/stock/import", // the same stock operation as /stock (refused the same way)
             "/api/v1/sales/{id}/print",        // reprints a receipt: writes no money or stock
+            "/api/v1/sales/batch",             // answers 200, each sale refused alone (above)
         ];
         let spec = server.get_ok("/api/openapi.json").await;
         for (path, item) in spec["paths"].as_object().expect("paths") {

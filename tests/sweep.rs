@@ -176,6 +176,61 @@ db_test!(
 );
 
 db_test!(
+    a_batch_of_hostile_sales_refuses_each_and_changes_nothing,
+    demo = false,
+    |server| {
+        let till = selpos_tests::HeartBazaar::open(World::on(&server)).await;
+        let before = fingerprint(&server).await;
+        // Every hostile body that is JSON, as a sale of one batch from the register's tablet.
+        let sales: Vec<Vec<u8>> = hostile_bodies()
+            .into_iter()
+            .map(|(_, body)| body)
+            .filter(|body| serde_json::from_slice::<serde_json::Value>(body).is_ok())
+            .collect();
+        assert!(sales.len() >= 8, "{} hostile sales", sales.len());
+        let mut batch = b"{\"sales\": [".to_vec();
+        batch.extend(sales.join(&b","[..]));
+        batch.extend(b"]}");
+        let (status, answer) = till
+            .cashier
+            .raw(Method::POST, "/api/v1/sales/batch", "application/json", batch)
+            .await;
+        assert_eq!(status, StatusCode::OK, "[{}] {answer}", server.kind);
+        let results = answer["results"].as_array().expect("results");
+        assert_eq!(results.len(), sales.len(), "{answer}");
+        for result in results {
+            assert_eq!(result["status"], "refused", "{result}");
+            assert!(
+                (400..500).contains(&result["http_status"].as_i64().unwrap_or_default()),
+                "{result}"
+            );
+            assert_error(result, "invalid_body");
+        }
+        // Sales that read but name what is not there, or another register.
+        let sale = |lines: serde_json::Value, register: i64| {
+            let mut sale = till.sale(lines, json!([{"kind": "cash", "amount": 1000}]));
+            sale["register_id"] = json!(register);
+            sale
+        };
+        let batch = json!({"sales": [
+            sale(json!([{"product_id": i64::MAX, "quantity": 1, "unit_price": 120}]), till.register),
+            sale(json!([{"product_id": till.cookie, "quantity": i64::MAX, "unit_price": 120}]), till.register),
+            sale(json!([{"product_id": till.cookie, "quantity": 1, "unit_price": -120}]), till.register),
+            sale(json!([]), till.register),
+            sale(json!([{"product_id": till.cookie, "quantity": 1, "unit_price": 120}]), i64::MAX),
+        ]});
+        let (status, answer) = till.cashier.post("/api/v1/sales/batch", &batch).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        for result in answer["results"].as_array().expect("results") {
+            assert_eq!(result["status"], "refused", "{result}");
+        }
+        let (status, _) = server.admin_client().get("/healthz").await;
+        assert_eq!(status, StatusCode::OK, "the server is still up");
+        assert_eq!(fingerprint(&server).await, before, "the database is unchanged");
+    }
+);
+
+db_test!(
     hostile_printer_settings_are_refused_and_change_nothing,
     demo = true,
     |server| {

@@ -8,6 +8,7 @@ use selpos_domain::approvals::{Approval, ApprovalInput};
 
 use selpos_domain::audit::AuditEntry;
 
+use selpos_domain::sales::batch::{SaleBatchAnswer, SaleBatchInput, SaleBatchResult};
 use selpos_domain::sales::{Catalog, Sale, SaleInput, VoidInput};
 
 use selpos_domain::council::{Council, CouncilInput};
@@ -413,6 +414,32 @@ pub struct Answer<T> {
     pub body: ApiResult<T>,
 }
 
+impl From<SaleBatchResult> for Answer<Sale> {
+    /// One sale's result in a batch, as the answer `POST /sales` would have given it alone.
+    fn from(result: SaleBatchResult) -> Self {
+        match result {
+            SaleBatchResult::Recorded {
+                http_status, sale, ..
+            }
+            | SaleBatchResult::Replay {
+                http_status, sale, ..
+            } => Answer {
+                status: Some(http_status),
+                body: Ok(sale),
+            },
+            SaleBatchResult::Refused {
+                http_status, error, ..
+            }
+            | SaleBatchResult::Failed {
+                http_status, error, ..
+            } => Answer {
+                status: Some(http_status),
+                body: Err(error.into()),
+            },
+        }
+    }
+}
+
 /// How long the queue waits for the server before trying again later: long enough for a slow
 /// venue Wi-Fi, short enough that a dead connection does not hold up the queue.
 pub const SYNC_TIMEOUT_MS: i32 = 20_000;
@@ -420,8 +447,19 @@ pub const SYNC_TIMEOUT_MS: i32 = 20_000;
 /// Sends a completed sale. Unlike the other calls, a 401 does not leave the page: the sale
 /// stays queued until the cashier signs in again.
 pub async fn post_sale(input: &SaleInput) -> Answer<Sale> {
+    post_queued("/sales", input).await
+}
+
+/// Sends queued sales in one request (`POST /api/v1/sales/batch`); each comes back with its own
+/// answer. Like [`post_sale`], a 401 leaves the page where it is.
+pub async fn post_sales(batch: &SaleBatchInput) -> Answer<SaleBatchAnswer> {
+    post_queued("/sales/batch", batch).await
+}
+
+/// What the queue sends, answered with the status as it is, within [`SYNC_TIMEOUT_MS`].
+async fn post_queued<I: Serialize, O: DeserializeOwned>(path: &str, input: &I) -> Answer<O> {
     match serde_json::to_string(input) {
-        Ok(body) => post_for_answer("/sales", body, SYNC_TIMEOUT_MS).await,
+        Ok(body) => post_for_answer(path, body, SYNC_TIMEOUT_MS).await,
         Err(e) => Answer {
             status: None,
             body: Err(ApiFailure {

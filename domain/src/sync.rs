@@ -26,6 +26,35 @@ pub fn outcome(status: Option<u16>) -> Outcome {
     }
 }
 
+/// What becomes of a batch of queued sales (`POST /api/v1/sales/batch`) after the server
+/// answered the request as a whole (`None`: no answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchOutcome {
+    /// 200: each sale by its own result's status ([`outcome`]).
+    Answered,
+    /// The server has no batch route (404, or 405 from an older server's `/sales/{id}`) or
+    /// refused the request as a whole (another 4xx, e.g. 413): send these sales one by one,
+    /// so each is still answered on its own.
+    OneByOne,
+    /// The session expired: keep them queued until the cashier signs in again.
+    SignIn,
+    /// Try again later: every sale stays queued.
+    Retry,
+}
+
+pub fn batch_outcome(status: Option<u16>) -> BatchOutcome {
+    match status {
+        Some(200) => BatchOutcome::Answered,
+        // Another 2xx is no answer this client knows how to read.
+        Some(201..=299) => BatchOutcome::Retry,
+        _ => match outcome(status) {
+            Outcome::SignIn => BatchOutcome::SignIn,
+            Outcome::Park => BatchOutcome::OneByOne,
+            Outcome::Done | Outcome::Retry => BatchOutcome::Retry,
+        },
+    }
+}
+
 /// The wait before the next pass after `failures` failed passes in a row: 2 s, 4 s, … up to
 /// 60 s, spread a little (`jitter` in 0..=1) so tablets coming back together do not all call
 /// at once.
@@ -50,6 +79,19 @@ mod tests {
             assert_eq!(outcome(Some(status)), Outcome::Retry, "{status}");
         }
         assert_eq!(outcome(None), Outcome::Retry);
+    }
+
+    #[test]
+    fn a_batch_is_answered_sale_by_sale_or_sent_again() {
+        assert_eq!(batch_outcome(Some(200)), BatchOutcome::Answered);
+        for status in [404, 405, 413, 422, 400, 403] {
+            assert_eq!(batch_outcome(Some(status)), BatchOutcome::OneByOne, "{status}");
+        }
+        assert_eq!(batch_outcome(Some(401)), BatchOutcome::SignIn);
+        for status in [201, 204, 408, 429, 500, 503] {
+            assert_eq!(batch_outcome(Some(status)), BatchOutcome::Retry, "{status}");
+        }
+        assert_eq!(batch_outcome(None), BatchOutcome::Retry);
     }
 
     #[test]

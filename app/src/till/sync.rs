@@ -3,16 +3,22 @@
 //! One loop per page; passes run under the Web Lock `selpos-sync` (or, where the browser has
 //! no Web Locks, an IndexedDB lease) so two tabs never send one queue at once — the server
 //! would cope (it is idempotent on the sale's id), but receipt numbers would interleave.
-//! A 2xx removes the sale; a 4xx parks it (保留) and the pass goes on with the next, so one
-//! bad sale never blocks the others; no answer, 408, 429 or 5xx ends the pass and the loop
-//! tries again later, waiting longer each time.
+//! Sales go in batches (`POST /api/v1/sales/batch`, up to [`BATCH`] at a time), each answered
+//! on its own: a 2xx removes the sale; a 4xx parks it (保留), so one bad sale never blocks the
+//! others; a 5xx keeps it queued. A sale leaves the queue only on its own answer: a batch
+//! that gets no answer, 408, 429 or 5xx leaves every sale of it queued, and the loop tries
+//! again later, waiting longer each time (the server answers what it recorded meanwhile as
+//! replays). A server without the batch route (an older selpos) gets the sales one by one.
 
 use super::browser;
 use super::store::{self, Entry, Rejection};
 use crate::api;
 use leptos::prelude::*;
-use selpos_domain::sync::{Outcome, backoff_ms, outcome};
-use std::cell::Cell;
+use selpos_domain::sales::Sale;
+use selpos_domain::sales::batch::SaleBatchInput;
+use selpos_domain::sync::{BatchOutcome, Outcome, backoff_ms, batch_outcome, outcome};
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 
 /// How a pass ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,56 +156,147 @@ fn js_random() -> f64 {
     }
 }
 
-/// How many queued sales are read from storage at once. They are sent one by one and
-/// forgotten together: a catch-up after an outage spends its time on the network, not on
-/// storage transactions.
-const CHUNK: u32 = 25;
+/// How many queued sales go in one batch: a catch-up of 1,000 sales is five requests, each
+/// well within the server's 500 and the 20 s a request may take on a slow venue Wi-Fi.
+const BATCH: u32 = 200;
+/// At most about this much JSON in one batch (the server takes up to 2 MiB); a sale larger
+/// than it goes in a batch of its own.
+const BATCH_BYTES: usize = 1024 * 1024;
+
+thread_local! {
+    /// The server has no batch route (an older selpos answered 404 or 405): sales go one by
+    /// one until the page is loaded again.
+    static ONE_BY_ONE: Cell<bool> = const { Cell::new(false) };
+}
 
 /// Sends queued sales until the queue is empty or the server cannot take more.
 async fn pass(state: SyncState) -> PassEnd {
     loop {
-        let chunk = match store::next_queued(CHUNK).await {
-            Ok(chunk) if chunk.is_empty() => return idle(state).await,
-            Ok(chunk) => chunk,
+        let queued = match store::next_queued(BATCH).await {
+            Ok(queued) if queued.is_empty() => return idle(state).await,
+            Ok(queued) => queued,
             Err(e) => {
                 state.storage_error.try_set(Some(e.to_string()));
                 return PassEnd::Retry;
             }
         };
-        let mut sent = Vec::with_capacity(chunk.len());
-        let mut stopped = None;
-        for entry in &chunk {
-            match send(state, entry).await {
-                Ok(true) => {
-                    sent.push(entry.key);
-                    // The count on screen goes down as the server takes them.
-                    state.queued.try_update(|n| *n = n.saturating_sub(1));
-                }
-                Ok(false) => {}
-                Err(end) => {
-                    stopped = Some(end);
-                    break;
-                }
-            }
-        }
-        // Should this fail the sales are sent again; the server answers them as replays.
-        if let Err(e) = store::remove(&sent).await {
-            state.storage_error.try_set(Some(e.to_string()));
-            return PassEnd::Retry;
-        }
-        if let Some(end) = stopped {
+        let sent = if ONE_BY_ONE.get() {
+            send_one_by_one(state, &queued).await
+        } else {
+            send_batch(state, &queued).await
+        };
+        if let Err(end) = sent {
             return end;
         }
         state.refresh().await;
     }
 }
 
-/// Sends one queued sale: `Ok(true)` when the server has it, `Ok(false)` when it refused it
-/// (parked, where staff see it: the sales after it still go), or why the pass stops here.
-async fn send(state: SyncState, entry: &store::Entry) -> Result<bool, PassEnd> {
-    let answer = api::post_sale(&entry.stored.sale).await;
-    let reached = answer.status.is_some();
-    state.online.try_set(reached && browser::browser_online());
+/// The oldest of `queued` that fit in one batch request (at least one).
+fn batch_of(queued: &[Entry]) -> &[Entry] {
+    let mut bytes = 0;
+    let fit = queued
+        .iter()
+        .take_while(|entry| {
+            bytes += serde_json::to_string(&entry.stored.sale).map_or(BATCH_BYTES, |json| json.len() + 1);
+            bytes <= BATCH_BYTES
+        })
+        .count();
+    &queued[..fit.max(1).min(queued.len())]
+}
+
+/// Sends the oldest queued sales in one request. Each sale is then forgotten, parked or kept by
+/// its own result; `Err` says why the pass stops (every sale without an answer stays queued).
+async fn send_batch(state: SyncState, queued: &[Entry]) -> Result<(), PassEnd> {
+    let entries = batch_of(queued);
+    let batch = SaleBatchInput {
+        sales: entries.iter().map(|e| e.stored.sale.clone()).collect(),
+    };
+    let answer = api::post_sales(&batch).await;
+    state
+        .online
+        .try_set(answer.status.is_some() && browser::browser_online());
+    match batch_outcome(answer.status) {
+        BatchOutcome::Answered => {}
+        BatchOutcome::OneByOne => {
+            if matches!(answer.status, Some(404 | 405)) {
+                ONE_BY_ONE.set(true);
+            }
+            return send_one_by_one(state, entries).await;
+        }
+        BatchOutcome::SignIn => {
+            state.signed_out.try_set(true);
+            return Err(PassEnd::SignedOut);
+        }
+        BatchOutcome::Retry => return Err(PassEnd::Retry),
+    }
+    // An answer that does not match the batch sale for sale is no answer to any of them.
+    let results = match answer.body {
+        Ok(answer)
+            if answer.results.len() == entries.len()
+                && answer
+                    .results
+                    .iter()
+                    .zip(entries)
+                    .all(|(r, e)| r.id() == Some(e.stored.sale.id)) =>
+        {
+            answer.results
+        }
+        _ => return Err(PassEnd::Retry),
+    };
+    let mut sent = Vec::with_capacity(entries.len());
+    let mut stopped = None;
+    for (entry, result) in entries.iter().zip(results) {
+        match settle(state, entry, result.into()).await {
+            Ok(true) => sent.push(entry.key),
+            Ok(false) => {}
+            // The others have their answers already: settle them too, then stop.
+            Err(end) => stopped = stopped.or(Some(end)),
+        }
+    }
+    forget(state, &sent).await?;
+    stopped.map_or(Ok(()), Err)
+}
+
+/// Sends queued sales one request each, oldest first, until one gets no answer.
+async fn send_one_by_one(state: SyncState, entries: &[Entry]) -> Result<(), PassEnd> {
+    let mut sent = Vec::with_capacity(entries.len());
+    let mut stopped = None;
+    for entry in entries {
+        match settle(state, entry, api::post_sale(&entry.stored.sale).await).await {
+            Ok(true) => sent.push(entry.key),
+            Ok(false) => {}
+            Err(end) => {
+                stopped = Some(end);
+                break;
+            }
+        }
+    }
+    forget(state, &sent).await?;
+    stopped.map_or(Ok(()), Err)
+}
+
+/// Removes the sales the server has from the queue, in one transaction. Should this fail they
+/// are sent again; the server answers them as replays.
+async fn forget(state: SyncState, keys: &[f64]) -> Result<(), PassEnd> {
+    if let Err(e) = store::remove(keys).await {
+        state.storage_error.try_set(Some(e.to_string()));
+        return Err(PassEnd::Retry);
+    }
+    // The count on screen goes down as the server takes them.
+    state
+        .queued
+        .try_update(|n| *n = n.saturating_sub(keys.len() as u32));
+    Ok(())
+}
+
+/// What the server's answer about one queued sale means for it: `Ok(true)` when the server has
+/// it, `Ok(false)` when it refused it (parked, where staff see it: the sales after it still
+/// go), or why the pass stops here.
+async fn settle(state: SyncState, entry: &Entry, answer: api::Answer<Sale>) -> Result<bool, PassEnd> {
+    state
+        .online
+        .try_set(answer.status.is_some() && browser::browser_online());
     match outcome(answer.status) {
         Outcome::Done => {
             state.signed_out.try_set(false);
@@ -238,22 +335,41 @@ async fn send(state: SyncState, entry: &store::Entry) -> Result<bool, PassEnd> {
     }
 }
 
+thread_local! {
+    /// Receipts waiting to print, oldest first, and whether they are being printed.
+    static PRINTS: RefCell<VecDeque<(uuid::Uuid, String)>> = const { RefCell::new(VecDeque::new()) };
+    static PRINTING: Cell<bool> = const { Cell::new(false) };
+}
+
 /// Prints the receipt of a recorded sale on the register's printer, off the sync loop so a
 /// slow or switched-off printer never holds up the next sale. Sales made offline print here
-/// once they reach the server. A register without a printer prints nothing.
+/// once they reach the server. Receipts print one at a time, oldest first (the printer takes
+/// one job at a time anyway): a catch-up's hundreds of receipts never take the browser's few
+/// connections to the server from the sync's own requests. A register without a printer
+/// prints nothing.
 pub fn print_receipt(state: SyncState, sale_id: uuid::Uuid, receipt_number: String) {
+    PRINTS.with_borrow_mut(|jobs| jobs.push_back((sale_id, receipt_number)));
+    if PRINTING.replace(true) {
+        return;
+    }
     leptos::task::spawn_local(async move {
-        match api::print_receipt(&sale_id.to_string(), false).await {
-            Ok(_) => {
-                state.print_error.try_set(None);
-            }
-            Err(failure) if failure.code == "printer_not_configured" => {}
-            Err(failure) => {
-                state
-                    .print_error
-                    .try_set(Some((sale_id, receipt_number, failure.message)));
+        while let Some((sale_id, receipt_number)) = PRINTS.with_borrow_mut(VecDeque::pop_front) {
+            match api::print_receipt(&sale_id.to_string(), false).await {
+                Ok(_) => {
+                    state.print_error.try_set(None);
+                }
+                // No printer at this register: none of the receipts waiting would print.
+                Err(failure) if failure.code == "printer_not_configured" => {
+                    PRINTS.with_borrow_mut(VecDeque::clear);
+                }
+                Err(failure) => {
+                    state
+                        .print_error
+                        .try_set(Some((sale_id, receipt_number, failure.message)));
+                }
             }
         }
+        PRINTING.set(false);
     });
 }
 

@@ -4,8 +4,10 @@
 //! - [`cart`]: line amounts, discounts and the totals per tax rate;
 //! - [`payment`]: paying a total with tenders, and the change;
 //! - [`input`]: a sale, void or refund request parsed into checked values;
-//! - [`reversal`]: the lines and money of a void or refund.
+//! - [`reversal`]: the lines and money of a void or refund;
+//! - [`batch`]: many queued sales in one request, each answered on its own.
 
+pub mod batch;
 pub mod cart;
 pub mod input;
 pub mod payment;

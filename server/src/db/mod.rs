@@ -124,6 +124,30 @@ impl Tx {
             Tx::Postgres(tx) => tx.rollback().await,
         }
     }
+
+    /// Opens the savepoint of one part of a write transaction (a sale of a batch), which
+    /// [`Tx::release_part`] keeps or [`Tx::undo_part`] takes away alone. One at a time.
+    pub async fn begin_part(&mut self) -> Result<(), sqlx::Error> {
+        self.run("SAVEPOINT part").await
+    }
+
+    /// Keeps what was written since [`Tx::begin_part`] in the transaction.
+    pub async fn release_part(&mut self) -> Result<(), sqlx::Error> {
+        self.run("RELEASE SAVEPOINT part").await
+    }
+
+    /// Takes away what was written since [`Tx::begin_part`] (on PostgreSQL, also after an
+    /// error, which leaves the rest of the transaction usable again).
+    pub async fn undo_part(&mut self) -> Result<(), sqlx::Error> {
+        self.run("ROLLBACK TO SAVEPOINT part").await?;
+        self.release_part().await
+    }
+
+    async fn run(&mut self, sql: &'static str) -> Result<(), sqlx::Error> {
+        on_tx!(self, |conn| sqlx::Executor::execute(&mut *conn, sql)
+            .await
+            .map(|_| ()))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

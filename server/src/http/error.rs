@@ -195,6 +195,22 @@ fn data_error_field(rejection: &axum::extract::rejection::JsonDataError) -> Opti
         .source()?
         .source()?
         .downcast_ref::<serde_path_to_error::Error<serde_json::Error>>()?;
+    body_field(error)
+}
+
+/// A JSON value that did not read as its type (the whole body, or one sale of a batch): 422
+/// `invalid_body`, with the field named as [`data_error_field`] names it.
+pub fn invalid_body(error: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let mut refused = ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+        format!("入力の項目または型が正しくありません: {error}"),
+    );
+    refused.fields.extend(body_field(error));
+    refused
+}
+
+fn body_field(error: &serde_path_to_error::Error<serde_json::Error>) -> Option<FieldError> {
     let path = error.path().to_string();
     let parent = |name: &str| {
         if path == "." {

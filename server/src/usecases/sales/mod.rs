@@ -27,6 +27,9 @@ use selpos_domain::sales::{
 use selpos_domain::{RoundingMode, Yen};
 use std::collections::{BTreeMap, HashMap};
 
+mod batch;
+
+pub use batch::{BatchAnswer, record_batch};
 pub use db::sales::SaleFilter;
 
 fn register_ref(r: &db::sales::RegisterRow) -> RegisterRef {
@@ -267,30 +270,94 @@ async fn register_for_new_sale(tx: &mut Tx, input: &ValidSale) -> Result<Option<
 
 /// Records a sale once. Returns the sale and whether this call recorded it (false: a replay).
 ///
-/// Two steps: pricing reads the catalogue in its own snapshot, then one short write
-/// transaction checks the register and the idempotency key again and stores everything.
-/// A price or participation change between the two counts as made just after the sale.
+/// Two steps: pricing reads the catalogue in its own snapshot ([`prepare`]), then one short
+/// write transaction checks the register and the idempotency key again and stores everything
+/// ([`write_sale`]). A price or participation change between the two counts as made just
+/// after the sale.
 pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sale, bool)> {
+    let sale = match prepare(db, actor, input).await? {
+        Prepared::Replay(sale) => return Ok((sale, false)),
+        Prepared::New(sale) => sale,
+    };
+    let (id, this) = (sale.id.clone(), sale.replay_of());
+    let mut tx = db.write().await?;
+    match write_sale(&mut tx, actor, sale).await? {
+        Written::Recorded(sale) => {
+            tx.commit().await?;
+            Ok((*sale, true))
+        }
+        Written::AlreadyStored => replayed(db, tx, actor, &id, this).await,
+    }
+}
+
+/// A new sale, checked and priced against its register's catalogue, ready to be written.
+struct SaleToWrite {
+    input: ValidSale,
+    id: String,
+    /// The event it was priced for.
+    event_id: i64,
+    priced: PricedSale,
+}
+
+impl SaleToWrite {
+    fn replay_of(&self) -> ReplayOf {
+        ReplayOf::Sale {
+            register_id: self.input.register_id,
+        }
+    }
+}
+
+/// A sale request after its read step.
+enum Prepared {
+    /// Recorded before: the stored sale, which the caller may see.
+    Replay(Sale),
+    New(SaleToWrite),
+}
+
+/// The read step of recording a sale: the caller's right, the request, the register (or the
+/// stored sale of a replay) and the sale priced, in a read snapshot, before the sale takes its
+/// turn to write.
+async fn prepare(db: &Db, actor: &Principal, input: &SaleInput) -> Result<Prepared> {
     allow(actor.may_sell_on(input.register_id))?;
     let input = input.validated()?;
     let id = input.id.to_string();
-    let this = ReplayOf::Sale {
-        register_id: input.register_id,
-    };
-    let (priced_event, priced) = {
-        let mut tx = db.read().await?;
-        let Some(register) = register_for_new_sale(&mut tx, &input).await? else {
-            return replayed(db, tx, actor, &id, this).await;
-        };
-        (
-            register.event_id,
-            price_sale(&mut tx, register.event_id, &input).await?,
-        )
-    };
-
-    let mut tx = db.write().await?;
+    let mut tx = db.read().await?;
     let Some(register) = register_for_new_sale(&mut tx, &input).await? else {
-        return replayed(db, tx, actor, &id, this).await;
+        let this = ReplayOf::Sale {
+            register_id: input.register_id,
+        };
+        return Ok(Prepared::Replay(replayed(db, tx, actor, &id, this).await?.0));
+    };
+    let priced = price_sale(&mut tx, register.event_id, &input).await?;
+    Ok(Prepared::New(SaleToWrite {
+        event_id: register.event_id,
+        priced,
+        id,
+        input,
+    }))
+}
+
+/// What the write step of a sale did.
+enum Written {
+    Recorded(Box<Sale>),
+    /// Its id was recorded meanwhile (a retry that raced this one): nothing of it is to be
+    /// kept; the caller undoes what `tx` wrote for it and answers the stored record.
+    AlreadyStored,
+}
+
+/// The write step of recording a sale, in `tx`: the register and the idempotency key checked
+/// again, the event held against a settlement, the session picked, the receipt numbered, and
+/// the sale, its lines, tenders, per-rate totals, stock movements and audit records written.
+/// The caller commits (or, on an error, undoes what it wrote).
+async fn write_sale(tx: &mut Tx, actor: &Principal, sale: SaleToWrite) -> Result<Written> {
+    let SaleToWrite {
+        input,
+        id,
+        event_id: priced_event,
+        priced,
+    } = sale;
+    let Some(register) = register_for_new_sale(tx, &input).await? else {
+        return Ok(Written::AlreadyStored);
     };
     if register.event_id != priced_event {
         return Err(Error::Conflict(
@@ -299,7 +366,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
     }
     // Held until commit: a settlement of the event waits for this sale, or this sale for it
     // (and then finds the event settled).
-    selling_state(held_event(&mut tx, register.event_id).await?)?;
+    selling_state(held_event(tx, register.event_id).await?)?;
     let PricedSale {
         cart_lines,
         totals,
@@ -311,11 +378,11 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
     let now = Utc::now().trunc_subsecs(6);
     // Late: its register was closed (and counted) before the sale arrived.
     let (session_id, late) =
-        crate::usecases::register_sessions::session_for_record(&mut tx, register.register_id, sold_at, actor)
+        crate::usecases::register_sessions::session_for_record(tx, register.register_id, sold_at, actor)
             .await?;
 
-    let cashier = rung_up_by(&mut tx, actor, &id, input.cashier_login.as_deref()).await?;
-    let no = db::sales::next_receipt_no(&mut tx, register.register_id).await?;
+    let cashier = rung_up_by(tx, actor, &id, input.cashier_login.as_deref()).await?;
+    let no = db::sales::next_receipt_no(tx, register.register_id).await?;
     let number = receipt_number(&register, no);
     let header = db::sales::NewSale {
         id: &id,
@@ -340,9 +407,10 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
             .filter(|_| !overridden.is_empty())
             .map(|a| a.to_string()),
     };
-    if !db::sales::insert(&mut tx, &header, now).await? {
-        // A concurrent retry of this very sale committed first: give its number back.
-        return replayed(db, tx, actor, &id, this).await;
+    if !db::sales::insert(tx, &header, now).await? {
+        // A concurrent retry of this very sale committed first: its number goes back with
+        // the rest of what was written for it.
+        return Ok(Written::AlreadyStored);
     }
     // After the insert, so that a concurrent retry answers as a replay, not "approval used".
     if !overridden.is_empty() {
@@ -355,11 +423,11 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
             at: sold_at,
         };
         // The approval was given to the cashier who rang the sale up.
-        let approval_id = approval(&mut tx, &cashier, input.approval_id, wanted).await?;
+        let approval_id = approval(tx, &cashier, input.approval_id, wanted).await?;
         let after =
             serde_json::json!({"receipt_number": number, "approval_id": approval_id, "lines": overridden});
         audit::record(
-            &mut tx,
+            tx,
             actor,
             "sale.price_override",
             "sale",
@@ -379,8 +447,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
         by_rate: &totals.by_rate,
         created_by: actor.user_id,
     };
-    db::sales::insert_details(&mut tx, &details, now).await?;
-    tx.commit().await?;
+    db::sales::insert_details(tx, &details, now).await?;
     // The sale as written, in the order `db::sales::load` reads it back for a replay; not read
     // back here, which would cost every sale another transaction.
     let mut by_rate = totals.by_rate;
@@ -407,7 +474,7 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
         voided: false,
         reason: String::new(),
     };
-    Ok((sale, true))
+    Ok(Written::Recorded(Box::new(sale)))
 }
 
 /// Who rang a sale up: the sender, or the user the tablet names for a sale it kept and sends
