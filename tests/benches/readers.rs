@@ -14,7 +14,7 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use selpos_tests::load::{Bazaar, admin_at};
+use selpos_tests::load::{Bazaar, admin_at, timed_sale};
 use selpos_tests::world::register_tablet;
 use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, ApiClient, TestServer, on_each_database};
 use serde_json::Value;
@@ -91,11 +91,7 @@ fn sell(tills: &[(i64, Arc<ApiClient>)], w: &Arc<Bazaar>, seed: u64) -> Vec<Join
                 let mut latencies = Vec::new();
                 while Instant::now() < until {
                     tick.tick().await;
-                    let body = serde_json::to_value(w.basket(&mut rng, register)).expect("json");
-                    let t = Instant::now();
-                    let (status, answer) = till.post("/api/v1/sales", &body).await;
-                    latencies.push(t.elapsed());
-                    assert_eq!(status.as_u16(), 201, "a sale beside the readers: {answer}");
+                    latencies.push(timed_sale(&till, &w, &mut rng, register, "beside the readers").await);
                 }
                 latencies
             })

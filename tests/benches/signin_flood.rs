@@ -6,7 +6,7 @@
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use selpos_tests::load::Bazaar;
+use selpos_tests::load::{Bazaar, timed_sale};
 use selpos_tests::world::register_tablet;
 use selpos_tests::{ApiClient, TestServer, on_each_database};
 use std::collections::BTreeMap;
@@ -58,11 +58,7 @@ async fn sell(tills: &[(i64, Arc<ApiClient>)], w: &Arc<Bazaar>, seed: u64) -> Ve
             let mut rng = StdRng::seed_from_u64(seed * 100 + n as u64);
             let mut latencies = Vec::with_capacity(SALES_PER_REGISTER);
             for _ in 0..SALES_PER_REGISTER {
-                let body = serde_json::to_value(w.basket(&mut rng, register)).expect("json");
-                let t = Instant::now();
-                let (status, answer) = till.post("/api/v1/sales", &body).await;
-                latencies.push(t.elapsed());
-                assert_eq!(status.as_u16(), 201, "a sale during the flood: {answer}");
+                latencies.push(timed_sale(&till, &w, &mut rng, register, "during the flood").await);
             }
             latencies
         }));

@@ -2,7 +2,7 @@
 //! registers, and realistic baskets for its tills (1–6 lines from 1–3 facilities; cash with
 //! change, card or QR).
 
-use crate::{NewEvent, NewFacility, NewProduct, TestServer, World};
+use crate::{ApiClient, NewEvent, NewFacility, NewProduct, TestServer, World};
 use rand::Rng;
 use rand::rngs::StdRng;
 use selpos_domain::Yen;
@@ -82,6 +82,23 @@ impl Bazaar {
             },
         })
     }
+}
+
+/// Posts a realistic basket of `w` for `register` from `till` and answers how long it took to
+/// be recorded (201; anything else fails the benchmark, naming `during`).
+pub async fn timed_sale(
+    till: &ApiClient,
+    w: &Bazaar,
+    rng: &mut StdRng,
+    register: i64,
+    during: &str,
+) -> std::time::Duration {
+    let body = serde_json::to_value(w.basket(rng, register)).expect("json");
+    let t = std::time::Instant::now();
+    let (status, answer) = till.post("/api/v1/sales", &body).await;
+    let took = t.elapsed();
+    assert_eq!(status.as_u16(), 201, "a sale {during}: {answer}");
+    took
 }
 
 /// A line of 1–3 of `product_id` at `price`.
