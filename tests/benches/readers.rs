@@ -14,8 +14,7 @@
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use selpos_tests::load::{Bazaar, admin_at, timed_sale};
-use selpos_tests::world::register_tablet;
+use selpos_tests::load::{Bazaar, admin_at, tablets, timed_sale};
 use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, ApiClient, TestServer, on_each_database};
 use serde_json::Value;
 use std::net::{IpAddr, Ipv4Addr};
@@ -177,13 +176,7 @@ async fn run(server: TestServer) {
     }
     let w = Arc::new(Bazaar::create(&server, REGISTERS, 1).await);
     a_day_of_sales(&server, &w).await;
-    let mut tills = Vec::new();
-    for (n, &register) in w.registers.iter().enumerate() {
-        let from = IpAddr::V4(Ipv4Addr::new(127, 0, 1, 1 + n as u8));
-        let mut till = ApiClient::from_address(&server.base, server.kind, from);
-        register_tablet(&mut till, register, &format!("tablet {register}")).await;
-        tills.push((register, Arc::new(till)));
-    }
+    let tills = tablets(&server, &w).await;
     let mut readers = Vec::new();
     for n in 0..READERS_PER_PAGE * PAGES.len() {
         let from = IpAddr::V4(Ipv4Addr::new(127, 0, 2, 1 + n as u8));

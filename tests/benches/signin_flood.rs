@@ -6,8 +6,7 @@
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use selpos_tests::load::{Bazaar, timed_sale};
-use selpos_tests::world::register_tablet;
+use selpos_tests::load::{Bazaar, tablets, timed_sale};
 use selpos_tests::{ApiClient, TestServer, on_each_database};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -109,13 +108,7 @@ fn start_flood(
 
 async fn run(server: TestServer) {
     let w = Arc::new(Bazaar::create(&server, REGISTERS, 1).await);
-    let mut tills = Vec::new();
-    for (n, &register) in w.registers.iter().enumerate() {
-        let from = IpAddr::V4(Ipv4Addr::new(127, 0, 1, 1 + n as u8));
-        let mut till = ApiClient::from_address(&server.base, server.kind, from);
-        register_tablet(&mut till, register, &format!("tablet {register}")).await;
-        tills.push((register, Arc::new(till)));
-    }
+    let tills = tablets(&server, &w).await;
     // Warm up the connections and the database.
     sell(&tills, &w, 99).await;
     let quiet = sell(&tills, &w, 0).await;

@@ -84,6 +84,19 @@ impl Bazaar {
     }
 }
 
+/// A signed-in tablet at each register of `w`, each a device of its own (sign-in is rate
+/// limited per address: tablet n comes from 127.0.1.n+1).
+pub async fn tablets(server: &TestServer, w: &Bazaar) -> Vec<(i64, std::sync::Arc<ApiClient>)> {
+    let mut tills = Vec::new();
+    for (n, &register) in w.registers.iter().enumerate() {
+        let from = std::net::Ipv4Addr::new(127, 0, 1, 1 + n as u8);
+        let mut till = ApiClient::from_address(&server.base, server.kind, from.into());
+        crate::world::register_tablet(&mut till, register, &format!("tablet {register}")).await;
+        tills.push((register, std::sync::Arc::new(till)));
+    }
+    tills
+}
+
 /// Posts a realistic basket of `w` for `register` from `till` and answers how long it took to
 /// be recorded (201; anything else fails the benchmark, naming `during`).
 pub async fn timed_sale(
