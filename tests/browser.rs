@@ -83,10 +83,10 @@ async fn the_till_pages_load_the_till_bundle_and_the_back_office_the_whole_app()
     browser
         .open(&format!("{}/login?next=%2Fregister", server.base))
         .await;
-    assert_eq!(browser.bundle().await, "/pkg/till.js");
+    assert_eq!(browser.bundle().await, "till");
     // An admin on a browser that is no registered tablet: the till says so.
     submit_login(&browser, "#not-a-till").await;
-    assert_eq!(browser.bundle().await, "/pkg/till.js");
+    assert_eq!(browser.bundle().await, "till");
     assert_eq!(
         browser.client.current_url().await.expect("url").path(),
         "/register"
@@ -101,7 +101,7 @@ async fn the_till_pages_load_the_till_bundle_and_the_back_office_the_whole_app()
         .await;
     assert!(h1.starts_with("イベント"), "{h1}");
     browser.hydrated().await;
-    assert_eq!(browser.bundle().await, "/pkg/selpos.js");
+    assert_eq!(browser.bundle().await, "selpos");
     assert_eq!(browser.client.current_url().await.expect("url").path(), "/events");
     browser.close().await;
 }

@@ -24,6 +24,7 @@ mod sales_batch;
 mod schema;
 mod settlement;
 mod signin;
+mod site;
 mod stock;
 mod sweep;
 mod tls;

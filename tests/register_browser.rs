@@ -101,10 +101,26 @@ impl Wifi {
     }
 
     async fn up(&mut self) {
+        self.cut().await;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
             .await
             .expect("relay port again");
         self.relay = Some(tokio::spawn(relay(listener, self.upstream)));
+    }
+
+    /// The Wi-Fi stays up but the server has gone quiet: connections are accepted and never
+    /// answered (a hung server, a captive portal swallowing requests).
+    async fn silence(&mut self) {
+        self.cut().await;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .expect("relay port again");
+        self.relay = Some(tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((connection, _)) = listener.accept().await {
+                held.push(connection);
+            }
+        }));
     }
 }
 
@@ -391,18 +407,11 @@ async fn sales_made_offline_are_sent_once_the_network_is_back() {
 
     // Reloaded without a network, the till comes back from the tablet: page, catalog, queue.
     // (Each page the server renders has its own CSP nonce: the kept copy's tells them apart.)
-    let kept_nonce = browser
-        .js(r#"return caches.open('selpos-current')
-            .then(c => c.match('/current')).then(r => r.text()).then(name => caches.open(name))
-            .then(c => c.match('/register')).then(r => r.text())
-            .then(html => (html.match(/nonce="([^"]+)"/) || [])[1] || null)"#)
-        .await;
+    let kept_nonce = browser.kept_till_nonce().await;
     assert!(kept_nonce.is_string(), "no kept /register: {kept_nonce}");
     browser.client.refresh().await.expect("reload");
     browser.hydrated().await;
-    let nonce = browser
-        .js("return (document.querySelector('script[nonce]') || {}).nonce || null")
-        .await;
+    let nonce = browser.page_nonce().await;
     assert_eq!(
         nonce, kept_nonce,
         "the page did not come from the service worker's copy"
@@ -439,6 +448,74 @@ async fn sales_made_offline_are_sent_once_the_network_is_back() {
     totals.sort_unstable();
     assert_eq!(totals, [220, 300, 600]);
 
+    browser.close().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_till_opens_from_its_kept_copy_when_the_server_is_silent() {
+    let server = TestServer::sqlite(true).await;
+    let browser = Browser::start().await;
+    let mut wifi = Wifi::start(&server.base).await;
+    let till = set_up_the_till(&server, &wifi.base(), &browser).await;
+    browser.wait_for_offline_copy().await;
+    browser.find(Locator::Css("button.product")).await;
+    let kept_nonce = browser.kept_till_nonce().await;
+    assert!(kept_nonce.is_string(), "no kept /register: {kept_nonce}");
+
+    // The network is up, the server answers nothing: a fresh load of the till.
+    wifi.silence().await;
+    let started = Instant::now();
+    // Navigation returns once the page has loaded (its scripts included).
+    browser
+        .client
+        .goto(&format!("{}/register", wifi.base()))
+        .await
+        .expect("the till loads");
+    let shown = started.elapsed();
+    browser.hydrated().await;
+    let hydrated = started.elapsed();
+    assert_eq!(
+        browser.page_nonce().await,
+        kept_nonce,
+        "the page did not come from the service worker's copy"
+    );
+    let net = browser
+        .wait_text("#net-status", WAIT, |t| t == "オフライン")
+        .await;
+    assert_eq!(net, "オフライン");
+    let offline = started.elapsed();
+    browser.find(Locator::Css("button.product")).await;
+    println!(
+        "SILENT SERVER: page shown {:.1} s, interactive {:.1} s, says offline {:.1} s",
+        shown.as_secs_f64(),
+        hydrated.as_secs_f64(),
+        offline.as_secs_f64()
+    );
+    // The service worker waits 3 s for the network, then serves the kept page.
+    assert!(
+        shown < Duration::from_millis(4_500),
+        "the kept till took {shown:?}"
+    );
+
+    // And it sells: the sale waits in the tablet's queue.
+    ring_up(&browser, &["手作りクッキー"], Locator::Css("#pay-exact")).await;
+    wait_for_empty_cart(&browser).await;
+    let queued = browser
+        .wait_text("#queued-count", WAIT, |t| t == "未送信 1件")
+        .await;
+    assert_eq!(queued, "未送信 1件");
+
+    // The server answers again: the sale goes, once.
+    wifi.up().await;
+    let queued = browser
+        .wait_text("#queued-count", Duration::from_secs(90), |t| t == "未送信 0件")
+        .await;
+    assert_eq!(queued, "未送信 0件");
+    let recorded = server
+        .get_ok(&format!("/api/v1/sales?register_id={}", till.register))
+        .await;
+    assert_eq!(recorded.as_array().map(Vec::len), Some(1), "{recorded}");
     browser.close().await;
     server.stop().await;
 }
@@ -544,7 +621,7 @@ async fn the_till_opens_with_a_float_and_closes_against_a_cash_count() {
     browser
         .follow(Locator::Css("#session-actions"), "/register/session")
         .await;
-    assert_eq!(browser.bundle().await, "/pkg/selpos.js");
+    assert_eq!(browser.bundle().await, "selpos");
 
     // レジ開け: 3 × ¥10,000 and 10 × ¥100 typed into the 金種表.
     browser
@@ -560,7 +637,7 @@ async fn the_till_opens_with_a_float_and_closes_against_a_cash_count() {
 
     // Back at the till, which knows the register is open: one exact-cash sale of ¥500, sent.
     browser.follow(Locator::Css("#back-to-till"), "/register").await;
-    assert_eq!(browser.bundle().await, "/pkg/till.js");
+    assert_eq!(browser.bundle().await, "till");
     browser
         .find(Locator::Css("#register-session[data-state='open']"))
         .await;

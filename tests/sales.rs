@@ -227,6 +227,66 @@ db_test!(
 );
 
 db_test!(
+    an_unchanged_catalogue_costs_a_304_and_a_changed_one_comes_whole,
+    demo = false,
+    |server| {
+        let till = open_till(&server).await;
+        let path = format!("/api/v1/registers/{}/catalog", till.register);
+        let fetch = |if_none_match: Option<String>| {
+            let mut request = till
+                .cashier
+                .client
+                .get(format!("{}{path}", till.cashier.base))
+                .header(reqwest::header::ACCEPT_ENCODING, "gzip");
+            if let Some(tag) = if_none_match {
+                request = request.header(reqwest::header::IF_NONE_MATCH, tag);
+            }
+            request.send()
+        };
+        let first = fetch(None).await.expect("catalogue");
+        assert_eq!(first.status(), StatusCode::OK);
+        // Sent compressed: a large event's catalogue is mostly repeated names.
+        assert_eq!(first.headers()["content-encoding"], "gzip");
+        let etag = first.headers()["etag"].to_str().expect("etag").to_string();
+        let catalog = till.cashier.get_ok(&path).await;
+        let version = catalog["version"].as_str().expect("version");
+        assert_eq!(version.len(), 16, "{catalog}");
+        // The same content has the same version, whenever it is loaded.
+        assert_eq!(etag, format!("\"{version}\""));
+
+        let unchanged = fetch(Some(etag.clone())).await.expect("catalogue again");
+        assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(unchanged.headers()["etag"].to_str().expect("etag"), etag);
+        assert!(unchanged.bytes().await.expect("body").is_empty());
+        let other = fetch(Some("\"0000000000000000\"".into()))
+            .await
+            .expect("catalogue");
+        assert_eq!(other.status(), StatusCode::OK);
+
+        // The council changes a rule the till follows: the next load is the whole new catalogue.
+        let mut council = server.get_ok("/api/v1/council").await;
+        let council = council.as_object_mut().expect("council");
+        council.remove("updated_at");
+        council.insert("voucher_gives_change".into(), json!(true));
+        let (status, saved) = server.put("/api/v1/council", &json!(council)).await;
+        assert_eq!(status, StatusCode::OK, "{saved}");
+        let changed = fetch(Some(etag.clone())).await.expect("changed catalogue");
+        assert_eq!(changed.status(), StatusCode::OK);
+        assert_ne!(changed.headers()["etag"].to_str().expect("etag"), etag);
+        // A register of another event is still refused, If-None-Match or not.
+        let stranger = till
+            .cashier
+            .client
+            .get(format!("{}/api/v1/registers/999999/catalog", till.cashier.base))
+            .header(reqwest::header::IF_NONE_MATCH, "*")
+            .send()
+            .await
+            .expect("answer");
+        assert!(stranger.status().is_client_error(), "{}", stranger.status());
+    }
+);
+
+db_test!(
     rejected_sales_write_nothing_and_receipt_numbers_stay_gapless,
     demo = false,
     |server| {

@@ -33,21 +33,14 @@ async fn the_till_over_https_on_a_lan_name_works_offline() {
 
     // The service worker registers and keeps the till page.
     browser.wait_for_offline_copy().await;
-    let kept_nonce = browser
-        .js(r#"return caches.open('selpos-current')
-            .then(c => c.match('/current')).then(r => r.text()).then(name => caches.open(name))
-            .then(c => c.match('/register')).then(r => r.text())
-            .then(html => (html.match(/nonce="([^"]+)"/) || [])[1] || null)"#)
-        .await;
+    let kept_nonce = browser.kept_till_nonce().await;
     assert!(kept_nonce.is_string(), "no kept /register: {kept_nonce}");
 
     // The server goes away; the reloaded till comes from the tablet.
     let database = server.release().await;
     browser.client.refresh().await.expect("reload");
     browser.hydrated().await;
-    let nonce = browser
-        .js("return (document.querySelector('script[nonce]') || {}).nonce || null")
-        .await;
+    let nonce = browser.page_nonce().await;
     assert_eq!(
         nonce, kept_nonce,
         "the page did not come from the service worker's copy"

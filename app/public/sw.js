@@ -1,18 +1,18 @@
-// selpos service worker: lets a till (/register) load again without a network after one visit.
+// selpos service worker: lets a till (/register) load again without a network after one visit,
+// and quickly when the venue's Wi-Fi is up but the server does not answer.
 //
-// Online, everything comes from the network exactly as without this worker. Offline, pages
-// and the app's files come from one snapshot per build: a page is only ever served together
-// with the JS/WASM of the same build, because a page's script calls into its own build's
-// bundle. The build is told by the bundle's Last-Modified (the site is rebuilt into new files).
-// The API (/api/*) is never cached: sales reach the server only through the app's own queue.
+// Pages: from the network, unless it has not answered within PAGE_TIMEOUT_MS; then the till's
+// kept copy. Files under /pkg/ are named by their content (till.<hash>.js): a kept one is the
+// right one forever, so it is served from the cache without asking. A till page is kept only
+// together with every /pkg/ file it names, so a kept page always finds its own build's bundle;
+// files no kept page names any more are deleted. The API (/api/*) is never cached: sales reach
+// the server only through the app's own queue.
 
-const PREFIX = "selpos-build-";
-const POINTER = "selpos-current"; // cache holding the name of the newest complete snapshot
-// The till's pages load the till's own bundle (see `is_till_page` in app/src/lib.rs): only
-// those pages and that bundle are kept, so a tablet never downloads the whole app for offline.
-const ASSETS = ["/pkg/till.js", "/pkg/till_bg.wasm", "/pkg/selpos.css"];
-const WASM = "/pkg/till_bg.wasm";
+const CACHE = "selpos-till-v2";
+// Caches of earlier versions of this worker.
+const OLD_CACHES = (name) => name.startsWith("selpos-build-") || name === "selpos-current";
 const START_PAGE = "/register";
+const PAGE_TIMEOUT_MS = 3000;
 
 self.addEventListener("install", (event) => {
   self.skipWaiting();
@@ -25,7 +25,12 @@ self.addEventListener("install", (event) => {
 });
 
 self.addEventListener("activate", (event) => {
-  event.waitUntil(self.clients.claim());
+  event.waitUntil(
+    caches
+      .keys()
+      .then((names) => Promise.all(names.filter(OLD_CACHES).map((name) => caches.delete(name))))
+      .then(() => self.clients.claim()),
+  );
 });
 
 self.addEventListener("fetch", (event) => {
@@ -35,21 +40,35 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname.startsWith("/api/") || url.pathname === "/healthz" || url.pathname === "/sw.js") return;
 
   if (request.mode === "navigate") {
-    event.respondWith(
-      fetch(request)
-        .then((response) => {
-          if (isPage(response) && isTillPage(url.pathname)) {
-            event.waitUntil(remember(url.pathname, response.clone()).catch(() => null));
-          }
-          return response;
-        })
-        .catch(() => offlinePage(url.pathname)),
-    );
+    event.respondWith(page(event, url.pathname));
   } else if (url.pathname.startsWith("/pkg/")) {
-    // Network first: a rebuilt bundle must win over a kept one whenever the server answers.
-    event.respondWith(fetch(request).catch(() => fromSnapshot(url.pathname)));
+    event.respondWith(
+      caches
+        .open(CACHE)
+        .then((cache) => cache.match(url.pathname))
+        .then((kept) => kept || fetch(request)),
+    );
   }
 });
+
+// Network first; the kept till page once the network has taken PAGE_TIMEOUT_MS or failed. A
+// page that was never kept waits for the network as long as the browser does.
+async function page(event, path) {
+  const fromNetwork = fetch(event.request)
+    .then((response) => {
+      if (isPage(response) && isTillPage(path)) {
+        event.waitUntil(remember(path, response.clone()).catch(() => null));
+      }
+      return response;
+    })
+    .catch(() => null);
+  const timeout = new Promise((resolve) => setTimeout(() => resolve(null), PAGE_TIMEOUT_MS));
+  const inTime = await Promise.race([fromNetwork, timeout]);
+  if (inTime) return inTime;
+  const kept = await caches.open(CACHE).then((cache) => cache.match(path));
+  if (kept) return kept;
+  return (await fromNetwork) || offlinePage();
+}
 
 function isTillPage(path) {
   const page = path.replace(/\/+$/, "");
@@ -60,56 +79,39 @@ function isPage(response) {
   return response.ok && !response.redirected && (response.headers.get("content-type") || "").includes("text/html");
 }
 
-// The build the server runs now.
-async function currentBuild() {
-  const response = await fetch(WASM, { method: "HEAD", cache: "no-store" });
-  if (!response.ok) throw new Error("no bundle");
-  return buildOf(response);
+// The /pkg/ files a page names (its script, WASM and style sheet).
+function filesOf(html) {
+  return [...new Set(html.match(/\/pkg\/[A-Za-z0-9._\/-]+/g) || [])];
 }
 
-function buildOf(response) {
-  return `${response.headers.get("last-modified") || ""}|${response.headers.get("content-length") || ""}`;
-}
-
-// Keeps a page in the snapshot of the server's current build, starting that snapshot (with the
-// bundle) when the build is new; older snapshots are dropped once the new one is complete.
+// Keeps a till page with every file it names, then forgets the files no kept page names.
 async function remember(path, response) {
-  const build = await currentBuild();
-  const name = PREFIX + build;
-  const cache = await caches.open(name);
-  if (!(await cache.match(WASM))) {
-    await cache.addAll(ASSETS.map((asset) => new Request(asset, { cache: "no-store" })));
-    const kept = await cache.match(WASM);
-    if (!kept || buildOf(kept) !== build) {
-      // Rebuilt while we were fetching: this snapshot would mix two builds.
-      await caches.delete(name);
-      return;
+  const html = await response.clone().text();
+  const cache = await caches.open(CACHE);
+  const missing = [];
+  for (const file of filesOf(html)) {
+    if (!(await cache.match(file))) missing.push(file);
+  }
+  // All or nothing: a page is kept only once its whole build is.
+  await cache.addAll(missing.map((file) => new Request(file, { cache: "no-cache" })));
+  await cache.put(new Request(path), response);
+
+  const named = new Set();
+  const kept = await cache.keys();
+  for (const request of kept) {
+    const keptPath = new URL(request.url).pathname;
+    if (!keptPath.startsWith("/pkg/")) {
+      const page = await cache.match(request);
+      for (const file of filesOf(await page.text())) named.add(file);
     }
   }
-  await cache.put(new Request(path), response);
-  const pointer = await caches.open(POINTER);
-  await pointer.put(new Request("/current"), new Response(name));
-  for (const key of await caches.keys()) {
-    if (key.startsWith(PREFIX) && key !== name) await caches.delete(key);
+  for (const request of kept) {
+    const keptPath = new URL(request.url).pathname;
+    if (keptPath.startsWith("/pkg/") && !named.has(keptPath)) await cache.delete(request);
   }
 }
 
-async function snapshot() {
-  const pointer = await caches.open(POINTER);
-  const current = await pointer.match(new Request("/current"));
-  return current ? caches.open(await current.text()) : null;
-}
-
-async function fromSnapshot(path) {
-  const cache = await snapshot();
-  const hit = cache && (await cache.match(new Request(path)));
-  return hit || Response.error();
-}
-
-async function offlinePage(path) {
-  const cache = await snapshot();
-  const hit = cache && (await cache.match(new Request(path)));
-  if (hit) return hit;
+function offlinePage() {
   return new Response(
     `<!DOCTYPE html><html lang="ja"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>selpos オフライン</title>

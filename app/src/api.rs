@@ -66,8 +66,31 @@ impl From<ErrorDetail> for ApiFailure {
 
 pub type ApiResult<T> = Result<T, ApiFailure>;
 
+/// How long a call may take before the tablet gives up on it (and says it cannot reach the
+/// server): a server that accepts connections but never answers must not hang a page.
 #[cfg(feature = "browser")]
-fn request_builder(method: &str, path: &str) -> gloo_net::http::RequestBuilder {
+const CALL_TIMEOUT_MS: i32 = 20_000;
+/// The session is asked first on every page load: a till that cannot have it quickly opens
+/// with the register it remembers and sells offline.
+const SESSION_TIMEOUT_MS: i32 = 2_500;
+/// A CSV import may be large and slow to check.
+#[cfg(feature = "browser")]
+const UPLOAD_TIMEOUT_MS: i32 = 120_000;
+
+/// A signal that aborts a request after `timeout_ms`.
+#[cfg(feature = "browser")]
+fn abort_after(timeout_ms: i32) -> Option<web_sys::AbortSignal> {
+    use wasm_bindgen::JsCast;
+    let controller = web_sys::AbortController::new().ok()?;
+    let window = web_sys::window()?;
+    let signal = controller.signal();
+    let abort = wasm_bindgen::closure::Closure::once_into_js(move || controller.abort());
+    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), timeout_ms);
+    Some(signal)
+}
+
+#[cfg(feature = "browser")]
+fn request_builder(method: &str, path: &str, timeout_ms: i32) -> gloo_net::http::RequestBuilder {
     use gloo_net::http::{Method, RequestBuilder};
     let method = match method {
         "POST" => Method::POST,
@@ -75,7 +98,10 @@ fn request_builder(method: &str, path: &str) -> gloo_net::http::RequestBuilder {
         "DELETE" => Method::DELETE,
         _ => Method::GET,
     };
-    let mut builder = RequestBuilder::new(&format!("/api/v1{path}")).method(method.clone());
+    let signal = abort_after(timeout_ms);
+    let mut builder = RequestBuilder::new(&format!("/api/v1{path}"))
+        .method(method.clone())
+        .abort_signal(signal.as_ref());
     if method != Method::GET
         && let Some(token) = csrf_token()
     {
@@ -86,7 +112,17 @@ fn request_builder(method: &str, path: &str) -> gloo_net::http::RequestBuilder {
 
 #[cfg(feature = "browser")]
 async fn call<O: DeserializeOwned>(method: &str, path: &str, body: Option<String>) -> ApiResult<O> {
-    let builder = request_builder(method, path);
+    call_within(method, path, body, CALL_TIMEOUT_MS).await
+}
+
+#[cfg(feature = "browser")]
+async fn call_within<O: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    timeout_ms: i32,
+) -> ApiResult<O> {
+    let builder = request_builder(method, path, timeout_ms);
     let request = match body {
         Some(body) => builder.header("Content-Type", "application/json").body(body),
         None => builder.build(),
@@ -98,7 +134,7 @@ async fn call<O: DeserializeOwned>(method: &str, path: &str, body: Option<String
 /// POSTs a file as it is (a CSV may be Shift_JIS: never re-encoded on the way).
 #[cfg(feature = "browser")]
 async fn post_bytes<O: DeserializeOwned>(path: &str, content_type: &str, bytes: &[u8]) -> ApiResult<O> {
-    let request = request_builder("POST", path)
+    let request = request_builder("POST", path, UPLOAD_TIMEOUT_MS)
         .header("Content-Type", content_type)
         .body(js_sys::Uint8Array::from(bytes))
         .map_err(|_| ApiFailure::network())?;
@@ -113,8 +149,14 @@ async fn post_bytes<O: DeserializeOwned>(_path: &str, _content_type: &str, _byte
 /// Sends the request and reads the answer: the JSON on success, the error shape otherwise.
 #[cfg(feature = "browser")]
 async fn answer<O: DeserializeOwned>(path: &str, request: gloo_net::http::Request) -> ApiResult<O> {
-    use selpos_domain::validation::ErrorBody;
     let response = request.send().await.map_err(|_| ApiFailure::network())?;
+    read_answer(path, response).await
+}
+
+/// The JSON of a successful answer, the error shape otherwise.
+#[cfg(feature = "browser")]
+async fn read_answer<O: DeserializeOwned>(path: &str, response: gloo_net::http::Response) -> ApiResult<O> {
+    use selpos_domain::validation::ErrorBody;
     let text = response.text().await.map_err(|_| ApiFailure::network())?;
     if response.status() == 204 {
         return serde_json::from_str("null").map_err(|_| ApiFailure::network());
@@ -169,6 +211,16 @@ fn go_to_login() {
 
 #[cfg(not(feature = "browser"))]
 async fn call<O: DeserializeOwned>(_method: &str, _path: &str, _body: Option<String>) -> ApiResult<O> {
+    Err(ApiFailure::network())
+}
+
+#[cfg(not(feature = "browser"))]
+async fn call_within<O: DeserializeOwned>(
+    _method: &str,
+    _path: &str,
+    _body: Option<String>,
+    _timeout_ms: i32,
+) -> ApiResult<O> {
     Err(ApiFailure::network())
 }
 
@@ -323,7 +375,7 @@ pub async fn save_council(input: &CouncilInput) -> ApiResult<Council> {
 }
 
 pub async fn session() -> ApiResult<SessionInfo> {
-    get("/session").await
+    call_within("GET", "/session", None, SESSION_TIMEOUT_MS).await
 }
 
 pub async fn login(input: &LoginInput) -> ApiResult<SessionInfo> {
@@ -374,9 +426,26 @@ pub async fn audit(
     .await
 }
 
-/// What a register sells, for offline use.
-pub async fn register_catalog(register_id: i64) -> ApiResult<Catalog> {
-    get(&format!("/registers/{register_id}/catalog")).await
+/// What a register sells, for offline use; `None` when it is still the version the till holds
+/// (the server answered 304).
+#[cfg(feature = "browser")]
+pub async fn register_catalog(register_id: i64, held_version: Option<&str>) -> ApiResult<Option<Catalog>> {
+    let path = format!("/registers/{register_id}/catalog");
+    let mut builder = request_builder("GET", &path, CALL_TIMEOUT_MS);
+    if let Some(version) = held_version.filter(|v| !v.is_empty()) {
+        builder = builder.header("If-None-Match", &format!("\"{version}\""));
+    }
+    let request = builder.build().map_err(|_| ApiFailure::network())?;
+    let response = request.send().await.map_err(|_| ApiFailure::network())?;
+    if response.status() == 304 {
+        return Ok(None);
+    }
+    read_answer(&path, response).await.map(Some)
+}
+
+#[cfg(not(feature = "browser"))]
+pub async fn register_catalog(_register_id: i64, _held_version: Option<&str>) -> ApiResult<Option<Catalog>> {
+    Err(ApiFailure::network())
 }
 
 /// A council user's approval, typed on the cashier's tablet.
@@ -476,18 +545,11 @@ async fn post_queued<I: Serialize, O: DeserializeOwned>(path: &str, input: &I) -
 async fn post_for_answer<O: DeserializeOwned>(path: &str, body: String, timeout_ms: i32) -> Answer<O> {
     use gloo_net::http::{Method, RequestBuilder};
     use selpos_domain::validation::ErrorBody;
-    use wasm_bindgen::JsCast;
     let no_answer = || Answer {
         status: None,
         body: Err(ApiFailure::network()),
     };
-    let controller = web_sys::AbortController::new().ok();
-    if let (Some(controller), Some(window)) = (controller.clone(), web_sys::window()) {
-        let abort = wasm_bindgen::closure::Closure::once_into_js(move || controller.abort());
-        let _ =
-            window.set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), timeout_ms);
-    }
-    let signal = controller.as_ref().map(web_sys::AbortController::signal);
+    let signal = abort_after(timeout_ms);
     let mut builder = RequestBuilder::new(&format!("/api/v1{path}"))
         .method(Method::POST)
         .abort_signal(signal.as_ref())

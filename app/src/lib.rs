@@ -14,7 +14,7 @@ pub mod session;
 pub mod till;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     StaticSegment,
     components::{Route, Router, Routes},
@@ -24,6 +24,29 @@ use leptos_router::{
 /// The name of the tablet's bundle (`/pkg/till.js`, `/pkg/till_bg.wasm`): what a tablet needs
 /// to sell, online or not, in two fifths of the whole app's size, for tablets on venue Wi-Fi.
 pub const TILL_BUNDLE: &str = "till";
+
+/// The files a page links to, by the names of the build being served: a built site names
+/// them by their content (`till.<hash>`, so browsers keep them for good); unbuilt, the plain
+/// names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteAssets {
+    /// The whole app's bundle: `/pkg/<app_bundle>.js` and `/pkg/<app_bundle>_bg.wasm`.
+    pub app_bundle: String,
+    /// The till's bundle, for the pages of [`is_till_page`].
+    pub till_bundle: String,
+    /// The style sheet's path.
+    pub stylesheet: String,
+}
+
+impl Default for SiteAssets {
+    fn default() -> Self {
+        SiteAssets {
+            app_bundle: "selpos".into(),
+            till_bundle: TILL_BUNDLE.into(),
+            stylesheet: "/pkg/selpos.css".into(),
+        }
+    }
+}
 
 /// Whether the page at `path` (a query may follow) is served with the till's bundle:
 /// [`TillApp`] routes exactly these paths. The till's online-only pages (opening and closing
@@ -35,20 +58,25 @@ pub fn is_till_page(path: &str) -> bool {
 }
 
 /// The HTML document around the app; used by the server for every page.
-pub fn shell(mut options: LeptosOptions) -> impl IntoView {
+pub fn shell(mut options: LeptosOptions, assets: SiteAssets) -> impl IntoView {
     // The server provides the request's URL (absolute, on a placeholder host).
     let till = use_context::<leptos_router::location::RequestUrl>()
         .and_then(|url| url.parse().ok())
         .is_some_and(|url| is_till_page(url.path()));
-    if till {
-        options.output_name = TILL_BUNDLE.into();
+    options.output_name = if till {
+        assets.till_bundle
+    } else {
+        assets.app_bundle
     }
+    .into();
+    let stylesheet = assets.stylesheet;
     view! {
         <!DOCTYPE html>
         <html lang="ja">
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="stylesheet" href=stylesheet />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -71,7 +99,6 @@ fn frame<R: IntoView + 'static>(routes: impl FnOnce() -> R + Send + 'static) -> 
         }
     });
     view! {
-        <Stylesheet id="selpos" href="/pkg/selpos.css" />
         <Title text="selpos" />
         <Router>
             <components::NavBar />

@@ -30,9 +30,10 @@ enum Command {
         /// Load demo data (facilities, products, an open bazaar) into an empty database.
         #[arg(long)]
         demo: bool,
-        /// The built site: pkg/selpos.js, pkg/till.js, their _bg.wasm, pkg/selpos.css (`cargo xtask build`).
-        #[arg(long, env = "SELPOS_SITE_ROOT", default_value = "target/site")]
-        site_root: PathBuf,
+        /// Development: serve the site built in this directory (`cargo xtask build` puts it in
+        /// target/site). Default: the site this binary carries (a release build), else target/site.
+        #[arg(long, env = "SELPOS_SITE_ROOT")]
+        site_root: Option<PathBuf>,
         /// Mark cookies Secure (set this when selpos is served over HTTPS).
         #[arg(long, env = "SELPOS_SECURE_COOKIES")]
         secure_cookies: bool,
@@ -240,12 +241,6 @@ async fn run(command: Command) -> anyhow::Result<()> {
             allow_loopback_printers,
             tls,
         } => {
-            if !site_root.join("pkg").join("selpos_bg.wasm").exists() {
-                tracing::warn!(
-                    site_root = %site_root.display(),
-                    "the site is not built: pages will not become interactive (run `cargo xtask run`)"
-                );
-            }
             let database_url = database.url;
             let tls = crate::tls::choose(
                 addr,

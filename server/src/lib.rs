@@ -22,6 +22,7 @@ pub mod http;
 pub mod printing;
 pub mod secrets;
 pub mod server;
+pub mod site;
 pub mod spreadsheet;
 pub mod throttle;
 pub mod tls;

@@ -20,8 +20,9 @@ pub struct Config {
     pub database_url: String,
     /// Load demo data when the database holds none yet.
     pub demo: bool,
-    /// Where the built site (`pkg/selpos.js`, `pkg/till.js`, their `_bg.wasm`, `pkg/selpos.css`) lives.
-    pub site_root: PathBuf,
+    /// Where the built site (`site.json` and the files it lists) lives; `None`: the site this
+    /// binary carries (a release build), else `target/site`.
+    pub site_root: Option<PathBuf>,
     /// Mark cookies `Secure`: set when selpos is served over HTTPS (e.g. behind a TLS proxy).
     pub secure_cookies: bool,
     /// Tests and development only: registers may print to loopback addresses, on any port
@@ -168,6 +169,13 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         let report = crate::demo::load(&db).await?;
         tracing::info!(%report, "demo data");
     }
+    let site = crate::site::Site::load(config.site_root.as_deref())?;
+    if !site.is_built() {
+        tracing::warn!(
+            site = site.describe(),
+            "the site is not built: pages will not become interactive (run `cargo xtask run`)"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     let tls = match &config.tls {
@@ -175,9 +183,10 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         None => None,
     };
     let https = tls.is_some();
+    // Leptos reads no file of the site: the pages name the bundles (`SiteAssets`) and
+    // `crate::site` serves them.
     let leptos_options = LeptosOptions::builder()
         .output_name("selpos")
-        .site_root(config.site_root.to_string_lossy().into_owned())
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
@@ -193,6 +202,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             .map(std::sync::Arc::new),
         printers: printer_queues(&db, config.allow_loopback_printers),
         throttle: throttle.clone(),
+        site: Arc::new(site),
     });
     let summaries = tokio::spawn(write_failure_summaries(db.clone(), throttle.clone()));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

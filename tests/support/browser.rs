@@ -38,7 +38,7 @@ impl Browser {
             std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
             "browser tests need Debian's chromium and chromium-driver: run `cargo xtask test`, which installs them"
         );
-        let site = crate::site_root().join("pkg").join("till_bg.wasm");
+        let site = crate::site_root().join("site.json");
         assert!(
             site.exists(),
             "the site is not built ({}): run `cargo xtask test`",
@@ -107,12 +107,12 @@ impl Browser {
         self.hydrated().await;
     }
 
-    /// The JS bundle the page was loaded with (`/pkg/selpos.js` or `/pkg/till.js`).
+    /// The bundle the page was loaded with: `selpos` (the whole app) or `till`.
     pub async fn bundle(&self) -> String {
         let href = self
             .js("return document.querySelector('link[rel=modulepreload]').getAttribute('href')")
             .await;
-        href.as_str().unwrap_or_default().to_string()
+        crate::bundle_named(href.as_str().unwrap_or_default()).to_string()
     }
 
     /// Clicks a link to another page and waits until that page, at `path`, is interactive.
@@ -220,18 +220,33 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
-    /// Waits until the service worker has kept the till page for offline use (its cache
-    /// `selpos-current` names the current copy).
+    /// Waits until the service worker has kept the till page for offline use (with the files
+    /// it names, in its cache `selpos-till-v2`).
     pub async fn wait_for_offline_copy(&self) {
         let started = Instant::now();
         while self
-            .js("return caches.open('selpos-current').then(c => c.match('/current')).then(r => !!r).catch(() => false)")
+            .js("return caches.open('selpos-till-v2').then(c => c.match('/register')).then(r => !!r).catch(() => false)")
             .await
             != true
         {
             assert!(started.elapsed() < WAIT, "the service worker kept nothing");
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+
+    /// The CSP nonce of the till page the service worker keeps (each page the server renders
+    /// has its own: it tells the kept copy from a fresh one).
+    pub async fn kept_till_nonce(&self) -> Value {
+        self.js(r#"return caches.open('selpos-till-v2')
+            .then(c => c.match('/register')).then(r => r.text())
+            .then(html => (html.match(/nonce="([^"]+)"/) || [])[1] || null)"#)
+            .await
+    }
+
+    /// The CSP nonce of the page shown now.
+    pub async fn page_nonce(&self) -> Value {
+        self.js("return (document.querySelector('script[nonce]') || {}).nonce || null")
+            .await
     }
 
     pub async fn close(self) {

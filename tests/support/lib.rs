@@ -98,11 +98,28 @@ impl TestDatabase {
     }
 }
 
-/// Where `cargo xtask build` puts the site (pkg/selpos.js, pkg/till.js, their _bg.wasm, selpos.css).
+/// Where `cargo xtask build` puts the site (`site.json` and the bundles, style sheet and
+/// service worker it lists).
 pub fn site_root() -> PathBuf {
     std::env::var_os("SELPOS_SITE_ROOT")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/site")))
+}
+
+/// The bundle a script path belongs to: `/pkg/till.1f2e….js` (or unbuilt `/pkg/till.js`) is
+/// `till`.
+pub fn bundle_named(script: &str) -> &str {
+    let file = script.strip_prefix("/pkg/").unwrap_or_default();
+    file.split('.').next().unwrap_or_default()
+}
+
+/// The script a page loads its bundle from (its `modulepreload` link).
+pub fn script_of(html: &str) -> Option<&str> {
+    let link = html.find("rel=\"modulepreload\"")?;
+    let tag_start = html[..link].rfind('<')?;
+    let tag = &html[tag_start..tag_start + html[tag_start..].find('>')?];
+    let href = tag.find("href=\"")? + "href=\"".len();
+    Some(&tag[href..href + tag[href..].find('"')?])
 }
 
 impl TestServer {
@@ -113,7 +130,7 @@ impl TestServer {
             addr: "127.0.0.1:0".parse().expect("address"),
             database_url,
             demo,
-            site_root: site_root(),
+            site_root: Some(site_root()),
             secure_cookies: false,
             allow_loopback_printers: true,
             limits: Default::default(),

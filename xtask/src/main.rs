@@ -1,15 +1,20 @@
 //! `cargo xtask <command>`: builds the selpos site (server + hydrated WASM bundles) and runs
 //! selpos and its tests, with nothing installed but Rust (wasm-bindgen runs as a library).
 //!
-//! The site ends up in `target/site/`: `pkg/selpos.js` + `pkg/selpos_bg.wasm` (the whole
-//! app), `pkg/till.js` + `pkg/till_bg.wasm` (the till's pages only) and `pkg/selpos.css`
-//! (the paths Leptos' `HydrationScripts` and the app's stylesheet link use), plus everything
-//! under `app/public/`.
+//! The site ends up in `target/site/`: `pkg/selpos.<hash>.js` + `pkg/selpos.<hash>_bg.wasm`
+//! (the whole app), `pkg/till.<hash>.js` + `pkg/till.<hash>_bg.wasm` (the till's pages only),
+//! `pkg/selpos.<hash>.css`, everything under `app/public/`, a brotli and a gzip copy of each
+//! file, and `site.json`, the manifest the server reads (see `site.rs`).
+//!
+//! A release build embeds the finished site in the `selpos` binary (`SELPOS_EMBED_SITE`, read
+//! by `server/build.rs`): one file to copy to a venue laptop.
+
+mod bundle_size;
+mod site;
 
 use anyhow::{Context, Result, bail};
 use std::{
     env, fs,
-    io::Write,
     path::{Path, PathBuf},
     process::{Command, ExitCode},
     time::Instant,
@@ -19,10 +24,15 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  build [--release]                   build the WASM bundle, the site and the server
-  run [--release] [-- <selpos args>]  build, then run selpos (default args: serve --demo)
+  build [--release]                   build the site and the server (--release: optimised WASM,
+                                      and a release `selpos` that carries the site)
+  run [--release] [-- <selpos args>]  build the release site, then run selpos on it (default
+                                      args: serve --demo); --release also builds a release server
   test [-- <cargo test args>]         install browser test prerequisites, build, cargo test --workspace
-  bundle-size                         release build, then print raw and gzip sizes of the bundles";
+  bundle-size                         release site, then the till's bytes as sent by a running selpos";
+
+/// Read by `server/build.rs`: the finished site to embed in a release `selpos`.
+const EMBED_ENV: &str = "SELPOS_EMBED_SITE";
 
 const POSTGRES_ENV: &str = "SELPOS_TEST_POSTGRES_URL";
 const LOCAL_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -46,12 +56,11 @@ fn postgres_for_tests() -> Option<String> {
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
-/// One WASM bundle of the app: its file name in `pkg/`, the app's features it is built with,
-/// and which pages the server serves with it.
+/// One WASM bundle of the app: its file name in `pkg/` and the app's features it is built
+/// with. The till's pages (/register, /login) get the till's, every other page the whole app's.
 struct Bundle {
     name: &'static str,
     features: &'static str,
-    serves: &'static str,
 }
 
 /// The till's own bundle (the tablet's download) and the whole app's for every other page.
@@ -59,12 +68,10 @@ const BUNDLES: [Bundle; 2] = [
     Bundle {
         name: "selpos",
         features: "hydrate",
-        serves: "every page but the till's",
     },
     Bundle {
         name: "till",
         features: "till",
-        serves: "the tablet: /register, /login",
     },
 ];
 
@@ -91,9 +98,10 @@ fn xtask() -> Result<ExitCode> {
     let ws = Workspace::locate()?;
 
     match cmd.as_str() {
-        "build" if rest.is_empty() => ws.build(release).map(|()| ExitCode::SUCCESS),
+        "build" if rest.is_empty() => ws.build(release, release).map(|()| ExitCode::SUCCESS),
         "run" => {
-            ws.build(release)?;
+            // A first look is the real product: the tablet gets the optimised, compressed site.
+            ws.build(true, release)?;
             let profile = if release { "release" } else { "debug" };
             let mut selpos = Command::new(ws.target.join(profile).join("selpos"));
             if rest.is_empty() {
@@ -106,7 +114,7 @@ fn xtask() -> Result<ExitCode> {
         }
         "test" if !release => {
             ensure_browser()?;
-            ws.build(false)?;
+            ws.build(false, false)?;
             step("running cargo test --workspace");
             let mut test = ws.cargo(&["test", "--workspace"]);
             if let Some(url) = postgres_for_tests() {
@@ -115,9 +123,10 @@ fn xtask() -> Result<ExitCode> {
             status(test.args(rest).env("SELPOS_SITE_ROOT", &ws.site))
         }
         "bundle-size" if !release && rest.is_empty() => {
-            // The bundle alone: the release server (long to link) is not part of it.
-            ws.build_site(true)?;
-            ws.print_bundle_size()?;
+            // The release site, served by the development server (long to link in release; the
+            // bytes it sends are the precompressed files either way).
+            ws.build(true, false)?;
+            bundle_size::print(&ws.target.join("debug").join("selpos"), &ws.site)?;
             Ok(ExitCode::SUCCESS)
         }
         _ => bail!("unknown command or arguments: {}\n\n{USAGE}", args.join(" ")),
@@ -169,14 +178,18 @@ impl Workspace {
         cmd
     }
 
-    /// Builds the WASM bundle, assembles `target/site/`, then builds the server.
-    fn build(&self, release: bool) -> Result<()> {
+    /// Builds the WASM bundles, assembles `target/site/`, then builds the server; a release
+    /// server carries the site.
+    fn build(&self, release_site: bool, release_server: bool) -> Result<()> {
         let started = Instant::now();
-        self.build_site(release)?;
+        self.build_site(release_site || release_server)?;
         step("building server…");
         let mut server = self.cargo(&["build", "-p", "selpos-server"]);
-        if release {
-            server.arg("--release");
+        if release_server {
+            server.arg("--release").env(EMBED_ENV, &self.site);
+        } else {
+            // A development server reads the site from disk (`--site-root`).
+            server.env_remove(EMBED_ENV);
         }
         run(&mut server)?;
         println!(
@@ -191,9 +204,9 @@ impl Workspace {
     fn build_site(&self, release: bool) -> Result<()> {
         ensure_wasm_target()?;
         let pkg = self.site.join("pkg");
-        // Start from an empty pkg/ so that no stale snippets linger.
-        if pkg.exists() {
-            fs::remove_dir_all(&pkg).with_context(|| format!("removing {}", pkg.display()))?;
+        // Start from an empty site so that no file of an older build lingers.
+        if self.site.exists() {
+            fs::remove_dir_all(&self.site).with_context(|| format!("removing {}", self.site.display()))?;
         }
         for bundle in &BUNDLES {
             self.build_bundle(bundle, release, &pkg)?;
@@ -206,6 +219,12 @@ impl Workspace {
         if public.is_dir() {
             copy_dir(&public, &self.site)?;
         }
+
+        step("naming files by content, compressing (brotli, gzip)…");
+        let started = Instant::now();
+        let names: Vec<&str> = BUNDLES.iter().map(|b| b.name).collect();
+        site::finish(&self.site, &names, site::Effort::for_release(release))?;
+        println!("    done in {:.1?}", started.elapsed());
         Ok(())
     }
 
@@ -257,41 +276,6 @@ impl Workspace {
             .with_context(|| format!("wasm-bindgen on {}", wasm.display()))?;
         Ok(())
     }
-
-    /// Prints a table of raw and gzip -9 sizes of each shipped bundle with its style sheet.
-    fn print_bundle_size(&self) -> Result<()> {
-        let pkg = self.site.join("pkg");
-        for bundle in &BUNDLES {
-            println!("\n{} ({})", bundle.name, bundle.serves);
-            println!("{:<16} {:>10} {:>10}", "file", "raw", "gzip -9");
-            let (mut raw_total, mut gz_total) = (0, 0);
-            let files = [
-                format!("{}_bg.wasm", bundle.name),
-                format!("{}.js", bundle.name),
-                "selpos.css".to_string(),
-            ];
-            for name in files {
-                let bytes = fs::read(pkg.join(&name)).with_context(|| format!("reading {name}"))?;
-                let (raw, gzipped) = (bytes.len(), gzip_len(&bytes)?);
-                println!("{name:<16} {:>10} {:>10}", kib(raw), kib(gzipped));
-                raw_total += raw;
-                gz_total += gzipped;
-            }
-            println!("{:<16} {:>10} {:>10}", "total", kib(raw_total), kib(gz_total));
-        }
-        Ok(())
-    }
-}
-
-/// Size of `bytes` once gzipped at level 9, as served over the wire.
-fn gzip_len(bytes: &[u8]) -> Result<usize> {
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    gz.write_all(bytes)?;
-    Ok(gz.finish()?.len())
-}
-
-fn kib(bytes: usize) -> String {
-    format!("{:.1} KiB", bytes as f64 / 1024.0)
 }
 
 /// Installs the wasm32 target with rustup when it is missing.

@@ -337,6 +337,7 @@ mod tests {
             voucher_gives_change: false,
             eat_in: false,
             loaded_at: chrono::DateTime::UNIX_EPOCH,
+            version: String::new(),
         }
     }
 

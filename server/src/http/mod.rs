@@ -25,18 +25,19 @@ mod wages;
 use crate::db::Db;
 use crate::printing::PrinterQueues;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRef, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use error::ApiError;
 use extract::Json;
 use leptos::nonce::use_nonce;
-use leptos::prelude::{IntoView, LeptosOptions, use_context};
+use leptos::prelude::{IntoView, LeptosOptions, provide_context, use_context};
 use leptos_axum::{LeptosRoutes, ResponseOptions, generate_route_list};
-use selpos_app::{App, shell};
+use selpos_app::{App, SiteAssets, shell};
 use selpos_domain::health::Health;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -68,6 +69,8 @@ pub struct AppState {
     pub printers: PrinterQueues,
     /// Rate limits of sign-in and approvals, and the failure summaries.
     pub throttle: crate::throttle::Throttle,
+    /// The built site: bundles, style sheet, service worker.
+    pub site: std::sync::Arc<crate::site::Site>,
 }
 
 impl AppState {
@@ -152,15 +155,26 @@ pub fn router(state: AppState) -> Router {
 
     let pages = generate_route_list(App);
     let https = state.https;
+    let assets = state.site.assets();
     Router::new()
         .route("/healthz", get(health))
         .merge(setup::routes())
         .merge(api)
         .leptos_routes(&state, pages, {
-            let options = state.leptos_options.clone();
-            move || page(options.clone())
+            let (options, assets) = (state.leptos_options.clone(), assets.clone());
+            move || page(options.clone(), assets.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(page))
+        .fallback(move |state: State<AppState>, request: Request| {
+            file_or_not_found(state, request, assets.clone())
+        })
+        // Pages and API answers compressed on the fly; the site's files come precompressed
+        // (a response with a Content-Encoding is passed as it is).
+        .layer(CompressionLayer::new())
+        // Pages are revalidated (the API says no-store, the site's files say their own).
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -188,9 +202,27 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// One of the site's files, else the app's "not found" page with a 404.
+async fn file_or_not_found(State(state): State<AppState>, request: Request, assets: SiteAssets) -> Response {
+    let path = request.uri().path().to_string();
+    if let Some(file) = state.site.serve(request.method(), &path, request.headers()).await {
+        return file;
+    }
+    let options = state.leptos_options.clone();
+    let render = leptos_axum::render_app_to_stream_with_context(
+        move || provide_context(state.clone()),
+        move || page(options.clone(), assets.clone()),
+    );
+    let mut response = render(request).await;
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = StatusCode::NOT_FOUND;
+    }
+    response
+}
+
 /// A page: the app's shell, with a Content-Security-Policy that allows exactly the inline
 /// hydration script (by its nonce), our own files and the WASM module.
-fn page(options: LeptosOptions) -> impl IntoView {
+fn page(options: LeptosOptions, assets: SiteAssets) -> impl IntoView {
     if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) {
         let policy = format!(
             "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
@@ -201,7 +233,7 @@ fn page(options: LeptosOptions) -> impl IntoView {
             response.insert_header(header::CONTENT_SECURITY_POLICY, value);
         }
     }
-    shell(options)
+    shell(options, assets)
 }
 
 /// A panic in a handler is a bug; the client still gets the error shape and the server stays up.

@@ -7,7 +7,8 @@ use super::extract::{Json, Path, Query};
 use super::{ApiResult, AppState};
 use crate::usecases::sales::{self, BatchAnswer, SaleFilter};
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use selpos_domain::sales::batch::{
     MAX_BATCH_SALES, SaleBatchAnswer, SaleBatchInput, SaleBatchResult, check_batch_len,
 };
@@ -37,15 +38,27 @@ pub fn routes() -> OpenApiRouter<AppState> {
         )
 }
 
-/// What a register sells: the products of the event's facilities, for offline use.
-#[utoipa::path(get, operation_id = "getCatalog", path = "/registers/{id}/catalog", tag = "sales", params(("id" = i64, Path)),
-    responses((status = 200, body = Catalog), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// What a register sells: the products of the event's facilities, for offline use. Its
+/// `version` is also its `ETag`: a till that sends it as `If-None-Match` gets a 304 while the
+/// catalogue is unchanged.
+#[utoipa::path(get, operation_id = "getCatalog", path = "/registers/{id}/catalog", tag = "sales",
+    params(("id" = i64, Path), ("If-None-Match" = Option<String>, Header, description = "The version the till holds, quoted")),
+    responses((status = 200, body = Catalog), (status = 304, description = "The till's copy is current"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn catalog(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Catalog>> {
-    Ok(Json(sales::catalog(&state.db, &actor, id).await?))
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let catalog = sales::catalog(&state.db, &actor, id).await?;
+    let etag = format!("\"{}\"", catalog.version);
+    let unchanged = crate::site::if_none_match(&headers, &etag);
+    let etag = HeaderValue::from_str(&etag).map_err(|e| crate::error::Error::Internal(e.to_string()))?;
+    if unchanged {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
+    Ok(([(header::ETAG, etag)], Json(catalog)).into_response())
 }
 
 /// Records a sale made on the caller's register. The sale's id is the idempotency key: the

@@ -66,7 +66,7 @@ pub fn TillPage() -> impl IntoView {
                     // The server is out of reach: the till works on what this tablet kept.
                     Some(Err(failure)) if matches!(failure.code.as_str(), "network" | "http") => {
                         match browser::local_get(REMEMBERED).and_then(|j| serde_json::from_str::<Remembered>(&j).ok()) {
-                            Some(r) => view! { <Till register=r.register cashier=r.cashier cashier_login=r.cashier_login /> }.into_any(),
+                            Some(r) => view! { <Till register=r.register cashier=r.cashier cashier_login=r.cashier_login offline=true /> }.into_any(),
                             None => view! { <p class="banner error" role="alert">{failure.message}</p> }.into_any(),
                         }
                     }
@@ -309,7 +309,14 @@ impl TillState {
 }
 
 #[component]
-fn Till(register: RegisterRef, cashier: String, cashier_login: String) -> impl IntoView {
+fn Till(
+    register: RegisterRef,
+    cashier: String,
+    cashier_login: String,
+    /// Opened from what this tablet remembers because the server did not answer.
+    #[prop(optional)]
+    offline: bool,
+) -> impl IntoView {
     let register_id = register.register_id;
     let catalog: RwSignal<Option<Catalog>> = RwSignal::new(None);
     let lines: RwSignal<Vec<CartLine>> = RwSignal::new(Vec::new());
@@ -335,6 +342,10 @@ fn Till(register: RegisterRef, cashier: String, cashier_login: String) -> impl I
         cashier_login: StoredValue::new(cashier_login),
         sync: SyncState::new(),
     };
+    if offline {
+        // The browser may think it is online (the Wi-Fi is up): the server is not.
+        till.sync.online.set(false);
+    }
     provide_context(till);
     let catalog_error: RwSignal<Option<String>> = RwSignal::new(None);
     let persisted: RwSignal<Option<bool>> = RwSignal::new(Some(true));
@@ -347,13 +358,24 @@ fn Till(register: RegisterRef, cashier: String, cashier_login: String) -> impl I
             persisted.try_set(browser::request_persistent_storage().await);
         });
         leptos::task::spawn_local(async move {
-            if let Ok(Some(cached)) = store::load_catalog(register_id).await {
+            let cached = store::load_catalog(register_id).await.ok().flatten();
+            let held_version = cached.as_ref().map(|c| c.version.clone());
+            if let Some(cached) = cached {
                 catalog.try_set(Some(cached));
             }
-            match api::register_catalog(register_id).await {
-                Ok(fresh) => {
+            match api::register_catalog(register_id, held_version.as_deref()).await {
+                Ok(Some(fresh)) => {
                     let _ = store::save_catalog(&fresh).await;
                     catalog.try_set(Some(fresh));
+                    catalog_error.try_set(None);
+                }
+                // Unchanged: what the tablet holds is current as of now.
+                Ok(None) => {
+                    catalog.try_update(|c| {
+                        if let Some(c) = c {
+                            c.loaded_at = browser::utc_now();
+                        }
+                    });
                     catalog_error.try_set(None);
                 }
                 Err(failure) => {

@@ -92,7 +92,7 @@ pub async fn catalog(db: &Db, actor: &Principal, register_id: i64) -> Result<Cat
     }
     let rules = sale_rules(&mut tx).await?;
     let eat_in = db::events::offers_eat_in(&mut tx, register.event_id).await?;
-    Ok(Catalog {
+    let mut catalog = Catalog {
         register: register_ref(&register),
         event_state: register.state()?,
         facilities: facilities.into_values().collect(),
@@ -100,8 +100,21 @@ pub async fn catalog(db: &Db, actor: &Principal, register_id: i64) -> Result<Cat
         tax_rounding: rules.tax_rounding,
         voucher_gives_change: rules.voucher_gives_change,
         eat_in,
-        loaded_at: Utc::now(),
-    })
+        loaded_at: DateTime::UNIX_EPOCH,
+        version: String::new(),
+    };
+    catalog.version = content_version(&catalog)?;
+    catalog.loaded_at = Utc::now();
+    Ok(catalog)
+}
+
+/// The first 16 hex digits of the SHA-256 of the catalogue as JSON, taken before its
+/// `loaded_at` and `version` are set: equal contents have equal versions.
+fn content_version(catalog: &Catalog) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let json = serde_json::to_vec(catalog).map_err(|e| Error::Internal(e.to_string()))?;
+    let digest = Sha256::digest(&json);
+    Ok(digest[..8].iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn receipt_number(register: &db::sales::RegisterRow, no: i64) -> String {
