@@ -516,6 +516,52 @@ async fn a_till_opens_from_its_kept_copy_when_the_server_is_silent() {
         .get_ok(&format!("/api/v1/sales?register_id={}", till.register))
         .await;
     assert_eq!(recorded.as_array().map(Vec::len), Some(1), "{recorded}");
+
+    // A file of an older build lingers in the worker's cache: the next page kept drops it and
+    // keeps exactly the files its page names.
+    browser
+        .js("return caches.open('selpos-till-v2').then(c => c.put('/pkg/till.0000000000000000_bg.wasm', new Response('old'))).then(() => null)")
+        .await;
+    browser
+        .client
+        .goto(&format!("{}/register", wifi.base()))
+        .await
+        .expect("the till again");
+    browser.hydrated().await;
+    let started = Instant::now();
+    let kept = loop {
+        let kept = browser
+            .js("return caches.open('selpos-till-v2').then(c => c.keys()).then(ks => ks.map(k => new URL(k.url).pathname).sort())")
+            .await;
+        if !kept.to_string().contains("0000000000000000") {
+            // (Old files go only after the page and its files are kept.)
+            break kept;
+        }
+        assert!(started.elapsed() < WAIT, "the old build's file stayed: {kept}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let html = reqwest::get(format!("{}/register", server.base))
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let mut expected: Vec<String> = html
+        .split('"')
+        .filter(|part| part.starts_with("/pkg/"))
+        .map(str::to_string)
+        .collect();
+    expected.sort();
+    expected.dedup();
+    let kept: Vec<&str> = kept
+        .as_array()
+        .expect("cache keys")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(kept.contains(&"/register"), "{kept:?}");
+    let kept_files: Vec<&str> = kept.into_iter().filter(|k| k.starts_with("/pkg/")).collect();
+    assert_eq!(kept_files, expected);
     browser.close().await;
     server.stop().await;
 }

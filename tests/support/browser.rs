@@ -234,6 +234,41 @@ impl Browser {
         }
     }
 
+    /// Runs a DevTools protocol command on the page (through chromedriver) and answers its result.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.client
+            .issue_cmd(Cdp {
+                cmd: cmd.to_string(),
+                params,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("DevTools {cmd}: {e}"))
+    }
+
+    /// Throttles the page's network as the DevTools protocol does (`None`: full speed).
+    pub async fn throttle(&self, link: Option<Link>) {
+        let conditions = match link {
+            Some(link) => json!({"offline": false, "latency": link.round_trip_ms,
+                "downloadThroughput": link.down_bytes_per_s, "uploadThroughput": link.up_bytes_per_s}),
+            None => json!({"offline": false, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}),
+        };
+        self.cdp("Network.enable", json!({})).await;
+        self.cdp("Network.emulateNetworkConditions", conditions).await;
+    }
+
+    /// Forgets everything a first visit would not have for `origin`: the HTTP cache, the
+    /// service worker with its caches, and IndexedDB (the till's kept catalogue). Sign-in
+    /// cookies stay.
+    pub async fn forget_site_data(&self, origin: &str) {
+        self.cdp("Network.enable", json!({})).await;
+        self.cdp("Network.clearBrowserCache", json!({})).await;
+        self.cdp(
+            "Storage.clearDataForOrigin",
+            json!({"origin": origin, "storageTypes": "cache_storage,service_workers,indexeddb"}),
+        )
+        .await;
+    }
+
     /// The CSP nonce of the till page the service worker keeps (each page the server renders
     /// has its own: it tells the kept copy from a fresh one).
     pub async fn kept_till_nonce(&self) -> Value {
@@ -251,6 +286,51 @@ impl Browser {
 
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
+    }
+}
+
+/// A network link as DevTools emulates it.
+#[derive(Debug, Clone, Copy)]
+pub struct Link {
+    pub round_trip_ms: u32,
+    pub down_bytes_per_s: u64,
+    pub up_bytes_per_s: u64,
+}
+
+impl Link {
+    /// `mbit` megabits per second both ways, with `round_trip_ms` round trips.
+    pub fn mbit(mbit: f64, round_trip_ms: u32) -> Link {
+        let bytes = (mbit * 1_000_000.0 / 8.0) as u64;
+        Link {
+            round_trip_ms,
+            down_bytes_per_s: bytes,
+            up_bytes_per_s: bytes,
+        }
+    }
+}
+
+/// chromedriver's `POST /session/{id}/goog/cdp/execute`: one DevTools protocol command.
+#[derive(Debug)]
+struct Cdp {
+    cmd: String,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &reqwest::Url,
+        session_id: Option<&str>,
+    ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &reqwest::Url) -> (reqwest::Method, Option<String>) {
+        let body = json!({"cmd": self.cmd, "params": self.params});
+        (reqwest::Method::POST, Some(body.to_string()))
     }
 }
 

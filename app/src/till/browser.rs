@@ -35,6 +35,17 @@ pub fn monotonic_ms() -> f64 {
     }
 }
 
+/// A User Timing mark (`performance.mark`): what benchmarks (and the browser's own tools)
+/// time the till by.
+pub fn mark(name: &str) {
+    #[cfg(feature = "browser")]
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
+    #[cfg(not(feature = "browser"))]
+    let _ = name;
+}
+
 /// Waits `ms` milliseconds without blocking the page.
 pub async fn sleep(ms: i32) {
     #[cfg(feature = "browser")]

@@ -210,6 +210,73 @@ pub struct FacilityGroup {
     pub categories: Vec<(String, Vec<CatalogItem>)>,
 }
 
+/// A product's category on the grid: its own, or 「その他」.
+pub fn category_of(item: &CatalogItem) -> String {
+    if item.category.trim().is_empty() {
+        "その他".to_string()
+    } else {
+        item.category.clone()
+    }
+}
+
+/// The categories of the catalogue, in order of first appearance (the grid's chips).
+pub fn categories(catalog: &Catalog) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for item in &catalog.items {
+        let category = category_of(item);
+        if !seen.contains(&category) {
+            seen.push(category);
+        }
+    }
+    seen
+}
+
+/// Each product's folded name, reading and JAN, made once per catalogue so that a keystroke
+/// only compares (a large bazaar has 2,000 products).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchIndex {
+    entries: Vec<(i64, String, String)>,
+}
+
+impl SearchIndex {
+    pub fn new(catalog: &Catalog) -> Self {
+        SearchIndex {
+            entries: catalog
+                .items
+                .iter()
+                .map(|item| {
+                    let key = format!(
+                        "{}\u{1f}{}\u{1f}{}",
+                        fold(&item.name),
+                        fold(&item.kana),
+                        item.jan.as_deref().unwrap_or_default()
+                    );
+                    (item.product_id, key, category_of(item))
+                })
+                .collect(),
+        }
+    }
+
+    /// The products that match `query` (name, reading or JAN) within `category`; `None` when
+    /// nothing narrows the grid.
+    pub fn matching(&self, query: &str, category: Option<&str>) -> Option<std::collections::HashSet<i64>> {
+        let query = fold(query);
+        if query.is_empty() && category.is_none() {
+            return None;
+        }
+        Some(
+            self.entries
+                .iter()
+                .filter(|(_, key, c)| {
+                    category.is_none_or(|wanted| wanted == c)
+                        && (query.is_empty() || key.split('\u{1f}').any(|part| part.contains(&query)))
+                })
+                .map(|(id, _, _)| *id)
+                .collect(),
+        )
+    }
+}
+
 /// The catalog as the grid shows it: by facility (catalog order), then category (order of
 /// first appearance), keeping only products that match `query`.
 pub fn group(catalog: &Catalog, query: &str) -> Vec<FacilityGroup> {
@@ -224,11 +291,7 @@ pub fn group(catalog: &Catalog, query: &str) -> Vec<FacilityGroup> {
                 .iter()
                 .filter(|i| i.facility_id == facility.facility_id && matches(i, &query))
             {
-                let category = if item.category.trim().is_empty() {
-                    "その他".to_string()
-                } else {
-                    item.category.clone()
-                };
+                let category = category_of(item);
                 match categories.iter_mut().find(|(c, _)| *c == category) {
                     Some((_, items)) => items.push(item.clone()),
                     None => categories.push((category, vec![item.clone()])),
@@ -529,6 +592,31 @@ mod tests {
         }
         assert!(group(&catalog, "存在しない").is_empty());
         assert_eq!(fold("ＡＢＣ１２３カナ"), "abc123かな");
+    }
+
+    #[test]
+    fn the_search_index_narrows_by_reading_jan_and_category() {
+        let catalog = catalog();
+        let index = SearchIndex::new(&catalog);
+        assert_eq!(index.matching("", None), None);
+        let ids = |query: &str, category: Option<&str>| {
+            let mut ids: Vec<i64> = index
+                .matching(query, category)
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+            ids.sort_unstable();
+            ids
+        };
+        assert_eq!(ids("クッキー", None), [1]);
+        assert_eq!(ids("け", None), [4]);
+        assert_eq!(ids("", Some("焼き菓子")), [1, 4]);
+        assert_eq!(ids("ぱうんど", Some("焼き菓子")), [4]);
+        assert_eq!(ids("ぱうんど", Some("手芸")), Vec::<i64>::new());
+        assert_eq!(ids("", Some("その他")), [3]);
+        assert_eq!(ids("4999001000002", None), [2]);
+        assert_eq!(ids("4999001", None), [1, 2, 3, 4]);
+        assert_eq!(categories(&catalog), ["焼き菓子", "手芸", "その他"]);
     }
 
     #[test]

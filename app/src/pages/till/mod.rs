@@ -365,6 +365,7 @@ fn Till(
             }
             match api::register_catalog(register_id, held_version.as_deref()).await {
                 Ok(Some(fresh)) => {
+                    browser::mark("selpos:catalog-fetched");
                     let _ = store::save_catalog(&fresh).await;
                     catalog.try_set(Some(fresh));
                     catalog_error.try_set(None);
