@@ -14,9 +14,9 @@
 //! DevTools throttles the page's own requests; what the service worker fetches itself (the
 //! page, on a warm visit) is not throttled.
 
+use selpos_tests::NewProduct;
 use selpos_tests::TestServer;
 use selpos_tests::browser::{Browser, Link, WAIT, set_up_the_till};
-use selpos_tests::NewProduct;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -62,7 +62,12 @@ async fn main() {
 
     // A large bazaar: the demo's facilities with 2,000 products between them.
     let started = Instant::now();
-    grow_catalogue(&server, &till.facilities, BIG_CATALOGUE - catalogue_len(&browser).await).await;
+    grow_catalogue(
+        &server,
+        &till.facilities,
+        BIG_CATALOGUE - catalogue_len(&browser).await,
+    )
+    .await;
     println!("(catalogue grown in {:.1?})", started.elapsed());
     browser.client.goto("about:blank").await.expect("blank");
     // Only the kept catalogue is forgotten: the bundle stays, the catalogue comes fresh.
@@ -133,7 +138,10 @@ async fn tappable_ms(browser: &Browser, base: &str) -> u64 {
         if let Some(ms) = mark.as_f64() {
             return ms.round() as u64;
         }
-        assert!(started.elapsed() < Duration::from_secs(120), "the till never showed its tiles");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the till never showed its tiles"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -208,8 +216,23 @@ async fn wait_for_catalogue_request(browser: &Browser) -> Value {
 /// them, and times each until the frame after the tiles changed.
 async fn search_keystrokes(browser: &Browser) -> Vec<f64> {
     let words = [
-        "く", "くっ", "くっき", "くっきー", "", "ま", "まど", "", "石", "石け", "石けん", "", "1", "12",
-        "", "ぱうんど", "",
+        "く",
+        "くっ",
+        "くっき",
+        "くっきー",
+        "",
+        "ま",
+        "まど",
+        "",
+        "石",
+        "石け",
+        "石けん",
+        "",
+        "1",
+        "12",
+        "",
+        "ぱうんど",
+        "",
     ];
     let script = r#"
         const [words, done] = [arguments[0], arguments[arguments.length - 1]];

@@ -40,7 +40,10 @@ pub(super) fn ProductPane() -> impl IntoView {
             }
         }
     };
-    let index = Memo::new(move |_| till.catalog.with(|c| c.as_ref().map(SearchIndex::new).unwrap_or_default()));
+    let index = Memo::new(move |_| {
+        till.catalog
+            .with(|c| c.as_ref().map(SearchIndex::new).unwrap_or_default())
+    });
     let shown: Shown = Memo::new(move |_| {
         let query = search.get();
         category.with(|c| index.with(|index| index.matching(&query, c.as_deref())))
@@ -113,7 +116,10 @@ fn any_shown(shown: Shown, ids: &[i64]) -> bool {
 #[component]
 fn Chips(category: RwSignal<Option<String>>) -> impl IntoView {
     let till = use_till();
-    let names = Memo::new(move |_| till.catalog.with(|c| c.as_ref().map(cart::categories).unwrap_or_default()));
+    let names = Memo::new(move |_| {
+        till.catalog
+            .with(|c| c.as_ref().map(cart::categories).unwrap_or_default())
+    });
     view! {
         <div class="chips" role="group" aria-label=t!("分類", "Categories")>
             {move || names.get().into_iter().map(|name| {
@@ -141,7 +147,12 @@ fn JumpBar() -> impl IntoView {
     let facilities = Memo::new(move |_| {
         till.catalog.with(|c| {
             c.as_ref()
-                .map(|c| c.facilities.iter().map(|f| (f.number, f.name.clone())).collect::<Vec<_>>())
+                .map(|c| {
+                    c.facilities
+                        .iter()
+                        .map(|f| (f.number, f.name.clone()))
+                        .collect::<Vec<_>>()
+                })
                 .unwrap_or_default()
         })
     });
