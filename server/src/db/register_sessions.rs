@@ -208,9 +208,8 @@ pub async fn set_float(
 ) -> Result<bool, sqlx::Error> {
     let counts = serde_json::to_string(e.counts).map_err(|err| sqlx::Error::Encode(Box::new(err)))?;
     let total = e.counts.total().0;
-    let affected =
-        on_tx!(tx, |conn| {
-            sqlx::query(
+    let affected = on_tx!(tx, |conn| {
+        sqlx::query(
         "UPDATE register_sessions SET float_counts = $1, float_total = $2 WHERE id = $3 AND closed_at IS NULL"
     )
     .bind(&counts)
@@ -219,7 +218,7 @@ pub async fn set_float(
     .execute(&mut *conn)
     .await
     .map(|r| r.rows_affected())
-        })?;
+    })?;
     if affected != 1 {
         return Ok(false);
     }
