@@ -186,6 +186,8 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("post", "/api/v1/registers/{id}/payouts") => SELLERS,
         ("post", "/api/v1/registers/{id}/close") => SELLERS,
         ("get", "/api/v1/register-sessions/{id}") => SELLERS,
+        // A float entered late or corrected: the council only.
+        ("put", "/api/v1/register-sessions/{id}/float") => COUNCIL,
         ("get", "/api/v1/events/{id}/register-sessions") => COUNCIL,
         // 精算: the council; facility staff their own statement.
         ("get", "/api/v1/events/{id}/settlement") => COUNCIL,
@@ -257,6 +259,9 @@ fn request_for(world: &Fixtures, method: &str, path: &str, n: usize) -> (String,
         ("put", "/api/v1/facilities/{id}/wage-target") => Some(json!({"monthly_target": 20000})),
         ("put", "/api/v1/wages/corrections/{id}") => Some(json!({"status": "rejected"})),
         ("post", "/api/v1/registers/{id}/open") => Some(json!({"id": uuid::Uuid::now_v7(), "counts": []})),
+        ("put", "/api/v1/register-sessions/{id}/float") => {
+            Some(json!({"id": uuid::Uuid::now_v7(), "counts": []}))
+        }
         ("post", "/api/v1/registers/{id}/payouts") => {
             Some(json!({"id": uuid::Uuid::now_v7(), "amount": 100, "reason": "テスト"}))
         }

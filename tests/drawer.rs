@@ -250,3 +250,124 @@ db_test!(
         assert_eq!(audit(&server, "receipt.").await.len(), 3);
     }
 );
+
+/// The register's session as the tablet sees it.
+async fn session_status(till: &Till) -> Value {
+    till.cashier
+        .get_ok(&format!("/api/v1/registers/{}/session", till.register))
+        .await
+}
+
+fn float_entry(id: uuid::Uuid, ten_thousands: i64, reason: &str) -> Value {
+    json!({"id": id, "counts": [{"denomination": 10000, "count": ten_thousands}], "reason": reason})
+}
+
+db_test!(
+    a_float_entered_late_by_the_council_is_audited_and_used_by_the_close,
+    demo = false,
+    |server| {
+        let till = World::on(&server)
+            .facility(NewFacility::new(1, "A工房"))
+            .product(NewProduct::reduced(0, "クッキー", 120))
+            .cashier(Cashier::volunteer())
+            .open_till()
+            .await;
+        // A sale before レジ開け opens the register with a ¥0 float, flagged.
+        let lines = json!([{"product_id": till.products[0].id, "quantity": 1, "unit_price": 120}]);
+        till.record(&till.sale(lines, json!([{"kind": "cash", "amount": 1000}])))
+            .await;
+        let status = session_status(&till).await;
+        assert_eq!(status["state"], "open", "{status}");
+        let session = &status["report"]["session"];
+        assert_eq!(session["auto_opened"], true);
+        assert_eq!(status["report"]["cash"]["float"], 0);
+        assert!(session.get("float_entered").is_none(), "{session}");
+        let path = format!(
+            "/api/v1/register-sessions/{}/float",
+            session["id"].as_str().expect("session id")
+        );
+
+        // The cashier may not enter it afterwards: only the council.
+        let (status, body) = till
+            .cashier
+            .put(&path, &float_entry(uuid::Uuid::now_v7(), 3, ""))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(session_status(&till).await["report"]["cash"]["float"], 0);
+
+        // A count that is not one is refused with its field.
+        let (status, body) = server
+            .put(
+                &path,
+                &json!({"id": uuid::Uuid::now_v7(), "counts": [{"denomination": 3000, "count": 1}]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(error_fields(&body), ["counts[0].denomination"]);
+
+        // The council enters ¥30,000; a retry of the same entry is applied once.
+        let first = uuid::Uuid::now_v7();
+        for _ in 0..2 {
+            let (status, body) = server
+                .put(&path, &float_entry(first, 3, "レジ開け前に販売"))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert_eq!(body["cash"]["float"], 30000);
+            assert_eq!(body["cash"]["expected"], 30120);
+            assert_eq!(body["session"]["auto_opened"], true, "the flag stays");
+            assert_eq!(body["session"]["float_entered"]["by"], selpos_tests::ADMIN_LOGIN);
+            assert_eq!(body["session"]["float_entered"]["previous"], 0);
+        }
+        // Corrected to ¥20,000.
+        let (status, body) = server
+            .put(&path, &float_entry(uuid::Uuid::now_v7(), 2, "数え間違い"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["cash"]["float"], 20000);
+        assert_eq!(body["session"]["float_entered"]["previous"], 30000);
+        assert_eq!(body["session"]["float_entered"]["reason"], "数え間違い");
+
+        // Audited: each entry once, the float before and after.
+        let entries = audit(&server, "register.float").await;
+        assert_eq!(entries.len(), 2, "{entries:?}");
+        assert_eq!(entries[1]["before"]["float"], 0);
+        assert_eq!(entries[1]["after"]["float"], 30000);
+        assert_eq!(entries[1]["after"]["reason"], "レジ開け前に販売");
+        assert_eq!(entries[0]["before"]["float"], 30000);
+        assert_eq!(entries[0]["after"]["float"], 20000);
+        assert_eq!(entries[0]["entity_id"], till.register.to_string());
+
+        // The close counts against it: ¥20,120 in the drawer is exact, no note needed.
+        let close = json!({"id": uuid::Uuid::now_v7(),
+            "counts": [{"denomination": 10000, "count": 2}, {"denomination": 100, "count": 1}, {"denomination": 10, "count": 2}]});
+        let (status, report) = till
+            .cashier
+            .post(&format!("/api/v1/registers/{}/close", till.register), &close)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert_eq!(report["cash"]["float"], 20000);
+        assert_eq!(report["cash"]["expected"], 20120);
+        assert_eq!(report["cash"]["difference"], 0);
+        assert_eq!(report["session"]["auto_opened"], true);
+
+        // A closed session's float is not changed any more.
+        let (status, body) = server
+            .put(&path, &float_entry(uuid::Uuid::now_v7(), 5, "締め後"))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        let message = assert_error(&body, "conflict");
+        assert!(message.contains("締め済み"), "{message}");
+        let status = session_status(&till).await;
+        assert_eq!(status["report"]["cash"]["float"], 20000);
+        assert_eq!(audit(&server, "register.float").await.len(), 2);
+
+        // An unknown session: 404.
+        let (status, body) = server
+            .put(
+                "/api/v1/register-sessions/nothing/float",
+                &float_entry(uuid::Uuid::now_v7(), 1, ""),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    }
+);

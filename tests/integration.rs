@@ -27,6 +27,7 @@ mod signin;
 mod site;
 mod stock;
 mod sweep;
+mod till_mode_browser;
 mod tls;
 mod tls_browser;
 mod vouchers;

@@ -26,6 +26,7 @@ const TABLES: &[&str] = &[
     "stock_operations",
     "register_sessions",
     "register_payouts",
+    "register_float_entries",
     "settlement_adjustments",
     "wage_months",
     "wage_targets",

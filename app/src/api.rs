@@ -637,13 +637,34 @@ pub async fn printer_status(register_id: i64) -> ApiResult<selpos_domain::printe
 pub mod register_sessions {
     use super::{ApiResult, get, send};
     use selpos_domain::register_sessions::{
-        PayoutInput, RegisterCloseInput, RegisterOpenInput, RegisterReport, RegisterState, RegisterStatus,
+        PayoutInput, RegisterCloseInput, RegisterFloatInput, RegisterOpenInput, RegisterReport,
+        RegisterState, RegisterStatus,
     };
 
     /// Whether a register is open, without its figures: all the till itself needs to know.
-    #[derive(Debug, Clone, serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
     pub struct RegisterBrief {
         pub state: RegisterState,
+        /// The open session, or the last closed one.
+        #[serde(default)]
+        pub report: Option<BriefReport>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+    pub struct BriefReport {
+        pub session: BriefSession,
+    }
+
+    #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+    pub struct BriefSession {
+        pub id: String,
+    }
+
+    impl RegisterBrief {
+        /// The session this answer is about (`""` when the register was never opened).
+        pub fn session_id(&self) -> &str {
+            self.report.as_ref().map_or("", |r| r.session.id.as_str())
+        }
     }
 
     /// The register's state from its session report (the rest of the report is not read).
@@ -665,6 +686,11 @@ pub mod register_sessions {
 
     pub async fn close_register(register_id: i64, input: &RegisterCloseInput) -> ApiResult<RegisterReport> {
         send("POST", &format!("/registers/{register_id}/close"), input).await
+    }
+
+    /// A council user enters (or corrects) the float of an open session.
+    pub async fn set_float(session_id: &str, input: &RegisterFloatInput) -> ApiResult<RegisterReport> {
+        send("PUT", &format!("/register-sessions/{session_id}/float"), input).await
     }
 }
 

@@ -72,6 +72,22 @@ pub fn NavBar() -> impl IntoView {
     }
 }
 
+/// A header with only the name and the language: the sign-in page, which the till's bundle
+/// serves without the back-office menu.
+#[component]
+pub fn PlainHeader() -> impl IntoView {
+    let lang = use_language();
+    view! {
+        <header class="navbar plain">
+            <span class="brand">"selpos"</span>
+            <div class="lang">
+                <button class:active=move || lang.get() == Lang::Ja on:click=move |_| set_language(Lang::Ja)>"日本語"</button>
+                <button class:active=move || lang.get() == Lang::En on:click=move |_| set_language(Lang::En)>"English"</button>
+            </div>
+        </header>
+    }
+}
+
 /// The nav link to the till, shown when the tablet is signed in as a till.
 #[component]
 fn TillNavLink() -> impl IntoView {

@@ -87,8 +87,12 @@ pub fn shell(mut options: LeptosOptions, assets: SiteAssets) -> impl IntoView {
     }
 }
 
-/// What every page has around its route: language, session, the navigation bar.
-fn frame<R: IntoView + 'static>(routes: impl FnOnce() -> R + Send + 'static) -> impl IntoView {
+/// What every page has around its route: language, session, and (`back_office`) the back
+/// office's navigation bar; the till's pages have their own slim bar instead.
+fn frame<R: IntoView + 'static>(
+    back_office: bool,
+    routes: impl FnOnce() -> R + Send + 'static,
+) -> impl IntoView {
     provide_meta_context();
     i18n::provide_language();
     session::provide_session();
@@ -101,7 +105,7 @@ fn frame<R: IntoView + 'static>(routes: impl FnOnce() -> R + Send + 'static) -> 
     view! {
         <Title text="selpos" />
         <Router>
-            <components::NavBar />
+            {back_office.then(|| view! { <components::NavBar /> })}
             <main class="page">{routes()}</main>
         </Router>
     }
@@ -110,7 +114,7 @@ fn frame<R: IntoView + 'static>(routes: impl FnOnce() -> R + Send + 'static) -> 
 /// The whole app: every page.
 #[component]
 pub fn App() -> impl IntoView {
-    frame(|| {
+    frame(true, || {
         view! {
             <Routes fallback=pages::NotFound>
                 <Route path=StaticSegment("") view=pages::home::HomePage />
@@ -142,17 +146,27 @@ pub fn App() -> impl IntoView {
 }
 
 /// The till's app: the pages of [`is_till_page`]. Any other page is loaded afresh from the
-/// server, which serves it with the whole app.
+/// server, which serves it with the whole app. Till mode: no back-office menu (a cashier may
+/// not use it); the till has its own slim bar, the sign-in a plain header.
 #[component]
 pub fn TillApp() -> impl IntoView {
-    frame(|| {
+    frame(false, || {
         view! {
             <Routes fallback=pages::LoadFromServer>
-                <Route path=path!("/login") view=pages::login::LoginPage />
+                <Route path=path!("/login") view=TillSignIn />
                 <Route path=path!("/register") view=pages::till::TillPage />
             </Routes>
         }
     })
+}
+
+/// The sign-in page of the till's bundle, under a plain header (the name, the language).
+#[component]
+fn TillSignIn() -> impl IntoView {
+    view! {
+        <components::PlainHeader />
+        <pages::login::LoginPage />
+    }
 }
 
 /// Entry point of the WASM bundle (named `hydrate`, as the page's script calls it).

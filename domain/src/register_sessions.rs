@@ -158,6 +158,43 @@ pub struct PayoutInput {
     pub approval_id: Option<Uuid>,
 }
 
+/// The float of an open session entered late or corrected (釣銭準備金の後入力・訂正) by a
+/// council user: the session was opened by its first sale with ¥0, or the float was miscounted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegisterFloatInput {
+    /// Chosen by the client; a retried entry is recognised by it and applied once.
+    pub id: Uuid,
+    /// The float by denomination; its total replaces the session's 釣銭準備金.
+    pub counts: CashCount,
+    /// Why it is entered late or corrected (optional, up to 200 characters).
+    #[serde(default)]
+    pub reason: String,
+}
+
+impl RegisterFloatInput {
+    pub fn validated(&self) -> Result<(), FieldErrors> {
+        let mut e = FieldErrors::default();
+        self.counts.validate("counts", &mut e);
+        if self.reason.chars().count() > 200 {
+            e.add("reason", "too_long", "理由は200文字以内で入力してください");
+        }
+        e.into_result(())
+    }
+}
+
+/// Who entered a session's float after it opened, and when (the last such entry).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FloatEntry {
+    pub by: String,
+    pub at: DateTime<Utc>,
+    /// The float before this entry.
+    pub previous: Yen,
+    pub reason: String,
+}
+
 const MAX_NOTE: usize = 500;
 
 impl RegisterOpenInput {
@@ -215,9 +252,13 @@ pub struct RegisterSession {
     pub event_id: i64,
     pub opened_at: DateTime<Utc>,
     pub opened_by: String,
-    /// Opened by the first sale because nobody entered a float: the float is ¥0.
+    /// Opened by the first sale because nobody entered a float: the float was ¥0 (until a
+    /// council user enters it: [`RegisterSession::float_entered`]). Stays set for the report.
     pub auto_opened: bool,
     pub float_counts: CashCount,
+    /// The float was entered late or corrected after the session opened: the last entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub float_entered: Option<FloatEntry>,
     pub closed_at: Option<DateTime<Utc>>,
     pub closed_by: Option<String>,
     pub counts: Option<CashCount>,

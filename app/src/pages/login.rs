@@ -71,6 +71,12 @@ fn StaffLogin(next: String) -> impl IntoView {
     }
 }
 
+/// Where a cashier's PIN sign-in leads: the page that sent them to sign in, else the till
+/// (never the back office's home page).
+fn cashier_next(next: &str) -> String {
+    if next == "/" { "/register" } else { next }.to_string()
+}
+
 #[component]
 fn CashierLogin(status: selpos_domain::devices::DeviceStatus, next: String) -> impl IntoView {
     let chosen: RwSignal<Option<String>> = RwSignal::new(None);
@@ -88,7 +94,8 @@ fn CashierLogin(status: selpos_domain::devices::DeviceStatus, next: String) -> i
         };
         leptos::task::spawn_local(async move {
             match api::pin_login(&input).await {
-                Ok(_) => navigate_hard(&next.get_value()),
+                // A cashier signs in to sell: to the till, unless a page asked for the sign-in.
+                Ok(_) => navigate_hard(&cashier_next(&next.get_value())),
                 Err(failure) => {
                     pin.set(String::new());
                     error.set(Some(failure));

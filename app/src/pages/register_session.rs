@@ -17,8 +17,8 @@ use selpos_domain::Yen;
 use selpos_domain::approvals::{ApprovalAction, ApprovalInput};
 use selpos_domain::council::{DEFAULT_PAYOUT_APPROVAL_LIMIT, payout_needs_approval};
 use selpos_domain::register_sessions::{
-    CashCount, DENOMINATIONS, DenominationCount, PayoutInput, RegisterCloseInput, RegisterOpenInput,
-    RegisterReport, RegisterState, RegisterStatus,
+    CashCount, DENOMINATIONS, DenominationCount, PayoutInput, RegisterCloseInput, RegisterFloatInput,
+    RegisterOpenInput, RegisterReport, RegisterState, RegisterStatus,
 };
 
 /// How often the till's register figures are read again while it sells.
@@ -26,15 +26,21 @@ const STATUS_REFRESH_MS: u64 = 15_000;
 
 /// One text per denomination, as typed.
 #[derive(Clone, Copy)]
-struct CountInputs([RwSignal<String>; 10]);
+pub struct CountInputs([RwSignal<String>; 10]);
+
+impl Default for CountInputs {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl CountInputs {
-    fn new() -> Self {
+    pub fn new() -> Self {
         CountInputs(std::array::from_fn(|_| RwSignal::new(String::new())))
     }
 
     /// Blank counts as zero; anything unreadable is sent as is for the server to reject.
-    fn count(self) -> CashCount {
+    pub fn count(self) -> CashCount {
         CashCount(
             DENOMINATIONS
                 .iter()
@@ -63,7 +69,7 @@ fn denomination_label(d: i64) -> String {
 
 /// The 金種表 as touch-friendly number fields, with the running total.
 #[component]
-fn CashCountForm(inputs: CountInputs, status: FormStatus) -> impl IntoView {
+pub fn CashCountForm(inputs: CountInputs, status: FormStatus) -> impl IntoView {
     view! {
         <div class="cash-count">
             {DENOMINATIONS.iter().zip(inputs.0).enumerate().map(|(i, (&d, value))| {
@@ -174,7 +180,8 @@ fn RegisterSessionPanel(register_id: i64, online: Signal<bool>) -> impl IntoView
     }
 }
 
-/// While open: the float, expected cash, and the buttons for 出金 and レジ締め.
+/// While open: the float, expected cash, and the buttons for 出金 and レジ締め; a council user
+/// enters (or corrects) the float here, e.g. of a register its first sale opened with ¥0.
 #[component]
 fn OpenBar(
     report: Option<RegisterReport>,
@@ -183,19 +190,81 @@ fn OpenBar(
     on_change: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let payout_open = RwSignal::new(false);
-    let (float, expected, auto) = report
-        .map(|r| (r.cash.float, r.cash.expected, r.session.auto_opened))
+    let float_open = RwSignal::new(false);
+    let (float, expected, auto, late) = report
+        .as_ref()
+        .map(|r| {
+            (
+                r.cash.float,
+                r.cash.expected,
+                r.session.auto_opened,
+                r.session.float_entered.is_some(),
+            )
+        })
         .unwrap_or_default();
+    let session_id = StoredValue::new(report.map(|r| r.session.id).unwrap_or_default());
+    let council_user = move || crate::session::current().is_some_and(|s| s.user.role.is_council());
     view! {
         <div class="register-session open" id="register-session" data-state="open">
             <span>{t!("レジ開局中", "Register open")}</span>
-            <span>{t!("釣銭準備金", "Float")} " " {float.to_string()}</span>
+            <span>{t!("釣銭準備金", "Float")} " " <strong id="session-float">{float.to_string()}</strong></span>
             <span>{t!("現金(予定)", "Cash expected")} " " {expected.to_string()}</span>
-            {auto.then(|| view! { <span class="alert">{t!("釣銭準備金が未入力です(最初の売上で自動開局)", "Float not entered (opened by the first sale)")}</span> })}
+            {(auto && !late).then(|| view! {
+                <span class="alert" id="float-missing">{move || if council_user() {
+                    crate::i18n::pick("釣銭準備金が未入力です(最初の売上で自動開局)", "Float not entered (opened by the first sale)")
+                } else {
+                    crate::i18n::pick("釣銭準備金が未入力です(最初の売上で自動開局)。協議会の担当者に入力を依頼してください",
+                        "Float not entered (opened by the first sale): ask council staff to enter it")
+                }}</span>
+            })}
             <button class="big" on:click=move |_| payout_open.update(|o| *o = !*o)>{t!("出金", "Pay out")}</button>
+            {move || council_user().then(|| view! {
+                <button class="big" id="enter-float" on:click=move |_| float_open.update(|o| *o = !*o)>
+                    {t!("釣銭準備金を入力・訂正", "Enter or correct the float")}
+                </button>
+            })}
             <button class="big" id="close-register" on:click=move |_| on_close()>{t!("レジ締め", "Close register")}</button>
         </div>
         {move || payout_open.get().then(|| view! { <PayoutForm register_id on_done=move || { payout_open.set(false); on_change(); } /> })}
+        {move || float_open.get().then(|| view! {
+            <FloatEntryForm session_id=session_id.get_value() on_done=move || { float_open.set(false); on_change(); } />
+        })}
+    }
+}
+
+/// 釣銭準備金の後入力・訂正 (council users): the float by denomination and why; the session's
+/// float is replaced, audited, and the close counts against it.
+#[component]
+fn FloatEntryForm(session_id: String, on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let inputs = CountInputs::new();
+    let reason = RwSignal::new(String::new());
+    let status: FormStatus = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let id = uuid::Uuid::now_v7();
+    let session_id = StoredValue::new(session_id);
+    let enter = move |_| {
+        let input = RegisterFloatInput {
+            id,
+            counts: inputs.count(),
+            reason: reason.get_untracked(),
+        };
+        let session_id = session_id.get_value();
+        let request = async move { register_sessions::set_float(&session_id, &input).await };
+        save(status, Some(busy), request, move |_| {
+            on_done();
+            None
+        });
+    };
+    view! {
+        <section class="panel float-entry" id="float-entry">
+            <h2>{t!("釣銭準備金の入力・訂正", "Enter or correct the float")}</h2>
+            <p class="hint">{t!("レジに入れた釣銭を金種ごとに入力してください。操作履歴に記録され、レジ締めはこの金額で計算されます。",
+                "Enter the change put in the drawer by denomination. It is recorded in the audit log, and the close counts against it.")}</p>
+            <CashCountForm inputs status />
+            <TextField label=t!("理由", "Reason") name="float-reason" value=reason error=field_error(status, "reason") />
+            <button class="primary big" id="save-float" on:click=enter disabled=move || busy.get()>{t!("釣銭準備金を記録", "Record the float")}</button>
+            <StatusBanner status />
+        </section>
     }
 }
 
@@ -397,6 +466,16 @@ pub fn RegisterReportView(report: RegisterReport) -> impl IntoView {
         <article class="register-report" id="register-report">
             <h2>{format!("締めレポート {} {}", s.register_code, s.register_name)}</h2>
             <p>{format!("{} 〜 {}", crate::pages::local_time(s.opened_at), s.closed_at.map(crate::pages::local_time).unwrap_or_else(|| "(開局中)".into()))}</p>
+            {s.auto_opened.then(|| view! {
+                <p class="banner warn" id="report-auto-opened">"自動開局: 釣銭準備金が未入力のまま、最初の売上でレジが開きました"</p>
+            })}
+            {s.float_entered.clone().map(|e| view! {
+                <p class="banner warn" id="report-float-entered">{format!(
+                    "釣銭準備金は開局後に入力・訂正されました: {} {} (変更前 {}){}",
+                    crate::pages::local_time(e.at), e.by, e.previous,
+                    if e.reason.is_empty() { String::new() } else { format!(" 理由: {}", e.reason) }
+                )}</p>
+            })}
             <table class="list figures">
                 <tbody>
                     <tr><th>"釣銭準備金"</th><td class="num">{c.float.to_string()}</td></tr>

@@ -139,6 +139,28 @@ pub fn local_set(key: &str, value: &str) {
     let _ = (key, value);
 }
 
+/// What this tab keeps until it is closed (`sessionStorage`).
+pub fn session_get(key: &str) -> Option<String> {
+    #[cfg(feature = "browser")]
+    {
+        web_sys::window()?.session_storage().ok()??.get_item(key).ok()?
+    }
+    #[cfg(not(feature = "browser"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+pub fn session_set(key: &str, value: &str) {
+    #[cfg(feature = "browser")]
+    if let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
+        let _ = storage.set_item(key, value);
+    }
+    #[cfg(not(feature = "browser"))]
+    let _ = (key, value);
+}
+
 /// Calls `changed` with the browser's `online` (`true`) and `offline` (`false`) events for as
 /// long as the calling component lives.
 pub fn on_network_change(changed: impl Fn(bool) + Clone + 'static) {

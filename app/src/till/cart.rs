@@ -42,11 +42,42 @@ pub fn add(lines: &mut Vec<CartLine>, new: CartLine) -> bool {
 }
 
 /// Changes the quantity of line `index` by `delta`, staying within 1..=[`MAX_QUANTITY`]
-/// (a line goes away only through its remove button, never by a slip of the finger).
+/// (the till takes a line away with 削除, or − at 1, through [`remove`], with 元に戻す).
 pub fn change_quantity(lines: &mut [CartLine], index: usize, delta: i64) {
     if let Some(line) = lines.get_mut(index) {
         line.quantity = (line.quantity + delta).clamp(1, MAX_QUANTITY);
     }
+}
+
+/// Takes line `index` out of the cart (削除, or − at quantity 1), answering it so that the
+/// cashier can put it back (元に戻す).
+pub fn remove(lines: &mut Vec<CartLine>, index: usize) -> Option<CartLine> {
+    (index < lines.len()).then(|| lines.remove(index))
+}
+
+/// Puts a removed line back where it was. When the same product was tapped again meanwhile,
+/// that line takes the quantity back instead (up to [`MAX_QUANTITY`]).
+pub fn restore(lines: &mut Vec<CartLine>, index: usize, line: CartLine) {
+    match lines
+        .iter_mut()
+        .find(|l| l.product_id == line.product_id && l.unit_price == line.unit_price)
+    {
+        Some(same) => same.quantity = (same.quantity + line.quantity).min(MAX_QUANTITY),
+        None => lines.insert(index.min(lines.len()), line),
+    }
+}
+
+/// 売価変更: sells line `index` at `unit_price` instead of its list price; a price the domain
+/// refuses (negative, or below the line's discount) leaves the line as it was and answers why.
+pub fn set_unit_price(lines: &mut [CartLine], index: usize, unit_price: Yen) -> Result<(), CartError> {
+    let Some(line) = lines.get_mut(index) else {
+        return Ok(());
+    };
+    let mut candidate = line.clone();
+    candidate.unit_price = unit_price;
+    candidate.amounts()?;
+    *line = candidate;
+    Ok(())
 }
 
 /// Sets or clears the discount of line `index`; a discount the domain refuses (more than the
@@ -74,6 +105,15 @@ pub fn parse_discount(text: &str, percent: bool) -> Option<Discount> {
     } else {
         Discount::Yen(Yen(amount))
     })
+}
+
+/// The list price of `line`'s product in the catalog (`None` when it is not there).
+pub fn list_price(catalog: &Catalog, line: &CartLine) -> Option<Yen> {
+    catalog
+        .items
+        .iter()
+        .find(|i| i.product_id == line.product_id)
+        .map(|i| i.price)
 }
 
 /// The tax rate of `line`'s product in the catalog (the line's own when it is not there).
@@ -441,6 +481,39 @@ mod tests {
         change_quantity(&mut lines, 0, 1);
         assert_eq!(lines[0].quantity, MAX_QUANTITY);
         change_quantity(&mut lines, 7, 1); // no such line: nothing happens
+    }
+
+    #[test]
+    fn a_removed_line_comes_back_where_it_was() {
+        let c = catalog();
+        let mut lines = Vec::new();
+        for item in &c.items[..3] {
+            add(&mut lines, line_for(&c, item));
+        }
+        add(&mut lines, line_for(&c, &c.items[1]));
+        let removed = remove(&mut lines, 1).expect("removed");
+        assert_eq!((removed.product_id, removed.quantity), (c.items[1].product_id, 2));
+        assert_eq!(lines.len(), 2);
+        assert!(remove(&mut lines, 5).is_none());
+        restore(&mut lines, 1, removed.clone());
+        assert_eq!(lines[1].product_id, c.items[1].product_id);
+        assert_eq!(lines[1].quantity, 2);
+        // Tapped again meanwhile: the line takes the quantity back.
+        let again = remove(&mut lines, 1).expect("removed");
+        add(&mut lines, line_for(&c, &c.items[1]));
+        restore(&mut lines, 0, again);
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[2].quantity, 3);
+    }
+
+    #[test]
+    fn a_price_override_is_checked_by_the_domain() {
+        let c = catalog();
+        let mut lines = vec![line_for(&c, &c.items[0])];
+        set_unit_price(&mut lines, 0, Yen(-1)).expect_err("negative");
+        assert_eq!(lines[0].unit_price, c.items[0].price);
+        set_unit_price(&mut lines, 0, Yen(50)).expect("accepted");
+        assert_eq!(lines[0].unit_price, Yen(50));
     }
 
     #[test]

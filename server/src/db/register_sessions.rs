@@ -5,15 +5,21 @@ use super::Tx;
 use crate::on_tx;
 use chrono::{DateTime, Utc};
 use selpos_domain::Yen;
-use selpos_domain::register_sessions::{CashCount, Payout, RegisterSession, TenderTotal};
+use selpos_domain::register_sessions::{CashCount, FloatEntry, Payout, RegisterSession, TenderTotal};
 use selpos_domain::sales::payment::TenderKind;
 
 const SESSION: &str =
     "SELECT rs.id, rs.register_id, r.code AS register_code, r.name AS register_name, r.event_id,
            rs.opened_at, o.login AS opened_by, rs.auto_opened, rs.float_counts, rs.float_total,
-           rs.closed_at, c.login AS closed_by, rs.counts, rs.counted, rs.note
+           rs.closed_at, c.login AS closed_by, rs.counts, rs.counted, rs.note,
+           fu.login AS float_entered_by, fe.created_at AS float_entered_at,
+           fe.previous_total AS float_previous, fe.reason AS float_reason
     FROM register_sessions rs JOIN registers r ON r.id = rs.register_id
-    JOIN users o ON o.id = rs.opened_by LEFT JOIN users c ON c.id = rs.closed_by";
+    JOIN users o ON o.id = rs.opened_by LEFT JOIN users c ON c.id = rs.closed_by
+    LEFT JOIN register_float_entries fe ON fe.id = (
+        SELECT e.id FROM register_float_entries e WHERE e.session_id = rs.id
+        ORDER BY e.created_at DESC, e.id DESC LIMIT 1)
+    LEFT JOIN users fu ON fu.id = fe.created_by";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
@@ -32,6 +38,11 @@ pub struct SessionRow {
     pub counts: Option<String>,
     pub counted: Option<i64>,
     pub note: String,
+    /// The last float entered after the open (late or corrected), if any.
+    pub float_entered_by: Option<String>,
+    pub float_entered_at: Option<DateTime<Utc>>,
+    pub float_previous: Option<i64>,
+    pub float_reason: Option<String>,
 }
 
 fn counts_of(json: &str) -> Result<CashCount, sqlx::Error> {
@@ -50,6 +61,16 @@ impl SessionRow {
             opened_by: self.opened_by.clone(),
             auto_opened: self.auto_opened,
             float_counts: counts_of(&self.float_counts)?,
+            float_entered: self
+                .float_entered_by
+                .clone()
+                .zip(self.float_entered_at)
+                .map(|(by, at)| FloatEntry {
+                    by,
+                    at,
+                    previous: Yen(self.float_previous.unwrap_or_default()),
+                    reason: self.float_reason.clone().unwrap_or_default(),
+                }),
             closed_at: self.closed_at,
             closed_by: self.closed_by.clone(),
             counts: self.counts.as_deref().map(counts_of).transpose()?,
@@ -157,6 +178,65 @@ pub async fn close(tx: &mut Tx, c: &Close<'_>, now: DateTime<Utc>) -> Result<boo
         .await
         .map(|r| r.rows_affected()))?;
     Ok(affected == 1)
+}
+
+/// Whether a float entry with this id was recorded (a retried entry).
+pub async fn float_entry_exists(tx: &mut Tx, id: &str) -> Result<Option<String>, sqlx::Error> {
+    on_tx!(tx, |conn| sqlx::query_scalar(
+        "SELECT session_id FROM register_float_entries WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await)
+}
+
+pub struct FloatEntryWrite<'a> {
+    pub id: &'a str,
+    pub session_id: &'a str,
+    pub counts: &'a CashCount,
+    pub previous_total: i64,
+    pub reason: &'a str,
+    pub by: i64,
+}
+
+/// Replaces the float of an open session and keeps the entry; `false` (nothing written) when
+/// the session is closed meanwhile.
+pub async fn set_float(
+    tx: &mut Tx,
+    e: &FloatEntryWrite<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let counts = serde_json::to_string(e.counts).map_err(|err| sqlx::Error::Encode(Box::new(err)))?;
+    let total = e.counts.total().0;
+    let affected = on_tx!(tx, |conn| {
+        sqlx::query(
+        "UPDATE register_sessions SET float_counts = $1, float_total = $2 WHERE id = $3 AND closed_at IS NULL"
+    )
+    .bind(&counts)
+    .bind(total)
+    .bind(e.session_id)
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected())
+    })?;
+    if affected != 1 {
+        return Ok(false);
+    }
+    let sql = "INSERT INTO register_float_entries (id, session_id, counts, total, previous_total, reason, created_by, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    on_tx!(tx, |conn| sqlx::query(sql)
+        .bind(e.id)
+        .bind(e.session_id)
+        .bind(&counts)
+        .bind(total)
+        .bind(e.previous_total)
+        .bind(e.reason)
+        .bind(e.by)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ()))?;
+    Ok(true)
 }
 
 pub async fn payout_exists(tx: &mut Tx, id: &str) -> Result<bool, sqlx::Error> {

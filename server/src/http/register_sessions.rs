@@ -1,5 +1,5 @@
-//! `/api/v1/registers/{id}/session|open|payouts|close`, `/api/v1/register-sessions/{id}`:
-//! レジ開け, 出金 and レジ締め.
+//! `/api/v1/registers/{id}/session|open|payouts|close`, `/api/v1/register-sessions/{id}(/float)`:
+//! レジ開け, 出金, レジ締め, and a float entered late or corrected.
 
 use super::auth::Caller;
 use super::extract::{Json, Path};
@@ -8,7 +8,7 @@ use crate::usecases::register_sessions;
 use axum::extract::State;
 use axum::http::StatusCode;
 use selpos_domain::register_sessions::{
-    PayoutInput, RegisterCloseInput, RegisterOpenInput, RegisterReport, RegisterStatus,
+    PayoutInput, RegisterCloseInput, RegisterFloatInput, RegisterOpenInput, RegisterReport, RegisterStatus,
 };
 use selpos_domain::validation::ErrorBody;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -20,6 +20,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(payout))
         .routes(routes!(close))
         .routes(routes!(session_report))
+        .routes(routes!(set_float))
         .routes(routes!(event_sessions))
 }
 
@@ -94,6 +95,24 @@ async fn session_report(
 ) -> ApiResult<Json<RegisterReport>> {
     Ok(Json(
         register_sessions::session_report(&state.db, &actor, &id).await?,
+    ))
+}
+
+/// 釣銭準備金の後入力・訂正: a council user enters or corrects the float of an open session
+/// (audited; the close uses it). A closed session is refused (409); a retry with the same id
+/// is applied once.
+#[utoipa::path(put, operation_id = "setRegisterSessionFloat", path = "/register-sessions/{id}/float", tag = "registers",
+    params(("id" = String, Path)), request_body = RegisterFloatInput,
+    responses((status = 200, body = RegisterReport), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn set_float(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    Json(input): Json<RegisterFloatInput>,
+) -> ApiResult<Json<RegisterReport>> {
+    Ok(Json(
+        register_sessions::set_float(&state.db, &actor, &id, &input).await?,
     ))
 }
 

@@ -13,8 +13,8 @@ use selpos_domain::approvals::ApprovalAction;
 use selpos_domain::council::{DEFAULT_PAYOUT_APPROVAL_LIMIT, payout_needs_approval};
 use selpos_domain::events::EventState;
 use selpos_domain::register_sessions::{
-    CashCount, CashFigures, LateSales, PayoutInput, RegisterCloseInput, RegisterOpenInput, RegisterReport,
-    RegisterState, RegisterStatus, SessionChoice, session_for_sale,
+    CashCount, CashFigures, LateSales, PayoutInput, RegisterCloseInput, RegisterFloatInput,
+    RegisterOpenInput, RegisterReport, RegisterState, RegisterStatus, SessionChoice, session_for_sale,
 };
 
 /// Council users may work any register; a cashier only the one their tablet is registered to.
@@ -260,6 +260,85 @@ pub async fn open(
     .await?;
     tx.commit().await?;
     Ok(status)
+}
+
+/// 釣銭準備金の後入力・訂正: a council user enters the float of an open session late (one
+/// opened by its first sale with ¥0) or corrects it. The session's float is replaced, so the
+/// expected cash and the close use it; the session stays flagged as opened by a sale; the
+/// entry is kept and audited. A closed session is refused (409); a retry (same id) is applied
+/// once and answers the session's report.
+pub async fn set_float(
+    db: &Db,
+    actor: &Principal,
+    session_id: &str,
+    input: &RegisterFloatInput,
+) -> Result<RegisterReport> {
+    // Only the council: a cashier counts the float at レジ開け, before the first sale.
+    allow(actor.is_council())?;
+    input.validated().map_err(Error::Validation)?;
+    let id = input.id.to_string();
+    let recorded = async |tx: &mut Tx| match db::register_sessions::float_entry_exists(tx, &id).await? {
+        Some(other) if other != session_id => {
+            Err(Error::Conflict("このIDは別のレジ締めで使われています".into()))
+        }
+        Some(_) => {
+            let row = db::register_sessions::get(tx, session_id)
+                .await?
+                .ok_or(Error::NotFound("レジ締め"))?;
+            report(tx, &row).await.map(Some)
+        }
+        None => Ok(None),
+    };
+    let mut tx = match once::begin(db, recorded).await? {
+        Once::Replayed(report) => return Ok(report),
+        Once::First(tx) => tx,
+    };
+    let row = db::register_sessions::get(&mut tx, session_id)
+        .await?
+        .ok_or(Error::NotFound("レジ締め"))?;
+    register(&mut tx, row.register_id, false).await?;
+    let closed = || {
+        Error::Conflict(
+            "このレジは締め済みです。締めた後の釣銭準備金は変更できません(調整は精算で行ってください)".into(),
+        )
+    };
+    if row.closed_at.is_some() {
+        return Err(closed());
+    }
+    let before = report(&mut tx, &row).await?;
+    let entry = db::register_sessions::FloatEntryWrite {
+        id: &id,
+        session_id,
+        counts: &input.counts,
+        previous_total: row.float_total,
+        reason: input.reason.trim(),
+        by: actor.user_id,
+    };
+    if !db::register_sessions::set_float(&mut tx, &entry, Utc::now()).await? {
+        return Err(closed());
+    }
+    let updated = db::register_sessions::get(&mut tx, session_id)
+        .await?
+        .ok_or(Error::NotFound("レジ締め"))?;
+    let after = report(&mut tx, &updated).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "register.float",
+        "register",
+        row.register_id,
+        Some(
+            &serde_json::json!({"session_id": session_id, "float": before.cash.float,
+            "float_counts": before.session.float_counts, "auto_opened": row.auto_opened}),
+        ),
+        Some(
+            &serde_json::json!({"session_id": session_id, "float": after.cash.float,
+            "float_counts": input.counts, "reason": input.reason.trim(), "entry_id": id}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
 }
 
 /// 出金: cash taken out of the open drawer, with a reason. Above the council's

@@ -1,7 +1,6 @@
 //! The cart side of the till: the sale just made, the notice, the cart's lines, then the
 //! totals and the tenders ([`super::payment`]).
 
-use super::discount::DiscountEditor;
 use super::payment::{TenderPanel, Totals};
 use super::{Notice, TillState, use_till};
 use crate::i18n::pick;
@@ -78,42 +77,68 @@ fn CartLineRow(index: usize, line: CartLine) -> impl IntoView {
         Discount::Percent(p) => format!("値引 {p}%"),
     });
     let quantity = line.quantity;
-    let open = move || till.open_line.get() == Some(index);
-    let (may_eat_in, eat_in) = till.catalog.with_untracked(|c| {
-        c.as_ref().map_or((false, false), |c| {
-            (cart::may_eat_in(c, &line), cart::is_eat_in(c, &line))
+    let (may_eat_in, eat_in, repriced) = till.catalog.with_untracked(|c| {
+        c.as_ref().map_or((false, false, false), |c| {
+            (
+                cart::may_eat_in(c, &line),
+                cart::is_eat_in(c, &line),
+                cart::list_price(c, &line).is_some_and(|p| p != line.unit_price),
+            )
         })
     });
+    let name = line.name.clone();
     view! {
-        <li class="cart-line" class:open=open class:eat-in=eat_in data-product-id=line.product_id>
-            // Tapping the line opens its rarer tools: discount and remove.
-            <button class="line-info" aria-expanded=move || open().to_string()
-                on:click=move |_| till.open_line.update(|o| *o = if *o == Some(index) { None } else { Some(index) })>
+        <li class="cart-line" class:eat-in=eat_in data-product-id=line.product_id>
+            // Tapping the line opens its dialog: discount and price override.
+            <button class="line-info" aria-haspopup="dialog"
+                title=move || pick("値引き・売価変更", "Discount, price")
+                on:click=move |_| till.open_line.set(Some(index))>
                 <span class="name">{line.name.clone()}</span>
                 <span class="unit">
                     {format!("{} × {}", line.unit_price, quantity)}
+                    {repriced.then(|| view! { " " <span class="discount">{move || pick("売価変更", "repriced")}</span> })}
                     {discount.map(|d| view! { " " <span class="discount">{d}</span> })}
                 </span>
             </button>
             <span class="qty-controls">
                 {may_eat_in.then(|| view! { <EatInToggle index eat_in /> })}
-                <button class="qty-minus" aria-label="−1" disabled={quantity <= 1}
-                    on:click=move |_| till.lines.update(|l| cart::change_quantity(l, index, -1))>"−"</button>
+                // − at 1 takes the line away (with 元に戻す).
+                <button class="qty-minus" aria-label=move || if quantity <= 1 { pick("削除", "Remove") } else { "−1" }
+                    on:click=move |_| if quantity <= 1 {
+                        till.remove_line(index);
+                    } else {
+                        till.lines.update(|l| cart::change_quantity(l, index, -1));
+                    }>"−"</button>
                 <span class="qty">{quantity}</span>
                 <button class="qty-plus" aria-label="+1"
                     on:click=move |_| till.lines.update(|l| cart::change_quantity(l, index, 1))>"＋"</button>
             </span>
             <span class="net">{net}</span>
-            {move || open().then(|| view! {
-                <div class="line-tools">
-                    <DiscountEditor index />
-                    <button class="remove danger" on:click=move |_| {
-                        till.open_line.set(None);
-                        till.lines.update(|l| if index < l.len() { l.remove(index); });
-                    }>{t!("削除", "Remove")}</button>
-                </div>
-            })}
+            <button class="remove danger" aria-label=format!("{name} {}", pick("削除", "Remove"))
+                on:click=move |_| till.remove_line(index)>{t!("削除", "Remove")}</button>
         </li>
+    }
+}
+
+/// 「元に戻す」 for a few seconds after a line leaves the cart.
+#[component]
+pub(super) fn UndoToast() -> impl IntoView {
+    let till = use_till();
+    move || {
+        till.removed.get().map(|r| {
+            let name = r.line.name;
+            view! {
+                <div class="toast" id="undo-toast" role="status">
+                    <span>{move || match crate::i18n::use_language().get() {
+                        crate::i18n::Lang::Ja => format!("「{name}」を削除しました"),
+                        crate::i18n::Lang::En => format!("Removed {name}"),
+                    }}</span>
+                    <button id="undo-remove" class="primary" on:click=move |_| till.undo_remove()>
+                        {t!("元に戻す", "Undo")}
+                    </button>
+                </div>
+            }
+        })
     }
 }
 

@@ -11,6 +11,7 @@
 mod cart_pane;
 mod catalog;
 mod discount;
+mod float;
 mod payment;
 mod status;
 mod void;
@@ -34,7 +35,7 @@ use selpos_domain::sales::payment::{Payment, PaymentError, Tender};
 use selpos_domain::sales::{Catalog, CatalogItem, SaleInput};
 use selpos_domain::users::SessionInfo;
 use serde::{Deserialize, Serialize};
-use status::{ParkedList, SessionBrief, StatusBar};
+use status::{ParkedList, SessionBrief, StatusBar, TillMenu};
 use void::VoidDialog;
 
 /// Where the register and cashier of the last online session are kept, so that the till
@@ -101,6 +102,12 @@ fn signed_in(info: SessionInfo) -> AnyView {
 fn NotATill(signed_in: bool, council: bool) -> impl IntoView {
     let queued = LocalResource::new(store::queued_count);
     view! {
+        // Not a till: council staff get their back-office menu, anyone else a plain header.
+        {if council {
+            view! { <crate::components::NavBar /> }.into_any()
+        } else {
+            view! { <crate::components::PlainHeader /> }.into_any()
+        }}
         <h1>{t!("レジ", "Till")}</h1>
         <div class="banner error" role="alert" id="not-a-till">
             <p>{move || if signed_in {
@@ -134,6 +141,18 @@ enum Notice {
     Error(String),
 }
 
+/// How long 「元に戻す」 stays offered after a line is removed.
+const UNDO_MS: u64 = 5_000;
+
+/// The line just removed from the cart, for 「元に戻す」 while its toast shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Removed {
+    index: usize,
+    line: CartLine,
+    /// Which removal this is: the toast's timer hides only its own.
+    token: u64,
+}
+
 /// The sale just made, for the change display and 直前の取引を取消.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Completed {
@@ -159,8 +178,12 @@ struct TillState {
     /// A sale is being written to storage: ignore further pay taps.
     paying: RwSignal<bool>,
     voiding: RwSignal<bool>,
-    /// The cart line whose tools (discount, remove) are open.
+    /// The cart line whose dialog (discount, price override) is open.
     open_line: RwSignal<Option<usize>>,
+    /// The line just removed, while 「元に戻す」 is offered.
+    removed: RwSignal<Option<Removed>>,
+    /// Whether the register is open (asked of the server now and then; offline, the last answer).
+    register_state: RwSignal<Option<api::register_sessions::RegisterBrief>>,
     /// A manager's approval of this cart's discounts (a cashier's price override).
     price_approval: RwSignal<Option<uuid::Uuid>>,
     /// The id the cart's sale will be recorded under, made when the cart starts, so that a
@@ -276,6 +299,7 @@ impl TillState {
                     self.price_approval.try_set(None);
                     self.sale_id.try_set(uuid::Uuid::now_v7());
                     self.open_line.try_set(None);
+                    self.removed.try_set(None);
                     self.notice.try_set(None);
                     self.last.try_set(Some(Completed {
                         id: stored.sale.id,
@@ -298,7 +322,40 @@ impl TillState {
         });
     }
 
+    /// 削除 (or − at quantity 1): the line leaves the cart, and 「元に戻す」 is offered for a few
+    /// seconds.
+    fn remove_line(self, index: usize) {
+        let Some(line) = self.lines.try_update(|l| cart::remove(l, index)).flatten() else {
+            return;
+        };
+        self.open_line.set(None);
+        let token = self
+            .removed
+            .with_untracked(|r| r.as_ref().map_or(0, |r| r.token + 1));
+        self.removed.set(Some(Removed { index, line, token }));
+        let removed = self.removed;
+        set_timeout(
+            move || {
+                if removed.with_untracked(|r| r.as_ref().is_some_and(|r| r.token == token)) {
+                    removed.try_set(None);
+                }
+            },
+            std::time::Duration::from_millis(UNDO_MS),
+        );
+    }
+
+    /// 元に戻す: the line just removed comes back.
+    fn undo_remove(self) {
+        if self.paying.get_untracked() {
+            return;
+        }
+        if let Some(r) = self.removed.try_update(Option::take).flatten() {
+            self.lines.update(|l| cart::restore(l, r.index, r.line));
+        }
+    }
+
     fn clear(self) {
+        self.removed.set(None);
         self.lines.set(Vec::new());
         self.tenders.set(Vec::new());
         self.price_approval.set(None);
@@ -337,6 +394,8 @@ fn Till(
         paying: RwSignal::new(false),
         voiding: RwSignal::new(false),
         open_line: RwSignal::new(None),
+        removed: RwSignal::new(None),
+        register_state: RwSignal::new(None),
         price_approval: RwSignal::new(None),
         sale_id: RwSignal::new(uuid::Uuid::now_v7()),
         cashier_login: StoredValue::new(cashier_login),
@@ -389,15 +448,22 @@ fn Till(
     listen_to_the_network(till.sync);
     listen_for_scanner(till);
 
+    // Till mode: a slim bar (no back-office menu), the products and the cart filling the screen.
     view! {
-        <StatusBar register cashier persisted catalog_error />
-        <SessionBrief register_id />
+        <header class="till-bar">
+            <StatusBar register cashier persisted catalog_error />
+            <SessionBrief register_id />
+            <TillMenu />
+        </header>
         <div class="till">
             <ProductPane />
             <CartPane />
         </div>
         <ParkedList />
+        <cart_pane::UndoToast />
+        {move || till.open_line.get().map(|index| view! { <discount::LineDialog index /> })}
         {move || till.voiding.get().then(|| view! { <VoidDialog /> })}
+        <float::FloatPrompt register_id />
     }
 }
 
@@ -416,7 +482,8 @@ fn listen_to_the_network(sync_state: SyncState) {
 fn listen_for_scanner(till: TillState) {
     let wedge = StoredValue::new(Wedge::default());
     let handle = window_event_listener(leptos::ev::keydown, move |ev| {
-        if till.voiding.get_untracked() || typing_in_a_field(&ev) {
+        if till.voiding.get_untracked() || till.open_line.get_untracked().is_some() || typing_in_a_field(&ev)
+        {
             return;
         }
         let code = wedge

@@ -14,23 +14,33 @@ use selpos_domain::register_sessions::RegisterState;
 /// How often the till asks whether its register is still open.
 const SESSION_REFRESH_MS: u64 = 30_000;
 
+/// Asks the server whether the register is open now (offline, the last answer stays).
+pub(super) fn refresh_register_state(register_id: i64) {
+    let till = use_till();
+    leptos::task::spawn_local(async move {
+        if let Ok(brief) = api::register_sessions::register_state(register_id).await {
+            till.register_state.try_set(Some(brief));
+        }
+    });
+}
+
 /// Whether the register is open, asked of the server now and then (offline, the last answer
 /// stays). Opening, payouts and the close are on `/register/session`: they need the server, so
 /// that page comes with the whole app and the till's bundle stays small.
 #[component]
 pub(super) fn SessionBrief(register_id: i64) -> impl IntoView {
-    let state: RwSignal<Option<RegisterState>> = RwSignal::new(None);
+    let till = use_till();
     let tick = crate::components::refresh_every(SESSION_REFRESH_MS);
     Effect::new(move |_| {
         tick.track();
         leptos::task::spawn_local(async move {
             if let Ok(brief) = api::register_sessions::register_state(register_id).await {
-                state.try_set(Some(brief.state));
+                till.register_state.try_set(Some(brief));
             }
         });
     });
     move || {
-        let (code, alert, text, action) = match state.get() {
+        let (code, alert, text, action) = match till.register_state.with(|s| s.as_ref().map(|s| s.state)) {
             Some(RegisterState::Open) => (
                 "open",
                 false,
@@ -41,8 +51,8 @@ pub(super) fn SessionBrief(register_id: i64) -> impl IntoView {
                 "closed",
                 true,
                 pick(
-                    "このレジは締め済みです。販売するにはレジを開けてください(締め後の売上は保留になります)",
-                    "This register is closed: open it to sell (sales after the close are put on hold)",
+                    "レジ締め済み: 販売するにはレジを開けてください",
+                    "Register closed: open it to sell",
                 ),
                 pick("レジ開け", "Open register"),
             ),
@@ -57,9 +67,36 @@ pub(super) fn SessionBrief(register_id: i64) -> impl IntoView {
         view! {
             <div class="register-session" id="register-session" data-state=code>
                 <span class:alert=alert>{text}</span>
-                <a class="button big" id="session-actions" href="/register/session" rel="external">{action}</a>
+                <a class="button" id="session-actions" href="/register/session" rel="external">{action}</a>
             </div>
         }
+    }
+}
+
+/// The till's menu: レジ開け・出金・締め, 返品, the language, ログアウト. Every other page is the
+/// back office's, which a cashier does not use.
+#[component]
+pub(super) fn TillMenu() -> impl IntoView {
+    let lang = use_language();
+    let logout = move |_| {
+        leptos::task::spawn_local(async move {
+            let _ = api::logout().await;
+            crate::session::navigate_hard("/login");
+        });
+    };
+    view! {
+        <details class="till-menu" id="till-menu">
+            <summary class="button" aria-label=move || pick("メニュー", "Menu")>"☰ " {t!("メニュー", "Menu")}</summary>
+            <div class="till-menu-items">
+                <a class="button" id="menu-session" href="/register/session" rel="external">{t!("レジ開け・出金・締め", "Open, pay out, close")}</a>
+                <a class="button" id="menu-returns" href="/returns" rel="external">{t!("返品", "Returns")}</a>
+                <div class="lang">
+                    <button class:active=move || lang.get() == Lang::Ja on:click=move |_| crate::i18n::set_language(Lang::Ja)>"日本語"</button>
+                    <button class:active=move || lang.get() == Lang::En on:click=move |_| crate::i18n::set_language(Lang::En)>"English"</button>
+                </div>
+                <button class="danger" id="menu-logout" on:click=logout>{t!("ログアウト", "Sign out")}</button>
+            </div>
+        </details>
     }
 }
 
@@ -92,6 +129,10 @@ pub(super) fn StatusBar(
         })
     };
     view! {
+        <div class="who">
+            <span class="where">{format!("{} / {}", register.event_name, register.register_name)}</span>
+            <span class="user">{cashier}</span>
+        </div>
         <div class="till-status" id="till-status" role="status">
             <span id="net-status" class="net" class:online=online class:offline=move || !online()>
                 {move || if online() { pick("オンライン", "Online") } else { pick("オフライン", "Offline") }}
@@ -102,7 +143,6 @@ pub(super) fn StatusBar(
             <span id="parked-count" class="count" class:alert=move || !sync.parked.with(Vec::is_empty)>
                 {move || count_label("保留", "On hold", sync.parked.with(Vec::len))}
             </span>
-            <span class="where">{format!("{} / {} ・ {}", register.event_name, register.register_name, cashier)}</span>
             {move || loaded_at().map(|at| view! {
                 <span class="catalog-age">{move || pick("商品データ", "Catalog")} " " {at}</span>
             })}
