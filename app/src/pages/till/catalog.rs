@@ -68,8 +68,11 @@ pub(super) fn ProductPane() -> impl IntoView {
                         placeholder=t!("JANコード", "JAN code") />
                     <button type="submit">{t!("追加", "Add")}</button>
                 </form>
-                <Chips category />
-                <JumpBar />
+                // One scrolling row: the grid keeps the height for tiles.
+                <div class="filters">
+                    <Chips category />
+                    <JumpBar />
+                </div>
             </div>
             {move || nothing_shown().then(|| view! {
                 <p class="empty">{t!("該当する商品はありません", "No products found")}</p>
@@ -86,17 +89,11 @@ pub(super) fn ProductPane() -> impl IntoView {
                                     <div class="facility-group" id=format!("facility-{}", g.facility.number)
                                         hidden=move || !any_shown(shown, &ids)>
                                         <h3>{format!("{} {}", g.facility.number, g.facility.name)}</h3>
-                                        {g.categories.into_iter().map(|(category, items)| {
-                                            let ids: Vec<i64> = items.iter().map(|i| i.product_id).collect();
-                                            view! {
-                                                <div class="category" hidden=move || !any_shown(shown, &ids)>
-                                                    <h4>{category}</h4>
-                                                    <div class="product-grid">
-                                                        {items.into_iter().map(|item| view! { <ProductButton item shown added /> }).collect_view()}
-                                                    </div>
-                                                </div>
-                                            }
-                                        }).collect_view()}
+                                        // One grid per facility, its products by category (the chips
+                                        // narrow to one): no row is left half empty.
+                                        <div class="product-grid">
+                                            {g.categories.into_iter().flat_map(|(_, items)| items).map(|item| view! { <ProductButton item shown added /> }).collect_view()}
+                                        </div>
                                     </div>
                                 }
                             }).collect_view()}
