@@ -566,6 +566,80 @@ async fn a_till_opens_from_its_kept_copy_when_the_server_is_silent() {
     server.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn goods_are_found_by_reading_category_and_facility() {
+    let server = TestServer::sqlite(true).await;
+    let browser = Browser::start().await;
+    set_up_the_till(&server, &server.base, &browser).await;
+    let visible = "return [...document.querySelectorAll('button.product')].filter(b => b.offsetParent !== null).map(b => b.dataset.category + '|' + b.querySelector('.name').textContent)";
+    let all = browser.js(visible).await;
+    let all = all.as_array().expect("tiles").len();
+    assert!(all >= 12, "{all} tiles");
+
+    // A reading typed in katakana finds the product; a tap adds it and clears the search.
+    browser.type_into("input[name='search']", "クッキー").await;
+    let found = browser.js(visible).await;
+    assert_eq!(found.as_array().map(Vec::len), Some(1), "{found}");
+    assert!(found.to_string().contains("手作りクッキー"), "{found}");
+    browser.click(Locator::XPath(&product("手作りクッキー"))).await;
+    assert_eq!(
+        browser
+            .js("return document.querySelector(\"input[name='search']\").value")
+            .await,
+        json!("")
+    );
+    let again = browser.js(visible).await;
+    assert_eq!(again.as_array().map(Vec::len), Some(all));
+    assert_eq!(
+        browser
+            .js("return document.querySelectorAll('.cart-line').length")
+            .await,
+        json!(1)
+    );
+
+    // A category chip narrows the grid to it; tapped again, everything is back.
+    let chip = browser.find(Locator::Css(".chips .chip")).await;
+    let category = chip.text().await.expect("chip");
+    chip.click().await.expect("chip tapped");
+    let narrowed = browser.js(visible).await;
+    let narrowed = narrowed.as_array().expect("tiles");
+    assert!(!narrowed.is_empty() && narrowed.len() < all, "{narrowed:?}");
+    assert!(
+        narrowed
+            .iter()
+            .all(|t| t.as_str().is_some_and(|t| t.starts_with(&format!("{category}|")))),
+        "{narrowed:?}"
+    );
+    browser.click(Locator::Css(".chips .chip.active")).await;
+    assert_eq!(browser.js(visible).await.as_array().map(Vec::len), Some(all));
+
+    // The jump bar brings the last facility's products into view.
+    let jumps = browser
+        .js("return document.querySelectorAll('.jump-bar .jump').length")
+        .await;
+    assert!(jumps.as_u64().unwrap_or(0) >= 2, "{jumps}");
+    browser.click(Locator::Css(".jump-bar .jump:last-child")).await;
+    let started = Instant::now();
+    loop {
+        let in_view = browser
+            .js("const groups = document.querySelectorAll('.facility-group'); \
+                 const last = groups[groups.length - 1].getBoundingClientRect(); \
+                 const pane = document.querySelector('.till-products').getBoundingClientRect(); \
+                 return last.top >= pane.top && last.top < pane.bottom")
+            .await;
+        if in_view == json!(true) {
+            break;
+        }
+        assert!(
+            started.elapsed() < WAIT,
+            "the last facility was not brought into view"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    browser.close().await;
+    server.stop().await;
+}
+
 /// The world's event as `PUT /api/v1/events/{id}` takes it, with these participants.
 fn event_input(till: &World, participants: &[Value]) -> Value {
     let mut input = till.event_input.clone();

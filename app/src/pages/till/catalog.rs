@@ -177,6 +177,7 @@ fn ProductButton(item: CatalogItem, shown: Shown, added: Callback<()>) -> impl I
     let id = item.product_id;
     view! {
         <button class="product" data-product-id=item.product_id data-jan=item.jan.clone().unwrap_or_default()
+            data-category=cart::category_of(&item)
             aria-label=label
             hidden=move || shown.with(|s| s.as_ref().is_some_and(|s| !s.contains(&id)))
             on:click={
