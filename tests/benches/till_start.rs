@@ -69,26 +69,10 @@ async fn main() {
     )
     .await;
     println!("(catalogue grown in {:.1?})", started.elapsed());
-    browser.client.goto("about:blank").await.expect("blank");
-    // Only the kept catalogue is forgotten: the bundle stays, the catalogue comes fresh.
-    browser
-        .cdp(
-            "Storage.clearDataForOrigin",
-            json!({"origin": server.base, "storageTypes": "indexeddb"}),
-        )
-        .await;
     let mut first_tiles = Vec::new();
     let mut sent = (0, 0);
-    for run in 0..RUNS {
-        if run > 0 {
-            browser.client.goto("about:blank").await.expect("blank");
-            browser
-                .cdp(
-                    "Storage.clearDataForOrigin",
-                    json!({"origin": server.base, "storageTypes": "indexeddb"}),
-                )
-                .await;
-        }
+    for _ in 0..RUNS {
+        forget_catalogue(&browser, &server.base).await;
         tappable_ms(&browser, &server.base).await;
         let len = catalogue_len(&browser).await;
         assert_eq!(len, BIG_CATALOGUE, "the till shows {len} products");
@@ -121,6 +105,18 @@ async fn main() {
 
     browser.close().await;
     server.stop().await;
+}
+
+/// Leaves the page and forgets only the kept catalogue: the bundle stays, the catalogue comes
+/// fresh.
+async fn forget_catalogue(browser: &Browser, origin: &str) {
+    browser.client.goto("about:blank").await.expect("blank");
+    browser
+        .cdp(
+            "Storage.clearDataForOrigin",
+            json!({"origin": origin, "storageTypes": "indexeddb"}),
+        )
+        .await;
 }
 
 /// Opens the till and answers when its tiles were painted, in ms since the navigation began.
