@@ -129,6 +129,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/v1/session/pin"),
     ("delete", "/api/v1/session"),
     ("get", "/api/v1/device"),
+    // The customer screen: its link's token is the key (404 for any other).
+    ("get", "/api/v1/display/{token}"),
 ];
 
 /// The permission matrix: who may call each route (on facility A's records).
@@ -189,6 +191,9 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         // A float entered late or corrected: the council only.
         ("put", "/api/v1/register-sessions/{id}/float") => COUNCIL,
         ("get", "/api/v1/events/{id}/register-sessions") => COUNCIL,
+        // お客様画面: the link by whoever may operate the register; what it shows, by its till.
+        ("post", "/api/v1/registers/{id}/display-link") => SELLERS,
+        ("put", "/api/v1/registers/{id}/display") => CASHIER_ONLY,
         // 精算: the council; facility staff their own statement.
         ("get", "/api/v1/events/{id}/settlement") => COUNCIL,
         ("get", "/api/v1/events/{id}/settlement/facilities/{facility_id}") => COUNCIL_AND_FACILITY,
@@ -262,6 +267,10 @@ fn request_for(world: &Fixtures, method: &str, path: &str, n: usize) -> (String,
         ("put", "/api/v1/register-sessions/{id}/float") => {
             Some(json!({"id": uuid::Uuid::now_v7(), "counts": []}))
         }
+        ("post", "/api/v1/registers/{id}/display-link") => Some(json!({"origin": "http://127.0.0.1:3000"})),
+        ("put", "/api/v1/registers/{id}/display") => Some(
+            json!({"seq": n, "phase": "cart", "lines": [{"name": "クッキー", "quantity": 1, "amount": 300}], "total": 300}),
+        ),
         ("post", "/api/v1/registers/{id}/payouts") => {
             Some(json!({"id": uuid::Uuid::now_v7(), "amount": 100, "reason": "テスト"}))
         }

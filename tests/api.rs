@@ -480,6 +480,7 @@ async fn demo_data_never_joins_a_real_database() {
         password: Some("a-real-password".into()),
         pin: None,
         active: true,
+        easy_till: false,
     };
     let operator = selpos_server::usecases::users::cli_operator();
     selpos_server::usecases::users::create(&db, &operator, &admin)

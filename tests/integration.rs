@@ -2,12 +2,15 @@
 //! PostgreSQL, and the UI in headless Chromium.
 
 mod access;
+mod accessibility_browser;
 mod api;
 mod auth;
 mod backup;
 mod browser;
 mod chaos;
+mod displays;
 mod drawer;
+mod easy_till_browser;
 mod eat_in;
 mod event_transfer;
 mod group_commit;

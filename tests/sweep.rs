@@ -27,6 +27,7 @@ const TABLES: &[&str] = &[
     "register_sessions",
     "register_payouts",
     "register_float_entries",
+    "register_displays",
     "settlement_adjustments",
     "wage_months",
     "wage_targets",

@@ -72,6 +72,7 @@ async fn add_admin(running: &Running) {
             password: Some(ADMIN_PASSWORD.into()),
             pin: None,
             active: true,
+            easy_till: false,
         },
     )
     .await

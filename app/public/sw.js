@@ -1,4 +1,4 @@
-// selpos service worker: lets a till (/register) load again without a network after one visit,
+// selpos service worker: lets a till (/register) and its customer screen (/display/…) load again without a network after one visit,
 // and quickly when the venue's Wi-Fi is up but the server does not answer.
 //
 // Pages: from the network, unless it has not answered within PAGE_TIMEOUT_MS; then the till's
@@ -72,7 +72,8 @@ async function page(event, path) {
 
 function isTillPage(path) {
   const page = path.replace(/\/+$/, "");
-  return page === "/register" || page === "/login";
+  // The customer screen (お客様画面) is kept too: reloaded offline, it shows its last state.
+  return page === "/register" || page === "/login" || /^\/display\/[A-Za-z0-9_-]+$/.test(page);
 }
 
 function isPage(response) {

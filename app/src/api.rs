@@ -12,6 +12,7 @@ use selpos_domain::sales::batch::{SaleBatchAnswer, SaleBatchInput, SaleBatchResu
 use selpos_domain::sales::{Catalog, Sale, SaleInput, VoidInput};
 
 use selpos_domain::council::{Council, CouncilInput};
+use selpos_domain::customer_display::{DisplayLink, DisplayLinkInput, DisplayState, DisplayView};
 
 use selpos_domain::devices::{Device, DeviceInput, DeviceStatus};
 
@@ -445,6 +446,41 @@ pub async fn register_catalog(register_id: i64, held_version: Option<&str>) -> A
 
 #[cfg(not(feature = "browser"))]
 pub async fn register_catalog(_register_id: i64, _held_version: Option<&str>) -> ApiResult<Option<Catalog>> {
+    Err(ApiFailure::network())
+}
+
+/// お客様画面: a new link (and QR code) for the register's customer screen.
+pub async fn new_display_link(register_id: i64, origin: &str) -> ApiResult<DisplayLink> {
+    let input = DisplayLinkInput {
+        origin: origin.to_string(),
+    };
+    send("POST", &format!("/registers/{register_id}/display-link"), &input).await
+}
+
+/// What the till shows now, for its customer screen.
+pub async fn publish_display(register_id: i64, state: &DisplayState) -> ApiResult<()> {
+    send("PUT", &format!("/registers/{register_id}/display"), state).await
+}
+
+/// The customer screen's view and its ETag; `None` while it is the one held (304).
+#[cfg(feature = "browser")]
+pub async fn display_view(token: &str, held: Option<&str>) -> ApiResult<Option<(DisplayView, String)>> {
+    let path = format!("/display/{}", encode(token));
+    let mut builder = request_builder("GET", &path, CALL_TIMEOUT_MS);
+    if let Some(etag) = held {
+        builder = builder.header("If-None-Match", etag);
+    }
+    let request = builder.build().map_err(|_| ApiFailure::network())?;
+    let response = request.send().await.map_err(|_| ApiFailure::network())?;
+    if response.status() == 304 {
+        return Ok(None);
+    }
+    let etag = response.headers().get("etag").unwrap_or_default();
+    read_answer(&path, response).await.map(|view| Some((view, etag)))
+}
+
+#[cfg(not(feature = "browser"))]
+pub async fn display_view(_token: &str, _held: Option<&str>) -> ApiResult<Option<(DisplayView, String)>> {
     Err(ApiFailure::network())
 }
 

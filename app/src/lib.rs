@@ -54,7 +54,11 @@ impl Default for SiteAssets {
 pub fn is_till_page(path: &str) -> bool {
     let path = path.split(['?', '#']).next().unwrap_or_default();
     // The router takes `/register/` for `/register`: so does the server.
-    matches!(path.trim_end_matches('/'), "/register" | "/login")
+    let path = path.trim_end_matches('/');
+    matches!(path, "/register" | "/login")
+        || path
+            .strip_prefix("/display/")
+            .is_some_and(|token| !token.is_empty() && !token.contains('/'))
 }
 
 /// The HTML document around the app; used by the server for every page.
@@ -125,6 +129,7 @@ pub fn App() -> impl IntoView {
                 // The till's pages come with the till's bundle.
                 <Route path=path!("/login") view=pages::LoadFromServer />
                 <Route path=path!("/register") view=pages::LoadFromServer />
+                <Route path=path!("/display/:token") view=pages::LoadFromServer />
                 <Route path=path!("/register/session") view=pages::register_session::RegisterSessionPage />
                 <Route path=path!("/users") view=pages::users::UsersPage />
                 <Route path=path!("/devices") view=pages::devices::DevicesPage />
@@ -155,6 +160,7 @@ pub fn TillApp() -> impl IntoView {
             <Routes fallback=pages::LoadFromServer>
                 <Route path=path!("/login") view=TillSignIn />
                 <Route path=path!("/register") view=pages::till::TillPage />
+                <Route path=path!("/display/:token") view=pages::display::CustomerDisplayPage />
             </Routes>
         }
     })
@@ -201,6 +207,7 @@ mod tests {
             "/login?next=%2Fregister",
             "/register#top",
             "/register/",
+            "/display/abc_DEF-123",
         ] {
             assert!(is_till_page(path), "{path}");
         }
@@ -212,6 +219,8 @@ mod tests {
             "/register/session",
             "/live",
             "/stock?event=1",
+            "/display/",
+            "/display/a/b",
         ] {
             assert!(!is_till_page(path), "{path}");
         }

@@ -774,6 +774,7 @@ fn check_header(file: &EventFile, e: &mut FieldErrors) {
             password: None,
             pin: None,
             active: false,
+            easy_till: false,
         };
         match input.validated(false) {
             Err(errors) => {

@@ -10,7 +10,8 @@
 //! - master data: [`facilities`], [`products`], [`events`], [`council`];
 //! - people and tablets: [`users`], [`devices`], [`approvals`], [`audit`];
 //! - selling: [`sales`] (cart, payment, reversals), [`receipts`], [`printers`], [`stock`],
-//!   [`sync`] (the tablet's retry rule);
+//!   [`sync`] (the tablet's retry rule); [`cash`] and [`reading`] for the やさしいレジ;
+//!   [`customer_display`] (お客様画面);
 //! - closing: [`register_sessions`] (レジ開け・締め), [`settlement`] (精算), [`dashboard`];
 //! - [`wages`] (工賃) and [`health`];
 //! - [`event_transfer`]: a venue laptop's event brought into the central database.
@@ -18,8 +19,10 @@
 pub mod access;
 pub mod approvals;
 pub mod audit;
+pub mod cash;
 pub mod codes;
 pub mod council;
+pub mod customer_display;
 pub mod dashboard;
 pub mod devices;
 pub mod event_transfer;
@@ -29,6 +32,7 @@ pub mod health;
 pub mod money;
 pub mod printers;
 pub mod products;
+pub mod reading;
 pub mod receipts;
 pub mod register_sessions;
 pub mod sales;

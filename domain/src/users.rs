@@ -94,6 +94,9 @@ pub struct User {
     /// Whether the user has a PIN (cashiers sign in with it; council users approve with it).
     pub has_pin: bool,
     pub active: bool,
+    /// Signs in to the やさしいレジ: the till for workers with disabilities (issue 21).
+    #[serde(default)]
+    pub easy_till: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -114,6 +117,9 @@ pub struct UserInput {
     pub pin: Option<String>,
     #[serde(default = "yes")]
     pub active: bool,
+    /// The cashier's till opens as the やさしいレジ.
+    #[serde(default)]
+    pub easy_till: bool,
 }
 
 /// `GET /api/v1/session`: who is signed in, and the token to send back as `X-CSRF-Token`.
@@ -223,6 +229,7 @@ mod tests {
             password: Some("correct horse battery".into()),
             pin: None,
             active: true,
+            easy_till: false,
         }
     }
 

@@ -449,6 +449,7 @@ async fn user_command(db: &crate::db::Db, action: UserAction) -> anyhow::Result<
                 password,
                 pin,
                 active: true,
+                easy_till: false,
             };
             users::create(db, &users::cli_operator(), &input).await
         }

@@ -442,7 +442,7 @@ pub async fn load(db: &Db) -> Result<Report, DemoError> {
 }
 
 /// Demo users of every role: (login, display name, role, password, PIN).
-pub const DEMO_USERS: [(&str, &str, Role, &str, &str); 4] = [
+pub const DEMO_USERS: [(&str, &str, Role, &str, &str); 5] = [
     (
         "admin",
         "管理者(デモ)",
@@ -465,7 +465,17 @@ pub const DEMO_USERS: [(&str, &str, Role, &str, &str); 4] = [
         "",
     ),
     ("cashier1", "ボランティア(デモ)", Role::Cashier, "", "1234"),
+    (
+        EASY_TILL_DEMO_CASHIER,
+        "さくら(やさしいレジ・デモ)",
+        Role::Cashier,
+        "",
+        "2345",
+    ),
 ];
+
+/// The demo cashier whose till opens as the やさしいレジ.
+pub const EASY_TILL_DEMO_CASHIER: &str = "worker1";
 
 async fn demo_users(db: &Db, op: &Principal, facility_1: Option<i64>) -> Result<usize, DemoError> {
     let existing = users::list(db, op).await?;
@@ -482,6 +492,7 @@ async fn demo_users(db: &Db, op: &Principal, facility_1: Option<i64>) -> Result<
             password: (!password.is_empty()).then(|| password.into()),
             pin: (!pin.is_empty()).then(|| pin.into()),
             active: true,
+            easy_till: login == EASY_TILL_DEMO_CASHIER,
         };
         users::create(db, op, &input).await?;
         added += 1;

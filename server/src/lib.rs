@@ -20,6 +20,7 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod printing;
+pub mod qr;
 pub mod secrets;
 pub mod server;
 pub mod site;

@@ -220,6 +220,21 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
+    /// Runs axe-core on the page as it is now (WCAG 2.0–2.2, A and AA) and adds the touch-target
+    /// rule of issue 21 (every control at least 44 × 44 CSS pixels; links inside running text
+    /// excepted): answers one line per violation, empty when the page passes.
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        if self.js("return typeof window.axe").await != "object" {
+            self.js(&axe_script()).await;
+        }
+        let answer = self
+            .client
+            .execute_async(AXE_RUN, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("axe failed: {e}"));
+        serde_json::from_value(answer).expect("violations")
+    }
+
     /// Waits until the service worker has kept the till page for offline use (with the files
     /// it names, in its cache `selpos-till-v2`).
     pub async fn wait_for_offline_copy(&self) {
@@ -252,6 +267,14 @@ impl Browser {
                 "downloadThroughput": link.down_bytes_per_s, "uploadThroughput": link.up_bytes_per_s}),
             None => json!({"offline": false, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}),
         };
+        self.cdp("Network.enable", json!({})).await;
+        self.cdp("Network.emulateNetworkConditions", conditions).await;
+    }
+
+    /// Cuts (or restores) this page's network through the DevTools protocol.
+    pub async fn network_down(&self, down: bool) {
+        let conditions =
+            json!({"offline": down, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1});
         self.cdp("Network.enable", json!({})).await;
         self.cdp("Network.emulateNetworkConditions", conditions).await;
     }
@@ -345,6 +368,48 @@ impl Drop for Browser {
     }
 }
 
+/// axe-core's script: `SELPOS_AXE_JS` (set by `cargo xtask test`), else where the xtask puts it.
+pub fn axe_script() -> String {
+    let path = std::env::var_os("SELPOS_AXE_JS").map_or_else(
+        || {
+            std::path::PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../target/axe/package/axe.min.js"
+            ))
+        },
+        std::path::PathBuf::from,
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "axe-core is not at {} ({e}): `cargo xtask test` fetches it, or set SELPOS_AXE_JS",
+            path.display()
+        )
+    })
+}
+
+/// axe with WCAG 2.2 AA's rules, then the 44-pixel touch targets; the answer is a list of
+/// "rule: help — element" lines.
+const AXE_RUN: &str = r#"
+    const done = arguments[arguments.length - 1];
+    const small = [];
+    const visible = e => { const r = e.getBoundingClientRect(); const s = getComputedStyle(e);
+        return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };
+    for (const e of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]')) {
+        if (!visible(e) || e.closest('p, li.text, td.text, .hint, rt')) continue;
+        if (e.tagName === 'A' && !e.closest('nav, table, .toolbar, .actions, .button-row') && !e.classList.contains('button')) continue;
+        const target = e.closest('label') || e;
+        const r = target.getBoundingClientRect();
+        if (r.width < 44 - 0.5 || r.height < 44 - 0.5) {
+            const name = (e.id ? '#' + e.id : e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).trim().split(/\s+/).join('.') : ''));
+            small.push(`target-44: ${name} "${(e.textContent || e.value || '').trim().slice(0, 30)}" is ${Math.round(r.width)}×${Math.round(r.height)}`);
+        }
+    }
+    axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}, resultTypes: ['violations']})
+        .then(r => done(small.concat(r.violations.flatMap(v => v.nodes.slice(0, 8).map(n =>
+            `${v.id}: ${v.help} — ${n.target.join(' ')}${n.any.length ? ' (' + n.any.map(c => c.message).join('; ').slice(0, 160) + ')' : ''}`)))))
+        .catch(e => done([`axe-error: ${e}`]));
+"#;
+
 /// [`set_up_the_till_asking_for_the_float`], then 「あとで入力」: the till sells at once (its
 /// first sale opens the register with a ¥0 float).
 pub async fn set_up_the_till(server: &crate::TestServer, base: &str, browser: &Browser) -> World {
@@ -366,6 +431,18 @@ pub async fn set_up_the_till_asking_for_the_float(
     server: &crate::TestServer,
     base: &str,
     browser: &Browser,
+) -> World {
+    set_up_the_till_as(server, base, browser, "ボランティア", "1234").await
+}
+
+/// [`set_up_the_till_asking_for_the_float`] for the demo cashier whose name starts with
+/// `cashier`, signing in with `pin`; answers once the till (of either kind) shows.
+pub async fn set_up_the_till_as(
+    server: &crate::TestServer,
+    base: &str,
+    browser: &Browser,
+    cashier: &str,
+    pin: &str,
 ) -> World {
     let till = World::on(server).demo_bazaar().build().await;
 
@@ -395,11 +472,11 @@ pub async fn set_up_the_till_asking_for_the_float(
     // Signing out of a registered tablet leads to its cashier sign-in.
     browser.click(Locator::Css("header .who button")).await;
     browser
-        .click(Locator::XPath(
-            "//div[@class='cashiers']/button[contains(., 'ボランティア')]",
-        ))
+        .click(Locator::XPath(&format!(
+            "//div[@class='cashiers']/button[starts-with(normalize-space(.), '{cashier}')]"
+        )))
         .await;
-    browser.type_into("input[name='pin']", "1234").await;
+    browser.type_into("input[name='pin']", pin).await;
     browser
         .click(Locator::XPath(
             "//form[.//div[@class='cashiers']]//button[@type='submit']",
@@ -411,7 +488,9 @@ pub async fn set_up_the_till_asking_for_the_float(
         browser.client.current_url().await.expect("url").path(),
         "/register"
     );
-    browser.find(Locator::Css("button.product")).await;
+    browser
+        .find(Locator::Css("button.product, button.easy-tile"))
+        .await;
     browser.find(Locator::Css("#float-prompt")).await;
     till
 }

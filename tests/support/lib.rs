@@ -190,6 +190,7 @@ impl TestServer {
             password: Some(ADMIN_PASSWORD.into()),
             pin: Some(ADMIN_PIN.into()),
             active: true,
+            easy_till: false,
         };
         selpos_server::usecases::users::create(&running.db, &operator, &admin)
             .await

@@ -36,6 +36,10 @@ const EMBED_ENV: &str = "SELPOS_EMBED_SITE";
 
 const POSTGRES_ENV: &str = "SELPOS_TEST_POSTGRES_URL";
 const LOCAL_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+/// The accessibility sweep injects axe-core (the npm package) into each page: this version,
+/// unpacked under the target directory, its path given to the tests in this variable.
+const AXE_VERSION: &str = "4.11.0";
+const AXE_ENV: &str = "SELPOS_AXE_JS";
 
 /// The PostgreSQL the tests run against: `SELPOS_TEST_POSTGRES_URL` if set (CI sets it and
 /// fails when it is unreachable), else the local server when one answers on 5432.
@@ -114,9 +118,11 @@ fn xtask() -> Result<ExitCode> {
         }
         "test" if !release => {
             ensure_browser()?;
+            let axe = ws.ensure_axe()?;
             ws.build(false, false)?;
             step("running cargo test --workspace");
             let mut test = ws.cargo(&["test", "--workspace"]);
+            test.env(AXE_ENV, axe);
             if let Some(url) = postgres_for_tests() {
                 test.env(POSTGRES_ENV, url);
             }
@@ -169,6 +175,33 @@ impl Workspace {
         };
         let site = target.join("site");
         Ok(Self { root, target, site })
+    }
+
+    /// axe-core's script for the accessibility sweep: fetched with npm (installed from Debian
+    /// when missing) into `target/axe/` once, then reused.
+    fn ensure_axe(&self) -> Result<PathBuf> {
+        let dir = self.target.join("axe");
+        let script = dir.join("package").join("axe.min.js");
+        if script.exists() {
+            return Ok(script);
+        }
+        if Command::new("npm").arg("--version").output().is_err() {
+            if !is_root() {
+                bail!("the accessibility tests need npm (for axe-core): sudo apt-get install npm");
+            }
+            apt_install(&["npm"])?;
+        }
+        step(&format!("fetching axe-core {AXE_VERSION} (npm)…"));
+        fs::create_dir_all(&dir)?;
+        run(Command::new("npm")
+            .args(["pack", &format!("axe-core@{AXE_VERSION}"), "--pack-destination"])
+            .arg(&dir))?;
+        let tarball = dir.join(format!("axe-core-{AXE_VERSION}.tgz"));
+        run(Command::new("tar").arg("-xzf").arg(&tarball).arg("-C").arg(&dir))?;
+        if !script.exists() {
+            bail!("axe-core's package has no {}", script.display());
+        }
+        Ok(script)
     }
 
     /// A `cargo` command run from the workspace root (with the cargo that runs xtask).

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod council;
 pub mod devices;
+pub mod display;
 pub mod events;
 pub mod facilities;
 pub mod home;

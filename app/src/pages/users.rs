@@ -42,7 +42,7 @@ pub fn UsersPage() -> impl IntoView {
                             <tr class:inactive=!u.active>
                                 <td class="code">{u.login.clone()}</td>
                                 <td>{u.display_name.clone()}</td>
-                                <td>{u.role.label_ja()}</td>
+                                <td>{u.role.label_ja()}{u.easy_till.then_some(" ・やさしいレジ")}</td>
                                 <td>{if u.has_pin { "✓" } else { "" }}</td>
                                 <td><button on:click=move |_| editing.open(Some(edit.clone()))>{t!("編集", "Edit")}</button></td>
                             </tr>
@@ -74,6 +74,7 @@ fn UserForm(
     let password = RwSignal::new(String::new());
     let pin = RwSignal::new(String::new());
     let active = RwSignal::new(u.is_none_or(|u| u.active));
+    let easy_till = RwSignal::new(u.is_some_and(|u| u.easy_till));
     let role_options = Signal::derive(|| {
         Role::ALL
             .iter()
@@ -89,6 +90,7 @@ fn UserForm(
             password: non_blank(password.get_untracked()),
             pin: non_blank(pin.get_untracked()),
             active: active.get_untracked(),
+            easy_till: easy_till.get_untracked(),
         };
         let request = async move { api::save_user(id, &input).await };
         save(status, None, request, move |saved| {
@@ -111,6 +113,8 @@ fn UserForm(
                 <TextField label=t!("PIN(4〜8桁)", "PIN (4-8 digits)") name="pin" value=pin input_type="password" inputmode="numeric"
                     error=field_error(status, "pin") hint=t!("レジ担当のログイン・協議会職員の承認に使います", "Cashier sign-in; council approvals") />
                 <CheckField label=t!("有効", "Active") name="active" value=active />
+                <CheckField label=t!("やさしいレジ(大きな絵・ふりがな・1画面1操作)", "Easy till (pictures, furigana, one step a screen)")
+                    name="easy_till" value=easy_till />
             </div>
         </EditorForm>
     }

@@ -139,6 +139,27 @@ pub fn local_set(key: &str, value: &str) {
     let _ = (key, value);
 }
 
+pub fn local_remove(key: &str) {
+    #[cfg(feature = "browser")]
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.remove_item(key);
+    }
+    #[cfg(not(feature = "browser"))]
+    let _ = key;
+}
+
+/// Where this page came from (`location.origin`): how the tablet reaches the server.
+pub fn origin() -> String {
+    #[cfg(feature = "browser")]
+    {
+        web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "browser"))]
+    String::new()
+}
+
 /// What this tab keeps until it is closed (`sessionStorage`).
 pub fn session_get(key: &str) -> Option<String> {
     #[cfg(feature = "browser")]
@@ -174,4 +195,21 @@ pub fn on_network_change(changed: impl Fn(bool) + Clone + 'static) {
         up.remove();
         down.remove();
     });
+}
+
+/// Says `text` aloud in Japanese with the browser's speech synthesis, cutting off whatever it
+/// was still saying (the total, when the change is already due). Silent where there is none.
+pub fn speak(text: &str) {
+    #[cfg(feature = "browser")]
+    if let Some(synthesis) = web_sys::window().and_then(|w| w.speech_synthesis().ok())
+        && let Ok(utterance) = web_sys::SpeechSynthesisUtterance::new_with_text(text)
+    {
+        utterance.set_lang("ja-JP");
+        // A little slower than the default: said for someone who listens carefully.
+        utterance.set_rate(0.9);
+        synthesis.cancel();
+        synthesis.speak(&utterance);
+    }
+    #[cfg(not(feature = "browser"))]
+    let _ = text;
 }

@@ -8,5 +8,7 @@
 pub mod barcode;
 pub mod browser;
 pub mod cart;
+pub mod display;
+pub mod easy;
 pub mod store;
 pub mod sync;

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod constraints;
 pub mod council;
 pub mod devices;
+pub mod displays;
 pub mod event_transfer;
 pub mod events;
 pub mod facilities;

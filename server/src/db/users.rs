@@ -16,6 +16,7 @@ struct UserRow {
     password_hash: Option<String>,
     pin_hash: Option<String>,
     active: bool,
+    easy_till: bool,
     failed_attempts: i64,
     locked_until: Option<DateTime<Utc>>,
     pin_failed_attempts: i64,
@@ -79,6 +80,7 @@ impl TryFrom<UserRow> for UserRecord {
                 facility_id: r.facility_id,
                 has_pin: r.pin_hash.is_some(),
                 active: r.active,
+                easy_till: r.easy_till,
                 created_at: r.created_at,
                 updated_at: r.updated_at,
             },
@@ -92,7 +94,7 @@ impl TryFrom<UserRow> for UserRecord {
     }
 }
 
-const COLUMNS: &str = "id, login, display_name, role, facility_id, password_hash, pin_hash, active, failed_attempts, \
+const COLUMNS: &str = "id, login, display_name, role, facility_id, password_hash, pin_hash, active, easy_till, failed_attempts, \
                        locked_until, pin_failed_attempts, pin_locked_until, created_at, updated_at";
 
 async fn select(
@@ -168,12 +170,13 @@ pub struct UserWrite<'a> {
     pub password_hash: Option<&'a str>,
     pub pin_hash: Option<&'a str>,
     pub active: bool,
+    pub easy_till: bool,
 }
 
 pub async fn insert(tx: &mut Tx, u: &UserWrite<'_>, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
     let sql = "INSERT INTO users (login, display_name, role, facility_id, password_hash, pin_hash, active,
-                                  created_at, updated_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id";
+                                  easy_till, created_at, updated_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id";
     on_tx!(tx, |conn| sqlx::query_scalar(sql)
         .bind(u.login)
         .bind(u.display_name)
@@ -182,6 +185,7 @@ pub async fn insert(tx: &mut Tx, u: &UserWrite<'_>, now: DateTime<Utc>) -> Resul
         .bind(u.password_hash)
         .bind(u.pin_hash)
         .bind(u.active)
+        .bind(u.easy_till)
         .bind(now)
         .fetch_one(&mut *conn)
         .await)
@@ -195,7 +199,7 @@ pub async fn update(
 ) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE users SET login = $1, display_name = $2, role = $3, facility_id = $4,
                       password_hash = COALESCE($5, password_hash), pin_hash = COALESCE($6, pin_hash),
-                      active = $7, updated_at = $8,
+                      active = $7, updated_at = $8, easy_till = $10,
                       failed_attempts = CASE WHEN $5 IS NULL THEN failed_attempts ELSE 0 END,
                       locked_until = CASE WHEN $5 IS NULL THEN locked_until ELSE NULL END,
                       pin_failed_attempts = CASE WHEN $6 IS NULL THEN pin_failed_attempts ELSE 0 END,
@@ -211,6 +215,7 @@ pub async fn update(
         .bind(u.active)
         .bind(now)
         .bind(id)
+        .bind(u.easy_till)
         .execute(&mut *conn)
         .await
         .map(|r| r.rows_affected()))?;

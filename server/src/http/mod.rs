@@ -6,6 +6,7 @@ mod audit;
 pub mod auth;
 mod council;
 mod devices;
+mod displays;
 pub mod error;
 mod events;
 pub mod extract;
@@ -122,6 +123,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(receipts::routes())
         .merge(stock::routes())
         .merge(register_sessions::routes())
+        .merge(displays::routes())
         .merge(settlement::routes())
         .merge(wages::routes());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())

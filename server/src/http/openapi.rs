@@ -18,8 +18,9 @@ pub const CSRF_SCHEME: &str = "csrf";
 /// The security scheme of a registered tablet's cookie.
 pub const DEVICE_SCHEME: &str = "device";
 
-/// Operations that read no session: signing in and out, and a tablet's own status.
-const WITHOUT_SESSION: &[&str] = &["signIn", "signInWithPin", "signOut", "getDevice"];
+/// Operations that read no session: signing in and out, a tablet's own status, and the
+/// customer screen (its link's token is the key).
+const WITHOUT_SESSION: &[&str] = &["signIn", "signInWithPin", "signOut", "getDevice", "getDisplay"];
 
 /// Operations that read the session cookie themselves: 401 without it, but no CSRF check.
 const SESSION_ONLY: &[&str] = &["getSession"];

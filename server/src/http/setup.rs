@@ -54,7 +54,7 @@ async fn ca_page(State(state): State<AppState>, headers: HeaderMap) -> Response 
     let download_urls = ca.download_urls_for(host);
     let qr = download_urls
         .first()
-        .and_then(|url| qr_svg(url))
+        .and_then(|url| crate::qr::svg(url))
         .unwrap_or_default();
     let urls: String = download_urls
         .iter()
@@ -102,21 +102,6 @@ and Settings → General → About → Certificate Trust Settings → turn it on
         ),
     );
     response
-}
-
-/// The QR code of `text` as inline SVG.
-fn qr_svg(text: &str) -> Option<String> {
-    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
-    let svg = code
-        .render::<qrcode::render::svg::Color<'_>>()
-        .min_dimensions(240, 240)
-        .quiet_zone(true)
-        .build();
-    // Inline in HTML: without the XML declaration.
-    Some(match svg.find("<svg") {
-        Some(start) => svg[start..].to_string(),
-        None => svg,
-    })
 }
 
 fn escape(text: &str) -> String {

@@ -326,6 +326,7 @@ pub async fn import(db: &Db, actor: &Principal, bytes: &[u8], dry_run: bool) -> 
             password_hash: None,
             pin_hash: None,
             active: false,
+            easy_till: false,
         };
         let id = db::users::insert(&mut tx, &write, now).await?;
         let after = serde_json::json!({"login": u.login, "display_name": u.display_name, "role": "cashier",

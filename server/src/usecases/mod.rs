@@ -7,7 +7,7 @@
 //!
 //! People and tablets: [`sessions`] (sign-in), [`users`], [`devices`], [`approvals`], [`audit`].
 //! Master data: [`council`], [`facilities`], [`products`], [`events`], [`imports`] (CSV).
-//! Selling: [`sales`], [`receipts`], [`stock`]. Closing: [`register_sessions`], [`settlement`].
+//! Selling: [`sales`], [`receipts`], [`stock`], [`displays`] (お客様画面). Closing: [`register_sessions`], [`settlement`].
 //! Reporting: [`wages`]. A venue laptop's event into the central database: [`event_transfer`].
 //!
 //! A new sales channel (joint orders, gift seasons, …) gets a file here, named as its domain
@@ -17,6 +17,7 @@ pub mod approvals;
 pub mod audit;
 pub mod council;
 pub mod devices;
+pub mod displays;
 pub mod event_transfer;
 pub mod events;
 pub mod facilities;

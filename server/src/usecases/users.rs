@@ -83,6 +83,7 @@ pub async fn create(db: &Db, actor: &Principal, input: &UserInput) -> Result<Use
         password_hash: password_hash.as_deref(),
         pin_hash: pin_hash.as_deref(),
         active: input.active,
+        easy_till: input.easy_till,
     };
     let id = db::users::insert(&mut tx, &write, Utc::now())
         .await
@@ -118,6 +119,7 @@ pub async fn update(db: &Db, actor: &Principal, id: i64, input: &UserInput) -> R
         password_hash: password_hash.as_deref(),
         pin_hash: pin_hash.as_deref(),
         active: input.active,
+        easy_till: input.easy_till,
     };
     db::users::update(&mut tx, id, &write, Utc::now())
         .await
@@ -151,6 +153,7 @@ pub async fn change_by_login(db: &Db, login: &str, change: impl FnOnce(&mut User
         password: None,
         pin: None,
         active: u.active,
+        easy_till: u.easy_till,
     };
     change(&mut input);
     update(db, &cli_operator(), u.id, &input).await

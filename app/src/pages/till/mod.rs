@@ -11,6 +11,8 @@
 mod cart_pane;
 mod catalog;
 mod discount;
+mod display;
+mod easy;
 mod float;
 mod payment;
 mod status;
@@ -42,6 +44,10 @@ use void::VoidDialog;
 /// still opens when the page is loaded offline.
 const REMEMBERED: &str = "selpos.register.session";
 
+/// Where the menu's switch between the やさしいレジ and the ordinary till is kept (per cashier,
+/// in this tab: `selpos.till.easy.<login>`).
+const EASY_SWITCH: &str = "selpos.till.easy";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Remembered {
     register: RegisterRef,
@@ -50,6 +56,9 @@ struct Remembered {
     /// empty, and the sale is then the sender's).
     #[serde(default)]
     cashier_login: String,
+    /// The cashier's till is the やさしいレジ.
+    #[serde(default)]
+    easy: bool,
 }
 
 #[component]
@@ -67,7 +76,7 @@ pub fn TillPage() -> impl IntoView {
                     // The server is out of reach: the till works on what this tablet kept.
                     Some(Err(failure)) if matches!(failure.code.as_str(), "network" | "http") => {
                         match browser::local_get(REMEMBERED).and_then(|j| serde_json::from_str::<Remembered>(&j).ok()) {
-                            Some(r) => view! { <Till register=r.register cashier=r.cashier cashier_login=r.cashier_login offline=true /> }.into_any(),
+                            Some(r) => view! { <Till register=r.register cashier=r.cashier cashier_login=r.cashier_login easy=r.easy offline=true /> }.into_any(),
                             None => view! { <p class="banner error" role="alert">{failure.message}</p> }.into_any(),
                         }
                     }
@@ -86,11 +95,12 @@ fn signed_in(info: SessionInfo) -> AnyView {
                 register: register.clone(),
                 cashier: info.user.display_name.clone(),
                 cashier_login: info.user.login.clone(),
+                easy: info.user.easy_till,
             };
             if let Ok(json) = serde_json::to_string(&remembered) {
                 browser::local_set(REMEMBERED, &json);
             }
-            view! { <Till register cashier=info.user.display_name cashier_login=info.user.login /> }
+            view! { <Till register cashier=info.user.display_name cashier_login=info.user.login easy=info.user.easy_till /> }
                 .into_any()
         }
         None => view! { <NotATill signed_in=true council=info.user.role.is_council() /> }.into_any(),
@@ -192,6 +202,14 @@ struct TillState {
     /// Who is ringing up: every sale carries it, so a sale kept offline and sent after a change
     /// of shift stays theirs.
     cashier_login: StoredValue<String>,
+    /// The やさしいレジ is showing (the cashier's setting, or switched in the menu).
+    easy: RwSignal<bool>,
+    /// The coins and notes tapped on the やさしいレジ's お預かり, in order.
+    easy_tapped: RwSignal<Vec<i64>>,
+    /// This tablet has a customer screen (お客様画面) to publish to.
+    display_linked: RwSignal<bool>,
+    /// The menu's お客様画面 dialog is open.
+    screen_dialog: RwSignal<bool>,
     sync: SyncState,
 }
 
@@ -370,10 +388,16 @@ fn Till(
     register: RegisterRef,
     cashier: String,
     cashier_login: String,
+    /// The cashier's setting: the till opens as the やさしいレジ.
+    #[prop(optional)]
+    easy: bool,
     /// Opened from what this tablet remembers because the server did not answer.
     #[prop(optional)]
     offline: bool,
 ) -> impl IntoView {
+    // Switched in the menu for this tab and cashier (a supporter setting up for a worker).
+    let easy_key = format!("{EASY_SWITCH}.{cashier_login}");
+    let easy = browser::session_get(&easy_key).map_or(easy, |v| v == "1");
     let register_id = register.register_id;
     let catalog: RwSignal<Option<Catalog>> = RwSignal::new(None);
     let lines: RwSignal<Vec<CartLine>> = RwSignal::new(Vec::new());
@@ -399,6 +423,10 @@ fn Till(
         price_approval: RwSignal::new(None),
         sale_id: RwSignal::new(uuid::Uuid::now_v7()),
         cashier_login: StoredValue::new(cashier_login),
+        easy: RwSignal::new(easy),
+        easy_tapped: RwSignal::new(Vec::new()),
+        display_linked: RwSignal::new(display::has_link(register_id)),
+        screen_dialog: RwSignal::new(false),
         sync: SyncState::new(),
     };
     if offline {
@@ -444,6 +472,7 @@ fn Till(
             }
         });
     });
+    display::publish_changes();
     on_cleanup(sync::stop);
     listen_to_the_network(till.sync);
     listen_for_scanner(till);
@@ -453,16 +482,23 @@ fn Till(
         <header class="till-bar">
             <StatusBar register cashier persisted catalog_error />
             <SessionBrief register_id />
-            <TillMenu />
+            <TillMenu easy_key />
         </header>
-        <div class="till">
-            <ProductPane />
-            <CartPane />
-        </div>
+        {move || if till.easy.get() {
+            view! { <easy::EasyTill /> }.into_any()
+        } else {
+            view! {
+                <div class="till">
+                    <ProductPane />
+                    <CartPane />
+                </div>
+            }.into_any()
+        }}
         <ParkedList />
         <cart_pane::UndoToast />
         {move || till.open_line.get().map(|index| view! { <discount::LineDialog index /> })}
         {move || till.voiding.get().then(|| view! { <VoidDialog /> })}
+        {move || till.screen_dialog.get().then(|| view! { <display::CustomerScreenDialog /> })}
         <float::FloatPrompt register_id />
     }
 }
@@ -530,6 +566,7 @@ mod tests {
             },
             cashier: "ボランティア".into(),
             cashier_login: "vol".into(),
+            easy: true,
         };
         let json = serde_json::to_string(&r).expect("json");
         assert_eq!(serde_json::from_str::<Remembered>(&json).expect("back"), r);

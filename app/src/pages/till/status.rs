@@ -5,6 +5,7 @@ use super::use_till;
 use crate::api;
 use crate::i18n::{Lang, pick, use_language};
 use crate::t;
+use crate::till::browser;
 use crate::till::store;
 use crate::till::sync;
 use leptos::prelude::*;
@@ -76,8 +77,17 @@ pub(super) fn SessionBrief(register_id: i64) -> impl IntoView {
 /// The till's menu: レジ開け・出金・締め, 返品, the language, ログアウト. Every other page is the
 /// back office's, which a cashier does not use.
 #[component]
-pub(super) fn TillMenu() -> impl IntoView {
+pub(super) fn TillMenu(
+    /// Where this tab keeps the cashier's choice of till.
+    easy_key: String,
+) -> impl IntoView {
+    let till = use_till();
     let lang = use_language();
+    let switch_till = move |_| {
+        let easy = !till.easy.get_untracked();
+        till.easy.set(easy);
+        browser::session_set(&easy_key, if easy { "1" } else { "0" });
+    };
     let logout = move |_| {
         leptos::task::spawn_local(async move {
             let _ = api::logout().await;
@@ -90,6 +100,12 @@ pub(super) fn TillMenu() -> impl IntoView {
             <div class="till-menu-items">
                 <a class="button" id="menu-session" href="/register/session" rel="external">{t!("レジ開け・出金・締め", "Open, pay out, close")}</a>
                 <a class="button" id="menu-returns" href="/returns" rel="external">{t!("返品", "Returns")}</a>
+                <button type="button" id="menu-customer-screen" on:click=move |_| till.screen_dialog.set(true)>
+                    {t!("お客様画面", "Customer screen")}
+                </button>
+                <button type="button" id="menu-easy" on:click=switch_till>
+                    {move || if till.easy.get() { pick("ふつうのレジにする", "Ordinary till") } else { pick("やさしいレジにする", "Easy till") }}
+                </button>
                 <div class="lang">
                     <button class:active=move || lang.get() == Lang::Ja on:click=move |_| crate::i18n::set_language(Lang::Ja)>"日本語"</button>
                     <button class:active=move || lang.get() == Lang::En on:click=move |_| crate::i18n::set_language(Lang::En)>"English"</button>
