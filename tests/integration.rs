@@ -7,6 +7,7 @@ mod auth;
 mod backup;
 mod browser;
 mod chaos;
+mod devices_browser;
 mod drawer;
 mod eat_in;
 mod event_transfer;

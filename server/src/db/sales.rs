@@ -100,7 +100,7 @@ impl ProductForSale {
 }
 
 const PRODUCT_FOR_SALE: &str = "SELECT p.id AS product_id, p.facility_id, f.number AS facility_number,
-           f.name AS facility_name, p.name, p.kana, p.price, p.tax_rate, p.jan, p.category, p.active,
+           f.name AS facility_name, p.name, p.kana, p.price, p.tax_rate, COALESCE(p.jan, p.in_store_code) AS jan, p.category, p.active,
            f.invoice_issuer, ef.event_id IS NOT NULL AS participating,
            p.previous_price, p.price_changed_at
     FROM products p JOIN facilities f ON f.id = p.facility_id
