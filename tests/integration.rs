@@ -18,6 +18,7 @@ mod logs;
 mod openapi;
 mod power_loss;
 mod printers;
+mod products;
 mod receipts;
 mod register_browser;
 mod sales;

@@ -349,8 +349,11 @@ pub async fn import_intake(
     .await
 }
 
-/// A facility's products from a CSV: all rows or none.
-pub async fn import_products(facility_id: i64, bytes: &[u8]) -> ApiResult<Vec<Product>> {
+/// A facility's products from a CSV: all rows or none; each row added, updated or unchanged.
+pub async fn import_products(
+    facility_id: i64,
+    bytes: &[u8],
+) -> ApiResult<selpos_domain::products::import::ProductImport> {
     post_bytes(
         &format!("/facilities/{facility_id}/products/import"),
         "text/csv",
