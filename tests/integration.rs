@@ -20,6 +20,7 @@ mod power_loss;
 mod printers;
 mod products;
 mod receipts;
+mod receipts_browser;
 mod register_browser;
 mod sales;
 mod sales_batch;
