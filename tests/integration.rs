@@ -19,6 +19,7 @@ mod openapi;
 mod power_loss;
 mod printers;
 mod products;
+mod products_browser;
 mod receipts;
 mod receipts_browser;
 mod register_browser;
