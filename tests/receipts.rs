@@ -654,38 +654,38 @@ db_test!(
         // By receipt number, however typed.
         assert_eq!(
             found(admin, &format!("receipt_number={second}")).await,
-            [second.clone()]
+            [second.as_str()]
         );
         let typed = second.to_lowercase().replace('-', "%EF%BC%8D"); // "－", full width
         assert_eq!(
             found(admin, &format!("receipt_number={typed}")).await,
-            [second.clone()]
+            [second.as_str()]
         );
         // By time: Japan time, a day, or RFC 3339; `to` is exclusive.
         assert_eq!(
             found(admin, "from=2026-11-28T11:00&to=2026-11-28T12:00").await,
-            [first.clone()]
+            [first.as_str()]
         );
         assert_eq!(
             found(admin, "from=2026-11-28&to=2026-11-28").await,
-            [second.clone(), first.clone()]
+            [second.as_str(), first.as_str()]
         );
-        assert_eq!(found(admin, "from=2026-11-29").await, [third.clone()]);
+        assert_eq!(found(admin, "from=2026-11-29").await, [third.as_str()]);
         assert_eq!(
             found(admin, "to=2026-11-28T03:00:00%2B00:00").await,
-            [first.clone()]
+            [first.as_str()]
         );
         // By the exact total, alone or with a day.
-        assert_eq!(found(admin, "total=780").await, [third.clone(), second.clone()]);
+        assert_eq!(found(admin, "total=780").await, [third.as_str(), second.as_str()]);
         assert_eq!(
             found(admin, "total=780&from=2026-11-28&to=2026-11-28").await,
-            [second.clone()]
+            [second.as_str()]
         );
         assert!(found(admin, "total=781").await.is_empty());
 
         // Page by page, newest first.
-        assert_eq!(found(admin, "limit=2").await, [third.clone(), second.clone()]);
-        assert_eq!(found(admin, "limit=2&offset=2").await, [first.clone()]);
+        assert_eq!(found(admin, "limit=2").await, [third.as_str(), second.as_str()]);
+        assert_eq!(found(admin, "limit=2&offset=2").await, [first.as_str()]);
 
         // A void is a record of its own: `kind` keeps the sales apart.
         let sale = till
@@ -706,7 +706,7 @@ db_test!(
         // The cashier searches their own register only.
         assert_eq!(
             found(&till.cashier, "total=780").await,
-            [third.clone(), second.clone()]
+            [third.as_str(), second.as_str()]
         );
         let (status, body) = till
             .cashier

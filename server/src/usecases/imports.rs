@@ -44,6 +44,7 @@ fn file_error(message: &str) -> Error {
 
 /// A CSV read by its header: which of the wanted columns it has, and each row's cells in the
 /// order of the wanted columns ("" where the file has none) with its line number.
+#[derive(Debug)]
 struct Table {
     present: Vec<bool>,
     rows: Vec<(usize, Vec<String>)>,
