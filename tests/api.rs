@@ -260,17 +260,23 @@ db_test!(duplicates_are_conflicts, demo = false, |server| {
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(assert_error(&body, "conflict").contains("ログインID"));
 
+    // A's JAN in B's CSV (in A's it would update A's product): refused, naming the row.
     let csv = "\u{feff}商品名,価格,税率,JAN\nクッキー,300,8,4006381333931\n";
     let (status, body) = server
         .raw(
             Method::POST,
-            &format!("/api/v1/facilities/{a}/products/import"),
+            &format!("/api/v1/facilities/{b}/products/import"),
             "text/csv",
             csv.as_bytes().to_vec(),
         )
         .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(assert_error(&body, "conflict").contains("4006381333931"));
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(error_fields(&body), ["rows[2].jan"]);
+    let message = body["error"]["fields"][0]["message"].as_str().unwrap_or("");
+    assert!(
+        message.starts_with("2行目") && message.contains("4006381333931"),
+        "{body}"
+    );
 });
 
 db_test!(

@@ -602,3 +602,132 @@ db_test!(
         printer.no_more_jobs();
     }
 );
+
+/// A sale of `lines` sold at `sold_at`, paid exactly in cash; answers its receipt number.
+async fn sale_at(till: &HeartBazaar, sold_at: &str, lines: Value, total: i64) -> String {
+    let sale = till
+        .record(&till.sale_at(sold_at, lines, json!([{"kind": "cash", "amount": total}])))
+        .await;
+    sale["receipt_number"].as_str().expect("number").to_string()
+}
+
+/// The receipt numbers a search of the journal finds, newest first.
+async fn found(client: &ApiClient, query: &str) -> Vec<String> {
+    let sales = client.get_ok(&format!("/api/v1/sales?{query}")).await;
+    sales
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|s| s["receipt_number"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+db_test!(
+    a_past_sale_is_found_by_number_time_and_amount,
+    demo = false,
+    |server| {
+        let till = open_till(&server, None).await;
+        let admin = server.admin_client();
+        // 11:05 and 12:00 on the 28th, 10:00 on the 29th (Japan time).
+        let first = sale_at(
+            &till,
+            "2026-11-28T02:05:00Z",
+            json!([{"product_id": till.cookie, "quantity": 2, "unit_price": 120}]),
+            240,
+        )
+        .await;
+        let second = sale_at(
+            &till,
+            "2026-11-28T03:00:00Z",
+            json!([{"product_id": till.soap, "quantity": 1, "unit_price": 780}]),
+            780,
+        )
+        .await;
+        let third = sale_at(
+            &till,
+            "2026-11-29T01:00:00Z",
+            json!([{"product_id": till.soap, "quantity": 1, "unit_price": 780}]),
+            780,
+        )
+        .await;
+
+        // By receipt number, however typed.
+        assert_eq!(
+            found(admin, &format!("receipt_number={second}")).await,
+            [second.as_str()]
+        );
+        let typed = second.to_lowercase().replace('-', "%EF%BC%8D"); // "－", full width
+        assert_eq!(
+            found(admin, &format!("receipt_number={typed}")).await,
+            [second.as_str()]
+        );
+        // By time: Japan time, a day, or RFC 3339; `to` is exclusive.
+        assert_eq!(
+            found(admin, "from=2026-11-28T11:00&to=2026-11-28T12:00").await,
+            [first.as_str()]
+        );
+        assert_eq!(
+            found(admin, "from=2026-11-28&to=2026-11-28").await,
+            [second.as_str(), first.as_str()]
+        );
+        assert_eq!(found(admin, "from=2026-11-29").await, [third.as_str()]);
+        assert_eq!(
+            found(admin, "to=2026-11-28T03:00:00%2B00:00").await,
+            [first.as_str()]
+        );
+        // By the exact total, alone or with a day.
+        assert_eq!(found(admin, "total=780").await, [third.as_str(), second.as_str()]);
+        assert_eq!(
+            found(admin, "total=780&from=2026-11-28&to=2026-11-28").await,
+            [second.as_str()]
+        );
+        assert!(found(admin, "total=781").await.is_empty());
+
+        // Page by page, newest first.
+        assert_eq!(found(admin, "limit=2").await, [third.as_str(), second.as_str()]);
+        assert_eq!(found(admin, "limit=2&offset=2").await, [first.as_str()]);
+
+        // A void is a record of its own: `kind` keeps the sales apart.
+        let sale = till
+            .cashier
+            .get_ok(&format!("/api/v1/sales?receipt_number={first}"))
+            .await;
+        let (status, void) = server
+            .post(
+                &format!("/api/v1/sales/{}/void", sale[0]["id"].as_str().unwrap_or("")),
+                &json!({"id": uuid::Uuid::now_v7(), "reason": "打ち間違い"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{void}");
+        assert_eq!(found(admin, "total=-240").await.len(), 1);
+        assert_eq!(found(admin, "kind=sale&limit=10").await.len(), 3);
+        assert_eq!(found(admin, "kind=void").await.len(), 1);
+
+        // The cashier searches their own register only.
+        assert_eq!(
+            found(&till.cashier, "total=780").await,
+            [third.as_str(), second.as_str()]
+        );
+        let (status, body) = till
+            .cashier
+            .get(&format!(
+                "/api/v1/sales?total=780&register_id={}",
+                till.register + 1000
+            ))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+
+        // Wrong searches say which field is wrong.
+        for (query, fields) in [
+            ("from=11%2F28", vec!["from"]),
+            ("from=2026-11-28T12:00&to=2026-11-28T11:00", vec!["to"]),
+            ("kind=gift&offset=-1", vec!["kind", "offset"]),
+            ("total=10000000000", vec!["total"]),
+            ("limit=0", vec!["limit"]),
+        ] {
+            let (status, body) = admin.get(&format!("/api/v1/sales?{query}")).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {body}");
+            assert_eq!(error_fields(&body), fields, "{query}");
+        }
+    }
+);

@@ -14,8 +14,9 @@
 //! `text` = TEXT ↔ TEXT, TIMESTAMPTZ, DATE (SQLite keeps RFC 3339 and YYYY-MM-DD text).
 //!
 //! Every entry of the unique-constraint registry (`db::constraints::Unique`) must exist on
-//! both: on PostgreSQL as a unique constraint of that name on exactly its columns, on SQLite
-//! as a unique index on exactly its columns (in order: they make the violation message).
+//! both: on PostgreSQL as a unique constraint (or unique index) of that name on exactly its
+//! columns, on SQLite as a unique index on exactly its columns (in order: they make the
+//! violation message).
 //!
 //! Past 600 lines on purpose: the two catalogue readers (SQLite's pragmas, PostgreSQL's
 //! catalogues) belong beside the one model they fill and the comparison of it.
@@ -310,10 +311,17 @@ fn registry_problems(schema: &Schema, side: Side) -> Vec<String> {
         let columns = unique.columns();
         let same = |table: &str, cols: &[String]| table == unique.table() && cols == columns;
         let found = match side {
-            Side::Postgres => schema
-                .uniques
-                .iter()
-                .any(|u| u.name.as_deref() == Some(unique.name()) && same(&u.table, &u.columns)),
+            // PostgreSQL names the constraint, or the unique index (one SQLite has too), in
+            // its violation.
+            Side::Postgres => {
+                schema
+                    .uniques
+                    .iter()
+                    .any(|u| u.name.as_deref() == Some(unique.name()) && same(&u.table, &u.columns))
+                    || schema.indexes.iter().any(|i| {
+                        i.name == unique.name() && i.unique && !i.partial && same(&i.table, &i.columns)
+                    })
+            }
             // SQLite's message names the index's columns, whether a constraint or an index.
             Side::Sqlite => {
                 schema.uniques.iter().any(|u| same(&u.table, &u.columns))
@@ -325,7 +333,7 @@ fn registry_problems(schema: &Schema, side: Side) -> Vec<String> {
         };
         if !found {
             let what = match side {
-                Side::Postgres => format!("unique constraint named {}", unique.name()),
+                Side::Postgres => format!("unique constraint or index named {}", unique.name()),
                 Side::Sqlite => "unique index".to_string(),
             };
             problems.push(format!(

@@ -367,6 +367,10 @@ db_test!(
         )
         .await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
+        assert_eq!(created["added"], 2, "{created}");
+        let created = &created["rows"];
+        assert_eq!(created[0]["outcome"], "added");
+        let created = [created[0]["product"].clone(), created[1]["product"].clone()];
         assert_eq!(created[0]["price"], 1200);
         assert_eq!(created[1]["tax_rate"], "standard");
 

@@ -350,8 +350,11 @@ pub async fn import_intake(
     .await
 }
 
-/// A facility's products from a CSV: all rows or none.
-pub async fn import_products(facility_id: i64, bytes: &[u8]) -> ApiResult<Vec<Product>> {
+/// A facility's products from a CSV: all rows or none; each row added, updated or unchanged.
+pub async fn import_products(
+    facility_id: i64,
+    bytes: &[u8],
+) -> ApiResult<selpos_domain::products::import::ProductImport> {
     post_bytes(
         &format!("/facilities/{facility_id}/products/import"),
         "text/csv",
@@ -501,6 +504,23 @@ pub async fn find_sale(text: &str) -> ApiResult<Option<Sale>> {
     ))
     .await?;
     Ok(found.into_iter().next())
+}
+
+/// The sales journal searched (receipt number, sold from / to, exact total, kind), one page.
+pub async fn search_sales(search: &selpos_domain::sales::search::SaleSearchInput) -> ApiResult<Vec<Sale>> {
+    get(&format!(
+        "/sales{}",
+        query(&[
+            ("receipt_number", search.receipt_number.clone()),
+            ("from", search.from.clone()),
+            ("to", search.to.clone()),
+            ("total", search.total.map(|t| t.to_string())),
+            ("kind", search.kind.clone()),
+            ("limit", search.limit.map(|l| l.to_string())),
+            ("offset", search.offset.map(|o| o.to_string())),
+        ])
+    ))
+    .await
 }
 
 pub async fn refund_sale(sale_id: uuid::Uuid, input: &selpos_domain::sales::RefundInput) -> ApiResult<Sale> {

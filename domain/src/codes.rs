@@ -158,6 +158,43 @@ impl fmt::Display for Gtin {
     }
 }
 
+/// インストアコード: JAN codes beginning with 02 or 20–29 are not registered with GS1 Japan;
+/// each shop (here, each facility) numbers its own goods with them. A real JAN names one
+/// product in the whole catalogue; an in-store code names one product of one facility, and
+/// two facilities may well use the same one.
+pub fn is_in_store_code(code: &str) -> bool {
+    code.starts_with("02") || code.starts_with('2')
+}
+
+/// Where a product code must be unique.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeScope {
+    /// A real JAN: one product in the whole catalogue.
+    Catalogue,
+    /// An in-store code: one product of its facility.
+    Facility,
+}
+
+impl CodeScope {
+    pub fn of(code: &str) -> CodeScope {
+        if is_in_store_code(code) {
+            CodeScope::Facility
+        } else {
+            CodeScope::Catalogue
+        }
+    }
+
+    /// Whether a product of `product_facility` coded `product_code` has the code `code` as
+    /// given for `facility`: the same code, and for an in-store code the same facility too.
+    pub fn same_product_code(code: &str, facility: i64, product_code: &str, product_facility: i64) -> bool {
+        code == product_code
+            && match CodeScope::of(code) {
+                CodeScope::Catalogue => true,
+                CodeScope::Facility => facility == product_facility,
+            }
+    }
+}
+
 /// Full-width digits (０-９) and letters typed with a Japanese IME become ASCII.
 pub fn normalise_digits(input: &str) -> String {
     input
@@ -239,6 +276,44 @@ mod tests {
             Gtin::with_check_digit("400638133393").map(String::from),
             Ok("4006381333931".into())
         );
+    }
+
+    #[test]
+    fn in_store_codes_are_facility_wide_only() {
+        for code in ["0212345678909", "2000000000015", "2912345678906", "20123451"] {
+            assert!(is_in_store_code(code), "{code}");
+            assert_eq!(CodeScope::of(code), CodeScope::Facility);
+        }
+        for code in ["4901234567894", "0123456789012", "3012345678902", "49123456"] {
+            assert!(!is_in_store_code(code), "{code}");
+            assert_eq!(CodeScope::of(code), CodeScope::Catalogue);
+        }
+        // The same in-store code in two facilities: two products.
+        assert!(CodeScope::same_product_code(
+            "2000000000015",
+            1,
+            "2000000000015",
+            1
+        ));
+        assert!(!CodeScope::same_product_code(
+            "2000000000015",
+            1,
+            "2000000000015",
+            2
+        ));
+        // A real JAN is the same product whichever facility asks.
+        assert!(CodeScope::same_product_code(
+            "4901234567894",
+            1,
+            "4901234567894",
+            2
+        ));
+        assert!(!CodeScope::same_product_code(
+            "4901234567894",
+            1,
+            "4006381333931",
+            1
+        ));
     }
 
     #[test]

@@ -1233,11 +1233,17 @@ pub fn match_records(file: &EventFile, central: &Central) -> Result<Matches, Fie
             continue; // its facility is reported above
         };
         let of_facility = || central.products.iter().filter(|c| c.facility_id == facility_id);
+        // An in-store code names a product of its own facility only: another facility's
+        // product with the same one is not this one.
         let by_jan: Vec<&CentralProduct> = match &p.jan {
             Some(jan) => central
                 .products
                 .iter()
-                .filter(|c| c.jan.as_ref() == Some(jan))
+                .filter(|c| {
+                    c.jan.as_deref().is_some_and(|code| {
+                        crate::codes::CodeScope::same_product_code(jan, facility_id, code, c.facility_id)
+                    })
+                })
                 .collect(),
             None => Vec::new(),
         };

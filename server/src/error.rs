@@ -129,3 +129,13 @@ impl<T> OnUnique<T> for std::result::Result<T, sqlx::Error> {
         })
     }
 }
+
+/// So that a write guarded by two constraints names each: `.on_unique(A, …).on_unique(B, …)`.
+impl<T> OnUnique<T> for Result<T> {
+    fn on_unique(self, constraint: Unique, message: &str) -> Result<T> {
+        match self {
+            Err(Error::Database(err)) => Err(err).on_unique(constraint, message),
+            other => other,
+        }
+    }
+}

@@ -446,28 +446,7 @@ pub async fn set_up_the_till_as(
 ) -> World {
     let till = World::on(server).demo_bazaar().build().await;
 
-    browser.open(&format!("{base}/login")).await;
-    browser.sign_in_as_admin().await;
-    browser.find(Locator::Css("header .who .user")).await;
-
-    browser.open(&format!("{base}/devices")).await;
-    browser.find(Locator::Css("#device-list")).await;
-    let option = format!("select[name='register_id'] option[value='{}']", till.register);
-    browser.find(Locator::Css(&option)).await;
-    browser
-        .find(Locator::Css("select[name='register_id']"))
-        .await
-        .select_by_value(&till.register.to_string())
-        .await
-        .expect("register chosen");
-    browser
-        .type_into("input[name='device_name']", "バザール レジ1 タブレット")
-        .await;
-    browser
-        .click(Locator::Css("form.editor button[type='submit']"))
-        .await;
-    let banner = browser.text_of(".banner.ok").await;
-    assert!(banner.contains("登録しました"), "{banner}");
+    register_this_tablet(browser, base, till.register).await;
 
     // Signing out of a registered tablet leads to its cashier sign-in.
     browser.click(Locator::Css("header .who button")).await;
@@ -493,4 +472,31 @@ pub async fn set_up_the_till_as(
         .await;
     browser.find(Locator::Css("#float-prompt")).await;
     till
+}
+
+/// As the council admin: sign in, and register this browser as the till of `register` on
+/// /devices (the admin stays signed in).
+pub async fn register_this_tablet(browser: &Browser, base: &str, register: i64) {
+    browser.open(&format!("{base}/login")).await;
+    browser.sign_in_as_admin().await;
+    browser.find(Locator::Css("header .who .user")).await;
+
+    browser.open(&format!("{base}/devices")).await;
+    browser.find(Locator::Css("#device-list")).await;
+    let option = format!("select[name='register_id'] option[value='{}']", register);
+    browser.find(Locator::Css(&option)).await;
+    browser
+        .find(Locator::Css("select[name='register_id']"))
+        .await
+        .select_by_value(&register.to_string())
+        .await
+        .expect("register chosen");
+    browser
+        .type_into("input[name='device_name']", "バザール レジ1 タブレット")
+        .await;
+    browser
+        .click(Locator::Css("form.editor button[type='submit']"))
+        .await;
+    let banner = browser.text_of(".banner.ok").await;
+    assert!(banner.contains("登録しました"), "{banner}");
 }

@@ -9,6 +9,7 @@ use crate::forms::{Editing, EditorForm, save, saved_message};
 use crate::t;
 use leptos::prelude::*;
 use selpos_domain::facilities::Facility;
+use selpos_domain::products::import::ImportOutcome;
 use selpos_domain::products::{Product, ProductInput};
 use selpos_domain::{TaxRate, Yen};
 
@@ -57,6 +58,8 @@ pub fn ProductsPage() -> impl IntoView {
 
 /// A facility's product list from a CSV (商品名, ふりがな, 価格, 税率, JAN, 分類; Excel's
 /// Shift_JIS or UTF-8): every row is checked first, and nothing is imported if one is wrong.
+/// A row adds a product, or updates the facility's product it matches (by JAN, else by name);
+/// the counts and each row's outcome show below.
 #[component]
 fn ProductImport(
     facility: i64,
@@ -65,13 +68,20 @@ fn ProductImport(
 ) -> impl IntoView {
     let file: RwSignal<Option<Vec<u8>>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
+    let result: RwSignal<Option<ImportAnswer>> = RwSignal::new(None);
     let import = move |_| {
         let Some(bytes) = file.get_untracked() else { return };
+        result.set(None);
         let request = async move { api::import_products(facility, &bytes).await };
-        save(status, Some(busy), request, move |imported| {
+        save(status, Some(busy), request, move |answer| {
             file.set(None);
             on_done();
-            Some(format!("{}件の商品を取り込みました", imported.len()))
+            let message = format!(
+                "商品を取り込みました: 追加 {}件・更新 {}件・変更なし {}件",
+                answer.added, answer.updated, answer.unchanged
+            );
+            result.set(Some(answer));
+            Some(message)
         });
     };
     view! {
@@ -81,6 +91,43 @@ fn ProductImport(
             <button on:click=import disabled=move || file.with(Option::is_none) || busy.get()>{t!("取り込む", "Import")}</button>
             {move || busy.get().then(|| view! { <progress class="import-progress">{t!("取り込み中…", "Importing…")}</progress> })}
         </div>
+        {move || result.get().map(|answer| view! {
+            <details class="import-result" id="import-result" open=true>
+                <summary>
+                    {t!("取り込み結果", "Import result")} ": "
+                    <span class="count added">{format!("追加 {}件", answer.added)}</span> "・"
+                    <span class="count updated">{format!("更新 {}件", answer.updated)}</span> "・"
+                    <span class="count unchanged">{format!("変更なし {}件", answer.unchanged)}</span>
+                </summary>
+                <table class="list">
+                    <thead><tr>
+                        <th class="num">{t!("行", "Line")}</th><th>{t!("結果", "Outcome")}</th>
+                        <th>{t!("商品名", "Name")}</th><th class="num">{t!("価格(税込)", "Price")}</th><th>"JAN"</th>
+                    </tr></thead>
+                    <tbody>
+                        {answer.rows.into_iter().map(|row| view! {
+                            <tr class=format!("outcome-{}", outcome_code(row.outcome))>
+                                <td class="num">{row.line}</td>
+                                <td class="outcome">{row.outcome.label_ja()}</td>
+                                <td>{row.product.name.clone()}</td>
+                                <td class="num">{row.product.price.to_string()}</td>
+                                <td class="code">{row.product.jan.clone().unwrap_or_default()}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </details>
+        })}
+    }
+}
+
+type ImportAnswer = selpos_domain::products::import::ProductImport;
+
+fn outcome_code(outcome: ImportOutcome) -> &'static str {
+    match outcome {
+        ImportOutcome::Added => "added",
+        ImportOutcome::Updated => "updated",
+        ImportOutcome::Unchanged => "unchanged",
     }
 }
 

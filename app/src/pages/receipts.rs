@@ -3,12 +3,18 @@
 //! naming the buyer, for one sale (`/receipts/{id}`) or several (`/receipts?ids=a,b`), laid out
 //! for A4 or A5 and printed by the browser.
 //!
+//! Without a sale given, the page searches the journal (`SaleSearch`): by receipt number, by
+//! the time of the sale and by its exact total, so staff find the sale of a customer who comes
+//! back for a 領収書.
+//!
 //! The formal receipt is a qualified invoice (適格請求書): issuer and registration number,
 //! buyer, date, what was sold with reduced-rate items marked, and per rate the total and the
 //! tax. Goods of facilities that are not registered issuers stay apart, outside the invoice.
 
 use crate::api::{self, ApiFailure};
-use crate::components::{LoadError, SelectField, TextField};
+use crate::components::{
+    LoadError, NumberField, SelectField, TextField, field_error, non_blank, parse_number,
+};
 use crate::t;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -16,8 +22,9 @@ use selpos_domain::council::Council;
 use selpos_domain::receipts::ReceiptLine;
 use selpos_domain::receipts::SaleReceipt;
 use selpos_domain::receipts::formal::{AFTER_REFUNDS_NOTE, FormalReceipt};
-use selpos_domain::sales::SaleKind;
 use selpos_domain::sales::cart::RateTotal;
+use selpos_domain::sales::search::SaleSearchInput;
+use selpos_domain::sales::{Sale, SaleKind};
 use selpos_domain::{RoundingMode, TaxRate, Yen};
 
 /// The purpose (但し書き) unless staff type another.
@@ -70,9 +77,13 @@ pub fn ReceiptsPage() -> impl IntoView {
     view! {
         <div class="receipts-page">
             <h1 class="no-print">{t!("レシート・領収書", "Receipts")}</h1>
-            {move || ids.with(Vec::is_empty).then(|| view! {
-                <p class="empty">{t!("売上が指定されていません", "No sale given")}</p>
-            })}
+            {move || if ids.with(Vec::is_empty) {
+                view! { <SaleSearch /> }.into_any()
+            } else {
+                view! {
+                    <p class="no-print"><a href="/receipts" id="search-again">{t!("別の売上を探す", "Find another sale")}</a></p>
+                }.into_any()
+            }}
             <Transition fallback=|| view! { <p class="loading">"読み込み中…"</p> }>
                 {move || receipts.get().map(|loaded| {
                     let found: Vec<Result<FormalReceipt, (String, String)>> =
@@ -96,6 +107,164 @@ pub fn ReceiptsPage() -> impl IntoView {
                 })}
             </Transition>
         </div>
+    }
+}
+
+/// Sales per page of the search.
+const PAGE: i64 = 20;
+
+/// The search as typed: empty fields are not searched; a kind of "" is every kind.
+fn search_input(
+    receipt_number: String,
+    from: String,
+    to: String,
+    total: String,
+    kind: String,
+    offset: i64,
+) -> SaleSearchInput {
+    SaleSearchInput {
+        receipt_number: non_blank(receipt_number),
+        from: non_blank(from),
+        to: non_blank(to),
+        total: non_blank(total).map(|t| parse_number(&t)),
+        kind: non_blank(kind),
+        // One more than shown: whether a next page exists.
+        limit: Some(PAGE + 1),
+        offset: Some(offset),
+    }
+}
+
+fn sale_state(sale: &Sale) -> &'static str {
+    match (sale.kind, sale.voided) {
+        (SaleKind::Void, _) => "取消",
+        (SaleKind::Refund, _) => "返品",
+        (SaleKind::Sale, true) => "取消済み",
+        (SaleKind::Sale, false) => "売上",
+    }
+}
+
+/// 売上を探す: receipt number, sold from / to (Japan time), exact total; a page of results,
+/// newest first, each opening its receipt; several ticked make one 領収書.
+#[component]
+fn SaleSearch() -> impl IntoView {
+    let receipt_number = RwSignal::new(String::new());
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let total = RwSignal::new(String::new());
+    let kind = RwSignal::new("sale".to_string());
+    let offset = RwSignal::new(0_i64);
+    let busy = RwSignal::new(false);
+    let status: crate::components::FormStatus = RwSignal::new(None);
+    let found: RwSignal<Option<Vec<Sale>>> = RwSignal::new(None);
+    let chosen: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
+    let kind_options = Signal::derive(|| {
+        [
+            ("sale", "売上"),
+            ("", "すべて"),
+            ("void", "取消"),
+            ("refund", "返品"),
+        ]
+        .map(|(v, l)| (v.to_string(), l.to_string()))
+        .to_vec()
+    });
+    let run = move |at: i64| {
+        let input = search_input(
+            receipt_number.get_untracked(),
+            from.get_untracked(),
+            to.get_untracked(),
+            total.get_untracked(),
+            kind.get_untracked(),
+            at,
+        );
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let result = api::search_sales(&input).await;
+            busy.try_set(false);
+            match result {
+                Ok(sales) => {
+                    status.try_set(None);
+                    offset.try_set(at);
+                    chosen.try_set(Vec::new());
+                    found.try_set(Some(sales));
+                }
+                Err(failure) => {
+                    found.try_set(None);
+                    status.try_set(Some(Err(failure)));
+                }
+            }
+        });
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        run(0);
+    };
+    view! {
+        <form class="editor sale-search no-print" id="sale-search" on:submit=submit>
+            <h2>{t!("売上を探す", "Find a sale")}</h2>
+            <p class="hint">{t!("レシート番号、お買い上げの日時、合計金額のどれか(いくつでも)で探せます", "Search by receipt number, time of the sale or its total")}</p>
+            <div class="grid">
+                <TextField label=t!("レシート番号", "Receipt number") name="receipt_number" value=receipt_number
+                    error=field_error(status, "receipt_number") hint=t!("例 HB26-R1-0012", "e.g. HB26-R1-0012") />
+                <TextField label=t!("日時(から)", "From") name="from" value=from input_type="datetime-local" error=field_error(status, "from") />
+                <TextField label=t!("日時(まで)", "Until") name="to" value=to input_type="datetime-local" error=field_error(status, "to") />
+                <NumberField label=t!("合計金額(円)", "Total (yen)") name="total" value=total error=field_error(status, "total") />
+                <SelectField label=t!("種別", "Kind") name="kind" value=kind options=kind_options error=field_error(status, "kind") />
+            </div>
+            <div class="actions">
+                <button type="submit" class="primary" id="search-sales" disabled=move || busy.get()>{t!("探す", "Search")}</button>
+            </div>
+            {move || status.get().and_then(Result::err).map(|failure| view! { <LoadError failure /> })}
+        </form>
+        {move || found.get().map(|sales| {
+            let more = sales.len() as i64 > PAGE;
+            let shown = (sales.len() as i64).min(PAGE);
+            let at = offset.get_untracked();
+            if sales.is_empty() {
+                return view! { <p class="empty no-print" id="no-sales">{t!("該当する売上はありません", "No sale found")}</p> }.into_any();
+            }
+            view! {
+                <div class="sale-results no-print">
+                    <table class="list" id="sale-results">
+                        <thead><tr>
+                            <th>{t!("選択", "Pick")}</th><th>{t!("レシート番号", "Receipt")}</th><th>{t!("日時", "Time")}</th>
+                            <th class="num">{t!("合計", "Total")}</th><th>{t!("種別", "Kind")}</th>
+                        </tr></thead>
+                        <tbody>
+                            {sales.into_iter().take(PAGE as usize).map(|sale| {
+                                let id = sale.id.to_string();
+                                let ticked = { let id = id.clone(); move || chosen.with(|c| c.contains(&id)) };
+                                let toggle = { let id = id.clone(); move |_| chosen.update(|c| {
+                                    if let Some(i) = c.iter().position(|x| *x == id) { c.remove(i); } else { c.push(id.clone()); }
+                                }) };
+                                view! {
+                                    <tr data-sale=id.clone()>
+                                        <td><input type="checkbox" class="pick" aria-label=format!("{} を選ぶ", sale.receipt_number)
+                                            prop:checked=ticked on:change=toggle /></td>
+                                        <td><a class="open-receipt" href=format!("/receipts/{id}")>{sale.receipt_number.clone()}</a></td>
+                                        <td>{super::local_time(sale.sold_at)}</td>
+                                        <td class="num">{sale.total.to_string()}</td>
+                                        <td>{sale_state(&sale)}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <div class="actions">
+                        <button type="button" id="previous-page" disabled=move || busy.get() || at == 0
+                            on:click=move |_| run((at - PAGE).max(0))>{t!("前へ", "Previous")}</button>
+                        <span class="page">{format!("{}〜{}件目", at + 1, at + shown)}</span>
+                        <button type="button" id="next-page" disabled=move || busy.get() || !more
+                            on:click=move |_| run(at + PAGE)>{t!("次へ", "Next")}</button>
+                        {move || (!chosen.with(Vec::is_empty)).then(|| view! {
+                            <a class="button primary" id="receipt-of-chosen"
+                                href=move || format!("/receipts?ids={}", chosen.get().join(","))>
+                                {t!("選んだ売上の領収書", "Receipt of the picked sales")}
+                            </a>
+                        })}
+                    </div>
+                </div>
+            }.into_any()
+        })}
     }
 }
 
@@ -430,6 +599,25 @@ mod tests {
         assert_eq!(sale_ids(None, Some("a, b,,a".into())), ["a", "b"]);
         assert_eq!(sale_ids(Some("b".into()), Some("a,b".into())), ["b", "a"]);
         assert!(sale_ids(None, None).is_empty());
+    }
+
+    #[test]
+    fn the_search_sends_only_what_was_typed() {
+        let input = search_input(
+            "  ".into(),
+            "2026-11-28T11:00".into(),
+            String::new(),
+            "1,520".into(),
+            String::new(),
+            20,
+        );
+        assert_eq!(input.receipt_number, None);
+        assert_eq!(input.from.as_deref(), Some("2026-11-28T11:00"));
+        assert_eq!(input.to, None);
+        assert_eq!(input.total, Some(1520));
+        assert_eq!(input.kind, None);
+        assert_eq!((input.limit, input.offset), (Some(PAGE + 1), Some(20)));
+        assert!(input.validated().is_ok());
     }
 
     #[test]

@@ -367,16 +367,67 @@ pub fn fold(text: &str) -> String {
         .collect()
 }
 
-/// The product with barcode `code` (JAN-13 or JAN-8; a UPC-A read as 12 digits also finds its
-/// JAN-13 with the leading 0). Full-width digits typed by hand are accepted.
-pub fn find_by_code<'a>(catalog: &'a Catalog, code: &str) -> Option<&'a CatalogItem> {
-    let digits = barcode_digits(code)?;
-    catalog.items.iter().find(|item| {
-        item.jan.as_deref().is_some_and(|jan| {
-            jan == digits
-                || (digits.len() == 12 && jan.len() == 13 && jan.strip_prefix('0') == Some(digits.as_str()))
+/// The products with barcode `code` (JAN-13 or JAN-8; a UPC-A read as 12 digits also finds
+/// its JAN-13 with the leading 0). Full-width digits typed by hand are accepted.
+///
+/// A real JAN finds at most one product. An in-store code (JAN prefix 02, 20–29) is unique in
+/// its facility only, so at a bazaar it may find one product of each of several facilities:
+/// the till then asks which (facility and product), in catalogue order.
+pub fn products_with_code<'a>(catalog: &'a Catalog, code: &str) -> Vec<&'a CatalogItem> {
+    let Some(digits) = barcode_digits(code) else {
+        return Vec::new();
+    };
+    catalog
+        .items
+        .iter()
+        .filter(|item| {
+            item.jan.as_deref().is_some_and(|jan| {
+                jan == digits
+                    || (digits.len() == 12
+                        && jan.len() == 13
+                        && jan.strip_prefix('0') == Some(digits.as_str()))
+            })
         })
-    })
+        .collect()
+}
+
+/// What a scan or a typed code leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeMatch {
+    /// No product of this event has the code.
+    None,
+    /// One product: into the cart.
+    One(CatalogItem),
+    /// Several facilities' products share an in-store code: the cashier picks one, each shown
+    /// with its facility's number and name.
+    Several(Vec<(CatalogFacility, CatalogItem)>),
+}
+
+/// [`products_with_code`], decided: none, one, or a choice between facilities' products.
+pub fn match_code(catalog: &Catalog, code: &str) -> CodeMatch {
+    match products_with_code(catalog, code).as_slice() {
+        [] => CodeMatch::None,
+        [one] => CodeMatch::One((*one).clone()),
+        several => CodeMatch::Several(
+            several
+                .iter()
+                .map(|item| {
+                    let facility = catalog
+                        .facilities
+                        .iter()
+                        .find(|f| f.facility_id == item.facility_id)
+                        .cloned()
+                        .unwrap_or(CatalogFacility {
+                            facility_id: item.facility_id,
+                            number: 0,
+                            name: String::new(),
+                            invoice_issuer: false,
+                        });
+                    (facility, (*item).clone())
+                })
+                .collect(),
+        ),
+    }
 }
 
 /// The digits of a typed or scanned code, or `None` unless it looks like a barcode (8–14 digits).
@@ -695,18 +746,48 @@ mod tests {
     #[test]
     fn codes_find_products() {
         let catalog = catalog();
-        assert_eq!(
-            find_by_code(&catalog, "4999001000002").map(|i| i.product_id),
-            Some(2)
-        );
-        assert_eq!(
-            find_by_code(&catalog, "４９９９００１０００００２").map(|i| i.product_id),
-            Some(2)
-        );
-        assert_eq!(find_by_code(&catalog, "4999001000099"), None);
-        assert_eq!(find_by_code(&catalog, "12"), None);
+        let ids = |c: &Catalog, code: &str| -> Vec<i64> {
+            products_with_code(c, code).iter().map(|i| i.product_id).collect()
+        };
+        assert_eq!(ids(&catalog, "4999001000002"), [2]);
+        assert_eq!(ids(&catalog, "４９９９００１０００００２"), [2]);
+        assert!(ids(&catalog, "4999001000099").is_empty());
+        assert!(ids(&catalog, "12").is_empty());
         let mut upc = catalog.clone();
         upc.items[0].jan = Some("0123456789012".into());
-        assert_eq!(find_by_code(&upc, "123456789012").map(|i| i.product_id), Some(1));
+        assert_eq!(ids(&upc, "123456789012"), [1]);
+        assert_eq!(
+            match_code(&catalog, "4999001000002"),
+            CodeMatch::One(catalog.items[1].clone())
+        );
+        assert_eq!(match_code(&catalog, "4999001000099"), CodeMatch::None);
+    }
+
+    #[test]
+    fn an_in_store_code_of_two_facilities_asks_which() {
+        let mut catalog = catalog();
+        let (a, b) = (catalog.items[0].facility_id, catalog.facilities[1].facility_id);
+        catalog.items[0].jan = Some("2000000000015".into());
+        let mut other = catalog.items[0].clone();
+        other.product_id = 99;
+        other.facility_id = b;
+        other.name = "よその工房のクッキー".into();
+        catalog.items.push(other);
+        assert_ne!(a, b);
+        match match_code(&catalog, "2000000000015") {
+            CodeMatch::Several(choices) => {
+                let picked: Vec<(i64, i64)> = choices
+                    .iter()
+                    .map(|(f, i)| (f.facility_id, i.product_id))
+                    .collect();
+                assert_eq!(picked, [(a, catalog.items[0].product_id), (b, 99)]);
+                assert!(
+                    choices
+                        .iter()
+                        .all(|(f, i)| f.facility_id == i.facility_id && !f.name.is_empty())
+                );
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -12,6 +12,7 @@ pub mod cart;
 pub mod input;
 pub mod payment;
 pub mod reversal;
+pub mod search;
 
 use crate::events::{EventState, RegisterRef};
 use crate::money::Yen;

@@ -48,6 +48,8 @@ unique_constraints! {
     FacilityNumber = "facilities_number_key" on facilities (number);
     /// A JAN code names one product in the whole council.
     ProductJan = "products_jan_key" on products (jan);
+    /// An in-store code (JAN prefix 02, 20–29) names one product of its facility.
+    ProductInStoreCode = "products_facility_id_in_store_code_key" on products (facility_id, in_store_code);
     /// Event codes (case-folded before they are stored).
     EventCode = "events_code_key" on events (code);
     UserLogin = "users_login_key" on users (login);

@@ -157,11 +157,13 @@ pub struct ProductRow {
 }
 
 pub async fn products(tx: &mut Tx) -> Result<Vec<ProductRow>, sqlx::Error> {
-    on_tx!(tx, |conn| sqlx::query_as(
-        "SELECT id, facility_id, name, jan, tax_rate, price FROM products ORDER BY id"
+    on_tx!(tx, |conn| {
+        sqlx::query_as(
+        "SELECT id, facility_id, name, COALESCE(jan, in_store_code) AS jan, tax_rate, price FROM products ORDER BY id"
     )
     .fetch_all(&mut *conn)
-    .await)
+    .await
+    })
 }
 
 pub fn central_products(rows: Vec<ProductRow>) -> Result<Vec<CentralProduct>, sqlx::Error> {

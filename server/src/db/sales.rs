@@ -100,7 +100,7 @@ impl ProductForSale {
 }
 
 const PRODUCT_FOR_SALE: &str = "SELECT p.id AS product_id, p.facility_id, f.number AS facility_number,
-           f.name AS facility_name, p.name, p.kana, p.price, p.tax_rate, p.jan, p.category, p.active,
+           f.name AS facility_name, p.name, p.kana, p.price, p.tax_rate, COALESCE(p.jan, p.in_store_code) AS jan, p.category, p.active,
            f.invoice_issuer, ef.event_id IS NOT NULL AS participating,
            p.previous_price, p.price_changed_at
     FROM products p JOIN facilities f ON f.id = p.facility_id
@@ -544,19 +544,34 @@ pub async fn refund_records(tx: &mut Tx, sale_id: &str) -> Result<Vec<RefundReco
 pub struct SaleFilter {
     pub event_id: Option<i64>,
     pub register_id: Option<i64>,
+    /// A whole receipt number, matched whatever the case of its letters.
     pub receipt_number: Option<String>,
+    /// Sold at or after (`from`), and before (`to`).
+    pub sold_from: Option<DateTime<Utc>>,
+    pub sold_to: Option<DateTime<Utc>>,
+    /// The exact total.
+    pub total: Option<i64>,
+    pub kind: Option<SaleKind>,
     pub limit: i64,
+    pub offset: i64,
 }
 
 pub async fn list(tx: &mut Tx, f: &SaleFilter) -> Result<Vec<Sale>, sqlx::Error> {
     let sql = "SELECT id FROM sales WHERE ($1 IS NULL OR event_id = $1) AND ($2 IS NULL OR register_id = $2)
-                 AND ($3 IS NULL OR receipt_number = $3)
-               ORDER BY recorded_at DESC, receipt_no DESC LIMIT $4";
+                 AND ($3 IS NULL OR UPPER(receipt_number) = UPPER($3))
+                 AND ($4 IS NULL OR sold_at >= $4) AND ($5 IS NULL OR sold_at < $5)
+                 AND ($6 IS NULL OR total = $6) AND ($7 IS NULL OR kind = $7)
+               ORDER BY recorded_at DESC, receipt_no DESC LIMIT $8 OFFSET $9";
     let ids: Vec<String> = on_tx!(tx, |conn| sqlx::query_scalar(sql)
         .bind(f.event_id)
         .bind(f.register_id)
         .bind(&f.receipt_number)
+        .bind(f.sold_from)
+        .bind(f.sold_to)
+        .bind(f.total)
+        .bind(f.kind.map(SaleKind::code))
         .bind(f.limit)
+        .bind(f.offset)
         .fetch_all(&mut *conn)
         .await)?;
     let mut sales = Vec::with_capacity(ids.len());

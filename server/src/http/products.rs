@@ -6,6 +6,7 @@ use super::{ApiResult, AppState};
 use crate::usecases::products::{self, ProductFilter};
 use axum::extract::State;
 use axum::http::StatusCode;
+use selpos_domain::products::import::ProductImport;
 use selpos_domain::products::{Product, ProductInput};
 use selpos_domain::validation::ErrorBody;
 use serde::Deserialize;
@@ -85,17 +86,26 @@ async fn update(
 }
 
 /// A facility's products from a CSV (商品名, ふりがな, 価格, 税率, JAN, 分類; UTF-8 or Shift_JIS).
-/// Every row is checked first; nothing is imported if any row is wrong.
+/// Each row adds a product or updates the facility's product it matches (by JAN, else by name):
+/// the same file uploaded twice changes nothing the second time. Every row is checked first;
+/// nothing is imported if any row is wrong. 201 when a product was added, else 200.
 #[utoipa::path(post, operation_id = "importProducts", path = "/facilities/{id}/products/import", tag = "products", params(("id" = i64, Path)),
     request_body(content = String, content_type = "text/csv"),
-    responses((status = 201, body = [Product]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    responses((status = 201, body = ProductImport, description = "Some rows were added"),
+        (status = 200, body = ProductImport, description = "Every row updated or unchanged"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn import_products(
     State(state): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<i64>,
     Body(body): Body,
-) -> ApiResult<(StatusCode, Json<Vec<Product>>)> {
-    let products = crate::usecases::imports::import_products(&state.db, &actor, id, &body).await?;
-    Ok((StatusCode::CREATED, Json(products)))
+) -> ApiResult<(StatusCode, Json<ProductImport>)> {
+    let answer = crate::usecases::imports::import_products(&state.db, &actor, id, &body).await?;
+    let status = if answer.added > 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(answer)))
 }

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use selpos_domain::sales::batch::{
     MAX_BATCH_SALES, SaleBatchAnswer, SaleBatchInput, SaleBatchResult, check_batch_len,
 };
+use selpos_domain::sales::search::SaleSearchInput;
 use selpos_domain::sales::{Catalog, EventSales, RefundInput, Sale, SaleInput, VoidInput};
 use selpos_domain::validation::{ErrorBody, ErrorDetail};
 use serde::Deserialize;
@@ -234,14 +235,27 @@ fn readable_id(raw: &RawValue) -> Option<uuid::Uuid> {
 pub struct ListQuery {
     event_id: Option<i64>,
     register_id: Option<i64>,
-    /// A whole receipt number, e.g. `HB2026A-R1-0001` (to find a sale for a return).
+    /// A whole receipt number, e.g. `HB2026A-R1-0001` (to find a sale for a return or a
+    /// 領収書); full-width characters and either case are accepted.
     receipt_number: Option<String>,
+    /// Sold at or after: RFC 3339, a time in Japan (`2026-11-28T11:00`), or a day (`2026-11-28`).
+    from: Option<String>,
+    /// Sold before: as `from`; a day counts whole.
+    to: Option<String>,
+    /// The exact total in yen (negative for voids and refunds).
+    total: Option<i64>,
+    /// `sale`, `void` or `refund`.
+    kind: Option<String>,
     /// At most this many, newest first (default 100, at most 1000).
     #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
+    /// Skip this many (the next page: `offset` + `limit`).
+    #[param(minimum = 0, maximum = 1000000)]
+    offset: Option<i64>,
 }
 
-/// The sales journal, newest first: council users, or a cashier for their own register.
+/// The sales journal, newest first, searched by receipt number, time and exact total, page by
+/// page: council users, or a cashier for their own register.
 #[utoipa::path(get, operation_id = "listSales", path = "/sales", tag = "sales", params(ListQuery),
     responses((status = 200, body = [Sale]), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn list(
@@ -249,14 +263,27 @@ async fn list(
     Caller(actor): Caller,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<Sale>>> {
+    let search = SaleSearchInput {
+        receipt_number: q.receipt_number,
+        from: q.from,
+        to: q.to,
+        total: q.total,
+        kind: q.kind,
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .validated()
+    .map_err(crate::error::Error::Validation)?;
     let filter = SaleFilter {
         event_id: q.event_id,
         register_id: q.register_id,
-        receipt_number: q
-            .receipt_number
-            .map(|r| r.trim().to_string())
-            .filter(|r| !r.is_empty()),
-        limit: super::extract::page_limit(q.limit, 100)?,
+        receipt_number: search.receipt_number,
+        sold_from: search.from,
+        sold_to: search.to,
+        total: search.total,
+        kind: search.kind,
+        limit: search.limit,
+        offset: search.offset,
     };
     Ok(Json(sales::list(&state.db, &actor, &filter).await?))
 }

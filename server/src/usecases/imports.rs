@@ -11,6 +11,9 @@ use chrono::Utc;
 use selpos_domain::TaxRate;
 use selpos_domain::Yen;
 use selpos_domain::access::Principal;
+use selpos_domain::products::import::{
+    ImportColumns, ImportOutcome, ImportRow, ImportedRow, ProductImport, plan_import,
+};
 use selpos_domain::products::{Product, ProductInput};
 use selpos_domain::stock::{
     EventStock, MAX_LINE_QUANTITY, MovementKind, StockLineInput, StockOperationInput,
@@ -39,8 +42,16 @@ fn file_error(message: &str) -> Error {
     Error::field("file", "format", message)
 }
 
-/// The rows of a CSV with a header: each row as (header → cell), and its line number.
-fn rows(text: &str, columns: &[(&'static str, &[&str])]) -> Result<Vec<(usize, Vec<String>)>> {
+/// A CSV read by its header: which of the wanted columns it has, and each row's cells in the
+/// order of the wanted columns ("" where the file has none) with its line number.
+#[derive(Debug)]
+struct Table {
+    present: Vec<bool>,
+    rows: Vec<(usize, Vec<String>)>,
+}
+
+/// The rows of a CSV with a header (see [`Table`]); a column whose key ends in `?` may be missing.
+fn rows(text: &str, columns: &[(&'static str, &[&str])]) -> Result<Table> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -86,7 +97,10 @@ fn rows(text: &str, columns: &[(&'static str, &[&str])]) -> Result<Vec<(usize, V
     if out.is_empty() {
         return Err(file_error("データの行がありません"));
     }
-    Ok(out)
+    Ok(Table {
+        present: positions.iter().map(Option::is_some).collect(),
+        rows: out,
+    })
 }
 
 fn parse_number(text: &str) -> Option<i64> {
@@ -117,21 +131,29 @@ const PRODUCT_COLUMNS: &[(&str, &[&str])] = &[
     ("category?", &["分類", "category"]),
 ];
 
-/// Adds a facility's products from a CSV (商品名, ふりがな, 価格, 税率 8/10, JAN, 分類).
+/// A facility's products from a CSV (商品名, ふりがな, 価格, 税率 8/10, JAN, 分類): each row
+/// adds a product, or updates the one it matches (by JAN, else by name within the facility;
+/// see [`plan_import`]), or finds it unchanged. Every row is checked first; nothing is written
+/// if any row is wrong.
 pub async fn import_products(
     db: &Db,
     actor: &Principal,
     facility_id: i64,
     bytes: &[u8],
-) -> Result<Vec<Product>> {
+) -> Result<ProductImport> {
     if !actor.may_edit_facility_goods(facility_id) {
         return Err(Error::Forbidden);
     }
     let text = decode(bytes)?;
+    let table = rows(&text, PRODUCT_COLUMNS)?;
+    let columns = ImportColumns {
+        kana: table.present[1],
+        jan: table.present[4],
+        category: table.present[5],
+    };
     let mut errors = FieldErrors::default();
-    let mut inputs = Vec::new();
-    let mut jans = std::collections::HashSet::new();
-    for (line, cells) in rows(&text, PRODUCT_COLUMNS)? {
+    let mut valid_rows = Vec::new();
+    for (line, cells) in table.rows {
         let field = |name: &str| format!("rows[{line}].{name}");
         let price = parse_number(&cells[2]);
         let rate = parse_rate(&cells[3]);
@@ -161,18 +183,7 @@ pub async fn import_products(
             active: true,
         };
         match input.validated() {
-            Ok(valid) => {
-                if let Some(jan) = &valid.jan
-                    && !jans.insert(jan.clone())
-                {
-                    errors.add(
-                        field("jan"),
-                        "duplicate",
-                        format!("{line}行目: JANコードがファイル内で重複しています"),
-                    );
-                }
-                inputs.push(valid);
-            }
+            Ok(input) => valid_rows.push(ImportRow { line, input }),
             Err(fields) => {
                 for f in fields.0 {
                     errors.add(
@@ -184,37 +195,79 @@ pub async fn import_products(
             }
         }
     }
-    if !errors.is_empty() {
-        return Err(Error::Validation(errors));
-    }
     let mut tx = db.write().await?;
     if db::facilities::get(&mut tx, facility_id).await?.is_none() {
         return Err(Error::NotFound("事業所"));
     }
+    let catalogue = db::products::list(&mut tx, &db::products::ProductFilter::default()).await?;
+    // The rows' own problems and how they meet the catalogue, all in one answer.
+    let plan = match plan_import(facility_id, &catalogue, columns, &valid_rows) {
+        Ok(plan) if errors.is_empty() => plan,
+        Ok(_) => return Err(Error::Validation(errors)),
+        Err(matching) => {
+            errors.0.extend(matching.0);
+            return Err(Error::Validation(errors));
+        }
+    };
     let now = Utc::now();
-    let mut created = Vec::with_capacity(inputs.len());
-    for input in &inputs {
-        let product = db::products::insert(&mut tx, input, now).await.on_unique(
-            Unique::ProductJan,
-            &format!(
-                "JANコード {} はすでに別の商品に登録されています",
-                input.jan.as_deref().unwrap_or("")
-            ),
-        )?;
-        audit::record(
-            &mut tx,
-            actor,
-            "product.import",
-            "product",
-            product.id,
-            None::<&Product>,
-            Some(&product),
-        )
-        .await?;
-        created.push(product);
+    let mut answered = Vec::with_capacity(plan.len());
+    for row in plan {
+        let conflict = format!(
+            "{}行目: JANコード {} はすでに別の商品に登録されています",
+            row.line,
+            row.input.jan.as_deref().unwrap_or("")
+        );
+        let product = match (row.outcome, row.product_id) {
+            (ImportOutcome::Unchanged, Some(id)) => db::products::get(&mut tx, id)
+                .await?
+                .ok_or(Error::NotFound("商品"))?,
+            (_, Some(id)) => {
+                let before = db::products::get(&mut tx, id)
+                    .await?
+                    .ok_or(Error::NotFound("商品"))?;
+                let after = db::products::update(&mut tx, id, &row.input, now)
+                    .await
+                    .on_unique(Unique::ProductJan, &conflict)
+                    .on_unique(Unique::ProductInStoreCode, &conflict)?
+                    .ok_or(Error::NotFound("商品"))?;
+                audit::record(
+                    &mut tx,
+                    actor,
+                    "product.import",
+                    "product",
+                    id,
+                    Some(&before),
+                    Some(&after),
+                )
+                .await?;
+                after
+            }
+            (_, None) => {
+                let created = db::products::insert(&mut tx, &row.input, now)
+                    .await
+                    .on_unique(Unique::ProductJan, &conflict)
+                    .on_unique(Unique::ProductInStoreCode, &conflict)?;
+                audit::record(
+                    &mut tx,
+                    actor,
+                    "product.import",
+                    "product",
+                    created.id,
+                    None::<&Product>,
+                    Some(&created),
+                )
+                .await?;
+                created
+            }
+        };
+        answered.push(ImportedRow {
+            line: row.line,
+            outcome: row.outcome,
+            product,
+        });
     }
     tx.commit().await?;
-    Ok(created)
+    Ok(ProductImport::of(answered))
 }
 
 fn column_label(field: &str) -> &'static str {
@@ -256,7 +309,7 @@ pub async fn import_intake(
     .await?;
     let mut errors = FieldErrors::default();
     let mut lines = Vec::new();
-    for (line, cells) in rows(&text, INTAKE_COLUMNS)? {
+    for (line, cells) in rows(&text, INTAKE_COLUMNS)?.rows {
         let key = selpos_domain::codes::normalise_digits(&cells[0]);
         let product = products
             .iter()
@@ -323,8 +376,9 @@ mod tests {
         let err = rows("名前,値段\nx,1", PRODUCT_COLUMNS).expect_err("no 商品名");
         assert!(format!("{err:?}").contains("商品名"));
         let ok = rows("商品名,価格,税率\nクッキー,300,8\n,,\n", PRODUCT_COLUMNS).expect("rows");
-        assert_eq!(ok.len(), 1, "blank rows are skipped");
-        assert_eq!(ok[0].0, 2);
-        assert_eq!(ok[0].1, ["クッキー", "", "300", "8", "", ""]);
+        assert_eq!(ok.rows.len(), 1, "blank rows are skipped");
+        assert_eq!(ok.rows[0].0, 2);
+        assert_eq!(ok.rows[0].1, ["クッキー", "", "300", "8", "", ""]);
+        assert_eq!(ok.present, [true, false, true, true, false, false]);
     }
 }

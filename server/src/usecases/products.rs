@@ -12,6 +12,9 @@ use selpos_domain::products::{Product, ProductInput};
 pub use db::products::ProductFilter;
 
 const DUPLICATE_JAN: &str = "このJANコードはすでに別の商品に登録されています";
+/// In-store codes (JAN prefix 02, 20–29) are a facility's own: only its own products clash.
+const DUPLICATE_IN_STORE_CODE: &str =
+    "このインストアコード(JAN)はすでにこの事業所の別の商品に登録されています";
 
 /// Products: council users and cashiers see all; facility staff only their own facility's.
 pub async fn list(db: &Db, actor: &Principal, filter: &ProductFilter) -> Result<Vec<Product>> {
@@ -54,7 +57,8 @@ pub async fn create(db: &Db, actor: &Principal, input: &ProductInput) -> Result<
     require_facility(&mut tx, input.facility_id).await?;
     let created = db::products::insert(&mut tx, &input, Utc::now())
         .await
-        .on_unique(Unique::ProductJan, DUPLICATE_JAN)?;
+        .on_unique(Unique::ProductJan, DUPLICATE_JAN)
+        .on_unique(Unique::ProductInStoreCode, DUPLICATE_IN_STORE_CODE)?;
     audit::commit(
         tx,
         actor,
@@ -81,7 +85,8 @@ pub async fn update(db: &Db, actor: &Principal, id: i64, input: &ProductInput) -
     require_facility(&mut tx, input.facility_id).await?;
     let after = db::products::update(&mut tx, id, &input, Utc::now())
         .await
-        .on_unique(Unique::ProductJan, DUPLICATE_JAN)?
+        .on_unique(Unique::ProductJan, DUPLICATE_JAN)
+        .on_unique(Unique::ProductInStoreCode, DUPLICATE_IN_STORE_CODE)?
         .ok_or(Error::NotFound("商品"))?;
     audit::commit(tx, actor, "product.update", "product", id, Some(&before), after).await
 }

@@ -10,6 +10,7 @@
 
 mod cart_pane;
 mod catalog;
+mod code_choice;
 mod discount;
 mod display;
 mod easy;
@@ -24,7 +25,7 @@ use crate::session::CurrentSession;
 use crate::t;
 use crate::till::barcode::Wedge;
 use crate::till::browser;
-use crate::till::cart::{self, PaymentProgress, find_by_code, sale_lines};
+use crate::till::cart::{self, CodeMatch, PaymentProgress, match_code, sale_lines};
 use crate::till::store;
 use crate::till::sync::{self, SyncState};
 use cart_pane::CartPane;
@@ -34,7 +35,7 @@ use selpos_domain::Yen;
 use selpos_domain::events::RegisterRef;
 use selpos_domain::sales::cart::{CartError, CartLine, CartTotals, cart_totals};
 use selpos_domain::sales::payment::{Payment, PaymentError, Tender};
-use selpos_domain::sales::{Catalog, CatalogItem, SaleInput};
+use selpos_domain::sales::{Catalog, CatalogFacility, CatalogItem, SaleInput};
 use selpos_domain::users::SessionInfo;
 use serde::{Deserialize, Serialize};
 use status::{ParkedList, SessionBrief, StatusBar, TillMenu};
@@ -107,10 +108,22 @@ fn signed_in(info: SessionInfo) -> AnyView {
     }
 }
 
-/// Why this page cannot sell here, and where to go instead.
+/// Why this page cannot sell here, and where to go instead. A tablet registered as a till
+/// says so (with its register), so staff who just registered it are not sent to register it
+/// again: a cashier's PIN sign-in is what it still needs.
 #[component]
 fn NotATill(signed_in: bool, council: bool) -> impl IntoView {
     let queued = LocalResource::new(store::queued_count);
+    // The tablet's registration: `Some(Some(_))` registered, `Some(None)` the server knows
+    // no such tablet, `None` not known (yet, or out of reach).
+    let device = LocalResource::new(api::device_status);
+    let registered = move || {
+        device.get().and_then(|status| match status {
+            Ok(status) => Some(Some(status.register)),
+            Err(failure) if failure.code == "not_found" => Some(None),
+            Err(_) => None,
+        })
+    };
     view! {
         // Not a till: council staff get their back-office menu, anyone else a plain header.
         {if council {
@@ -120,15 +133,29 @@ fn NotATill(signed_in: bool, council: bool) -> impl IntoView {
         }}
         <h1>{t!("レジ", "Till")}</h1>
         <div class="banner error" role="alert" id="not-a-till">
-            <p>{move || if signed_in {
-                pick("この端末はレジとして使える状態ではありません。登録済みのタブレットで、レジ担当がPINでログインしてください。",
-                     "This browser is not signed in as a till. Cashiers sign in with their PIN on a registered tablet.")
-            } else {
-                pick("ログインしていないか、ログインの有効期限が切れました。", "You are not signed in, or your session expired.")
-            }}</p>
-            <p><a href="/login?next=%2Fregister">{t!("レジ担当ログインへ", "Sign in as cashier")}</a></p>
-            {council.then(|| view! {
-                <p>
+            {move || match registered() {
+                Some(Some(register)) => {
+                    let till = format!("{} / {}", register.event_name, register.register_name);
+                    view! {
+                        <p id="registered-till">{move || match use_language().get() {
+                            Lang::Ja => format!("この端末は「{till}」のレジとして登録済みです。レジ担当がPINでログインすると、ここで販売できます。"),
+                            Lang::En => format!("This tablet is registered as the till \"{till}\". A cashier signs in with their PIN to sell here."),
+                        }}</p>
+                    }.into_any()
+                }
+                _ => view! {
+                    <p>{move || if signed_in {
+                        pick("この端末はレジとして使える状態ではありません。登録済みのタブレットで、レジ担当がPINでログインしてください。",
+                             "This browser is not signed in as a till. Cashiers sign in with their PIN on a registered tablet.")
+                    } else {
+                        pick("ログインしていないか、ログインの有効期限が切れました。", "You are not signed in, or your session expired.")
+                    }}</p>
+                }.into_any(),
+            }}
+            <p><a href="/login?next=%2Fregister" id="cashier-sign-in">{t!("レジ担当ログインへ", "Sign in as cashier")}</a></p>
+            // Only a tablet that is not registered (the server said so) is sent to register.
+            {move || (council && matches!(registered(), Some(None))).then(|| view! {
+                <p id="register-this-tablet">
                     {t!("協議会の方は、「端末」画面でこのタブレットをイベントのレジとして登録してください: ",
                         "Council staff: register this tablet as a till of an event on the Tablets page: ")}
                     <a href="/devices">{t!("端末", "Tablets")}</a>
@@ -190,6 +217,8 @@ struct TillState {
     voiding: RwSignal<bool>,
     /// The cart line whose dialog (discount, price override) is open.
     open_line: RwSignal<Option<usize>>,
+    /// A scanned in-store code several facilities use: the products to choose from.
+    code_choice: RwSignal<Option<Vec<(CatalogFacility, CatalogItem)>>>,
     /// The line just removed, while 「元に戻す」 is offered.
     removed: RwSignal<Option<Removed>>,
     /// Whether the register is open (asked of the server now and then; offline, the last answer).
@@ -255,10 +284,11 @@ impl TillState {
     fn add_code(self, code: &str) {
         let found = self
             .catalog
-            .with_untracked(|c| c.as_ref().and_then(|c| find_by_code(c, code).cloned()));
+            .with_untracked(|c| c.as_ref().map_or(CodeMatch::None, |c| match_code(c, code)));
         match found {
-            Some(item) => self.add(&item),
-            None => self.notice.set(Some(Notice::Error(format!(
+            CodeMatch::One(item) => self.add(&item),
+            CodeMatch::Several(choices) => self.code_choice.set(Some(choices)),
+            CodeMatch::None => self.notice.set(Some(Notice::Error(format!(
                 "バーコード「{}」の商品は、このイベントの商品に登録されていません",
                 code.trim()
             )))),
@@ -418,6 +448,7 @@ fn Till(
         paying: RwSignal::new(false),
         voiding: RwSignal::new(false),
         open_line: RwSignal::new(None),
+        code_choice: RwSignal::new(None),
         removed: RwSignal::new(None),
         register_state: RwSignal::new(None),
         price_approval: RwSignal::new(None),
@@ -499,6 +530,7 @@ fn Till(
         {move || till.open_line.get().map(|index| view! { <discount::LineDialog index /> })}
         {move || till.voiding.get().then(|| view! { <VoidDialog /> })}
         {move || till.screen_dialog.get().then(|| view! { <display::CustomerScreenDialog /> })}
+        {move || till.code_choice.with(Option::is_some).then(|| view! { <code_choice::CodeChoiceDialog /> })}
         <float::FloatPrompt register_id />
     }
 }
@@ -518,7 +550,10 @@ fn listen_to_the_network(sync_state: SyncState) {
 fn listen_for_scanner(till: TillState) {
     let wedge = StoredValue::new(Wedge::default());
     let handle = window_event_listener(leptos::ev::keydown, move |ev| {
-        if till.voiding.get_untracked() || till.open_line.get_untracked().is_some() || typing_in_a_field(&ev)
+        if till.voiding.get_untracked()
+            || till.open_line.get_untracked().is_some()
+            || till.code_choice.with_untracked(Option::is_some)
+            || typing_in_a_field(&ev)
         {
             return;
         }

@@ -1,5 +1,7 @@
 //! 自主製品: the products facilities make and sell, and the checks on what staff enter.
 
+pub mod import;
+
 use crate::codes::Gtin;
 use crate::money::Yen;
 use crate::tax::TaxRate;
