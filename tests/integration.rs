@@ -3,7 +3,9 @@
 
 mod access;
 mod api;
+mod audit;
 mod auth;
+mod backoffice_browser;
 mod backup;
 mod browser;
 mod chaos;

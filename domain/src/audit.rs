@@ -123,6 +123,27 @@ pub fn check_kind_filter(filter: &str) -> Result<(), &'static str> {
     }
 }
 
+/// What the kind of record an entry is about is called on screen (`product` → 商品).
+pub fn entity_label_ja(entity: &str) -> &str {
+    match entity {
+        "approval" => "承認",
+        "council" => "協議会",
+        "device" => "端末",
+        "event" => "イベント",
+        "facility" => "事業所",
+        "prefecture" => "県の工賃実績",
+        "product" => "商品",
+        "register" => "レジ",
+        "sale" => "売上",
+        "stock_operation" => "在庫",
+        "user" => "ユーザー",
+        "wage_correction" => "公表値の訂正案",
+        "wage_table" => "工賃実績表",
+        "wages" | "wage_month" => "工賃",
+        _ => entity,
+    }
+}
+
 /// What a field of a recorded record is called on screen. Unknown fields keep their name.
 pub fn field_label_ja(key: &str) -> &str {
     match key {

@@ -403,6 +403,12 @@ pub fn tokyo_date(at: DateTime<Utc>) -> NaiveDate {
     (at + chrono::TimeDelta::hours(9)).date_naive()
 }
 
+/// The moment `day` begins in Japan, as UTC: a day's records are those from this moment to
+/// the next day's.
+pub fn tokyo_day_start(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::TimeDelta::hours(9)
+}
+
 /// The event a page opens on, on `today` (a Japanese date): one running today (the shortest,
 /// so a one-day bazaar comes before the SELP SHOP that runs all year), else the next to come
 /// (the soonest), else the most recent. Active events are chosen before inactive ones.
@@ -527,6 +533,7 @@ mod tests {
         let at = |text: &str| text.parse::<DateTime<Utc>>().expect("time");
         assert_eq!(tokyo_date(at("2026-11-27T15:00:00Z")), day("2026-11-28"));
         assert_eq!(tokyo_date(at("2026-11-27T14:59:59Z")), day("2026-11-27"));
+        assert_eq!(tokyo_day_start(day("2026-11-28")), at("2026-11-27T15:00:00Z"));
     }
 
     #[test]
