@@ -255,7 +255,7 @@ async fn stock_wages_and_charts_open_on_today_with_their_figures() {
         .as_array()
         .expect("facilities")
         .iter()
-        .find(|f| f["id"].to_string() == facility_id)
+        .find(|f| f["id"].as_i64().map(|id| id.to_string()).as_deref() == Some(facility_id.as_str()))
         .expect("facility");
     let cell = browser
         .text_of("#stock-list tbody tr:first-child td.facility")
