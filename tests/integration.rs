@@ -4,7 +4,9 @@
 mod access;
 mod accessibility_browser;
 mod api;
+mod audit;
 mod auth;
+mod backoffice_browser;
 mod backup;
 mod browser;
 mod chaos;

@@ -815,7 +815,7 @@ async fn the_till_opens_with_a_float_and_closes_against_a_cash_count() {
     let typed = browser
         .js("return Array.from(document.querySelectorAll('#register-close input')).map(i => i.name + '=' + i.value).join(' ')")
         .await;
-    assert_eq!(browser.text_of("#difference").await, "¥-10", "{typed}");
+    assert_eq!(browser.text_of("#difference").await, "-¥10", "{typed}");
     browser.click(Locator::Css("#confirm-close")).await;
     let refused = browser.text_of("#register-close .banner.error").await;
     assert!(refused.contains("入力内容"), "{refused}");
@@ -823,7 +823,7 @@ async fn the_till_opens_with_a_float_and_closes_against_a_cash_count() {
         .type_into("input[name='close-note']", "釣銭の渡し間違い")
         .await;
     browser.click(Locator::Css("#confirm-close")).await;
-    assert_eq!(browser.text_of("#report-difference").await, "¥-10");
+    assert_eq!(browser.text_of("#report-difference").await, "-¥10");
     assert_eq!(browser.text_of("#report-expected").await, "¥32,000");
 
     // The till now warns that its register is closed.

@@ -418,14 +418,25 @@ pub async fn revoke_device(id: i64) -> ApiResult<Device> {
     send("POST", &format!("/devices/{id}/revoke"), &serde_json::json!({})).await
 }
 
-pub async fn audit(
-    actor: Option<String>,
-    entity: Option<String>,
-    action: Option<String>,
-) -> ApiResult<Vec<AuditEntry>> {
+/// The filters of the audit log (blank: all): a login, a kind (`register.float`) or its group
+/// (`register`), and the first and last day (`2026-11-28`, in Japan).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditQuery {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub from_date: Option<String>,
+    pub until_date: Option<String>,
+}
+
+pub async fn audit(q: AuditQuery) -> ApiResult<Vec<AuditEntry>> {
     get(&format!(
         "/audit{}",
-        query(&[("actor", actor), ("entity", entity), ("action", action)])
+        query(&[
+            ("actor", q.actor),
+            ("action", q.action),
+            ("from_date", q.from_date),
+            ("until_date", q.until_date),
+        ])
     ))
     .await
 }

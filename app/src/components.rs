@@ -113,15 +113,40 @@ pub fn field_error(status: FormStatus, field: &'static str) -> Signal<Option<Str
     })
 }
 
-/// A green or red banner for the last save.
+/// The confirmation of every save in the back office: a green banner saying what was saved
+/// (「保存しました」…) in a polite live region that stays on the page, so a screen reader reads
+/// each new message; or a red one (an alert) saying what went wrong.
 #[component]
 pub fn StatusBanner(status: FormStatus) -> impl IntoView {
-    move || {
-        status.get().map(|result| match result {
-            Ok(message) => view! { <p class="banner ok" role="status">{message}</p> }.into_any(),
-            Err(failure) => view! { <p class="banner error" role="alert">{failure.message}</p> }.into_any(),
-        })
+    view! {
+        <div class="save-status" role="status" aria-live="polite" aria-atomic="true">
+            {move || status.get().and_then(Result::ok).map(|message| view! { <p class="banner ok">"✓ " {message}</p> })}
+        </div>
+        {move || status.get().and_then(Result::err).map(|failure| view! { <p class="banner error" role="alert">{failure.message}</p> })}
     }
+}
+
+/// The value kept on this tablet under `key` (its local storage), if any.
+#[cfg(feature = "browser")]
+pub fn remembered(key: &str) -> Option<String> {
+    web_sys::window()?.local_storage().ok()??.get_item(key).ok()?
+}
+
+/// The value kept on this tablet under `key`: none on the server.
+#[cfg(not(feature = "browser"))]
+pub fn remembered(key: &str) -> Option<String> {
+    let _ = key;
+    None
+}
+
+/// Keeps `value` on this tablet under `key`, for [`remembered`].
+pub fn remember(key: &str, value: &str) {
+    #[cfg(feature = "browser")]
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(key, value);
+    }
+    #[cfg(not(feature = "browser"))]
+    let _ = (key, value);
 }
 
 /// A failure to load a list, with the server's message.

@@ -2,7 +2,7 @@
 
 use crate::api::{self, ApiResult};
 use leptos::prelude::*;
-use selpos_domain::access::Role;
+use selpos_domain::access::{Principal, Role};
 use selpos_domain::users::SessionInfo;
 
 #[derive(Clone, Copy)]
@@ -22,6 +22,24 @@ pub fn current() -> Option<SessionInfo> {
 /// Whether the signed-in user has one of `roles`.
 pub fn has_role(roles: &[Role]) -> bool {
     current().is_some_and(|s| roles.contains(&s.user.role))
+}
+
+/// The signed-in person as the server's rules see them (`None` while loading or signed out):
+/// pages ask [`Principal`] the questions the server asks, and offer only what it allows.
+pub fn principal() -> Option<Principal> {
+    current().map(|s| Principal {
+        user_id: s.user.id,
+        login: s.user.login,
+        role: s.user.role,
+        facility_id: s.user.facility_id,
+        register_id: s.register.map(|r| r.register_id),
+    })
+}
+
+/// Whether the signed-in person may do what `rule` asks: an action the server would refuse is
+/// not offered at all (nothing is offered while the session loads).
+pub fn may(rule: impl FnOnce(&Principal) -> bool) -> bool {
+    principal().is_some_and(|p| rule(&p))
 }
 
 /// Leaves this page for `href` with a full load, so every resource starts afresh.

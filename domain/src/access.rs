@@ -104,6 +104,11 @@ impl Principal {
         self.is_council() || (self.role == Role::FacilityStaff && self.facility_id == Some(facility_id))
     }
 
+    /// Whether the caller may add products at all: the council, or staff of a facility.
+    pub fn may_add_goods(&self) -> bool {
+        self.is_council() || (self.role == Role::FacilityStaff && self.facility_id.is_some())
+    }
+
     /// Whether the caller may see `facility_id`'s settlement statements and wage figures: the
     /// council, or that facility's own staff (the people who manage its goods; not cashiers).
     pub fn may_see_facility_accounts(&self, facility_id: i64) -> bool {
@@ -154,6 +159,12 @@ impl Principal {
             (true, None) => Some(sale_register),
             _ => None,
         }
+    }
+
+    /// Whether the caller may take returns at all: the council, or a cashier on a till (of the
+    /// sale's own register, [`Principal::reversal_register`] says).
+    pub fn may_refund(&self) -> bool {
+        self.is_council() || (self.role == Role::Cashier && self.register_id.is_some())
     }
 
     /// The register a journal query must be narrowed to: `Ok(None)` for the council (all),
@@ -231,6 +242,7 @@ mod tests {
         let staff = principal(Role::FacilityStaff, Some(7));
         assert!(staff.may_see_facility(7) && !staff.may_see_facility(8));
         assert!(staff.may_edit_facility_goods(7) && !staff.may_edit_facility_goods(8));
+        assert!(staff.may_add_goods() && !principal(Role::FacilityStaff, None).may_add_goods());
         assert!(staff.may_see_facility_accounts(7) && !staff.may_see_facility_accounts(8));
         assert_eq!(staff.facility_scope(), Some(7));
         assert!(!staff.may_manage_council_data() && !staff.may_administer() && !staff.may_approve());
@@ -252,7 +264,7 @@ mod tests {
     fn cashiers_only_sell() {
         let cashier = principal(Role::Cashier, None);
         assert!(cashier.may_see_facility(3));
-        assert!(!cashier.may_edit_facility_goods(3));
+        assert!(!cashier.may_edit_facility_goods(3) && !cashier.may_add_goods());
         assert!(
             !cashier.may_see_facility_accounts(3),
             "cashiers see no statements or wages"
@@ -290,6 +302,8 @@ mod tests {
         );
         assert_eq!(staff.reversal_register(5), Some(5));
         assert_eq!(facility.reversal_register(5), None);
+        assert!(cashier.may_refund() && staff.may_refund() && !facility.may_refund());
+        assert!(!principal(Role::Cashier, None).may_refund(), "not on a till");
         assert_eq!(cashier.journal_scope(None), Ok(Some(4)));
         assert_eq!(cashier.journal_scope(Some(5)), Err(Denied));
         assert_eq!(staff.journal_scope(Some(5)), Ok(Some(5)));

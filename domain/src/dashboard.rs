@@ -65,3 +65,52 @@ pub fn share_percent(part: Yen, whole: Yen) -> i64 {
         .unwrap_or(100)
         .min(100)
 }
+
+/// A bar's length in tenths of a percent (0–1000) of the longest bar, for `value` when the
+/// chart's largest value is `max`: rounded to the nearest, so bars are as long as the numbers
+/// shown beside them say (a bar for ¥50,000 is half the one for ¥100,000). Nothing below zero.
+pub fn bar_permille(value: Yen, max: Yen) -> i64 {
+    if max.0 <= 0 || value.0 <= 0 {
+        return 0;
+    }
+    let scaled = (i128::from(value.0) * 2000 + i128::from(max.0)) / (2 * i128::from(max.0));
+    i64::try_from(scaled).unwrap_or(1000).min(1000)
+}
+
+/// [`bar_permille`] as a CSS length: `"50.0%"`.
+pub fn bar_css(value: Yen, max: Yen) -> String {
+    let permille = bar_permille(value, max);
+    format!("{}.{}%", permille / 10, permille % 10)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_are_proportional_to_their_numbers() {
+        let max = Yen(120_000);
+        assert_eq!(bar_permille(Yen(120_000), max), 1000);
+        assert_eq!(bar_permille(Yen(60_000), max), 500);
+        assert_eq!(bar_permille(Yen(40_000), max), 333);
+        assert_eq!(bar_permille(Yen(80_000), max), 667, "rounded to the nearest");
+        assert_eq!(bar_css(Yen(30_000), max), "25.0%");
+        assert_eq!(bar_css(Yen(40_000), max), "33.3%");
+        // Twice the number, twice the bar (to the rounding).
+        for (small, large) in [(1_234, 2_468), (17_500, 35_000), (1, 2)] {
+            let (a, b) = (
+                bar_permille(Yen(small), Yen(40_000)),
+                bar_permille(Yen(large), Yen(40_000)),
+            );
+            assert!((b - 2 * a).abs() <= 1, "{small} → {a}, {large} → {b}");
+        }
+    }
+
+    #[test]
+    fn nothing_below_zero_or_over_the_top() {
+        assert_eq!(bar_permille(Yen(-5), Yen(100)), 0);
+        assert_eq!(bar_permille(Yen(5), Yen(0)), 0);
+        assert_eq!(bar_permille(Yen(500), Yen(100)), 1000);
+        assert_eq!(bar_permille(Yen(i64::MAX), Yen(i64::MAX)), 1000);
+    }
+}

@@ -398,9 +398,143 @@ impl Event {
     }
 }
 
+/// The day it is in Japan (Asia/Tokyo is UTC+9 all year) at `at`: event days are local dates.
+pub fn tokyo_date(at: DateTime<Utc>) -> NaiveDate {
+    (at + chrono::TimeDelta::hours(9)).date_naive()
+}
+
+/// The moment `day` begins in Japan, as UTC: a day's records are those from this moment to
+/// the next day's.
+pub fn tokyo_day_start(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::TimeDelta::hours(9)
+}
+
+/// The event a page opens on, on `today` (a Japanese date): one running today (the shortest,
+/// so a one-day bazaar comes before the SELP SHOP that runs all year), else the next to come
+/// (the soonest), else the most recent. Active events are chosen before inactive ones.
+pub fn event_for_today(events: &[Event], today: NaiveDate) -> Option<&Event> {
+    let spans: Vec<EventSpan> = events
+        .iter()
+        .map(|e| EventSpan {
+            starts_on: e.starts_on,
+            ends_on: e.ends_on,
+            active: e.active,
+        })
+        .collect();
+    index_for_today(&spans, today).map(|i| &events[i])
+}
+
+/// An event's days, as [`event_for_today`] weighs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventSpan {
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub active: bool,
+}
+
+/// The index in `spans` of the event of [`event_for_today`]; the first of equals wins.
+pub fn index_for_today(spans: &[EventSpan], today: NaiveDate) -> Option<usize> {
+    let any_active = spans.iter().any(|s| s.active);
+    let candidates = || {
+        spans
+            .iter()
+            .enumerate()
+            .filter(move |(_, s)| s.active || !any_active)
+    };
+    let running = candidates()
+        .filter(|(_, s)| s.starts_on <= today && today <= s.ends_on)
+        .min_by_key(|(i, s)| ((s.ends_on - s.starts_on).num_days(), *i));
+    let upcoming = || {
+        candidates()
+            .filter(|(_, s)| s.starts_on > today)
+            .min_by_key(|(i, s)| (s.starts_on, (s.ends_on - s.starts_on).num_days(), *i))
+    };
+    let recent = || {
+        candidates()
+            .filter(|(_, s)| s.ends_on < today)
+            .min_by_key(|(i, s)| {
+                (
+                    std::cmp::Reverse(s.ends_on),
+                    (s.ends_on - s.starts_on).num_days(),
+                    *i,
+                )
+            })
+    };
+    running.or_else(upcoming).or_else(recent).map(|(i, _)| i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().expect("date")
+    }
+
+    fn span(starts_on: &str, ends_on: &str) -> EventSpan {
+        EventSpan {
+            starts_on: day(starts_on),
+            ends_on: day(ends_on),
+            active: true,
+        }
+    }
+
+    #[test]
+    fn pages_open_on_the_event_running_today() {
+        // The SELP SHOP runs all year and is listed first; the bazaar is today.
+        let events = [
+            span("2026-04-01", "2027-03-31"),
+            span("2026-11-28", "2026-11-29"),
+            span("2026-12-05", "2026-12-05"),
+        ];
+        assert_eq!(index_for_today(&events, day("2026-11-28")), Some(1));
+        assert_eq!(
+            index_for_today(&events, day("2026-11-29")),
+            Some(1),
+            "its last day"
+        );
+        // Only the shop runs: the shop.
+        assert_eq!(index_for_today(&events, day("2026-11-30")), Some(0));
+    }
+
+    #[test]
+    fn else_the_next_to_come_else_the_most_recent() {
+        let events = [
+            span("2026-06-01", "2026-06-02"),
+            span("2026-12-05", "2026-12-06"),
+            span("2026-11-28", "2026-11-29"),
+            span("2026-09-01", "2026-09-01"),
+        ];
+        assert_eq!(
+            index_for_today(&events, day("2026-10-01")),
+            Some(2),
+            "the soonest"
+        );
+        assert_eq!(
+            index_for_today(&events, day("2027-01-10")),
+            Some(1),
+            "the last to end"
+        );
+        assert_eq!(index_for_today(&[], day("2027-01-10")), None);
+    }
+
+    #[test]
+    fn active_events_come_first() {
+        let mut inactive = span("2026-11-28", "2026-11-28");
+        inactive.active = false;
+        let events = [inactive, span("2027-01-10", "2027-01-11")];
+        assert_eq!(index_for_today(&events, day("2026-11-28")), Some(1));
+        // With none active, the rule runs over all of them.
+        assert_eq!(index_for_today(&[inactive], day("2026-11-28")), Some(0));
+    }
+
+    #[test]
+    fn today_is_the_japanese_date() {
+        let at = |text: &str| text.parse::<DateTime<Utc>>().expect("time");
+        assert_eq!(tokyo_date(at("2026-11-27T15:00:00Z")), day("2026-11-28"));
+        assert_eq!(tokyo_date(at("2026-11-27T14:59:59Z")), day("2026-11-27"));
+        assert_eq!(tokyo_day_start(day("2026-11-28")), at("2026-11-27T15:00:00Z"));
+    }
 
     #[test]
     fn others_see_neither_other_facilities_terms_nor_printer_addresses() {

@@ -41,10 +41,28 @@ impl Yen {
     }
 }
 
-/// `¥1,234` — the form used on screen and on receipts.
+impl Yen {
+    /// `¥1,234`, and `▲¥1,234` for an amount below zero: the form of 精算書 and other
+    /// accounting sheets, where a minus sign is easily missed.
+    pub fn on_statement(self) -> String {
+        if self.0 < 0 {
+            format!("▲¥{}", Yen(self.0).grouped().trim_start_matches('-'))
+        } else {
+            self.to_string()
+        }
+    }
+}
+
+/// `¥1,234`, and `-¥1,234` below zero (the sign before the yen mark, as Japanese invoices and
+/// receipts write it): the form used on screen and on receipts. Every amount the UI shows goes
+/// through here.
 impl fmt::Display for Yen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "¥{}", self.grouped())
+        if self.0 < 0 {
+            write!(f, "-¥{}", self.grouped().trim_start_matches('-'))
+        } else {
+            write!(f, "¥{}", self.grouped())
+        }
     }
 }
 
@@ -58,8 +76,24 @@ mod tests {
         assert_eq!(Yen(999).to_string(), "¥999");
         assert_eq!(Yen(1000).to_string(), "¥1,000");
         assert_eq!(Yen(12_496_530).to_string(), "¥12,496,530");
-        assert_eq!(Yen(-1234).to_string(), "¥-1,234");
         assert_eq!(Yen(i64::MIN).grouped(), "-9,223,372,036,854,775,808");
+    }
+
+    #[test]
+    fn the_minus_sign_comes_before_the_yen_mark() {
+        assert_eq!(Yen(-3000).to_string(), "-¥3,000");
+        assert_eq!(Yen(-1).to_string(), "-¥1");
+        assert_eq!(Yen(-999_999).to_string(), "-¥999,999");
+        assert_eq!(Yen(i64::MIN).to_string(), "-¥9,223,372,036,854,775,808");
+        assert!(!Yen(-1234).to_string().contains("¥-"));
+    }
+
+    #[test]
+    fn statements_mark_amounts_below_zero_with_a_triangle() {
+        assert_eq!(Yen(-3000).on_statement(), "▲¥3,000");
+        assert_eq!(Yen(i64::MIN).on_statement(), "▲¥9,223,372,036,854,775,808");
+        assert_eq!(Yen(3000).on_statement(), "¥3,000");
+        assert_eq!(Yen(0).on_statement(), "¥0");
     }
 
     #[test]

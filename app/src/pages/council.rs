@@ -6,8 +6,10 @@ use crate::components::{
     non_blank, parse_number,
 };
 use crate::forms::{EditorForm, save};
+use crate::session::may;
 use crate::t;
 use leptos::prelude::*;
+use selpos_domain::access::Principal;
 use selpos_domain::council::{Council, CouncilInput};
 use selpos_domain::{RoundingMode, Yen};
 
@@ -16,7 +18,25 @@ pub fn CouncilPage() -> impl IntoView {
     let council = LocalResource::new(api::council);
     view! {
         <h1>{t!("協議会", "Council")}</h1>
-        <Loaded load=move || council.get() ok=move |council| view! { <CouncilForm council /> } />
+        <Loaded load=move || council.get() ok=move |council| if may(Principal::may_administer) {
+            view! { <CouncilForm council /> }.into_any()
+        } else {
+            view! { <CouncilDetails council /> }.into_any()
+        } />
+    }
+}
+
+/// The council's details as they are, for those who may not change them.
+#[component]
+fn CouncilDetails(council: Council) -> impl IntoView {
+    view! {
+        <dl class="figures-grid" id="council-details">
+            <dt>{t!("名称", "Name")}</dt><dd>{council.name}</dd>
+            <dt>{t!("適格請求書 登録番号", "Invoice registration no.")}</dt><dd>{council.invoice_number.unwrap_or_default()}</dd>
+            <dt>{t!("住所", "Address")}</dt><dd>{council.address}</dd>
+            <dt>{t!("電話番号", "Phone")}</dt><dd>{council.phone}</dd>
+            <dt>{t!("レシートのフッター", "Receipt footer")}</dt><dd>{council.receipt_footer}</dd>
+        </dl>
     }
 }
 

@@ -6,10 +6,12 @@ use crate::components::{
     CheckField, FormStatus, Loaded, SelectField, StatusBanner, TextField, field_error, list_of, parse_number,
 };
 use crate::forms::{Editing, EditorForm, save, saved_message};
+use crate::session::may;
 use crate::t;
 use chrono::NaiveDate;
 use leptos::prelude::*;
 use selpos_domain::Yen;
+use selpos_domain::access::Principal;
 use selpos_domain::events::{
     CommissionRule, Event, EventInput, EventKind, EventState, Participant, Register, RegisterInput,
 };
@@ -27,9 +29,11 @@ pub fn EventsPage() -> impl IntoView {
     view! {
         <h1>{t!("イベント・販売チャネル", "Events and channels")}</h1>
         <div class="toolbar">
-            <button class="primary" on:click=move |_| editing.open(None)>
-                {t!("＋ 新しいイベント", "+ New event")}
-            </button>
+            {move || may(Principal::may_manage_council_data).then(|| view! {
+                <button class="primary" id="new-event" on:click=move |_| editing.open(None)>
+                    {t!("＋ 新しいイベント", "+ New event")}
+                </button>
+            })}
         </div>
         <StatusBanner status />
         {move || editing.record.get().map(|event| view! {
@@ -68,7 +72,10 @@ pub fn EventsPage() -> impl IntoView {
                                     <td>{e.commission.label_ja()}</td>
                                     <td>{registers}</td>
                                     <td>
-                                        <button on:click=move |_| editing.open(Some(edit.clone()))>{t!("編集", "Edit")}</button>
+                                        {move || may(Principal::may_manage_council_data).then(|| {
+                                            let edit = edit.clone();
+                                            view! { <button class="edit" on:click=move |_| editing.open(Some(edit.clone()))>{t!("編集", "Edit")}</button> }
+                                        })}
                                         <ClosingLinks event_id=e.id />
                                     </td>
                                 </tr>

@@ -6,8 +6,10 @@ use crate::components::{
     non_blank, parse_number,
 };
 use crate::forms::{Editing, EditorForm, save, saved_message};
+use crate::session::may;
 use crate::t;
 use leptos::prelude::*;
+use selpos_domain::access::Principal;
 use selpos_domain::facilities::{CORPORATION_TYPES, Facility, FacilityInput, corporation_type_label};
 
 #[component]
@@ -24,9 +26,11 @@ pub fn FacilitiesPage() -> impl IntoView {
         <div class="toolbar">
             <TextField label=t!("検索(名前・ふりがな)", "Search (name, kana)") name="search" value=search />
             <CheckField label=t!("無効な事業所も表示", "Show inactive") name="include_inactive" value=include_inactive />
-            <button class="primary" on:click=move |_| editing.open(None)>
-                {t!("＋ 新しい事業所", "+ New facility")}
-            </button>
+            {move || may(Principal::may_manage_council_data).then(|| view! {
+                <button class="primary" id="new-facility" on:click=move |_| editing.open(None)>
+                    {t!("＋ 新しい事業所", "+ New facility")}
+                </button>
+            })}
         </div>
         <StatusBanner status />
         {move || editing.record.get().map(|facility| view! {
@@ -57,7 +61,10 @@ pub fn FacilitiesPage() -> impl IntoView {
                                     <td>{corporation_type_label(f.corporation_type)}</td>
                                     <td class="num">{f.capacity}</td>
                                     <td class="code">{if f.invoice_issuer { f.invoice_number.clone().unwrap_or_default() } else { "免税事業者".into() }}</td>
-                                    <td><button on:click=move |_| editing.open(Some(edit.clone()))>{t!("編集", "Edit")}</button></td>
+                                    <td>{move || may(Principal::may_manage_council_data).then(|| {
+                                        let edit = edit.clone();
+                                        view! { <button class="edit" on:click=move |_| editing.open(Some(edit.clone()))>{t!("編集", "Edit")}</button> }
+                                    })}</td>
                                 </tr>
                             }
                         }).collect_view()}

@@ -1,5 +1,7 @@
+use crate::session::may;
 use crate::t;
 use leptos::prelude::*;
+use selpos_domain::access::Principal;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -18,10 +20,12 @@ pub fn HomePage() -> impl IntoView {
                 <strong>{t!("イベント", "Events")}</strong>
                 <span>{t!("バザール・SELP SHOP・販売会", "Bazaars, SELP SHOP, joint sales")}</span>
             </a>
-            <a class="tile" href="/council">
-                <strong>{t!("協議会", "Council")}</strong>
-                <span>{t!("レシートの発行者情報", "Receipt issuer details")}</span>
-            </a>
+            {move || may(Principal::may_administer).then(|| view! {
+                <a class="tile" href="/council">
+                    <strong>{t!("協議会", "Council")}</strong>
+                    <span>{t!("レシートの発行者情報", "Receipt issuer details")}</span>
+                </a>
+            })}
         </div>
     }
 }

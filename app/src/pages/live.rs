@@ -14,18 +14,7 @@ pub fn LivePage() -> impl IntoView {
     let events = LocalResource::new(api::events);
     let event_id = RwSignal::new(String::new());
     let tick = refresh_every(REFRESH_MS);
-    // Default to the first open event.
-    Effect::new(move |_| {
-        if event_id.with_untracked(String::is_empty)
-            && let Some(Ok(list)) = events.get()
-            && let Some(e) = list
-                .iter()
-                .find(|e| e.state == selpos_domain::events::EventState::Open)
-                .or(list.first())
-        {
-            event_id.set(e.id.to_string());
-        }
-    });
+    super::open_on_todays_event(events, event_id);
     let options = options_of(list_of(events), None, event_option);
     let sales = LocalResource::new(move || {
         tick.track();

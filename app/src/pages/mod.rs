@@ -45,6 +45,25 @@ pub fn LoadFromServer() -> impl IntoView {
     view! { <p class="loading">{t!("読み込み中…", "Loading…")}</p> }.into_any()
 }
 
+/// Opens an event picker (`event_id`, blank until chosen) on the event running today, else the
+/// next to come, else the most recent ([`event_for_today`](selpos_domain::events::event_for_today)),
+/// once the events have loaded.
+pub fn open_on_todays_event(
+    events: LocalResource<crate::api::ApiResult<Vec<selpos_domain::events::Event>>>,
+    event_id: RwSignal<String>,
+) {
+    Effect::new(move |_| {
+        if event_id.with_untracked(String::is_empty)
+            && let Some(Ok(list)) = events.get()
+        {
+            let today = selpos_domain::events::tokyo_date(crate::till::browser::utc_now());
+            if let Some(e) = selpos_domain::events::event_for_today(&list, today) {
+                event_id.set(e.id.to_string());
+            }
+        }
+    });
+}
+
 /// A time as shown in Japan (Asia/Tokyo is UTC+9 all year: no daylight saving).
 pub fn tokyo(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
     (at + chrono::Duration::hours(9)).naive_utc()

@@ -6,8 +6,10 @@ use crate::components::{
     facility_option, field_error, list_of, non_blank, options_of, parse_number,
 };
 use crate::forms::{Editing, EditorForm, save, saved_message};
+use crate::session::{may, principal};
 use crate::t;
 use leptos::prelude::*;
+use selpos_domain::access::Principal;
 use selpos_domain::facilities::Facility;
 use selpos_domain::products::import::ImportOutcome;
 use selpos_domain::products::{Product, ProductInput};
@@ -39,12 +41,14 @@ pub fn ProductsPage() -> impl IntoView {
             <SelectField label=t!("事業所", "Facility") name="facility_filter" value=facility_filter options=facility_options />
             <TextField label=t!("検索(名前・ふりがな・JAN)", "Search (name, kana, JAN)") name="search" value=search />
             <CheckField label=t!("無効な商品も表示", "Show inactive") name="include_inactive" value=include_inactive />
-            <button class="primary" on:click=move |_| editing.open(None)>
-                {t!("＋ 新しい商品", "+ New product")}
-            </button>
+            {move || may(Principal::may_add_goods).then(|| view! {
+                <button class="primary" id="new-product" on:click=move |_| editing.open(None)>
+                    {t!("＋ 新しい商品", "+ New product")}
+                </button>
+            })}
         </div>
         <StatusBanner status />
-        {move || facility_filter.get().parse::<i64>().ok().map(|facility| view! {
+        {move || facility_filter.get().parse::<i64>().ok().filter(|f| may(|p| p.may_edit_facility_goods(*f))).map(|facility| view! {
             <ProductImport facility status on_done=move || products.refetch() />
         })}
         {move || editing.record.get().map(|product| view! {
@@ -173,7 +177,10 @@ fn ProductTable(
                             <td>{p.tax_rate.label_ja()}</td>
                             <td class="code">{p.jan.clone().unwrap_or_default()}</td>
                             <td>{p.category.clone()}</td>
-                            <td><button on:click=move |_| on_edit(edit.clone())>{t!("編集", "Edit")}</button></td>
+                            <td>{move || may(|who| who.may_edit_facility_goods(edit.facility_id)).then(|| {
+                                let edit = edit.clone();
+                                view! { <button class="edit" on:click=move |_| on_edit(edit.clone())>{t!("編集", "Edit")}</button> }
+                            })}</td>
                         </tr>
                     }
                 }).collect_view()}
@@ -191,7 +198,15 @@ fn ProductForm(
 ) -> impl IntoView {
     let id = product.as_ref().map(|p| p.id);
     let p = product.clone();
-    let facility_id = RwSignal::new(p.as_ref().map(|p| p.facility_id.to_string()).unwrap_or_default());
+    // Facility staff add goods to their own facility.
+    let own = principal().and_then(|who| who.facility_scope());
+    let facility_id = RwSignal::new(
+        p.as_ref()
+            .map(|p| p.facility_id)
+            .or(own)
+            .map(|f| f.to_string())
+            .unwrap_or_default(),
+    );
     let name = RwSignal::new(p.as_ref().map(|p| p.name.clone()).unwrap_or_default());
     let kana = RwSignal::new(p.as_ref().map(|p| p.kana.clone()).unwrap_or_default());
     let price = RwSignal::new(p.as_ref().map(|p| p.price.0.to_string()).unwrap_or_default());
@@ -207,7 +222,16 @@ fn ProductForm(
     let active = RwSignal::new(p.as_ref().is_none_or(|p| p.active));
     let saving = RwSignal::new(false);
 
-    let facility_options = options_of(facilities, Some(("選んでください", "Choose")), facility_option);
+    // Only the facilities whose goods the signed-in person may change.
+    let editable = Signal::derive(move || {
+        facilities.with(|list| {
+            list.iter()
+                .filter(|f| may(|who| who.may_edit_facility_goods(f.id)))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+    let facility_options = options_of(editable, Some(("選んでください", "Choose")), facility_option);
     let rate_options = Signal::derive(|| {
         TaxRate::ALL
             .iter()

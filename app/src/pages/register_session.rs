@@ -151,6 +151,10 @@ fn RegisterSessionPanel(register_id: i64, online: Signal<bool>) -> impl IntoView
         })
     };
     let closing_now = RwSignal::new(false);
+    // The confirmation of the last 出金, float or opening: kept here, as each redraws the panel.
+    let saved: FormStatus = RwSignal::new(None);
+    let confirm =
+        move |ja: &'static str, en: &'static str| saved.set(Some(Ok(crate::i18n::pick(ja, en).into())));
     // Fresh figures now and then while selling; never while a count is being typed.
     let tick = refresh_every(STATUS_REFRESH_MS);
     Effect::new(move |_| {
@@ -160,6 +164,7 @@ fn RegisterSessionPanel(register_id: i64, online: Signal<bool>) -> impl IntoView
         }
     });
     view! {
+        <StatusBanner status=saved />
         {move || match status.get() {
             None => view! { <p class="loading">{t!("レジの状態を確認中…", "Checking the register…")}</p> }.into_any(),
             Some(Err(failure)) => view! {
@@ -167,17 +172,31 @@ fn RegisterSessionPanel(register_id: i64, online: Signal<bool>) -> impl IntoView
             }.into_any(),
             Some(Ok(s)) => match s.state {
                 RegisterState::Open if closing_now.get() => view! {
-                    <ClosePanel register_id report=s.report online on_done=move || { closing_now.set(false); reload(); } on_cancel=move || closing_now.set(false) />
+                    <ClosePanel register_id report=s.report online on_done=move || { closing_now.set(false); saved.set(None); reload(); } on_cancel=move || closing_now.set(false) />
                 }.into_any(),
                 RegisterState::Open => view! {
-                    <OpenBar report=s.report register_id on_close=move || { closing_now.set(true); reload(); } on_change=reload />
+                    <OpenBar report=s.report register_id on_close=move || { closing_now.set(true); saved.set(None); reload(); }
+                        on_change=move |what: Saved| {
+                            match what {
+                                Saved::Payout => confirm("出金を記録しました", "Payout recorded"),
+                                Saved::Float => confirm("釣銭準備金を記録しました", "Float recorded"),
+                            }
+                            reload();
+                        } />
                 }.into_any(),
                 RegisterState::NeverOpened | RegisterState::Closed => view! {
-                    <OpenPanel register_id last=s.report on_done=reload />
+                    <OpenPanel register_id last=s.report on_done=move || { confirm("レジを開けました", "Register opened"); reload(); } />
                 }.into_any(),
             },
         }}
     }
+}
+
+/// What was just saved on the open register's bar, for its confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Saved {
+    Payout,
+    Float,
 }
 
 /// While open: the float, expected cash, and the buttons for 出金 and レジ締め; a council user
@@ -187,7 +206,7 @@ fn OpenBar(
     report: Option<RegisterReport>,
     register_id: i64,
     on_close: impl Fn() + Copy + Send + Sync + 'static,
-    on_change: impl Fn() + Copy + Send + Sync + 'static,
+    on_change: impl Fn(Saved) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let payout_open = RwSignal::new(false);
     let float_open = RwSignal::new(false);
@@ -225,9 +244,9 @@ fn OpenBar(
             })}
             <button class="big" id="close-register" on:click=move |_| on_close()>{t!("レジ締め", "Close register")}</button>
         </div>
-        {move || payout_open.get().then(|| view! { <PayoutForm register_id on_done=move || { payout_open.set(false); on_change(); } /> })}
+        {move || payout_open.get().then(|| view! { <PayoutForm register_id on_done=move || { payout_open.set(false); on_change(Saved::Payout); } /> })}
         {move || float_open.get().then(|| view! {
-            <FloatEntryForm session_id=session_id.get_value() on_done=move || { float_open.set(false); on_change(); } />
+            <FloatEntryForm session_id=session_id.get_value() on_done=move || { float_open.set(false); on_change(Saved::Float); } />
         })}
     }
 }

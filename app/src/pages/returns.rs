@@ -34,12 +34,23 @@ pub fn ReturnsPage() -> impl IntoView {
             }
         });
     };
+    let allowed = move || crate::session::principal().map(|p| p.may_refund());
     view! {
         <h1>{t!("返品", "Returns")}</h1>
-        <form class="toolbar" on:submit=search>
-            <TextField label=t!("レシート番号 または QRコード", "Receipt number or QR code") name="lookup" value=lookup />
-            <button type="submit" class="primary">{t!("検索", "Find")}</button>
-        </form>
+        {move || match allowed() {
+            // Still loading who is signed in.
+            None => None,
+            Some(false) => Some(view! {
+                <p class="banner warn" id="returns-not-allowed">{t!("返品は協議会の職員か、レジのタブレットでレジ担当が受け付けます",
+                    "Returns are taken by council staff, or by a cashier on a till")}</p>
+            }.into_any()),
+            Some(true) => Some(view! {
+                <form class="toolbar" on:submit=search>
+                    <TextField label=t!("レシート番号 または QRコード", "Receipt number or QR code") name="lookup" value=lookup />
+                    <button type="submit" class="primary">{t!("検索", "Find")}</button>
+                </form>
+            }.into_any()),
+        }}
         <StatusBanner status />
         {move || found.get().map(|sale| view! { <RefundForm sale status on_done=move || found.set(None) /> })}
     }

@@ -11,7 +11,7 @@ use crate::t;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use selpos_domain::Yen;
-use selpos_domain::dashboard::{EventDashboard, share_percent};
+use selpos_domain::dashboard::{EventDashboard, bar_css};
 use selpos_domain::events::EventState;
 use selpos_domain::settlement::{AdjustmentInput, EventSettlement, FacilitySettlement, FacilityStatement};
 use selpos_domain::tax::TaxRate;
@@ -145,7 +145,7 @@ fn SettlementTable(
                             <td class="num">{f.gross.to_string()}</td><td class="num">{f.returns.to_string()}</td><td class="num">{f.net.to_string()}</td>
                             <td class="num">{s10.to_string()}</td><td class="num">{t10.to_string()}</td><td class="num">{s8.to_string()}</td><td class="num">{t8.to_string()}</td>
                             <td>{f.commission_rule.label_ja()}</td><td class="num">{f.commission.to_string()}</td><td class="num">{f.commission_tax.to_string()}</td>
-                            <td class="num">{f.adjustments_total.to_string()}</td><td class="num payable">{f.payable.to_string()}</td>
+                            <td class="num">{f.adjustments_total.on_statement()}</td><td class="num payable">{f.payable.on_statement()}</td>
                         </tr>
                     }
                 }).collect_view()}
@@ -159,7 +159,7 @@ fn SettlementTable(
                         <th class="num">{t.gross.to_string()}</th><th class="num">{t.returns.to_string()}</th><th class="num" id="total-net">{t.net.to_string()}</th>
                         <th class="num">{s10.to_string()}</th><th class="num">{t10.to_string()}</th><th class="num">{s8.to_string()}</th><th class="num">{t8.to_string()}</th>
                         <th></th><th class="num" id="total-commission">{t.commission.to_string()}</th><th class="num">{t.commission_tax.to_string()}</th>
-                        <th class="num">{t.adjustments_total.to_string()}</th><th class="num" id="total-payable">{t.payable.to_string()}</th>
+                        <th class="num">{t.adjustments_total.on_statement()}</th><th class="num" id="total-payable">{t.payable.on_statement()}</th>
                     </tr></tfoot>
                 }
             })}
@@ -237,6 +237,11 @@ pub fn StatementPage() -> impl IntoView {
     .into_any()
 }
 
+/// An amount taken off on the statement: `▲¥3,000`.
+fn deduction(amount: Yen) -> String {
+    Yen(amount.0.saturating_neg()).on_statement()
+}
+
 #[component]
 fn Statement(s: FacilityStatement, event_id: i64, facility_id: i64) -> impl IntoView {
     let f = s.facility;
@@ -249,7 +254,7 @@ fn Statement(s: FacilityStatement, event_id: i64, facility_id: i64) -> impl Into
             <table class="list figures">
                 <tbody>
                     <tr><th>"総売上(税込・値引後)"</th><td class="num">{f.gross.to_string()}</td></tr>
-                    <tr><th>"取消・返品"</th><td class="num">{format!("−{}", f.returns)}</td></tr>
+                    <tr><th>"取消・返品"</th><td class="num">{deduction(f.returns)}</td></tr>
                     <tr><th>"純売上"</th><td class="num" id="statement-net">{f.net.to_string()}</td></tr>
                     {f.by_rate.iter().map(|l| {
                         let outside = if l.non_invoice == Yen::ZERO {
@@ -262,11 +267,11 @@ fn Statement(s: FacilityStatement, event_id: i64, facility_id: i64) -> impl Into
                         }
                     }).collect_view()}
                     {f.returns_of_other_events.iter().map(|r| view! {
-                        <tr class="sub cross-event"><th>{format!("　うち {}({})で販売した商品の返品", r.event_name, r.event_code)}</th><td class="num">{format!("−{}", r.amount)}</td></tr>
+                        <tr class="sub cross-event"><th>{format!("　うち {}({})で販売した商品の返品", r.event_name, r.event_code)}</th><td class="num">{deduction(r.amount)}</td></tr>
                     }).collect_view()}
-                    <tr><th>{format!("手数料({}・税込、うち消費税10% {})", f.commission_rule.label_ja(), f.commission_tax)}</th><td class="num" id="statement-commission">{format!("−{}", f.commission)}</td></tr>
+                    <tr><th>{format!("手数料({}・税込、うち消費税10% {})", f.commission_rule.label_ja(), f.commission_tax)}</th><td class="num" id="statement-commission">{deduction(f.commission)}</td></tr>
                     {f.adjustments.iter().map(|a| view! {
-                        <tr class="adjustment"><th>{format!("調整: {}({})", a.reason, super::local_time(a.at))}</th><td class="num">{a.amount.to_string()}</td></tr>
+                        <tr class="adjustment"><th>{format!("調整: {}({})", a.reason, super::local_time(a.at))}</th><td class="num">{a.amount.on_statement()}</td></tr>
                     }).collect_view()}
                     <tr class="grand"><th>{if f.payable.0 >= 0 { "お支払額" } else { "ご請求額(手数料が売上を上回りました)" }}</th>
                         <td class="num" id="statement-payable">{Yen(f.payable.0.abs()).to_string()}</td></tr>
@@ -344,11 +349,11 @@ pub fn DashboardPage() -> impl IntoView {
 /// A horizontal bar: label, bar scaled to the largest value, amount.
 #[component]
 fn Bar(label: String, amount: Yen, max: Yen, #[prop(optional)] detail: Option<String>) -> impl IntoView {
-    let width = share_percent(amount, max);
+    let width = bar_css(amount, max);
     view! {
         <div class="bar-row">
             <span class="bar-label">{label}</span>
-            <span class="bar-track"><span class="bar" style=format!("width:{width}%")></span></span>
+            <span class="bar-track"><span class="bar" style=format!("width:{width}")></span></span>
             <span class="bar-value">{amount.to_string()} {detail.map(|d| view! { <small>{d}</small> })}</span>
         </div>
     }
@@ -375,7 +380,7 @@ fn Dashboard(d: EventDashboard) -> impl IntoView {
                     {d.hours.iter().map(|h| view! {
                         <div class="column" title=format!("{} {}", h.label, h.amount)>
                             <span class="column-value">{h.amount.to_string()}</span>
-                            <span class="column-bar" style=format!("height:{}%", share_percent(h.amount, hour_max))></span>
+                            <span class="bars"><span class="column-bar" style=format!("height:{}", bar_css(h.amount, hour_max))></span></span>
                             <span class="column-label">{h.label.clone()}</span>
                         </div>
                     }).collect_view()}

@@ -7,11 +7,11 @@ use crate::components::{
     facility_option, list_of, options_of, parse_number, refresh_every,
 };
 use crate::forms::save;
-use crate::session::current;
+use crate::session::{may, principal};
 use crate::t;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
-use selpos_domain::access::Role;
+use selpos_domain::facilities::Facility;
 use selpos_domain::stock::{
     CountLineInput, EventStock, MovementKind, ProductStock, StockCountInput, StockLineInput,
     StockOperationInput, StockStatus,
@@ -44,29 +44,33 @@ pub fn StockPage() -> impl IntoView {
     let tick = refresh_every(REFRESH_MS);
     let status: FormStatus = RwSignal::new(None);
     let typed: Typed = StoredValue::new(Default::default());
-    Effect::new(move |_| {
-        if event_id.with_untracked(String::is_empty)
-            && let Some(Ok(list)) = events.get()
-            && let Some(e) = list.first()
-        {
-            event_id.set(e.id.to_string());
-        }
-    });
+    super::open_on_todays_event(events, event_id);
     // Facility staff always work on their own facility.
     Effect::new(move |_| {
-        if let Some(own) = current()
-            .filter(|s| s.user.role == Role::FacilityStaff)
-            .and_then(|s| s.user.facility_id)
-        {
+        if let Some(own) = principal().and_then(|p| p.facility_scope()) {
             facility_id.set(own.to_string());
         }
     });
     let event_options = options_of(list_of(events), None, event_option);
-    let facility_options = options_of(
-        list_of(facilities),
-        Some(("すべての事業所", "All facilities")),
-        facility_option,
-    );
+    let facility_list = list_of(facilities);
+    // The facilities the signed-in person may look at; "all" for the council only.
+    let facility_options = Signal::derive(move || {
+        let mut options = Vec::new();
+        if may(|p| p.is_council()) {
+            options.push((
+                String::new(),
+                crate::i18n::pick("すべての事業所", "All facilities").to_string(),
+            ));
+        }
+        facility_list.with(|list| {
+            options.extend(
+                list.iter()
+                    .filter(|f| may(|p| p.may_see_facility_accounts(f.id)))
+                    .map(facility_option),
+            )
+        });
+        options
+    });
     let stock = LocalResource::new(move || {
         tick.track();
         let event = event_id.get().parse::<i64>().ok();
@@ -90,7 +94,7 @@ pub fn StockPage() -> impl IntoView {
         </div>
         <StatusBanner status />
         <Loaded load=move || stock.get().flatten() ok=move |stock| view! {
-            <StockTable stock=stock.clone() />
+            <StockTable stock=stock.clone() facilities=facility_list all=facility_id.with_untracked(String::is_empty) />
             {facility_id.get().parse::<i64>().ok().map(|facility| view! {
                 <StockEntry stock facility status typed event_options on_saved=move || tick.update(|t| *t += 1) />
             })}
@@ -98,8 +102,17 @@ pub fn StockPage() -> impl IntoView {
     }
 }
 
+/// `number name` of the facility `id`, from `list`.
+fn facility_name(list: &[Facility], id: i64) -> String {
+    list.iter()
+        .find(|f| f.id == id)
+        .map(|f| format!("{} {}", f.number, f.name))
+        .unwrap_or_else(|| id.to_string())
+}
+
+/// The stock of every product; `all`: of every facility, with a column saying whose it is.
 #[component]
-fn StockTable(stock: EventStock) -> impl IntoView {
+fn StockTable(stock: EventStock, facilities: Signal<Vec<Facility>>, all: bool) -> impl IntoView {
     let count = |s: StockStatus| stock.products.iter().filter(|p| p.status == s).count();
     let (sold_out, low, negative) = (
         count(StockStatus::SoldOut),
@@ -120,6 +133,7 @@ fn StockTable(stock: EventStock) -> impl IntoView {
         </p>
         <table class="list" id="stock-list">
             <thead><tr>
+                {all.then(|| view! { <th>{t!("事業所", "Facility")}</th> })}
                 <th>{t!("商品", "Product")}</th><th class="num">{t!("搬入", "In")}</th><th class="num">{t!("販売", "Sold")}</th>
                 <th class="num">{t!("返品", "Refunded")}</th><th class="num">{t!("持出", "Out")}</th><th class="num">{t!("調整", "Adjusted")}</th>
                 <th class="num">{t!("残", "Left")}</th><th class="num">{t!("売上", "Sales")}</th><th>{t!("状態", "State")}</th>
@@ -128,8 +142,12 @@ fn StockTable(stock: EventStock) -> impl IntoView {
                 {stock.products.iter().map(|p| {
                     let (label, class) = status_label(p.status);
                     let f = &p.figures;
+                    let facility_id = p.facility_id;
                     view! {
-                        <tr class=format!("stock-{class}")>
+                        <tr class=format!("stock-{class}") data-facility=facility_id>
+                            {all.then(|| view! {
+                                <td class="facility">{move || facilities.with(|list| facility_name(list, facility_id))}</td>
+                            })}
                             <td class="name">{p.name.clone()}</td>
                             <td class="num">{f.brought}</td><td class="num">{f.sold}</td><td class="num">{f.refunded}</td>
                             <td class="num">{f.taken_out}</td><td class="num">{f.adjusted}</td>

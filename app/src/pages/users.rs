@@ -6,9 +6,10 @@ use crate::components::{
     list_of, non_blank, options_of,
 };
 use crate::forms::{Editing, EditorForm, save, saved_message};
+use crate::session::may;
 use crate::t;
 use leptos::prelude::*;
-use selpos_domain::access::Role;
+use selpos_domain::access::{Principal, Role};
 use selpos_domain::users::{User, UserInput};
 
 #[component]
@@ -21,9 +22,11 @@ pub fn UsersPage() -> impl IntoView {
     view! {
         <h1>{t!("ユーザー", "Users")}</h1>
         <div class="toolbar">
-            <button class="primary" on:click=move |_| editing.open(None)>
-                {t!("＋ 新しいユーザー", "+ New user")}
-            </button>
+            {move || may(Principal::may_administer).then(|| view! {
+                <button class="primary" id="new-user" on:click=move |_| editing.open(None)>
+                    {t!("＋ 新しいユーザー", "+ New user")}
+                </button>
+            })}
         </div>
         <StatusBanner status />
         {move || editing.record.get().map(|user| view! {
@@ -44,7 +47,10 @@ pub fn UsersPage() -> impl IntoView {
                                 <td>{u.display_name.clone()}</td>
                                 <td>{u.role.label_ja()}{u.easy_till.then_some(" ・やさしいレジ")}</td>
                                 <td>{if u.has_pin { "✓" } else { "" }}</td>
-                                <td><button on:click=move |_| editing.open(Some(edit.clone()))>{t!("編集", "Edit")}</button></td>
+                                <td>{move || may(Principal::may_administer).then(|| {
+                                    let edit = edit.clone();
+                                    view! { <button class="edit" on:click=move |_| editing.open(Some(edit.clone()))>{t!("編集", "Edit")}</button> }
+                                })}</td>
                             </tr>
                         }
                     }).collect_view()}

@@ -4,14 +4,15 @@
 use crate::api::{ApiFailure, wages as api};
 use crate::components::{
     CheckField, CsvFilePicker, FormStatus, LoadError, NumberField, SelectField, StatusBanner,
-    facility_option, field_error, list_of, options_of, parse_number,
+    facility_option, field_error, list_of, parse_number, remember, remembered,
 };
 use crate::forms::save;
+use crate::session::{may, principal};
 use crate::t;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use selpos_domain::Yen;
-use selpos_domain::dashboard::share_percent;
+use selpos_domain::dashboard::bar_css;
 use selpos_domain::wages::{
     CorrectionStatus, FY2024_FEE_BANDS, FacilityMatchStatus, FacilityWageYear, FiscalYear, Tenths, UsedValue,
     WageCorrection, WageImportReport, WageMonthInput, WageTable, WageTargetInput, YearFigures, format_figure,
@@ -56,22 +57,51 @@ fn correction_note(figures: Option<&YearFigures>, field: &str) -> Option<String>
     })
 }
 
+/// Where this tablet keeps the facility last chosen on 工賃.
+const WAGES_FACILITY_KEY: &str = "selpos.wages.facility";
+
 /// A facility's year of wages.
 #[component]
 pub fn WagesPage() -> impl IntoView {
     let query = use_query_map();
-    let session_facility = move || crate::session::current().and_then(|s| s.user.facility_id);
     let facility = RwSignal::new(query.with_untracked(|q| q.get("facility")).unwrap_or_default());
     let year = RwSignal::new(this_fiscal_year().to_string());
+    let facilities = LocalResource::new(|| crate::api::facilities(false, None));
+    // The facilities whose wages the signed-in person may see: the council all, facility
+    // staff their own.
+    let facility_list = list_of(facilities);
+    let visible = Signal::derive(move || {
+        facility_list
+            .get()
+            .into_iter()
+            .filter(|f| may(|p| p.may_see_facility_accounts(f.id)))
+            .collect::<Vec<_>>()
+    });
+    // Opens on a facility with figures: facility staff their own; the council the one chosen
+    // last on this tablet, else the first.
     Effect::new(move |_| {
-        if facility.with_untracked(String::is_empty)
-            && let Some(own) = session_facility()
-        {
-            facility.set(own.to_string());
+        if !facility.with_untracked(String::is_empty) {
+            return;
+        }
+        let Some(who) = principal() else { return };
+        let list = visible.get();
+        let chosen = who.facility_scope().or_else(|| {
+            let kept = remembered(WAGES_FACILITY_KEY).and_then(|k| k.parse::<i64>().ok());
+            kept.filter(|k| list.iter().any(|f| f.id == *k))
+                .or(list.first().map(|f| f.id))
+        });
+        if let Some(id) = chosen {
+            facility.set(id.to_string());
         }
     });
-    let facilities = LocalResource::new(|| crate::api::facilities(false, None));
-    let facility_options = options_of(list_of(facilities), None, facility_option);
+    Effect::new(move |_| {
+        let chosen = facility.get();
+        if !chosen.is_empty() && may(|p| p.is_council()) {
+            remember(WAGES_FACILITY_KEY, &chosen);
+        }
+    });
+    let facility_options =
+        Signal::derive(move || visible.with(|list| list.iter().map(facility_option).collect::<Vec<_>>()));
     let data: RwSignal<Option<Result<FacilityWageYear, ApiFailure>>> = RwSignal::new(None);
     let load = move || {
         let (Ok(f), Ok(y)) = (
@@ -82,9 +112,12 @@ pub fn WagesPage() -> impl IntoView {
         };
         leptos::task::spawn_local(async move { data.set(Some(api::facility_year(f, y).await)) });
     };
+    // The outcome of the last save: kept here, as a save shows the year afresh.
+    let saved: [FormStatus; 2] = [RwSignal::new(None), RwSignal::new(None)];
     Effect::new(move |_| {
         facility.track();
         year.track();
+        saved.iter().for_each(|s| s.set(None));
         load();
     });
     view! {
@@ -96,7 +129,7 @@ pub fn WagesPage() -> impl IntoView {
         </div>
         {move || data.get().map(|r| match r {
             Err(failure) => view! { <LoadError failure /> }.into_any(),
-            Ok(y) => view! { <FacilityYear y on_saved=move |fresh| data.set(Some(Ok(fresh))) /> }.into_any(),
+            Ok(y) => view! { <FacilityYear y saved on_saved=move |fresh| data.set(Some(Ok(fresh))) /> }.into_any(),
         })}
     }
 }
@@ -104,6 +137,8 @@ pub fn WagesPage() -> impl IntoView {
 #[component]
 fn FacilityYear(
     y: FacilityWageYear,
+    /// The banners of the month's and the target's forms.
+    saved: [FormStatus; 2],
     on_saved: impl Fn(FacilityWageYear) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let facility_id = y.facility_id;
@@ -138,15 +173,18 @@ fn FacilityYear(
         </section>
         <section class="chart" id="chart-monthly">
             <h2>{t!("月別の工賃と協議会の販売", "Monthly wages and council sales")}</h2>
+            // Each bar is as tall as the number above it says: both kinds on one scale, the
+            // largest amount of the year at full height.
             <div class="columns">
                 {y.months.iter().map(|m| {
                     let paid = m.figures.as_ref().map(|f| f.wages_paid).unwrap_or_default();
                     view! {
-                        <div class="column pair" title=format!("{}/{}: 工賃 {} 販売 {}", m.year, m.month, paid, m.council_sales)>
-                            <span class="column-value">{m.average_monthly_wage.map(|a| a.to_string()).unwrap_or_default()}</span>
+                        <div class="column pair" data-month=m.month title=format!("{}年{}月: 工賃支払額 {} ・ 協議会の販売 {}", m.year, m.month, paid, m.council_sales)>
+                            <span class="column-value wages" data-yen=paid.0>{paid.to_string()}</span>
+                            <span class="column-value sales" data-yen=m.council_sales.0>{m.council_sales.to_string()}</span>
                             <span class="bars">
-                                <span class="column-bar" style=format!("height:{}%", share_percent(paid, wage_max))></span>
-                                <span class="column-bar sales" style=format!("height:{}%", share_percent(m.council_sales, wage_max))></span>
+                                <span class="column-bar wages" style=format!("height:{}", bar_css(paid, wage_max))></span>
+                                <span class="column-bar sales" style=format!("height:{}", bar_css(m.council_sales, wage_max))></span>
                             </span>
                             <span class="column-label">{format!("{}月", m.month)}</span>
                         </div>
@@ -156,8 +194,8 @@ fn FacilityYear(
             <p class="legend"><span class="key wages"></span>"工賃支払額 " <span class="key sales"></span>"協議会の販売"
                 {target.map(|t| format!(" ・ 目標 {t}(1人あたり月額)"))}</p>
         </section>
-        <MonthForm facility_id on_saved />
-        <TargetForm facility_id fiscal_year current=target on_saved />
+        <MonthForm facility_id status=saved[0] on_saved />
+        <TargetForm facility_id fiscal_year current=target status=saved[1] on_saved />
         <table class="list" id="wage-months">
             <thead><tr><th>"月"</th><th class="num">"工賃支払総額"</th><th class="num">"対象者延人数"</th><th class="num">"延べ利用者数"</th>
                 <th class="num">"開所日数"</th><th class="num">"延べ時間数"</th><th class="num">"平均工賃月額"</th><th class="num">"時間額"</th><th class="num">"協議会の販売"</th></tr></thead>
@@ -187,6 +225,7 @@ fn FacilityYear(
 #[component]
 fn MonthForm(
     facility_id: i64,
+    status: FormStatus,
     on_saved: impl Fn(FacilityWageYear) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let today = super::tokyo(crate::till::browser::utc_now()).date();
@@ -196,7 +235,6 @@ fn MonthForm(
         chrono::Datelike::month(&today)
     ));
     let fields: [RwSignal<String>; 5] = std::array::from_fn(|_| RwSignal::new(String::new()));
-    let status: FormStatus = RwSignal::new(None);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (year, m) = month
@@ -240,10 +278,10 @@ fn TargetForm(
     facility_id: i64,
     fiscal_year: i32,
     current: Option<Yen>,
+    status: FormStatus,
     on_saved: impl Fn(FacilityWageYear) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let value = RwSignal::new(current.map(|v| v.0.to_string()).unwrap_or_default());
-    let status: FormStatus = RwSignal::new(None);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let input = WageTargetInput {
@@ -252,7 +290,7 @@ fn TargetForm(
         let request = async move { api::put_target(facility_id, fiscal_year, &input).await };
         save(status, None, request, move |fresh| {
             on_saved(fresh);
-            None
+            Some(crate::i18n::pick("目標工賃を保存しました", "Target saved").into())
         });
     };
     view! {

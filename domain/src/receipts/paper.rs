@@ -235,15 +235,6 @@ fn header(page: &mut Page, receipt: &Receipt, show_number: bool) {
     }
 }
 
-/// `¥1,234`, and `-¥1,234` for money paid back (not the `¥-1,234` of [`Yen`]'s `Display`).
-fn signed(amount: Yen) -> String {
-    if amount.0 < 0 {
-        format!("-¥{}", Yen(amount.0.saturating_neg()).grouped())
-    } else {
-        amount.to_string()
-    }
-}
-
 /// `2025年11月23日(日) 14:05`
 fn japanese_date_time(at: NaiveDateTime) -> String {
     const WEEKDAYS: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];
@@ -276,7 +267,7 @@ fn item(page: &mut Page, line: &ReceiptLine) {
         ""
     };
     let gross = Yen(line.amount.0.saturating_add(line.discount.0));
-    page.pair(&format!("{mark}{}", line.name), &signed(gross));
+    page.pair(&format!("{mark}{}", line.name), &gross.to_string());
     // A void or refund line has a negative quantity; its amounts say so already.
     let quantity = line.quantity.saturating_abs();
     if quantity != 1 {
@@ -284,7 +275,7 @@ fn item(page: &mut Page, line: &ReceiptLine) {
     }
     if line.discount != Yen::ZERO {
         // Reversed, a discount is given back: it adds to the (negative) amount.
-        page.pair("  値引", &signed(Yen(line.discount.0.saturating_neg())));
+        page.pair("  値引", &Yen(line.discount.0.saturating_neg()).to_string());
     }
 }
 
@@ -292,7 +283,7 @@ fn rate_totals(page: &mut Page, totals: &CartTotals) {
     for rate in &totals.by_rate {
         page.pair(
             &format!("{}%対象", rate.rate.percent()),
-            &format!("{} (内消費税 {})", signed(rate.total), signed(rate.tax)),
+            &format!("{} (内消費税 {})", rate.total, rate.tax),
         );
     }
 }
@@ -301,11 +292,11 @@ fn non_invoice_items(page: &mut Page, lines: &[&ReceiptLine], total: Yen) {
     page.text(NON_INVOICE_NOTE, Align::Left);
     page.text(NON_INVOICE_REASON, Align::Left);
     items(page, lines);
-    page.pair("対象外 計", &signed(total));
+    page.pair("対象外 計", &total.to_string());
 }
 
 fn payment(page: &mut Page, receipt: &Receipt) {
-    page.pair_styled("合計", &signed(receipt.totals.total), true, true);
+    page.pair_styled("合計", &receipt.totals.total.to_string(), true, true);
     let count = receipt.totals.item_count.saturating_abs();
     match receipt.kind {
         SaleKind::Sale => page.pair("お買上点数", &format!("{count}点")),
@@ -329,7 +320,7 @@ fn payment(page: &mut Page, receipt: &Receipt) {
         return;
     }
     for tender in &receipt.tenders {
-        page.pair(tender.kind.label_ja(), &signed(tender.amount));
+        page.pair(tender.kind.label_ja(), &tender.amount.to_string());
     }
     let paid_cash = receipt.tenders.iter().any(|t| t.kind == TenderKind::Cash);
     if paid_cash || receipt.change != Yen::ZERO {
