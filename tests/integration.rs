@@ -15,6 +15,7 @@ mod instances;
 mod limits;
 mod logs;
 mod openapi;
+mod photos;
 mod power_loss;
 mod printers;
 mod receipts;
