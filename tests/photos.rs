@@ -87,7 +87,7 @@ async fn fetch(
     (status, headers, body)
 }
 
-fn text<'a>(headers: &'a header::HeaderMap, name: header::HeaderName) -> &'a str {
+fn text(headers: &header::HeaderMap, name: header::HeaderName) -> &str {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
