@@ -16,6 +16,7 @@ mod limits;
 mod logs;
 mod openapi;
 mod photos;
+mod photos_browser;
 mod power_loss;
 mod printers;
 mod receipts;
