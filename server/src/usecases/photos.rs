@@ -278,6 +278,37 @@ mod tests {
     }
 
     #[test]
+    fn a_phone_photo_is_turned_upright() {
+        use image::ImageEncoder;
+        // EXIF (little-endian TIFF): one entry, Orientation (0x0112) = 6, "rotate 90° to view".
+        let exif = [
+            b"II*\0".as_slice(),
+            &8u32.to_le_bytes(),
+            &1u16.to_le_bytes(),
+            &0x0112u16.to_le_bytes(),
+            &3u16.to_le_bytes(),
+            &1u32.to_le_bytes(),
+            &6u16.to_le_bytes(),
+            &[0, 0],
+            &0u32.to_le_bytes(),
+        ]
+        .concat();
+        let pixels = image::RgbImage::new(400, 200);
+        let mut jpeg = Vec::new();
+        let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90);
+        encoder.set_exif_metadata(exif).expect("exif");
+        encoder
+            .write_image(pixels.as_raw(), 400, 200, image::ExtendedColorType::Rgb8)
+            .expect("encode");
+        let shrunk = shrink(&jpeg).expect("shrunk");
+        assert_eq!(
+            (shrunk.width, shrunk.height),
+            (160, 320),
+            "taken sideways, shown upright"
+        );
+    }
+
+    #[test]
     fn hostile_uploads_are_refused() {
         assert_eq!(shrink(b"").err(), Some(PhotoRefused::Empty));
         assert_eq!(
