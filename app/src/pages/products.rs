@@ -6,7 +6,6 @@ use crate::components::{
     facility_option, field_error, list_of, non_blank, options_of, parse_number,
 };
 use crate::forms::{Editing, EditorForm, save, saved_message};
-use crate::i18n::pick;
 use crate::t;
 use leptos::prelude::*;
 use selpos_domain::facilities::Facility;
@@ -215,9 +214,9 @@ fn PhotoCell(
             })}
             <label class="button file-button" class:busy=move || busy.get()>
                 {move || match (busy.get(), has_photo) {
-                    (true, _) => pick("送信中…", "Sending…"),
-                    (false, true) => pick("写真を変更", "Change photo"),
-                    (false, false) => pick("写真を追加", "Add photo"),
+                    (true, _) => crate::i18n::pick("送信中…", "Sending…"),
+                    (false, true) => crate::i18n::pick("写真を変更", "Change photo"),
+                    (false, false) => crate::i18n::pick("写真を追加", "Add photo"),
                 }}
                 <input type="file" class="visually-hidden" name="photo" accept="image/jpeg,image/png,image/webp"
                     on:change=upload disabled=move || busy.get() />
