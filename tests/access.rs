@@ -144,6 +144,10 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("post", "/api/v1/products") => COUNCIL_AND_FACILITY,
         ("get", "/api/v1/products/{id}") => ALL,
         ("put", "/api/v1/products/{id}") => COUNCIL_AND_FACILITY,
+        // 商品写真: read as the product is; changed as the product is.
+        ("get", "/api/v1/products/{id}/photo") => ALL,
+        ("put", "/api/v1/products/{id}/photo") => COUNCIL_AND_FACILITY,
+        ("delete", "/api/v1/products/{id}/photo") => COUNCIL_AND_FACILITY,
         ("get", "/api/v1/events") => ALL,
         ("post", "/api/v1/events") => COUNCIL,
         ("get", "/api/v1/events/{id}") => ALL,

@@ -21,6 +21,8 @@ mod instances;
 mod limits;
 mod logs;
 mod openapi;
+mod photos;
+mod photos_browser;
 mod power_loss;
 mod printers;
 mod products;

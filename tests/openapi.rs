@@ -129,8 +129,9 @@ fn path_parameters_and_templates_agree_and_queries_are_in_the_query() {
             );
         }
     }
-    // 36: the sales journal's search (from, to, total, kind, offset) joined in issue 21.
-    assert_eq!(queries, 36, "the query parameters of the handlers' query structs");
+    // 37: the sales journal's search (from, to, total, kind, offset) joined in issue 21, and a
+    // product photo's version (v).
+    assert_eq!(queries, 37, "the query parameters of the handlers' query structs");
     // A few by name: what the handlers read from the query.
     let doc = document();
     for (template, method, name, required) in [
@@ -141,6 +142,7 @@ fn path_parameters_and_templates_agree_and_queries_are_in_the_query() {
         ("/api/v1/events/{id}/settlement", "get", "format", false),
         ("/api/v1/sales", "get", "total", false),
         ("/api/v1/sales", "get", "from", false),
+        ("/api/v1/products/{id}/photo", "get", "v", false),
     ] {
         let operation = &doc["paths"][template][method];
         let p = parameters(operation, "query")

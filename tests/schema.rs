@@ -11,7 +11,8 @@
 //! Type families (SQLite's declared type ↔ PostgreSQL's):
 //! `integer` = INTEGER ↔ BIGINT (PostgreSQL's 32-bit INTEGER is reported, not matched);
 //! `boolean` = BOOLEAN ↔ BOOLEAN;
-//! `text` = TEXT ↔ TEXT, TIMESTAMPTZ, DATE (SQLite keeps RFC 3339 and YYYY-MM-DD text).
+//! `text` = TEXT ↔ TEXT, TIMESTAMPTZ, DATE (SQLite keeps RFC 3339 and YYYY-MM-DD text);
+//! `bytes` = BLOB ↔ BYTEA (product photos).
 //!
 //! Every entry of the unique-constraint registry (`db::constraints::Unique`) must exist on
 //! both: on PostgreSQL as a unique constraint (or unique index) of that name on exactly its
@@ -46,6 +47,10 @@ const SQLITE_ONLY: &[(&str, &str)] = &[
     (
         "generated id register_counters.register_id",
         "INTEGER PRIMARY KEY is always SQLite's rowid; it is written as the register's id",
+    ),
+    (
+        "generated id product_photos.product_id",
+        "INTEGER PRIMARY KEY is always SQLite's rowid; it is written as the product's id",
     ),
 ];
 
@@ -375,6 +380,7 @@ fn sqlite_family(declared: &str) -> String {
         "INTEGER" => "integer".into(),
         "BOOLEAN" => "boolean".into(),
         "TEXT" => "text".into(),
+        "BLOB" => "bytes".into(),
         other => format!("unmapped SQLite type {other:?}"),
     }
 }
@@ -384,6 +390,7 @@ fn postgres_family(formatted: &str) -> String {
         "bigint" => "integer".into(),
         "boolean" => "boolean".into(),
         "text" | "timestamp with time zone" | "date" => "text".into(),
+        "bytea" => "bytes".into(),
         "integer" | "smallint" => format!("{formatted} (too small: use BIGINT)"),
         other => format!("unmapped PostgreSQL type {other:?}"),
     }

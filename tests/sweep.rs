@@ -12,6 +12,7 @@ const TABLES: &[&str] = &[
     "council",
     "facilities",
     "products",
+    "product_photos",
     "events",
     "event_facilities",
     "registers",

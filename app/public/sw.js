@@ -37,6 +37,7 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (isProductPhoto(url)) return event.respondWith(productPhoto(event));
   if (url.pathname.startsWith("/api/") || url.pathname === "/healthz" || url.pathname === "/sw.js") return;
 
   if (request.mode === "navigate") {
@@ -110,6 +111,31 @@ async function remember(path, response) {
     const keptPath = new URL(request.url).pathname;
     if (keptPath.startsWith("/pkg/") && !named.has(keptPath)) await cache.delete(request);
   }
+}
+
+// Product photos, the one part of the API kept (/api/v1/products/<id>/photo?v=<version>): the
+// URL names the photo's content, so a kept one is right forever. Served from their own cache
+// first, kept when fetched; a product's new photo replaces its older ones.
+const PHOTO_CACHE = "selpos-photos-v1";
+
+function isProductPhoto(url) {
+  return /^\/api\/v1\/products\/\d+\/photo$/.test(url.pathname) && url.searchParams.has("v");
+}
+
+async function productPhoto(event) {
+  const cache = await caches.open(PHOTO_CACHE);
+  const kept = await cache.match(event.request);
+  if (kept) return kept;
+  const response = await fetch(event.request);
+  if (response.ok) {
+    const copy = response.clone();
+    const keep = cache
+      .keys(event.request, { ignoreSearch: true })
+      .then((older) => Promise.all(older.map((old) => cache.delete(old))))
+      .then(() => cache.put(event.request, copy));
+    event.waitUntil(keep.catch(() => null));
+  }
+  return response;
 }
 
 function offlinePage() {

@@ -135,7 +135,18 @@ async fn call_within<O: DeserializeOwned>(
 /// POSTs a file as it is (a CSV may be Shift_JIS: never re-encoded on the way).
 #[cfg(feature = "browser")]
 async fn post_bytes<O: DeserializeOwned>(path: &str, content_type: &str, bytes: &[u8]) -> ApiResult<O> {
-    let request = request_builder("POST", path, UPLOAD_TIMEOUT_MS)
+    send_bytes("POST", path, content_type, bytes).await
+}
+
+/// Sends a file as it is with `method`.
+#[cfg(feature = "browser")]
+async fn send_bytes<O: DeserializeOwned>(
+    method: &str,
+    path: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> ApiResult<O> {
+    let request = request_builder(method, path, UPLOAD_TIMEOUT_MS)
         .header("Content-Type", content_type)
         .body(js_sys::Uint8Array::from(bytes))
         .map_err(|_| ApiFailure::network())?;
@@ -144,6 +155,16 @@ async fn post_bytes<O: DeserializeOwned>(path: &str, content_type: &str, bytes: 
 
 #[cfg(not(feature = "browser"))]
 async fn post_bytes<O: DeserializeOwned>(_path: &str, _content_type: &str, _bytes: &[u8]) -> ApiResult<O> {
+    Err(ApiFailure::network())
+}
+
+#[cfg(not(feature = "browser"))]
+async fn send_bytes<O: DeserializeOwned>(
+    _method: &str,
+    _path: &str,
+    _content_type: &str,
+    _bytes: &[u8],
+) -> ApiResult<O> {
     Err(ApiFailure::network())
 }
 
@@ -298,6 +319,25 @@ pub async fn products(
 
 pub async fn save_product(id: Option<i64>, input: &ProductInput) -> ApiResult<Product> {
     save("/products", id, input).await
+}
+
+/// Uploads a product's photo (JPEG, PNG or WebP as chosen; the server shrinks it).
+pub async fn put_product_photo(
+    product_id: i64,
+    content_type: &str,
+    bytes: &[u8],
+) -> ApiResult<selpos_domain::photos::ProductPhoto> {
+    send_bytes(
+        "PUT",
+        &format!("/products/{product_id}/photo"),
+        content_type,
+        bytes,
+    )
+    .await
+}
+
+pub async fn delete_product_photo(product_id: i64) -> ApiResult<()> {
+    call("DELETE", &format!("/products/{product_id}/photo"), None).await
 }
 
 pub async fn events() -> ApiResult<Vec<Event>> {

@@ -7,7 +7,7 @@
 //! server's use cases, database and HTTP modules are (`sales`, `register_sessions`, …):
 //!
 //! - foundations: [`money`], [`tax`], [`codes`], [`validation`], [`access`];
-//! - master data: [`facilities`], [`products`], [`events`], [`council`];
+//! - master data: [`facilities`], [`products`] (with their [`photos`]), [`events`], [`council`];
 //! - people and tablets: [`users`], [`devices`], [`approvals`], [`audit`];
 //! - selling: [`sales`] (cart, payment, reversals), [`receipts`], [`printers`], [`stock`],
 //!   [`sync`] (the tablet's retry rule); [`cash`] and [`reading`] for the やさしいレジ;
@@ -30,6 +30,7 @@ pub mod events;
 pub mod facilities;
 pub mod health;
 pub mod money;
+pub mod photos;
 pub mod printers;
 pub mod products;
 pub mod reading;

@@ -55,7 +55,8 @@ pub fn ProductsPage() -> impl IntoView {
             <ProductForm product facilities=facility_list status on_done=move |saved| editing.close(saved, || products.refetch()) />
         })}
         <Loaded load=move || products.get() ok=move |list| view! {
-            <ProductTable products=list facilities=facility_list on_edit=move |p| editing.open(Some(p)) />
+            <ProductTable products=list facilities=facility_list on_edit=move |p| editing.open(Some(p))
+                status on_photo=move || products.refetch() />
         } />
     }
 }
@@ -140,6 +141,8 @@ fn ProductTable(
     products: Vec<Product>,
     facilities: Signal<Vec<Facility>>,
     on_edit: impl Fn(Product) + Copy + Send + Sync + 'static,
+    status: FormStatus,
+    on_photo: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     if products.is_empty() {
         return view! { <p class="empty">{t!("該当する商品はありません", "No products found")}</p> }
@@ -157,6 +160,7 @@ fn ProductTable(
         <table class="list" id="product-list">
             <thead>
                 <tr>
+                    <th>{t!("写真", "Photo")}</th>
                     <th>{t!("事業所", "Facility")}</th>
                     <th>{t!("商品名", "Name")}</th>
                     <th class="num">{t!("価格(税込)", "Price (incl. tax)")}</th>
@@ -171,6 +175,7 @@ fn ProductTable(
                     let edit = p.clone();
                     view! {
                         <tr class:inactive=!p.active>
+                            <td class="photo"><PhotoCell product=p.clone() status on_photo /></td>
                             <td>{move || facility_name(p.facility_id)}</td>
                             <td class="name">{p.name.clone()} <small>{p.kana.clone()}</small></td>
                             <td class="num">{p.price.to_string()}</td>
@@ -187,6 +192,94 @@ fn ProductTable(
             </tbody>
         </table>
     }.into_any()
+}
+
+/// 商品写真: the product's photo as a thumbnail, a button to upload one (JPEG, PNG or WebP up
+/// to 8 MiB: the server shrinks it for the till's tile) and one to remove it.
+#[component]
+fn PhotoCell(
+    product: Product,
+    status: FormStatus,
+    on_photo: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let id = product.id;
+    let name = product.name.clone();
+    let upload = {
+        let name = name.clone();
+        move |ev: leptos::ev::Event| {
+            #[cfg(feature = "browser")]
+            {
+                use wasm_bindgen::JsCast;
+                let input = ev
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
+                let Some(chosen) = input
+                    .as_ref()
+                    .and_then(|i| i.files())
+                    .and_then(|files| files.get(0))
+                else {
+                    return;
+                };
+                if let Some(input) = &input {
+                    // The same file chosen again is a new upload.
+                    input.set_value("");
+                }
+                if chosen.size() > selpos_domain::photos::MAX_UPLOAD_BYTES as f64 {
+                    status.set(Some(Err(api::ApiFailure {
+                        code: "payload_too_large".into(),
+                        message: "写真のファイルが大きすぎます(8MBまで)".into(),
+                        fields: vec![],
+                    })));
+                    return;
+                }
+                let content_type = chosen.type_();
+                let name = name.clone();
+                busy.set(true);
+                leptos::task::spawn_local(async move {
+                    let Ok(buffer) = wasm_bindgen_futures::JsFuture::from(chosen.array_buffer()).await else {
+                        busy.set(false);
+                        return;
+                    };
+                    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+                    let request = async move { api::put_product_photo(id, &content_type, &bytes).await };
+                    save(status, Some(busy), request, move |_| {
+                        on_photo();
+                        Some(format!("「{name}」の写真を保存しました"))
+                    });
+                });
+            }
+            #[cfg(not(feature = "browser"))]
+            let _ = (ev, &name, status, busy, on_photo, id);
+        }
+    };
+    let remove = move |_| {
+        let name = name.clone();
+        save(status, Some(busy), api::delete_product_photo(id), move |()| {
+            on_photo();
+            Some(format!("「{name}」の写真を削除しました"))
+        });
+    };
+    let has_photo = product.photo.is_some();
+    view! {
+        <div class="product-photo">
+            {product.photo.map(|src| view! {
+                <img class="thumb" src=src alt="" width="56" height="56" loading="lazy" decoding="async" />
+            })}
+            <label class="button file-button" class:busy=move || busy.get()>
+                {move || match (busy.get(), has_photo) {
+                    (true, _) => crate::i18n::pick("送信中…", "Sending…"),
+                    (false, true) => crate::i18n::pick("写真を変更", "Change photo"),
+                    (false, false) => crate::i18n::pick("写真を追加", "Add photo"),
+                }}
+                <input type="file" class="visually-hidden" name="photo" accept="image/jpeg,image/png,image/webp"
+                    on:change=upload disabled=move || busy.get() />
+            </label>
+            {has_photo.then(|| view! {
+                <button class="remove-photo" on:click=remove disabled=move || busy.get()>{t!("写真を削除", "Remove photo")}</button>
+            })}
+        </div>
+    }
 }
 
 #[component]

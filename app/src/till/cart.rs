@@ -460,6 +460,7 @@ mod tests {
             tax_rate: TaxRate::Reduced,
             jan: Some(format!("49990010000{product_id:02}")),
             category: category.into(),
+            photo: None,
         }
     }
 

@@ -34,6 +34,9 @@ pub struct CatalogItem {
     pub tax_rate: TaxRate,
     pub jan: Option<String>,
     pub category: String,
+    /// Its photo's URL (`photos::photo_url`), when it has one: it names the photo's content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -40,6 +40,7 @@ impl TryFrom<ProductRow> for Product {
             active: r.active,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            photo: None,
         })
     }
 }

@@ -12,6 +12,7 @@ mod events;
 pub mod extract;
 mod facilities;
 mod openapi;
+mod photos;
 mod products;
 mod receipts;
 mod register_sessions;
@@ -112,6 +113,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let v1 = OpenApiRouter::new()
         .merge(facilities::routes())
         .merge(products::routes())
+        .merge(photos::routes())
         .merge(events::routes())
         .merge(council::routes())
         .merge(sessions::routes())
@@ -150,7 +152,9 @@ pub fn router(state: AppState) -> Router {
         // the `Allow` header it sets).
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(SetResponseHeaderLayer::overriding(
+        // API answers are not kept, unless a route says otherwise (a product photo, named by
+        // its content).
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));

@@ -6,7 +6,8 @@
 //! its audit record ([`audit::commit`]).
 //!
 //! People and tablets: [`sessions`] (sign-in), [`users`], [`devices`], [`approvals`], [`audit`].
-//! Master data: [`council`], [`facilities`], [`products`], [`events`], [`imports`] (CSV).
+//! Master data: [`council`], [`facilities`], [`products`] and their [`photos`], [`events`],
+//! [`imports`] (CSV).
 //! Selling: [`sales`], [`receipts`], [`stock`], [`displays`] (お客様画面). Closing: [`register_sessions`], [`settlement`].
 //! Reporting: [`wages`]. A venue laptop's event into the central database: [`event_transfer`].
 //!
@@ -23,6 +24,7 @@ pub mod events;
 pub mod facilities;
 pub mod imports;
 pub mod once;
+pub mod photos;
 pub mod products;
 pub mod receipts;
 pub mod register_sessions;

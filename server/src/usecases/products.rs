@@ -28,14 +28,20 @@ pub async fn list(db: &Db, actor: &Principal, filter: &ProductFilter) -> Result<
     if actor.role == Role::Cashier {
         filter.active = Some(true);
     }
-    Ok(db::products::list(&mut db.read().await?, &filter).await?)
+    let mut tx = db.read().await?;
+    let mut products = db::products::list(&mut tx, &filter).await?;
+    crate::usecases::photos::fill(&mut tx, &mut products, filter.facility_id).await?;
+    Ok(products)
 }
 
 pub async fn get(db: &Db, actor: &Principal, id: i64) -> Result<Product> {
-    let product = db::products::get(&mut db.read().await?, id)
+    let mut tx = db.read().await?;
+    let mut product = db::products::get(&mut tx, id)
         .await?
         .ok_or(Error::NotFound("商品"))?;
     allow(actor.may_see_facility(product.facility_id))?;
+    let facility = Some(product.facility_id);
+    crate::usecases::photos::fill(&mut tx, std::slice::from_mut(&mut product), facility).await?;
     Ok(product)
 }
 

@@ -187,6 +187,11 @@ fn ProductButton(item: CatalogItem, shown: Shown, added: Callback<()>) -> impl I
                     added.run(());
                 }
             }>
+            // The name is the label; the photo (fixed size: tiles do not jump as it arrives)
+            // loads when its tile scrolls near.
+            {item.photo.clone().map(|src| view! {
+                <img class="photo" src=src alt="" width="120" height="72" loading="lazy" decoding="async" />
+            })}
             <span class="name">{item.name.clone()}</span>
             <span class="price">{item.price.to_string()}</span>
         </button>

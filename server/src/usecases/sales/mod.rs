@@ -68,6 +68,7 @@ pub async fn catalog(db: &Db, actor: &Principal, register_id: i64) -> Result<Cat
         .await?
         .ok_or(Error::NotFound("レジ"))?;
     let products = db::sales::catalog(&mut tx, register.event_id).await?;
+    let photos = db::photos::versions_at_event(&mut tx, register.event_id).await?;
     let mut facilities: BTreeMap<i64, CatalogFacility> = BTreeMap::new();
     let mut items = Vec::with_capacity(products.len());
     for p in products {
@@ -88,6 +89,9 @@ pub async fn catalog(db: &Db, actor: &Principal, register_id: i64) -> Result<Cat
             price: Yen(p.price),
             jan: p.jan,
             category: p.category,
+            photo: photos
+                .get(&p.product_id)
+                .map(|version| selpos_domain::photos::photo_url(p.product_id, version)),
         });
     }
     let rules = sale_rules(&mut tx).await?;
