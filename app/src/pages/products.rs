@@ -261,11 +261,15 @@ fn PhotoCell(
         });
     };
     let has_photo = product.photo.is_some();
+    let facility_id = product.facility_id;
+    // Only who may edit the product is offered to change its photo (the server checks too).
+    let may_change = move || may(|who| who.may_edit_facility_goods(facility_id));
     view! {
         <div class="product-photo">
             {product.photo.map(|src| view! {
                 <img class="thumb" src=src alt="" width="56" height="56" loading="lazy" decoding="async" />
             })}
+            <Show when=may_change>
             <label class="button file-button" class:busy=move || busy.get()>
                 {move || match (busy.get(), has_photo) {
                     (true, _) => crate::i18n::pick("送信中…", "Sending…"),
@@ -278,6 +282,7 @@ fn PhotoCell(
             {has_photo.then(|| view! {
                 <button class="remove-photo" on:click=remove disabled=move || busy.get()>{t!("写真を削除", "Remove photo")}</button>
             })}
+            </Show>
         </div>
     }
 }

@@ -108,6 +108,7 @@ mod tests {
             tax_rate: TaxRate::Reduced,
             jan: None,
             category: category.into(),
+            photo: None,
         }
     }
 

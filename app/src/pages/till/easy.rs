@@ -217,7 +217,10 @@ fn EasyTile(item: CatalogItem) -> impl IntoView {
                 let item = item.clone();
                 move |_| till.add(&item)
             }>
-            <span class="picture" aria-hidden="true">{picture_for(&item)}</span>
+            {match item.photo.clone() {
+                Some(src) => view! { <img class="picture-photo" src=src alt="" loading="lazy" decoding="async" /> }.into_any(),
+                None => view! { <span class="picture" aria-hidden="true">{picture_for(&item)}</span> }.into_any(),
+            }}
             <span class="name">
                 {match reading {
                     Some(r) => view! { <ruby>{item.name.clone()}<rt>{r}</rt></ruby> }.into_any(),
