@@ -68,6 +68,7 @@ async fn the_easy_till_sells_step_by_step_with_coins_and_notes() {
     // ¥600 + ¥120 = ¥720.
     browser.click(Locator::XPath(&tile("パウンドケーキ"))).await;
     browser.click(Locator::XPath(&tile("麦茶"))).await;
+    browser.screenshot_for_readme("easy-till-items").await;
     browser.click(Locator::Css("#easy-to-total")).await;
     browser.find(Locator::Css("#easy-till[data-step='total']")).await;
     assert!(browser.text_of("#easy-total").await.starts_with("¥720"));
@@ -106,6 +107,7 @@ async fn the_easy_till_sells_step_by_step_with_coins_and_notes() {
     // おつり: ¥280 as 100×2, 50×1, 10×3, said aloud.
     browser.find(Locator::Css("#easy-change-screen")).await;
     assert!(browser.text_of("#easy-change").await.starts_with("¥280"));
+    browser.screenshot_for_readme("easy-till-change").await;
     let pieces = browser
         .js("return [...document.querySelectorAll('#easy-change-pieces li')].map(li => [+li.dataset.denomination, +li.dataset.count, li.querySelectorAll('svg.piece').length])")
         .await;
@@ -138,12 +140,14 @@ async fn the_easy_till_sells_step_by_step_with_coins_and_notes() {
     browser.click(Locator::Css("#easy-next-customer")).await;
     browser.find(Locator::Css("#easy-till[data-step='items']")).await;
     assert_eq!(browser.text_of("#easy-cart ul").await, "");
-    browser.click(Locator::Css("#till-menu summary")).await;
-    browser.click(Locator::Css("#menu-easy")).await;
-    browser.find(Locator::Css("button.product")).await;
-    browser.click(Locator::Css("#till-menu summary")).await;
-    browser.click(Locator::Css("#menu-easy")).await;
-    browser.find(Locator::Css("#easy-till")).await;
+    for shown in ["button.product", "#easy-till"] {
+        browser.js("document.getElementById('till-menu').open = true; return true").await;
+        browser.find(Locator::Css("#till-menu[open] #menu-easy")).await;
+        browser.click(Locator::Css("#menu-easy")).await;
+        browser.find(Locator::Css(shown)).await;
+        // The menu closes once its choice is made.
+        assert!(browser.client.find(Locator::Css("#till-menu[open]")).await.is_err());
+    }
 
     browser.close().await;
     server.stop().await;
@@ -166,6 +170,8 @@ async fn the_customer_screen_follows_a_sale_and_keeps_it_offline() {
     browser.click(Locator::Css("#customer-screen-close")).await;
 
     let screen = Browser::start().await;
+    // A phone standing on the counter, facing the customer.
+    screen.client.set_window_size(430, 900).await.expect("window size");
     screen.open(&url).await;
     screen.find(Locator::Css("#customer-display")).await;
 
@@ -197,6 +203,7 @@ async fn the_customer_screen_follows_a_sale_and_keeps_it_offline() {
     let change = screen.wait_text("#customer-change", WAIT, |t| t == "¥280").await;
     assert_eq!(change, "¥280");
     assert_eq!(screen.text_of("#customer-tendered").await, "¥1,000");
+    screen.screenshot_for_readme("customer-screen").await;
 
     // The screen's network goes: it says so and keeps the last state.
     screen.network_down(true).await;

@@ -52,6 +52,10 @@ const SQLITE_ONLY: &[(&str, &str)] = &[
         "generated id product_photos.product_id",
         "INTEGER PRIMARY KEY is always SQLite's rowid; it is written as the product's id",
     ),
+    (
+        "generated id register_displays.register_id",
+        "INTEGER PRIMARY KEY is always SQLite's rowid; it is written as the register's id",
+    ),
 ];
 
 /// Facts only PostgreSQL has, on purpose, and why.

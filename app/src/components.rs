@@ -251,7 +251,10 @@ pub fn CsvFilePicker(file: RwSignal<Option<Vec<u8>>>, #[prop(into)] name: String
         #[cfg(not(feature = "browser"))]
         let _ = (ev, file);
     };
-    view! { <input type="file" accept=".csv,text/csv" name=name on:change=pick /> }
+    view! {
+        <input type="file" accept=".csv,text/csv" name=name on:change=pick
+            aria-label=move || crate::i18n::pick("CSVファイルを選ぶ", "Choose a CSV file") />
+    }
 }
 
 /// A select whose options are `(value, label)` pairs.

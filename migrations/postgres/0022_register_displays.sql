@@ -4,7 +4,7 @@
 CREATE TABLE register_displays (
     register_id BIGINT  PRIMARY KEY REFERENCES registers (id) ON DELETE CASCADE,
     token_hash  TEXT    NOT NULL UNIQUE,
-    seq         BIGINT  NOT NULL DEFAULT -1,
+    seq         BIGINT,
     state       TEXT,
     updated_at  TIMESTAMPTZ
 );

@@ -4,7 +4,7 @@
 CREATE TABLE register_displays (
     register_id INTEGER PRIMARY KEY REFERENCES registers (id) ON DELETE CASCADE,
     token_hash  TEXT    NOT NULL UNIQUE,
-    seq         INTEGER NOT NULL DEFAULT -1,
+    seq         INTEGER,
     state       TEXT,
     updated_at  TEXT
 );

@@ -220,6 +220,18 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
+    /// With `SELPOS_SCREENSHOTS=<dir>` set, saves what the page shows as `<dir>/<name>.png` (the
+    /// README's pictures of the till are taken by the browser tests this way).
+    pub async fn screenshot_for_readme(&self, name: &str) {
+        let Some(dir) = std::env::var_os("SELPOS_SCREENSHOTS") else {
+            return;
+        };
+        let png = self.client.screenshot().await.expect("screenshot");
+        let dir = std::path::PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).expect("screenshot directory");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("screenshot written");
+    }
+
     /// Runs axe-core on the page as it is now (WCAG 2.0–2.2, A and AA) and adds the touch-target
     /// rule of issue 21 (every control at least 44 × 44 CSS pixels; links inside running text
     /// excepted): answers one line per violation, empty when the page passes.

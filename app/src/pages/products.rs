@@ -269,7 +269,7 @@ fn PhotoCell(
             {product.photo.map(|src| view! {
                 <img class="thumb" src=src alt="" width="56" height="56" loading="lazy" decoding="async" />
             })}
-            <Show when=may_change>
+            <span class="photo-actions" hidden=move || !may_change()>
             <label class="button file-button" class:busy=move || busy.get()>
                 {move || match (busy.get(), has_photo) {
                     (true, _) => crate::i18n::pick("送信中…", "Sending…"),
@@ -277,12 +277,13 @@ fn PhotoCell(
                     (false, false) => crate::i18n::pick("写真を追加", "Add photo"),
                 }}
                 <input type="file" class="visually-hidden" name="photo" accept="image/jpeg,image/png,image/webp"
+                    aria-label=t!("写真のファイルを選ぶ", "Choose a photo file")
                     on:change=upload disabled=move || busy.get() />
             </label>
             {has_photo.then(|| view! {
                 <button class="remove-photo" on:click=remove disabled=move || busy.get()>{t!("写真を削除", "Remove photo")}</button>
             })}
-            </Show>
+            </span>
         </div>
     }
 }

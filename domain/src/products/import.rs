@@ -256,6 +256,7 @@ mod tests {
             category: String::new(),
             low_stock_threshold: 3,
             active: true,
+            photo: None,
             created_at: DateTime::UNIX_EPOCH,
             updated_at: DateTime::UNIX_EPOCH,
         }

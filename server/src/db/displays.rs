@@ -28,7 +28,7 @@ pub async fn publish(
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     let sql = "UPDATE register_displays SET seq = $2, state = $3, updated_at = $4
-               WHERE register_id = $1 AND seq < $2";
+               WHERE register_id = $1 AND (seq IS NULL OR seq < $2)";
     let affected = on_tx!(tx, |conn| sqlx::query(sql)
         .bind(register_id)
         .bind(seq)

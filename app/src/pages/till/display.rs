@@ -104,7 +104,7 @@ pub(super) fn CustomerScreenDialog() -> impl IntoView {
     };
     view! {
         <div class="dialog-backdrop">
-            <div class="dialog customer-screen" role="dialog" aria-modal="true" aria-labelledby="customer-screen-title">
+            <div class="editor dialog customer-screen" role="dialog" aria-modal="true" aria-labelledby="customer-screen-title">
                 <h2 id="customer-screen-title">{t!("お客様画面", "Customer screen")}</h2>
                 <p class="hint">{t!("お客様に向けたスマートフォンやタブレットで、このQRコードを読み取るかリンクを開いてください。カゴ・合計・お預かり・おつりが表示されます。",
                     "On a phone or tablet facing the customer, scan this QR code or open the link: it shows the cart, total, money received and change.")}</p>

@@ -84,6 +84,7 @@ pub(super) fn TillMenu(
     let till = use_till();
     let lang = use_language();
     let switch_till = move |_| {
+        close_menu();
         let easy = !till.easy.get_untracked();
         till.easy.set(easy);
         browser::session_set(&easy_key, if easy { "1" } else { "0" });
@@ -100,7 +101,7 @@ pub(super) fn TillMenu(
             <div class="till-menu-items">
                 <a class="button" id="menu-session" href="/register/session" rel="external">{t!("レジ開け・出金・締め", "Open, pay out, close")}</a>
                 <a class="button" id="menu-returns" href="/returns" rel="external">{t!("返品", "Returns")}</a>
-                <button type="button" id="menu-customer-screen" on:click=move |_| till.screen_dialog.set(true)>
+                <button type="button" id="menu-customer-screen" on:click=move |_| { close_menu(); till.screen_dialog.set(true) }>
                     {t!("お客様画面", "Customer screen")}
                 </button>
                 <button type="button" id="menu-easy" on:click=switch_till>
@@ -113,6 +114,13 @@ pub(super) fn TillMenu(
                 <button class="danger" id="menu-logout" on:click=logout>{t!("ログアウト", "Sign out")}</button>
             </div>
         </details>
+    }
+}
+
+/// Folds the menu away once one of its buttons has done its work.
+fn close_menu() {
+    if let Some(menu) = document().get_element_by_id("till-menu") {
+        let _ = menu.remove_attribute("open");
     }
 }
 
