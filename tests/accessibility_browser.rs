@@ -35,8 +35,12 @@ async fn sweep(browser: &Browser, what: &str, found: &mut Vec<String>) {
 
 /// Opens the till's menu (a `<details>`), whatever state it was left in.
 async fn open_the_menu(browser: &Browser) {
-    browser.js("document.getElementById('till-menu').open = true; return true").await;
-    browser.find(Locator::Css("#till-menu[open] .till-menu-items")).await;
+    browser
+        .js("document.getElementById('till-menu').open = true; return true")
+        .await;
+    browser
+        .find(Locator::Css("#till-menu[open] .till-menu-items"))
+        .await;
 }
 
 async fn sign_in(browser: &Browser, base: &str, login: &str, password: &str) {

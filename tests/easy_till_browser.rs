@@ -141,12 +141,20 @@ async fn the_easy_till_sells_step_by_step_with_coins_and_notes() {
     browser.find(Locator::Css("#easy-till[data-step='items']")).await;
     assert_eq!(browser.text_of("#easy-cart ul").await, "");
     for shown in ["button.product", "#easy-till"] {
-        browser.js("document.getElementById('till-menu').open = true; return true").await;
+        browser
+            .js("document.getElementById('till-menu').open = true; return true")
+            .await;
         browser.find(Locator::Css("#till-menu[open] #menu-easy")).await;
         browser.click(Locator::Css("#menu-easy")).await;
         browser.find(Locator::Css(shown)).await;
         // The menu closes once its choice is made.
-        assert!(browser.client.find(Locator::Css("#till-menu[open]")).await.is_err());
+        assert!(
+            browser
+                .client
+                .find(Locator::Css("#till-menu[open]"))
+                .await
+                .is_err()
+        );
     }
 
     browser.close().await;
@@ -171,7 +179,11 @@ async fn the_customer_screen_follows_a_sale_and_keeps_it_offline() {
 
     let screen = Browser::start().await;
     // A phone standing on the counter, facing the customer.
-    screen.client.set_window_size(430, 900).await.expect("window size");
+    screen
+        .client
+        .set_window_size(430, 900)
+        .await
+        .expect("window size");
     screen.open(&url).await;
     screen.find(Locator::Css("#customer-display")).await;
 

@@ -725,6 +725,8 @@ db_test!(
             "/api/v1/events/{id}/stock/import", // the same stock operation as /stock (refused the same way)
             "/api/v1/sales/{id}/print",        // reprints a receipt: writes no money or stock
             "/api/v1/sales/batch",             // answers 200, each sale refused alone (above)
+            "/api/v1/registers/{id}/display",  // the customer screen: no money or stock
+            "/api/v1/registers/{id}/display-link", // its link: no money or stock
         ];
         let spec = server.get_ok("/api/openapi.json").await;
         for (path, item) in spec["paths"].as_object().expect("paths") {

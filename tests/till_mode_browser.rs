@@ -92,7 +92,11 @@ async fn assert_fits(browser: &Browser, orientation: &str, width: u32, height: u
     set_viewport(browser, width, height).await;
     // The layout settles after a resize.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let picture = if width > height { "till-landscape" } else { "till-portrait" };
+    let picture = if width > height {
+        "till-landscape"
+    } else {
+        "till-portrait"
+    };
     browser.screenshot_for_readme(picture).await;
     let seen = browser.js(IN_VIEW).await;
     eprintln!("till mode, {orientation}: {seen}");

@@ -115,9 +115,11 @@ pub fn audit_kind(code: &str) -> Option<&'static AuditKind> {
 /// Checks the kind a list is filtered by: a kind of [`AUDIT_KINDS`], or the part before its
 /// dot (`product` for every change to products).
 pub fn check_kind_filter(filter: &str) -> Result<(), &'static str> {
+    // A kind (`receipt.print`), or a family with or without its dot (`receipt`, `receipt.`).
+    let family = filter.strip_suffix('.').unwrap_or(filter);
     let known = AUDIT_KINDS
         .iter()
-        .any(|k| k.code == filter || k.code.split('.').next() == Some(filter));
+        .any(|k| k.code == filter || k.code.split('.').next() == Some(family));
     if known {
         Ok(())
     } else {
@@ -376,9 +378,12 @@ mod tests {
     #[test]
     fn a_filter_names_a_kind_or_its_group() {
         assert!(check_kind_filter("register.float").is_ok());
+        assert!(check_kind_filter("receipt.").is_ok(), "a family by its prefix");
+        assert!(check_kind_filter("receipt").is_ok());
+        assert!(check_kind_filter("receip.").is_err());
         assert!(check_kind_filter("product").is_ok());
         assert!(check_kind_filter("stock.intake").is_ok());
-        assert!(check_kind_filter("product.").is_err());
+        assert!(check_kind_filter("product.").is_ok(), "a group by its prefix, as the API always took it");
         assert!(check_kind_filter("drop table").is_err());
         assert!(check_kind_filter("").is_err());
     }
