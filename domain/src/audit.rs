@@ -383,7 +383,10 @@ mod tests {
         assert!(check_kind_filter("receip.").is_err());
         assert!(check_kind_filter("product").is_ok());
         assert!(check_kind_filter("stock.intake").is_ok());
-        assert!(check_kind_filter("product.").is_ok(), "a group by its prefix, as the API always took it");
+        assert!(
+            check_kind_filter("product.").is_ok(),
+            "a group by its prefix, as the API always took it"
+        );
         assert!(check_kind_filter("drop table").is_err());
         assert!(check_kind_filter("").is_err());
     }
