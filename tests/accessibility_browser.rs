@@ -43,18 +43,6 @@ async fn open_the_menu(browser: &Browser) {
         .await;
 }
 
-async fn sign_in(browser: &Browser, base: &str, login: &str, password: &str) {
-    browser.open(&format!("{base}/login")).await;
-    browser.type_into("form.login input[name='login']", login).await;
-    browser
-        .type_into("form.login input[name='password']", password)
-        .await;
-    browser
-        .click(Locator::Css("form.login button[type='submit']"))
-        .await;
-    browser.find(Locator::Css("header .who .user")).await;
-}
-
 async fn sign_out(browser: &Browser) {
     browser.click(Locator::Css("header .who button")).await;
     browser.find(Locator::Css("form.login")).await;
@@ -75,7 +63,7 @@ async fn every_page_passes_axe_as_each_role_sees_it() {
         ("council staff", "staff", "selpos-staff-demo"),
         ("facility staff", "facility1", "selpos-facility-demo"),
     ] {
-        sign_in(&browser, &base, login, password).await;
+        browser.sign_in_at(&base, login, password).await;
         let menu = browser
             .js("return [...new Set(['/', ...[...document.querySelectorAll('header.navbar nav a')].map(a => a.getAttribute('href'))])]")
             .await;

@@ -13,19 +13,6 @@ use std::time::{Duration, Instant};
 const STAFF_LOGIN: &str = "koubou-staff";
 const STAFF_PASSWORD: &str = "koubou-password-1";
 
-/// Signs in on /login with a login and password; waits until the session shows.
-async fn sign_in(browser: &Browser, base: &str, login: &str, password: &str) {
-    browser.open(&format!("{base}/login")).await;
-    browser.type_into("form.login input[name='login']", login).await;
-    browser
-        .type_into("form.login input[name='password']", password)
-        .await;
-    browser
-        .click(Locator::Css("form.login button[type='submit']"))
-        .await;
-    browser.find(Locator::Css("header .who .user")).await;
-}
-
 /// Opens `path` and waits until the page knows who is signed in and `ready` has rendered.
 async fn open_ready(browser: &Browser, base: &str, path: &str, ready: &str) {
     browser.open(&format!("{base}{path}")).await;
@@ -92,7 +79,7 @@ async fn each_role_is_offered_only_what_it_may_do() {
     let browser = Browser::start().await;
 
     // Facility staff: their own goods, nothing of the council's.
-    sign_in(&browser, &base, STAFF_LOGIN, STAFF_PASSWORD).await;
+    browser.sign_in_at(&base, STAFF_LOGIN, STAFF_PASSWORD).await;
     open_ready(&browser, &base, "/facilities", "#facility-list").await;
     assert_eq!(count(&browser, "#new-facility").await, 0, "new facility");
     assert_eq!(count(&browser, "#facility-list button").await, 0, "edit facility");
@@ -125,7 +112,9 @@ async fn each_role_is_offered_only_what_it_may_do() {
     browser.click(Locator::Css("header .who button")).await;
 
     // The council admin: everything is offered.
-    sign_in(&browser, &base, ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD).await;
+    browser
+        .sign_in_at(&base, ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD)
+        .await;
     open_ready(&browser, &base, "/facilities", "#facility-list").await;
     browser.find(Locator::Css("#new-facility")).await;
     browser.find(Locator::Css("#facility-list button.edit")).await;
@@ -179,7 +168,9 @@ async fn the_audit_log_reads_in_japanese_and_filters_by_user_kind_and_day() {
     assert!(status.is_success(), "{body}");
 
     let browser = Browser::start().await;
-    sign_in(&browser, &base, ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD).await;
+    browser
+        .sign_in_at(&base, ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD)
+        .await;
     open_ready(&browser, &base, "/audit", "#audit-list").await;
     let update = browser
         .text_of("#audit-list tr[data-action='product.update']")
@@ -234,7 +225,9 @@ async fn stock_wages_and_charts_open_on_today_with_their_figures() {
     let bazaar = events.iter().find(|e| e["code"] == "HB-DEMO").expect("bazaar");
 
     let browser = Browser::start().await;
-    sign_in(&browser, &base, ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD).await;
+    browser
+        .sign_in_at(&base, ADMIN_LOGIN, selpos_tests::ADMIN_PASSWORD)
+        .await;
 
     // 在庫: today's event, every facility, each product with its facility.
     open_ready(&browser, &base, "/stock", "#stock-list").await;

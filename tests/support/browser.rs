@@ -130,6 +130,16 @@ impl Browser {
         self.hydrated().await;
     }
 
+    /// Signs in on `base`/login with a login and password; waits until the session shows.
+    pub async fn sign_in_at(&self, base: &str, login: &str, password: &str) {
+        self.open(&format!("{base}/login")).await;
+        self.type_into("form.login input[name='login']", login).await;
+        self.type_into("form.login input[name='password']", password)
+            .await;
+        self.click(Locator::Css("form.login button[type='submit']")).await;
+        self.find(Locator::Css("header .who .user")).await;
+    }
+
     /// Fills the login form on the page as the test administrator and submits it.
     pub async fn sign_in_as_admin(&self) {
         self.type_into("form.login input[name='login']", crate::ADMIN_LOGIN)
