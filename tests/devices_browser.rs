@@ -37,22 +37,7 @@ async fn a_newly_registered_tablet_leads_to_the_cashier_sign_in() {
 
     // It leads to the cashier's PIN sign-in, and on to the till.
     browser.follow(Locator::Css("#cashier-sign-in"), "/login").await;
-    browser
-        .click(Locator::XPath(
-            "//div[@class='cashiers']/button[contains(., 'ボランティア')]",
-        ))
-        .await;
-    browser.type_into("input[name='pin']", "1234").await;
-    browser
-        .click(Locator::XPath(
-            "//form[.//div[@class='cashiers']]//button[@type='submit']",
-        ))
-        .await;
-    browser.find(Locator::Css("header.till-bar .who .user")).await;
-    assert_eq!(
-        browser.client.current_url().await.expect("url").path(),
-        "/register"
-    );
+    browser.sign_in_with_pin("ボランティア", "1234").await;
 
     browser.close().await;
     server.stop().await;

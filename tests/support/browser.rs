@@ -140,6 +140,22 @@ impl Browser {
         self.find(Locator::Css("header .who .user")).await;
     }
 
+    /// On a registered tablet's cashier sign-in: picks the cashier whose name starts with
+    /// `cashier`, types `pin`, and waits for the till it leads to (its slim bar, at /register).
+    pub async fn sign_in_with_pin(&self, cashier: &str, pin: &str) {
+        self.click(Locator::XPath(&format!(
+            "//div[@class='cashiers']/button[starts-with(normalize-space(.), '{cashier}')]"
+        )))
+        .await;
+        self.type_into("input[name='pin']", pin).await;
+        self.click(Locator::XPath(
+            "//form[.//div[@class='cashiers']]//button[@type='submit']",
+        ))
+        .await;
+        self.find(Locator::Css("header.till-bar .who .user")).await;
+        assert_eq!(self.client.current_url().await.expect("url").path(), "/register");
+    }
+
     /// Fills the login form on the page as the test administrator and submits it.
     pub async fn sign_in_as_admin(&self) {
         self.type_into("form.login input[name='login']", crate::ADMIN_LOGIN)
@@ -472,23 +488,7 @@ pub async fn set_up_the_till_as(
 
     // Signing out of a registered tablet leads to its cashier sign-in.
     browser.click(Locator::Css("header .who button")).await;
-    browser
-        .click(Locator::XPath(&format!(
-            "//div[@class='cashiers']/button[starts-with(normalize-space(.), '{cashier}')]"
-        )))
-        .await;
-    browser.type_into("input[name='pin']", pin).await;
-    browser
-        .click(Locator::XPath(
-            "//form[.//div[@class='cashiers']]//button[@type='submit']",
-        ))
-        .await;
-    // A cashier's PIN leads to the till (till mode: its own slim bar).
-    browser.find(Locator::Css("header.till-bar .who .user")).await;
-    assert_eq!(
-        browser.client.current_url().await.expect("url").path(),
-        "/register"
-    );
+    browser.sign_in_with_pin(cashier, pin).await;
     browser
         .find(Locator::Css("button.product, button.easy-tile"))
         .await;
