@@ -883,6 +883,16 @@ async fn an_older_server_without_the_batch_route_gets_the_sales_one_by_one() {
 
 /// A ¥500 bento paid in cash, in the form the till keeps it in its queue.
 async fn bento_sale(server: &TestServer, register_id: i64) -> String {
+    bento_sale_at(server, register_id, chrono::Utc::now(), "R1-L90").await
+}
+
+/// [`bento_sale`] rung up at `sold_at` as `local_number`.
+async fn bento_sale_at(
+    server: &TestServer,
+    register_id: i64,
+    sold_at: chrono::DateTime<chrono::Utc>,
+    local_number: &str,
+) -> String {
     let catalog = server
         .get_ok(&format!("/api/v1/registers/{register_id}/catalog"))
         .await;
@@ -890,8 +900,8 @@ async fn bento_sale(server: &TestServer, register_id: i64) -> String {
         .as_array()
         .and_then(|items| items.iter().find(|i| i["name"] == "日替わり弁当"))
         .expect("the demo's bento");
-    let sale = json!({"id": uuid::Uuid::now_v7(), "register_id": register_id, "local_number": "R1-L90",
-        "sold_at": chrono::Utc::now(), "lines": [{"product_id": bento["product_id"], "quantity": 1, "unit_price": 500}],
+    let sale = json!({"id": uuid::Uuid::now_v7(), "register_id": register_id, "local_number": local_number,
+        "sold_at": sold_at, "lines": [{"product_id": bento["product_id"], "quantity": 1, "unit_price": 500}],
         "tenders": [{"kind": "cash", "amount": 500}]});
     json!({"sale": sale, "total": 500, "rejection": null}).to_string()
 }
@@ -970,6 +980,81 @@ async fn a_receipt_the_printer_missed_prints_from_the_till_once_it_is_back() {
         .await;
     assert!(browser.client.find(Locator::Css(".print-error")).await.is_err());
     printer.no_more_jobs();
+    browser.close().await;
+    server.stop().await;
+}
+
+/// After an outage, only the receipts of sales rung up in the last minutes print by themselves
+/// (the customer may still be there); the older ones are counted on the status bar instead of
+/// a printer spewing them out after the customers have gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_catch_up_prints_only_the_receipts_of_recent_sales() {
+    let server = TestServer::sqlite(true).await;
+    let browser = Browser::start().await;
+    let till = set_up_the_till(&server, &server.base, &browser).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    set_printers(
+        &server,
+        &till,
+        &listener.local_addr().expect("address").to_string(),
+    )
+    .await;
+    let mut printer = FakePrinter::on(listener).await;
+
+    let now = chrono::Utc::now();
+    let queued = [
+        bento_sale_at(
+            &server,
+            till.register,
+            now - chrono::TimeDelta::minutes(6),
+            "R1-L91",
+        )
+        .await,
+        bento_sale_at(
+            &server,
+            till.register,
+            now - chrono::TimeDelta::seconds(20),
+            "R1-L92",
+        )
+        .await,
+    ];
+    browser.queue_sales(&queued).await;
+    browser
+        .js("window.dispatchEvent(new Event('online')); return null;")
+        .await;
+    wait_for_sales(&server, till.register, 2).await;
+    let notice = browser.wait_text("#unprinted", WAIT, |t| t.contains("1件")).await;
+    assert!(notice.contains("印刷していません"), "{notice}");
+
+    let journal = server
+        .get_ok(&format!("/api/v1/sales?register_id={}", till.register))
+        .await;
+    let number_of = |local: &str| {
+        journal
+            .as_array()
+            .and_then(|sales| sales.iter().find(|s| s["local_number"] == local))
+            .and_then(|s| s["receipt_number"].as_str())
+            .expect("recorded")
+            .to_string()
+    };
+    let paper = decode(&printer.next_job().await.bytes).expect("ESC/POS");
+    let texts = paper.texts();
+    assert!(
+        texts.iter().any(|t| t.contains(&number_of("R1-L92"))),
+        "{texts:?}"
+    );
+    assert!(
+        !texts.iter().any(|t| t.contains(&number_of("R1-L91"))),
+        "{texts:?}"
+    );
+    printer.no_more_jobs();
+
+    // Seen: the notice goes.
+    browser.click(Locator::Css("#unprinted button")).await;
+    browser
+        .wait_text("#till-status", WAIT, |t| !t.contains("印刷していません"))
+        .await;
+    assert!(browser.client.find(Locator::Css("#unprinted")).await.is_err());
     browser.close().await;
     server.stop().await;
 }

@@ -63,9 +63,39 @@ pub fn backoff_ms(failures: u32, jitter: f64) -> f64 {
     base.min(60_000.0) * (1.0 + 0.2 * jitter.clamp(0.0, 1.0))
 }
 
+/// A receipt prints by itself when its sale reaches the server within this time of being rung
+/// up: the customer may still be at the till (a sale sent at once, or after a short drop of
+/// the Wi-Fi). Older sales caught up after an outage do not print — the customers have gone,
+/// and a printer spewing a hundred receipts blocks the next ones; they can be printed again
+/// from the receipts page.
+pub const PRINT_WINDOW: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
+
+/// Whether the receipt of a sale rung up at `sold_at` prints when it is synced at `now` (both
+/// by the tablet's clock).
+pub fn prints_when_synced(
+    sold_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    now.signed_duration_since(sold_at) <= PRINT_WINDOW
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_receipts_of_recent_sales_print_on_sync() {
+        let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("time");
+        assert!(prints_when_synced(now, now));
+        assert!(prints_when_synced(now - PRINT_WINDOW, now));
+        assert!(!prints_when_synced(
+            now - PRINT_WINDOW - chrono::TimeDelta::seconds(1),
+            now
+        ));
+        assert!(!prints_when_synced(now - chrono::TimeDelta::hours(3), now));
+        // A tablet clock a little ahead of the sale's own is still "now".
+        assert!(prints_when_synced(now + chrono::TimeDelta::seconds(30), now));
+    }
 
     #[test]
     fn answers_decide_the_fate_of_a_sale() {

@@ -61,6 +61,38 @@ pub async fn sleep(ms: i32) {
     let _ = ms;
 }
 
+#[cfg(feature = "browser")]
+thread_local! {
+    /// The resolve function of the running [`nap`]'s promise: [`end_nap`] calls it.
+    static NAP: std::cell::RefCell<Option<js_sys::Function>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Sleeps `ms`, or until [`end_nap`] is called (the sync loop's wait: a sale just rung up,
+/// or the network back, is sent at once rather than at the next tick). One nap at a time.
+pub async fn nap(ms: i32) {
+    #[cfg(feature = "browser")]
+    {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            }
+            NAP.set(Some(resolve));
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        NAP.set(None);
+    }
+    #[cfg(not(feature = "browser"))]
+    let _ = ms;
+}
+
+/// Ends the running [`nap`] now (nothing when none runs).
+pub fn end_nap() {
+    #[cfg(feature = "browser")]
+    if let Some(resolve) = NAP.take() {
+        let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
+    }
+}
+
 /// What the browser believes about the network (`navigator.onLine`). `false` is reliable;
 /// `true` only means "maybe", so the sync loop also learns from its own requests.
 pub fn browser_online() -> bool {

@@ -234,8 +234,14 @@ mod idb_impl {
         let db = db().await?;
         let tx = db.transaction(&[QUEUE], TransactionMode::ReadWrite)?;
         let queue = tx.object_store(QUEUE)?;
-        for &key in keys {
-            queue.delete(JsValue::from_f64(key))?.await?;
+        // Every delete is asked for first, then their answers awaited: one turn of the event
+        // loop for them all, not one per sale (a catch-up forgets 200 at a time).
+        let deletes = keys
+            .iter()
+            .map(|&key| queue.delete(JsValue::from_f64(key)))
+            .collect::<Result<Vec<_>, _>>()?;
+        for delete in deletes {
+            delete.await?;
         }
         committed(tx).await
     }

@@ -16,7 +16,7 @@ use crate::api;
 use leptos::prelude::*;
 use selpos_domain::sales::Sale;
 use selpos_domain::sales::batch::SaleBatchInput;
-use selpos_domain::sync::{BatchOutcome, Outcome, backoff_ms, batch_outcome, outcome};
+use selpos_domain::sync::{BatchOutcome, Outcome, backoff_ms, batch_outcome, outcome, prints_when_synced};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
@@ -48,6 +48,9 @@ pub struct SyncState {
     pub last_sent: RwSignal<Option<(uuid::Uuid, String)>>,
     /// The last receipt that did not print: (sale id, receipt number, why), for 「もう一度印刷」.
     pub print_error: RwSignal<Option<(uuid::Uuid, String, String)>>,
+    /// Receipts of sales caught up long after they were rung up, not printed by themselves
+    /// ([`prints_when_synced`]).
+    pub unprinted: RwSignal<u32>,
 }
 
 impl SyncState {
@@ -60,6 +63,7 @@ impl SyncState {
             storage_error: RwSignal::new(None),
             last_sent: RwSignal::new(None),
             print_error: RwSignal::new(None),
+            unprinted: RwSignal::new(0),
         }
     }
 
@@ -98,9 +102,10 @@ thread_local! {
     static TAB_ID: String = uuid::Uuid::new_v4().to_string();
 }
 
-/// Asks the loop to send now.
+/// Asks the loop to send now (at once: its nap is cut short).
 pub fn wake() {
     WAKE.set(true);
+    browser::end_nap();
 }
 
 /// Stops the loop of this page.
@@ -141,7 +146,7 @@ async fn run(state: SyncState, generation: u32) {
             };
             state.refresh().await;
         }
-        browser::sleep(TICK_MS).await;
+        browser::nap(TICK_MS).await;
     }
 }
 
@@ -304,7 +309,11 @@ async fn settle(state: SyncState, entry: &Entry, answer: api::Answer<Sale>) -> R
                 state
                     .last_sent
                     .try_set(Some((sale.id, sale.receipt_number.clone())));
-                print_receipt(state, sale.id, sale.receipt_number.clone());
+                if prints_when_synced(entry.stored.sale.sold_at, browser::utc_now()) {
+                    print_receipt(state, sale.id, sale.receipt_number.clone());
+                } else {
+                    state.unprinted.try_update(|n| *n += 1);
+                }
             }
             Ok(true)
         }
@@ -343,7 +352,7 @@ thread_local! {
 
 /// Prints the receipt of a recorded sale on the register's printer, off the sync loop so a
 /// slow or switched-off printer never holds up the next sale. Sales made offline print here
-/// once they reach the server. Receipts print one at a time, oldest first (the printer takes
+/// once they reach the server, if that is soon enough for the customer to be there. Receipts print one at a time, oldest first (the printer takes
 /// one job at a time anyway): a catch-up's hundreds of receipts never take the browser's few
 /// connections to the server from the sync's own requests. A register without a printer
 /// prints nothing.

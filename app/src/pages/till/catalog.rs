@@ -10,7 +10,7 @@ use crate::till::browser;
 use crate::till::cart::{self, SearchIndex, group};
 use leptos::prelude::*;
 use selpos_domain::sales::CatalogItem;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// What narrows the grid now: the products to show (`None`: all).
 type Shown = Memo<Option<HashSet<i64>>>;
@@ -81,18 +81,23 @@ pub(super) fn ProductPane() -> impl IntoView {
                 None => view! { <p class="loading">{t!("商品データを読み込み中…", "Loading the catalog…")}</p> }.into_any(),
                 Some(catalog) => {
                     let groups = group(catalog, "");
+                    // One flag per tile and per facility, set by one effect only where it
+                    // changes: a keystroke touches the tiles it hides or shows, not all 2,000.
+                    let visible = Visibility::new(&groups, shown);
                     view! {
                         <div class="product-groups">
-                            {groups.into_iter().map(|g| {
-                                let ids: Vec<i64> = g.categories.iter().flat_map(|(_, items)| items.iter().map(|i| i.product_id)).collect();
+                            {groups.into_iter().zip(visible.groups.clone()).map(|(g, group_shown)| {
                                 view! {
                                     <div class="facility-group" id=format!("facility-{}", g.facility.number)
-                                        hidden=move || !any_shown(shown, &ids)>
+                                        hidden=move || !group_shown.get()>
                                         <h3>{format!("{} {}", g.facility.number, g.facility.name)}</h3>
                                         // One grid per facility, its products by category (the chips
                                         // narrow to one): no row is left half empty.
                                         <div class="product-grid">
-                                            {g.categories.into_iter().flat_map(|(_, items)| items).map(|item| view! { <ProductButton item shown added /> }).collect_view()}
+                                            {g.categories.into_iter().flat_map(|(_, items)| items).map(|item| {
+                                                let tile_shown = visible.tile(item.product_id);
+                                                view! { <ProductButton item shown=tile_shown added /> }
+                                            }).collect_view()}
                                         </div>
                                     </div>
                                 }
@@ -105,8 +110,67 @@ pub(super) fn ProductPane() -> impl IntoView {
     }
 }
 
-fn any_shown(shown: Shown, ids: &[i64]) -> bool {
-    shown.with(|s| s.as_ref().is_none_or(|s| ids.iter().any(|id| s.contains(id))))
+/// Whether each tile and each facility group of the grid is shown, kept in step with `shown`.
+struct Visibility {
+    tiles: HashMap<i64, RwSignal<bool>>,
+    /// Per facility group, in the grid's order.
+    groups: Vec<RwSignal<bool>>,
+}
+
+impl Visibility {
+    /// Flags for `groups` as `shown` narrows them now, and the effect that keeps them in step
+    /// (it lives as long as the grid drawn with them).
+    fn new(groups: &[cart::FacilityGroup], shown: Shown) -> Self {
+        let members: Vec<Vec<i64>> = groups
+            .iter()
+            .map(|g| {
+                g.categories
+                    .iter()
+                    .flat_map(|(_, items)| items.iter().map(|i| i.product_id))
+                    .collect()
+            })
+            .collect();
+        let (tiles, groups) = shown.with_untracked(|now| {
+            let tiles = members
+                .iter()
+                .flatten()
+                .map(|&id| (id, RwSignal::new(is_shown(now, id))))
+                .collect::<HashMap<_, _>>();
+            let groups = members
+                .iter()
+                .map(|ids| RwSignal::new(ids.iter().any(|&id| is_shown(now, id))))
+                .collect::<Vec<_>>();
+            (tiles, groups)
+        });
+        let (tile_flags, group_flags) = (tiles.clone(), groups.clone());
+        Effect::new(move |_| {
+            shown.with(|now| {
+                for (&id, flag) in &tile_flags {
+                    set_if_changed(*flag, is_shown(now, id));
+                }
+                for (ids, flag) in members.iter().zip(&group_flags) {
+                    set_if_changed(*flag, ids.iter().any(|&id| is_shown(now, id)));
+                }
+            });
+        });
+        Visibility { tiles, groups }
+    }
+
+    fn tile(&self, product_id: i64) -> Signal<bool> {
+        self.tiles
+            .get(&product_id)
+            .map_or_else(|| Signal::stored(true), |&flag| flag.into())
+    }
+}
+
+fn is_shown(shown: &Option<HashSet<i64>>, product_id: i64) -> bool {
+    shown.as_ref().is_none_or(|s| s.contains(&product_id))
+}
+
+fn set_if_changed(flag: RwSignal<bool>, value: bool) {
+    if flag.get_untracked() != value {
+        flag.set(value);
+    }
 }
 
 /// The catalogue's categories as chips: one narrows the grid to it, again shows all.
@@ -171,15 +235,14 @@ fn scroll_to_facility(number: i64) {
 }
 
 #[component]
-fn ProductButton(item: CatalogItem, shown: Shown, added: Callback<()>) -> impl IntoView {
+fn ProductButton(item: CatalogItem, shown: Signal<bool>, added: Callback<()>) -> impl IntoView {
     let till = use_till();
     let label = format!("{} {}", item.name, item.price);
-    let id = item.product_id;
     view! {
         <button class="product" data-product-id=item.product_id data-jan=item.jan.clone().unwrap_or_default()
             data-category=cart::category_of(&item)
             aria-label=label
-            hidden=move || shown.with(|s| s.as_ref().is_some_and(|s| !s.contains(&id)))
+            hidden=move || !shown.get()
             on:click={
                 let item = item.clone();
                 move |_| {

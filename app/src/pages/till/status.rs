@@ -188,6 +188,19 @@ pub(super) fn StatusBar(
                     </button>
                 </span>
             })}
+            {move || (sync.unprinted.get() > 0).then(|| view! {
+                <span class="warn" id="unprinted" role="status">
+                    {move || {
+                        let n = sync.unprinted.get();
+                        match use_language().get() {
+                            Lang::Ja => format!("オフライン中のレシート{n}件は自動で印刷していません（レシート画面で印刷できます）"),
+                            Lang::En => format!("{n} receipts of sales made offline were not printed (print them from Receipts)"),
+                        }
+                    }} " "
+                    <button type="button" on:click=move |_| sync.unprinted.set(0)
+                        aria-label=t!("閉じる", "Dismiss")>"✕"</button>
+                </span>
+            })}
             {move || catalog_error.get().filter(|_| till.catalog.with(Option::is_none)).map(|e| view! {
                 <span class="alert">{move || pick("商品データを読み込めません: ", "Cannot load the catalog: ")} {e}</span>
             })}
