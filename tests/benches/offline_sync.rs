@@ -78,6 +78,19 @@ async fn main() {
         SALES as f64 / synced.as_secs_f64(),
         selpos_tests::site_root().display()
     );
+    // Where the time went: the batch requests (server and network) and the page between them.
+    let requests = browser
+        .js("return performance.getEntriesByType('resource').filter(e => e.name.includes('/sales/batch')) \
+             .map(e => [e.startTime, e.responseEnd, e.requestStart, e.responseStart])")
+        .await;
+    let requests: Vec<Vec<f64>> = serde_json::from_value(requests).unwrap_or_default();
+    let in_requests: f64 = requests.iter().map(|r| r[1] - r[0]).sum();
+    let waiting: f64 = requests.iter().map(|r| r[3] - r[2]).sum();
+    println!(
+        "  {} batch requests: {in_requests:.0} ms from request to full answer ({waiting:.0} ms waiting for the server's first byte); the page's own work between them: {:.0} ms",
+        requests.len(),
+        requests.windows(2).map(|w| w[1][0] - w[0][1]).sum::<f64>()
+    );
     browser.close().await;
     server.stop().await;
 }
