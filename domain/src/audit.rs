@@ -105,6 +105,10 @@ pub const AUDIT_KINDS: &[AuditKind] = &[
     kind("device.register", "端末の登録", "Tablet registered"),
     kind("device.revoke", "端末の無効化", "Tablet revoked"),
     kind("council.update", "協議会の設定の変更", "Council settings changed"),
+    kind("vending.machine_create", "自販機の登録", "Vending machine added"),
+    kind("vending.machine_update", "自販機の変更", "Vending machine changed"),
+    kind("vending.month", "自販機の月次実績", "Vending month recorded"),
+    kind("vending.import", "自販機の月次実績の取込", "Vending months imported"),
 ];
 
 /// The kind of record `code` names.

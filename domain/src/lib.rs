@@ -43,6 +43,7 @@ pub mod sync;
 pub mod tax;
 pub mod users;
 pub mod validation;
+pub mod vending;
 pub mod wages;
 
 pub use money::Yen;

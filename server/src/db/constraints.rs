@@ -53,6 +53,8 @@ unique_constraints! {
     /// Event codes (case-folded before they are stored).
     EventCode = "events_code_key" on events (code);
     UserLogin = "users_login_key" on users (login);
+    /// The council's code of a vending machine.
+    VendingMachineCode = "vending_machines_code_key" on vending_machines (code);
 }
 
 impl Unique {

@@ -23,6 +23,7 @@ pub mod sessions;
 pub mod settlement;
 pub mod stock;
 pub mod users;
+pub mod vending;
 pub mod wages;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -22,6 +22,7 @@ mod settlement;
 mod setup;
 mod stock;
 mod users;
+mod vending;
 mod wages;
 
 use crate::db::Db;
@@ -104,6 +105,7 @@ impl FromRef<AppState> for LeptosOptions {
         (name = "stock", description = "Consignment stock: intake, returns, transfers, losses, counts"),
         (name = "sales", description = "The till: catalogue, sales, voids, refunds, live sales"),
         (name = "receipts", description = "Receipts: printing on the register's printer, text previews, printer status"),
+        (name = "vending", description = "セルプ自販機: vending machines supporting facilities and their monthly commission"),
     )
 )]
 struct ApiDoc;
@@ -127,7 +129,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(register_sessions::routes())
         .merge(displays::routes())
         .merge(settlement::routes())
-        .merge(wages::routes());
+        .merge(wages::routes())
+        .merge(vending::routes());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts();

@@ -45,13 +45,13 @@ fn file_error(message: &str) -> Error {
 /// A CSV read by its header: which of the wanted columns it has, and each row's cells in the
 /// order of the wanted columns ("" where the file has none) with its line number.
 #[derive(Debug)]
-struct Table {
-    present: Vec<bool>,
-    rows: Vec<(usize, Vec<String>)>,
+pub(crate) struct Table {
+    pub(crate) present: Vec<bool>,
+    pub(crate) rows: Vec<(usize, Vec<String>)>,
 }
 
 /// The rows of a CSV with a header (see [`Table`]); a column whose key ends in `?` may be missing.
-fn rows(text: &str, columns: &[(&'static str, &[&str])]) -> Result<Table> {
+pub(crate) fn rows(text: &str, columns: &[(&'static str, &[&str])]) -> Result<Table> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)

@@ -33,6 +33,7 @@ pub mod sessions;
 pub mod settlement;
 pub mod stock;
 pub mod users;
+pub mod vending;
 pub mod wages;
 
 use crate::error::{Error, Result};
