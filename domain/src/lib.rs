@@ -30,6 +30,7 @@ pub mod events;
 pub mod facilities;
 pub mod health;
 pub mod money;
+pub mod orders;
 pub mod photos;
 pub mod printers;
 pub mod products;

@@ -13,6 +13,7 @@ pub mod displays;
 pub mod event_transfer;
 pub mod events;
 pub mod facilities;
+pub mod orders;
 pub mod group;
 pub mod photos;
 pub mod products;

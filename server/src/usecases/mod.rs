@@ -24,6 +24,7 @@ pub mod events;
 pub mod facilities;
 pub mod imports;
 pub mod once;
+pub mod orders;
 pub mod photos;
 pub mod products;
 pub mod receipts;
