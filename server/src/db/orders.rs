@@ -271,7 +271,8 @@ pub async fn save(tx: &mut Tx, id: Option<i64>, input: &OrderInput, now: DateTim
              WHERE id = $14 RETURNING id"
         }
     };
-    on_tx!(tx, |conn| sqlx::query_scalar(sql)
+    on_tx!(tx, |conn| {
+        let query = sqlx::query_scalar(sql)
         .bind(&input.subject)
         .bind(&input.buyer.name)
         .bind(&input.buyer.department)
@@ -284,10 +285,14 @@ pub async fn save(tx: &mut Tx, id: Option<i64>, input: &OrderInput, now: DateTim
         .bind(fee_value)
         .bind(&overrides)
         .bind(&input.note)
-        .bind(now)
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await)
+        .bind(now);
+        // The update names the row ($14); the insert has no such parameter.
+        let query = match id {
+            Some(id) => query.bind(id),
+            None => query,
+        };
+        query.fetch_one(&mut *conn).await
+    })
 }
 
 /// Replaces the order's items: those with an id are updated in place (the caller checked they
@@ -330,7 +335,8 @@ pub async fn replace_items(tx: &mut Tx, order_id: i64, items: &[ItemInput]) -> R
                 .bind(id)
                 .bind(order_id)
                 .execute(&mut *conn)
-                .await)?;
+                .await
+                .map(|_| ()))?;
             }
             None => {
                 on_tx!(tx, |conn| sqlx::query(
@@ -347,7 +353,8 @@ pub async fn replace_items(tx: &mut Tx, order_id: i64, items: &[ItemInput]) -> R
                 .bind(item.tax_rate.code())
                 .bind(&key)
                 .execute(&mut *conn)
-                .await)?;
+                .await
+                .map(|_| ()))?;
             }
         }
     }
@@ -410,7 +417,8 @@ pub async fn replace_shares(tx: &mut Tx, order_id: i64, shares: &[NewShare]) -> 
             on_tx!(tx, |conn| sqlx::query("DELETE FROM order_shares WHERE id = $1")
                 .bind(id)
                 .execute(&mut *conn)
-                .await)?;
+                .await
+                .map(|_| ()))?;
         }
     }
     for s in shares {
@@ -426,7 +434,8 @@ pub async fn replace_shares(tx: &mut Tx, order_id: i64, shares: &[NewShare]) -> 
                 .bind(s.quantity)
                 .bind(id)
                 .execute(&mut *conn)
-                .await)?;
+                .await
+                .map(|_| ()))?;
             }
             None => {
                 on_tx!(tx, |conn| sqlx::query(
@@ -438,7 +447,8 @@ pub async fn replace_shares(tx: &mut Tx, order_id: i64, shares: &[NewShare]) -> 
                 .bind(s.facility_id)
                 .bind(s.quantity)
                 .execute(&mut *conn)
-                .await)?;
+                .await
+                .map(|_| ()))?;
             }
         }
     }

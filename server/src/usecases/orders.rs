@@ -874,10 +874,9 @@ pub async fn declare_capacity(db: &Db, actor: &Principal, input: &CapacityInput)
     {
         return Err(Error::field("product_id", "not_found", "商品が見つかりません"));
     }
-    let id = db::orders::insert_capacity(&mut tx, &input, Utc::now()).await?;
+    db::orders::insert_capacity(&mut tx, &input, Utc::now()).await?;
     audit::record(&mut tx, actor, "order.capacity", "facility", input.facility_id, None::<&()>, Some(&input))
         .await?;
-    let _ = id;
     let list = db::orders::capacities(&mut tx, Some(input.facility_id), None, None).await?;
     tx.commit().await?;
     Ok(list)

@@ -77,6 +77,7 @@ pub async fn facility_year(
     let average = totals.average_monthly_wage();
     let progress = YearProgress::of(fy, &entered, tokyo_today());
     let council_sales = Yen(months.iter().map(|m| m.council_sales.0).sum());
+    let joint_order_income = Yen(months.iter().map(|m| m.joint_order_income.0).sum());
     Ok(FacilityWageYear {
         facility_id,
         facility_number: facility.number,
@@ -96,7 +97,7 @@ pub async fn facility_year(
             .zip(target)
             .and_then(|(a, t)| Tenths::from_yen(t).and_then(|t| wages::achievement_rate(a, t))),
         council_sales,
-        joint_order_income: Yen(months.iter().map(|m| m.joint_order_income.0).sum()),
+        joint_order_income,
         council_share: (totals.wages_paid.0 > 0)
             .then(|| Tenths::ratio(council_sales.0 * 100, totals.wages_paid.0))
             .flatten(),
