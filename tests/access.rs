@@ -278,7 +278,9 @@ fn request_for(world: &Fixtures, method: &str, path: &str, n: usize) -> (String,
         .replace("{facility_id}", &world.facility_a.to_string());
     match path {
         "/api/v1/orders/report" => concrete.push_str("?fiscal_year=2025"),
-        "/api/v1/orders/payouts" => concrete.push_str(&format!("?facility_id={}&month=2026-11", world.facility_a)),
+        "/api/v1/orders/payouts" => {
+            concrete.push_str(&format!("?facility_id={}&month=2026-11", world.facility_a))
+        }
         _ => {}
     }
     if path.contains("wage") && !path.ends_with("/import") && !(method == "put" && path.ends_with("/wages")) {
@@ -346,8 +348,10 @@ fn request_for(world: &Fixtures, method: &str, path: &str, n: usize) -> (String,
         ("post", "/api/v1/orders/{id}/adjustments") => Some(
             json!({"id": uuid::Uuid::now_v7(), "facility_id": world.facility_a, "amount": 100, "reason": "テスト"}),
         ),
-        ("post", "/api/v1/orders/capacities") => Some(json!({"facility_id": world.facility_a, "work": "弁当",
-            "starts_on": "2026-11-01", "ends_on": "2026-11-30", "quantity": 100})),
+        ("post", "/api/v1/orders/capacities") => {
+            Some(json!({"facility_id": world.facility_a, "work": "弁当",
+            "starts_on": "2026-11-01", "ends_on": "2026-11-30", "quantity": 100}))
+        }
         (m, _) if m == "post" || m == "put" => Some(json!({})),
         _ => None,
     };

@@ -86,7 +86,11 @@ pub const AUDIT_KINDS: &[AuditKind] = &[
     kind("settlement.adjust", "精算後の調整", "Settlement adjusted"),
     kind("order.create", "共同受注の登録", "Joint order added"),
     kind("order.update", "共同受注の変更", "Joint order changed"),
-    kind("order.status", "共同受注の状態の変更", "Joint order status changed"),
+    kind(
+        "order.status",
+        "共同受注の状態の変更",
+        "Joint order status changed",
+    ),
     kind("order.allocate", "共同受注の割り振り", "Joint order allocated"),
     kind("order.share_confirm", "割り振りの引受け", "Share confirmed"),
     kind("order.share_decline", "割り振りの辞退", "Share declined"),

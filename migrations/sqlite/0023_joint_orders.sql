@@ -29,7 +29,7 @@ CREATE INDEX orders_by_status ON orders (status);
 CREATE TABLE order_items (
     id          INTEGER PRIMARY KEY,
     order_id    INTEGER NOT NULL REFERENCES orders (id),
-    position    INTEGER NOT NULL,
+    line_no    INTEGER NOT NULL,
     product_id  INTEGER REFERENCES products (id),
     description TEXT    NOT NULL,
     unit        TEXT    NOT NULL,
@@ -39,7 +39,7 @@ CREATE TABLE order_items (
     -- The key matching capacities and past shares: `product:{id}` or `work:{name}`.
     work_key    TEXT    NOT NULL
 );
-CREATE INDEX order_items_by_order ON order_items (order_id, position);
+CREATE INDEX order_items_by_order ON order_items (order_id, line_no);
 CREATE INDEX order_items_by_work ON order_items (work_key);
 
 -- 割り振り: one facility's share of one item.

@@ -192,9 +192,13 @@ impl ShareStatus {
     }
 
     pub fn from_code(code: &str) -> Option<ShareStatus> {
-        [ShareStatus::Proposed, ShareStatus::Confirmed, ShareStatus::Declined]
-            .into_iter()
-            .find(|s| s.code() == code)
+        [
+            ShareStatus::Proposed,
+            ShareStatus::Confirmed,
+            ShareStatus::Declined,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
     }
 
     pub fn label_ja(self) -> &'static str {
@@ -296,7 +300,11 @@ fn text(e: &mut FieldErrors, field: &str, value: &str, max: usize, required: boo
     if required && n == 0 {
         e.add(field, "required", format!("{label}を入力してください"));
     } else if n > max {
-        e.add(field, "too_long", format!("{label}は{max}文字以内で入力してください"));
+        e.add(
+            field,
+            "too_long",
+            format!("{label}は{max}文字以内で入力してください"),
+        );
     }
 }
 
@@ -307,7 +315,11 @@ pub fn check_fee(e: &mut FieldErrors, field: &str, fee: CommissionRule) {
             e.add(field, "out_of_range", "手数料率は0%〜100%で入力してください");
         }
         CommissionRule::Fixed { yen } if !(0..=MAX_UNIT_PRICE.0).contains(&yen.0) => {
-            e.add(field, "out_of_range", "定額の手数料は0円〜1億円で入力してください");
+            e.add(
+                field,
+                "out_of_range",
+                "定額の手数料は0円〜1億円で入力してください",
+            );
         }
         _ => {}
     }
@@ -319,16 +331,48 @@ impl OrderInput {
         let mut e = FieldErrors::default();
         text(&mut e, "subject", &self.subject, 200, true, "件名");
         text(&mut e, "buyer.name", &self.buyer.name, 200, true, "発注者名");
-        text(&mut e, "buyer.department", &self.buyer.department, 200, false, "部署");
+        text(
+            &mut e,
+            "buyer.department",
+            &self.buyer.department,
+            200,
+            false,
+            "部署",
+        );
         text(&mut e, "buyer.contact", &self.buyer.contact, 200, false, "連絡先");
-        text(&mut e, "buyer.invoice_recipient", &self.buyer.invoice_recipient, 200, false, "請求書の宛名");
-        text(&mut e, "payment_terms", &self.payment_terms, 200, false, "支払条件");
+        text(
+            &mut e,
+            "buyer.invoice_recipient",
+            &self.buyer.invoice_recipient,
+            200,
+            false,
+            "請求書の宛名",
+        );
+        text(
+            &mut e,
+            "payment_terms",
+            &self.payment_terms,
+            200,
+            false,
+            "支払条件",
+        );
         text(&mut e, "note", &self.note, 2000, false, "備考");
         if self.deliveries.len() > MAX_DELIVERIES {
-            e.add("deliveries", "too_many", format!("納期・納入場所は{MAX_DELIVERIES}件までです"));
+            e.add(
+                "deliveries",
+                "too_many",
+                format!("納期・納入場所は{MAX_DELIVERIES}件までです"),
+            );
         }
         for (i, d) in self.deliveries.iter().enumerate() {
-            text(&mut e, &format!("deliveries[{i}].place"), &d.place, 200, true, "納入場所");
+            text(
+                &mut e,
+                &format!("deliveries[{i}].place"),
+                &d.place,
+                200,
+                true,
+                "納入場所",
+            );
         }
         if self.items.is_empty() {
             e.add("items", "required", "品目を1つ以上入力してください");
@@ -338,13 +382,28 @@ impl OrderInput {
         let mut ids = BTreeSet::new();
         for (i, item) in self.items.iter().enumerate() {
             let f = |name: &str| format!("items[{i}].{name}");
-            text(&mut e, &f("description"), &item.description, 200, true, "品名・作業内容");
+            text(
+                &mut e,
+                &f("description"),
+                &item.description,
+                200,
+                true,
+                "品名・作業内容",
+            );
             text(&mut e, &f("unit"), &item.unit, 20, true, "単位");
             if !(1..=MAX_QUANTITY).contains(&item.quantity) {
-                e.add(f("quantity"), "out_of_range", "数量は1〜10,000,000で入力してください");
+                e.add(
+                    f("quantity"),
+                    "out_of_range",
+                    "数量は1〜10,000,000で入力してください",
+                );
             }
             if !(0..=MAX_UNIT_PRICE.0).contains(&item.unit_price.0) {
-                e.add(f("unit_price"), "out_of_range", "単価は0円〜1億円で入力してください");
+                e.add(
+                    f("unit_price"),
+                    "out_of_range",
+                    "単価は0円〜1億円で入力してください",
+                );
             }
             if let Some(id) = item.id
                 && !ids.insert(id)
@@ -416,7 +475,14 @@ pub struct StatusInput {
 impl StatusInput {
     pub fn validated(&self) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::default();
-        text(&mut e, "reason", &self.reason, 200, self.status.needs_reason(), "理由");
+        text(
+            &mut e,
+            "reason",
+            &self.reason,
+            200,
+            self.status.needs_reason(),
+            "理由",
+        );
         e.into_result(())
     }
 }
@@ -490,7 +556,14 @@ pub struct AnswerInput {
 impl AnswerInput {
     pub fn validated(&self) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::default();
-        text(&mut e, "reason", &self.reason, 200, self.answer == Answer::Decline, "辞退の理由");
+        text(
+            &mut e,
+            "reason",
+            &self.reason,
+            200,
+            self.answer == Answer::Decline,
+            "辞退の理由",
+        );
         e.into_result(())
     }
 }
@@ -546,12 +619,27 @@ pub struct CapacityInput {
 impl CapacityInput {
     pub fn validated(&self) -> Result<CapacityInput, FieldErrors> {
         let mut e = FieldErrors::default();
-        text(&mut e, "work", &self.work, 200, self.product_id.is_none(), "品名・作業内容");
+        text(
+            &mut e,
+            "work",
+            &self.work,
+            200,
+            self.product_id.is_none(),
+            "品名・作業内容",
+        );
         if self.ends_on < self.starts_on {
-            e.add("ends_on", "out_of_range", "期間の終わりは始まり以降にしてください");
+            e.add(
+                "ends_on",
+                "out_of_range",
+                "期間の終わりは始まり以降にしてください",
+            );
         }
         if !(0..=MAX_QUANTITY).contains(&self.quantity) {
-            e.add("quantity", "out_of_range", "数量は0〜10,000,000で入力してください");
+            e.add(
+                "quantity",
+                "out_of_range",
+                "数量は0〜10,000,000で入力してください",
+            );
         }
         e.into_result(CapacityInput {
             work: self.work.trim().to_string(),
@@ -830,15 +918,31 @@ fn split(quantity: i64, weights: &[i128], caps: &[Option<i64>], order: &[usize])
 
 /// The suggestion for one item: split in proportion to declared capacity (never above it);
 /// with no declaration at all, in proportion to past shares; ties go to the larger past share.
-pub fn suggest(item_id: i64, description: &str, unit: &str, quantity: i64, candidates: &[Candidate]) -> ItemSuggestion {
+pub fn suggest(
+    item_id: i64,
+    description: &str,
+    unit: &str,
+    quantity: i64,
+    candidates: &[Candidate],
+) -> ItemSuggestion {
     let past_total: i64 = candidates.iter().map(|c| c.past_quantity).sum();
     let any_capacity = candidates.iter().any(|c| c.capacity.unwrap_or(0) > 0);
     let mut order: Vec<usize> = (0..candidates.len()).collect();
-    order.sort_by_key(|&i| (std::cmp::Reverse(candidates[i].past_quantity), candidates[i].facility_id));
+    order.sort_by_key(|&i| {
+        (
+            std::cmp::Reverse(candidates[i].past_quantity),
+            candidates[i].facility_id,
+        )
+    });
     let (weights, caps): (Vec<i128>, Vec<Option<i64>>) = if any_capacity {
         candidates
             .iter()
-            .map(|c| (i128::from(c.capacity.unwrap_or(0).max(0)), Some(c.capacity.unwrap_or(0).max(0))))
+            .map(|c| {
+                (
+                    i128::from(c.capacity.unwrap_or(0).max(0)),
+                    Some(c.capacity.unwrap_or(0).max(0)),
+                )
+            })
             .unzip()
     } else {
         candidates
@@ -850,7 +954,8 @@ pub fn suggest(item_id: i64, description: &str, unit: &str, quantity: i64, candi
     let allocated: i64 = quantities.iter().sum();
     let permille = |q: i64| {
         if past_total > 0 {
-            i64::try_from(RoundingMode::HalfUp.divide(i128::from(q) * 1000, i128::from(past_total))).unwrap_or(0)
+            i64::try_from(RoundingMode::HalfUp.divide(i128::from(q) * 1000, i128::from(past_total)))
+                .unwrap_or(0)
         } else {
             0
         }

@@ -38,7 +38,10 @@ fn statuses_move_only_forward_and_end_with_a_reason() {
     // 入金済 and 支払済 follow payments and the payout, never a bare change.
     assert!(!Invoiced.may_become(Paid));
     assert!(!Paid.may_become(PaidOut));
-    assert!(!Ordered.may_become(Lost), "an order received is cancelled, not lost");
+    assert!(
+        !Ordered.may_become(Lost),
+        "an order received is cancelled, not lost"
+    );
     assert!(Ordered.may_become(Cancelled));
     assert!(!Invoiced.may_become(Cancelled));
     for s in OrderStatus::ALL {
@@ -46,17 +49,43 @@ fn statuses_move_only_forward_and_end_with_a_reason() {
         assert!(!Lost.may_become(s));
         assert_eq!(OrderStatus::from_code(s.code()), Some(s));
     }
-    let no_reason = StatusInput { status: Lost, reason: "  ".into(), on: None };
-    assert_eq!(no_reason.validated().unwrap_err().0[0].field, "reason");
-    assert!(StatusInput { status: Quoted, reason: String::new(), on: None }.validated().is_ok());
+    let no_reason = StatusInput {
+        status: Lost,
+        reason: "  ".into(),
+        on: None,
+    };
+    assert_eq!(no_reason.validated().expect_err("refused").0[0].field, "reason");
+    assert!(
+        StatusInput {
+            status: Quoted,
+            reason: String::new(),
+            on: None
+        }
+        .validated()
+        .is_ok()
+    );
 }
 
 #[test]
 fn allocation_must_add_up_and_have_no_declined_share() {
-    let ok = item(1, 10, vec![share(1, 1, 1, 6, ShareStatus::Proposed), share(2, 1, 2, 4, ShareStatus::Confirmed)]);
+    let ok = item(
+        1,
+        10,
+        vec![
+            share(1, 1, 1, 6, ShareStatus::Proposed),
+            share(2, 1, 2, 4, ShareStatus::Confirmed),
+        ],
+    );
     assert!(allocation_problems(std::slice::from_ref(&ok)).is_empty());
     let short = item(2, 10, vec![share(3, 2, 1, 6, ShareStatus::Confirmed)]);
-    let declined = item(3, 10, vec![share(4, 3, 1, 6, ShareStatus::Confirmed), share(5, 3, 2, 4, ShareStatus::Declined)]);
+    let declined = item(
+        3,
+        10,
+        vec![
+            share(4, 3, 1, 6, ShareStatus::Confirmed),
+            share(5, 3, 2, 4, ShareStatus::Declined),
+        ],
+    );
     let over = item(4, 5, vec![share(6, 4, 1, 6, ShareStatus::Confirmed)]);
     let codes: Vec<(i64, String)> = allocation_problems(&[ok, short, declined, over])
         .into_iter()
@@ -77,12 +106,30 @@ fn allocation_must_add_up_and_have_no_declined_share() {
 fn duplicate_share_rows_are_refused() {
     let input = AllocationInput {
         shares: vec![
-            ShareInput { item_id: 1, facility_id: 2, quantity: 3 },
-            ShareInput { item_id: 1, facility_id: 2, quantity: 4 },
-            ShareInput { item_id: 1, facility_id: 3, quantity: 0 },
+            ShareInput {
+                item_id: 1,
+                facility_id: 2,
+                quantity: 3,
+            },
+            ShareInput {
+                item_id: 1,
+                facility_id: 2,
+                quantity: 4,
+            },
+            ShareInput {
+                item_id: 1,
+                facility_id: 3,
+                quantity: 0,
+            },
         ],
     };
-    let fields: Vec<String> = input.validated().unwrap_err().0.into_iter().map(|e| e.field).collect();
+    let fields: Vec<String> = input
+        .validated()
+        .expect_err("refused")
+        .0
+        .into_iter()
+        .map(|e| e.field)
+        .collect();
     assert_eq!(fields, vec!["shares[1].facility_id", "shares[2].quantity"]);
 }
 
@@ -98,26 +145,58 @@ fn candidate(id: i64, capacity: Option<i64>, past: i64) -> Candidate {
 #[test]
 fn suggestion_follows_capacity_and_breaks_ties_by_past_share() {
     // 500 bento, capacities 300/200/100 → 250/166.7/83.3 → 250/167/83 (remainders).
-    let s = suggest(1, "弁当", "個", 500, &[candidate(1, Some(300), 0), candidate(2, Some(200), 40), candidate(3, Some(100), 10)]);
+    let s = suggest(
+        1,
+        "弁当",
+        "個",
+        500,
+        &[
+            candidate(1, Some(300), 0),
+            candidate(2, Some(200), 40),
+            candidate(3, Some(100), 10),
+        ],
+    );
     let q: Vec<(i64, i64)> = s.shares.iter().map(|s| (s.facility_id, s.quantity)).collect();
     assert_eq!(q, vec![(1, 250), (2, 167), (3, 83)]);
     assert_eq!(s.unallocated, 0);
     assert!(s.explanation.contains("申告能力"), "{}", s.explanation);
     assert!(s.explanation.contains("シェア80.0%"), "{}", s.explanation);
     // Capacity short: never above it, the rest left to the desk.
-    let short = suggest(1, "弁当", "個", 500, &[candidate(1, Some(100), 0), candidate(2, Some(150), 0)]);
+    let short = suggest(
+        1,
+        "弁当",
+        "個",
+        500,
+        &[candidate(1, Some(100), 0), candidate(2, Some(150), 0)],
+    );
     assert_eq!(short.shares.iter().map(|s| s.quantity).sum::<i64>(), 250);
     assert_eq!(short.unallocated, 250);
-    assert!(short.explanation.contains("250個が未割り振り"), "{}", short.explanation);
+    assert!(
+        short.explanation.contains("250個が未割り振り"),
+        "{}",
+        short.explanation
+    );
     // No declaration: past shares; nothing at all: no suggestion.
-    let past = suggest(1, "印刷", "件", 10, &[candidate(1, None, 3), candidate(2, None, 1)]);
+    let past = suggest(
+        1,
+        "印刷",
+        "件",
+        10,
+        &[candidate(1, None, 3), candidate(2, None, 1)],
+    );
     let q: Vec<(i64, i64)> = past.shares.iter().map(|s| (s.facility_id, s.quantity)).collect();
     assert_eq!(q, vec![(1, 8), (2, 2)]);
     let none = suggest(1, "清掃", "時間", 10, &[candidate(1, None, 0)]);
     assert!(none.shares.is_empty());
     assert_eq!(none.unallocated, 10);
     // An equal split's odd unit goes to the larger past share.
-    let tie = suggest(1, "箱", "箱", 3, &[candidate(1, Some(10), 1), candidate(2, Some(10), 5)]);
+    let tie = suggest(
+        1,
+        "箱",
+        "箱",
+        3,
+        &[candidate(1, Some(10), 1), candidate(2, Some(10), 5)],
+    );
     let q: Vec<(i64, i64)> = tie.shares.iter().map(|s| (s.facility_id, s.quantity)).collect();
     assert_eq!(q, vec![(2, 2), (1, 1)]);
 }
@@ -167,25 +246,65 @@ fn invoice_tax_is_rounded_once_per_rate_and_non_issuers_stand_apart() {
 #[test]
 fn fee_is_rounded_down_and_overrides_apply() {
     // 12.5% of ¥33,333 = 4,166.625 → 4,166 (in the facility's favour); tax 4,166×10/110 = 378.7 → 378.
-    let p = facility_payable(1, 1, "A", Yen(33_333), CommissionRule::Percent { basis_points: 1250 }, vec![], RoundingMode::Down);
+    let p = facility_payable(
+        1,
+        1,
+        "A",
+        Yen(33_333),
+        CommissionRule::Percent { basis_points: 1250 },
+        vec![],
+        RoundingMode::Down,
+    );
     assert_eq!((p.fee, p.fee_tax, p.payable), (Yen(4166), Yen(378), Yen(29_167)));
-    let fixed = facility_payable(2, 2, "B", Yen(1000), CommissionRule::Fixed { yen: Yen(3000) }, vec![], RoundingMode::Down);
+    let fixed = facility_payable(
+        2,
+        2,
+        "B",
+        Yen(1000),
+        CommissionRule::Fixed { yen: Yen(3000) },
+        vec![],
+        RoundingMode::Down,
+    );
     assert_eq!(fixed.payable, Yen(-2000), "a fixed fee is due regardless");
 }
 
 #[test]
 fn payout_statement_sums_the_months_orders_and_taxes_the_fee_once() {
-    let part = |net: i64| facility_payable(1, 1, "A", Yen(net), CommissionRule::Percent { basis_points: 1000 }, vec![], RoundingMode::Down);
+    let part = |net: i64| {
+        facility_payable(
+            1,
+            1,
+            "A",
+            Yen(net),
+            CommissionRule::Percent { basis_points: 1000 },
+            vec![],
+            RoundingMode::Down,
+        )
+    };
     let line = |id: i64, net: i64| PayoutLine {
         order_id: id,
         subject: "s".into(),
         buyer_name: "b".into(),
-        paid_out_on: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        paid_out_on: NaiveDate::from_ymd_opt(2026, 11, 30).expect("date"),
         part: part(net),
     };
     // Fees 105 + 105 = 210: per order tax 9 + 9 = 18, once on the month 210×10/110 = 19.
-    let s = PayoutStatement::of(1, 1, "A", 2026, 11, "協議会", Some("T1234567890123"), vec![line(1, 1050), line(2, 1050)], RoundingMode::Down, Utc::now());
-    assert_eq!((s.net, s.fee, s.fee_tax, s.payable), (Yen(2100), Yen(210), Yen(19), Yen(1890)));
+    let s = PayoutStatement::of(
+        1,
+        1,
+        "A",
+        2026,
+        11,
+        "協議会",
+        Some("T1234567890123"),
+        vec![line(1, 1050), line(2, 1050)],
+        RoundingMode::Down,
+        Utc::now(),
+    );
+    assert_eq!(
+        (s.net, s.fee, s.fee_tax, s.payable),
+        (Yen(2100), Yen(210), Yen(19), Yen(1890))
+    );
     assert_eq!(s.fee_by_rate[0].rate, TaxRate::Standard);
 }
 
@@ -215,8 +334,17 @@ fn order_input_is_checked_field_by_field() {
         fee_overrides: vec![],
         note: String::new(),
     };
-    let fields: Vec<String> = input.validated().unwrap_err().0.into_iter().map(|e| e.field).collect();
-    assert_eq!(fields, vec!["subject", "items[0].quantity", "items[0].unit_price", "fee"]);
+    let fields: Vec<String> = input
+        .validated()
+        .expect_err("refused")
+        .0
+        .into_iter()
+        .map(|e| e.field)
+        .collect();
+    assert_eq!(
+        fields,
+        vec!["subject", "items[0].quantity", "items[0].unit_price", "fee"]
+    );
 }
 
 #[test]
@@ -224,11 +352,24 @@ fn facility_view_hides_other_facilities() {
     let o = Order {
         id: 1,
         subject: "s".into(),
-        buyer: Buyer { name: "b".into(), department: String::new(), contact: String::new(), kind: BuyerKind::Company, invoice_recipient: String::new() },
+        buyer: Buyer {
+            name: "b".into(),
+            department: String::new(),
+            contact: String::new(),
+            kind: BuyerKind::Company,
+            invoice_recipient: String::new(),
+        },
         payment_terms: String::new(),
         deliveries: vec![],
         items: vec![
-            item(1, 10, vec![share(1, 1, 1, 6, ShareStatus::Proposed), share(2, 1, 2, 4, ShareStatus::Proposed)]),
+            item(
+                1,
+                10,
+                vec![
+                    share(1, 1, 1, 6, ShareStatus::Proposed),
+                    share(2, 1, 2, 4, ShareStatus::Proposed),
+                ],
+            ),
             item(2, 5, vec![share(3, 2, 2, 5, ShareStatus::Proposed)]),
         ],
         fee: CommissionRule::Percent { basis_points: 1000 },

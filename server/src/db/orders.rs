@@ -94,7 +94,8 @@ impl OrderRow {
             id: self.id,
             buyer_kind: BuyerKind::from_code(&self.buyer_kind)
                 .ok_or_else(|| decode_error("buyer kind", &self.buyer_kind))?,
-            status: OrderStatus::from_code(&self.status).ok_or_else(|| decode_error("order status", &self.status))?,
+            status: OrderStatus::from_code(&self.status)
+                .ok_or_else(|| decode_error("order status", &self.status))?,
             deliveries: serde_json::from_str(&self.deliveries).map_err(json_error)?,
             fee: fee_from_columns(&self.fee_kind, self.fee_value)?,
             fee_overrides: serde_json::from_str(&self.fee_overrides).map_err(json_error)?,
@@ -172,15 +173,26 @@ pub struct Stored {
     pub adjustments: Vec<Adjustment>,
 }
 
-const COLUMNS: &str = "id, subject, buyer_name, buyer_department, buyer_contact, buyer_kind, invoice_recipient,
+const COLUMNS: &str =
+    "id, subject, buyer_name, buyer_department, buyer_contact, buyer_kind, invoice_recipient,
     payment_terms, deliveries, fee_kind, fee_value, fee_overrides, note, status, status_reason, ordered_on,
     delivered_on, invoiced_on, paid_on, paid_out_on, created_at, updated_at";
+
+/// The rows of one order, as read.
+type Loaded = (
+    Option<OrderRow>,
+    Vec<ItemRow>,
+    Vec<ShareRow>,
+    Vec<PaymentRow>,
+    Vec<AdjustmentRow>,
+);
 
 pub async fn get(tx: &mut Tx, id: i64) -> Result<Option<Stored>, sqlx::Error> {
     let order_sql = format!("SELECT {COLUMNS} FROM orders WHERE id = $1");
     let items_sql = "SELECT id, product_id, description, unit, quantity, unit_price, tax_rate, work_key
-                     FROM order_items WHERE order_id = $1 ORDER BY position, id";
-    let shares_sql = "SELECT s.id, s.item_id, s.facility_id, f.number AS facility_number, f.name AS facility_name,
+                     FROM order_items WHERE order_id = $1 ORDER BY line_no, id";
+    let shares_sql =
+        "SELECT s.id, s.item_id, s.facility_id, f.number AS facility_number, f.name AS facility_name,
                              f.invoice_issuer, s.quantity, s.status, s.reason
                       FROM order_shares s JOIN facilities f ON f.id = s.facility_id
                       WHERE s.order_id = $1 ORDER BY s.item_id, f.number, s.id";
@@ -190,18 +202,21 @@ pub async fn get(tx: &mut Tx, id: i64) -> Result<Option<Stored>, sqlx::Error> {
     let adjustments_sql = "SELECT a.id, a.facility_id, a.amount, a.reason, a.created_at, u.login
                            FROM order_adjustments a JOIN users u ON u.id = a.created_by
                            WHERE a.order_id = $1 ORDER BY a.created_at, a.id";
-    let (order, items, shares, payments, adjustments): (
-        Option<OrderRow>,
-        Vec<ItemRow>,
-        Vec<ShareRow>,
-        Vec<PaymentRow>,
-        Vec<AdjustmentRow>,
-    ) = on_tx!(tx, |conn| {
-        let order = sqlx::query_as(&order_sql).bind(id).fetch_optional(&mut *conn).await?;
+    let (order, items, shares, payments, adjustments): Loaded = on_tx!(tx, |conn| {
+        let order = sqlx::query_as(&order_sql)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
         let items = sqlx::query_as(items_sql).bind(id).fetch_all(&mut *conn).await?;
         let shares = sqlx::query_as(shares_sql).bind(id).fetch_all(&mut *conn).await?;
-        let payments = sqlx::query_as(payments_sql).bind(id).fetch_all(&mut *conn).await?;
-        let adjustments = sqlx::query_as(adjustments_sql).bind(id).fetch_all(&mut *conn).await?;
+        let payments = sqlx::query_as(payments_sql)
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+        let adjustments = sqlx::query_as(adjustments_sql)
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
         (order, items, shares, payments, adjustments)
     });
     let Some(order) = order else {
@@ -254,7 +269,12 @@ pub async fn hold(tx: &mut Tx, id: i64) -> Result<Option<OrderStatus>, sqlx::Err
 }
 
 /// Inserts (`id` none) or updates an order's own row.
-pub async fn save(tx: &mut Tx, id: Option<i64>, input: &OrderInput, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+pub async fn save(
+    tx: &mut Tx,
+    id: Option<i64>,
+    input: &OrderInput,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
     let (fee_kind, fee_value) = fee_columns(input.fee);
     let deliveries = serde_json::to_string(&input.deliveries).map_err(json_error)?;
     let overrides = serde_json::to_string(&input.fee_overrides).map_err(json_error)?;
@@ -273,19 +293,19 @@ pub async fn save(tx: &mut Tx, id: Option<i64>, input: &OrderInput, now: DateTim
     };
     on_tx!(tx, |conn| {
         let query = sqlx::query_scalar(sql)
-        .bind(&input.subject)
-        .bind(&input.buyer.name)
-        .bind(&input.buyer.department)
-        .bind(&input.buyer.contact)
-        .bind(input.buyer.kind.code())
-        .bind(&input.buyer.invoice_recipient)
-        .bind(&input.payment_terms)
-        .bind(&deliveries)
-        .bind(fee_kind)
-        .bind(fee_value)
-        .bind(&overrides)
-        .bind(&input.note)
-        .bind(now);
+            .bind(&input.subject)
+            .bind(&input.buyer.name)
+            .bind(&input.buyer.department)
+            .bind(&input.buyer.contact)
+            .bind(input.buyer.kind.code())
+            .bind(&input.buyer.invoice_recipient)
+            .bind(&input.payment_terms)
+            .bind(&deliveries)
+            .bind(fee_kind)
+            .bind(fee_value)
+            .bind(&overrides)
+            .bind(&input.note)
+            .bind(now);
         // The update names the row ($14); the insert has no such parameter.
         let query = match id {
             Some(id) => query.bind(id),
@@ -299,10 +319,12 @@ pub async fn save(tx: &mut Tx, id: Option<i64>, input: &OrderInput, now: DateTim
 /// are this order's), new ones inserted, the rest deleted with their shares.
 pub async fn replace_items(tx: &mut Tx, order_id: i64, items: &[ItemInput]) -> Result<(), sqlx::Error> {
     let keep: Vec<i64> = items.iter().filter_map(|i| i.id).collect();
-    let existing: Vec<i64> = on_tx!(tx, |conn| sqlx::query_scalar("SELECT id FROM order_items WHERE order_id = $1")
-        .bind(order_id)
-        .fetch_all(&mut *conn)
-        .await)?;
+    let existing: Vec<i64> = on_tx!(tx, |conn| sqlx::query_scalar(
+        "SELECT id FROM order_items WHERE order_id = $1"
+    )
+    .bind(order_id)
+    .fetch_all(&mut *conn)
+    .await)?;
     for gone in existing.iter().filter(|id| !keep.contains(id)) {
         on_tx!(tx, |conn| {
             sqlx::query("DELETE FROM order_shares WHERE item_id = $1")
@@ -320,8 +342,9 @@ pub async fn replace_items(tx: &mut Tx, order_id: i64, items: &[ItemInput]) -> R
         let key = work_key(item.product_id, &item.description);
         match item.id {
             Some(id) => {
-                on_tx!(tx, |conn| sqlx::query(
-                    "UPDATE order_items SET position = $1, product_id = $2, description = $3, unit = $4,
+                on_tx!(tx, |conn| {
+                    sqlx::query(
+                    "UPDATE order_items SET line_no = $1, product_id = $2, description = $3, unit = $4,
                         quantity = $5, unit_price = $6, tax_rate = $7, work_key = $8 WHERE id = $9 AND order_id = $10"
                 )
                 .bind(position)
@@ -336,11 +359,13 @@ pub async fn replace_items(tx: &mut Tx, order_id: i64, items: &[ItemInput]) -> R
                 .bind(order_id)
                 .execute(&mut *conn)
                 .await
-                .map(|_| ()))?;
+                .map(|_| ())
+                })?;
             }
             None => {
-                on_tx!(tx, |conn| sqlx::query(
-                    "INSERT INTO order_items (order_id, position, product_id, description, unit, quantity, unit_price,
+                on_tx!(tx, |conn| {
+                    sqlx::query(
+                    "INSERT INTO order_items (order_id, line_no, product_id, description, unit, quantity, unit_price,
                         tax_rate, work_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
                 )
                 .bind(order_id)
@@ -354,7 +379,8 @@ pub async fn replace_items(tx: &mut Tx, order_id: i64, items: &[ItemInput]) -> R
                 .bind(&key)
                 .execute(&mut *conn)
                 .await
-                .map(|_| ()))?;
+                .map(|_| ())
+                })?;
             }
         }
     }
@@ -382,8 +408,10 @@ pub async fn set_status(
         Some(c) => format!(
             "UPDATE orders SET status = $1, status_reason = $2, updated_at = $3, {c} = $4 WHERE id = $5"
         ),
-        None => "UPDATE orders SET status = $1, status_reason = $2, updated_at = $3 WHERE id = $5 AND $4 IS NULL"
-            .to_string(),
+        None => {
+            "UPDATE orders SET status = $1, status_reason = $2, updated_at = $3 WHERE id = $5 AND $4 IS NULL"
+                .to_string()
+        }
     };
     on_tx!(tx, |conn| sqlx::query(&sql)
         .bind(status.code())
@@ -413,7 +441,10 @@ pub async fn replace_shares(tx: &mut Tx, order_id: i64, shares: &[NewShare]) -> 
     .fetch_all(&mut *conn)
     .await)?;
     for (id, item_id, facility_id, _) in &existing {
-        if !shares.iter().any(|s| s.item_id == *item_id && s.facility_id == *facility_id) {
+        if !shares
+            .iter()
+            .any(|s| s.item_id == *item_id && s.facility_id == *facility_id)
+        {
             on_tx!(tx, |conn| sqlx::query("DELETE FROM order_shares WHERE id = $1")
                 .bind(id)
                 .execute(&mut *conn)
@@ -465,14 +496,21 @@ pub async fn share(tx: &mut Tx, share_id: i64) -> Result<Option<(i64, i64, Strin
     .await)
 }
 
-pub async fn answer_share(tx: &mut Tx, share_id: i64, status: ShareStatus, reason: &str) -> Result<(), sqlx::Error> {
-    on_tx!(tx, |conn| sqlx::query("UPDATE order_shares SET status = $1, reason = $2 WHERE id = $3")
-        .bind(status.code())
-        .bind(reason)
-        .bind(share_id)
-        .execute(&mut *conn)
-        .await
-        .map(|_| ()))
+pub async fn answer_share(
+    tx: &mut Tx,
+    share_id: i64,
+    status: ShareStatus,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |conn| sqlx::query(
+        "UPDATE order_shares SET status = $1, reason = $2 WHERE id = $3"
+    )
+    .bind(status.code())
+    .bind(reason)
+    .bind(share_id)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ()))
 }
 
 /// A stored payment by its key: (order_id, received_on, amount).
@@ -552,9 +590,14 @@ struct CapacityRow {
     quantity: i64,
 }
 
-pub async fn insert_capacity(tx: &mut Tx, input: &CapacityInput, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+pub async fn insert_capacity(
+    tx: &mut Tx,
+    input: &CapacityInput,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
     let key = work_key(input.product_id, &input.work);
-    on_tx!(tx, |conn| sqlx::query_scalar(
+    on_tx!(tx, |conn| {
+        sqlx::query_scalar(
         "INSERT INTO order_capacities (facility_id, product_id, work, work_key, starts_on, ends_on, quantity, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
     )
@@ -567,7 +610,8 @@ pub async fn insert_capacity(tx: &mut Tx, input: &CapacityInput, now: DateTime<U
     .bind(input.quantity)
     .bind(now)
     .fetch_one(&mut *conn)
-    .await)
+    .await
+    })
 }
 
 /// Declared capacities; `facility` narrows to one facility, `work_key`/`on` to one item's.
@@ -653,7 +697,11 @@ pub struct ReceivedRow {
     pub amount: i64,
 }
 
-pub async fn received(tx: &mut Tx, from: NaiveDate, until: NaiveDate) -> Result<Vec<ReceivedRow>, sqlx::Error> {
+pub async fn received(
+    tx: &mut Tx,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> Result<Vec<ReceivedRow>, sqlx::Error> {
     let sql = "SELECT s.facility_id, f.number AS facility_number, f.name AS facility_name, o.buyer_kind,
                       o.id AS order_id, CAST(SUM(s.quantity * i.unit_price) AS BIGINT) AS amount
                FROM order_shares s JOIN order_items i ON i.id = s.item_id JOIN orders o ON o.id = s.order_id

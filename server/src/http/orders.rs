@@ -11,8 +11,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use selpos_domain::orders::{
-    AllocationInput, AnswerInput, Capacity, CapacityInput, InvoiceDocument, ItemSuggestion, Order, OrderInput,
-    PaymentInput, PayoutInput, PayoutStatement, ProcurementReport, StatusInput,
+    AllocationInput, AnswerInput, Capacity, CapacityInput, InvoiceDocument, ItemSuggestion, Order,
+    OrderInput, PaymentInput, PayoutInput, PayoutStatement, ProcurementReport, StatusInput,
 };
 use selpos_domain::settlement::AdjustmentInput;
 use selpos_domain::validation::ErrorBody;
@@ -51,13 +51,20 @@ async fn create(
     Caller(actor): Caller,
     Json(input): Json<OrderInput>,
 ) -> ApiResult<(StatusCode, Json<Order>)> {
-    Ok((StatusCode::CREATED, Json(orders::create(&state.db, &actor, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(orders::create(&state.db, &actor, &input).await?),
+    ))
 }
 
 /// One order (facility staff: only one with a share of theirs, showing only their shares).
 #[utoipa::path(get, operation_id = "getOrder", path = "/orders/{id}", tag = "orders", params(("id" = i64, Path)),
     responses((status = 200, body = Order), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get(State(state): State<AppState>, Caller(actor): Caller, Path(id): Path<i64>) -> ApiResult<Json<Order>> {
+async fn get(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Order>> {
     Ok(Json(orders::get(&state.db, &actor, id).await?))
 }
 
@@ -123,7 +130,9 @@ async fn answer(
     Path((id, share_id)): Path<(i64, i64)>,
     Json(input): Json<AnswerInput>,
 ) -> ApiResult<Json<Order>> {
-    Ok(Json(orders::answer(&state.db, &actor, id, share_id, &input).await?))
+    Ok(Json(
+        orders::answer(&state.db, &actor, id, share_id, &input).await?,
+    ))
 }
 
 /// 入金: a payment received (partial payments add up; 入金済 once fully paid). Retried with
@@ -137,7 +146,10 @@ async fn add_payment(
     Path(id): Path<i64>,
     Json(input): Json<PaymentInput>,
 ) -> ApiResult<(StatusCode, Json<Order>)> {
-    Ok((StatusCode::CREATED, Json(orders::add_payment(&state.db, &actor, id, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(orders::add_payment(&state.db, &actor, id, &input).await?),
+    ))
 }
 
 /// 支払: the facilities are paid; the order is locked (支払済).
@@ -163,7 +175,10 @@ async fn adjust(
     Path(id): Path<i64>,
     Json(input): Json<AdjustmentInput>,
 ) -> ApiResult<(StatusCode, Json<Order>)> {
-    Ok((StatusCode::CREATED, Json(orders::adjust(&state.db, &actor, id, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(orders::adjust(&state.db, &actor, id, &input).await?),
+    ))
 }
 
 /// The invoice's data (請求書; also 見積書・納品書): lines per facility share, per-rate totals
@@ -261,5 +276,8 @@ async fn declare_capacity(
     Caller(actor): Caller,
     Json(input): Json<CapacityInput>,
 ) -> ApiResult<(StatusCode, Json<Vec<Capacity>>)> {
-    Ok((StatusCode::CREATED, Json(orders::declare_capacity(&state.db, &actor, &input).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(orders::declare_capacity(&state.db, &actor, &input).await?),
+    ))
 }

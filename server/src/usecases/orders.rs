@@ -17,8 +17,8 @@ use selpos_domain::orders::{
     AllocationInput, Answer, AnswerInput, Buyer, Candidate, Capacity, CapacityInput, FacilityPayable,
     INVOICE_TAX_JA, InvoiceDocument, InvoiceLine, Item, ItemSuggestion, Order, OrderInput, OrderStatus,
     PROCUREMENT_NOTE_JA, Payment, PaymentInput, PayoutInput, PayoutLine, PayoutStatement, ProcurementFigures,
-    ProcurementReport, ProcurementRow, Share, ShareStatus, StatusInput, allocation_problems, facility_payable,
-    invoice_figures, line_amount, suggest,
+    ProcurementReport, ProcurementRow, Share, ShareStatus, StatusInput, allocation_problems,
+    facility_payable, invoice_figures, line_amount, suggest,
 };
 use selpos_domain::settlement::AdjustmentInput;
 use selpos_domain::tax::RoundingMode;
@@ -60,7 +60,10 @@ fn wrong_status(status: OrderStatus, what: &str) -> Error {
 }
 
 async fn rounding(tx: &mut Tx) -> Result<RoundingMode> {
-    Ok(db::council::get(tx).await?.map(|c| c.tax_rounding).unwrap_or_default())
+    Ok(db::council::get(tx)
+        .await?
+        .map(|c| c.tax_rounding)
+        .unwrap_or_default())
 }
 
 /// The order as the council sees it, from what is stored.
@@ -87,7 +90,8 @@ fn assemble(stored: db::orders::Stored, rounding: RoundingMode) -> Result<Order>
                     status: ShareStatus::from_code(&s.status)
                         .ok_or_else(|| Error::Internal(format!("unknown share status {:?}", s.status)))?,
                     reason: s.reason.clone(),
-                    amount: line_amount(s.quantity, unit_price).ok_or_else(|| Error::Internal("amount".into()))?,
+                    amount: line_amount(s.quantity, unit_price)
+                        .ok_or_else(|| Error::Internal("amount".into()))?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -189,7 +193,12 @@ fn as_seen_by(actor: &Principal, order: Order) -> Result<Order> {
     match actor.facility_scope() {
         None => Ok(order),
         Some(facility) => {
-            if order.items.iter().flat_map(|i| &i.shares).any(|s| s.facility_id == facility) {
+            if order
+                .items
+                .iter()
+                .flat_map(|i| &i.shares)
+                .any(|s| s.facility_id == facility)
+            {
                 Ok(order.as_seen_by_facility(facility))
             } else {
                 Err(Error::NotFound("注文"))
@@ -222,17 +231,29 @@ async fn check_references(tx: &mut Tx, input: &OrderInput, existing_items: &[i64
         if let Some(product_id) = item.product_id
             && db::products::get(tx, product_id).await?.is_none()
         {
-            e.add(format!("items[{i}].product_id"), "not_found", "商品が見つかりません");
+            e.add(
+                format!("items[{i}].product_id"),
+                "not_found",
+                "商品が見つかりません",
+            );
         }
         if let Some(id) = item.id
             && !existing_items.contains(&id)
         {
-            e.add(format!("items[{i}].id"), "not_found", "この注文の品目ではありません");
+            e.add(
+                format!("items[{i}].id"),
+                "not_found",
+                "この注文の品目ではありません",
+            );
         }
     }
     for (i, o) in input.fee_overrides.iter().enumerate() {
         if db::facilities::get(tx, o.facility_id).await?.is_none() {
-            e.add(format!("fee_overrides[{i}].facility_id"), "not_found", "事業所が見つかりません");
+            e.add(
+                format!("fee_overrides[{i}].facility_id"),
+                "not_found",
+                "事業所が見つかりません",
+            );
         }
     }
     e.into_result(()).map_err(Error::Validation)
@@ -255,7 +276,9 @@ pub async fn update(db: &Db, actor: &Principal, id: i64, input: &OrderInput) -> 
     desk(actor)?;
     let input = input.validated()?;
     let mut tx = db.write().await?;
-    let status = db::orders::hold(&mut tx, id).await?.ok_or(Error::NotFound("注文"))?;
+    let status = db::orders::hold(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound("注文"))?;
     if !status.editable() {
         return Err(wrong_status(status, "内容を変更"));
     }
@@ -274,7 +297,9 @@ pub async fn set_status(db: &Db, actor: &Principal, id: i64, input: &StatusInput
     desk(actor)?;
     input.validated()?;
     let mut tx = db.write().await?;
-    let status = db::orders::hold(&mut tx, id).await?.ok_or(Error::NotFound("注文"))?;
+    let status = db::orders::hold(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound("注文"))?;
     let before = load(&mut tx, id).await?;
     if status == input.status {
         tx.rollback().await?;
@@ -319,13 +344,20 @@ pub async fn set_status(db: &Db, actor: &Principal, id: i64, input: &StatusInput
             if !waiting.is_empty() {
                 return Err(Error::Refused {
                     code: "shares_unconfirmed",
-                    message: format!("引受けの確認が済んでいない事業所があります: {}", waiting.join("、")),
+                    message: format!(
+                        "引受けの確認が済んでいない事業所があります: {}",
+                        waiting.join("、")
+                    ),
                 });
             }
         }
         _ => {}
     }
-    let reason = if input.status.needs_reason() { input.reason.trim() } else { "" };
+    let reason = if input.status.needs_reason() {
+        input.reason.trim()
+    } else {
+        ""
+    };
     let day = input.on.unwrap_or_else(today);
     db::orders::set_status(&mut tx, id, input.status, reason, Some(day), Utc::now()).await?;
     let after = load(&mut tx, id).await?;
@@ -338,7 +370,9 @@ pub async fn allocate(db: &Db, actor: &Principal, id: i64, input: &AllocationInp
     desk(actor)?;
     input.validated()?;
     let mut tx = db.write().await?;
-    let status = db::orders::hold(&mut tx, id).await?.ok_or(Error::NotFound("注文"))?;
+    let status = db::orders::hold(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound("注文"))?;
     if !status.allocatable() {
         return Err(wrong_status(status, "割り振りを変更"));
     }
@@ -348,7 +382,11 @@ pub async fn allocate(db: &Db, actor: &Principal, id: i64, input: &AllocationInp
     let mut facilities = BTreeSet::new();
     for (n, s) in input.shares.iter().enumerate() {
         match before.items.iter().find(|i| i.id == s.item_id) {
-            None => e.add(format!("shares[{n}].item_id"), "not_found", "この注文の品目ではありません"),
+            None => e.add(
+                format!("shares[{n}].item_id"),
+                "not_found",
+                "この注文の品目ではありません",
+            ),
             Some(item) => {
                 let sum = per_item.entry(item.id).or_default();
                 *sum = sum.saturating_add(s.quantity);
@@ -356,7 +394,10 @@ pub async fn allocate(db: &Db, actor: &Principal, id: i64, input: &AllocationInp
                     e.add(
                         format!("shares[{n}].quantity"),
                         "over",
-                        format!("「{}」の割り振りが数量({}{})を超えています", item.description, item.quantity, item.unit),
+                        format!(
+                            "「{}」の割り振りが数量({}{})を超えています",
+                            item.description, item.quantity, item.unit
+                        ),
                     );
                 }
             }
@@ -364,7 +405,11 @@ pub async fn allocate(db: &Db, actor: &Principal, id: i64, input: &AllocationInp
         if facilities.insert(s.facility_id) {
             match db::facilities::get(&mut tx, s.facility_id).await? {
                 Some(f) if f.active => {}
-                _ => e.add(format!("shares[{n}].facility_id"), "not_found", "事業所が見つかりません"),
+                _ => e.add(
+                    format!("shares[{n}].facility_id"),
+                    "not_found",
+                    "事業所が見つかりません",
+                ),
             }
         }
     }
@@ -396,9 +441,17 @@ pub async fn allocate(db: &Db, actor: &Principal, id: i64, input: &AllocationInp
             ),
         });
     }
-    audit::commit(tx, actor, "order.allocate", "order", id, Some(&before.items), after.clone())
-        .await
-        .map(|_| after)
+    audit::commit(
+        tx,
+        actor,
+        "order.allocate",
+        "order",
+        id,
+        Some(&before.items),
+        after.clone(),
+    )
+    .await
+    .map(|_| after)
 }
 
 /// The suggestion for every item: declared capacity on the first delivery day (today when
@@ -433,17 +486,31 @@ pub async fn suggestion(db: &Db, actor: &Principal, id: i64) -> Result<Vec<ItemS
                 .past_quantity = quantity;
         }
         let candidates: Vec<Candidate> = candidates.into_values().collect();
-        out.push(suggest(item.id, &item.description, &item.unit, item.quantity, &candidates));
+        out.push(suggest(
+            item.id,
+            &item.description,
+            &item.unit,
+            item.quantity,
+            &candidates,
+        ));
     }
     Ok(out)
 }
 
 /// A facility confirms or declines its share (the council may record the answer for it).
-pub async fn answer(db: &Db, actor: &Principal, id: i64, share_id: i64, input: &AnswerInput) -> Result<Order> {
+pub async fn answer(
+    db: &Db,
+    actor: &Principal,
+    id: i64,
+    share_id: i64,
+    input: &AnswerInput,
+) -> Result<Order> {
     desk_or_facility(actor)?;
     input.validated()?;
     let mut tx = db.write().await?;
-    let status = db::orders::hold(&mut tx, id).await?.ok_or(Error::NotFound("注文"))?;
+    let status = db::orders::hold(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound("注文"))?;
     let (order_id, facility_id, current) = db::orders::share(&mut tx, share_id)
         .await?
         .ok_or(Error::NotFound("割り振り"))?;
@@ -473,7 +540,16 @@ pub async fn answer(db: &Db, actor: &Principal, id: i64, share_id: i64, input: &
                 .cloned()
         };
         let after = load(&mut tx, id).await?;
-        audit::record(&mut tx, actor, kind, "order", id, share_of(&before).as_ref(), share_of(&after).as_ref()).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            kind,
+            "order",
+            id,
+            share_of(&before).as_ref(),
+            share_of(&after).as_ref(),
+        )
+        .await?;
         tx.commit().await?;
         return as_seen_by(actor, after);
     }
@@ -488,7 +564,9 @@ pub async fn add_payment(db: &Db, actor: &Principal, id: i64, input: &PaymentInp
     input.validated()?;
     let key = input.id.to_string();
     let mut tx = db.write().await?;
-    let status = db::orders::hold(&mut tx, id).await?.ok_or(Error::NotFound("注文"))?;
+    let status = db::orders::hold(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound("注文"))?;
     if let Some((order_id, received_on, amount)) = db::orders::payment(&mut tx, &key).await? {
         if order_id != id || received_on != input.received_on || amount != input.amount.0 {
             return Err(Error::Refused {
@@ -513,8 +591,17 @@ pub async fn add_payment(db: &Db, actor: &Principal, id: i64, input: &PaymentInp
         ));
     }
     let now = Utc::now();
-    db::orders::insert_payment(&mut tx, &key, id, input.received_on, input.amount, input.note.trim(), actor.user_id, now)
-        .await?;
+    db::orders::insert_payment(
+        &mut tx,
+        &key,
+        id,
+        input.received_on,
+        input.amount,
+        input.note.trim(),
+        actor.user_id,
+        now,
+    )
+    .await?;
     if input.amount.0 == balance {
         let paid_on = before
             .payments
@@ -526,7 +613,16 @@ pub async fn add_payment(db: &Db, actor: &Principal, id: i64, input: &PaymentInp
     }
     let after = load(&mut tx, id).await?;
     let recorded = after.payments.iter().find(|p| p.id == key).cloned();
-    audit::record(&mut tx, actor, "order.payment", "order", id, None::<&()>, recorded.as_ref()).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "order.payment",
+        "order",
+        id,
+        None::<&()>,
+        recorded.as_ref(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -536,7 +632,9 @@ pub async fn add_payment(db: &Db, actor: &Principal, id: i64, input: &PaymentInp
 pub async fn payout(db: &Db, actor: &Principal, id: i64, input: &PayoutInput) -> Result<Order> {
     desk(actor)?;
     let mut tx = db.write().await?;
-    let status = db::orders::hold(&mut tx, id).await?.ok_or(Error::NotFound("注文"))?;
+    let status = db::orders::hold(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound("注文"))?;
     let before = load(&mut tx, id).await?;
     if status == OrderStatus::PaidOut && before.paid_out_on == Some(input.paid_out_on) {
         tx.rollback().await?;
@@ -553,13 +651,33 @@ pub async fn payout(db: &Db, actor: &Principal, id: i64, input: &PayoutInput) ->
         });
     }
     if before.paid_on.is_some_and(|p| input.paid_out_on < p) {
-        return Err(Error::field("paid_out_on", "out_of_range", "支払日は入金日以降にしてください"));
+        return Err(Error::field(
+            "paid_out_on",
+            "out_of_range",
+            "支払日は入金日以降にしてください",
+        ));
     }
-    db::orders::set_status(&mut tx, id, OrderStatus::PaidOut, "", Some(input.paid_out_on), Utc::now()).await?;
+    db::orders::set_status(
+        &mut tx,
+        id,
+        OrderStatus::PaidOut,
+        "",
+        Some(input.paid_out_on),
+        Utc::now(),
+    )
+    .await?;
     let after = load(&mut tx, id).await?;
-    audit::commit(tx, actor, "order.payout", "order", id, Some(&before.payables), after.clone())
-        .await
-        .map(|_| after)
+    audit::commit(
+        tx,
+        actor,
+        "order.payout",
+        "order",
+        id,
+        Some(&before.payables),
+        after.clone(),
+    )
+    .await
+    .map(|_| after)
 }
 
 /// 支払後の調整: the one change a paid-out order takes, audited and shown on the payables.
@@ -567,7 +685,9 @@ pub async fn adjust(db: &Db, actor: &Principal, id: i64, input: &AdjustmentInput
     desk(actor)?;
     input.validated().map_err(Error::Validation)?;
     let mut tx = db.write().await?;
-    let status = db::orders::hold(&mut tx, id).await?.ok_or(Error::NotFound("注文"))?;
+    let status = db::orders::hold(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound("注文"))?;
     if status != OrderStatus::PaidOut {
         return Err(Error::Refused {
             code: "order_status",
@@ -575,8 +695,17 @@ pub async fn adjust(db: &Db, actor: &Principal, id: i64, input: &AdjustmentInput
         });
     }
     let before = load(&mut tx, id).await?;
-    let Some(part_before) = before.payables.iter().find(|p| p.facility_id == input.facility_id).cloned() else {
-        return Err(Error::field("facility_id", "not_found", "この事業所はこの注文の割り振りにありません"));
+    let Some(part_before) = before
+        .payables
+        .iter()
+        .find(|p| p.facility_id == input.facility_id)
+        .cloned()
+    else {
+        return Err(Error::field(
+            "facility_id",
+            "not_found",
+            "この事業所はこの注文の割り振りにありません",
+        ));
     };
     let key = input.id.to_string();
     if db::orders::insert_adjustment(
@@ -593,7 +722,16 @@ pub async fn adjust(db: &Db, actor: &Principal, id: i64, input: &AdjustmentInput
     {
         let after = load(&mut tx, id).await?;
         let part_after = after.payables.iter().find(|p| p.facility_id == input.facility_id);
-        audit::record(&mut tx, actor, "order.adjust", "order", id, Some(&part_before), part_after).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            "order.adjust",
+            "order",
+            id,
+            Some(&part_before),
+            part_after,
+        )
+        .await?;
         tx.commit().await?;
         return Ok(after);
     }
@@ -608,7 +746,9 @@ pub async fn invoice(db: &Db, actor: &Principal, id: i64) -> Result<InvoiceDocum
     let mut tx = db.read().await?;
     let order = load(&mut tx, id).await?;
     let council = db::council::get(&mut tx).await?;
-    let stored = db::orders::get(&mut tx, id).await?.ok_or(Error::NotFound("注文"))?;
+    let stored = db::orders::get(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound("注文"))?;
     let issuer = |facility_id: i64| {
         stored
             .shares
@@ -724,7 +864,11 @@ pub async fn payout_statement(
     for order_id in db::orders::paid_out_orders(&mut tx, facility_id, from, until).await? {
         let order = load(&mut tx, order_id).await?;
         if let (Some(part), Some(paid_out_on)) = (
-            order.payables.iter().find(|p| p.facility_id == facility_id).cloned(),
+            order
+                .payables
+                .iter()
+                .find(|p| p.facility_id == facility_id)
+                .cloned(),
             order.paid_out_on,
         ) {
             lines.push(PayoutLine {
@@ -752,7 +896,18 @@ pub async fn payout_statement(
 
 /// The statement as CSV (UTF-8 with BOM): one row per order, a 合計 row, the fee's tax note.
 pub fn payout_csv(s: &PayoutStatement) -> Result<Vec<u8>> {
-    let header = ["注文番号", "件名", "発注者", "支払日", "金額(税込)", "手数料率・額", "手数料", "手数料内消費税(10%)", "調整額", "支払額"];
+    let header = [
+        "注文番号",
+        "件名",
+        "発注者",
+        "支払日",
+        "金額(税込)",
+        "手数料率・額",
+        "手数料",
+        "手数料内消費税(10%)",
+        "調整額",
+        "支払額",
+    ];
     let mut out = ExcelCsv::new();
     out.row(header)?;
     let row = |p: &FacilityPayable| {
@@ -766,7 +921,12 @@ pub fn payout_csv(s: &PayoutStatement) -> Result<Vec<u8>> {
         ]
     };
     for l in &s.lines {
-        let mut cells = vec![format!("JO-{}", l.order_id), l.subject.clone(), l.buyer_name.clone(), l.paid_out_on.to_string()];
+        let mut cells = vec![
+            format!("JO-{}", l.order_id),
+            l.subject.clone(),
+            l.buyer_name.clone(),
+            l.paid_out_on.to_string(),
+        ];
         cells.extend(row(&l.part));
         out.row(cells)?;
     }
@@ -795,10 +955,7 @@ pub fn payout_csv(s: &PayoutStatement) -> Result<Vec<u8>> {
 pub async fn report(db: &Db, actor: &Principal, fiscal_year: i64) -> Result<ProcurementReport> {
     desk(actor)?;
     let fy = FiscalYear::validated("fiscal_year", fiscal_year)?;
-    let (from, until) = fy
-        .first_day()
-        .zip(fy.last_day())
-        .ok_or(Error::NotFound("年度"))?;
+    let (from, until) = fy.first_day().zip(fy.last_day()).ok_or(Error::NotFound("年度"))?;
     let mut tx = db.report().await?;
     let mut rows: BTreeMap<(i64, i64), ProcurementRow> = BTreeMap::new();
     let mut total = ProcurementFigures::default();
@@ -828,7 +985,15 @@ pub async fn report(db: &Db, actor: &Principal, fiscal_year: i64) -> Result<Proc
 }
 
 pub fn report_csv(r: &ProcurementReport) -> Result<Vec<u8>> {
-    let header = ["事業所番号", "事業所名", "官公需 件数", "官公需 金額", "民需 件数", "民需 金額", "合計金額"];
+    let header = [
+        "事業所番号",
+        "事業所名",
+        "官公需 件数",
+        "官公需 金額",
+        "民需 件数",
+        "民需 金額",
+        "合計金額",
+    ];
     let mut out = ExcelCsv::new();
     out.row(header)?;
     let cells = |number: String, name: &str, f: &ProcurementFigures| {
@@ -843,7 +1008,11 @@ pub fn report_csv(r: &ProcurementReport) -> Result<Vec<u8>> {
         ]
     };
     for row in &r.facilities {
-        out.row(cells(row.facility_number.to_string(), &row.facility_name, &row.figures))?;
+        out.row(cells(
+            row.facility_number.to_string(),
+            &row.facility_name,
+            &row.figures,
+        ))?;
     }
     out.row(cells(String::new(), "合計", &r.total))?;
     let mut note = vec![String::new(); header.len()];
@@ -875,15 +1044,27 @@ pub async fn declare_capacity(db: &Db, actor: &Principal, input: &CapacityInput)
         return Err(Error::field("product_id", "not_found", "商品が見つかりません"));
     }
     db::orders::insert_capacity(&mut tx, &input, Utc::now()).await?;
-    audit::record(&mut tx, actor, "order.capacity", "facility", input.facility_id, None::<&()>, Some(&input))
-        .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "order.capacity",
+        "facility",
+        input.facility_id,
+        None::<&()>,
+        Some(&input),
+    )
+    .await?;
     let list = db::orders::capacities(&mut tx, Some(input.facility_id), None, None).await?;
     tx.commit().await?;
     Ok(list)
 }
 
 /// The wage feed: the facility's joint-order income by month of payout in the fiscal year.
-pub async fn income_by_month(tx: &mut Tx, facility_id: i64, fy: FiscalYear) -> Result<BTreeMap<(i32, u32), i64>> {
+pub async fn income_by_month(
+    tx: &mut Tx,
+    facility_id: i64,
+    fy: FiscalYear,
+) -> Result<BTreeMap<(i32, u32), i64>> {
     let mut out = BTreeMap::new();
     let (Some(from), Some(until)) = (fy.first_day(), fy.last_day()) else {
         return Ok(out);

@@ -49,8 +49,7 @@ pub async fn facility_year(
             sales_by_month.insert((year, month), net);
         }
     }
-    let income_by_month =
-        crate::usecases::orders::income_by_month(&mut tx, facility_id, fy).await?;
+    let income_by_month = crate::usecases::orders::income_by_month(&mut tx, facility_id, fy).await?;
     let months: Vec<WageMonth> = months
         .iter()
         .map(|&(year, month)| {
