@@ -205,6 +205,11 @@ db_test!(an_order_goes_from_enquiry_to_payout, demo = false, |server| {
         (&json!(1120), &json!(0)),
         "{mine}"
     );
+    assert_eq!(
+        (&mine["items"][1]["quantity"], &mine["items"][1]["amount"]),
+        (&json!(1), &json!(1000)),
+        "its own part of the item, not the whole: {mine}"
+    );
     assert_eq!(mine["payables"].as_array().map(Vec::len), Some(1), "{mine}");
     assert!(!mine.to_string().contains("Cベーカリー"), "{mine}");
     let (status, _) = d.staff[1].get(&format!("/api/v1/orders/{}", other["id"])).await;
@@ -663,3 +668,94 @@ db_test!(
         assert_eq!(report["total"]["total"], 0, "lost orders are not received");
     }
 );
+
+db_test!(racing_payments_are_recorded_once, demo = false, |server| {
+    let d = desk(&server).await;
+    let (a, c) = (d.facilities[0], d.facilities[2]);
+    let mut body = order_body(c);
+    body["items"] = json!([{"description": "清掃作業", "unit": "時間", "quantity": 10, "unit_price": 2200, "tax_rate": "standard"}]);
+    let order = server.created("/api/v1/orders", &body).await;
+    let id = order["id"].as_i64().expect("id");
+    let item = item_ids(&order)[0];
+    let path = |tail: &str| format!("/api/v1/orders/{id}{tail}");
+    let (status, body) = server
+        .put(
+            &path("/shares"),
+            &json!({"shares": [{"item_id": item, "facility_id": a, "quantity": 10}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let share = share_id(&body, item, a);
+    let (status, _) = d.staff[0]
+        .post(
+            &path(&format!("/shares/{share}/answer")),
+            &json!({"answer": "confirm"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for (step, on) in [
+        ("ordered", "2026-11-02"),
+        ("delivered", "2026-11-05"),
+        ("invoiced", "2026-11-06"),
+    ] {
+        let (status, body) = server
+            .post(&path("/status"), &json!({"status": step, "on": on}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{step}: {body}");
+    }
+    // The same payment sent five times at once: recorded once.
+    let same = json!({"id": uuid::Uuid::now_v7(), "received_on": "2026-11-20", "amount": 1000});
+    let payments = path("/payments");
+    let answers = futures::future::join_all((0..5).map(|_| server.post(&payments, &same))).await;
+    for (status, answer) in &answers {
+        assert_eq!(*status, StatusCode::CREATED, "{answer}");
+    }
+    let after = server.get_ok(&path("")).await;
+    assert_eq!(
+        (&after["paid"], after["payments"].as_array().map(Vec::len)),
+        (&json!(1000), Some(1)),
+        "{after}"
+    );
+    // Two payments of the whole balance at once: one is taken, the other refused; never overpaid.
+    let rest = |day: &str| json!({"id": uuid::Uuid::now_v7(), "received_on": day, "amount": 21000});
+    let (first, second) = (rest("2026-11-21"), rest("2026-11-22"));
+    let (one, two) = tokio::join!(server.post(&payments, &first), server.post(&payments, &second));
+    let mut statuses = [one.0, two.0];
+    statuses.sort();
+    // The second finds the order 入金済 (the first holds its row until it commits).
+    assert_eq!(
+        statuses,
+        [StatusCode::CREATED, StatusCode::CONFLICT],
+        "{} / {}",
+        one.1,
+        two.1
+    );
+    let refused = if one.0 == StatusCode::CONFLICT {
+        &one.1
+    } else {
+        &two.1
+    };
+    assert_error(refused, "order_status");
+    let after = server.get_ok(&path("")).await;
+    assert_eq!(
+        (&after["paid"], &after["status"]),
+        (&json!(22000), &json!("paid")),
+        "{after}"
+    );
+    // A payout and an adjustment racing: the adjustment is refused, or lands after the payout.
+    let adjustment = json!({"id": uuid::Uuid::now_v7(), "facility_id": a, "amount": -100, "reason": "訂正"});
+    let (payout_path, adjust_path) = (path("/payout"), path("/adjustments"));
+    let payout_body = json!({"paid_out_on": "2026-11-30"});
+    let (payout, adjust) = tokio::join!(
+        server.post(&payout_path, &payout_body),
+        server.post(&adjust_path, &adjustment)
+    );
+    assert_eq!(payout.0, StatusCode::OK, "{}", payout.1);
+    let after = server.get_ok(&path("")).await;
+    let adjustments = payable(&after, a)["adjustments_total"].as_i64().unwrap_or(0);
+    match adjust.0 {
+        StatusCode::CREATED => assert_eq!(adjustments, -100),
+        StatusCode::CONFLICT => assert_eq!(adjustments, 0),
+        other => panic!("adjustment: {other} {}", adjust.1),
+    }
+});

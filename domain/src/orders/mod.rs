@@ -766,11 +766,16 @@ pub struct Order {
 }
 
 impl Order {
-    /// What facility staff of `facility_id` see: their own shares, fee and payable; no other
-    /// facility's shares, the buyer's payments or the order's total.
+    /// What facility staff of `facility_id` see: their own shares (items' quantities and amounts
+    /// are theirs), fee and payable; no other facility's shares, the buyer's payments or the
+    /// order's total.
     pub fn as_seen_by_facility(mut self, facility_id: i64) -> Order {
         for item in &mut self.items {
             item.shares.retain(|s| s.facility_id == facility_id);
+            // The item's quantity and amount become the facility's own: the whole would tell
+            // what the other facilities make.
+            item.quantity = item.shares.iter().map(|s| s.quantity).sum();
+            item.amount = Yen(item.shares.iter().map(|s| s.amount.0).sum());
         }
         self.items.retain(|i| !i.shares.is_empty());
         self.fee_overrides.retain(|o| o.facility_id == facility_id);

@@ -393,6 +393,11 @@ fn facility_view_hides_other_facilities() {
     let seen = o.as_seen_by_facility(1);
     assert_eq!(seen.items.len(), 1);
     assert_eq!(seen.items[0].shares.len(), 1);
+    assert_eq!(
+        (seen.items[0].quantity, seen.items[0].amount),
+        (6, Yen(600)),
+        "its own part only"
+    );
     assert_eq!(seen.total, Yen(600));
     assert_eq!(seen.paid, Yen::ZERO);
 }
