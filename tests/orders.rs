@@ -641,6 +641,27 @@ db_test!(
             )
             .await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        // Catalogue goods keep their rate; unknown products are refused.
+        let products = server.get_ok(&format!("/api/v1/products?facility_id={a}")).await;
+        let cookie = products[0]["id"].as_i64().expect("product");
+        let mut body = order_body(d.facilities[2]);
+        body["items"][0]["product_id"] = json!(cookie);
+        body["items"][0]["tax_rate"] = json!("standard");
+        body["items"][1]["product_id"] = json!(cookie + 1000);
+        let (status, answer) = server.post("/api/v1/orders", &body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        assert_eq!(
+            error_fields(&answer),
+            vec!["items[0].tax_rate", "items[1].product_id"]
+        );
+        body["items"][0]["tax_rate"] = json!("reduced");
+        body["items"][1]["product_id"] = json!(null);
+        let (status, answer) = server.post("/api/v1/orders", &body).await;
+        assert_eq!(
+            (status, &answer["items"][0]["product_id"]),
+            (StatusCode::CREATED, &json!(cookie)),
+            "{answer}"
+        );
         // Items of another order may not be named in an update.
         let other = server
             .created("/api/v1/orders", &order_body(d.facilities[2]))

@@ -228,14 +228,21 @@ pub async fn get(db: &Db, actor: &Principal, id: i64) -> Result<Order> {
 async fn check_references(tx: &mut Tx, input: &OrderInput, existing_items: &[i64]) -> Result<()> {
     let mut e = FieldErrors::default();
     for (i, item) in input.items.iter().enumerate() {
-        if let Some(product_id) = item.product_id
-            && db::products::get(tx, product_id).await?.is_none()
-        {
-            e.add(
-                format!("items[{i}].product_id"),
-                "not_found",
-                "商品が見つかりません",
-            );
+        if let Some(product_id) = item.product_id {
+            match db::products::get(tx, product_id).await? {
+                None => e.add(
+                    format!("items[{i}].product_id"),
+                    "not_found",
+                    "商品が見つかりません",
+                ),
+                // Catalogue goods keep their rate: a bento is 8% whoever orders it.
+                Some(p) if p.tax_rate != item.tax_rate => e.add(
+                    format!("items[{i}].tax_rate"),
+                    "mismatch",
+                    format!("「{}」の税率は{}です", p.name, p.tax_rate.label_ja()),
+                ),
+                Some(_) => {}
+            }
         }
         if let Some(id) = item.id
             && !existing_items.contains(&id)
