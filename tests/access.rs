@@ -213,6 +213,25 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         // The corrections of the published table: the council decides them.
         ("get", "/api/v1/wages/corrections") => COUNCIL,
         ("put", "/api/v1/wages/corrections/{id}") => COUNCIL,
+        // 共同受注: the desk (council); facility staff see their own shares, answer them and
+        // declare their capacity, and read their payout statements.
+        ("get", "/api/v1/orders") => COUNCIL_AND_FACILITY,
+        ("post", "/api/v1/orders") => COUNCIL,
+        ("get", "/api/v1/orders/{id}") => COUNCIL_AND_FACILITY,
+        ("put", "/api/v1/orders/{id}") => COUNCIL,
+        ("post", "/api/v1/orders/{id}/status") => COUNCIL,
+        ("put", "/api/v1/orders/{id}/fee") => COUNCIL,
+        ("put", "/api/v1/orders/{id}/shares") => COUNCIL,
+        ("get", "/api/v1/orders/{id}/suggestion") => COUNCIL,
+        ("post", "/api/v1/orders/{id}/shares/{share_id}/answer") => COUNCIL_AND_FACILITY,
+        ("post", "/api/v1/orders/{id}/payments") => COUNCIL,
+        ("post", "/api/v1/orders/{id}/payout") => COUNCIL,
+        ("post", "/api/v1/orders/{id}/adjustments") => COUNCIL,
+        ("get", "/api/v1/orders/{id}/invoice") => COUNCIL,
+        ("get", "/api/v1/orders/payouts") => COUNCIL_AND_FACILITY,
+        ("get", "/api/v1/orders/report") => COUNCIL,
+        ("get", "/api/v1/orders/capacities") => COUNCIL_AND_FACILITY,
+        ("post", "/api/v1/orders/capacities") => COUNCIL_AND_FACILITY,
         _ => return None,
     })
 }
@@ -256,7 +275,15 @@ fn request_for(world: &Fixtures, method: &str, path: &str, n: usize) -> (String,
     };
     let mut concrete = path
         .replace("{id}", &id.to_string())
+        .replace("{share_id}", "0")
         .replace("{facility_id}", &world.facility_a.to_string());
+    match path {
+        "/api/v1/orders/report" => concrete.push_str("?fiscal_year=2025"),
+        "/api/v1/orders/payouts" => {
+            concrete.push_str(&format!("?facility_id={}&month=2026-11", world.facility_a))
+        }
+        _ => {}
+    }
     if path.contains("wage") && !path.ends_with("/import") && !(method == "put" && path.ends_with("/wages")) {
         concrete.push_str("?fiscal_year=2025");
     }
@@ -308,6 +335,25 @@ fn request_for(world: &Fixtures, method: &str, path: &str, n: usize) -> (String,
             json!({"action": "void", "approver_login": ADMIN_LOGIN, "pin": ADMIN_PIN, "reason": "test",
                 "sale_id": uuid::Uuid::now_v7()}),
         ),
+        ("post", "/api/v1/orders") | ("put", "/api/v1/orders/{id}") => Some(json!({
+            "subject": "弁当", "buyer": {"name": "県庁", "kind": "government"},
+            "items": [{"description": "弁当", "unit": "個", "quantity": 10, "unit_price": 500, "tax_rate": "reduced"}],
+            "fee": {"kind": "percent", "basis_points": 1000}})),
+        ("post", "/api/v1/orders/{id}/status") => Some(json!({"status": "quoted"})),
+        ("put", "/api/v1/orders/{id}/fee") => Some(json!({"fee": {"kind": "fixed", "yen": 1000}})),
+        ("put", "/api/v1/orders/{id}/shares") => Some(json!({"shares": []})),
+        ("post", "/api/v1/orders/{id}/shares/{share_id}/answer") => Some(json!({"answer": "confirm"})),
+        ("post", "/api/v1/orders/{id}/payments") => {
+            Some(json!({"id": uuid::Uuid::now_v7(), "received_on": "2026-11-30", "amount": 100}))
+        }
+        ("post", "/api/v1/orders/{id}/payout") => Some(json!({"paid_out_on": "2026-11-30"})),
+        ("post", "/api/v1/orders/{id}/adjustments") => Some(
+            json!({"id": uuid::Uuid::now_v7(), "facility_id": world.facility_a, "amount": 100, "reason": "テスト"}),
+        ),
+        ("post", "/api/v1/orders/capacities") => {
+            Some(json!({"facility_id": world.facility_a, "work": "弁当",
+            "starts_on": "2026-11-01", "ends_on": "2026-11-30", "quantity": 100}))
+        }
         (m, _) if m == "post" || m == "put" => Some(json!({})),
         _ => None,
     };

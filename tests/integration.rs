@@ -21,6 +21,7 @@ mod instances;
 mod limits;
 mod logs;
 mod openapi;
+mod orders;
 mod photos;
 mod photos_browser;
 mod power_loss;

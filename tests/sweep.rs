@@ -34,6 +34,12 @@ const TABLES: &[&str] = &[
     "wage_targets",
     "wage_years",
     "wage_corrections",
+    "orders",
+    "order_items",
+    "order_shares",
+    "order_payments",
+    "order_adjustments",
+    "order_capacities",
 ];
 
 /// Row counts of every table that holds what staff entered or sold.

@@ -13,6 +13,7 @@
 //!   [`sync`] (the tablet's retry rule); [`cash`] and [`reading`] for the やさしいレジ;
 //!   [`customer_display`] (お客様画面);
 //! - closing: [`register_sessions`] (レジ開け・締め), [`settlement`] (精算), [`dashboard`];
+//! - [`orders`] (共同受注窓口: joint orders split across facilities, invoiced and paid out);
 //! - [`wages`] (工賃) and [`health`];
 //! - [`event_transfer`]: a venue laptop's event brought into the central database.
 
@@ -30,6 +31,7 @@ pub mod events;
 pub mod facilities;
 pub mod health;
 pub mod money;
+pub mod orders;
 pub mod photos;
 pub mod printers;
 pub mod products;

@@ -29,6 +29,10 @@ pub struct WageMonth {
     pub average_hourly_wage: Option<Tenths>,
     /// Net sales of the facility's goods at settled council events in the month.
     pub council_sales: Yen,
+    /// 共同受注: the facility's part of joint orders paid out to it in the month (tax included,
+    /// before the council's fee — the basis of `council_sales`), apart from event sales.
+    #[serde(default)]
+    pub joint_order_income: Yen,
 }
 
 /// A facility's fiscal year: months, yearly figures by both formulas, target and achievement.
@@ -64,6 +68,9 @@ pub struct FacilityWageYear {
     /// Classic average ÷ target, in tenths of a percent.
     pub achievement: Option<Tenths>,
     pub council_sales: Yen,
+    /// 共同受注 of the year (Σ of the months'), apart from event sales.
+    #[serde(default)]
+    pub joint_order_income: Yen,
     /// Council sales ÷ wages paid, in tenths of a percent.
     pub council_share: Option<Tenths>,
 }

@@ -12,6 +12,7 @@ mod events;
 pub mod extract;
 mod facilities;
 mod openapi;
+mod orders;
 mod photos;
 mod products;
 mod receipts;
@@ -105,6 +106,7 @@ impl FromRef<AppState> for LeptosOptions {
         (name = "stock", description = "Consignment stock: intake, returns, transfers, losses, counts"),
         (name = "sales", description = "The till: catalogue, sales, voids, refunds, live sales"),
         (name = "receipts", description = "Receipts: printing on the register's printer, text previews, printer status"),
+        (name = "orders", description = "共同受注窓口: joint orders split across facilities, invoiced, paid and paid out"),
         (name = "vending", description = "セルプ自販機: vending machines supporting facilities and their monthly commission"),
     )
 )]
@@ -130,6 +132,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(displays::routes())
         .merge(settlement::routes())
         .merge(wages::routes())
+        .merge(orders::routes())
         .merge(vending::routes());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)

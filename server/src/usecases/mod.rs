@@ -9,6 +9,7 @@
 //! Master data: [`council`], [`facilities`], [`products`] and their [`photos`], [`events`],
 //! [`imports`] (CSV).
 //! Selling: [`sales`], [`receipts`], [`stock`], [`displays`] (お客様画面). Closing: [`register_sessions`], [`settlement`].
+//! The joint order desk (共同受注窓口): [`orders`].
 //! Reporting: [`wages`]. A venue laptop's event into the central database: [`event_transfer`].
 //!
 //! A new sales channel (joint orders, gift seasons, …) gets a file here, named as its domain
@@ -24,6 +25,7 @@ pub mod events;
 pub mod facilities;
 pub mod imports;
 pub mod once;
+pub mod orders;
 pub mod photos;
 pub mod products;
 pub mod receipts;
