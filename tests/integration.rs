@@ -42,5 +42,6 @@ mod sweep;
 mod till_mode_browser;
 mod tls;
 mod tls_browser;
+mod vending;
 mod vouchers;
 mod wages;

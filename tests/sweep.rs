@@ -40,6 +40,8 @@ const TABLES: &[&str] = &[
     "order_payments",
     "order_adjustments",
     "order_capacities",
+    "vending_machines",
+    "vending_months",
 ];
 
 /// Row counts of every table that holds what staff entered or sold.

@@ -221,6 +221,12 @@ impl Principal {
     pub fn may_see_wage_table(&self) -> bool {
         self.is_council() || self.role == Role::FacilityStaff
     }
+
+    /// The council's other channels (vending machines, …): the council, and facility staff
+    /// for their own facility's part ([`Principal::facility_scope`] narrows it).
+    pub fn may_see_channels(&self) -> bool {
+        self.is_council() || self.role == Role::FacilityStaff
+    }
 }
 
 #[cfg(test)]

@@ -120,9 +120,17 @@ pub const AUDIT_KINDS: &[AuditKind] = &[
     kind("device.revoke", "端末の無効化", "Tablet revoked"),
     kind("council.update", "協議会の設定の変更", "Council settings changed"),
     kind("vending.machine_create", "自販機の登録", "Vending machine added"),
-    kind("vending.machine_update", "自販機の変更", "Vending machine changed"),
+    kind(
+        "vending.machine_update",
+        "自販機の変更",
+        "Vending machine changed",
+    ),
     kind("vending.month", "自販機の月次実績", "Vending month recorded"),
-    kind("vending.import", "自販機の月次実績の取込", "Vending months imported"),
+    kind(
+        "vending.import",
+        "自販機の月次実績の取込",
+        "Vending months imported",
+    ),
 ];
 
 /// The kind of record `code` names.
@@ -160,6 +168,8 @@ pub fn entity_label_ja(entity: &str) -> &str {
         "sale" => "売上",
         "stock_operation" => "在庫",
         "user" => "ユーザー",
+        "vending_machine" => "自販機",
+        "vending_month" => "自販機の月次実績",
         "wage_correction" => "公表値の訂正案",
         "wage_table" => "工賃実績表",
         "wages" | "wage_month" => "工賃",

@@ -43,13 +43,18 @@ impl VendingCommission {
 
     fn check(self, e: &mut FieldErrors) {
         match self {
-            VendingCommission::Percent { basis_points } if !(0..=10_000).contains(&basis_points) => {
-                e.add("commission", "out_of_range", "手数料率は0%から100%の範囲で入力してください")
-            }
+            VendingCommission::Percent { basis_points } if !(0..=10_000).contains(&basis_points) => e.add(
+                "commission",
+                "out_of_range",
+                "手数料率は0%から100%の範囲で入力してください",
+            ),
             VendingCommission::PerCan { yen } if !(0..=MAX_PER_CAN.0).contains(&yen.0) => e.add(
                 "commission",
                 "out_of_range",
-                format!("1本あたりの手数料は0円から{}円の範囲で入力してください", MAX_PER_CAN.0),
+                format!(
+                    "1本あたりの手数料は0円から{}円の範囲で入力してください",
+                    MAX_PER_CAN.0
+                ),
             ),
             _ => {}
         }
@@ -155,7 +160,11 @@ impl VendingMonthInput {
         let mut e = FieldErrors::default();
         check_month(&mut e, self.year, self.month);
         if !(0..=MAX_MONTHLY_CANS).contains(&self.cans) {
-            e.add("cans", "out_of_range", format!("販売本数は0から{MAX_MONTHLY_CANS}の範囲で入力してください"));
+            e.add(
+                "cans",
+                "out_of_range",
+                format!("販売本数は0から{MAX_MONTHLY_CANS}の範囲で入力してください"),
+            );
         }
         if !(0..=MAX_MONTHLY_SALES.0).contains(&self.sales.0) {
             e.add(
@@ -221,27 +230,51 @@ pub mod import {
         for (line, cells) in rows {
             let cell = |i: usize| cells.get(i).map_or("", |c| c.trim());
             let mut wrong = |column: &str, code: &str, message: String| {
-                errors.add(format!("rows[{line}].{column}"), code, format!("{line}行目: {message}"));
+                errors.add(
+                    format!("rows[{line}].{column}"),
+                    code,
+                    format!("{line}行目: {message}"),
+                );
             };
             let machine = machines.iter().find(|(code, _, _)| code == cell(0));
             match machine {
-                None => wrong("code", "unknown", format!("自販機コード「{}」は登録されていません", cell(0))),
-                Some((_, _, false)) => wrong("code", "inactive", format!("自販機「{}」は撤去済みです", cell(0))),
+                None => wrong(
+                    "code",
+                    "unknown",
+                    format!("自販機コード「{}」は登録されていません", cell(0)),
+                ),
+                Some((_, _, false)) => {
+                    wrong("code", "inactive", format!("自販機「{}」は撤去済みです", cell(0)))
+                }
                 Some(_) => {}
             }
             let month = parse_month(cell(1));
             if month.is_none() {
-                wrong("month", "format", format!("年月「{}」を読み取れません（例: 2026-11）", cell(1)));
+                wrong(
+                    "month",
+                    "format",
+                    format!("年月「{}」を読み取れません（例: 2026-11）", cell(1)),
+                );
             }
             let cans = parse_count(cell(2));
             if cans.is_none() {
-                wrong("cans", "format", format!("販売本数「{}」は0以上の整数で入力してください", cell(2)));
+                wrong(
+                    "cans",
+                    "format",
+                    format!("販売本数「{}」は0以上の整数で入力してください", cell(2)),
+                );
             }
             let sales = parse_count(cell(3));
             if sales.is_none() {
-                wrong("sales", "format", format!("売上「{}」は0以上の整数（円）で入力してください", cell(3)));
+                wrong(
+                    "sales",
+                    "format",
+                    format!("売上「{}」は0以上の整数（円）で入力してください", cell(3)),
+                );
             }
-            let (Some((code, id, true)), Some((year, month)), Some(cans), Some(sales)) = (machine, month, cans, sales) else {
+            let (Some((code, id, true)), Some((year, month)), Some(cans), Some(sales)) =
+                (machine, month, cans, sales)
+            else {
                 continue;
             };
             let input = VendingMonthInput {
@@ -253,7 +286,11 @@ pub mod import {
             };
             match input.validated() {
                 Ok(input) => match seen.insert((*id, year, month), *line) {
-                    Some(first) => wrong("code", "duplicate", format!("{code} の {year}年{month}月は{first}行目にもあります")),
+                    Some(first) => wrong(
+                        "code",
+                        "duplicate",
+                        format!("{code} の {year}年{month}月は{first}行目にもあります"),
+                    ),
                     None => planned.push(input),
                 },
                 Err(e) => e.0.into_iter().for_each(|f| wrong(&f.field, &f.code, f.message)),
@@ -269,11 +306,12 @@ pub mod import {
         Some((year.trim().parse().ok()?, month.trim().parse().ok()?))
     }
 
-    /// A whole number as a spreadsheet writes it (`1,234`, `¥1,234`, full-width digits).
+    /// A whole number as a spreadsheet writes it (`1,234`, `¥1,234`, full-width digits; a
+    /// Shift_JIS file's ¥ reads as `\`).
     fn parse_count(text: &str) -> Option<i64> {
         let digits: String = crate::codes::normalise_digits(text)
             .trim()
-            .trim_start_matches(['¥', '￥'])
+            .trim_start_matches(['¥', '￥', '\\'])
             .trim_end_matches('円')
             .chars()
             .filter(|c| *c != ',')
@@ -294,10 +332,19 @@ mod tests {
     fn income_is_a_share_rounded_down_or_per_can() {
         let twenty = VendingCommission::Percent { basis_points: 2000 };
         assert_eq!(income(twenty, 0, Yen(123_459)), Yen(24_691));
-        assert_eq!(income(VendingCommission::Percent { basis_points: 1550 }, 0, Yen(999)), Yen(154));
-        assert_eq!(income(VendingCommission::PerCan { yen: Yen(10) }, 1_234, Yen(150_000)), Yen(12_340));
+        assert_eq!(
+            income(VendingCommission::Percent { basis_points: 1550 }, 0, Yen(999)),
+            Yen(154)
+        );
+        assert_eq!(
+            income(VendingCommission::PerCan { yen: Yen(10) }, 1_234, Yen(150_000)),
+            Yen(12_340)
+        );
         assert_eq!(income(twenty, 0, Yen(i64::MAX)), Yen(i64::MAX / 5));
-        assert_eq!(income(VendingCommission::PerCan { yen: Yen(1000) }, i64::MAX, Yen(0)), Yen(i64::MAX));
+        assert_eq!(
+            income(VendingCommission::PerCan { yen: Yen(1000) }, i64::MAX, Yen(0)),
+            Yen(i64::MAX)
+        );
     }
 
     #[test]
@@ -317,7 +364,13 @@ mod tests {
             commission: VendingCommission::Percent { basis_points: 10_001 },
             ..machine.clone()
         };
-        let fields: Vec<String> = wrong.validated().unwrap_err().0.into_iter().map(|f| f.field).collect();
+        let fields: Vec<String> = wrong
+            .validated()
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
         assert_eq!(fields, ["code", "facility_id", "commission"]);
         let per_can = VendingMachineInput {
             commission: VendingCommission::PerCan { yen: Yen(-1) },
@@ -337,10 +390,22 @@ mod tests {
         };
         assert!(month.validated().is_ok());
         for wrong in [
-            VendingMonthInput { month: 13, ..month.clone() },
-            VendingMonthInput { cans: -1, ..month.clone() },
-            VendingMonthInput { sales: Yen(i64::MAX), ..month.clone() },
-            VendingMonthInput { year: 1900, ..month.clone() },
+            VendingMonthInput {
+                month: 13,
+                ..month.clone()
+            },
+            VendingMonthInput {
+                cans: -1,
+                ..month.clone()
+            },
+            VendingMonthInput {
+                sales: Yen(i64::MAX),
+                ..month.clone()
+            },
+            VendingMonthInput {
+                year: 1900,
+                ..month.clone()
+            },
         ] {
             assert!(wrong.validated().is_err(), "{wrong:?}");
         }
@@ -352,7 +417,11 @@ mod tests {
 
     #[test]
     fn an_import_is_all_rows_or_none() {
-        let machines = vec![("V-001".to_string(), 1, true), ("V-002".to_string(), 2, true), ("V-009".to_string(), 9, false)];
+        let machines = vec![
+            ("V-001".to_string(), 1, true),
+            ("V-002".to_string(), 2, true),
+            ("V-009".to_string(), 9, false),
+        ];
         let good = [
             row(2, ["V-001", "2026-11", "1,234", "¥185,100"]),
             row(3, ["V-002", "2026年11月", "80", "12000"]),
@@ -371,9 +440,19 @@ mod tests {
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["rows[4].code", "rows[5].code", "rows[6].month", "rows[6].cans", "rows[6].sales", "rows[7].code"]
+            [
+                "rows[4].code",
+                "rows[5].code",
+                "rows[6].month",
+                "rows[6].cans",
+                "rows[6].sales",
+                "rows[7].code"
+            ]
         );
-        assert!(errors[0].message.starts_with("4行目: ") && errors[0].message.contains("登録されていません"), "{errors:?}");
+        assert!(
+            errors[0].message.starts_with("4行目: ") && errors[0].message.contains("登録されていません"),
+            "{errors:?}"
+        );
         assert!(errors[1].message.contains("2行目にもあります"), "{errors:?}");
         assert!(errors[5].message.contains("撤去済み"), "{errors:?}");
     }

@@ -80,8 +80,10 @@ async fn main() {
     );
     // Where the time went: the batch requests (server and network) and the page between them.
     let requests = browser
-        .js("return performance.getEntriesByType('resource').filter(e => e.name.includes('/sales/batch')) \
-             .map(e => [e.startTime, e.responseEnd, e.requestStart, e.responseStart])")
+        .js(
+            "return performance.getEntriesByType('resource').filter(e => e.name.includes('/sales/batch')) \
+             .map(e => [e.startTime, e.responseEnd, e.requestStart, e.responseStart])",
+        )
         .await;
     let requests: Vec<Vec<f64>> = serde_json::from_value(requests).unwrap_or_default();
     let in_requests: f64 = requests.iter().map(|r| r[1] - r[0]).sum();

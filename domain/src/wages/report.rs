@@ -33,6 +33,9 @@ pub struct WageMonth {
     /// before the council's fee — the basis of `council_sales`), apart from event sales.
     #[serde(default)]
     pub joint_order_income: Yen,
+    /// セルプ自販機: the commission of the machines supporting the facility, for the month's sales.
+    #[serde(default)]
+    pub vending_income: Yen,
 }
 
 /// A facility's fiscal year: months, yearly figures by both formulas, target and achievement.
@@ -71,6 +74,9 @@ pub struct FacilityWageYear {
     /// 共同受注 of the year (Σ of the months'), apart from event sales.
     #[serde(default)]
     pub joint_order_income: Yen,
+    /// セルプ自販機 of the year (Σ of the months').
+    #[serde(default)]
+    pub vending_income: Yen,
     /// Council sales ÷ wages paid, in tenths of a percent.
     pub council_share: Option<Tenths>,
 }

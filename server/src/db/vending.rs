@@ -51,7 +51,8 @@ impl From<MachineRow> for VendingMachine {
     }
 }
 
-const MACHINE_SELECT: &str = "SELECT m.id, m.code, m.location, m.operator, m.facility_id, f.number AS facility_number,
+const MACHINE_SELECT: &str =
+    "SELECT m.id, m.code, m.location, m.operator, m.facility_id, f.number AS facility_number,
         f.name AS facility_name, m.commission_kind, m.commission_value, m.active
     FROM vending_machines m JOIN facilities f ON f.id = m.facility_id";
 
@@ -149,7 +150,8 @@ pub async fn put_month(
 ) -> Result<Option<VendingMonth>, sqlx::Error> {
     let before = get_month(tx, month.machine_id, month.year, month.month).await?;
     let (kind, value) = rule_columns(month.commission);
-    let sql = "INSERT INTO vending_months (machine_id, year, month, facility_id, cans, sales, commission_kind,
+    let sql =
+        "INSERT INTO vending_months (machine_id, year, month, facility_id, cans, sales, commission_kind,
                    commission_value, income, recorded_at)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                ON CONFLICT (machine_id, year, month) DO UPDATE SET facility_id = excluded.facility_id,
@@ -173,11 +175,17 @@ pub async fn put_month(
     Ok(before)
 }
 
-const MONTH_SELECT: &str = "SELECT v.machine_id, m.code AS machine_code, v.facility_id, v.year, v.month, v.cans, v.sales,
+const MONTH_SELECT: &str =
+    "SELECT v.machine_id, m.code AS machine_code, v.facility_id, v.year, v.month, v.cans, v.sales,
         v.commission_kind, v.commission_value, v.income
     FROM vending_months v JOIN vending_machines m ON m.id = v.machine_id";
 
-pub async fn get_month(tx: &mut Tx, machine_id: i64, year: i32, month: u32) -> Result<Option<VendingMonth>, sqlx::Error> {
+pub async fn get_month(
+    tx: &mut Tx,
+    machine_id: i64,
+    year: i32,
+    month: u32,
+) -> Result<Option<VendingMonth>, sqlx::Error> {
     let sql = format!("{MONTH_SELECT} WHERE v.machine_id = $1 AND v.year = $2 AND v.month = $3");
     let row: Option<MonthRow> = on_tx!(tx, |conn| sqlx::query_as(&sql)
         .bind(machine_id)

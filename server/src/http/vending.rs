@@ -22,7 +22,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// The machines by code (facility staff: those supporting their facility).
 #[utoipa::path(get, operation_id = "listVendingMachines", path = "/vending/machines", tag = "vending",
     responses((status = 200, body = [VendingMachine])))]
-async fn list_machines(State(state): State<AppState>, Caller(actor): Caller) -> ApiResult<Json<Vec<VendingMachine>>> {
+async fn list_machines(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+) -> ApiResult<Json<Vec<VendingMachine>>> {
     Ok(Json(vending::list_machines(&state.db, &actor).await?))
 }
 
@@ -53,7 +56,9 @@ async fn update_machine(
     Path(id): Path<i64>,
     Json(input): Json<VendingMachineInput>,
 ) -> ApiResult<Json<VendingMachine>> {
-    Ok(Json(vending::update_machine(&state.db, &actor, id, &input).await?))
+    Ok(Json(
+        vending::update_machine(&state.db, &actor, id, &input).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

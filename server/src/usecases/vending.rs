@@ -20,10 +20,15 @@ use std::collections::BTreeMap;
 const DUPLICATE_CODE: &str = "この自販機コードはすでに使われています";
 
 pub async fn list_machines(db: &Db, actor: &Principal) -> Result<Vec<VendingMachine>> {
+    allow(actor.may_see_channels())?;
     Ok(db::vending::list(&mut db.read().await?, actor.facility_scope()).await?)
 }
 
-pub async fn create_machine(db: &Db, actor: &Principal, input: &VendingMachineInput) -> Result<VendingMachine> {
+pub async fn create_machine(
+    db: &Db,
+    actor: &Principal,
+    input: &VendingMachineInput,
+) -> Result<VendingMachine> {
     allow(actor.may_manage_council_data())?;
     let input = input.validated().map_err(Error::Validation)?;
     let mut tx = db.write().await?;
@@ -32,7 +37,16 @@ pub async fn create_machine(db: &Db, actor: &Principal, input: &VendingMachineIn
         .await
         .on_unique(Unique::VendingMachineCode, DUPLICATE_CODE)?;
     let created = machine(&mut tx, id).await?;
-    audit::commit(tx, actor, "vending.machine_create", "vending_machine", id, None::<&VendingMachine>, created).await
+    audit::commit(
+        tx,
+        actor,
+        "vending.machine_create",
+        "vending_machine",
+        id,
+        None::<&VendingMachine>,
+        created,
+    )
+    .await
 }
 
 pub async fn update_machine(
@@ -50,7 +64,16 @@ pub async fn update_machine(
         .await
         .on_unique(Unique::VendingMachineCode, DUPLICATE_CODE)?;
     let after = machine(&mut tx, id).await?;
-    audit::commit(tx, actor, "vending.machine_update", "vending_machine", id, Some(&before), after).await
+    audit::commit(
+        tx,
+        actor,
+        "vending.machine_update",
+        "vending_machine",
+        id,
+        Some(&before),
+        after,
+    )
+    .await
 }
 
 async fn machine(tx: &mut Tx, id: i64) -> Result<VendingMachine> {
@@ -91,7 +114,16 @@ pub async fn record_month(db: &Db, actor: &Principal, input: &VendingMonthInput)
     let month = month_of(&machine, &input);
     let before = db::vending::put_month(&mut tx, &month, Utc::now()).await?;
     let key = format!("{}:{}-{:02}", machine.id, month.year, month.month);
-    audit::commit(tx, actor, "vending.month", "vending_month", key, before.as_ref(), month).await
+    audit::commit(
+        tx,
+        actor,
+        "vending.month",
+        "vending_month",
+        key,
+        before.as_ref(),
+        month,
+    )
+    .await
 }
 
 /// What an import did.
@@ -111,7 +143,10 @@ pub async fn import_months(db: &Db, actor: &Principal, bytes: &[u8]) -> Result<V
     let table = rows(&decode(bytes)?, import::COLUMNS)?;
     let mut tx = db.write().await?;
     let machines = db::vending::list(&mut tx, None).await?;
-    let known: Vec<(String, i64, bool)> = machines.iter().map(|m| (m.code.clone(), m.id, m.active)).collect();
+    let known: Vec<(String, i64, bool)> = machines
+        .iter()
+        .map(|m| (m.code.clone(), m.id, m.active))
+        .collect();
     let planned = import::plan(&table.rows, &known).map_err(Error::Validation)?;
     let now = Utc::now();
     let (mut added, mut replaced, mut months) = (0, 0, Vec::with_capacity(planned.len()));
@@ -126,8 +161,21 @@ pub async fn import_months(db: &Db, actor: &Principal, bytes: &[u8]) -> Result<V
         }
         months.push(month);
     }
-    let answer = VendingImport { added, replaced, months };
-    audit::commit(tx, actor, "vending.import", "vending_month", "import", None::<&()>, answer).await
+    let answer = VendingImport {
+        added,
+        replaced,
+        months,
+    };
+    audit::commit(
+        tx,
+        actor,
+        "vending.import",
+        "vending_month",
+        "import",
+        None::<&()>,
+        answer,
+    )
+    .await
 }
 
 /// The months of a fiscal year (facility staff: their own), by month then machine.
@@ -137,6 +185,7 @@ pub async fn months(
     facility: Option<i64>,
     fiscal_year: i32,
 ) -> Result<Vec<VendingMonth>> {
+    allow(actor.may_see_channels())?;
     let fiscal_year = FiscalYear::validated("fiscal_year", i64::from(fiscal_year))?;
     let facility = match (actor.facility_scope(), facility) {
         (Some(own), Some(asked)) if own != asked => return Err(Error::Forbidden),

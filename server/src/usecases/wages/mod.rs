@@ -50,6 +50,7 @@ pub async fn facility_year(
         }
     }
     let income_by_month = crate::usecases::orders::income_by_month(&mut tx, facility_id, fy).await?;
+    let vending_by_month = crate::usecases::vending::income_by_month(&mut tx, facility_id, fy).await?;
     let months: Vec<WageMonth> = months
         .iter()
         .map(|&(year, month)| {
@@ -69,6 +70,7 @@ pub async fn facility_year(
                 figures,
                 council_sales: Yen(sales_by_month.get(&(year, month)).copied().unwrap_or(0)),
                 joint_order_income: Yen(income_by_month.get(&(year, month)).copied().unwrap_or(0)),
+                vending_income: Yen(vending_by_month.get(&(year, month)).copied().unwrap_or(0)),
             }
         })
         .collect();
@@ -77,6 +79,7 @@ pub async fn facility_year(
     let progress = YearProgress::of(fy, &entered, tokyo_today());
     let council_sales = Yen(months.iter().map(|m| m.council_sales.0).sum());
     let joint_order_income = Yen(months.iter().map(|m| m.joint_order_income.0).sum());
+    let vending_income = Yen(months.iter().map(|m| m.vending_income.0).sum());
     Ok(FacilityWageYear {
         facility_id,
         facility_number: facility.number,
@@ -97,6 +100,7 @@ pub async fn facility_year(
             .and_then(|(a, t)| Tenths::from_yen(t).and_then(|t| wages::achievement_rate(a, t))),
         council_sales,
         joint_order_income,
+        vending_income,
         council_share: (totals.wages_paid.0 > 0)
             .then(|| Tenths::ratio(council_sales.0 * 100, totals.wages_paid.0))
             .flatten(),
