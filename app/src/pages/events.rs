@@ -89,7 +89,7 @@ pub fn EventsPage() -> impl IntoView {
 }
 
 /// `"10"` or `"12.5"` (percent) → basis points; anything else → `i64::MIN` (refused by the server).
-fn parse_percent(text: &str) -> i64 {
+pub(crate) fn parse_percent(text: &str) -> i64 {
     let text = selpos_domain::codes::normalise_digits(text.trim()).replace(['%', '％'], "");
     let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
     let frac = format!("{frac:0<2}");
@@ -99,7 +99,7 @@ fn parse_percent(text: &str) -> i64 {
     }
 }
 
-fn format_percent(basis_points: i64) -> String {
+pub(crate) fn format_percent(basis_points: i64) -> String {
     if basis_points % 100 == 0 {
         (basis_points / 100).to_string()
     } else {
