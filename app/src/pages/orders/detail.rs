@@ -43,6 +43,8 @@ pub fn OrderPage() -> impl IntoView {
         {move || match data.get() {
             None => view! { <p class="loading">"読み込み中…"</p> }.into_any(),
             Some(Err(failure)) => view! { <LoadError failure /> }.into_any(),
+            // What the page offers depends on who is signed in: wait for the session too.
+            Some(Ok(_)) if crate::session::current().is_none() => view! { <p class="loading">"読み込み中…"</p> }.into_any(),
             Some(Ok(order)) => view! {
                 <OrderView order=order.clone() status editing set />
             }.into_any(),
@@ -337,7 +339,7 @@ fn Payments(order: Order, status: FormStatus, set: impl Fn(Order) + Copy + Send 
     let note = RwSignal::new(String::new());
     let payment_id = RwSignal::new(uuid::Uuid::now_v7());
     let busy = RwSignal::new(false);
-    let may_pay = desk() && order.status.received() && order.status != OrderStatus::PaidOut && outstanding > 0;
+    let may_pay = desk() && order.status == OrderStatus::Invoiced && outstanding > 0;
     let record = move |_| {
         let Ok(on) = NaiveDate::parse_from_str(received_on.get_untracked().trim(), "%Y-%m-%d") else {
             status.set(Some(Err(ApiFailure {
