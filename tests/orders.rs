@@ -286,6 +286,37 @@ db_test!(an_order_goes_from_enquiry_to_payout, demo = false, |server| {
     let (status, body) = server.put(&path("/shares"), &partial).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
 
+    // The fee may change until the payout: 0% for a moment, then back as it was.
+    let (status, body) = server
+        .put(
+            &path("/fee"),
+            &json!({"fee": {"kind": "percent", "basis_points": 0}}),
+        )
+        .await;
+    assert_eq!(
+        (status, &payable(&body, a)["fee"]),
+        (StatusCode::OK, &json!(0)),
+        "{body}"
+    );
+    let fee_back = json!({"fee": {"kind": "percent", "basis_points": 1050},
+        "fee_overrides": [{"facility_id": c, "fee": {"kind": "fixed", "yen": 500}}]});
+    let (status, body) = server.put(&path("/fee"), &fee_back).await;
+    assert_eq!(
+        (status, &payable(&body, c)["fee"]),
+        (StatusCode::OK, &json!(500)),
+        "{body}"
+    );
+    let (status, body) = server
+        .put(
+            &path("/fee"),
+            &json!({"fee": {"kind": "percent", "basis_points": 1050},
+            "fee_overrides": [{"facility_id": c, "fee": {"kind": "fixed", "yen": 1}},
+                              {"facility_id": c, "fee": {"kind": "fixed", "yen": 2}}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(error_fields(&body), vec!["fee_overrides[1].facility_id"]);
+
     // 納品済 needs every share confirmed.
     let (status, body) = server
         .post(&path("/status"), &json!({"status": "delivered"}))
@@ -307,6 +338,17 @@ db_test!(an_order_goes_from_enquiry_to_payout, demo = false, |server| {
             }
         }
     }
+    let (status, body) = server
+        .post(
+            &path("/status"),
+            &json!({"status": "delivered", "on": "2026-11-09"}),
+        )
+        .await;
+    assert_eq!(
+        (status, error_fields(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["on".to_string()]),
+        "delivered before ordered"
+    );
     let (status, body) = server
         .post(
             &path("/status"),
@@ -456,6 +498,11 @@ db_test!(an_order_goes_from_enquiry_to_payout, demo = false, |server| {
             reqwest::Method::POST,
             path("/payout"),
             json!({"paid_out_on": "2026-12-01"}),
+        ),
+        (
+            reqwest::Method::PUT,
+            path("/fee"),
+            json!({"fee": {"kind": "percent", "basis_points": 0}}),
         ),
         (
             reqwest::Method::POST,

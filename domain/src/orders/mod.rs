@@ -412,17 +412,7 @@ impl OrderInput {
             }
         }
         check_fee(&mut e, "fee", self.fee);
-        let mut facilities = BTreeSet::new();
-        for (i, o) in self.fee_overrides.iter().enumerate() {
-            check_fee(&mut e, &format!("fee_overrides[{i}].fee"), o.fee);
-            if !facilities.insert(o.facility_id) {
-                e.add(
-                    format!("fee_overrides[{i}].facility_id"),
-                    "duplicate",
-                    "同じ事業所の手数料が2回あります",
-                );
-            }
-        }
+        check_overrides(&mut e, &self.fee_overrides);
         let trimmed = OrderInput {
             subject: self.subject.trim().to_string(),
             buyer: Buyer {
@@ -589,6 +579,56 @@ impl PaymentInput {
         text(&mut e, "note", &self.note, 200, false, "備考");
         e.into_result(())
     }
+}
+
+/// The council's fee on an order, changeable until the facilities are paid (as an event's
+/// commission is until it is settled).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FeeInput {
+    pub fee: CommissionRule,
+    #[serde(default)]
+    pub fee_overrides: Vec<FeeOverride>,
+}
+
+impl FeeInput {
+    pub fn validated(&self) -> Result<(), FieldErrors> {
+        let mut e = FieldErrors::default();
+        check_fee(&mut e, "fee", self.fee);
+        check_overrides(&mut e, &self.fee_overrides);
+        e.into_result(())
+    }
+}
+
+fn check_overrides(e: &mut FieldErrors, overrides: &[FeeOverride]) {
+    let mut facilities = BTreeSet::new();
+    for (i, o) in overrides.iter().enumerate() {
+        check_fee(e, &format!("fee_overrides[{i}].fee"), o.fee);
+        if !facilities.insert(o.facility_id) {
+            e.add(
+                format!("fee_overrides[{i}].facility_id"),
+                "duplicate",
+                "同じ事業所の手数料が2回あります",
+            );
+        }
+    }
+}
+
+/// The day a status is reached may not come before the one reached before it (受注日 ≤ 納品日
+/// ≤ 請求日; 入金日 ≤ 支払日).
+pub fn check_day(previous: Option<NaiveDate>, day: NaiveDate, field: &str) -> Result<(), FieldErrors> {
+    let mut e = FieldErrors::default();
+    if let Some(previous) = previous
+        && day < previous
+    {
+        e.add(
+            field,
+            "out_of_range",
+            format!("{previous}より前の日付にはできません"),
+        );
+    }
+    e.into_result(())
 }
 
 /// 支払: the council pays every facility its part; the order is locked from then on.

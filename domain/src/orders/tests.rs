@@ -401,3 +401,36 @@ fn facility_view_hides_other_facilities() {
     assert_eq!(seen.total, Yen(600));
     assert_eq!(seen.paid, Yen::ZERO);
 }
+
+#[test]
+fn status_days_follow_each_other_and_fees_are_checked() {
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).expect("date");
+    assert!(check_day(None, day(1), "on").is_ok());
+    assert!(check_day(Some(day(10)), day(10), "on").is_ok());
+    let refused = check_day(Some(day(10)), day(9), "on").expect_err("before");
+    assert_eq!(
+        (refused.0[0].field.as_str(), refused.0[0].code.as_str()),
+        ("on", "out_of_range")
+    );
+    let fee = FeeInput {
+        fee: CommissionRule::Fixed { yen: Yen(-1) },
+        fee_overrides: vec![
+            FeeOverride {
+                facility_id: 1,
+                fee: CommissionRule::Percent { basis_points: 500 },
+            },
+            FeeOverride {
+                facility_id: 1,
+                fee: CommissionRule::Percent { basis_points: 600 },
+            },
+        ],
+    };
+    let fields: Vec<String> = fee
+        .validated()
+        .expect_err("refused")
+        .0
+        .into_iter()
+        .map(|e| e.field)
+        .collect();
+    assert_eq!(fields, vec!["fee", "fee_overrides[1].facility_id"]);
+}

@@ -315,6 +315,29 @@ pub async fn save(
     })
 }
 
+/// Changes the council's fee on an order.
+pub async fn set_fee(
+    tx: &mut Tx,
+    id: i64,
+    fee: CommissionRule,
+    overrides: &[FeeOverride],
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let (fee_kind, fee_value) = fee_columns(fee);
+    let overrides = serde_json::to_string(overrides).map_err(json_error)?;
+    on_tx!(tx, |conn| sqlx::query(
+        "UPDATE orders SET fee_kind = $1, fee_value = $2, fee_overrides = $3, updated_at = $4 WHERE id = $5"
+    )
+    .bind(fee_kind)
+    .bind(fee_value)
+    .bind(&overrides)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ()))
+}
+
 /// Replaces the order's items: those with an id are updated in place (the caller checked they
 /// are this order's), new ones inserted, the rest deleted with their shares.
 pub async fn replace_items(tx: &mut Tx, order_id: i64, items: &[ItemInput]) -> Result<(), sqlx::Error> {

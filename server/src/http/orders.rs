@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use selpos_domain::orders::{
-    AllocationInput, AnswerInput, Capacity, CapacityInput, InvoiceDocument, ItemSuggestion, Order,
+    AllocationInput, AnswerInput, Capacity, CapacityInput, FeeInput, InvoiceDocument, ItemSuggestion, Order,
     OrderInput, PaymentInput, PayoutInput, PayoutStatement, ProcurementReport, StatusInput,
 };
 use selpos_domain::settlement::AdjustmentInput;
@@ -23,6 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(get, update))
+        .routes(routes!(set_fee))
         .routes(routes!(set_status))
         .routes(routes!(allocate))
         .routes(routes!(suggestion))
@@ -79,6 +80,19 @@ async fn update(
     Json(input): Json<OrderInput>,
 ) -> ApiResult<Json<Order>> {
     Ok(Json(orders::update(&state.db, &actor, id, &input).await?))
+}
+
+/// Changes the council's fee and the per-facility overrides (until the order is paid out).
+#[utoipa::path(put, operation_id = "setOrderFee", path = "/orders/{id}/fee", tag = "orders", params(("id" = i64, Path)), request_body = FeeInput,
+    responses((status = 200, body = Order), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn set_fee(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<i64>,
+    Json(input): Json<FeeInput>,
+) -> ApiResult<Json<Order>> {
+    Ok(Json(orders::set_fee(&state.db, &actor, id, &input).await?))
 }
 
 /// Moves the order: 見積, 受注 (allocation complete), 納品済 (every share confirmed), 請求済,

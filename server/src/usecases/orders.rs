@@ -15,10 +15,10 @@ use chrono_tz::Asia::Tokyo;
 use selpos_domain::access::Principal;
 use selpos_domain::orders::{
     AllocationInput, Answer, AnswerInput, Buyer, Candidate, Capacity, CapacityInput, FacilityPayable,
-    INVOICE_TAX_JA, InvoiceDocument, InvoiceLine, Item, ItemSuggestion, Order, OrderInput, OrderStatus,
-    PROCUREMENT_NOTE_JA, Payment, PaymentInput, PayoutInput, PayoutLine, PayoutStatement, ProcurementFigures,
-    ProcurementReport, ProcurementRow, Share, ShareStatus, StatusInput, allocation_problems,
-    facility_payable, invoice_figures, line_amount, suggest,
+    FeeInput, INVOICE_TAX_JA, InvoiceDocument, InvoiceLine, Item, ItemSuggestion, Order, OrderInput,
+    OrderStatus, PROCUREMENT_NOTE_JA, Payment, PaymentInput, PayoutInput, PayoutLine, PayoutStatement,
+    ProcurementFigures, ProcurementReport, ProcurementRow, Share, ShareStatus, StatusInput,
+    allocation_problems, check_day, facility_payable, invoice_figures, line_amount, suggest,
 };
 use selpos_domain::settlement::AdjustmentInput;
 use selpos_domain::tax::RoundingMode;
@@ -298,6 +298,48 @@ pub async fn update(db: &Db, actor: &Principal, id: i64, input: &OrderInput) -> 
     audit::commit(tx, actor, "order.update", "order", id, Some(&before), after).await
 }
 
+/// Changes the council's fee (and the per-facility overrides) until the order is paid out.
+pub async fn set_fee(db: &Db, actor: &Principal, id: i64, input: &FeeInput) -> Result<Order> {
+    desk(actor)?;
+    input.validated()?;
+    let mut tx = db.write().await?;
+    let status = db::orders::hold(&mut tx, id)
+        .await?
+        .ok_or(Error::NotFound("注文"))?;
+    if matches!(
+        status,
+        OrderStatus::PaidOut | OrderStatus::Lost | OrderStatus::Cancelled
+    ) {
+        return Err(wrong_status(status, "手数料を変更"));
+    }
+    let mut e = FieldErrors::default();
+    for (i, o) in input.fee_overrides.iter().enumerate() {
+        if db::facilities::get(&mut tx, o.facility_id).await?.is_none() {
+            e.add(
+                format!("fee_overrides[{i}].facility_id"),
+                "not_found",
+                "事業所が見つかりません",
+            );
+        }
+    }
+    e.into_result(()).map_err(Error::Validation)?;
+    let before = load(&mut tx, id).await?;
+    db::orders::set_fee(&mut tx, id, input.fee, &input.fee_overrides, Utc::now()).await?;
+    let after = load(&mut tx, id).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "order.fee",
+        "order",
+        id,
+        Some(&before.payables),
+        Some(&after.payables),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
 /// A status change by hand: 見積, 受注 (every item allocated, none declined), 納品済 (every
 /// share confirmed), 請求済, 失注 / 取消 (with a reason). The same status again is a no-op.
 pub async fn set_status(db: &Db, actor: &Principal, id: i64, input: &StatusInput) -> Result<Order> {
@@ -360,12 +402,18 @@ pub async fn set_status(db: &Db, actor: &Principal, id: i64, input: &StatusInput
         }
         _ => {}
     }
+    let day = input.on.unwrap_or_else(today);
+    let previous = match input.status {
+        OrderStatus::Delivered => before.ordered_on,
+        OrderStatus::Invoiced => before.delivered_on,
+        _ => None,
+    };
+    check_day(previous, day, "on")?;
     let reason = if input.status.needs_reason() {
         input.reason.trim()
     } else {
         ""
     };
-    let day = input.on.unwrap_or_else(today);
     db::orders::set_status(&mut tx, id, input.status, reason, Some(day), Utc::now()).await?;
     let after = load(&mut tx, id).await?;
     audit::commit(tx, actor, "order.status", "order", id, Some(&before), after).await
@@ -657,13 +705,7 @@ pub async fn payout(db: &Db, actor: &Principal, id: i64, input: &PayoutInput) ->
             }
         });
     }
-    if before.paid_on.is_some_and(|p| input.paid_out_on < p) {
-        return Err(Error::field(
-            "paid_out_on",
-            "out_of_range",
-            "支払日は入金日以降にしてください",
-        ));
-    }
+    check_day(before.paid_on, input.paid_out_on, "paid_out_on")?;
     db::orders::set_status(
         &mut tx,
         id,
