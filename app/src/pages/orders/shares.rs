@@ -17,6 +17,9 @@ pub fn SharesPage() -> impl IntoView {
         <h1>{t!("受注の割り振り", "Our shares of joint orders")}</h1>
         <p class="hint">{t!("共同受注窓口から割り振られた自事業所の分です。引き受けるか、理由を添えて辞退してください。",
             "Your facility's shares of the council's joint orders: confirm, or decline with a reason.")}</p>
+        <div class="toolbar">
+            <a class="button" href="/orders/payouts">{t!("支払明細", "Payout statements")}</a>
+        </div>
         <StatusBanner status />
         <Loaded load=move || orders.get() ok=move |list| if list.is_empty() {
             view! { <p class="empty">{t!("割り振られた受注はありません", "No shares yet")}</p> }.into_any()
