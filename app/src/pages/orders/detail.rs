@@ -3,7 +3,9 @@
 
 use super::{OrderForm, first_delivery, status_badge};
 use crate::api::{ApiFailure, ApiResult, orders as api};
-use crate::components::{FormStatus, LoadError, SelectField, StatusBanner, TextField, field_error, list_of, parse_number};
+use crate::components::{
+    FormStatus, LoadError, SelectField, StatusBanner, TextField, field_error, list_of, parse_number,
+};
 use crate::forms::save;
 use crate::i18n::pick;
 use crate::session::may;
@@ -14,7 +16,8 @@ use leptos_router::hooks::use_params_map;
 use selpos_domain::Yen;
 use selpos_domain::access::Principal;
 use selpos_domain::orders::{
-    AllocationInput, ItemSuggestion, Order, OrderStatus, PaymentInput, PayoutInput, ShareInput, ShareStatus, StatusInput,
+    AllocationInput, ItemSuggestion, Order, OrderStatus, PaymentInput, PayoutInput, ShareInput, ShareStatus,
+    StatusInput,
 };
 
 fn desk() -> bool {
@@ -29,7 +32,9 @@ fn today() -> String {
 /// `/orders/:id`.
 #[component]
 pub fn OrderPage() -> impl IntoView {
-    let id = use_params_map().with_untracked(|p| p.get("id")).and_then(|v| v.parse::<i64>().ok());
+    let id = use_params_map()
+        .with_untracked(|p| p.get("id"))
+        .and_then(|v| v.parse::<i64>().ok());
     let Some(id) = id else {
         return view! { <super::super::NotFound /> }.into_any();
     };
@@ -107,7 +112,11 @@ fn OrderView(
 
 /// The moves staff may make by hand from the order's status.
 #[component]
-fn StatusActions(order: Order, status: FormStatus, set: impl Fn(Order) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn StatusActions(
+    order: Order,
+    status: FormStatus,
+    set: impl Fn(Order) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let id = order.id;
     let reason = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
@@ -117,10 +126,15 @@ fn StatusActions(order: Order, status: FormStatus, set: impl Fn(Order) + Copy + 
             reason: reason.get_untracked(),
             on: None,
         };
-        save(status, Some(busy), async move { api::set_status(id, &input).await }, move |o| {
-            set(o);
-            Some(format!("「{}」にしました", next.label_ja()))
-        });
+        save(
+            status,
+            Some(busy),
+            async move { api::set_status(id, &input).await },
+            move |o| {
+                set(o);
+                Some(format!("「{}」にしました", next.label_ja()))
+            },
+        );
     };
     let forward: Vec<OrderStatus> = OrderStatus::ALL
         .into_iter()
@@ -173,28 +187,36 @@ struct ShareRow {
 
 /// 割り振り: shares per item per facility, checked against the item's quantity.
 #[component]
-fn Allocation(order: Order, status: FormStatus, set: impl Fn(Order) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn Allocation(
+    order: Order,
+    status: FormStatus,
+    set: impl Fn(Order) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let id = order.id;
     let editable = desk() && order.status.allocatable();
     let facilities = LocalResource::new(|| crate::api::facilities(false, None));
     let facility_list = list_of(facilities);
     let facility_options = Signal::derive(move || {
-        let mut options = vec![(String::new(), pick("(事業所を選ぶ)", "(choose a facility)").to_string())];
+        let mut options = vec![(
+            String::new(),
+            pick("(事業所を選ぶ)", "(choose a facility)").to_string(),
+        )];
         options.extend(facility_list.get().iter().map(crate::components::facility_option));
         options
     });
     let next_key = StoredValue::new(0usize);
-    let new_row = move |item_id: i64, facility: String, quantity: String, answer: Option<(ShareStatus, String)>| {
-        let key = next_key.get_value();
-        next_key.set_value(key + 1);
-        ShareRow {
-            key,
-            item_id,
-            facility: RwSignal::new(facility),
-            quantity: RwSignal::new(quantity),
-            answer,
-        }
-    };
+    let new_row =
+        move |item_id: i64, facility: String, quantity: String, answer: Option<(ShareStatus, String)>| {
+            let key = next_key.get_value();
+            next_key.set_value(key + 1);
+            ShareRow {
+                key,
+                item_id,
+                facility: RwSignal::new(facility),
+                quantity: RwSignal::new(quantity),
+                answer,
+            }
+        };
     let rows: RwSignal<Vec<ShareRow>> = RwSignal::new(
         order
             .items
@@ -221,7 +243,12 @@ fn Allocation(order: Order, status: FormStatus, set: impl Fn(Order) + Copy + Sen
                 for s in &list {
                     rs.retain(|r| r.item_id != s.item_id);
                     for share in s.shares.iter().filter(|sh| sh.quantity > 0) {
-                        rs.push(new_row(s.item_id, share.facility_id.to_string(), share.quantity.to_string(), None));
+                        rs.push(new_row(
+                            s.item_id,
+                            share.facility_id.to_string(),
+                            share.quantity.to_string(),
+                            None,
+                        ));
                     }
                 }
             });
@@ -241,10 +268,15 @@ fn Allocation(order: Order, status: FormStatus, set: impl Fn(Order) + Copy + Sen
                 })
                 .collect(),
         };
-        save(status, Some(busy), async move { api::allocate(id, &input).await }, move |o| {
-            set(o);
-            Some(pick("割り振りを保存しました", "Allocation saved").into())
-        });
+        save(
+            status,
+            Some(busy),
+            async move { api::allocate(id, &input).await },
+            move |o| {
+                set(o);
+                Some(pick("割り振りを保存しました", "Allocation saved").into())
+            },
+        );
     };
     let items = order.items.clone();
     view! {
@@ -331,11 +363,19 @@ fn Allocation(order: Order, status: FormStatus, set: impl Fn(Order) + Copy + Sen
 
 /// 入金: the payments received, and a new one.
 #[component]
-fn Payments(order: Order, status: FormStatus, set: impl Fn(Order) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn Payments(
+    order: Order,
+    status: FormStatus,
+    set: impl Fn(Order) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let id = order.id;
     let received_on = RwSignal::new(today());
     let outstanding = order.total.0 - order.paid.0;
-    let amount = RwSignal::new(if outstanding > 0 { outstanding.to_string() } else { String::new() });
+    let amount = RwSignal::new(if outstanding > 0 {
+        outstanding.to_string()
+    } else {
+        String::new()
+    });
     let note = RwSignal::new(String::new());
     let payment_id = RwSignal::new(uuid::Uuid::now_v7());
     let busy = RwSignal::new(false);
@@ -355,11 +395,16 @@ fn Payments(order: Order, status: FormStatus, set: impl Fn(Order) + Copy + Send 
             amount: Yen(parse_number(&amount.get_untracked())),
             note: note.get_untracked(),
         };
-        save(status, Some(busy), async move { api::add_payment(id, &input).await }, move |o| {
-            payment_id.set(uuid::Uuid::now_v7());
-            set(o);
-            Some(pick("入金を記録しました", "Payment recorded").into())
-        });
+        save(
+            status,
+            Some(busy),
+            async move { api::add_payment(id, &input).await },
+            move |o| {
+                payment_id.set(uuid::Uuid::now_v7());
+                set(o);
+                Some(pick("入金を記録しました", "Payment recorded").into())
+            },
+        );
     };
     view! {
         <section class="panel" id="payments">
@@ -394,7 +439,11 @@ fn Payments(order: Order, status: FormStatus, set: impl Fn(Order) + Copy + Send 
 
 /// Each facility's part: its amount, the council's fee and tax, adjustments, payable; payout.
 #[component]
-fn Payables(order: Order, status: FormStatus, set: impl Fn(Order) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn Payables(
+    order: Order,
+    status: FormStatus,
+    set: impl Fn(Order) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let id = order.id;
     let paid_out_on = RwSignal::new(today());
     let busy = RwSignal::new(false);
@@ -404,10 +453,21 @@ fn Payables(order: Order, status: FormStatus, set: impl Fn(Order) + Copy + Send 
         let Ok(on) = NaiveDate::parse_from_str(paid_out_on.get_untracked().trim(), "%Y-%m-%d") else {
             return;
         };
-        save(status, Some(busy), async move { api::payout(id, &PayoutInput { paid_out_on: on }).await }, move |o| {
-            set(o);
-            Some(pick("事業所への支払を記録しました(ロック)", "Paid out: the order is locked").into())
-        });
+        save(
+            status,
+            Some(busy),
+            async move { api::payout(id, &PayoutInput { paid_out_on: on }).await },
+            move |o| {
+                set(o);
+                Some(
+                    pick(
+                        "事業所への支払を記録しました(ロック)",
+                        "Paid out: the order is locked",
+                    )
+                    .into(),
+                )
+            },
+        );
     };
     view! {
         <section class="panel" id="payables">

@@ -13,7 +13,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use selpos_domain::Yen;
 use selpos_domain::access::Principal;
 use selpos_domain::orders::{
-    Delivery, InvoiceDocument, InvoiceFigures, InvoiceLine, Order, PayoutStatement, ProcurementReport, invoice_figures,
+    Delivery, InvoiceDocument, InvoiceFigures, InvoiceLine, Order, PayoutStatement, ProcurementReport,
+    invoice_figures,
 };
 use selpos_domain::tax::TaxRate;
 
@@ -31,7 +32,9 @@ fn print_button() -> impl IntoView {
 /// `/orders/:id/document?kind=quote|delivery|invoice[&facility=]`.
 #[component]
 pub fn DocumentPage() -> impl IntoView {
-    let id = use_params_map().with_untracked(|p| p.get("id")).and_then(|v| v.parse::<i64>().ok());
+    let id = use_params_map()
+        .with_untracked(|p| p.get("id"))
+        .and_then(|v| v.parse::<i64>().ok());
     let Some(id) = id else {
         return view! { <super::super::NotFound /> }.into_any();
     };
@@ -162,7 +165,11 @@ fn Quote(order: Order, doc: Option<InvoiceDocument>) -> impl IntoView {
         })
         .collect();
     let figures = invoice_figures(lines, rounding);
-    let recipient = if order.buyer.invoice_recipient.is_empty() { order.buyer.name.clone() } else { order.buyer.invoice_recipient.clone() };
+    let recipient = if order.buyer.invoice_recipient.is_empty() {
+        order.buyer.name.clone()
+    } else {
+        order.buyer.invoice_recipient.clone()
+    };
     let issuer = doc.map(|d| (d.issuer_name, d.registration_number));
     view! {
         <article class="sheet a4 order-doc quote" id="quote">
@@ -202,7 +209,11 @@ fn LineTable(lines: Vec<InvoiceLine>, with_facility: bool) -> impl IntoView {
 fn DeliveryNote(order: Order, facility: Option<i64>, doc: Option<InvoiceDocument>) -> impl IntoView {
     let mut lines = Vec::new();
     for item in &order.items {
-        for s in item.shares.iter().filter(|s| facility.is_none_or(|f| f == s.facility_id)) {
+        for s in item
+            .shares
+            .iter()
+            .filter(|s| facility.is_none_or(|f| f == s.facility_id))
+        {
             lines.push(InvoiceLine {
                 item_id: item.id,
                 description: item.description.clone(),
@@ -218,8 +229,15 @@ fn DeliveryNote(order: Order, facility: Option<i64>, doc: Option<InvoiceDocument
             });
         }
     }
-    let total = lines.iter().fold(Yen::ZERO, |a, l| Yen(a.0.saturating_add(l.amount.0)));
-    let from = facility.and_then(|f| lines.iter().find(|l| l.facility_id == f).map(|l| l.facility_name.clone()));
+    let total = lines
+        .iter()
+        .fold(Yen::ZERO, |a, l| Yen(a.0.saturating_add(l.amount.0)));
+    let from = facility.and_then(|f| {
+        lines
+            .iter()
+            .find(|l| l.facility_id == f)
+            .map(|l| l.facility_name.clone())
+    });
     let recipient = order.buyer.name.clone();
     let date = order.delivered_on.map(|d| d.to_string()).unwrap_or_else(today);
     let issuer = doc.map(|d| (d.issuer_name, d.registration_number));
@@ -247,7 +265,11 @@ fn Invoice(doc: InvoiceDocument, bank: RwSignal<String>) -> impl IntoView {
     let f = doc.figures.clone();
     let qualified_lines: Vec<InvoiceLine> = f.lines.iter().filter(|l| l.qualified).cloned().collect();
     let other_lines: Vec<InvoiceLine> = f.lines.iter().filter(|l| !l.qualified).cloned().collect();
-    let title = if doc.qualified { "請求書(適格請求書)" } else { "請求書" };
+    let title = if doc.qualified {
+        "請求書(適格請求書)"
+    } else {
+        "請求書"
+    };
     view! {
         <article class="sheet a4 order-doc invoice" id="invoice">
             <DocumentHead title number=doc.number.clone() date=format!("請求日 {}", doc.issued_on) recipient=doc.recipient.clone()
@@ -300,7 +322,11 @@ pub fn PayoutStatementPage() -> impl IntoView {
         }
     });
     let facilities = LocalResource::new(|| crate::api::facilities(false, None));
-    let options = options_of(list_of(facilities), Some(("(事業所を選ぶ)", "(choose a facility)")), facility_option);
+    let options = options_of(
+        list_of(facilities),
+        Some(("(事業所を選ぶ)", "(choose a facility)")),
+        facility_option,
+    );
     let data = LocalResource::new(move || {
         let (f, m) = (facility.get(), month.get());
         async move {
@@ -367,9 +393,8 @@ fn PayoutSheet(s: PayoutStatement) -> impl IntoView {
 /// `/orders/report?year=`: the prefecture's yearly report of orders received through the desk.
 #[component]
 pub fn ReportPage() -> impl IntoView {
-    let year = RwSignal::new(
-        query("year").unwrap_or_else(|| super::super::wages::this_fiscal_year().to_string()),
-    );
+    let year =
+        RwSignal::new(query("year").unwrap_or_else(|| super::super::wages::this_fiscal_year().to_string()));
     let data = LocalResource::new(move || {
         let y = year.get().parse::<i32>().unwrap_or_default();
         api::report(y)

@@ -8,7 +8,9 @@ pub mod shares;
 
 use super::events::{format_percent, parse_percent};
 use crate::api::{ApiFailure, orders as api};
-use crate::components::{FormStatus, Loaded, SelectField, StatusBanner, TextField, field_error, list_of, parse_number};
+use crate::components::{
+    FormStatus, Loaded, SelectField, StatusBanner, TextField, field_error, list_of, parse_number,
+};
 use crate::forms::{Editing, EditorForm, save, saved_message};
 use crate::session::may;
 use crate::t;
@@ -161,12 +163,18 @@ pub(crate) fn OrderForm(
     let buyer_name = text(|o| o.buyer.name.clone());
     let department = text(|o| o.buyer.department.clone());
     let contact = text(|o| o.buyer.contact.clone());
-    let kind = RwSignal::new(o.map_or(BuyerKind::Government, |o| o.buyer.kind).code().to_string());
+    let kind = RwSignal::new(
+        o.map_or(BuyerKind::Government, |o| o.buyer.kind)
+            .code()
+            .to_string(),
+    );
     let recipient = text(|o| o.buyer.invoice_recipient.clone());
     let payment_terms = text(|o| o.payment_terms.clone());
     let delivery_on = text(|o| o.deliveries.first().map(|d| d.on.to_string()).unwrap_or_default());
     let place = text(|o| o.deliveries.first().map(|d| d.place.clone()).unwrap_or_default());
-    let more_deliveries: Vec<Delivery> = o.map(|o| o.deliveries.iter().skip(1).cloned().collect()).unwrap_or_default();
+    let more_deliveries: Vec<Delivery> = o
+        .map(|o| o.deliveries.iter().skip(1).cloned().collect())
+        .unwrap_or_default();
     let fee_overrides = o.map(|o| o.fee_overrides.clone()).unwrap_or_default();
     let note = text(|o| o.note.clone());
     let (fee_kind, fee_value) = match o.map(|o| o.fee) {
@@ -183,7 +191,11 @@ pub(crate) fn OrderForm(
         ItemRow {
             key,
             id: item.map(|i| i.id),
-            product: RwSignal::new(item.and_then(|i| i.product_id).map(|p| p.to_string()).unwrap_or_default()),
+            product: RwSignal::new(
+                item.and_then(|i| i.product_id)
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+            ),
             description: RwSignal::new(item.map(|i| i.description.clone()).unwrap_or_default()),
             unit: RwSignal::new(item.map_or_else(|| "個".to_string(), |i| i.unit.clone())),
             quantity: RwSignal::new(item.map(|i| i.quantity.to_string()).unwrap_or_default()),
@@ -210,7 +222,10 @@ pub(crate) fn OrderForm(
     });
     let product_options = Signal::derive(move || {
         let facilities = facility_list.get();
-        let mut options = vec![(String::new(), crate::i18n::pick("(自由記入の作業・品目)", "(free-text work)").to_string())];
+        let mut options = vec![(
+            String::new(),
+            crate::i18n::pick("(自由記入の作業・品目)", "(free-text work)").to_string(),
+        )];
         options.extend(product_list.get().iter().map(|p: &Product| {
             let facility = facilities
                 .iter()
@@ -340,7 +355,8 @@ fn ItemFields(
     Effect::new(move |previous: Option<String>| {
         let chosen = product.get();
         if previous.is_some_and(|p| p != chosen)
-            && let Some(p) = product_list.with_untracked(|list| list.iter().find(|p| p.id.to_string() == chosen).cloned())
+            && let Some(p) =
+                product_list.with_untracked(|list| list.iter().find(|p| p.id.to_string() == chosen).cloned())
         {
             description.set(p.name.clone());
             unit_price.set(p.price.0.to_string());

@@ -34,7 +34,11 @@ pub fn SharesPage() -> impl IntoView {
 }
 
 #[component]
-fn OrderShares(order: Order, status: FormStatus, on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+fn OrderShares(
+    order: Order,
+    status: FormStatus,
+    on_done: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let order_id = order.id;
     view! {
         <section class="panel order-shares" data-order=order_id>
@@ -73,16 +77,24 @@ fn ShareRow(
             answer,
             reason: reason.get_untracked(),
         };
-        save(status, Some(busy), async move { api::answer(order_id, share_id, &input).await }, move |_| {
-            on_done();
-            Some(
-                match answer {
-                    Answer::Confirm => pick("引き受けました", "Confirmed"),
-                    Answer::Decline => pick("辞退しました。窓口が割り振り直します", "Declined: the desk will re-allocate"),
-                }
-                .into(),
-            )
-        });
+        save(
+            status,
+            Some(busy),
+            async move { api::answer(order_id, share_id, &input).await },
+            move |_| {
+                on_done();
+                Some(
+                    match answer {
+                        Answer::Confirm => pick("引き受けました", "Confirmed"),
+                        Answer::Decline => pick(
+                            "辞退しました。窓口が割り振り直します",
+                            "Declined: the desk will re-allocate",
+                        ),
+                    }
+                    .into(),
+                )
+            },
+        );
     };
     let open = share.status == ShareStatus::Proposed;
     view! {
