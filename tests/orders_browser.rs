@@ -358,5 +358,54 @@ async fn the_desk_allocates_invoices_and_records_a_payment_and_facilities_confir
         (&order["paid"], &order["status"]),
         (&json!(5000), &json!("invoiced"))
     );
+    // The other documents: the quote with its per-rate totals over every line, A's own
+    // delivery note with only A's lines, and the prefecture's yearly report with its CSV.
+    open_ready(
+        &browser,
+        &base,
+        &format!("/orders/{id}/document?kind=quote"),
+        "#quote #rate-totals",
+    )
+    .await;
+    wait_text(&browser, "#quote-total", "¥6,600").await;
+    let rates = browser
+        .js("return [...document.querySelectorAll('#rate-totals tbody tr')].map(r => [...r.querySelectorAll('td')].map(td => td.textContent.trim()))")
+        .await;
+    assert_eq!(rates, json!([["¥3,000", "¥272"], ["¥3,600", "¥266"]]));
+    open_ready(
+        &browser,
+        &base,
+        &format!("/orders/{id}/document?kind=delivery&facility={a}"),
+        "#delivery-note",
+    )
+    .await;
+    wait_text(&browser, "#delivery-total", "¥3,400").await;
+    let note = browser.text_of("#delivery-note").await;
+    assert!(note.contains("納品者 A工房") && !note.contains("B農園"), "{note}");
+    let ordered_on = order["ordered_on"].as_str().expect("ordered_on").to_string();
+    let (year, month): (i32, u32) = (
+        ordered_on[..4].parse().expect("year"),
+        ordered_on[5..7].parse().expect("month"),
+    );
+    let fiscal_year = if month >= 4 { year } else { year - 1 };
+    open_ready(
+        &browser,
+        &base,
+        &format!("/orders/report?year={fiscal_year}"),
+        "#procurement-report",
+    )
+    .await;
+    let total = wait_text(&browser, "#report-total", "¥6,600").await;
+    assert!(total.starts_with("合計"), "{total}");
+    let csv = browser
+        .find(Locator::Css("#report-csv"))
+        .await
+        .attr("href")
+        .await
+        .expect("href");
+    assert_eq!(
+        csv.as_deref(),
+        Some(format!("/api/v1/orders/report?fiscal_year={fiscal_year}&format=csv").as_str())
+    );
     browser.close().await;
 }
