@@ -358,6 +358,27 @@ async fn the_desk_allocates_invoices_and_records_a_payment_and_facilities_confir
         (&order["paid"], &order["status"]),
         (&json!(5000), &json!("invoiced"))
     );
+    // The council's fee: a fixed ¥500 for the bakery, its payable follows.
+    let set_override = r#"const label = [...document.querySelectorAll('#fee label.field')].find(l => l.textContent.includes('Cベーカリーの手数料'));
+        const input = label.querySelector('input');
+        Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, '500');
+        input.dispatchEvent(new Event('input', {bubbles: true}));
+        return input.value;"#;
+    assert_eq!(browser.js(set_override).await, json!("500"));
+    browser.click(Locator::Css("#save-fee")).await;
+    wait_text(&browser, ".save-status", "手数料を保存しました").await;
+    wait_text(
+        &browser,
+        &format!("#payable-list tr[data-facility='{c}'] .payable"),
+        "¥700",
+    )
+    .await;
+    let order = server.get_ok(&format!("/api/v1/orders/{id}")).await;
+    assert_eq!(
+        order["fee_overrides"],
+        json!([{"facility_id": c, "fee": {"kind": "fixed", "yen": 500}}])
+    );
+
     // The other documents: the quote with its per-rate totals over every line, A's own
     // delivery note with only A's lines, and the prefecture's yearly report with its CSV.
     open_ready(

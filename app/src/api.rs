@@ -900,8 +900,8 @@ pub mod wages {
 pub mod orders {
     use super::{ApiResult, get, save, send};
     use selpos_domain::orders::{
-        AllocationInput, AnswerInput, InvoiceDocument, ItemSuggestion, Order, OrderInput, PaymentInput,
-        PayoutInput, PayoutStatement, ProcurementReport, StatusInput,
+        AllocationInput, AnswerInput, FeeInput, InvoiceDocument, ItemSuggestion, Order, OrderInput,
+        PaymentInput, PayoutInput, PayoutStatement, ProcurementReport, StatusInput,
     };
 
     pub async fn list() -> ApiResult<Vec<Order>> {
@@ -914,6 +914,14 @@ pub mod orders {
 
     pub async fn save_order(id: Option<i64>, input: &OrderInput) -> ApiResult<Order> {
         save("/orders", id, input).await
+    }
+
+    pub async fn set_fee(id: i64, input: &FeeInput) -> ApiResult<Order> {
+        send("PUT", &format!("/orders/{id}/fee"), input).await
+    }
+
+    pub async fn adjust(id: i64, input: &selpos_domain::settlement::AdjustmentInput) -> ApiResult<Order> {
+        send("POST", &format!("/orders/{id}/adjustments"), input).await
     }
 
     pub async fn set_status(id: i64, input: &StatusInput) -> ApiResult<Order> {

@@ -108,7 +108,7 @@ pub(crate) fn format_percent(basis_points: i64) -> String {
 }
 
 /// A per-facility override as typed: blank = the event's default, `12%` = percent, `3000` = yen.
-fn parse_override(text: &str) -> Option<CommissionRule> {
+pub(crate) fn parse_override(text: &str) -> Option<CommissionRule> {
     let text = text.trim();
     if text.is_empty() {
         None
@@ -123,7 +123,7 @@ fn parse_override(text: &str) -> Option<CommissionRule> {
     }
 }
 
-fn format_override(rule: Option<CommissionRule>) -> String {
+pub(crate) fn format_override(rule: Option<CommissionRule>) -> String {
     match rule {
         None => String::new(),
         Some(CommissionRule::Percent { basis_points }) => format!("{}%", format_percent(basis_points)),

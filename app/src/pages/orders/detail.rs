@@ -107,6 +107,165 @@ fn OrderView(
         <Allocation order=order.clone() status set />
         <Payments order=order.clone() status set />
         <Payables order=order.clone() status set />
+        {(desk() && !matches!(order.status, OrderStatus::PaidOut | OrderStatus::Lost | OrderStatus::Cancelled))
+            .then(|| view! { <FeeForm order=order.clone() status set /> })}
+        {(desk() && order.status == OrderStatus::PaidOut).then(|| view! { <AdjustmentForm order=order.clone() status set /> })}
+    }
+}
+
+/// 手数料: the council's fee on this order and each facility's own (until payout).
+#[component]
+fn FeeForm(
+    order: Order,
+    status: FormStatus,
+    set: impl Fn(Order) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    use crate::pages::events::{format_override, format_percent, parse_override, parse_percent};
+    use selpos_domain::events::CommissionRule;
+    use selpos_domain::orders::{FeeInput, FeeOverride};
+    let id = order.id;
+    let (kind, value) = match order.fee {
+        CommissionRule::Fixed { yen } => ("fixed", yen.0.to_string()),
+        CommissionRule::Percent { basis_points } => ("percent", format_percent(basis_points)),
+    };
+    let kind = RwSignal::new(kind.to_string());
+    let value = RwSignal::new(value);
+    let overrides: Vec<(i64, String, RwSignal<String>)> = order
+        .payables
+        .iter()
+        .map(|p| {
+            let current = order
+                .fee_overrides
+                .iter()
+                .find(|o| o.facility_id == p.facility_id)
+                .map(|o| o.fee);
+            (
+                p.facility_id,
+                format!("{} {}", p.facility_number, p.facility_name),
+                RwSignal::new(format_override(current)),
+            )
+        })
+        .collect();
+    // Overrides of facilities without a share now are kept as they are.
+    let kept: Vec<FeeOverride> = order
+        .fee_overrides
+        .iter()
+        .filter(|o| !order.payables.iter().any(|p| p.facility_id == o.facility_id))
+        .cloned()
+        .collect();
+    let fields = overrides.clone();
+    let busy = RwSignal::new(false);
+    let options = Signal::derive(|| {
+        vec![
+            ("percent".to_string(), "受注額の%".to_string()),
+            ("fixed".to_string(), "定額(円)".to_string()),
+        ]
+    });
+    let submit = move |_| {
+        let fee = if kind.get_untracked() == "fixed" {
+            CommissionRule::Fixed {
+                yen: Yen(parse_number(&value.get_untracked())),
+            }
+        } else {
+            CommissionRule::Percent {
+                basis_points: parse_percent(&value.get_untracked()),
+            }
+        };
+        let mut fee_overrides = kept.clone();
+        fee_overrides.extend(overrides.iter().filter_map(|(facility_id, _, text)| {
+            parse_override(&text.get_untracked()).map(|fee| FeeOverride {
+                facility_id: *facility_id,
+                fee,
+            })
+        }));
+        let input = FeeInput { fee, fee_overrides };
+        save(
+            status,
+            Some(busy),
+            async move { api::set_fee(id, &input).await },
+            move |o| {
+                set(o);
+                Some(pick("手数料を保存しました", "Fee saved").into())
+            },
+        );
+    };
+    view! {
+        <section class="panel no-print" id="fee">
+            <h2>{t!("協議会の手数料", "Council fee")}</h2>
+            <div class="grid">
+                <SelectField label=t!("手数料の方式", "Fee kind") name="order_fee_kind" value=kind options />
+                <TextField label=t!("手数料(% または 円)", "Fee (% or yen)") name="order_fee_value" value=value inputmode="decimal" error=field_error(status, "fee") />
+                {fields.into_iter().map(|(_, name, text)| view! {
+                    <TextField label=format!("{name}の手数料") name="fee_override" value=text
+                        hint=t!("空欄: 既定 / 12% / 3000(円)", "Blank: default / 12% / 3000 (yen)") />
+                }).collect_view()}
+            </div>
+            <button class="primary" id="save-fee" disabled=move || busy.get() on:click=submit>{t!("手数料を保存", "Save fee")}</button>
+        </section>
+    }
+}
+
+/// 支払後の調整: a correction of a facility's payable on a paid-out order, with a reason.
+#[component]
+fn AdjustmentForm(
+    order: Order,
+    status: FormStatus,
+    set: impl Fn(Order) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    use selpos_domain::settlement::AdjustmentInput;
+    let id = order.id;
+    let facility = RwSignal::new(
+        order
+            .payables
+            .first()
+            .map(|p| p.facility_id.to_string())
+            .unwrap_or_default(),
+    );
+    let options = Signal::derive({
+        let payables = order.payables.clone();
+        move || {
+            payables
+                .iter()
+                .map(|p| {
+                    (
+                        p.facility_id.to_string(),
+                        format!("{} {}", p.facility_number, p.facility_name),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    });
+    let amount = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let adjustment_id = RwSignal::new(uuid::Uuid::now_v7());
+    let busy = RwSignal::new(false);
+    let submit = move |_| {
+        let input = AdjustmentInput {
+            id: adjustment_id.get_untracked(),
+            facility_id: facility.get_untracked().parse().unwrap_or_default(),
+            amount: Yen(parse_number(&amount.get_untracked())),
+            reason: reason.get_untracked(),
+        };
+        save(
+            status,
+            Some(busy),
+            async move { api::adjust(id, &input).await },
+            move |o| {
+                adjustment_id.set(uuid::Uuid::now_v7());
+                set(o);
+                Some(pick("調整を記録しました", "Adjustment recorded").into())
+            },
+        );
+    };
+    view! {
+        <section class="panel no-print" id="adjustment">
+            <h2>{t!("支払後の調整", "Adjustment after payout")}</h2>
+            <p class="hint">{t!("プラスは事業所への支払いを増やし、マイナスは減らします。記録は監査ログに残ります。", "Positive pays the facility more, negative less. Audited.")}</p>
+            <SelectField label=t!("事業所", "Facility") name="adjust-facility" value=facility options />
+            <TextField label=t!("調整額(円)", "Amount (yen)") name="adjust-amount" value=amount inputmode="numeric" error=field_error(status, "amount") />
+            <TextField label=t!("理由", "Reason") name="adjust-reason" value=reason error=field_error(status, "reason") />
+            <button class="primary big" id="record-adjustment" disabled=move || busy.get() on:click=submit>{t!("調整を記録", "Record adjustment")}</button>
+        </section>
     }
 }
 
