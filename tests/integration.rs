@@ -22,6 +22,7 @@ mod limits;
 mod logs;
 mod openapi;
 mod orders;
+mod orders_browser;
 mod photos;
 mod photos_browser;
 mod power_loss;

@@ -895,6 +895,77 @@ pub mod wages {
     }
 }
 
+/// 共同受注窓口: joint orders, their allocation, answers, payments and documents
+/// (`selpos_domain::orders`).
+pub mod orders {
+    use super::{ApiResult, get, save, send};
+    use selpos_domain::orders::{
+        AllocationInput, AnswerInput, FeeInput, InvoiceDocument, ItemSuggestion, Order, OrderInput,
+        PaymentInput, PayoutInput, PayoutStatement, ProcurementReport, StatusInput,
+    };
+
+    pub async fn list() -> ApiResult<Vec<Order>> {
+        get("/orders").await
+    }
+
+    pub async fn get_order(id: i64) -> ApiResult<Order> {
+        get(&format!("/orders/{id}")).await
+    }
+
+    pub async fn save_order(id: Option<i64>, input: &OrderInput) -> ApiResult<Order> {
+        save("/orders", id, input).await
+    }
+
+    pub async fn set_fee(id: i64, input: &FeeInput) -> ApiResult<Order> {
+        send("PUT", &format!("/orders/{id}/fee"), input).await
+    }
+
+    pub async fn adjust(id: i64, input: &selpos_domain::settlement::AdjustmentInput) -> ApiResult<Order> {
+        send("POST", &format!("/orders/{id}/adjustments"), input).await
+    }
+
+    pub async fn set_status(id: i64, input: &StatusInput) -> ApiResult<Order> {
+        send("POST", &format!("/orders/{id}/status"), input).await
+    }
+
+    pub async fn allocate(id: i64, input: &AllocationInput) -> ApiResult<Order> {
+        send("PUT", &format!("/orders/{id}/shares"), input).await
+    }
+
+    pub async fn suggestion(id: i64) -> ApiResult<Vec<ItemSuggestion>> {
+        get(&format!("/orders/{id}/suggestion")).await
+    }
+
+    pub async fn answer(id: i64, share_id: i64, input: &AnswerInput) -> ApiResult<Order> {
+        send("POST", &format!("/orders/{id}/shares/{share_id}/answer"), input).await
+    }
+
+    pub async fn add_payment(id: i64, input: &PaymentInput) -> ApiResult<Order> {
+        send("POST", &format!("/orders/{id}/payments"), input).await
+    }
+
+    pub async fn payout(id: i64, input: &PayoutInput) -> ApiResult<Order> {
+        send("POST", &format!("/orders/{id}/payout"), input).await
+    }
+
+    pub async fn invoice(id: i64) -> ApiResult<InvoiceDocument> {
+        get(&format!("/orders/{id}/invoice")).await
+    }
+
+    /// `month`: `YYYY-MM`.
+    pub async fn payout_statement(facility_id: i64, month: &str) -> ApiResult<PayoutStatement> {
+        get(&format!(
+            "/orders/payouts?facility_id={facility_id}&month={}",
+            super::encode(month)
+        ))
+        .await
+    }
+
+    pub async fn report(fiscal_year: i32) -> ApiResult<ProcurementReport> {
+        get(&format!("/orders/report?fiscal_year={fiscal_year}")).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

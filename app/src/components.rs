@@ -31,6 +31,12 @@ pub fn NavBar() -> impl IntoView {
                     <A href="/returns">{t!("返品", "Returns")}</A>
                 })}
                 {move || has_role(&[Role::CouncilAdmin, Role::CouncilStaff]).then(|| view! {
+                    <A href="/orders">{t!("共同受注", "Joint orders")}</A>
+                })}
+                {move || has_role(&[Role::FacilityStaff]).then(|| view! {
+                    <A href="/orders/shares">{t!("受注の割り振り", "Order shares")}</A>
+                })}
+                {move || has_role(&[Role::CouncilAdmin, Role::CouncilStaff]).then(|| view! {
                     <A href="/devices">{t!("端末", "Tablets")}</A>
                 })}
                 {move || has_role(&[Role::CouncilAdmin]).then(|| view! {

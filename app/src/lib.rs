@@ -145,6 +145,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/dashboard") view=pages::settlement::DashboardPage />
                 <Route path=path!("/wages") view=pages::wages::WagesPage />
                 <Route path=path!("/wages/table") view=pages::wages::WageTablePage />
+                // 共同受注: the fixed pages before the order's own.
+                <Route path=path!("/orders") view=pages::orders::OrdersPage />
+                <Route path=path!("/orders/shares") view=pages::orders::shares::SharesPage />
+                <Route path=path!("/orders/payouts") view=pages::orders::documents::PayoutStatementPage />
+                <Route path=path!("/orders/report") view=pages::orders::documents::ReportPage />
+                <Route path=path!("/orders/:id") view=pages::orders::detail::OrderPage />
+                <Route path=path!("/orders/:id/document") view=pages::orders::documents::DocumentPage />
             </Routes>
         }
     })

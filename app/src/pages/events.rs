@@ -89,7 +89,7 @@ pub fn EventsPage() -> impl IntoView {
 }
 
 /// `"10"` or `"12.5"` (percent) → basis points; anything else → `i64::MIN` (refused by the server).
-fn parse_percent(text: &str) -> i64 {
+pub(crate) fn parse_percent(text: &str) -> i64 {
     let text = selpos_domain::codes::normalise_digits(text.trim()).replace(['%', '％'], "");
     let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
     let frac = format!("{frac:0<2}");
@@ -99,7 +99,7 @@ fn parse_percent(text: &str) -> i64 {
     }
 }
 
-fn format_percent(basis_points: i64) -> String {
+pub(crate) fn format_percent(basis_points: i64) -> String {
     if basis_points % 100 == 0 {
         (basis_points / 100).to_string()
     } else {
@@ -108,7 +108,7 @@ fn format_percent(basis_points: i64) -> String {
 }
 
 /// A per-facility override as typed: blank = the event's default, `12%` = percent, `3000` = yen.
-fn parse_override(text: &str) -> Option<CommissionRule> {
+pub(crate) fn parse_override(text: &str) -> Option<CommissionRule> {
     let text = text.trim();
     if text.is_empty() {
         None
@@ -123,7 +123,7 @@ fn parse_override(text: &str) -> Option<CommissionRule> {
     }
 }
 
-fn format_override(rule: Option<CommissionRule>) -> String {
+pub(crate) fn format_override(rule: Option<CommissionRule>) -> String {
     match rule {
         None => String::new(),
         Some(CommissionRule::Percent { basis_points }) => format!("{}%", format_percent(basis_points)),

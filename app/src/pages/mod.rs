@@ -9,6 +9,7 @@ pub mod facilities;
 pub mod home;
 pub mod live;
 pub mod login;
+pub mod orders;
 pub mod products;
 pub mod receipts;
 pub mod register_session;

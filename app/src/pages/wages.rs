@@ -19,11 +19,11 @@ use selpos_domain::wages::{
 };
 
 /// The fiscal year running today (April–March), in Japan.
-fn this_fiscal_year() -> i32 {
+pub(crate) fn this_fiscal_year() -> i32 {
     FiscalYear::from_date(super::tokyo(crate::till::browser::utc_now()).date()).0
 }
 
-fn year_options() -> Signal<Vec<(String, String)>> {
+pub(crate) fn year_options() -> Signal<Vec<(String, String)>> {
     Signal::derive(|| {
         let now = this_fiscal_year();
         (2015..=now)
