@@ -361,6 +361,12 @@ fn request_for(world: &Fixtures, method: &str, path: &str, n: usize) -> (String,
             Some(json!({"facility_id": world.facility_a, "work": "弁当",
             "starts_on": "2026-11-01", "ends_on": "2026-11-30", "quantity": 100}))
         }
+        ("post", "/api/v1/vending/machines") | ("put", "/api/v1/vending/machines/{id}") => Some(json!({
+            "code": format!("V-{n}"), "location": "県庁", "operator": "ぐんま飲料", "facility_id": world.facility_a,
+            "commission": {"kind": "per_can", "yen": 10}})),
+        ("post", "/api/v1/vending/months") => {
+            Some(json!({"machine_id": 0, "year": 2026, "month": 11, "cans": 1, "sales": 100}))
+        }
         (m, _) if m == "post" || m == "put" => Some(json!({})),
         _ => None,
     };

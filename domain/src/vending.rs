@@ -366,7 +366,7 @@ mod tests {
         };
         let fields: Vec<String> = wrong
             .validated()
-            .unwrap_err()
+            .expect_err("wrong fields")
             .0
             .into_iter()
             .map(|f| f.field)
@@ -436,7 +436,7 @@ mod tests {
         bad.push(row(5, ["V-001", "2026/11", "1", "100"]));
         bad.push(row(6, ["V-002", "11月", "-3", "1.5"]));
         bad.push(row(7, ["V-009", "2026-11", "1", "100"]));
-        let errors = plan(&bad, &machines).unwrap_err().0;
+        let errors = plan(&bad, &machines).expect_err("wrong rows").0;
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,

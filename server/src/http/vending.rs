@@ -21,7 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The machines by code (facility staff: those supporting their facility).
 #[utoipa::path(get, operation_id = "listVendingMachines", path = "/vending/machines", tag = "vending",
-    responses((status = 200, body = [VendingMachine])))]
+    responses((status = 200, body = [VendingMachine]), (status = 403, body = ErrorBody)))]
 async fn list_machines(
     State(state): State<AppState>,
     Caller(actor): Caller,
