@@ -168,6 +168,8 @@ fn FacilityYear(
                 <dt>"目標工賃(月額)"</dt><dd>{target.map(|v| v.to_string()).unwrap_or_else(|| "未設定".into())}</dd>
                 <dt>"達成率"</dt><dd id="achievement">{y.achievement.map(|a| format!("{a}%")).unwrap_or_else(|| "—".into())}</dd>
                 <dt>"協議会の販売(精算済み)"</dt><dd>{y.council_sales.to_string()}</dd>
+                <dt>"共同受注(支払済み)"</dt><dd id="joint-order-income">{y.joint_order_income.to_string()}</dd>
+                <dt>"自販機の手数料"</dt><dd id="vending-income">{y.vending_income.to_string()}</dd>
                 <dt>"工賃に占める割合"</dt><dd>{y.council_share.map(|a| format!("{a}%")).unwrap_or_else(|| "—".into())}</dd>
             </dl>
         </section>
@@ -198,7 +200,8 @@ fn FacilityYear(
         <TargetForm facility_id fiscal_year current=target status=saved[1] on_saved />
         <table class="list" id="wage-months">
             <thead><tr><th>"月"</th><th class="num">"工賃支払総額"</th><th class="num">"対象者延人数"</th><th class="num">"延べ利用者数"</th>
-                <th class="num">"開所日数"</th><th class="num">"延べ時間数"</th><th class="num">"平均工賃月額"</th><th class="num">"時間額"</th><th class="num">"協議会の販売"</th></tr></thead>
+                <th class="num">"開所日数"</th><th class="num">"延べ時間数"</th><th class="num">"平均工賃月額"</th><th class="num">"時間額"</th><th class="num">"協議会の販売"</th>
+                <th class="num">"共同受注"</th><th class="num">"自販機"</th></tr></thead>
             <tbody>
                 {y.months.iter().map(|m| {
                     let f = m.figures.clone();
@@ -213,6 +216,8 @@ fn FacilityYear(
                             <td class="num">{tenths(m.average_monthly_wage)}</td>
                             <td class="num">{tenths(m.average_hourly_wage)}</td>
                             <td class="num">{m.council_sales.to_string()}</td>
+                            <td class="num">{m.joint_order_income.to_string()}</td>
+                            <td class="num">{m.vending_income.to_string()}</td>
                         </tr>
                     }
                 }).collect_view()}
