@@ -126,14 +126,7 @@ pub enum CommissionRule {
 impl CommissionRule {
     pub fn label_ja(self) -> String {
         match self {
-            CommissionRule::Percent { basis_points } => {
-                let (whole, frac) = (basis_points / 100, basis_points % 100);
-                if frac == 0 {
-                    format!("{whole}%")
-                } else {
-                    format!("{whole}.{frac:02}%")
-                }
-            }
+            CommissionRule::Percent { basis_points } => crate::money::percent_label(basis_points),
             CommissionRule::Fixed { yen } => format!("定額 {yen}"),
         }
     }

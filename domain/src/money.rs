@@ -42,6 +42,26 @@ impl Yen {
 }
 
 impl Yen {
+    /// `basis_points` ten-thousandths of this amount, rounded down to the yen: a commission
+    /// or fee that is a share (1000 = 10%). Saturates rather than wraps on absurd inputs.
+    pub fn share_rounded_down(self, basis_points: i64) -> Yen {
+        let share =
+            crate::tax::RoundingMode::Down.divide(i128::from(self.0) * i128::from(basis_points), 10_000);
+        Yen(i64::try_from(share).unwrap_or(if share < 0 { i64::MIN } else { i64::MAX }))
+    }
+}
+
+/// A share in basis points as people write it: `1000` → `10%`, `1050` → `10.50%`.
+pub fn percent_label(basis_points: i64) -> String {
+    let (whole, frac) = (basis_points / 100, basis_points % 100);
+    if frac == 0 {
+        format!("{whole}%")
+    } else {
+        format!("{whole}.{frac:02}%")
+    }
+}
+
+impl Yen {
     /// `¥1,234`, and `▲¥1,234` for an amount below zero: the form of 精算書 and other
     /// accounting sheets, where a minus sign is easily missed.
     pub fn on_statement(self) -> String {

@@ -171,10 +171,7 @@ pub struct FacilitySettlement {
 /// facility's favour) and is nothing on a net loss; a fixed fee is due regardless of sales.
 pub fn commission(rule: CommissionRule, net: Yen) -> Yen {
     match rule {
-        CommissionRule::Percent { basis_points } if net.0 > 0 => Yen(i64::try_from(
-            RoundingMode::Down.divide(i128::from(net.0) * i128::from(basis_points), 10_000),
-        )
-        .unwrap_or(i64::MAX)),
+        CommissionRule::Percent { basis_points } if net.0 > 0 => net.share_rounded_down(basis_points),
         CommissionRule::Percent { .. } => Yen::ZERO,
         CommissionRule::Fixed { yen } => yen,
     }

@@ -4,7 +4,6 @@
 //! channels, beside its event sales and joint orders in its wage figures.
 
 use crate::Yen;
-use crate::tax::RoundingMode;
 use crate::validation::FieldErrors;
 use crate::wages::fiscal_year::FiscalYear;
 use serde::{Deserialize, Serialize};
@@ -30,12 +29,7 @@ impl VendingCommission {
     pub fn label_ja(self) -> String {
         match self {
             VendingCommission::Percent { basis_points } => {
-                let (whole, frac) = (basis_points / 100, basis_points % 100);
-                if frac == 0 {
-                    format!("売上の{whole}%")
-                } else {
-                    format!("売上の{whole}.{frac:02}%")
-                }
+                format!("売上の{}", crate::money::percent_label(basis_points))
             }
             VendingCommission::PerCan { yen } => format!("1本{yen}"),
         }
@@ -65,10 +59,7 @@ impl VendingCommission {
 /// (the operator's statements do), or the cans times the amount per can.
 pub fn income(rule: VendingCommission, cans: i64, sales: Yen) -> Yen {
     match rule {
-        VendingCommission::Percent { basis_points } => Yen(i64::try_from(
-            RoundingMode::Down.divide(i128::from(sales.0.max(0)) * i128::from(basis_points), 10_000),
-        )
-        .unwrap_or(i64::MAX)),
+        VendingCommission::Percent { basis_points } => Yen(sales.0.max(0)).share_rounded_down(basis_points),
         VendingCommission::PerCan { yen } => Yen(cans.max(0).saturating_mul(yen.0)),
     }
 }

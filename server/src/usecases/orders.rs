@@ -181,6 +181,12 @@ fn assemble(stored: db::orders::Stored, rounding: RoundingMode) -> Result<Order>
 }
 
 /// The order as the council sees it; `NotFound` when there is none.
+/// Locks the order for this change (on PostgreSQL; SQLite's writer holds the file) and
+/// answers its status.
+async fn hold(tx: &mut Tx, id: i64) -> Result<OrderStatus> {
+    db::orders::hold(tx, id).await?.ok_or(Error::NotFound("注文"))
+}
+
 async fn load(tx: &mut Tx, id: i64) -> Result<Order> {
     let stored = db::orders::get(tx, id).await?.ok_or(Error::NotFound("注文"))?;
     let rounding = rounding(tx).await?;
@@ -283,9 +289,7 @@ pub async fn update(db: &Db, actor: &Principal, id: i64, input: &OrderInput) -> 
     desk(actor)?;
     let input = input.validated()?;
     let mut tx = db.write().await?;
-    let status = db::orders::hold(&mut tx, id)
-        .await?
-        .ok_or(Error::NotFound("注文"))?;
+    let status = hold(&mut tx, id).await?;
     if !status.editable() {
         return Err(wrong_status(status, "内容を変更"));
     }
@@ -303,9 +307,7 @@ pub async fn set_fee(db: &Db, actor: &Principal, id: i64, input: &FeeInput) -> R
     desk(actor)?;
     input.validated()?;
     let mut tx = db.write().await?;
-    let status = db::orders::hold(&mut tx, id)
-        .await?
-        .ok_or(Error::NotFound("注文"))?;
+    let status = hold(&mut tx, id).await?;
     if matches!(
         status,
         OrderStatus::PaidOut | OrderStatus::Lost | OrderStatus::Cancelled
@@ -346,9 +348,7 @@ pub async fn set_status(db: &Db, actor: &Principal, id: i64, input: &StatusInput
     desk(actor)?;
     input.validated()?;
     let mut tx = db.write().await?;
-    let status = db::orders::hold(&mut tx, id)
-        .await?
-        .ok_or(Error::NotFound("注文"))?;
+    let status = hold(&mut tx, id).await?;
     let before = load(&mut tx, id).await?;
     if status == input.status {
         tx.rollback().await?;
@@ -425,9 +425,7 @@ pub async fn allocate(db: &Db, actor: &Principal, id: i64, input: &AllocationInp
     desk(actor)?;
     input.validated()?;
     let mut tx = db.write().await?;
-    let status = db::orders::hold(&mut tx, id)
-        .await?
-        .ok_or(Error::NotFound("注文"))?;
+    let status = hold(&mut tx, id).await?;
     if !status.allocatable() {
         return Err(wrong_status(status, "割り振りを変更"));
     }
@@ -563,9 +561,7 @@ pub async fn answer(
     desk_or_facility(actor)?;
     input.validated()?;
     let mut tx = db.write().await?;
-    let status = db::orders::hold(&mut tx, id)
-        .await?
-        .ok_or(Error::NotFound("注文"))?;
+    let status = hold(&mut tx, id).await?;
     let (order_id, facility_id, current) = db::orders::share(&mut tx, share_id)
         .await?
         .ok_or(Error::NotFound("割り振り"))?;
@@ -619,9 +615,7 @@ pub async fn add_payment(db: &Db, actor: &Principal, id: i64, input: &PaymentInp
     input.validated()?;
     let key = input.id.to_string();
     let mut tx = db.write().await?;
-    let status = db::orders::hold(&mut tx, id)
-        .await?
-        .ok_or(Error::NotFound("注文"))?;
+    let status = hold(&mut tx, id).await?;
     if let Some((order_id, received_on, amount)) = db::orders::payment(&mut tx, &key).await? {
         if order_id != id || received_on != input.received_on || amount != input.amount.0 {
             return Err(Error::Refused {
@@ -687,9 +681,7 @@ pub async fn add_payment(db: &Db, actor: &Principal, id: i64, input: &PaymentInp
 pub async fn payout(db: &Db, actor: &Principal, id: i64, input: &PayoutInput) -> Result<Order> {
     desk(actor)?;
     let mut tx = db.write().await?;
-    let status = db::orders::hold(&mut tx, id)
-        .await?
-        .ok_or(Error::NotFound("注文"))?;
+    let status = hold(&mut tx, id).await?;
     let before = load(&mut tx, id).await?;
     if status == OrderStatus::PaidOut && before.paid_out_on == Some(input.paid_out_on) {
         tx.rollback().await?;
@@ -734,9 +726,7 @@ pub async fn adjust(db: &Db, actor: &Principal, id: i64, input: &AdjustmentInput
     desk(actor)?;
     input.validated().map_err(Error::Validation)?;
     let mut tx = db.write().await?;
-    let status = db::orders::hold(&mut tx, id)
-        .await?
-        .ok_or(Error::NotFound("注文"))?;
+    let status = hold(&mut tx, id).await?;
     if status != OrderStatus::PaidOut {
         return Err(Error::Refused {
             code: "order_status",
