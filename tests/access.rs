@@ -239,6 +239,7 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("get", "/api/v1/vending/months") => COUNCIL_AND_FACILITY,
         ("post", "/api/v1/vending/months") => COUNCIL,
         ("post", "/api/v1/vending/months/import") => COUNCIL,
+        ("get", "/api/v1/income") => COUNCIL_AND_FACILITY,
         _ => return None,
     })
 }
@@ -285,7 +286,9 @@ fn request_for(world: &Fixtures, method: &str, path: &str, n: usize) -> (String,
         .replace("{share_id}", "0")
         .replace("{facility_id}", &world.facility_a.to_string());
     match path {
-        "/api/v1/orders/report" | "/api/v1/vending/months" => concrete.push_str("?fiscal_year=2025"),
+        "/api/v1/orders/report" | "/api/v1/vending/months" | "/api/v1/income" => {
+            concrete.push_str("?fiscal_year=2025")
+        }
         "/api/v1/orders/payouts" => {
             concrete.push_str(&format!("?facility_id={}&month=2026-11", world.facility_a))
         }

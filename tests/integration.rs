@@ -17,6 +17,7 @@ mod easy_till_browser;
 mod eat_in;
 mod event_transfer;
 mod group_commit;
+mod income;
 mod instances;
 mod limits;
 mod logs;

@@ -70,7 +70,8 @@ async fn the_desk_allocates_invoices_and_records_a_payment_and_facilities_confir
     let server = TestServer::sqlite(false).await;
     let base = server.base.clone();
     let world = World::on(&server)
-        .council(json!({"name": "群馬県社会就労センター協議会", "invoice_number": "T3700000000001", "tax_rounding": "down"}))
+        .council(json!({"name": "群馬県社会就労センター協議会", "invoice_number": "T3700000000001", "tax_rounding": "down",
+            "bank_account": "群馬銀行 県庁支店 普通 1234567"}))
         .facilities([
             NewFacility::new(10, "A工房").invoice_issuer(),
             NewFacility::new(11, "B農園").invoice_issuer(),
@@ -261,6 +262,8 @@ async fn the_desk_allocates_invoices_and_records_a_payment_and_facilities_confir
         "県庁 1階ロビー",
         "2026-11-20",
         "検収後30日以内",
+        // 振込先 from the council's settings, on any tablet.
+        "振込先 群馬銀行 県庁支店 普通 1234567",
         "クッキー詰め合わせ※",
         "適格請求書発行事業者以外の事業所分",
         "¥6,600",
@@ -307,6 +310,38 @@ async fn the_desk_allocates_invoices_and_records_a_payment_and_facilities_confir
         .await;
     }
     wait_text(&browser, "#share-list", "引受け").await;
+    // A declares what it can make in a period on its own page (no facility to choose: its own).
+    browser.click(Locator::Css("#open-capacities")).await;
+    browser.find(Locator::Css("#capacity-list")).await;
+    assert_eq!(
+        browser
+            .js("return document.querySelectorAll('select[name=facility_id]').length")
+            .await,
+        json!(0)
+    );
+    set_value(&browser, "input[name=work]", "封入作業").await;
+    set_value(&browser, "input[name=starts_on]", "2027-01-01").await;
+    set_value(&browser, "input[name=ends_on]", "2027-03-31").await;
+    set_value(&browser, "input[name=quantity]", "300").await;
+    browser
+        .click(Locator::Css("form.editor button[type=submit]"))
+        .await;
+    let declared = wait_text(&browser, "#capacity-list", "封入作業").await;
+    assert!(
+        declared.contains("2027-01-01 〜 2027-03-31") && declared.contains("300"),
+        "{declared}"
+    );
+    assert!(
+        !declared.contains("B農園"),
+        "another facility's declaration shown: {declared}"
+    );
+    let stored = server.get_ok("/api/v1/orders/capacities").await;
+    assert!(
+        stored.as_array().is_some_and(|list| list
+            .iter()
+            .any(|c| c["facility_id"] == a && c["work"] == "封入作業" && c["quantity"] == 300)),
+        "{stored}"
+    );
     // The order's own page shows only A's part to A.
     open_ready(&browser, &base, &format!("/orders/{id}"), "#allocation").await;
     let page = browser.text_of("main").await;

@@ -8,7 +8,7 @@ use selpos_domain::approvals::{Approval, ApprovalInput};
 
 use selpos_domain::audit::AuditEntry;
 
-use selpos_domain::sales::batch::{SaleBatchAnswer, SaleBatchInput, SaleBatchResult};
+use selpos_domain::sales::batch::{SaleBatchInput, SaleBatchReplies, SaleBatchReply};
 use selpos_domain::sales::{Catalog, Sale, SaleInput, VoidInput};
 
 use selpos_domain::council::{Council, CouncilInput};
@@ -590,29 +590,15 @@ pub struct Answer<T> {
     pub body: ApiResult<T>,
 }
 
-impl From<SaleBatchResult> for Answer<Sale> {
-    /// One sale's result in a batch, as the answer `POST /sales` would have given it alone.
-    fn from(result: SaleBatchResult) -> Self {
-        match result {
-            SaleBatchResult::Recorded {
-                http_status, sale, ..
-            }
-            | SaleBatchResult::Replay {
-                http_status, sale, ..
-            } => Answer {
-                status: Some(http_status),
-                body: Ok(sale),
-            },
-            SaleBatchResult::Refused {
-                http_status, error, ..
-            }
-            | SaleBatchResult::Failed {
-                http_status, error, ..
-            } => Answer {
-                status: Some(http_status),
-                body: Err(error.into()),
-            },
-        }
+impl Answer<Sale> {
+    /// One sale's reply in a batch, as the answer `POST /sales` would have given it alone;
+    /// `None` when the reply does not hold what its status says.
+    pub fn of_reply(reply: SaleBatchReply) -> Option<Answer<Sale>> {
+        let (status, body) = reply.into_single()?;
+        Some(Answer {
+            status: Some(status),
+            body: body.map_err(ApiFailure::from),
+        })
     }
 }
 
@@ -628,7 +614,7 @@ pub async fn post_sale(input: &SaleInput) -> Answer<Sale> {
 
 /// Sends queued sales in one request (`POST /api/v1/sales/batch`); each comes back with its own
 /// answer. Like [`post_sale`], a 401 leaves the page where it is.
-pub async fn post_sales(batch: &SaleBatchInput) -> Answer<SaleBatchAnswer> {
+pub async fn post_sales(batch: &SaleBatchInput) -> Answer<SaleBatchReplies> {
     post_queued("/sales/batch", batch).await
 }
 
@@ -900,8 +886,8 @@ pub mod wages {
 pub mod orders {
     use super::{ApiResult, get, save, send};
     use selpos_domain::orders::{
-        AllocationInput, AnswerInput, FeeInput, InvoiceDocument, ItemSuggestion, Order, OrderInput,
-        PaymentInput, PayoutInput, PayoutStatement, ProcurementReport, StatusInput,
+        AllocationInput, AnswerInput, Capacity, CapacityInput, FeeInput, InvoiceDocument, ItemSuggestion,
+        Order, OrderInput, PaymentInput, PayoutInput, PayoutStatement, ProcurementReport, StatusInput,
     };
 
     pub async fn list() -> ApiResult<Vec<Order>> {
@@ -963,6 +949,60 @@ pub mod orders {
 
     pub async fn report(fiscal_year: i32) -> ApiResult<ProcurementReport> {
         get(&format!("/orders/report?fiscal_year={fiscal_year}")).await
+    }
+
+    /// 能力の申告 (the council: every facility's; facility staff: their own).
+    pub async fn capacities() -> ApiResult<Vec<Capacity>> {
+        get("/orders/capacities").await
+    }
+
+    pub async fn declare_capacity(input: &CapacityInput) -> ApiResult<Capacity> {
+        send("POST", "/orders/capacities", input).await
+    }
+}
+
+/// セルプ自販機 (`selpos_domain::vending`): machines and their months.
+pub mod vending {
+    use super::{ApiResult, get, post_bytes, save, send};
+    use selpos_domain::vending::{VendingMachine, VendingMachineInput, VendingMonth, VendingMonthInput};
+    use serde::Deserialize;
+
+    /// What an import recorded (the server's answer also lists the months).
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct Imported {
+        pub added: usize,
+        pub replaced: usize,
+    }
+
+    pub async fn machines() -> ApiResult<Vec<VendingMachine>> {
+        get("/vending/machines").await
+    }
+
+    pub async fn save_machine(id: Option<i64>, input: &VendingMachineInput) -> ApiResult<VendingMachine> {
+        save("/vending/machines", id, input).await
+    }
+
+    pub async fn months(fiscal_year: i32) -> ApiResult<Vec<VendingMonth>> {
+        get(&format!("/vending/months?fiscal_year={fiscal_year}")).await
+    }
+
+    pub async fn record_month(input: &VendingMonthInput) -> ApiResult<VendingMonth> {
+        send("POST", "/vending/months", input).await
+    }
+
+    pub async fn import(bytes: &[u8]) -> ApiResult<Imported> {
+        post_bytes("/vending/months/import", "text/csv", bytes).await
+    }
+}
+
+/// 協議会からの収入 (`selpos_domain::income`): the council every facility's, staff their own.
+pub mod income {
+    use super::{ApiResult, get};
+    use selpos_domain::income::IncomeReport;
+
+    pub async fn report(fiscal_year: i32, facility: Option<i64>) -> ApiResult<IncomeReport> {
+        let facility = facility.map(|f| format!("&facility_id={f}")).unwrap_or_default();
+        get(&format!("/income?fiscal_year={fiscal_year}{facility}")).await
     }
 }
 

@@ -26,6 +26,7 @@ pub fn NavBar() -> impl IntoView {
                     <A href="/live">{t!("売上速報", "Live sales")}</A>
                     <A href="/stock">{t!("在庫", "Stock")}</A>
                     <A href="/wages">{t!("工賃", "Wages")}</A>
+                    <A href="/income">{t!("収入", "Income")}</A>
                 })}
                 {move || has_role(&[Role::CouncilAdmin, Role::CouncilStaff, Role::Cashier]).then(|| view! {
                     <A href="/returns">{t!("返品", "Returns")}</A>

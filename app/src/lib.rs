@@ -91,12 +91,8 @@ pub fn shell(mut options: LeptosOptions, assets: SiteAssets) -> impl IntoView {
     }
 }
 
-/// What every page has around its route: language, session, and (`back_office`) the back
-/// office's navigation bar; the till's pages have their own slim bar instead.
-fn frame<R: IntoView + 'static>(
-    back_office: bool,
-    routes: impl FnOnce() -> R + Send + 'static,
-) -> impl IntoView {
+/// What every page has: language, session, the title, and the mark tests wait for.
+fn provide_page_context() {
     provide_meta_context();
     i18n::provide_language();
     session::provide_session();
@@ -106,10 +102,15 @@ fn frame<R: IntoView + 'static>(
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });
+}
+
+/// The whole app's frame: its router around the routes, under the back office's navigation bar.
+fn frame<R: IntoView + 'static>(routes: impl FnOnce() -> R + Send + 'static) -> impl IntoView {
+    provide_page_context();
     view! {
         <Title text="selpos" />
         <Router>
-            {back_office.then(|| view! { <components::NavBar /> })}
+            <components::NavBar />
             <main class="page">{routes()}</main>
         </Router>
     }
@@ -118,7 +119,7 @@ fn frame<R: IntoView + 'static>(
 /// The whole app: every page.
 #[component]
 pub fn App() -> impl IntoView {
-    frame(true, || {
+    frame(|| {
         view! {
             <Routes fallback=pages::NotFound>
                 <Route path=StaticSegment("") view=pages::home::HomePage />
@@ -144,10 +145,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settlement/statement") view=pages::settlement::StatementPage />
                 <Route path=path!("/dashboard") view=pages::settlement::DashboardPage />
                 <Route path=path!("/wages") view=pages::wages::WagesPage />
+                <Route path=path!("/income") view=pages::income::IncomePage />
+                <Route path=path!("/vending") view=pages::vending::VendingPage />
                 <Route path=path!("/wages/table") view=pages::wages::WageTablePage />
                 // 共同受注: the fixed pages before the order's own.
                 <Route path=path!("/orders") view=pages::orders::OrdersPage />
                 <Route path=path!("/orders/shares") view=pages::orders::shares::SharesPage />
+                <Route path=path!("/orders/capacities") view=pages::orders::capacities::CapacitiesPage />
                 <Route path=path!("/orders/payouts") view=pages::orders::documents::PayoutStatementPage />
                 <Route path=path!("/orders/report") view=pages::orders::documents::ReportPage />
                 <Route path=path!("/orders/:id") view=pages::orders::detail::OrderPage />
@@ -157,20 +161,60 @@ pub fn App() -> impl IntoView {
     })
 }
 
-/// The till's app: the pages of [`is_till_page`]. Any other page is loaded afresh from the
-/// server, which serves it with the whole app. Till mode: no back-office menu (a cashier may
-/// not use it); the till has its own slim bar, the sign-in a plain header.
+/// The till's app: the pages of [`is_till_page`], chosen by the page's path. Till mode: no
+/// back-office menu (a cashier may not use it); the till has its own slim bar, the sign-in a
+/// plain header. It has no router: its pages are left with a full load (any other page comes
+/// from the server with the whole app), and the router would be a tenth of the tablet's
+/// download.
 #[component]
 pub fn TillApp() -> impl IntoView {
-    frame(false, || {
-        view! {
-            <Routes fallback=pages::LoadFromServer>
-                <Route path=path!("/login") view=TillSignIn />
-                <Route path=path!("/register") view=pages::till::TillPage />
-                <Route path=path!("/display/:token") view=pages::display::CustomerDisplayPage />
-            </Routes>
-        }
-    })
+    provide_page_context();
+    let path = page_path();
+    let path = path.trim_end_matches('/');
+    let page = if path == "/login" {
+        view! { <TillSignIn /> }.into_any()
+    } else if path == "/register" {
+        view! { <pages::till::TillPage /> }.into_any()
+    } else if let Some(token) = path.strip_prefix("/display/").filter(|t| is_till_page(path) && !t.is_empty()) {
+        view! { <pages::display::CustomerDisplayPage token=token.to_string() /> }.into_any()
+    } else {
+        view! { <pages::NotFound /> }.into_any()
+    };
+    view! {
+        <Title text="selpos" />
+        <main class="page">{page}</main>
+    }
+}
+
+/// The path of the page shown: the browser's address, or the request's on the server.
+pub fn page_path() -> String {
+    #[cfg(feature = "browser")]
+    {
+        window().location().pathname().unwrap_or_default()
+    }
+    #[cfg(not(feature = "browser"))]
+    {
+        use_context::<leptos_router::location::RequestUrl>()
+            .and_then(|url| url.parse().ok())
+            .map(|url| url.path().to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// One parameter of the page's query (`?next=…`), decoded: from the browser's address, or the
+/// request's on the server.
+pub fn page_query(name: &str) -> Option<String> {
+    #[cfg(feature = "browser")]
+    {
+        let search = window().location().search().ok()?;
+        web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(name)
+    }
+    #[cfg(not(feature = "browser"))]
+    {
+        use_context::<leptos_router::location::RequestUrl>()
+            .and_then(|url| url.parse().ok())
+            .and_then(|url| url.search_params().get(name))
+    }
 }
 
 /// The sign-in page of the till's bundle, under a plain header (the name, the language).

@@ -28,6 +28,9 @@ pub struct Council {
     /// Printers may have link-local addresses (169.254.x.x, fe80::); off unless set.
     #[serde(default)]
     pub allow_link_local_printers: bool,
+    /// 振込先 printed on the council's invoices (bank, branch, account kind and number, holder).
+    #[serde(default)]
+    pub bank_account: String,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -92,6 +95,9 @@ pub struct CouncilInput {
     /// Allow printers at link-local addresses (169.254.x.x, fe80::).
     #[serde(default)]
     pub allow_link_local_printers: bool,
+    /// 振込先 printed on the council's invoices.
+    #[serde(default)]
+    pub bank_account: String,
 }
 
 impl CouncilInput {
@@ -106,6 +112,7 @@ impl CouncilInput {
         let receipt_footer = e.optional_text("receipt_footer", &self.receipt_footer, 400);
         let address = e.optional_text("address", &self.address, 200);
         let phone = e.optional_text("phone", &self.phone, 40);
+        let bank_account = e.optional_text("bank_account", &self.bank_account, 200);
         if !(0..=MAX_PAYOUT_APPROVAL_LIMIT.0).contains(&self.payout_approval_limit.0) {
             e.add(
                 "payout_approval_limit",
@@ -136,6 +143,7 @@ impl CouncilInput {
             receipt_footer,
             address,
             phone,
+            bank_account,
             ..self.clone()
         })
     }
@@ -157,6 +165,7 @@ mod tests {
             payout_approval_limit: Yen(limit),
             printer_ports: default_printer_ports(),
             allow_link_local_printers: false,
+            bank_account: String::new(),
         }
     }
 

@@ -30,6 +30,7 @@ pub mod event_transfer;
 pub mod events;
 pub mod facilities;
 pub mod health;
+pub mod income;
 pub mod money;
 pub mod orders;
 pub mod photos;

@@ -304,6 +304,7 @@ pub async fn load(db: &Db) -> Result<Report, DemoError> {
                 payout_approval_limit: selpos_domain::council::DEFAULT_PAYOUT_APPROVAL_LIMIT,
                 printer_ports: selpos_domain::council::default_printer_ports(),
                 allow_link_local_printers: false,
+                bank_account: "群馬銀行 県庁支店 普通 0000000 ｼﾔｶｲｼﾕｳﾛｳｾﾝﾀｰｷﾖｳｷﾞｶｲ(デモ)".into(),
             },
         )
         .await?;

@@ -59,6 +59,7 @@ fn CouncilForm(council: Council) -> impl IntoView {
             .join(", "),
     );
     let allow_link_local_printers = RwSignal::new(council.allow_link_local_printers);
+    let bank_account = RwSignal::new(council.bank_account);
     let status: FormStatus = RwSignal::new(None);
     let rounding_options = Signal::derive(|| {
         RoundingMode::ALL
@@ -84,6 +85,7 @@ fn CouncilForm(council: Council) -> impl IntoView {
                 .map(|p| p.trim().parse().unwrap_or(0))
                 .collect(),
             allow_link_local_printers: allow_link_local_printers.get_untracked(),
+            bank_account: bank_account.get_untracked(),
         };
         let request = async move { api::save_council(&input).await };
         save(status, None, request, |_| Some("保存しました".into()));
@@ -97,6 +99,8 @@ fn CouncilForm(council: Council) -> impl IntoView {
                     error=field_error(status, "invoice_number") hint=t!("T+13桁", "T + 13 digits") />
                 <TextField label=t!("住所", "Address") name="address" value=address error=field_error(status, "address") />
                 <TextField label=t!("電話番号", "Phone") name="phone" value=phone error=field_error(status, "phone") />
+                <TextField label=t!("振込先(請求書に印刷)", "Bank account for transfers (printed on invoices)") name="bank_account" value=bank_account
+                    error=field_error(status, "bank_account") hint=t!("例 群馬銀行 県庁支店 普通 1234567 ｼﾔｶｲｼﾕｳﾛｳｾﾝﾀｰｷﾖｳｷﾞｶｲ", "e.g. bank, branch, account, holder") />
                 <TextField label=t!("レシートのフッター", "Receipt footer") name="receipt_footer" value=receipt_footer error=field_error(status, "receipt_footer") />
                 <SelectField label=t!("消費税の端数処理", "Tax rounding") name="tax_rounding" value=tax_rounding options=rounding_options />
                 <CheckField label=t!("商品券のおつりを現金で渡す", "Vouchers give change in cash") name="voucher_gives_change" value=voucher_gives_change />

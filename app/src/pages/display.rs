@@ -6,7 +6,6 @@
 use crate::api;
 use crate::till::browser;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use selpos_domain::customer_display::{DisplayPhase, DisplayView};
 
 /// How often the screen asks for the till's state.
@@ -17,9 +16,10 @@ fn kept_key(token: &str) -> String {
 }
 
 #[component]
-pub fn CustomerDisplayPage() -> impl IntoView {
-    let params = use_params_map();
-    let token = params.with_untracked(|p| p.get("token").unwrap_or_default());
+pub fn CustomerDisplayPage(
+    /// The pairing token of `/display/{token}`.
+    token: String,
+) -> impl IntoView {
     let view_state: RwSignal<Option<DisplayView>> = RwSignal::new(
         browser::local_get(&kept_key(&token)).and_then(|json| serde_json::from_str(&json).ok()),
     );

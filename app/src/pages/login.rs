@@ -6,14 +6,11 @@ use crate::components::{TextField, non_blank};
 use crate::session::navigate_hard;
 use crate::t;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use selpos_domain::users::{LoginInput, PinLoginInput};
 
 /// Where to go after signing in: the page that sent us here, if it is one of ours.
 fn next_page() -> String {
-    let next = use_query_map()
-        .with_untracked(|q| q.get("next"))
-        .unwrap_or_default();
+    let next = crate::page_query("next").unwrap_or_default();
     crate::session::same_origin_path(&next).unwrap_or("/").to_string()
 }
 

@@ -7,6 +7,7 @@ pub mod display;
 pub mod events;
 pub mod facilities;
 pub mod home;
+pub mod income;
 pub mod live;
 pub mod login;
 pub mod orders;
@@ -18,6 +19,7 @@ pub mod settlement;
 pub mod stock;
 pub mod till;
 pub mod users;
+pub mod vending;
 pub mod wages;
 
 use crate::t;

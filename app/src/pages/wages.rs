@@ -170,6 +170,9 @@ fn FacilityYear(
                 <dt>"協議会の販売(精算済み)"</dt><dd>{y.council_sales.to_string()}</dd>
                 <dt>"共同受注(支払済み)"</dt><dd id="joint-order-income">{y.joint_order_income.to_string()}</dd>
                 <dt>"自販機の手数料"</dt><dd id="vending-income">{y.vending_income.to_string()}</dd>
+                <dt>"協議会経由の収入(合計)"</dt><dd id="council-income">
+                    <a href=format!("/income?facility={}&fiscal_year={}", y.facility_id, y.fiscal_year.0)>{y.council_income.to_string()}</a>
+                </dd>
                 <dt>"工賃に占める割合"</dt><dd>{y.council_share.map(|a| format!("{a}%")).unwrap_or_else(|| "—".into())}</dd>
             </dl>
         </section>
@@ -201,7 +204,7 @@ fn FacilityYear(
         <table class="list" id="wage-months">
             <thead><tr><th>"月"</th><th class="num">"工賃支払総額"</th><th class="num">"対象者延人数"</th><th class="num">"延べ利用者数"</th>
                 <th class="num">"開所日数"</th><th class="num">"延べ時間数"</th><th class="num">"平均工賃月額"</th><th class="num">"時間額"</th><th class="num">"協議会の販売"</th>
-                <th class="num">"共同受注"</th><th class="num">"自販機"</th></tr></thead>
+                <th class="num">"共同受注"</th><th class="num">"自販機"</th><th class="num">"協議会経由 計"</th></tr></thead>
             <tbody>
                 {y.months.iter().map(|m| {
                     let f = m.figures.clone();
@@ -218,6 +221,7 @@ fn FacilityYear(
                             <td class="num">{m.council_sales.to_string()}</td>
                             <td class="num">{m.joint_order_income.to_string()}</td>
                             <td class="num">{m.vending_income.to_string()}</td>
+                            <td class="num">{m.council_income.to_string()}</td>
                         </tr>
                     }
                 }).collect_view()}
@@ -383,7 +387,7 @@ fn Table(table: WageTable) -> impl IntoView {
             <tr class="total"><th colspan="4">{label.to_string()}</th>
                 <td class="num">{t.user_months}</td><td class="num">{t.wages_paid.to_string()}</td><td class="num">{tenths(t.average_monthly_wage)}</td>
                 <td class="num">{t.work_hours}</td><td class="num">{tenths(t.average_hourly_wage)}</td>
-                <td colspan="3" class="hint">{format!("{}事業所(支払あり {})", t.facilities, t.reporting)}</td></tr>
+                <td colspan="3" class="hint">{format!("{}事業所(支払あり {})", t.facilities, t.reporting)}</td><td></td></tr>
         }
     };
     view! {
@@ -410,10 +414,11 @@ fn Table(table: WageTable) -> impl IntoView {
         </div>
         <table class="list wage-table" id="wage-table">
             <thead>
-                <tr><th colspan="4"></th><th colspan="5">{table.label.clone()}</th><th colspan="3">{table.previous_label.clone()}</th></tr>
+                <tr><th colspan="4"></th><th colspan="5">{table.label.clone()}</th><th colspan="3">{table.previous_label.clone()}</th><th>{table.label.clone()}</th></tr>
                 <tr><th>"番号"</th><th>"事業所"</th><th>"法人種別"</th><th class="num">"定員"</th>
                     <th class="num">"対象者延人数"</th><th class="num">"工賃支払総額"</th><th class="num">"平均工賃月額"</th><th class="num">"延べ時間数"</th><th class="num">"時間額"</th>
-                    <th class="num">"工賃支払総額"</th><th class="num">"平均工賃月額"</th><th class="num">"時間額"</th></tr>
+                    <th class="num">"工賃支払総額"</th><th class="num">"平均工賃月額"</th><th class="num">"時間額"</th>
+                    <th class="num">"協議会経由の収入"</th></tr>
             </thead>
             <tbody>
                 {table.rows.iter().map(|r| {
@@ -446,6 +451,9 @@ fn Table(table: WageTable) -> impl IntoView {
                             {cell(p.as_ref(), "monthly_wage_total", p.as_ref().and_then(|p| p.wages_paid).map(|v| v.to_string()).unwrap_or_default())}
                             {cell(p.as_ref(), "monthly_wage_avg", tenths(p.as_ref().and_then(|p| p.average_monthly_wage)))}
                             {cell(p.as_ref(), "hourly_wage_avg", tenths(p.as_ref().and_then(|p| p.average_hourly_wage)))}
+                            <td class="num council-income">
+                                <a href=format!("/income?facility={}&fiscal_year={}", r.facility_id, table.fiscal_year.0)>{r.council_income.to_string()}</a>
+                            </td>
                         </tr>
                     }
                 }).collect_view()}

@@ -236,23 +236,31 @@ async fn send_batch(state: SyncState, queued: &[Entry]) -> Result<(), PassEnd> {
         BatchOutcome::Retry => return Err(PassEnd::Retry),
     }
     // An answer that does not match the batch sale for sale is no answer to any of them.
-    let results = match answer.body {
+    let answers: Vec<api::Answer<Sale>> = match answer.body {
         Ok(answer)
             if answer.results.len() == entries.len()
                 && answer
                     .results
                     .iter()
                     .zip(entries)
-                    .all(|(r, e)| r.id() == Some(e.stored.sale.id)) =>
+                    .all(|(r, e)| r.id == Some(e.stored.sale.id)) =>
         {
-            answer.results
+            match answer
+                .results
+                .into_iter()
+                .map(api::Answer::of_reply)
+                .collect::<Option<Vec<_>>>()
+            {
+                Some(answers) => answers,
+                None => return Err(PassEnd::Retry),
+            }
         }
         _ => return Err(PassEnd::Retry),
     };
     let mut sent = Vec::with_capacity(entries.len());
     let mut stopped = None;
-    for (entry, result) in entries.iter().zip(results) {
-        match settle(state, entry, result.into()).await {
+    for (entry, answer) in entries.iter().zip(answers) {
+        match settle(state, entry, answer).await {
             Ok(true) => sent.push(entry.key),
             Ok(false) => {}
             // The others have their answers already: settle them too, then stop.

@@ -1202,6 +1202,9 @@ pub struct InvoiceDocument {
     pub issued_on: NaiveDate,
     pub deliveries: Vec<Delivery>,
     pub payment_terms: String,
+    /// 振込先: the council's bank account (its settings).
+    #[serde(default)]
+    pub bank_account: String,
     pub tax_rounding: RoundingMode,
     pub figures: InvoiceFigures,
     pub paid: Yen,

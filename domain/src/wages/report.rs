@@ -36,6 +36,10 @@ pub struct WageMonth {
     /// セルプ自販機: the commission of the machines supporting the facility, for the month's sales.
     #[serde(default)]
     pub vending_income: Yen,
+    /// Everything through the council in the month: events, SELP SHOP, joint orders, gift
+    /// commission, vending (`selpos_domain::income`).
+    #[serde(default)]
+    pub council_income: Yen,
 }
 
 /// A facility's fiscal year: months, yearly figures by both formulas, target and achievement.
@@ -77,6 +81,9 @@ pub struct FacilityWageYear {
     /// セルプ自販機 of the year (Σ of the months').
     #[serde(default)]
     pub vending_income: Yen,
+    /// Everything through the council in the year (Σ of the months').
+    #[serde(default)]
+    pub council_income: Yen,
     /// Council sales ÷ wages paid, in tenths of a percent.
     pub council_share: Option<Tenths>,
 }
@@ -333,6 +340,10 @@ pub struct WageTableRow {
     pub capacity: Option<i64>,
     pub current: Option<YearFigures>,
     pub previous: Option<YearFigures>,
+    /// 協議会経由の収入: the facility's income through the council in the table's year (events,
+    /// SELP SHOP, joint orders, gift commission, vending; `selpos_domain::income`).
+    #[serde(default)]
+    pub council_income: Yen,
 }
 
 /// Column sums of the table for one year, with averages of the sums.

@@ -18,6 +18,7 @@ struct CouncilRow {
     payout_approval_limit: i64,
     printer_ports: String,
     allow_link_local_printers: bool,
+    bank_account: String,
     updated_at: DateTime<Utc>,
 }
 
@@ -40,7 +41,8 @@ fn ports_from_text(text: &str) -> Result<Vec<u16>, sqlx::Error> {
 pub async fn get(tx: &mut Tx) -> Result<Option<Council>, sqlx::Error> {
     let sql =
         "SELECT name, invoice_number, address, phone, receipt_footer, tax_rounding, voucher_gives_change,
-                      payout_approval_limit, printer_ports, allow_link_local_printers, updated_at
+                      payout_approval_limit, printer_ports, allow_link_local_printers, bank_account,
+                      updated_at
                FROM council WHERE id = 1";
     let row: Option<CouncilRow> = on_tx!(tx, |conn| sqlx::query_as(sql).fetch_optional(&mut *conn).await)?;
     row.map(|r| {
@@ -57,6 +59,7 @@ pub async fn get(tx: &mut Tx) -> Result<Option<Council>, sqlx::Error> {
             payout_approval_limit: Yen(r.payout_approval_limit),
             printer_ports: ports_from_text(&r.printer_ports)?,
             allow_link_local_printers: r.allow_link_local_printers,
+            bank_account: r.bank_account,
             updated_at: r.updated_at,
         })
     })
@@ -66,13 +69,14 @@ pub async fn get(tx: &mut Tx) -> Result<Option<Council>, sqlx::Error> {
 pub async fn put(tx: &mut Tx, input: &CouncilInput, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     let sql = "INSERT INTO council (id, name, invoice_number, address, phone, receipt_footer, tax_rounding,
                                     voucher_gives_change, payout_approval_limit, printer_ports,
-                                    allow_link_local_printers, updated_at)
-               VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                    allow_link_local_printers, bank_account, updated_at)
+               VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
                ON CONFLICT (id) DO UPDATE SET name = excluded.name, invoice_number = excluded.invoice_number,
                    address = excluded.address, phone = excluded.phone, receipt_footer = excluded.receipt_footer,
                    tax_rounding = excluded.tax_rounding, voucher_gives_change = excluded.voucher_gives_change,
                    payout_approval_limit = excluded.payout_approval_limit, printer_ports = excluded.printer_ports,
-                   allow_link_local_printers = excluded.allow_link_local_printers, updated_at = excluded.updated_at";
+                   allow_link_local_printers = excluded.allow_link_local_printers,
+                   bank_account = excluded.bank_account, updated_at = excluded.updated_at";
     on_tx!(tx, |conn| sqlx::query(sql)
         .bind(&input.name)
         .bind(&input.invoice_number)
@@ -84,6 +88,7 @@ pub async fn put(tx: &mut Tx, input: &CouncilInput, now: DateTime<Utc>) -> Resul
         .bind(input.payout_approval_limit.0)
         .bind(ports_to_text(&input.printer_ports))
         .bind(input.allow_link_local_printers)
+        .bind(&input.bank_account)
         .bind(now)
         .execute(&mut *conn)
         .await

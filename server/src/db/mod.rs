@@ -14,6 +14,7 @@ pub mod event_transfer;
 pub mod events;
 pub mod facilities;
 pub mod group;
+pub mod income;
 pub mod orders;
 pub mod photos;
 pub mod products;

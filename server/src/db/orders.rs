@@ -740,21 +740,22 @@ pub async fn received(
         .await)
 }
 
-/// The facility's joint-order income by day of payout between two days: (paid_out_on, amount
-/// of its shares, tax included, before the council's fee — the same basis as event sales).
+/// Joint-order income by facility and day of payout between two days, of one facility or all:
+/// (facility, paid_out_on, amount of its shares, tax included, before the council's fee — the
+/// same basis as event sales).
 pub async fn income(
     tx: &mut Tx,
-    facility_id: i64,
+    facility: Option<i64>,
     from: NaiveDate,
     until: NaiveDate,
-) -> Result<Vec<(NaiveDate, i64)>, sqlx::Error> {
-    let sql = "SELECT o.paid_out_on, CAST(SUM(s.quantity * i.unit_price) AS BIGINT)
+) -> Result<Vec<(i64, NaiveDate, i64)>, sqlx::Error> {
+    let sql = "SELECT s.facility_id, o.paid_out_on, CAST(SUM(s.quantity * i.unit_price) AS BIGINT)
                FROM order_shares s JOIN order_items i ON i.id = s.item_id JOIN orders o ON o.id = s.order_id
-               WHERE s.facility_id = $1 AND o.status = 'paid_out' AND o.paid_out_on BETWEEN $2 AND $3
+               WHERE ($1 IS NULL OR s.facility_id = $1) AND o.status = 'paid_out' AND o.paid_out_on BETWEEN $2 AND $3
                  AND s.status <> 'declined'
-               GROUP BY o.paid_out_on";
+               GROUP BY s.facility_id, o.paid_out_on";
     on_tx!(tx, |conn| sqlx::query_as(sql)
-        .bind(facility_id)
+        .bind(facility)
         .bind(from)
         .bind(until)
         .fetch_all(&mut *conn)

@@ -11,6 +11,7 @@ pub mod error;
 mod events;
 pub mod extract;
 mod facilities;
+mod income;
 mod openapi;
 mod orders;
 mod photos;
@@ -108,6 +109,7 @@ impl FromRef<AppState> for LeptosOptions {
         (name = "receipts", description = "Receipts: printing on the register's printer, text previews, printer status"),
         (name = "orders", description = "共同受注窓口: joint orders split across facilities, invoiced, paid and paid out"),
         (name = "vending", description = "セルプ自販機: vending machines supporting facilities and their monthly commission"),
+        (name = "income", description = "協議会からの収入: each facility's income through the council per month and channel"),
     )
 )]
 struct ApiDoc;
@@ -133,7 +135,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(settlement::routes())
         .merge(wages::routes())
         .merge(orders::routes())
-        .merge(vending::routes());
+        .merge(vending::routes())
+        .merge(income::routes());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts();

@@ -19,6 +19,7 @@ fn placeholder_council() -> Council {
         payout_approval_limit: selpos_domain::council::DEFAULT_PAYOUT_APPROVAL_LIMIT,
         printer_ports: selpos_domain::council::default_printer_ports(),
         allow_link_local_printers: false,
+        bank_account: String::new(),
         updated_at: Utc::now(),
     }
 }

@@ -24,6 +24,7 @@ pub mod event_transfer;
 pub mod events;
 pub mod facilities;
 pub mod imports;
+pub mod income;
 pub mod once;
 pub mod orders;
 pub mod photos;

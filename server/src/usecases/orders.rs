@@ -10,7 +10,7 @@ use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
 use crate::spreadsheet::ExcelCsv;
 use crate::usecases::{allow, audit};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use chrono_tz::Asia::Tokyo;
 use selpos_domain::access::Principal;
 use selpos_domain::orders::{
@@ -850,6 +850,10 @@ pub async fn invoice(db: &Db, actor: &Principal, id: i64) -> Result<InvoiceDocum
         issued_on: order.invoiced_on.unwrap_or_else(today),
         deliveries: order.deliveries.clone(),
         payment_terms: order.payment_terms.clone(),
+        bank_account: council
+            .as_ref()
+            .map(|c| c.bank_account.clone())
+            .unwrap_or_default(),
         tax_rounding: rounding,
         paid: order.paid,
         balance: Yen(figures.total.0 - order.paid.0),
@@ -1096,20 +1100,4 @@ pub async fn declare_capacity(db: &Db, actor: &Principal, input: &CapacityInput)
     let list = db::orders::capacities(&mut tx, Some(input.facility_id), None, None).await?;
     tx.commit().await?;
     Ok(list)
-}
-
-/// The wage feed: the facility's joint-order income by month of payout in the fiscal year.
-pub async fn income_by_month(
-    tx: &mut Tx,
-    facility_id: i64,
-    fy: FiscalYear,
-) -> Result<BTreeMap<(i32, u32), i64>> {
-    let mut out = BTreeMap::new();
-    let (Some(from), Some(until)) = (fy.first_day(), fy.last_day()) else {
-        return Ok(out);
-    };
-    for (day, amount) in db::orders::income(tx, facility_id, from, until).await? {
-        *out.entry((day.year(), day.month())).or_default() += amount;
-    }
-    Ok(out)
 }

@@ -15,7 +15,6 @@ use selpos_domain::vending::{
 };
 use selpos_domain::wages::FiscalYear;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 const DUPLICATE_CODE: &str = "この自販機コードはすでに使われています";
 
@@ -200,20 +199,4 @@ pub async fn months(
 fn span(fiscal_year: FiscalYear) -> (i64, i64) {
     let year = i64::from(fiscal_year.0);
     (year * 100 + 4, (year + 1) * 100 + 3)
-}
-
-/// The facility's vending income per (year, month) of the fiscal year: the wage figures'
-/// vending column.
-pub async fn income_by_month(
-    tx: &mut Tx,
-    facility_id: i64,
-    fiscal_year: FiscalYear,
-) -> Result<BTreeMap<(i32, u32), i64>> {
-    let (from, until) = span(fiscal_year);
-    let mut by_month = BTreeMap::new();
-    for month in db::vending::months(tx, Some(facility_id), from, until).await? {
-        let total: &mut i64 = by_month.entry((month.year, month.month)).or_default();
-        *total = total.saturating_add(month.income.0);
-    }
-    Ok(by_month)
 }

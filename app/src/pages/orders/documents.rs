@@ -3,9 +3,7 @@
 //! payout statement of a facility, and the prefecture's yearly procurement report.
 
 use crate::api::{ApiResult, orders as api};
-use crate::components::{
-    Loaded, SelectField, TextField, facility_option, list_of, options_of, remember, remembered,
-};
+use crate::components::{Loaded, SelectField, TextField, facility_option, list_of, options_of};
 use crate::session::{current, may};
 use crate::t;
 use leptos::prelude::*;
@@ -17,9 +15,6 @@ use selpos_domain::orders::{
     invoice_figures,
 };
 use selpos_domain::tax::TaxRate;
-
-/// Where the council's bank account for transfers (振込先) is kept on this tablet.
-const BANK_KEY: &str = "selpos.orders.bank";
 
 fn query(name: &'static str) -> Option<String> {
     use_query_map().with_untracked(|q| q.get(name))
@@ -50,24 +45,16 @@ pub fn DocumentPage() -> impl IntoView {
             None
         }
     });
-    let bank = RwSignal::new(remembered(BANK_KEY).unwrap_or_default());
-    Effect::new(move |_| remember(BANK_KEY, &bank.get()));
     view! {
         <div class="toolbar no-print">
             {print_button()}
             <a class="button" href=format!("/orders/{id}")>{t!("受注へ戻る", "Back to the order")}</a>
         </div>
-        {(kind == "invoice").then(|| view! {
-            <div class="no-print">
-                <TextField label=t!("振込先(この端末に保存)", "Bank account for transfers (kept on this tablet)") name="bank" value=bank
-                    hint=t!("例 群馬銀行 県庁支店 普通 1234567 ｸﾞﾝﾏｹﾝｼｬｶｲｼｭｳﾛｳｾﾝﾀｰｷｮｳｷﾞｶｲ", "e.g. bank, branch, account") />
-            </div>
-        })}
         <Loaded load=move || order.get() ok=move |o| {
             let kind = kind.clone();
             let doc = invoice.get().flatten();
             match (kind.as_str(), doc) {
-                ("invoice", Some(Ok(doc))) => view! { <Invoice doc bank /> }.into_any(),
+                ("invoice", Some(Ok(doc))) => view! { <Invoice doc /> }.into_any(),
                 ("invoice", Some(Err(failure))) => view! { <crate::components::LoadError failure /> }.into_any(),
                 ("invoice", None) => view! { <p class="loading">"読み込み中…"</p> }.into_any(),
                 ("quote", doc) => view! { <Quote order=o doc=doc.and_then(Result::ok) /> }.into_any(),
@@ -261,7 +248,7 @@ fn DeliveryNote(order: Order, facility: Option<i64>, doc: Option<InvoiceDocument
 /// 請求書: the council's qualified invoice as intermediary (媒介者交付特例), the facilities that
 /// are not registered issuers shown apart without tax.
 #[component]
-fn Invoice(doc: InvoiceDocument, bank: RwSignal<String>) -> impl IntoView {
+fn Invoice(doc: InvoiceDocument) -> impl IntoView {
     let f = doc.figures.clone();
     let qualified_lines: Vec<InvoiceLine> = f.lines.iter().filter(|l| l.qualified).cloned().collect();
     let other_lines: Vec<InvoiceLine> = f.lines.iter().filter(|l| !l.qualified).cloned().collect();
@@ -275,7 +262,11 @@ fn Invoice(doc: InvoiceDocument, bank: RwSignal<String>) -> impl IntoView {
             <DocumentHead title number=doc.number.clone() date=format!("請求日 {}", doc.issued_on) recipient=doc.recipient.clone()
                 subject=doc.subject.clone() deliveries=doc.deliveries.clone() payment_terms=doc.payment_terms.clone() issuer=Some((doc.issuer_name.clone(), doc.registration_number.clone())) />
             <p class="doc-amount">"ご請求金額(税込) " <strong id="invoice-total">{f.total.to_string()}</strong></p>
-            <p class="bank">"振込先 " <span id="invoice-bank">{move || bank.get()}</span></p>
+            {if doc.bank_account.is_empty() {
+                view! { <p class="bank no-print warning" id="invoice-bank-missing">{t!("振込先が未設定です(協議会の設定で入力してください)", "No bank account set (enter it in the council's settings)")}</p> }.into_any()
+            } else {
+                view! { <p class="bank">"振込先 " <span id="invoice-bank">{doc.bank_account.clone()}</span></p> }.into_any()
+            }}
             <LineTable lines=qualified_lines with_facility=true />
             <RateTotals figures=f.clone() />
             <p>{format!("適格請求書の対象 {} (うち消費税 {})", f.qualified_total, f.qualified_tax)}</p>

@@ -2,6 +2,7 @@
 //! allocation, payments and payables ([`detail`]), facility staff's own shares ([`shares`]),
 //! and the printable A4 documents, payout statement and yearly report ([`documents`]).
 
+pub mod capacities;
 pub mod detail;
 pub mod documents;
 pub mod shares;
@@ -63,6 +64,7 @@ pub fn OrdersPage() -> impl IntoView {
                 </button>
                 <a class="button" href="/orders/report">{t!("優先調達の実績", "Procurement report")}</a>
                 <a class="button" href="/orders/payouts">{t!("支払明細", "Payout statements")}</a>
+                <a class="button" href="/orders/capacities">{t!("受注能力の申告", "Declared capacity")}</a>
             })}
             {move || may(|p| p.facility_scope().is_some()).then(|| view! {
                 <a class="button" href="/orders/shares">{t!("受注の割り振り(自事業所)", "Our shares")}</a>

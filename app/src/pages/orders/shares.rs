@@ -19,6 +19,7 @@ pub fn SharesPage() -> impl IntoView {
             "Your facility's shares of the council's joint orders: confirm, or decline with a reason.")}</p>
         <div class="toolbar">
             <a class="button" href="/orders/payouts">{t!("支払明細", "Payout statements")}</a>
+            <a class="button" href="/orders/capacities" id="open-capacities">{t!("受注能力の申告", "Declare capacity")}</a>
         </div>
         <StatusBanner status />
         <Loaded load=move || orders.get() ok=move |list| if list.is_empty() {

@@ -146,9 +146,10 @@ pub(super) fn StatusBar(
     let loaded_at = move || {
         till.catalog.with(|c| {
             c.as_ref().map(|c| {
-                (c.loaded_at + chrono::TimeDelta::hours(9))
-                    .format("%H:%M")
-                    .to_string()
+                // Written out rather than with a format string: chrono's format parser is
+                // a few KB of the till's download for this one time.
+                let at = (c.loaded_at + chrono::TimeDelta::hours(9)).time();
+                format!("{:02}:{:02}", chrono::Timelike::hour(&at), chrono::Timelike::minute(&at))
             })
         })
     };

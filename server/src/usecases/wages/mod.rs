@@ -20,7 +20,6 @@ use selpos_domain::wages::{
     FacilityWageYear, FiscalYear, Tenths, WageMonth, WageMonthInput, WageTargetInput, WageTotals,
     YearProgress,
 };
-use std::collections::BTreeMap;
 
 /// The council, or the facility's own staff.
 fn may_see(actor: &Principal, facility_id: i64) -> Result<()> {
@@ -43,17 +42,15 @@ pub async fn facility_year(
         .ok_or(Error::NotFound("事業所"))?;
     let entered = db::wages::months(&mut tx, facility_id, fiscal_year).await?;
     let target = db::wages::target(&mut tx, facility_id, fiscal_year).await?;
-    let mut sales_by_month: BTreeMap<(i32, u32), i64> = BTreeMap::new();
-    for (year, month, net) in db::wages::council_sales(&mut tx, facility_id, fiscal_year).await? {
-        if let (Ok(year), Ok(month)) = (i32::try_from(year), u32::try_from(month)) {
-            sales_by_month.insert((year, month), net);
-        }
-    }
-    let income_by_month = crate::usecases::orders::income_by_month(&mut tx, facility_id, fy).await?;
-    let vending_by_month = crate::usecases::vending::income_by_month(&mut tx, facility_id, fy).await?;
+    let ledger = crate::usecases::income::ledger(&mut tx, Some(facility_id), fy).await?;
+    let by_month = ledger.get(&facility_id);
     let months: Vec<WageMonth> = months
         .iter()
         .map(|&(year, month)| {
+            let income = by_month
+                .and_then(|m| m.get(&(year, month)))
+                .copied()
+                .unwrap_or_default();
             let figures = entered
                 .iter()
                 .find(|m| m.year == year && m.month == month)
@@ -68,9 +65,10 @@ pub async fn facility_year(
                     .as_ref()
                     .and_then(|f| wages::average_hourly_wage(f.wages_paid, f.work_hours)),
                 figures,
-                council_sales: Yen(sales_by_month.get(&(year, month)).copied().unwrap_or(0)),
-                joint_order_income: Yen(income_by_month.get(&(year, month)).copied().unwrap_or(0)),
-                vending_income: Yen(vending_by_month.get(&(year, month)).copied().unwrap_or(0)),
+                council_sales: income.sales(),
+                joint_order_income: income.joint_orders,
+                vending_income: income.vending,
+                council_income: income.total(),
             }
         })
         .collect();
@@ -80,6 +78,7 @@ pub async fn facility_year(
     let council_sales = Yen(months.iter().map(|m| m.council_sales.0).sum());
     let joint_order_income = Yen(months.iter().map(|m| m.joint_order_income.0).sum());
     let vending_income = Yen(months.iter().map(|m| m.vending_income.0).sum());
+    let council_income = Yen(months.iter().map(|m| m.council_income.0).sum());
     Ok(FacilityWageYear {
         facility_id,
         facility_number: facility.number,
@@ -101,6 +100,7 @@ pub async fn facility_year(
         council_sales,
         joint_order_income,
         vending_income,
+        council_income,
         council_share: (totals.wages_paid.0 > 0)
             .then(|| Tenths::ratio(council_sales.0 * 100, totals.wages_paid.0))
             .flatten(),

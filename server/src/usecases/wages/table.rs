@@ -10,6 +10,7 @@ use crate::usecases::allow;
 use chrono::NaiveDate;
 use selpos_domain::Yen;
 use selpos_domain::access::Principal;
+use selpos_domain::income::ChannelAmounts;
 use selpos_domain::wages;
 use selpos_domain::wages::{
     CorrectionStatus, FiscalYear, ProposalCode, PublishedYear, Tenths, UsedValue, WageCorrection, WageTable,
@@ -124,6 +125,7 @@ pub async fn table(db: &Db, actor: &Principal, fiscal_year: i32) -> Result<WageT
     let facilities = db::facilities::list(&mut tx, &Default::default()).await?;
     let mut current = year_figures(&mut tx, fy, today).await?;
     let mut before = year_figures(&mut tx, previous, today).await?;
+    let income = crate::usecases::income::ledger(&mut tx, actor.facility_scope(), fy).await?;
     // The council sees the totals of every row; facility staff the published figures' only,
     // so that polling the totals never reveals another facility's unpublished months.
     let (totals, previous_totals) = if actor.facility_scope().is_none() {
@@ -161,6 +163,11 @@ pub async fn table(db: &Db, actor: &Principal, fiscal_year: i32) -> Result<WageT
                 capacity,
                 current: now.map(|(_, y)| y),
                 previous: then.map(|(_, y)| y),
+                council_income: income.get(&f.id).map_or(Yen(0), |months| {
+                    let mut year = ChannelAmounts::default();
+                    months.values().for_each(|m| year.add_all(m));
+                    year.total()
+                }),
             })
         })
         .collect();
@@ -223,6 +230,7 @@ pub fn table_csv(t: &WageTable) -> Result<Vec<u8>> {
         .to_vec();
     header.extend(YEAR_COLUMNS.iter().map(|c| c.to_string()));
     header.extend(YEAR_COLUMNS.iter().map(|c| format!("前年度 {c}")));
+    header.push("協議会経由の収入".into());
     out.row(&header)?;
     let cells = |f: Option<&YearFigures>| -> Vec<String> {
         let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
@@ -263,6 +271,7 @@ pub fn table_csv(t: &WageTable) -> Result<Vec<u8>> {
         ];
         record.extend(cells(r.current.as_ref()));
         record.extend(cells(r.previous.as_ref()));
+        record.push(r.council_income.0.to_string());
         out.row(&record)?;
     }
     let total = |s: &WageTableTotals| -> Vec<String> {
@@ -296,6 +305,12 @@ pub fn table_csv(t: &WageTable) -> Result<Vec<u8>> {
     ];
     record.extend(total(&t.totals));
     record.extend(total(&t.previous_totals));
+    record.push(
+        t.rows
+            .iter()
+            .fold(0i64, |sum, r| sum.saturating_add(r.council_income.0))
+            .to_string(),
+    );
     out.row(&record)?;
     out.finish()
 }
