@@ -137,6 +137,26 @@ async fn the_desk_allocates_invoices_and_records_a_payment_and_facilities_confir
     browser
         .type_into("form.editor input[name='delivery_place']", "県庁 1階ロビー")
         .await;
+    // A second delivery day, at another place.
+    browser.click(Locator::Css("#add-delivery")).await;
+    wait_js(
+        &browser,
+        "return document.querySelectorAll('.order-delivery').length",
+        |v| v == &json!(2),
+    )
+    .await;
+    set_value(
+        &browser,
+        ".order-delivery:nth-of-type(2) input[name='delivery_on']",
+        "2026-11-27",
+    )
+    .await;
+    browser
+        .type_into(
+            ".order-delivery:nth-of-type(2) input[name='delivery_place']",
+            "県庁 2階",
+        )
+        .await;
     browser
         .type_into("form.editor input[name='payment_terms']", "検収後30日以内")
         .await;
@@ -197,6 +217,11 @@ async fn the_desk_allocates_invoices_and_records_a_payment_and_facilities_confir
     let list = server.get_ok("/api/v1/orders").await;
     let id = list[0]["id"].as_i64().expect("id");
     assert_eq!(list[0]["total"], json!(6600), "{list}");
+    assert_eq!(
+        list[0]["deliveries"],
+        json!([{"on": "2026-11-20", "place": "県庁 1階ロビー"}, {"on": "2026-11-27", "place": "県庁 2階"}]),
+        "{list}"
+    );
 
     // The order: the suggestion, explained, then accepted and saved.
     browser

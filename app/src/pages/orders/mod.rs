@@ -112,6 +112,32 @@ pub fn OrdersPage() -> impl IntoView {
     }
 }
 
+/// One delivery row of the order form.
+#[derive(Clone)]
+struct DeliveryRow {
+    key: usize,
+    on: RwSignal<String>,
+    place: RwSignal<String>,
+}
+
+/// The message for field `suffix` of delivery row `key`: the server names deliveries by their
+/// position among the rows sent (blank rows are left out).
+fn delivery_error(
+    status: FormStatus,
+    rows: RwSignal<Vec<DeliveryRow>>,
+    key: usize,
+    suffix: &'static str,
+) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        let i = rows.with(|rs| {
+            rs.iter()
+                .filter(|r| !(r.on.with(|t| t.trim().is_empty()) && r.place.with(|t| t.trim().is_empty())))
+                .position(|r| r.key == key)
+        })?;
+        status.with(|s| s.as_ref()?.as_ref().err()?.field(&format!("deliveries[{i}].{suffix}")))
+    })
+}
+
 /// One item row of the order form.
 #[derive(Clone)]
 struct ItemRow {
@@ -172,11 +198,21 @@ pub(crate) fn OrderForm(
     );
     let recipient = text(|o| o.buyer.invoice_recipient.clone());
     let payment_terms = text(|o| o.payment_terms.clone());
-    let delivery_on = text(|o| o.deliveries.first().map(|d| d.on.to_string()).unwrap_or_default());
-    let place = text(|o| o.deliveries.first().map(|d| d.place.clone()).unwrap_or_default());
-    let more_deliveries: Vec<Delivery> = o
-        .map(|o| o.deliveries.iter().skip(1).cloned().collect())
-        .unwrap_or_default();
+    // 納期・納入場所: one row per delivery (a big order may be delivered on several days).
+    let next_delivery = StoredValue::new(0usize);
+    let delivery_row = move |d: Option<&Delivery>| {
+        let key = next_delivery.get_value();
+        next_delivery.set_value(key + 1);
+        DeliveryRow {
+            key,
+            on: RwSignal::new(d.map(|d| d.on.to_string()).unwrap_or_default()),
+            place: RwSignal::new(d.map(|d| d.place.clone()).unwrap_or_default()),
+        }
+    };
+    let deliveries: RwSignal<Vec<DeliveryRow>> = RwSignal::new(match o {
+        Some(o) if !o.deliveries.is_empty() => o.deliveries.iter().map(|d| delivery_row(Some(d))).collect(),
+        _ => vec![delivery_row(None)],
+    });
     let fee_overrides = o.map(|o| o.fee_overrides.clone()).unwrap_or_default();
     let note = text(|o| o.note.clone());
     let (fee_kind, fee_value) = match o.map(|o| o.fee) {
@@ -240,28 +276,22 @@ pub(crate) fn OrderForm(
     });
 
     let submit = move || {
-        let deliveries = {
-            let mut list = Vec::new();
-            let on = delivery_on.get_untracked();
-            if !on.trim().is_empty() {
-                match NaiveDate::parse_from_str(on.trim(), "%Y-%m-%d") {
-                    Ok(on) => list.push(Delivery {
-                        on,
-                        place: place.get_untracked(),
-                    }),
-                    Err(_) => {
-                        status.set(Some(Err(ApiFailure {
-                            code: "validation".into(),
-                            message: "納期を日付で入力してください".into(),
-                            fields: vec![],
-                        })));
-                        return;
-                    }
-                }
+        let mut typed = Vec::new();
+        for row in deliveries.get_untracked() {
+            let (on, place) = (row.on.get_untracked(), row.place.get_untracked());
+            if on.trim().is_empty() && place.trim().is_empty() {
+                continue;
             }
-            list.extend(more_deliveries.iter().cloned());
-            list
-        };
+            let Ok(on) = NaiveDate::parse_from_str(on.trim(), "%Y-%m-%d") else {
+                status.set(Some(Err(ApiFailure {
+                    code: "validation".into(),
+                    message: "納期を日付で入力してください".into(),
+                    fields: vec![],
+                })));
+                return;
+            };
+            typed.push(Delivery { on, place });
+        }
         let fee = if fee_kind.get_untracked() == "fixed" {
             CommissionRule::Fixed {
                 yen: Yen(parse_number(&fee_value.get_untracked())),
@@ -281,7 +311,7 @@ pub(crate) fn OrderForm(
                 invoice_recipient: recipient.get_untracked(),
             },
             payment_terms: payment_terms.get_untracked(),
-            deliveries,
+            deliveries: typed,
             items: rows
                 .get_untracked()
                 .iter()
@@ -320,13 +350,35 @@ pub(crate) fn OrderForm(
                 <SelectField label=t!("発注者の種別", "Buyer kind") name="buyer_kind" value=kind options=kind_options />
                 <TextField label=t!("請求書の宛名", "Invoice recipient") name="invoice_recipient" value=recipient
                     hint=t!("空欄なら発注者名", "Blank: the buyer's name") error=field_error(status, "buyer.invoice_recipient") />
-                <TextField label=t!("納期", "Delivery date") name="delivery_on" value=delivery_on input_type="date" error=field_error(status, "deliveries[0].on") />
-                <TextField label=t!("納入場所", "Delivery place") name="delivery_place" value=place error=field_error(status, "deliveries[0].place") />
                 <TextField label=t!("支払条件", "Payment terms") name="payment_terms" value=payment_terms
                     hint=t!("例 検収後30日以内", "e.g. within 30 days of acceptance") error=field_error(status, "payment_terms") />
                 <SelectField label=t!("協議会の手数料の方式", "Council fee kind") name="fee_kind" value=fee_kind options=fee_options />
                 <TextField label=t!("手数料(% または 円)", "Fee (% or yen)") name="fee_value" value=fee_value inputmode="decimal" error=field_error(status, "fee") />
                 <TextField label=t!("備考", "Note") name="note" value=note error=field_error(status, "note") />
+            </div>
+            <h3>{t!("納期と納入場所", "Deliveries")}</h3>
+            <p class="error-text" role="alert">{move || field_error(status, "deliveries").get()}</p>
+            <div class="order-deliveries" id="order-deliveries">
+                {move || deliveries.get().into_iter().enumerate().map(|(i, row)| {
+                    let key = row.key;
+                    let (on_error, place_error) = (delivery_error(status, deliveries, key, "on"), delivery_error(status, deliveries, key, "place"));
+                    view! {
+                        <div class="order-delivery grid">
+                            <TextField label=t!("納期", "Delivery date") name="delivery_on" value=row.on input_type="date"
+                                error=on_error />
+                            <TextField label=t!("納入場所", "Delivery place") name="delivery_place" value=row.place
+                                error=place_error />
+                            {(i > 0).then(|| view! {
+                                <button type="button" class="remove-delivery" on:click=move |_| deliveries.update(|ds| ds.retain(|d| d.key != key))>
+                                    {t!("この納品を削除", "Remove this delivery")}
+                                </button>
+                            })}
+                        </div>
+                    }
+                }).collect_view()}
+                <button type="button" id="add-delivery" on:click=move |_| deliveries.update(|ds| ds.push(delivery_row(None)))>
+                    {t!("＋ 納品日を追加", "+ Add a delivery")}
+                </button>
             </div>
             <h3>{t!("品目", "Items")}</h3>
             <p class="error-text" role="alert">{move || field_error(status, "items").get()}</p>
