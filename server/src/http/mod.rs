@@ -24,6 +24,8 @@ mod setup;
 mod stock;
 mod users;
 mod vending;
+// 共同購入
+mod purchases;
 mod wages;
 
 use crate::db::Db;
@@ -108,6 +110,7 @@ impl FromRef<AppState> for LeptosOptions {
         (name = "receipts", description = "Receipts: printing on the register's printer, text previews, printer status"),
         (name = "orders", description = "共同受注窓口: joint orders split across facilities, invoiced, paid and paid out"),
         (name = "vending", description = "セルプ自販機: vending machines supporting facilities and their monthly commission"),
+        (name = "purchases", description = "共同購入: purchase rounds for the facilities, bills, payments and who still owes"),
     )
 )]
 struct ApiDoc;
@@ -133,7 +136,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(settlement::routes())
         .merge(wages::routes())
         .merge(orders::routes())
-        .merge(vending::routes());
+        .merge(vending::routes())
+        .merge(purchases::routes());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts();
