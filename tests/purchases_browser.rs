@@ -1,7 +1,7 @@
 //! 共同購入 in a real headless Chromium: the council creates a round from the menu, a
 //! facility's staff order their quantity on its page (seeing only their own), the council sees
 //! the total to order from the supplier, closes, bills, and opens the A4 invoice with the tax
-//! rounded once over the bill.
+//! rounded once over the bill, and the facility's statement of the month.
 
 use fantoccini::Locator;
 use selpos_tests::browser::{Browser, WAIT};
@@ -149,5 +149,18 @@ async fn a_round_is_ordered_closed_billed_and_invoiced_on_its_pages() {
     wait_text(&browser, "#rate-totals", "¥898").await;
     wait_text(&browser, "#invoice", "T3700000000001").await;
     browser.find(Locator::Css("#print")).await;
+    // The month's statement of A: the same bill, on one invoice per month.
+    let month = (chrono::Utc::now() + chrono::TimeDelta::hours(9))
+        .format("%Y-%m")
+        .to_string();
+    open_ready(
+        &browser,
+        &base,
+        &format!("/purchases/statement?facility={a}&month={month}"),
+        "#invoice",
+    )
+    .await;
+    wait_text(&browser, "#invoice", &format!("GP-10-{}", month.replace('-', ""))).await;
+    wait_text(&browser, "#rate-totals", "¥898").await;
     browser.close().await;
 }

@@ -1014,6 +1014,15 @@ pub mod purchases {
     pub async fn unpaid() -> ApiResult<UnpaidList> {
         get("/purchases/unpaid").await
     }
+
+    /// `month`: `YYYY-MM`.
+    pub async fn statement(facility_id: i64, month: &str) -> ApiResult<PurchaseInvoice> {
+        get(&format!(
+            "/purchases/statement?facility_id={facility_id}&month={}",
+            super::encode(month)
+        ))
+        .await
+    }
 }
 
 #[cfg(test)]

@@ -154,6 +154,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/orders/:id/document") view=pages::orders::documents::DocumentPage />
                 // 共同購入
                 <Route path=path!("/purchases") view=pages::purchases::PurchasesPage />
+                <Route path=path!("/purchases/statement") view=pages::purchases::StatementPage />
                 <Route path=path!("/purchases/:id") view=pages::purchases::RoundPage />
                 <Route path=path!("/purchases/:id/invoice") view=pages::purchases::InvoicePage />
             </Routes>

@@ -61,6 +61,7 @@ pub fn PurchasesPage() -> impl IntoView {
         <p class="hint">{t!("協議会が会員事業所の分をまとめて購入します。締切までに各事業所が数量を注文し、締切後に協議会が仕入先へ発注して、事業所ごとに請求します。",
             "The council buys for its facilities: each orders its quantity by the deadline, then the council orders the total and bills each facility.")}</p>
         <div class="toolbar">
+            <a class="button" id="open-statement" href="/purchases/statement">{t!("月次請求書", "Monthly statement")}</a>
             {move || council().then(|| view! {
                 <button class="primary big" id="new-round" on:click=move |_| creating.set(true)>{t!("＋ 新しい共同購入", "+ New purchase round")}</button>
                 <a class="button" href="/api/v1/purchases/unpaid?format=csv" download="purchase-unpaid.csv">{t!("未収一覧CSV", "Unpaid list (CSV)")}</a>
@@ -527,6 +528,54 @@ pub fn InvoicePage() -> impl IntoView {
         <Loaded load=move || invoice.get() ok=|doc| view! { <Invoice doc /> } />
     }
     .into_any()
+}
+
+/// `/purchases/statement?facility=&month=`: a facility's bills of a month on one invoice.
+#[component]
+pub fn StatementPage() -> impl IntoView {
+    let query = |name: &'static str| use_query_map().with_untracked(|q| q.get(name));
+    let facility = RwSignal::new(query("facility").unwrap_or_default());
+    let month = RwSignal::new(query("month").unwrap_or_else(|| today()[..7].to_string()));
+    Effect::new(move |_| {
+        if facility.with_untracked(String::is_empty)
+            && let Some(f) = own_facility()
+        {
+            facility.set(f.to_string());
+        }
+    });
+    let facilities = LocalResource::new(|| crate::api::facilities(false, None));
+    let options = options_of(
+        list_of(facilities),
+        Some(("(事業所を選ぶ)", "(choose a facility)")),
+        facility_option,
+    );
+    let data = LocalResource::new(move || {
+        let (facility, month) = (facility.get(), month.get());
+        async move {
+            match facility.parse::<i64>() {
+                Ok(f) => Some(api::statement(f, &month).await),
+                Err(_) => None,
+            }
+        }
+    });
+    view! {
+        <div class="toolbar no-print">
+            <button class="primary big" id="print" on:click=move |_| { let _ = window().print(); }>{t!("印刷", "Print")}</button>
+            <a class="button" href="/purchases">{t!("共同購入の一覧へ", "All rounds")}</a>
+        </div>
+        <div class="grid no-print">
+            {move || own_facility().is_none().then(|| view! {
+                <SelectField label=t!("事業所", "Facility") name="statement_facility" value=facility options />
+            })}
+            <TextField label=t!("請求月", "Month") name="statement_month" value=month input_type="month" />
+        </div>
+        {move || match data.get() {
+            None => view! { <p class="loading">"読み込み中…"</p> }.into_any(),
+            Some(None) => view! { <p class="empty">{t!("事業所を選んでください", "Choose a facility")}</p> }.into_any(),
+            Some(Some(Err(failure))) => view! { <LoadError failure /> }.into_any(),
+            Some(Some(Ok(doc))) => view! { <Invoice doc /> }.into_any(),
+        }}
+    }
 }
 
 /// 請求書 (適格請求書 when the council is a registered issuer).
