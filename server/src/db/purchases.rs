@@ -382,6 +382,8 @@ pub async fn payment(tx: &mut Tx, id: &str) -> Result<Option<(i64, NaiveDate, i6
     .await)
 }
 
+/// Records a payment; `false` when its id is taken already (by a payment of another bill
+/// recorded meanwhile: the bill's round was held, not the other's).
 #[allow(clippy::too_many_arguments)]
 pub async fn insert_payment(
     tx: &mut Tx,
@@ -392,10 +394,10 @@ pub async fn insert_payment(
     note: &str,
     by: i64,
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     on_tx!(tx, |conn| sqlx::query(
         "INSERT INTO purchase_payments (id, bill_id, received_on, amount, note, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING"
     )
     .bind(id)
     .bind(bill_id)
@@ -406,5 +408,5 @@ pub async fn insert_payment(
     .bind(now)
     .execute(&mut *conn)
     .await
-    .map(|_| ()))
+    .map(|r| r.rows_affected() == 1))
 }

@@ -390,6 +390,13 @@ pub async fn bill(db: &Db, actor: &Principal, id: i64, input: &BillInput) -> Res
     .await
 }
 
+fn reused_payment_id() -> Error {
+    Error::Refused {
+        code: "payment_id_reused",
+        message: "この入金IDは別の入金に使われています".into(),
+    }
+}
+
 async fn one_bill(tx: &mut Tx, id: i64) -> Result<Bill> {
     db::purchases::bills(
         tx,
@@ -417,10 +424,7 @@ pub async fn add_payment(db: &Db, actor: &Principal, bill_id: i64, input: &Payme
     hold(&mut tx, round_id).await?;
     if let Some((stored_bill, received_on, amount)) = db::purchases::payment(&mut tx, &key).await? {
         if stored_bill != bill_id || received_on != input.received_on || amount != input.amount.0 {
-            return Err(Error::Refused {
-                code: "payment_id_reused",
-                message: "この入金IDは別の入金に使われています".into(),
-            });
+            return Err(reused_payment_id());
         }
         let bill = one_bill(&mut tx, bill_id).await?;
         tx.rollback().await?;
@@ -449,7 +453,7 @@ pub async fn add_payment(db: &Db, actor: &Principal, bill_id: i64, input: &Payme
             "入金日は請求日から今日までで入力してください",
         ));
     }
-    db::purchases::insert_payment(
+    let inserted = db::purchases::insert_payment(
         &mut tx,
         &key,
         bill_id,
@@ -460,6 +464,9 @@ pub async fn add_payment(db: &Db, actor: &Principal, bill_id: i64, input: &Payme
         now,
     )
     .await?;
+    if !inserted {
+        return Err(reused_payment_id());
+    }
     let after = one_bill(&mut tx, bill_id).await?;
     let round_bills = db::purchases::bills(
         &mut tx,
