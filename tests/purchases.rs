@@ -535,9 +535,13 @@ db_test!(an_order_racing_the_close_and_cancelling, demo = false, |server| {
         }
         other => panic!("order: {other} {}", order.1),
     }
-    // Facility staff no longer see a closed round they did not order in.
+    // Facility staff no longer see a closed round they did not order in, in the list or alone.
     let seen_by_c = c.staff[2].get(&path("")).await;
     assert_eq!(seen_by_c.0, StatusCode::NOT_FOUND, "{}", seen_by_c.1);
+    assert_eq!(c.staff[2].get_ok("/api/v1/purchases").await, json!([]));
+    let seen_by_a = c.staff[0].get_ok("/api/v1/purchases").await;
+    assert_eq!(seen_by_a.as_array().map(Vec::len), Some(1), "{seen_by_a}");
+    assert_eq!(quantities(&seen_by_a[0]), [(a, 2)], "{seen_by_a}");
     // Cancelling needs a reason; a cancelled round is final.
     let (status, body) = server.post(&path("/cancel"), &json!({"reason": " "})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

@@ -99,17 +99,18 @@ pub fn PurchasesPage() -> impl IntoView {
                 </table>
             }.into_any()
         } />
-        {move || council().then(|| view! { <Unpaid /> })}
+        // The council: every facility; facility staff: their own (the API narrows it).
+        <Unpaid />
     }
 }
 
-/// 未収一覧: billed less paid per facility.
+/// 未収一覧: billed less paid per facility (facility staff: their own).
 #[component]
 fn Unpaid() -> impl IntoView {
     let unpaid = LocalResource::new(api::unpaid);
     view! {
         <section class="panel" id="unpaid">
-            <h2>{t!("未収一覧", "Who still owes")}</h2>
+            <h2>{move || if own_facility().is_some() { pick("未払いの請求(自事業所)", "Our unpaid bills") } else { pick("未収一覧", "Who still owes") }}</h2>
             <Loaded load=move || unpaid.get() ok=move |list| if list.facilities.is_empty() {
                 view! { <p class="empty">{t!("未収はありません", "Nothing owed")}</p> }.into_any()
             } else {
