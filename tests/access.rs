@@ -240,6 +240,21 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("post", "/api/v1/vending/months") => COUNCIL,
         ("post", "/api/v1/vending/months/import") => COUNCIL,
         ("get", "/api/v1/income") => COUNCIL_AND_FACILITY,
+        // 共同購入: the council runs rounds, bills and records payments; facility staff see open
+        // rounds, put their own quantities and read their own bills, invoices and balance.
+        ("get", "/api/v1/purchases") => COUNCIL_AND_FACILITY,
+        ("post", "/api/v1/purchases") => COUNCIL,
+        ("get", "/api/v1/purchases/{id}") => COUNCIL_AND_FACILITY,
+        ("put", "/api/v1/purchases/{id}") => COUNCIL,
+        ("put", "/api/v1/purchases/{id}/orders") => COUNCIL_AND_FACILITY,
+        ("post", "/api/v1/purchases/{id}/close") => COUNCIL,
+        ("post", "/api/v1/purchases/{id}/cancel") => COUNCIL,
+        ("post", "/api/v1/purchases/{id}/bill") => COUNCIL,
+        ("get", "/api/v1/purchases/{id}/invoice") => COUNCIL_AND_FACILITY,
+        ("get", "/api/v1/purchases/bills") => COUNCIL_AND_FACILITY,
+        ("post", "/api/v1/purchases/bills/{id}/payments") => COUNCIL,
+        ("get", "/api/v1/purchases/unpaid") => COUNCIL_AND_FACILITY,
+        ("get", "/api/v1/purchases/statement") => COUNCIL_AND_FACILITY,
         _ => return None,
     })
 }
@@ -290,6 +305,11 @@ fn request_for(world: &Fixtures, method: &str, path: &str, n: usize) -> (String,
             concrete.push_str("?fiscal_year=2025")
         }
         "/api/v1/orders/payouts" => {
+            concrete.push_str(&format!("?facility_id={}&month=2026-11", world.facility_a))
+        }
+        // 共同購入
+        "/api/v1/purchases/{id}/invoice" => concrete.push_str(&format!("?facility_id={}", world.facility_a)),
+        "/api/v1/purchases/statement" => {
             concrete.push_str(&format!("?facility_id={}&month=2026-11", world.facility_a))
         }
         _ => {}
@@ -369,6 +389,18 @@ fn request_for(world: &Fixtures, method: &str, path: &str, n: usize) -> (String,
             "commission": {"kind": "per_can", "yen": 10}})),
         ("post", "/api/v1/vending/months") => {
             Some(json!({"machine_id": 0, "year": 2026, "month": 11, "cans": 1, "sales": 100}))
+        }
+        // 共同購入
+        ("post", "/api/v1/purchases") | ("put", "/api/v1/purchases/{id}") => Some(json!({
+            "title": format!("共同購入{n}"), "item_name": "消毒用アルコール 5L", "unit": "本", "unit_price": 3300,
+            "tax_rate": "standard",
+            "deadline": (chrono::Utc::now() + chrono::TimeDelta::days(7)).to_rfc3339()})),
+        ("put", "/api/v1/purchases/{id}/orders") => {
+            Some(json!({"orders": [{"facility_id": world.facility_a, "quantity": 1}]}))
+        }
+        ("post", "/api/v1/purchases/{id}/cancel") => Some(json!({"reason": "テスト"})),
+        ("post", "/api/v1/purchases/bills/{id}/payments") => {
+            Some(json!({"id": uuid::Uuid::now_v7(), "received_on": "2026-11-30", "amount": 100}))
         }
         (m, _) if m == "post" || m == "put" => Some(json!({})),
         _ => None,

@@ -30,6 +30,8 @@ mod power_loss;
 mod printers;
 mod products;
 mod products_browser;
+mod purchases;
+mod purchases_browser;
 mod receipts;
 mod receipts_browser;
 mod register_browser;

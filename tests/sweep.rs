@@ -42,6 +42,11 @@ const TABLES: &[&str] = &[
     "order_capacities",
     "vending_machines",
     "vending_months",
+    // 共同購入
+    "purchase_rounds",
+    "purchase_orders",
+    "purchase_bills",
+    "purchase_payments",
 ];
 
 /// Row counts of every table that holds what staff entered or sold.

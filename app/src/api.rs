@@ -1006,6 +1006,65 @@ pub mod income {
     }
 }
 
+/// 共同購入: the council's purchase rounds, the facilities' quantities, bills, payments and the
+/// unpaid list (`selpos_domain::purchases`).
+pub mod purchases {
+    use super::{ApiResult, get, save, send};
+    use selpos_domain::orders::PaymentInput;
+    use selpos_domain::purchases::{
+        Bill, BillInput, CancelInput, OrdersInput, PurchaseInvoice, Round, RoundInput, UnpaidList,
+    };
+
+    pub async fn list() -> ApiResult<Vec<Round>> {
+        get("/purchases").await
+    }
+
+    pub async fn get_round(id: i64) -> ApiResult<Round> {
+        get(&format!("/purchases/{id}")).await
+    }
+
+    pub async fn save_round(id: Option<i64>, input: &RoundInput) -> ApiResult<Round> {
+        save("/purchases", id, input).await
+    }
+
+    pub async fn put_orders(id: i64, input: &OrdersInput) -> ApiResult<Round> {
+        send("PUT", &format!("/purchases/{id}/orders"), input).await
+    }
+
+    pub async fn close(id: i64) -> ApiResult<Round> {
+        send("POST", &format!("/purchases/{id}/close"), &serde_json::json!({})).await
+    }
+
+    pub async fn cancel(id: i64, input: &CancelInput) -> ApiResult<Round> {
+        send("POST", &format!("/purchases/{id}/cancel"), input).await
+    }
+
+    pub async fn bill(id: i64, input: &BillInput) -> ApiResult<Round> {
+        send("POST", &format!("/purchases/{id}/bill"), input).await
+    }
+
+    pub async fn add_payment(bill_id: i64, input: &PaymentInput) -> ApiResult<Bill> {
+        send("POST", &format!("/purchases/bills/{bill_id}/payments"), input).await
+    }
+
+    pub async fn invoice(id: i64, facility_id: i64) -> ApiResult<PurchaseInvoice> {
+        get(&format!("/purchases/{id}/invoice?facility_id={facility_id}")).await
+    }
+
+    pub async fn unpaid() -> ApiResult<UnpaidList> {
+        get("/purchases/unpaid").await
+    }
+
+    /// `month`: `YYYY-MM`.
+    pub async fn statement(facility_id: i64, month: &str) -> ApiResult<PurchaseInvoice> {
+        get(&format!(
+            "/purchases/statement?facility_id={facility_id}&month={}",
+            super::encode(month)
+        ))
+        .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,6 +37,9 @@ pub fn NavBar() -> impl IntoView {
                 {move || has_role(&[Role::FacilityStaff]).then(|| view! {
                     <A href="/orders/shares">{t!("受注の割り振り", "Order shares")}</A>
                 })}
+                {move || has_role(&[Role::CouncilAdmin, Role::CouncilStaff, Role::FacilityStaff]).then(|| view! {
+                    <A href="/purchases">{t!("共同購入", "Group purchases")}</A>
+                })}
                 {move || has_role(&[Role::CouncilAdmin, Role::CouncilStaff]).then(|| view! {
                     <A href="/devices">{t!("端末", "Tablets")}</A>
                 })}

@@ -156,6 +156,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/orders/report") view=pages::orders::documents::ReportPage />
                 <Route path=path!("/orders/:id") view=pages::orders::detail::OrderPage />
                 <Route path=path!("/orders/:id/document") view=pages::orders::documents::DocumentPage />
+                // 共同購入
+                <Route path=path!("/purchases") view=pages::purchases::PurchasesPage />
+                <Route path=path!("/purchases/statement") view=pages::purchases::StatementPage />
+                <Route path=path!("/purchases/:id") view=pages::purchases::RoundPage />
+                <Route path=path!("/purchases/:id/invoice") view=pages::purchases::InvoicePage />
             </Routes>
         }
     })

@@ -131,6 +131,22 @@ pub const AUDIT_KINDS: &[AuditKind] = &[
         "自販機の月次実績の取込",
         "Vending months imported",
     ),
+    // 共同購入
+    kind("purchase.round_create", "共同購入の作成", "Group purchase added"),
+    kind(
+        "purchase.round_update",
+        "共同購入の変更",
+        "Group purchase changed",
+    ),
+    kind(
+        "purchase.order",
+        "共同購入の注文数",
+        "Group purchase quantities set",
+    ),
+    kind("purchase.close", "共同購入の締切", "Group purchase closed"),
+    kind("purchase.cancel", "共同購入の中止", "Group purchase cancelled"),
+    kind("purchase.bill", "共同購入の請求", "Group purchase billed"),
+    kind("purchase.payment", "共同購入の入金", "Group purchase payment"),
 ];
 
 /// The kind of record `code` names.
@@ -163,6 +179,8 @@ pub fn entity_label_ja(entity: &str) -> &str {
         "facility" => "事業所",
         "order" => "共同受注",
         "prefecture" => "県の工賃実績",
+        "purchase_round" => "共同購入",
+        "purchase_bill" => "共同購入の請求",
         "product" => "商品",
         "register" => "レジ",
         "sale" => "売上",

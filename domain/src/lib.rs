@@ -14,6 +14,7 @@
 //!   [`customer_display`] (お客様画面);
 //! - closing: [`register_sessions`] (レジ開け・締め), [`settlement`] (精算), [`dashboard`];
 //! - [`orders`] (共同受注窓口: joint orders split across facilities, invoiced and paid out);
+//! - [`purchases`] (共同購入: the council buys for its facilities, bills and collects);
 //! - [`wages`] (工賃) and [`health`];
 //! - [`event_transfer`]: a venue laptop's event brought into the central database.
 
@@ -36,6 +37,7 @@ pub mod orders;
 pub mod photos;
 pub mod printers;
 pub mod products;
+pub mod purchases;
 pub mod reading;
 pub mod receipts;
 pub mod register_sessions;

@@ -12,6 +12,8 @@ pub mod live;
 pub mod login;
 pub mod orders;
 pub mod products;
+// 共同購入
+pub mod purchases;
 pub mod receipts;
 pub mod register_session;
 pub mod returns;

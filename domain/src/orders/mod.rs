@@ -295,7 +295,7 @@ pub struct OrderInput {
     pub note: String,
 }
 
-fn text(e: &mut FieldErrors, field: &str, value: &str, max: usize, required: bool, label: &str) {
+pub(crate) fn text(e: &mut FieldErrors, field: &str, value: &str, max: usize, required: bool, label: &str) {
     let n = value.trim().chars().count();
     if required && n == 0 {
         e.add(field, "required", format!("{label}を入力してください"));

@@ -26,6 +26,8 @@ pub mod settlement;
 pub mod stock;
 pub mod users;
 pub mod vending;
+// 共同購入
+pub mod purchases;
 pub mod wages;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -25,6 +25,8 @@ mod setup;
 mod stock;
 mod users;
 mod vending;
+// 共同購入
+mod purchases;
 mod wages;
 
 use crate::db::Db;
@@ -110,6 +112,7 @@ impl FromRef<AppState> for LeptosOptions {
         (name = "orders", description = "共同受注窓口: joint orders split across facilities, invoiced, paid and paid out"),
         (name = "vending", description = "セルプ自販機: vending machines supporting facilities and their monthly commission"),
         (name = "income", description = "協議会からの収入: each facility's income through the council per month and channel"),
+        (name = "purchases", description = "共同購入: purchase rounds for the facilities, bills, payments and who still owes"),
     )
 )]
 struct ApiDoc;
@@ -136,7 +139,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(wages::routes())
         .merge(orders::routes())
         .merge(vending::routes())
-        .merge(income::routes());
+        .merge(income::routes())
+        .merge(purchases::routes());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts();

@@ -9,7 +9,7 @@
 //! Master data: [`council`], [`facilities`], [`products`] and their [`photos`], [`events`],
 //! [`imports`] (CSV).
 //! Selling: [`sales`], [`receipts`], [`stock`], [`displays`] (お客様画面). Closing: [`register_sessions`], [`settlement`].
-//! The joint order desk (共同受注窓口): [`orders`].
+//! The joint order desk (共同受注窓口): [`orders`]; group purchases (共同購入): [`purchases`].
 //! Reporting: [`wages`]. A venue laptop's event into the central database: [`event_transfer`].
 //!
 //! A new sales channel (joint orders, gift seasons, …) gets a file here, named as its domain
@@ -37,6 +37,8 @@ pub mod settlement;
 pub mod stock;
 pub mod users;
 pub mod vending;
+// 共同購入
+pub mod purchases;
 pub mod wages;
 
 use crate::error::{Error, Result};

@@ -72,7 +72,7 @@ fn mark(rate: TaxRate) -> &'static str {
 
 /// The per-rate totals with their tax.
 #[component]
-fn RateTotals(figures: InvoiceFigures) -> impl IntoView {
+pub(crate) fn RateTotals(figures: InvoiceFigures) -> impl IntoView {
     view! {
         <table class="list rate-totals" id="rate-totals">
             <thead><tr><th>{t!("税率区分", "Rate")}</th><th class="num">{t!("対象額(税込)", "Total (tax incl.)")}</th><th class="num">{t!("うち消費税", "Tax")}</th></tr></thead>
@@ -170,7 +170,7 @@ fn Quote(order: Order, doc: Option<InvoiceDocument>) -> impl IntoView {
 }
 
 #[component]
-fn LineTable(lines: Vec<InvoiceLine>, with_facility: bool) -> impl IntoView {
+pub(crate) fn LineTable(lines: Vec<InvoiceLine>, with_facility: bool) -> impl IntoView {
     view! {
         <table class="list doc-lines">
             <thead><tr>
