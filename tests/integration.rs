@@ -16,6 +16,7 @@ mod drawer;
 mod easy_till_browser;
 mod eat_in;
 mod event_transfer;
+mod gifts;
 mod group_commit;
 mod instances;
 mod limits;

@@ -131,8 +131,9 @@ fn path_parameters_and_templates_agree_and_queries_are_in_the_query() {
     }
     // 39: the sales journal's search (from, to, total, kind, offset), the audit log's dates
     // (from_date, until_date) and a product photo's version (v) joined in issue 21; the joint
-    // orders' five and the vending months' two (fiscal_year, facility_id) since.
-    assert_eq!(queries, 46, "the query parameters of the handlers' query structs");
+    // orders' five and the vending months' two (fiscal_year, facility_id) since; the gift
+    // order list's encoding and the gift commission's format (issue 24).
+    assert_eq!(queries, 48, "the query parameters of the handlers' query structs");
     // A few by name: what the handlers read from the query.
     let doc = document();
     for (template, method, name, required) in [

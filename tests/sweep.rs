@@ -42,6 +42,11 @@ const TABLES: &[&str] = &[
     "order_capacities",
     "vending_machines",
     "vending_months",
+    // Gift pre-orders (issue 24).
+    "gift_seasons",
+    "gift_items",
+    "gift_orders",
+    "gift_recipients",
 ];
 
 /// Row counts of every table that holds what staff entered or sold.

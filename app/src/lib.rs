@@ -152,6 +152,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/orders/report") view=pages::orders::documents::ReportPage />
                 <Route path=path!("/orders/:id") view=pages::orders::detail::OrderPage />
                 <Route path=path!("/orders/:id/document") view=pages::orders::documents::DocumentPage />
+                // ギフト (gift pre-orders, issue 24): the fixed pages before the season's own.
+                <Route path=path!("/gifts") view=pages::gifts::GiftsPage />
+                <Route path=path!("/gifts/new") view=pages::gifts::form::GiftOrderPage />
+                <Route path=path!("/gifts/:id") view=pages::gifts::GiftSeasonPage />
+                <Route path=path!("/gifts/:id/statement/:facility") view=pages::gifts::GiftStatementPage />
             </Routes>
         }
     })

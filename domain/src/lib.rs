@@ -29,6 +29,7 @@ pub mod devices;
 pub mod event_transfer;
 pub mod events;
 pub mod facilities;
+pub mod gifts;
 pub mod health;
 pub mod money;
 pub mod orders;

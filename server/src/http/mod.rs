@@ -11,6 +11,7 @@ pub mod error;
 mod events;
 pub mod extract;
 mod facilities;
+mod gifts;
 mod openapi;
 mod orders;
 mod photos;
@@ -108,6 +109,7 @@ impl FromRef<AppState> for LeptosOptions {
         (name = "receipts", description = "Receipts: printing on the register's printer, text previews, printer status"),
         (name = "orders", description = "共同受注窓口: joint orders split across facilities, invoiced, paid and paid out"),
         (name = "vending", description = "セルプ自販機: vending machines supporting facilities and their monthly commission"),
+        (name = "gifts", description = "ギフト (中元・歳暮): gift seasons, the supplier's catalogue, orders, the order list and the commission per taker"),
     )
 )]
 struct ApiDoc;
@@ -133,7 +135,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(settlement::routes())
         .merge(wages::routes())
         .merge(orders::routes())
-        .merge(vending::routes());
+        .merge(vending::routes())
+        // Gift pre-orders (issue 24).
+        .merge(gifts::routes());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts();
