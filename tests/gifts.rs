@@ -175,6 +175,34 @@ db_test!(gift_orders_from_till_to_supplier, demo = false, |server| {
         (count(&server, "sales").await, count(&server, "gift_orders").await),
         (1, 1)
     );
+    // Three copies of another order at once (a double tap and a retry): one order, one sale.
+    let mut twice = order.clone();
+    twice["id"] = json!(uuid::Uuid::now_v7());
+    twice["taker_facility_id"] = Value::Null;
+    twice["recipients"] = json!([recipient("中村", "NH-30", 1)]);
+    twice["payment"]["tenders"] = json!([{"kind": "cash", "amount": 3_240}]);
+    let answers =
+        futures::future::join_all((0..3).map(|_| till.cashier.post("/api/v1/gifts/orders", &twice))).await;
+    let statuses: Vec<u16> = answers.iter().map(|(s, _)| s.as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{answers:?}");
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 200), "{answers:?}");
+    assert!(answers.iter().all(|(_, a)| a["number"] == 2), "{answers:?}");
+    assert_eq!(
+        (count(&server, "sales").await, count(&server, "gift_orders").await),
+        (2, 2)
+    );
+    // Cancelled at once (the customer changed their mind): it stays out of the list.
+    let cancelled_whole = server
+        .post(
+            &format!(
+                "/api/v1/gifts/orders/{}/recipients/1/cancel",
+                twice["id"].as_str().expect("id")
+            ),
+            &json!({"reason": "その場で取消"}),
+        )
+        .await;
+    assert_eq!(cancelled_whole.0, StatusCode::OK, "{}", cancelled_whole.1);
+    assert_eq!(cancelled_whole.1["total"], 0);
     // The order's id under another season is another record's.
     let mut elsewhere = order.clone();
     elsewhere["season_id"] = json!(id + 1);
@@ -201,7 +229,7 @@ db_test!(gift_orders_from_till_to_supplier, demo = false, |server| {
         .await;
     assert_eq!(
         (b_order["taker_facility_id"].clone(), b_order["number"].clone()),
-        (json!(b), json!(2))
+        (json!(b), json!(3))
     );
     assert_eq!(b_order["receipt_number"], Value::Null);
     let council_order = server
@@ -253,8 +281,8 @@ db_test!(gift_orders_from_till_to_supplier, demo = false, |server| {
     hundred_and_one["recipients"] = json!(vec![recipient("多数", "NH-30", 1); 101]);
     let (status, body) = server.post("/api/v1/gifts/orders", &hundred_and_one).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(count(&server, "gift_orders").await, 3);
-    assert_eq!(count(&server, "gift_recipients").await, 5);
+    assert_eq!(count(&server, "gift_orders").await, 4);
+    assert_eq!(count(&server, "gift_recipients").await, 6);
 
     // B's staff see their own order only, and touch nothing of A's.
     let seen = b_staff
@@ -350,7 +378,7 @@ db_test!(gift_orders_from_till_to_supplier, demo = false, |server| {
         .collect();
     let column = |name: &str| header.iter().position(|h| h == name).expect(name);
     let cells = |name: &str| -> Vec<&str> { rows.iter().map(|r| r[column(name)].as_str()).collect() };
-    assert_eq!(cells("受付番号"), ["1-1", "1-3", "2-1", "3-1"]);
+    assert_eq!(cells("受付番号"), ["1-1", "1-3", "3-1", "4-1"]);
     assert_eq!(cells("取扱者"), ["A工房", "A工房", "B農園", "協議会"]);
     assert_eq!(cells("お届け先氏名"), ["佐藤花子", "高橋次郎", "伊藤", "渡辺"]);
     assert_eq!(cells("商品コード"), ["NH-50", "TW-10", "NH-50", "TW-10"]);
@@ -435,6 +463,18 @@ db_test!(gift_orders_from_till_to_supplier, demo = false, |server| {
         statement["orders"][0]["recipients"][1]["cancelled_at"].is_string(),
         "{statement}"
     );
+
+    // The pages render (the server renders their frame; the data comes in the browser).
+    for page in [
+        "/gifts".to_string(),
+        "/gifts/new".to_string(),
+        format!("/gifts/{id}"),
+        format!("/gifts/{id}/statement/{a}"),
+    ] {
+        let (status, html) = server.admin_client().get_bytes(&page).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(String::from_utf8_lossy(&html).contains("<html"), "{page}");
+    }
 
     // Every change is in the audit log.
     let audit = server.get_ok("/api/v1/audit?action=gift").await;
