@@ -17,6 +17,7 @@ mod easy_till_browser;
 mod eat_in;
 mod event_transfer;
 mod gifts;
+mod gifts_browser;
 mod group_commit;
 mod instances;
 mod limits;
