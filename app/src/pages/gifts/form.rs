@@ -97,7 +97,11 @@ const OMOTEGAKI: [&str; 6] = ["御歳暮", "御中元", "御礼", "御祝", "無
 /// ギフトの注文: customer, recipients (add and remove), のし, delivery dates, and the payment.
 #[component]
 pub fn GiftOrderPage() -> impl IntoView {
-    let register = query("register").or_else(|| current().and_then(|s| s.register.map(|r| r.register_id)));
+    // The till's register: named by the link, or the tablet's own once the session is known.
+    let asked_register = query("register");
+    let register = Signal::derive(move || {
+        asked_register.or_else(|| current().and_then(|s| s.register.map(|r| r.register_id)))
+    });
     let seasons = LocalResource::new(api::seasons);
     let season = RwSignal::new(query("season").map(|s| s.to_string()).unwrap_or_default());
     let catalogue = LocalResource::new(move || {
@@ -205,8 +209,8 @@ pub fn GiftOrderPage() -> impl IntoView {
                 .sum())
         })
     });
-    let facility_staff = may(|p: &Principal| p.role == Role::FacilityStaff);
-    let at_till = register.is_some() && !facility_staff;
+    let facility_staff = Signal::derive(|| may(|p: &Principal| p.role == Role::FacilityStaff));
+    let at_till = Signal::derive(move || register.get().is_some() && !facility_staff.get());
 
     let add = move |_| {
         let key = next_key.get_value();
@@ -217,7 +221,7 @@ pub fn GiftOrderPage() -> impl IntoView {
         if sending.get_untracked() {
             return;
         }
-        let payment = match register.filter(|_| at_till) {
+        let payment = match register.get_untracked().filter(|_| at_till.get_untracked()) {
             Some(register_id) => {
                 let kind: TenderKind = serde_json::from_value(serde_json::json!(tender_kind.get_untracked()))
                     .unwrap_or(TenderKind::Cash);
@@ -280,7 +284,7 @@ pub fn GiftOrderPage() -> impl IntoView {
         <section class="editor gift-order">
             <div class="grid">
                 <SelectField label=t!("シーズン", "Season") name="gift-season" value=season options=season_options error=field_error(status, "season_id") />
-                {(!facility_staff).then(|| view! {
+                {move || (!facility_staff.get()).then(|| view! {
                     <SelectField label=t!("受付した事業所(取扱者)", "Taken by") name="gift-taker" value=taker options=taker_options error=field_error(status, "taker_facility_id") />
                 })}
             </div>
@@ -313,7 +317,7 @@ pub fn GiftOrderPage() -> impl IntoView {
             </For>
             <button class="big" id="add-recipient" on:click=add>{t!("＋ お届け先を追加", "+ Add a recipient")}</button>
             <p class="total">{t!("合計(税込)", "Total")} " " <strong id="gift-total">{move || total.get().to_string()}</strong></p>
-            {if at_till {
+            {move || if at_till.get() {
                 view! {
                     <div class="grid">
                         <SelectField label=t!("お支払い方法", "Tender") name="gift-tender" value=tender_kind options=tender_options />
@@ -325,7 +329,7 @@ pub fn GiftOrderPage() -> impl IntoView {
             }}
             <div class="actions">
                 <button class="primary big" id="take-gift-order" on:click=submit disabled=move || sending.get()>
-                    {move || if at_till {
+                    {move || if at_till.get() {
                         crate::i18n::pick("お代金を受け取って注文を記録", "Take payment and record")
                     } else {
                         crate::i18n::pick("注文を記録", "Record the order")
