@@ -173,7 +173,7 @@ fn SeasonForm(status: FormStatus, on_saved: impl Fn() + Copy + Send + Sync + 'st
         });
     };
     view! {
-        <details class="editor">
+        <details class="editor gift-season-form">
             <summary>{t!("＋ 新しいシーズン", "+ New season")}</summary>
             <div class="grid">
                 <TextField label=t!("シーズン名(例: 2026 お歳暮)", "Season name") name="season-name" value=name required=true error=field_error(status, "name") />
