@@ -267,9 +267,17 @@ pub fn GiftOrderPage() -> impl IntoView {
                     field.set(String::new());
                 }
             }
+            // A till order's receipt prints on the register's printer, as any sale's.
+            let printed = match result.as_ref().ok().and_then(|o| o.sale_id) {
+                Some(sale) => match crate::api::print_receipt(&sale.to_string(), false).await {
+                    Ok(_) => "レシートを印刷しました。".to_string(),
+                    Err(failure) => format!("レシートは印刷されませんでした: {}", failure.message),
+                },
+                None => String::new(),
+            };
             status.set(Some(result.map(|o| match o.receipt_number {
                 Some(receipt) => format!(
-                    "受付番号{}で承りました(レシート {receipt}、合計 {})",
+                    "受付番号{}で承りました(レシート {receipt}、合計 {})。{printed}",
                     o.number, o.total
                 ),
                 None => format!("受付番号{}で承りました(合計 {}、請求書払い)", o.number, o.total),
