@@ -476,6 +476,41 @@ db_test!(gift_orders_from_till_to_supplier, demo = false, |server| {
         assert!(String::from_utf8_lossy(&html).contains("<html"), "{page}");
     }
 
+    // A name Shift_JIS cannot write is refused by name in that encoding, never sent wrong;
+    // the UTF-8 list carries it.
+    let other = server
+        .created(
+            "/api/v1/gifts/seasons",
+            &json!({"name": "2027 お中元", "supplier": "ニッポンハム", "commission": {"kind": "fixed", "yen": 300}}),
+        )
+        .await["id"]
+        .as_i64()
+        .expect("id");
+    let (status, body) = import(&server, other, CATALOGUE.as_bytes()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut emoji = invoice(json!([recipient("🎁 佐藤", "NH-50", 1)]));
+    emoji["season_id"] = json!(other);
+    server.created("/api/v1/gifts/orders", &emoji).await;
+    server
+        .post(&format!("/api/v1/gifts/seasons/{other}/close"), &json!({}))
+        .await;
+    let (status, body) = server
+        .get(&format!("/api/v1/gifts/seasons/{other}/export?encoding=sjis"))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(assert_error(&body, "not_shift_jis").contains("1-1"), "{body}");
+    let (status, bytes) = server
+        .admin_client()
+        .get_bytes(&format!("/api/v1/gifts/seasons/{other}/export"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&bytes).contains("🎁 佐藤"));
+    // ¥300 per delivery.
+    let fixed = server
+        .get_ok(&format!("/api/v1/gifts/seasons/{other}/commission"))
+        .await;
+    assert_eq!(fixed["total_commission"], 300, "{fixed}");
+
     // Every change is in the audit log.
     let audit = server.get_ok("/api/v1/audit?action=gift").await;
     let actions: Vec<&str> = audit
