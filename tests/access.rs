@@ -255,6 +255,22 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("post", "/api/v1/purchases/bills/{id}/payments") => COUNCIL,
         ("get", "/api/v1/purchases/unpaid") => COUNCIL_AND_FACILITY,
         ("get", "/api/v1/purchases/statement") => COUNCIL_AND_FACILITY,
+        // Gift pre-orders (issue 24): the council runs the seasons; orders are taken by the
+        // council, facility staff (on invoice, their own) and a cashier at the till; facility
+        // staff see their own orders, commission line and statement.
+        ("get", "/api/v1/gifts/seasons") => ALL,
+        ("post", "/api/v1/gifts/seasons") => COUNCIL,
+        ("get", "/api/v1/gifts/seasons/{id}") => ALL,
+        ("put", "/api/v1/gifts/seasons/{id}") => COUNCIL,
+        ("post", "/api/v1/gifts/seasons/{id}/close") => COUNCIL,
+        ("post", "/api/v1/gifts/seasons/{id}/catalogue") => COUNCIL,
+        ("get", "/api/v1/gifts/seasons/{id}/orders") => COUNCIL_AND_FACILITY,
+        ("get", "/api/v1/gifts/seasons/{id}/export") => COUNCIL,
+        ("get", "/api/v1/gifts/seasons/{id}/commission") => COUNCIL_AND_FACILITY,
+        ("get", "/api/v1/gifts/seasons/{id}/statements/{facility_id}") => COUNCIL_AND_FACILITY,
+        ("post", "/api/v1/gifts/orders") => ALL,
+        ("get", "/api/v1/gifts/orders/{id}") => ALL,
+        ("post", "/api/v1/gifts/orders/{id}/recipients/{no}/cancel") => COUNCIL_AND_FACILITY,
         _ => return None,
     })
 }
@@ -279,6 +295,15 @@ fn request_for(world: &Fixtures, method: &str, path: &str, n: usize) -> (String,
             uuid::Uuid::now_v7()
         );
         return (concrete, Some(json!("JAN,数量")));
+    }
+    // Gift pre-orders (issue 24): an order's id is a UUID.
+    if let Some(rest) = path.strip_prefix("/api/v1/gifts/orders/{id}") {
+        let concrete = format!(
+            "/api/v1/gifts/orders/{}{}",
+            uuid::Uuid::now_v7(),
+            rest.replace("{no}", "1")
+        );
+        return (concrete, (method == "post").then(|| json!({"reason": "テスト"})));
     }
     if path == "/api/v1/sales" && method == "post" {
         return (path.to_string(), Some(sale_body(world.register, world.product_a)));
@@ -402,6 +427,15 @@ fn request_for(world: &Fixtures, method: &str, path: &str, n: usize) -> (String,
         ("post", "/api/v1/purchases/bills/{id}/payments") => {
             Some(json!({"id": uuid::Uuid::now_v7(), "received_on": "2026-11-30", "amount": 100}))
         }
+        // Gift pre-orders (issue 24).
+        ("post", "/api/v1/gifts/seasons") | ("put", "/api/v1/gifts/seasons/{id}") => Some(json!({
+            "name": format!("2026 お歳暮 {n}"), "supplier": "ニッポンハム",
+            "commission": {"kind": "percent", "basis_points": 1500}})),
+        ("post", "/api/v1/gifts/orders") => Some(json!({
+            "id": uuid::Uuid::now_v7(), "season_id": 0,
+            "customer": {"name": "山田", "postal_code": "371-0026", "address": "前橋市", "phone": "027-000-0000"},
+            "recipients": [{"name": "佐藤", "postal_code": "371-0026", "address": "前橋市", "item_code": "NH-50", "quantity": 1}],
+            "payment": {"kind": "invoice"}})),
         (m, _) if m == "post" || m == "put" => Some(json!({})),
         _ => None,
     };

@@ -16,6 +16,8 @@ mod drawer;
 mod easy_till_browser;
 mod eat_in;
 mod event_transfer;
+mod gifts;
+mod gifts_browser;
 mod group_commit;
 mod income;
 mod instances;

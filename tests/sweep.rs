@@ -47,6 +47,11 @@ const TABLES: &[&str] = &[
     "purchase_orders",
     "purchase_bills",
     "purchase_payments",
+    // Gift pre-orders (issue 24).
+    "gift_seasons",
+    "gift_items",
+    "gift_orders",
+    "gift_recipients",
 ];
 
 /// Row counts of every table that holds what staff entered or sold.

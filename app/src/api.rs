@@ -1065,6 +1065,67 @@ pub mod purchases {
     }
 }
 
+/// ギフト (中元・歳暮): seasons, catalogues, orders and the season's figures
+/// (`selpos_domain::gifts`).
+pub mod gifts {
+    use super::{ApiResult, get, post_bytes, save, send};
+    use selpos_domain::gifts::{
+        CatalogueImport, GiftOrder, GiftOrderInput, GiftSeason, GiftSeasonInput, GiftStatement,
+        SeasonCatalogue, SeasonCommission,
+    };
+
+    pub async fn seasons() -> ApiResult<Vec<GiftSeason>> {
+        get("/gifts/seasons").await
+    }
+
+    pub async fn season(id: i64) -> ApiResult<SeasonCatalogue> {
+        get(&format!("/gifts/seasons/{id}")).await
+    }
+
+    pub async fn save_season(id: Option<i64>, input: &GiftSeasonInput) -> ApiResult<GiftSeason> {
+        save("/gifts/seasons", id, input).await
+    }
+
+    pub async fn close(id: i64) -> ApiResult<GiftSeason> {
+        send(
+            "POST",
+            &format!("/gifts/seasons/{id}/close"),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
+    /// The supplier's catalogue CSV as chosen (UTF-8 or Shift_JIS).
+    pub async fn import_catalogue(id: i64, csv: &[u8]) -> ApiResult<CatalogueImport> {
+        post_bytes(&format!("/gifts/seasons/{id}/catalogue"), "text/csv", csv).await
+    }
+
+    pub async fn orders(season: i64) -> ApiResult<Vec<GiftOrder>> {
+        get(&format!("/gifts/seasons/{season}/orders")).await
+    }
+
+    pub async fn create_order(input: &GiftOrderInput) -> ApiResult<GiftOrder> {
+        send("POST", "/gifts/orders", input).await
+    }
+
+    pub async fn cancel(order: uuid::Uuid, no: i64, reason: &str) -> ApiResult<GiftOrder> {
+        send(
+            "POST",
+            &format!("/gifts/orders/{order}/recipients/{no}/cancel"),
+            &serde_json::json!({"reason": reason}),
+        )
+        .await
+    }
+
+    pub async fn commission(season: i64) -> ApiResult<SeasonCommission> {
+        get(&format!("/gifts/seasons/{season}/commission")).await
+    }
+
+    pub async fn statement(season: i64, facility: i64) -> ApiResult<GiftStatement> {
+        get(&format!("/gifts/seasons/{season}/statements/{facility}")).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

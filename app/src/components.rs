@@ -40,6 +40,13 @@ pub fn NavBar() -> impl IntoView {
                 {move || has_role(&[Role::CouncilAdmin, Role::CouncilStaff, Role::FacilityStaff]).then(|| view! {
                     <A href="/purchases">{t!("共同購入", "Group purchases")}</A>
                 })}
+                // ギフト (gift pre-orders, issue 24): a till opens the order form with its register.
+                {move || has_role(&[Role::CouncilAdmin, Role::CouncilStaff, Role::FacilityStaff]).then(|| view! {
+                    <A href="/gifts">{t!("ギフト", "Gifts")}</A>
+                })}
+                {move || current().and_then(|s| s.register).map(|r| view! {
+                    <a href=format!("/gifts/new?register={}", r.register_id)>{t!("ギフト受付", "Gift order")}</a>
+                })}
                 {move || has_role(&[Role::CouncilAdmin, Role::CouncilStaff]).then(|| view! {
                     <A href="/devices">{t!("端末", "Tablets")}</A>
                 })}

@@ -161,6 +161,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/purchases/statement") view=pages::purchases::StatementPage />
                 <Route path=path!("/purchases/:id") view=pages::purchases::RoundPage />
                 <Route path=path!("/purchases/:id/invoice") view=pages::purchases::InvoicePage />
+                // ギフト (gift pre-orders, issue 24): the fixed pages before the season's own.
+                <Route path=path!("/gifts") view=pages::gifts::GiftsPage />
+                <Route path=path!("/gifts/new") view=pages::gifts::form::GiftOrderPage />
+                <Route path=path!("/gifts/:id") view=pages::gifts::GiftSeasonPage />
+                <Route path=path!("/gifts/:id/statement/:facility") view=pages::gifts::GiftStatementPage />
             </Routes>
         }
     })

@@ -227,6 +227,12 @@ impl Principal {
     pub fn may_see_channels(&self) -> bool {
         self.is_council() || self.role == Role::FacilityStaff
     }
+
+    /// Take gift orders (中元・歳暮) and read the seasons' catalogues: the council, facility
+    /// staff (on the form, for their own facility) and a cashier on a till (paid at once).
+    pub fn may_take_gift_orders(&self) -> bool {
+        self.may_see_channels() || (self.role == Role::Cashier && self.register_id.is_some())
+    }
 }
 
 #[cfg(test)]

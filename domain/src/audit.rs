@@ -147,6 +147,29 @@ pub const AUDIT_KINDS: &[AuditKind] = &[
     kind("purchase.cancel", "共同購入の中止", "Group purchase cancelled"),
     kind("purchase.bill", "共同購入の請求", "Group purchase billed"),
     kind("purchase.payment", "共同購入の入金", "Group purchase payment"),
+    // Gift pre-orders (issue 24).
+    kind(
+        "gift.season_create",
+        "ギフトのシーズンの登録",
+        "Gift season added",
+    ),
+    kind(
+        "gift.season_update",
+        "ギフトのシーズンの変更",
+        "Gift season changed",
+    ),
+    kind(
+        "gift.season_close",
+        "ギフトのシーズンの締切",
+        "Gift season closed",
+    ),
+    kind("gift.import", "ギフトのカタログの取込", "Gift catalogue imported"),
+    kind("gift.order", "ギフトの注文", "Gift order taken"),
+    kind(
+        "gift.cancel",
+        "ギフトのお届け先の取消",
+        "Gift recipient cancelled",
+    ),
 ];
 
 /// The kind of record `code` names.
@@ -189,6 +212,9 @@ pub fn entity_label_ja(entity: &str) -> &str {
         "vending_machine" => "自販機",
         "vending_month" => "自販機の月次実績",
         "wage_correction" => "公表値の訂正案",
+        // Gift pre-orders (issue 24).
+        "gift_season" => "ギフトのシーズン",
+        "gift_order" => "ギフトの注文",
         "wage_table" => "工賃実績表",
         "wages" | "wage_month" => "工賃",
         _ => entity,

@@ -30,6 +30,7 @@ pub mod devices;
 pub mod event_transfer;
 pub mod events;
 pub mod facilities;
+pub mod gifts;
 pub mod health;
 pub mod income;
 pub mod money;

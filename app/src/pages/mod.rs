@@ -6,6 +6,7 @@ pub mod devices;
 pub mod display;
 pub mod events;
 pub mod facilities;
+pub mod gifts;
 pub mod home;
 pub mod income;
 pub mod live;

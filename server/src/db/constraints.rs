@@ -55,6 +55,8 @@ unique_constraints! {
     UserLogin = "users_login_key" on users (login);
     /// The council's code of a vending machine.
     VendingMachineCode = "vending_machines_code_key" on vending_machines (code);
+    /// 受付番号 of a gift order within its season (gift pre-orders, issue 24).
+    GiftOrderNumber = "gift_orders_season_id_number_key" on gift_orders (season_id, number);
 }
 
 impl Unique {

@@ -13,6 +13,7 @@ pub mod displays;
 pub mod event_transfer;
 pub mod events;
 pub mod facilities;
+pub mod gifts;
 pub mod group;
 pub mod income;
 pub mod orders;

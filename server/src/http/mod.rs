@@ -12,6 +12,7 @@ mod events;
 pub mod extract;
 mod facilities;
 mod income;
+mod gifts;
 mod openapi;
 mod orders;
 mod photos;
@@ -113,6 +114,7 @@ impl FromRef<AppState> for LeptosOptions {
         (name = "vending", description = "セルプ自販機: vending machines supporting facilities and their monthly commission"),
         (name = "income", description = "協議会からの収入: each facility's income through the council per month and channel"),
         (name = "purchases", description = "共同購入: purchase rounds for the facilities, bills, payments and who still owes"),
+        (name = "gifts", description = "ギフト (中元・歳暮): gift seasons, the supplier's catalogue, orders, the order list and the commission per taker"),
     )
 )]
 struct ApiDoc;
@@ -140,7 +142,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(orders::routes())
         .merge(vending::routes())
         .merge(income::routes())
-        .merge(purchases::routes());
+        .merge(purchases::routes())
+        // Gift pre-orders (issue 24).
+        .merge(gifts::routes());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts();

@@ -23,6 +23,7 @@ pub mod displays;
 pub mod event_transfer;
 pub mod events;
 pub mod facilities;
+pub mod gifts;
 pub mod imports;
 pub mod income;
 pub mod once;

@@ -74,7 +74,7 @@ pub(super) fn SessionBrief(register_id: i64) -> impl IntoView {
     }
 }
 
-/// The till's menu: レジ開け・出金・締め, 返品, the language, ログアウト. Every other page is the
+/// The till's menu: レジ開け・出金・締め, 返品, ギフト受付, the language, ログアウト. Every other page is the
 /// back office's, which a cashier does not use.
 #[component]
 pub(super) fn TillMenu(
@@ -101,6 +101,7 @@ pub(super) fn TillMenu(
             <div class="till-menu-items">
                 <a class="button" id="menu-session" href="/register/session" rel="external">{t!("レジ開け・出金・締め", "Open, pay out, close")}</a>
                 <a class="button" id="menu-returns" href="/returns" rel="external">{t!("返品", "Returns")}</a>
+                <a class="button" id="menu-gifts" href="/gifts/new" rel="external">{t!("ギフト受付", "Gift order")}</a>
                 <button type="button" id="menu-customer-screen" on:click=move |_| { close_menu(); till.screen_dialog.set(true) }>
                     {t!("お客様画面", "Customer screen")}
                 </button>

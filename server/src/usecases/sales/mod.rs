@@ -307,6 +307,47 @@ pub async fn record(db: &Db, actor: &Principal, input: &SaleInput) -> Result<(Sa
     }
 }
 
+/// Records a sale whose lines another channel priced — a gift order (`usecases::gifts`), sold
+/// at its season's catalogue prices, not the event's — in the caller's write transaction, so
+/// that the channel's record and the sale land together or not at all. Everything else is a
+/// sale like any other ([`write_sale`]): the caller's right to sell on the register, the
+/// register's event selling and held against a settlement, the session, a gapless receipt
+/// number, the lines, tenders, per-rate totals (the council's tax rounding) and the audit.
+/// `input.lines` mirror `cart_lines` (product, quantity, price). Answers `None`, having
+/// written nothing, when a sale with the id is already stored.
+pub(crate) async fn record_priced_in(
+    tx: &mut Tx,
+    actor: &Principal,
+    input: &SaleInput,
+    cart_lines: Vec<CartLine>,
+) -> Result<Option<Sale>> {
+    allow(actor.may_sell_on(input.register_id))?;
+    let input = input.validated()?;
+    let register = db::sales::register(tx, input.register_id)
+        .await?
+        .ok_or(Error::NotFound("レジ"))?;
+    let rules = sale_rules(tx).await?;
+    let totals = cart::cart_totals(&cart_lines, rules.tax_rounding)
+        .map_err(|e| Error::field("lines", e.code(), e.to_string()))?;
+    let payment = pay(totals.total, &input.tenders, rules.voucher_gives_change)
+        .map_err(|e| Error::field("tenders", e.code(), e.to_string()))?;
+    let sale = SaleToWrite {
+        event_id: register.event_id,
+        id: input.id.to_string(),
+        priced: PricedSale {
+            cart_lines,
+            totals,
+            payment,
+            overridden: Vec::new(),
+        },
+        input,
+    };
+    Ok(match write_sale(tx, actor, sale).await? {
+        Written::Recorded(sale) => Some(*sale),
+        Written::AlreadyStored => None,
+    })
+}
+
 /// A new sale, checked and priced against its register's catalogue, ready to be written.
 struct SaleToWrite {
     input: ValidSale,
