@@ -446,6 +446,34 @@ db_test!(gift_orders_from_till_to_supplier, demo = false, |server| {
         "{csv_text}"
     );
 
+    // The commission is each taking facility's income in the month the season closed (not
+    // the council's own part), in the one place that adds up the council's channels.
+    let closed_on = selpos_domain::events::tokyo_date(
+        closed.1["closed_at"]
+            .as_str()
+            .and_then(|t| t.parse().ok())
+            .expect("closed_at"),
+    );
+    let (year, month) = (
+        chrono::Datelike::year(&closed_on),
+        chrono::Datelike::month(&closed_on),
+    );
+    let fiscal_year = if month >= 4 { year } else { year - 1 };
+    let income = server
+        .get_ok(&format!("/api/v1/income?fiscal_year={fiscal_year}"))
+        .await;
+    let gifts_of = |facility: i64| {
+        income["facilities"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["facility_id"] == facility))
+            .and_then(|f| f["months"].as_array())
+            .and_then(|m| m.iter().find(|m| m["year"] == year && m["month"] == month))
+            .map(|m| m["amounts"]["gifts"].clone())
+    };
+    assert_eq!(gifts_of(a), Some(json!(870)), "{income}");
+    assert_eq!(gifts_of(b), Some(json!(1_080)), "{income}");
+    assert_eq!(income["totals"]["gifts"], 1_950, "{income}");
+
     // A's statement: its order, the recipient cancelled shown as such, its commission.
     let statement = server
         .get_ok(&format!("/api/v1/gifts/seasons/{id}/statements/{a}"))

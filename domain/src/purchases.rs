@@ -463,6 +463,9 @@ pub struct PurchaseInvoice {
     pub issuer_name: String,
     pub issuer_address: String,
     pub issuer_phone: String,
+    /// 振込先: the council's bank account (its settings).
+    #[serde(default)]
+    pub bank_account: String,
     /// The council's T-number; none: not a qualified invoice.
     pub registration_number: Option<String>,
     pub qualified: bool,
@@ -483,6 +486,7 @@ pub struct Issuer {
     pub name: String,
     pub address: String,
     pub phone: String,
+    pub bank_account: String,
     pub registration_number: Option<String>,
     pub rounding: RoundingMode,
 }
@@ -512,6 +516,7 @@ impl PurchaseInvoice {
             issuer_name: issuer.name.clone(),
             issuer_address: issuer.address.clone(),
             issuer_phone: issuer.phone.clone(),
+            bank_account: issuer.bank_account.clone(),
             registration_number: issuer.registration_number.clone(),
             qualified,
             issued_on,

@@ -609,6 +609,9 @@ fn Invoice(doc: PurchaseInvoice) -> impl IntoView {
                 </div>
             </div>
             <p class="doc-amount">"ご請求金額(税込) " <strong id="invoice-total">{f.total.to_string()}</strong></p>
+            {(!doc.bank_account.is_empty()).then(|| view! {
+                <p class="bank">"振込先 " <span id="invoice-bank">{doc.bank_account.clone()}</span></p>
+            })}
             <crate::pages::orders::documents::LineTable lines with_facility=false />
             <crate::pages::orders::documents::RateTotals figures=f.clone() />
             <table class="list figures">

@@ -1,6 +1,6 @@
 //! 協議会からの収入: each facility's income through the council per month and channel, read
 //! from every channel's own records (settled events and the SELP SHOP, joint orders paid out,
-//! vending months). The wage page and the prefecture's table take their figures from here.
+//! gift seasons closed, vending months). The wage page and the prefecture's table take their figures from here.
 
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
@@ -49,6 +49,29 @@ pub async fn ledger(tx: &mut Tx, facility: Option<i64>, fy: FiscalYear) -> Resul
             channel: Channel::JointOrders,
             amount: Yen(amount),
         });
+    }
+    // A gift season's commission is earned when the season closes (the supplier's statement
+    // covers the season as a whole): each facility that took orders, in the month of the close.
+    for season in db::gifts::seasons(tx).await? {
+        let Some(closed) = season.closed_at.map(selpos_domain::events::tokyo_date) else {
+            continue;
+        };
+        if closed < first || closed > last {
+            continue;
+        }
+        let orders = db::gifts::orders(tx, db::gifts::OrderScope::Season(season.id, None)).await?;
+        for taker in selpos_domain::gifts::commission_by_taker(season.commission, &orders) {
+            let Some(facility_id) = taker.facility_id.filter(|&id| facility.is_none_or(|f| f == id)) else {
+                continue;
+            };
+            entries.push(Entry {
+                facility_id,
+                year: closed.year(),
+                month: closed.month(),
+                channel: Channel::Gifts,
+                amount: taker.commission,
+            });
+        }
     }
     for m in db::vending::months(tx, facility, span.0, span.1).await? {
         entries.push(Entry {

@@ -306,6 +306,7 @@ async fn issuer(tx: &mut Tx) -> Result<Issuer> {
             name: c.name,
             address: c.address,
             phone: c.phone,
+            bank_account: c.bank_account,
             registration_number: c.invoice_number,
             rounding: c.tax_rounding,
         })
