@@ -185,7 +185,10 @@ pub fn TillApp() -> impl IntoView {
         view! { <TillSignIn /> }.into_any()
     } else if path == "/register" {
         view! { <pages::till::TillPage /> }.into_any()
-    } else if let Some(token) = path.strip_prefix("/display/").filter(|t| is_till_page(path) && !t.is_empty()) {
+    } else if let Some(token) = path
+        .strip_prefix("/display/")
+        .filter(|t| is_till_page(path) && !t.is_empty())
+    {
         view! { <pages::display::CustomerDisplayPage token=token.to_string() /> }.into_any()
     } else {
         view! { <pages::NotFound /> }.into_any()

@@ -6,8 +6,8 @@ use super::events::parse_percent;
 use super::wages::{this_fiscal_year, year_options};
 use crate::api::{ApiFailure, vending as api};
 use crate::components::{
-    CsvFilePicker, FormStatus, Loaded, NumberField, SelectField, StatusBanner, TextField, facility_option, list_of,
-    options_of, parse_number,
+    CsvFilePicker, FormStatus, Loaded, NumberField, SelectField, StatusBanner, TextField, facility_option,
+    list_of, options_of, parse_number,
 };
 use crate::forms::{EditorForm, save};
 use crate::session::may;
@@ -98,7 +98,11 @@ pub fn VendingPage() -> impl IntoView {
 #[component]
 fn MachineForm(on_saved: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let facilities = LocalResource::new(|| crate::api::facilities(false, None));
-    let facility_options = options_of(list_of(facilities), Some(("選択してください", "Choose")), facility_option);
+    let facility_options = options_of(
+        list_of(facilities),
+        Some(("選択してください", "Choose")),
+        facility_option,
+    );
     let code = RwSignal::new(String::new());
     let location = RwSignal::new(String::new());
     let operator = RwSignal::new(String::new());
@@ -131,11 +135,16 @@ fn MachineForm(on_saved: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoV
             commission,
             active: true,
         };
-        save(status, None, async move { api::save_machine(None, &input).await }, move |m| {
-            on_saved();
-            code.set(String::new());
-            Some(format!("自販機「{}」を登録しました", m.code))
-        });
+        save(
+            status,
+            None,
+            async move { api::save_machine(None, &input).await },
+            move |m| {
+                on_saved();
+                code.set(String::new());
+                Some(format!("自販機「{}」を登録しました", m.code))
+            },
+        );
     };
     view! {
         <StatusBanner status />
@@ -159,9 +168,11 @@ fn MonthForm(
     machines: LocalResource<crate::api::ApiResult<Vec<selpos_domain::vending::VendingMachine>>>,
     on_saved: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let machine_options = options_of(list_of(machines), Some(("選択してください", "Choose")), |m| {
-        (m.id.to_string(), format!("{} {}", m.code, m.location))
-    });
+    let machine_options = options_of(
+        list_of(machines),
+        Some(("選択してください", "Choose")),
+        |m| (m.id.to_string(), format!("{} {}", m.code, m.location)),
+    );
     let machine = RwSignal::new(String::new());
     let month = RwSignal::new(String::new());
     let cans = RwSignal::new(String::new());
@@ -188,10 +199,18 @@ fn MonthForm(
             cans: parse_number(&cans.get_untracked()),
             sales: Yen(parse_number(&sales.get_untracked())),
         };
-        save(status, None, async move { api::record_month(&input).await }, move |m| {
-            on_saved();
-            Some(format!("{} {}年{}月: 手数料 {}", m.machine_code, m.year, m.month, m.income))
-        });
+        save(
+            status,
+            None,
+            async move { api::record_month(&input).await },
+            move |m| {
+                on_saved();
+                Some(format!(
+                    "{} {}年{}月: 手数料 {}",
+                    m.machine_code, m.year, m.month, m.income
+                ))
+            },
+        );
     };
     view! {
         <StatusBanner status />
@@ -221,10 +240,19 @@ fn ImportForm(on_saved: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoVi
             })));
             return;
         };
-        save(status, Some(busy), async move { api::import(&bytes).await }, move |r| {
-            on_saved();
-            Some(format!("{}件を記録しました(うち置き換え {}件)", r.added + r.replaced, r.replaced))
-        });
+        save(
+            status,
+            Some(busy),
+            async move { api::import(&bytes).await },
+            move |r| {
+                on_saved();
+                Some(format!(
+                    "{}件を記録しました(うち置き換え {}件)",
+                    r.added + r.replaced,
+                    r.replaced
+                ))
+            },
+        );
     };
     view! {
         <section class="panel" id="vending-import">

@@ -134,7 +134,12 @@ fn delivery_error(
                 .filter(|r| !(r.on.with(|t| t.trim().is_empty()) && r.place.with(|t| t.trim().is_empty())))
                 .position(|r| r.key == key)
         })?;
-        status.with(|s| s.as_ref()?.as_ref().err()?.field(&format!("deliveries[{i}].{suffix}")))
+        status.with(|s| {
+            s.as_ref()?
+                .as_ref()
+                .err()?
+                .field(&format!("deliveries[{i}].{suffix}"))
+        })
     })
 }
 

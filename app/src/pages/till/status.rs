@@ -150,7 +150,11 @@ pub(super) fn StatusBar(
                 // Written out rather than with a format string: chrono's format parser is
                 // a few KB of the till's download for this one time.
                 let at = (c.loaded_at + chrono::TimeDelta::hours(9)).time();
-                format!("{:02}:{:02}", chrono::Timelike::hour(&at), chrono::Timelike::minute(&at))
+                format!(
+                    "{:02}:{:02}",
+                    chrono::Timelike::hour(&at),
+                    chrono::Timelike::minute(&at)
+                )
             })
         })
     };
