@@ -61,10 +61,18 @@ db_test!(
             .await;
         let (a, b) = (w.facilities[0], w.facilities[1]);
         let (cookie, jam) = (&w.products[0], &w.products[1]);
-        w.record(&w.cash_sale(cookie, 3)).await;
+        let sale = w.record(&w.cash_sale(cookie, 3)).await;
         w.record(&w.cash_sale(jam, 1)).await;
-        let now = chrono::Utc::now() + chrono::Duration::hours(9);
-        let (year, mon) = (chrono::Datelike::year(&now), chrono::Datelike::month(&now));
+        // The month the sales were made in, in Japan: where the income falls.
+        let sold_at: chrono::DateTime<chrono::Utc> = sale["sold_at"]
+            .as_str()
+            .and_then(|t| t.parse().ok())
+            .expect("sold_at");
+        let sold_on = selpos_domain::events::tokyo_date(sold_at);
+        let (year, mon) = (
+            chrono::Datelike::year(&sold_on),
+            chrono::Datelike::month(&sold_on),
+        );
         let fiscal_year = if mon >= 4 { year } else { year - 1 };
 
         // Before the shop's sales are settled they are nobody's income yet.

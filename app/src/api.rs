@@ -956,7 +956,8 @@ pub mod orders {
         get("/orders/capacities").await
     }
 
-    pub async fn declare_capacity(input: &CapacityInput) -> ApiResult<Capacity> {
+    /// Declares a capacity; answers the facility's declarations.
+    pub async fn declare_capacity(input: &CapacityInput) -> ApiResult<Vec<Capacity>> {
         send("POST", "/orders/capacities", input).await
     }
 }

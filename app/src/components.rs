@@ -12,48 +12,53 @@ use selpos_domain::events::Event;
 use selpos_domain::facilities::Facility;
 
 #[component]
-pub fn NavBar() -> impl IntoView {
+pub fn NavBar(
+    /// Plain links (each a full load), for a page without a router: the till's bundle shows
+    /// this bar to council staff on a browser that is not a till.
+    #[prop(optional)]
+    plain: bool,
+) -> impl IntoView {
     let lang = use_language();
     view! {
         <header class="navbar">
             <a class="brand" href="/">"selpos"</a>
             <nav>
                 <TillNavLink />
-                <A href="/facilities">{t!("事業所", "Facilities")}</A>
-                <A href="/products">{t!("商品", "Products")}</A>
-                <A href="/events">{t!("イベント", "Events")}</A>
+                <NavLink href="/facilities" plain>{t!("事業所", "Facilities")}</NavLink>
+                <NavLink href="/products" plain>{t!("商品", "Products")}</NavLink>
+                <NavLink href="/events" plain>{t!("イベント", "Events")}</NavLink>
                 {move || has_role(&[Role::CouncilAdmin, Role::CouncilStaff, Role::FacilityStaff]).then(|| view! {
-                    <A href="/live">{t!("売上速報", "Live sales")}</A>
-                    <A href="/stock">{t!("在庫", "Stock")}</A>
-                    <A href="/wages">{t!("工賃", "Wages")}</A>
-                    <A href="/income">{t!("収入", "Income")}</A>
+                    <NavLink href="/live" plain>{t!("売上速報", "Live sales")}</NavLink>
+                    <NavLink href="/stock" plain>{t!("在庫", "Stock")}</NavLink>
+                    <NavLink href="/wages" plain>{t!("工賃", "Wages")}</NavLink>
+                    <NavLink href="/income" plain>{t!("収入", "Income")}</NavLink>
                 })}
                 {move || has_role(&[Role::CouncilAdmin, Role::CouncilStaff, Role::Cashier]).then(|| view! {
-                    <A href="/returns">{t!("返品", "Returns")}</A>
+                    <NavLink href="/returns" plain>{t!("返品", "Returns")}</NavLink>
                 })}
                 {move || has_role(&[Role::CouncilAdmin, Role::CouncilStaff]).then(|| view! {
-                    <A href="/orders">{t!("共同受注", "Joint orders")}</A>
+                    <NavLink href="/orders" plain>{t!("共同受注", "Joint orders")}</NavLink>
                 })}
                 {move || has_role(&[Role::FacilityStaff]).then(|| view! {
-                    <A href="/orders/shares">{t!("受注の割り振り", "Order shares")}</A>
+                    <NavLink href="/orders/shares" plain>{t!("受注の割り振り", "Order shares")}</NavLink>
                 })}
                 {move || has_role(&[Role::CouncilAdmin, Role::CouncilStaff, Role::FacilityStaff]).then(|| view! {
-                    <A href="/purchases">{t!("共同購入", "Group purchases")}</A>
+                    <NavLink href="/purchases" plain>{t!("共同購入", "Group purchases")}</NavLink>
                 })}
                 // ギフト (gift pre-orders, issue 24): a till opens the order form with its register.
                 {move || has_role(&[Role::CouncilAdmin, Role::CouncilStaff, Role::FacilityStaff]).then(|| view! {
-                    <A href="/gifts">{t!("ギフト", "Gifts")}</A>
+                    <NavLink href="/gifts" plain>{t!("ギフト", "Gifts")}</NavLink>
                 })}
                 {move || current().and_then(|s| s.register).map(|r| view! {
                     <a href=format!("/gifts/new?register={}", r.register_id)>{t!("ギフト受付", "Gift order")}</a>
                 })}
                 {move || has_role(&[Role::CouncilAdmin, Role::CouncilStaff]).then(|| view! {
-                    <A href="/devices">{t!("端末", "Tablets")}</A>
+                    <NavLink href="/devices" plain>{t!("端末", "Tablets")}</NavLink>
                 })}
                 {move || has_role(&[Role::CouncilAdmin]).then(|| view! {
-                    <A href="/council">{t!("協議会", "Council")}</A>
-                    <A href="/users">{t!("ユーザー", "Users")}</A>
-                    <A href="/audit">{t!("操作履歴", "Audit")}</A>
+                    <NavLink href="/council" plain>{t!("協議会", "Council")}</NavLink>
+                    <NavLink href="/users" plain>{t!("ユーザー", "Users")}</NavLink>
+                    <NavLink href="/audit" plain>{t!("操作履歴", "Audit")}</NavLink>
                 })}
             </nav>
             <div class="who">
@@ -102,6 +107,17 @@ pub fn PlainHeader() -> impl IntoView {
                 <button class:active=move || lang.get() == Lang::En on:click=move |_| set_language(Lang::En)>"English"</button>
             </div>
         </header>
+    }
+}
+
+/// A link of the navigation bar: the router's link (client-side, marked as the page shown),
+/// or a plain one where there is no router (the till's bundle has none: its links never are).
+#[component]
+fn NavLink(href: &'static str, plain: bool, children: Children) -> impl IntoView {
+    if plain || cfg!(feature = "till") {
+        view! { <a href=href>{children()}</a> }.into_any()
+    } else {
+        view! { <A href=href>{children()}</A> }.into_any()
     }
 }
 

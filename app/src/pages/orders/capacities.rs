@@ -38,7 +38,8 @@ pub fn CapacitiesPage() -> impl IntoView {
                     </tr></thead>
                     <tbody>
                         {list.into_iter().map(|c| view! {
-                            <tr class="capacity"><td>{c.facility_name}</td><td>{c.work}</td>
+                            <tr class="capacity"><td>{c.facility_name}</td>
+                                <td>{if c.work.is_empty() { c.product_id.map(|p| format!("商品 #{p}")).unwrap_or_default() } else { c.work }}</td>
                                 <td>{format!("{} 〜 {}", c.starts_on, c.ends_on)}</td><td class="num">{c.quantity}</td></tr>
                         }).collect_view()}
                     </tbody>
@@ -118,16 +119,25 @@ fn DeclareForm(on_saved: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoV
             ends_on: ends,
             quantity: parse_number(&quantity.get_untracked()),
         };
+        let said = format!(
+            "{}({} 〜 {})を{}で申告しました",
+            if input.work.trim().is_empty() {
+                "商品"
+            } else {
+                input.work.trim()
+            },
+            input.starts_on,
+            input.ends_on,
+            input.quantity
+        );
+        // The answer is the facility's declarations: the list is read again as a whole.
         save(
             status,
             None,
             async move { api::declare_capacity(&input).await },
-            move |c| {
+            move |_| {
                 on_saved();
-                Some(format!(
-                    "{}({} 〜 {})を{}で申告しました",
-                    c.work, c.starts_on, c.ends_on, c.quantity
-                ))
+                Some(said)
             },
         );
     };

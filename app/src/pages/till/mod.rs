@@ -127,7 +127,7 @@ fn NotATill(signed_in: bool, council: bool) -> impl IntoView {
     view! {
         // Not a till: council staff get their back-office menu, anyone else a plain header.
         {if council {
-            view! { <crate::components::NavBar /> }.into_any()
+            view! { <crate::components::NavBar plain=true /> }.into_any()
         } else {
             view! { <crate::components::PlainHeader /> }.into_any()
         }}
