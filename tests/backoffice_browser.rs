@@ -5,6 +5,7 @@
 //! long as their numbers.
 
 use fantoccini::Locator;
+use selpos_tests::browser::set_value;
 use selpos_tests::browser::{Browser, WAIT, set_up_the_till};
 use selpos_tests::{ADMIN_LOGIN, NewFacility, NewProduct, TestServer, World};
 use serde_json::{Value, json};
@@ -25,21 +26,6 @@ async fn open_ready(browser: &Browser, base: &str, path: &str, ready: &str) {
 async fn count(browser: &Browser, css: &str) -> usize {
     let script = format!("return document.querySelectorAll({}).length", json!(css));
     browser.js(&script).await.as_u64().unwrap_or(0) as usize
-}
-
-/// Sets an input's or select's value as a person would (the page hears `input` and `change`).
-async fn set_value(browser: &Browser, css: &str, value: &str) {
-    let script = format!(
-        r#"const e = document.querySelector({css});
-        const proto = e instanceof HTMLSelectElement ? HTMLSelectElement.prototype : HTMLInputElement.prototype;
-        Object.getOwnPropertyDescriptor(proto, 'value').set.call(e, {value});
-        e.dispatchEvent(new Event('input', {{bubbles: true}}));
-        e.dispatchEvent(new Event('change', {{bubbles: true}}));
-        return e.value;"#,
-        css = json!(css),
-        value = json!(value),
-    );
-    assert_eq!(browser.js(&script).await, json!(value), "{css}");
 }
 
 /// Waits until `script` (returning a value) answers something `ok` accepts.

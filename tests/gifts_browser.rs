@@ -3,25 +3,11 @@
 //! recorded as their facility's, on invoice; a wrong postal code is shown at its field.
 
 use fantoccini::Locator;
+use selpos_tests::browser::set_value;
 use selpos_tests::browser::{Browser, WAIT};
 use selpos_tests::{NewFacility, TestServer, World};
 use serde_json::json;
 use std::time::Duration;
-
-/// Sets an input's or select's value as a person would (the page hears `input` and `change`).
-async fn set_value(browser: &Browser, css: &str, value: &str) {
-    let script = format!(
-        r#"const e = document.querySelector({css});
-        const proto = e instanceof HTMLSelectElement ? HTMLSelectElement.prototype : HTMLInputElement.prototype;
-        Object.getOwnPropertyDescriptor(proto, 'value').set.call(e, {value});
-        e.dispatchEvent(new Event('input', {{bubbles: true}}));
-        e.dispatchEvent(new Event('change', {{bubbles: true}}));
-        return e.value;"#,
-        css = json!(css),
-        value = json!(value),
-    );
-    assert_eq!(browser.js(&script).await, json!(value), "{css}");
-}
 
 /// Waits until the select `css` offers `value`.
 async fn wait_option(browser: &Browser, css: &str, value: &str) {

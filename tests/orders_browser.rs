@@ -5,27 +5,13 @@
 //! on their own page and never see another facility's.
 
 use fantoccini::Locator;
+use selpos_tests::browser::set_value;
 use selpos_tests::browser::{Browser, WAIT};
 use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, NewFacility, NewProduct, TestServer, World};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 const STAFF_A: (&str, &str) = ("a-koubou", "a-koubou-password");
-
-/// Sets an input's or select's value as a person would (the page hears `input` and `change`).
-async fn set_value(browser: &Browser, css: &str, value: &str) {
-    let script = format!(
-        r#"const e = document.querySelector({css});
-        const proto = e instanceof HTMLSelectElement ? HTMLSelectElement.prototype : HTMLInputElement.prototype;
-        Object.getOwnPropertyDescriptor(proto, 'value').set.call(e, {value});
-        e.dispatchEvent(new Event('input', {{bubbles: true}}));
-        e.dispatchEvent(new Event('change', {{bubbles: true}}));
-        return e.value;"#,
-        css = json!(css),
-        value = json!(value),
-    );
-    assert_eq!(browser.js(&script).await, json!(value), "{css}");
-}
 
 /// Waits until `script` (returning a value) answers something `ok` accepts.
 async fn wait_js(browser: &Browser, script: &str, ok: impl Fn(&Value) -> bool) -> Value {

@@ -4,25 +4,11 @@
 //! rounded once over the bill, and the facility's statement of the month.
 
 use fantoccini::Locator;
+use selpos_tests::browser::set_value;
 use selpos_tests::browser::{Browser, WAIT};
 use selpos_tests::{ADMIN_LOGIN, ADMIN_PASSWORD, NewFacility, TestServer, World};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-
-/// Sets an input's or select's value as a person would (the page hears `input` and `change`).
-async fn set_value(browser: &Browser, css: &str, value: &str) {
-    let script = format!(
-        r#"const e = document.querySelector({css});
-        const proto = e instanceof HTMLSelectElement ? HTMLSelectElement.prototype : HTMLInputElement.prototype;
-        Object.getOwnPropertyDescriptor(proto, 'value').set.call(e, {value});
-        e.dispatchEvent(new Event('input', {{bubbles: true}}));
-        e.dispatchEvent(new Event('change', {{bubbles: true}}));
-        return e.value;"#,
-        css = json!(css),
-        value = json!(value),
-    );
-    assert_eq!(browser.js(&script).await, json!(value), "{css}");
-}
 
 async fn wait_text(browser: &Browser, css: &str, wanted: &str) -> String {
     let text = browser.wait_text(css, WAIT, |t| t.contains(wanted)).await;

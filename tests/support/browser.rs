@@ -522,3 +522,18 @@ pub async fn register_this_tablet(browser: &Browser, base: &str, register: i64) 
     let banner = browser.text_of(".banner.ok").await;
     assert!(banner.contains("登録しました"), "{banner}");
 }
+
+/// Sets an input's or select's value as a person would (the page hears `input` and `change`).
+pub async fn set_value(browser: &Browser, css: &str, value: &str) {
+    let script = format!(
+        r#"const e = document.querySelector({css});
+        const proto = e instanceof HTMLSelectElement ? HTMLSelectElement.prototype : HTMLInputElement.prototype;
+        Object.getOwnPropertyDescriptor(proto, 'value').set.call(e, {value});
+        e.dispatchEvent(new Event('input', {{bubbles: true}}));
+        e.dispatchEvent(new Event('change', {{bubbles: true}}));
+        return e.value;"#,
+        css = json!(css),
+        value = json!(value),
+    );
+    assert_eq!(browser.js(&script).await, json!(value), "{css}");
+}
