@@ -204,6 +204,12 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("post", "/api/v1/events/{id}/settle") => COUNCIL,
         ("post", "/api/v1/events/{id}/adjustments") => COUNCIL,
         ("get", "/api/v1/events/{id}/dashboard") => COUNCIL,
+        // 期間精算 of a standing shop: the council; facility staff the list and their statements.
+        ("get", "/api/v1/events/{id}/periods") => COUNCIL_AND_FACILITY,
+        ("post", "/api/v1/events/{id}/periods") => COUNCIL,
+        ("get", "/api/v1/events/{id}/periods/preview") => COUNCIL,
+        ("get", "/api/v1/events/{id}/periods/{period_id}") => COUNCIL,
+        ("get", "/api/v1/events/{id}/periods/{period_id}/facilities/{facility_id}") => COUNCIL_AND_FACILITY,
         // 工賃: the council, or facility staff for their own facility; the import is the council's.
         ("get", "/api/v1/facilities/{id}/wages") => COUNCIL_AND_FACILITY,
         ("put", "/api/v1/facilities/{id}/wages") => COUNCIL_AND_FACILITY,
@@ -324,11 +330,13 @@ fn request_for(world: &Fixtures, method: &str, path: &str, n: usize) -> (String,
     let mut concrete = path
         .replace("{id}", &id.to_string())
         .replace("{share_id}", "0")
+        .replace("{period_id}", "0")
         .replace("{facility_id}", &world.facility_a.to_string());
     match path {
         "/api/v1/orders/report" | "/api/v1/vending/months" | "/api/v1/income" => {
             concrete.push_str("?fiscal_year=2025")
         }
+        "/api/v1/events/{id}/periods/preview" => concrete.push_str("?through=2026-11-28"),
         "/api/v1/orders/payouts" => {
             concrete.push_str(&format!("?facility_id={}&month=2026-11", world.facility_a))
         }
@@ -363,6 +371,7 @@ fn request_for(world: &Fixtures, method: &str, path: &str, n: usize) -> (String,
         ("post", "/api/v1/registers/{id}/close") => {
             Some(json!({"id": uuid::Uuid::now_v7(), "counts": [], "note": "テスト"}))
         }
+        ("post", "/api/v1/events/{id}/periods") => Some(json!({"through": "2026-11-28"})),
         ("post", "/api/v1/events/{id}/adjustments") => Some(
             json!({"id": uuid::Uuid::now_v7(), "facility_id": world.facility_a, "amount": 100, "reason": "テスト"}),
         ),

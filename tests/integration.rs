@@ -41,6 +41,7 @@ mod sales;
 mod sales_batch;
 mod schema;
 mod settlement;
+mod shop_periods;
 mod signin;
 mod site;
 mod stock;

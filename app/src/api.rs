@@ -787,6 +787,41 @@ pub mod register_sessions {
     }
 }
 
+/// 期間精算: a standing shop's periods (`selpos_domain::shop_periods`).
+pub mod periods {
+    use super::{ApiResult, get, send};
+    use chrono::NaiveDate;
+    use selpos_domain::shop_periods::{PeriodInput, PeriodSettlement, PeriodStatement, ShopPeriods};
+
+    pub async fn list(event_id: i64) -> ApiResult<ShopPeriods> {
+        get(&format!("/events/{event_id}/periods")).await
+    }
+
+    pub async fn preview(event_id: i64, through: NaiveDate) -> ApiResult<PeriodSettlement> {
+        get(&format!("/events/{event_id}/periods/preview?through={through}")).await
+    }
+
+    pub async fn period(event_id: i64, period_id: i64) -> ApiResult<PeriodSettlement> {
+        get(&format!("/events/{event_id}/periods/{period_id}")).await
+    }
+
+    pub async fn settle(event_id: i64, through: NaiveDate) -> ApiResult<PeriodSettlement> {
+        send(
+            "POST",
+            &format!("/events/{event_id}/periods"),
+            &PeriodInput { through },
+        )
+        .await
+    }
+
+    pub async fn statement(event_id: i64, period_id: i64, facility_id: i64) -> ApiResult<PeriodStatement> {
+        get(&format!(
+            "/events/{event_id}/periods/{period_id}/facilities/{facility_id}"
+        ))
+        .await
+    }
+}
+
 /// 精算: an event's settlement and each facility's statement (`selpos_domain::settlement`).
 pub mod settlement {
     use super::{ApiResult, get, send};

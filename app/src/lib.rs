@@ -144,6 +144,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settlement") view=pages::settlement::SettlementPage />
                 <Route path=path!("/settlement/statement") view=pages::settlement::StatementPage />
                 <Route path=path!("/dashboard") view=pages::settlement::DashboardPage />
+                <Route path=path!("/periods") view=pages::periods::PeriodsPage />
+                <Route path=path!("/periods/statement") view=pages::periods::PeriodStatementPage />
                 <Route path=path!("/wages") view=pages::wages::WagesPage />
                 <Route path=path!("/income") view=pages::income::IncomePage />
                 <Route path=path!("/vending") view=pages::vending::VendingPage />

@@ -81,6 +81,7 @@ pub const AUDIT_KINDS: &[AuditKind] = &[
         "Event state changed",
     ),
     kind("event.settle", "精算(ロック)", "Event settled"),
+    kind("shop_period.settle", "期間精算", "Shop period settled"),
     kind("event.export", "イベントの書き出し", "Event exported"),
     kind("event.import", "イベントの取り込み", "Event imported"),
     kind("settlement.adjust", "精算後の調整", "Settlement adjusted"),

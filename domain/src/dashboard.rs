@@ -4,8 +4,9 @@
 use crate::events::EventState;
 use crate::money::Yen;
 use crate::register_sessions::TenderTotal;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Sales in one hour (Asia/Tokyo) of an event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +19,60 @@ pub struct HourSales {
     pub amount: Yen,
     /// Sales (not voids or refunds) rung up in the hour.
     pub sales: i64,
+}
+
+/// Sales on one day (Asia/Tokyo).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DaySales {
+    pub day: NaiveDate,
+    /// Net of voids and refunds.
+    pub amount: Yen,
+    /// Sales (not voids or refunds).
+    pub sales: i64,
+}
+
+/// Sales in one month (Asia/Tokyo).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MonthSales {
+    pub year: i32,
+    pub month: u32,
+    pub amount: Yen,
+    pub sales: i64,
+}
+
+/// Records (when sold, whether a sale rather than a void or refund, signed total) summed by
+/// day and by month in Japan.
+pub fn days_and_months(records: &[(DateTime<Utc>, bool, Yen)]) -> (Vec<DaySales>, Vec<MonthSales>) {
+    let mut days: BTreeMap<NaiveDate, DaySales> = BTreeMap::new();
+    for &(at, is_sale, total) in records {
+        let day = crate::events::tokyo_date(at);
+        let d = days.entry(day).or_insert(DaySales {
+            day,
+            amount: Yen::ZERO,
+            sales: 0,
+        });
+        d.amount.0 = d.amount.0.saturating_add(total.0);
+        d.sales += i64::from(is_sale);
+    }
+    let mut months: Vec<MonthSales> = Vec::new();
+    for d in days.values() {
+        let (year, month) = (d.day.year(), d.day.month());
+        match months.last_mut() {
+            Some(m) if (m.year, m.month) == (year, month) => {
+                m.amount.0 = m.amount.0.saturating_add(d.amount.0);
+                m.sales += d.sales;
+            }
+            _ => months.push(MonthSales {
+                year,
+                month,
+                amount: d.amount,
+                sales: d.sales,
+            }),
+        }
+    }
+    (days.into_values().collect(), months)
 }
 
 /// A product among the best sellers.
@@ -49,7 +104,14 @@ pub struct EventDashboard {
     pub state: EventState,
     pub net: Yen,
     pub sales: i64,
+    /// By hour; a standing shop's of its latest day only (its days and months are below).
     pub hours: Vec<HourSales>,
+    /// By day (Asia/Tokyo), oldest first.
+    #[serde(default)]
+    pub days: Vec<DaySales>,
+    /// By month (Asia/Tokyo), oldest first.
+    #[serde(default)]
+    pub months: Vec<MonthSales>,
     pub facilities: Vec<FacilityAmount>,
     pub tenders: Vec<TenderTotal>,
     pub best_sellers: Vec<BestSeller>,
@@ -112,5 +174,35 @@ mod tests {
         assert_eq!(bar_permille(Yen(5), Yen(0)), 0);
         assert_eq!(bar_permille(Yen(500), Yen(100)), 1000);
         assert_eq!(bar_permille(Yen(i64::MAX), Yen(i64::MAX)), 1000);
+    }
+    #[test]
+    fn records_add_up_by_day_and_month_in_japan() {
+        let at = |y, m, d, h| {
+            NaiveDate::from_ymd_opt(y, m, d)
+                .and_then(|d| d.and_hms_opt(h, 0, 0))
+                .expect("time")
+                .and_utc()
+        };
+        let (days, months) = days_and_months(&[
+            // 16:00 UTC on 31 October is 1 November in Japan.
+            (at(2026, 10, 31, 16), true, Yen(500)),
+            (at(2026, 10, 31, 2), true, Yen(300)),
+            (at(2026, 11, 1, 3), false, Yen(-100)),
+            (at(2026, 11, 2, 3), true, Yen(200)),
+        ]);
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).expect("date");
+        assert_eq!(
+            days.iter()
+                .map(|d| (d.day, d.amount.0, d.sales))
+                .collect::<Vec<_>>(),
+            vec![(day(10, 31), 300, 1), (day(11, 1), 400, 1), (day(11, 2), 200, 1)]
+        );
+        assert_eq!(
+            months
+                .iter()
+                .map(|m| (m.month, m.amount.0, m.sales))
+                .collect::<Vec<_>>(),
+            vec![(10, 300, 1), (11, 600, 2)]
+        );
     }
 }

@@ -732,6 +732,8 @@ fn check_header(file: &EventFile, e: &mut FieldErrors) {
             })
             .collect(),
         eat_in: h.eat_in,
+        // A standing shop stays on its server: only events travel.
+        standing: false,
         active: true,
     };
     // No printer travels with the file, so no printer rule applies.

@@ -196,6 +196,10 @@ pub struct Event {
     pub registers: Vec<Register>,
     /// The event offers tables (イートイン): food may be rung as eaten on the spot (10 %).
     pub eat_in: bool,
+    /// A standing shop (the SELP SHOP): no last day (`ends_on` is [`STANDING_LAST_DAY`]),
+    /// settled period by period, never as a whole.
+    #[serde(default)]
+    pub standing: bool,
     pub active: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -222,9 +226,18 @@ pub struct EventInput {
     /// The event offers tables (イートイン).
     #[serde(default)]
     pub eat_in: bool,
+    /// A standing shop: no last day (`ends_on` is ignored), settled period by period.
+    #[serde(default)]
+    pub standing: bool,
     #[serde(default = "yes")]
     pub active: bool,
 }
+
+/// The last day a standing shop is stored with: it has none, and no date sorts after this one.
+pub const STANDING_LAST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(day) => day,
+    None => NaiveDate::MIN,
+};
 
 fn planned() -> EventState {
     EventState::Planned
@@ -284,10 +297,15 @@ impl EventInput {
         }
         let name = e.required_text("name", &self.name, 100);
         let venue = e.optional_text("venue", &self.venue, 100);
-        if self.ends_on < self.starts_on {
+        let ends_on = if self.standing {
+            STANDING_LAST_DAY
+        } else {
+            self.ends_on
+        };
+        if ends_on < self.starts_on {
             e.add("ends_on", "out_of_range", "終了日は開始日以降にしてください");
         }
-        if (self.ends_on - self.starts_on).num_days() > 366 {
+        if !self.standing && (ends_on - self.starts_on).num_days() > 366 {
             e.add("ends_on", "out_of_range", "期間は1年以内にしてください");
         }
         if self.kind == EventKind::Other && name.is_empty() {
@@ -362,6 +380,7 @@ impl EventInput {
             code,
             name,
             venue,
+            ends_on,
             registers,
             ..self.clone()
         })
@@ -570,6 +589,7 @@ mod tests {
             state: EventState::Open,
             commission: rule,
             eat_in: false,
+            standing: false,
             active: true,
             created_at: DateTime::<Utc>::UNIX_EPOCH,
             updated_at: DateTime::<Utc>::UNIX_EPOCH,
@@ -661,6 +681,7 @@ mod tests {
                 },
             ],
             eat_in: false,
+            standing: false,
             active: true,
         };
         assert_eq!(
@@ -718,5 +739,36 @@ mod tests {
         assert_eq!(ok.registers[0].printer_addr.as_deref(), Some("192.168.1.50:9101"));
         assert_eq!(ok.registers[0].paper_columns, 32);
         assert_eq!(ok.registers[1].printer_addr, None, "blank: no printer");
+    }
+
+    #[test]
+    fn a_standing_shop_has_no_last_day() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 4, d).expect("date");
+        let shop = EventInput {
+            code: "SHOP".into(),
+            kind: EventKind::SelpShop,
+            name: "ぐんまSELP SHOP".into(),
+            venue: String::new(),
+            starts_on: day(1),
+            // Whatever the form held: a standing shop has no last day.
+            ends_on: day(1) - chrono::TimeDelta::days(30),
+            state: EventState::Open,
+            commission: CommissionRule::Percent { basis_points: 1500 },
+            participants: Vec::new(),
+            registers: Vec::new(),
+            eat_in: false,
+            standing: true,
+            active: true,
+        };
+        let valid = shop.validated(&PrinterRules::default()).expect("valid");
+        assert_eq!(valid.ends_on, STANDING_LAST_DAY);
+        let event = EventInput {
+            standing: false,
+            ..shop
+        };
+        assert!(
+            event.validated(&PrinterRules::default()).is_err(),
+            "an event ends"
+        );
     }
 }

@@ -44,6 +44,7 @@ pub mod receipts;
 pub mod register_sessions;
 pub mod sales;
 pub mod settlement;
+pub mod shop_periods;
 pub mod stock;
 pub mod sync;
 pub mod tax;

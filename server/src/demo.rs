@@ -409,6 +409,7 @@ pub async fn load(db: &Db) -> Result<Report, DemoError> {
                 })
                 .collect(),
             eat_in: false,
+            standing: false,
             active: true,
         },
         EventInput {
@@ -428,6 +429,7 @@ pub async fn load(db: &Db) -> Result<Report, DemoError> {
                 paper_columns: DEFAULT_PAPER_COLUMNS,
             }],
             eat_in: false,
+            standing: true,
             active: true,
         },
     ];

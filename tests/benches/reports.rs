@@ -274,7 +274,11 @@ async fn load_history(
     // Each event's monthly figures, by the function settling calls.
     let mut tx = server.db().write().await?;
     for event in event_ids {
-        selpos_server::db::wages::record_settled_months(&mut tx, event).await?;
+        selpos_server::db::wages::record_settled_months(
+            &mut tx,
+            selpos_server::db::settlement::Scope::Event(event),
+        )
+        .await?;
     }
     tx.commit().await
 }

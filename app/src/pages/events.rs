@@ -66,7 +66,7 @@ pub fn EventsPage() -> impl IntoView {
                                     <td class="code">{e.code.clone()}</td>
                                     <td>{e.kind.label_ja()}</td>
                                     <td class="name">{e.name.clone()} <small>{e.venue.clone()}</small></td>
-                                    <td>{format!("{} 〜 {}", e.starts_on, e.ends_on)}</td>
+                                    <td>{if e.standing { format!("{} 〜 (常設)", e.starts_on) } else { format!("{} 〜 {}", e.starts_on, e.ends_on) }}</td>
                                     <td><span class=format!("state {}", e.state.code())>{e.state.label_ja()}</span></td>
                                     <td class="num">{e.participants.len()}</td>
                                     <td>{e.commission.label_ja()}</td>
@@ -76,7 +76,7 @@ pub fn EventsPage() -> impl IntoView {
                                             let edit = edit.clone();
                                             view! { <button class="edit" on:click=move |_| editing.open(Some(edit.clone()))>{t!("編集", "Edit")}</button> }
                                         })}
-                                        <ClosingLinks event_id=e.id />
+                                        <ClosingLinks event_id=e.id standing=e.standing />
                                     </td>
                                 </tr>
                             }
@@ -227,6 +227,7 @@ fn EventForm(
     let commission_value = RwSignal::new(commission_value);
     let active = RwSignal::new(e.is_none_or(|e| e.active));
     let eat_in = RwSignal::new(e.is_some_and(|e| e.eat_in));
+    let standing = RwSignal::new(e.is_some_and(|e| e.standing));
     // facility id → override text; present = participating.
     let participants: RwSignal<Vec<(i64, RwSignal<String>)>> = RwSignal::new(
         e.map(|e| {
@@ -292,7 +293,13 @@ fn EventForm(
 
     let submit = move || {
         let date = |s: String| NaiveDate::parse_from_str(&s, "%Y-%m-%d");
-        let (Ok(starts), Ok(ends)) = (date(starts_on.get_untracked()), date(ends_on.get_untracked())) else {
+        // A standing shop has no last day: the server stores its own.
+        let ends_text = if standing.get_untracked() {
+            starts_on.get_untracked()
+        } else {
+            ends_on.get_untracked()
+        };
+        let (Ok(starts), Ok(ends)) = (date(starts_on.get_untracked()), date(ends_text)) else {
             status.set(Some(Err(ApiFailure {
                 code: "validation".into(),
                 message: "開始日と終了日を入力してください".into(),
@@ -337,6 +344,7 @@ fn EventForm(
                 })
                 .collect(),
             eat_in: eat_in.get_untracked(),
+            standing: standing.get_untracked(),
             active: active.get_untracked(),
         };
         let request = async move { api::save_event(id, &input).await };
@@ -367,7 +375,11 @@ fn EventForm(
                 <TextField label=t!("名称", "Name") name="name" value=name required=true error=field_error(status, "name") />
                 <TextField label=t!("会場", "Venue") name="venue" value=venue error=field_error(status, "venue") />
                 <TextField label=t!("開始日", "First day") name="starts_on" value=starts_on input_type="date" required=true error=field_error(status, "starts_on") />
-                <TextField label=t!("終了日", "Last day") name="ends_on" value=ends_on input_type="date" required=true error=field_error(status, "ends_on") />
+                <CheckField label=t!("常設の販売所(終了日なし・期間ごとに精算)", "Standing shop (no last day, settled by period)")
+                    name="standing" value=standing />
+                <Show when=move || !standing.get()>
+                    <TextField label=t!("終了日", "Last day") name="ends_on" value=ends_on input_type="date" required=true error=field_error(status, "ends_on") />
+                </Show>
                 <SelectField label=t!("状態", "State") name="state" value=state options=state_options />
                 <SelectField label=t!("手数料の方式", "Commission kind") name="commission_kind" value=commission_kind options=commission_options />
                 <TextField label=t!("手数料(% または 円)", "Commission (% or yen)") name="commission_value" value=commission_value
@@ -437,10 +449,13 @@ fn EventForm(
 
 /// Links to the event's settlement and dashboard (council), or to the facility's own 精算書.
 #[component]
-fn ClosingLinks(event_id: i64) -> impl IntoView {
+fn ClosingLinks(event_id: i64, standing: bool) -> impl IntoView {
     move || {
         let session = crate::session::current()?;
-        Some(if session.user.role.is_council() {
+        Some(if standing {
+            // A standing shop is settled period by period: its page lists the periods.
+            view! { <a class="button" href=format!("/periods?event={event_id}")>{t!("期間精算", "Periods")}</a> }.into_any()
+        } else if session.user.role.is_council() {
             view! {
                 <a class="button" href=format!("/settlement?event={event_id}")>{t!("精算", "Settlement")}</a>
                 <a class="button" href=format!("/dashboard?event={event_id}")>{t!("ダッシュボード", "Dashboard")}</a>

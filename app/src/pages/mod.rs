@@ -12,6 +12,7 @@ pub mod income;
 pub mod live;
 pub mod login;
 pub mod orders;
+pub mod periods;
 pub mod products;
 // 共同購入
 pub mod purchases;

@@ -244,6 +244,18 @@ fn deduction(amount: Yen) -> String {
 
 #[component]
 fn Statement(s: FacilityStatement, event_id: i64, facility_id: i64) -> impl IntoView {
+    let csv = format!("/api/v1/events/{event_id}/settlement/facilities/{facility_id}?format=csv");
+    view! { <StatementSheet s csv /> }
+}
+
+/// A facility's 精算書 (an event's, or a standing shop's period's), with its CSV at `csv` and
+/// anything that belongs on the sheet below the figures.
+#[component]
+pub(crate) fn StatementSheet(
+    s: FacilityStatement,
+    csv: String,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
     let f = s.facility;
     view! {
         <article class="sheet a4 statement" id="statement">
@@ -284,13 +296,14 @@ fn Statement(s: FacilityStatement, event_id: i64, facility_id: i64) -> impl Into
             }).collect_view()}
             <p>{format!("{}{}", s.council_name, s.council_invoice_number.map(|n| format!("(登録番号 {n})")).unwrap_or_default())}</p>
             <FeeInvoiceBlock invoice=s.fee_invoice />
+            {children.map(|c| c())}
             <div class="signatures">
                 <div>"協議会"<span class="box"></span></div>
                 <div>"事業所(受領)"<span class="box"></span></div>
             </div>
             <div class="toolbar no-print">
                 <button class="primary" on:click=move |_| { let _ = window().print(); }>{t!("印刷", "Print")}</button>
-                <a class="button" href=format!("/api/v1/events/{event_id}/settlement/facilities/{facility_id}?format=csv") download="">"CSV"</a>
+                <a class="button" href=csv download="">"CSV"</a>
             </div>
         </article>
     }
@@ -386,6 +399,28 @@ fn Dashboard(d: EventDashboard) -> impl IntoView {
                     }).collect_view()}
                 </div>
             </section>
+            {(d.days.len() > 1).then(|| {
+                let day_max = max_of(d.days.iter().map(|x| x.amount));
+                view! {
+                    <section class="chart" id="chart-days">
+                        <h2>{t!("日別", "By day")}</h2>
+                        {d.days.iter().rev().take(31).map(|x| view! {
+                            <Bar label=x.day.format("%m/%d").to_string() amount=x.amount max=day_max detail=format!(" {}件", x.sales) />
+                        }).collect_view()}
+                    </section>
+                }
+            })}
+            {(d.months.len() > 1 || d.days.len() > 1).then(|| {
+                let month_max = max_of(d.months.iter().map(|x| x.amount));
+                view! {
+                    <section class="chart" id="chart-months">
+                        <h2>{t!("月別", "By month")}</h2>
+                        {d.months.iter().rev().map(|x| view! {
+                            <Bar label=format!("{}年{}月", x.year, x.month) amount=x.amount max=month_max detail=format!(" {}件", x.sales) />
+                        }).collect_view()}
+                    </section>
+                }
+            })}
             <section class="chart" id="chart-facilities">
                 <h2>{t!("事業所別", "By facility")}</h2>
                 {d.facilities.iter().map(|f| view! { <Bar label=f.facility_name.clone() amount=f.amount max=facility_max /> }).collect_view()}

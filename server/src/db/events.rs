@@ -22,6 +22,7 @@ struct EventRow {
     commission_kind: String,
     commission_value: i64,
     eat_in: bool,
+    standing: bool,
     active: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -84,6 +85,7 @@ impl EventRow {
             participants,
             registers,
             eat_in: self.eat_in,
+            standing: self.standing,
             active: self.active,
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -92,7 +94,7 @@ impl EventRow {
 }
 
 const COLUMNS: &str = "id, code, kind, name, venue, starts_on, ends_on, state, commission_kind, commission_value, \
-                       eat_in, active, created_at, updated_at";
+                       eat_in, standing, active, created_at, updated_at";
 
 /// Events, newest first, each with its participants and registers. `id` picks one.
 async fn load(tx: &mut Tx, id: Option<i64>) -> Result<Vec<Event>, sqlx::Error> {
@@ -203,8 +205,8 @@ pub async fn save(
             None => Some(
                 sqlx::query_scalar(
                     "INSERT INTO events (code, kind, name, venue, starts_on, ends_on, state, commission_kind,
-                                         commission_value, active, created_at, updated_at, eat_in)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id",
+                                         commission_value, active, created_at, updated_at, eat_in, standing)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13) RETURNING id",
                 )
                 .bind(&input.code)
                 .bind(input.kind.code())
@@ -218,6 +220,7 @@ pub async fn save(
                 .bind(input.active)
                 .bind(now)
                 .bind(input.eat_in)
+                .bind(input.standing)
                 .fetch_one(&mut *conn)
                 .await?,
             ),
@@ -225,7 +228,7 @@ pub async fn save(
                 sqlx::query_scalar(
                     "UPDATE events SET code = $1, kind = $2, name = $3, venue = $4, starts_on = $5, ends_on = $6,
                             state = $7, commission_kind = $8, commission_value = $9, active = $10, updated_at = $11,
-                            eat_in = $13
+                            eat_in = $13, standing = $14
                      WHERE id = $12 RETURNING id",
                 )
                 .bind(&input.code)
@@ -241,6 +244,7 @@ pub async fn save(
                 .bind(now)
                 .bind(id)
                 .bind(input.eat_in)
+                .bind(input.standing)
                 .fetch_optional(&mut *conn)
                 .await?
             }

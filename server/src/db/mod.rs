@@ -24,6 +24,7 @@ pub mod reports;
 pub mod sales;
 pub mod sessions;
 pub mod settlement;
+pub mod shop_periods;
 pub mod stock;
 pub mod users;
 pub mod vending;

@@ -2,6 +2,7 @@
 //! session or an event read off the sales journal.
 
 use super::Tx;
+use super::settlement::{Scope, in_scope};
 use crate::on_tx;
 use chrono::{DateTime, Utc};
 use selpos_domain::Yen;
@@ -357,14 +358,17 @@ pub struct PerSession<T> {
 /// [`kind_sums`] of every session of an event, in one pass over its journal.
 pub async fn kind_sums_by_session(
     tx: &mut Tx,
-    event_id: i64,
+    scope: Scope,
 ) -> Result<Vec<PerSession<KindSum>>, sqlx::Error> {
-    let sql = "SELECT s.session_id, s.kind, s.late, CAST(COUNT(*) AS BIGINT) AS records,
+    let sql = format!(
+        "SELECT s.session_id, s.kind, s.late, CAST(COUNT(*) AS BIGINT) AS records,
                       CAST(SUM(s.total) AS BIGINT) AS total, CAST(SUM(s.change_due) AS BIGINT) AS change_due,
                       CAST(SUM(s.voucher_surplus) AS BIGINT) AS voucher_surplus
-               FROM sales s WHERE s.event_id = $1 GROUP BY s.session_id, s.kind, s.late";
-    on_tx!(tx, |conn| sqlx::query_as(sql)
-        .bind(event_id)
+               FROM sales s WHERE {} GROUP BY s.session_id, s.kind, s.late",
+        in_scope("s")
+    );
+    on_tx!(tx, |conn| scope
+        .bind(sqlx::query_as(&sql))
         .fetch_all(&mut *conn)
         .await)
 }
@@ -372,14 +376,17 @@ pub async fn kind_sums_by_session(
 /// [`tender_sums`] of every session of an event, in one pass over its journal.
 pub async fn tender_sums_by_session(
     tx: &mut Tx,
-    event_id: i64,
+    scope: Scope,
 ) -> Result<Vec<PerSession<TenderSum>>, sqlx::Error> {
-    let sql = "SELECT s.session_id, t.kind AS tender, s.kind, s.late, CAST(COUNT(DISTINCT s.id) AS BIGINT) AS records,
+    let sql = format!(
+        "SELECT s.session_id, t.kind AS tender, s.kind, s.late, CAST(COUNT(DISTINCT s.id) AS BIGINT) AS records,
                       CAST(SUM(t.amount) AS BIGINT) AS amount
-               FROM sale_tenders t JOIN sales s ON s.id = t.sale_id WHERE s.event_id = $1
-               GROUP BY s.session_id, t.kind, s.kind, s.late";
-    on_tx!(tx, |conn| sqlx::query_as(sql)
-        .bind(event_id)
+               FROM sale_tenders t JOIN sales s ON s.id = t.sale_id WHERE {}
+               GROUP BY s.session_id, t.kind, s.kind, s.late",
+        in_scope("s")
+    );
+    on_tx!(tx, |conn| scope
+        .bind(sqlx::query_as(&sql))
         .fetch_all(&mut *conn)
         .await)
 }

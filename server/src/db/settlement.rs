@@ -9,6 +9,64 @@ use selpos_domain::Yen;
 use selpos_domain::dashboard::BestSeller;
 use selpos_domain::settlement::{Adjustment, CrossEventReturn};
 
+/// Which records a settlement reads: a whole event's, one settled period's of a standing shop,
+/// or the records of a standing shop's open period sold before a moment (no period yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Event(i64),
+    Period { event_id: i64, period_id: i64 },
+    Open { event_id: i64, before: DateTime<Utc> },
+}
+
+/// The records of a [`Scope`], aliased `s`, with its three parameters bound first
+/// ([`Scope::bind`]): $1 the event, $2 the period, $3 the moment.
+const IN_SCOPE: &str = "s.event_id = $1 AND ($2 IS NULL OR s.period_id = $2)
+    AND ($3 IS NULL OR (s.period_id IS NULL AND s.sold_at < $3))";
+
+impl Scope {
+    pub fn event_id(self) -> i64 {
+        match self {
+            Scope::Event(id) | Scope::Period { event_id: id, .. } | Scope::Open { event_id: id, .. } => id,
+        }
+    }
+
+    fn period_id(self) -> Option<i64> {
+        match self {
+            Scope::Period { period_id, .. } => Some(period_id),
+            _ => None,
+        }
+    }
+
+    fn before(self) -> Option<DateTime<Utc>> {
+        match self {
+            Scope::Open { before, .. } => Some(before),
+            _ => None,
+        }
+    }
+
+    /// Binds $1–$3 of [`IN_SCOPE`].
+    pub(crate) fn bind<'q, DB, O>(
+        self,
+        query: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments<'q>>,
+    ) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments<'q>>
+    where
+        DB: sqlx::Database,
+        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        Option<DateTime<Utc>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
+        query
+            .bind(self.event_id())
+            .bind(self.period_id())
+            .bind(self.before())
+    }
+}
+
+/// [`IN_SCOPE`] for the records aliased `alias`.
+pub(crate) fn in_scope(alias: &str) -> String {
+    IN_SCOPE.replace("s.", &format!("{alias}."))
+}
+
 /// Lines of one facility, record kind and tax rate, summed.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LineSum {
@@ -24,17 +82,18 @@ pub struct LineSum {
     pub non_invoice: i64,
 }
 
-pub async fn line_sums(tx: &mut Tx, event_id: i64) -> Result<Vec<LineSum>, sqlx::Error> {
-    let sql =
+pub async fn line_sums(tx: &mut Tx, scope: Scope) -> Result<Vec<LineSum>, sqlx::Error> {
+    let sql = format!(
         "SELECT l.facility_id, f.number AS facility_number, f.name AS facility_name, s.kind, l.tax_rate,
                       CAST(SUM(l.net) AS BIGINT) AS net, CAST(SUM(l.discount) AS BIGINT) AS discount,
                       CAST(SUM(l.quantity) AS BIGINT) AS quantity,
                       CAST(SUM(CASE WHEN l.invoice_eligible THEN 0 ELSE l.net END) AS BIGINT) AS non_invoice
                FROM sale_lines l JOIN sales s ON s.id = l.sale_id JOIN facilities f ON f.id = l.facility_id
-               WHERE s.event_id = $1
-               GROUP BY l.facility_id, f.number, f.name, s.kind, l.tax_rate";
-    on_tx!(tx, |conn| sqlx::query_as(sql)
-        .bind(event_id)
+               WHERE {IN_SCOPE}
+               GROUP BY l.facility_id, f.number, f.name, s.kind, l.tax_rate"
+    );
+    on_tx!(tx, |conn| scope
+        .bind(sqlx::query_as(&sql))
         .fetch_all(&mut *conn)
         .await)
 }
@@ -56,8 +115,9 @@ pub struct ReceiptShareRow {
 /// lines' amount beside the record's stated tax at the rate; the records where one facility
 /// is alone at a rate (the most) are summed per facility and rate by the database, so only
 /// shared receipts come back one by one. Rows of one record and rate are consecutive.
-pub async fn receipt_shares(tx: &mut Tx, event_id: i64) -> Result<Vec<ReceiptShareRow>, sqlx::Error> {
-    let sql = "SELECT CASE WHEN x.facilities = 1 THEN NULL ELSE x.sale_id END AS sale_id, x.tax_rate,
+pub async fn receipt_shares(tx: &mut Tx, scope: Scope) -> Result<Vec<ReceiptShareRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT CASE WHEN x.facilities = 1 THEN NULL ELSE x.sale_id END AS sale_id, x.tax_rate,
                       x.facility_id, CAST(SUM(x.amount) AS BIGINT) AS amount,
                       CAST(SUM(x.receipt_tax) AS BIGINT) AS receipt_tax
                FROM (SELECT l.sale_id, l.tax_rate, l.facility_id, SUM(l.net) AS amount,
@@ -65,23 +125,26 @@ pub async fn receipt_shares(tx: &mut Tx, event_id: i64) -> Result<Vec<ReceiptSha
                             COUNT(*) OVER (PARTITION BY l.sale_id, l.tax_rate) AS facilities
                      FROM sale_lines l JOIN sales s ON s.id = l.sale_id
                      JOIN sale_rate_totals t ON t.sale_id = l.sale_id AND t.tax_rate = l.tax_rate
-                     WHERE s.event_id = $1 AND l.invoice_eligible
+                     WHERE {IN_SCOPE} AND l.invoice_eligible
                      GROUP BY l.sale_id, l.tax_rate, l.facility_id) x
                GROUP BY CASE WHEN x.facilities = 1 THEN NULL ELSE x.sale_id END, x.tax_rate, x.facility_id
-               ORDER BY 1, 2, 3";
-    on_tx!(tx, |conn| sqlx::query_as(sql)
-        .bind(event_id)
+               ORDER BY 1, 2, 3"
+    );
+    on_tx!(tx, |conn| scope
+        .bind(sqlx::query_as(&sql))
         .fetch_all(&mut *conn)
         .await)
 }
 
 /// Σ of the records' stated invoice totals and tax per rate: (rate, total, tax).
-pub async fn receipt_rate_totals(tx: &mut Tx, event_id: i64) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
-    let sql = "SELECT t.tax_rate, CAST(SUM(t.total) AS BIGINT) AS total, CAST(SUM(t.tax) AS BIGINT) AS tax
+pub async fn receipt_rate_totals(tx: &mut Tx, scope: Scope) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT t.tax_rate, CAST(SUM(t.total) AS BIGINT) AS total, CAST(SUM(t.tax) AS BIGINT) AS tax
                FROM sale_rate_totals t JOIN sales s ON s.id = t.sale_id
-               WHERE s.event_id = $1 GROUP BY t.tax_rate ORDER BY t.tax_rate DESC";
-    on_tx!(tx, |conn| sqlx::query_as(sql)
-        .bind(event_id)
+               WHERE {IN_SCOPE} GROUP BY t.tax_rate ORDER BY t.tax_rate DESC"
+    );
+    on_tx!(tx, |conn| scope
+        .bind(sqlx::query_as(&sql))
         .fetch_all(&mut *conn)
         .await)
 }
@@ -92,23 +155,20 @@ pub async fn receipt_rate_totals(tx: &mut Tx, event_id: i64) -> Result<Vec<(Stri
 /// at other events. Amounts are what was paid back (positive).
 pub async fn cross_event_returns(
     tx: &mut Tx,
-    event_id: i64,
+    scope: Scope,
     taken_here: bool,
 ) -> Result<Vec<(i64, CrossEventReturn)>, sqlx::Error> {
-    let (here, other) = if taken_here {
-        ("r.event_id", "o.event_id")
-    } else {
-        ("o.event_id", "r.event_id")
-    };
+    let (here, other) = if taken_here { ("r", "o") } else { ("o", "r") };
     let sql = format!(
         "SELECT l.facility_id, e.id, e.code, e.name, CAST(-SUM(l.net) AS BIGINT)
          FROM sales r JOIN sales o ON o.id = r.original_sale_id
-         JOIN sale_lines l ON l.sale_id = r.id JOIN events e ON e.id = {other}
-         WHERE r.kind = 'refund' AND {here} = $1 AND {other} <> $1
-         GROUP BY l.facility_id, e.id, e.code, e.name ORDER BY l.facility_id, e.id"
+         JOIN sale_lines l ON l.sale_id = r.id JOIN events e ON e.id = {other}.event_id
+         WHERE r.kind = 'refund' AND {} AND {other}.event_id <> $1
+         GROUP BY l.facility_id, e.id, e.code, e.name ORDER BY l.facility_id, e.id",
+        in_scope(here)
     );
-    let rows: Vec<(i64, i64, String, String, i64)> = on_tx!(tx, |conn| sqlx::query_as(&sql)
-        .bind(event_id)
+    let rows: Vec<(i64, i64, String, String, i64)> = on_tx!(tx, |conn| scope
+        .bind(sqlx::query_as(&sql))
         .fetch_all(&mut *conn)
         .await)?;
     Ok(rows
@@ -147,12 +207,17 @@ struct AdjustmentRow {
     login: String,
 }
 
-pub async fn adjustments(tx: &mut Tx, event_id: i64) -> Result<Vec<Adjustment>, sqlx::Error> {
+/// The corrections of a settled event or period (an open period has none).
+pub async fn adjustments(tx: &mut Tx, scope: Scope) -> Result<Vec<Adjustment>, sqlx::Error> {
+    if let Scope::Open { .. } = scope {
+        return Ok(Vec::new());
+    }
     let sql = "SELECT a.id, a.facility_id, a.amount, a.reason, a.created_at, u.login
                FROM settlement_adjustments a JOIN users u ON u.id = a.created_by
-               WHERE a.event_id = $1 ORDER BY a.created_at, a.id";
+               WHERE a.event_id = $1 AND ($2 IS NULL OR a.period_id = $2) ORDER BY a.created_at, a.id";
     let rows: Vec<AdjustmentRow> = on_tx!(tx, |conn| sqlx::query_as(sql)
-        .bind(event_id)
+        .bind(scope.event_id())
+        .bind(scope.period_id())
         .fetch_all(&mut *conn)
         .await)?;
     Ok(rows

@@ -2,6 +2,7 @@
 //! council sales of a facility read off settled events.
 
 use super::Tx;
+use super::settlement::{Scope, in_scope};
 use crate::on_tx;
 use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use chrono_tz::Asia::Tokyo;
@@ -119,14 +120,18 @@ pub async fn put_target(
 /// The database sums the lines by facility and hour of sale (UTC); the month in Japan of each
 /// hour is worked out here (Japan's offset is whole hours, so an hour never straddles two
 /// months), which is cheaper than converting every line's time in SQL.
-pub async fn record_settled_months(tx: &mut Tx, event_id: i64) -> Result<(), sqlx::Error> {
+pub async fn record_settled_months(tx: &mut Tx, scope: Scope) -> Result<(), sqlx::Error> {
+    let event_id = scope.event_id();
     let by_hour: Vec<(i64, Option<NaiveDateTime>, i64)> = match tx {
         Tx::Sqlite(conn) => {
-            let sql = "SELECT l.facility_id, substr(s.sold_at, 1, 13), SUM(l.net)
+            let sql = format!(
+                "SELECT l.facility_id, substr(s.sold_at, 1, 13), SUM(l.net)
                        FROM sale_lines l JOIN sales s ON s.id = l.sale_id
-                       WHERE s.event_id = $1 GROUP BY 1, 2";
+                       WHERE {} GROUP BY 1, 2",
+                in_scope("s")
+            );
             let rows: Vec<(i64, String, i64)> =
-                sqlx::query_as(sql).bind(event_id).fetch_all(&mut **conn).await?;
+                scope.bind(sqlx::query_as(&sql)).fetch_all(&mut **conn).await?;
             rows.into_iter()
                 .map(|(facility, hour, net)| {
                     // "2026-03-31T14" (sqlx writes RFC 3339; a space is SQLite's own form).
@@ -139,11 +144,14 @@ pub async fn record_settled_months(tx: &mut Tx, event_id: i64) -> Result<(), sql
                 .collect()
         }
         Tx::Postgres(conn) => {
-            let sql = "SELECT l.facility_id, date_trunc('hour', s.sold_at AT TIME ZONE 'UTC'), CAST(SUM(l.net) AS BIGINT)
+            let sql = format!(
+                "SELECT l.facility_id, date_trunc('hour', s.sold_at AT TIME ZONE 'UTC'), CAST(SUM(l.net) AS BIGINT)
                        FROM sale_lines l JOIN sales s ON s.id = l.sale_id
-                       WHERE s.event_id = $1 GROUP BY 1, 2";
+                       WHERE {} GROUP BY 1, 2",
+                in_scope("s")
+            );
             let rows: Vec<(i64, NaiveDateTime, i64)> =
-                sqlx::query_as(sql).bind(event_id).fetch_all(&mut **conn).await?;
+                scope.bind(sqlx::query_as(&sql)).fetch_all(&mut **conn).await?;
             rows.into_iter()
                 .map(|(f, hour, net)| (f, Some(hour), net))
                 .collect()
@@ -177,6 +185,11 @@ pub async fn record_settled_months(tx: &mut Tx, event_id: i64) -> Result<(), sql
                 .push_bind(i64::from(month))
                 .push_bind(net);
         });
+        // A standing shop's late record adds to a month an earlier period already wrote.
+        insert.push(
+            " ON CONFLICT (event_id, facility_id, year, month)
+              DO UPDATE SET net = settled_facility_months.net + excluded.net",
+        );
         insert.build().execute(&mut *conn).await.map(|_| ())
     })
 }

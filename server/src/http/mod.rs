@@ -23,6 +23,7 @@ mod sales;
 mod sessions;
 mod settlement;
 mod setup;
+mod shop_periods;
 mod stock;
 mod users;
 mod vending;
@@ -144,7 +145,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(income::routes())
         .merge(purchases::routes())
         // Gift pre-orders (issue 24).
-        .merge(gifts::routes());
+        .merge(gifts::routes())
+        // 期間精算 of a standing shop (issue 24).
+        .merge(shop_periods::routes());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts();

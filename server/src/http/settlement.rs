@@ -38,7 +38,7 @@ pub struct FormatQuery {
     /// `json` (default) or `csv`.
     #[serde(default)]
     #[param(inline)]
-    format: Format,
+    pub(super) format: Format,
 }
 
 pub(super) fn csv_response(bytes: Vec<u8>, file: &str) -> Response {

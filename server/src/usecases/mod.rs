@@ -35,6 +35,7 @@ pub mod register_sessions;
 pub mod sales;
 pub mod sessions;
 pub mod settlement;
+pub mod shop_periods;
 pub mod stock;
 pub mod users;
 pub mod vending;

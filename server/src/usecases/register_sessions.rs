@@ -491,8 +491,9 @@ pub(crate) struct EventJournal {
 /// Reads the event's journal once, grouped by session, and makes both the event's sums and
 /// every session's report of it (a query per session made the settlement wait on each).
 pub(crate) async fn event_journal(tx: &mut Tx, event_id: i64) -> Result<EventJournal> {
-    let kinds = db::register_sessions::kind_sums_by_session(tx, event_id).await?;
-    let tenders = db::register_sessions::tender_sums_by_session(tx, event_id).await?;
+    let scope = db::settlement::Scope::Event(event_id);
+    let kinds = db::register_sessions::kind_sums_by_session(tx, scope).await?;
+    let tenders = db::register_sessions::tender_sums_by_session(tx, scope).await?;
     let of_session = |id: &str| {
         let kinds: Vec<_> = (kinds.iter())
             .filter(|k| k.session_id.as_deref() == Some(id))
@@ -515,4 +516,21 @@ pub(crate) async fn event_journal(tx: &mut Tx, event_id: i64) -> Result<EventJou
         tenders: tenders.into_iter().map(|t| t.sum).collect(),
         reports,
     })
+}
+
+/// The journal's sums over the records of `scope` (a standing shop's period), without the
+/// per-session reports.
+pub(crate) async fn scope_sums(
+    tx: &mut Tx,
+    scope: db::settlement::Scope,
+) -> Result<(
+    Vec<db::register_sessions::KindSum>,
+    Vec<db::register_sessions::TenderSum>,
+)> {
+    let kinds = db::register_sessions::kind_sums_by_session(tx, scope).await?;
+    let tenders = db::register_sessions::tender_sums_by_session(tx, scope).await?;
+    Ok((
+        kinds.into_iter().map(|k| k.sum).collect(),
+        tenders.into_iter().map(|t| t.sum).collect(),
+    ))
 }

@@ -1,16 +1,17 @@
 //! 精算: an event's proceeds per facility less commission, the statements (page, CSV, JSON),
 //! the lock that settling puts on the event, corrections after it, and the event dashboard.
 
+use crate::db::settlement::Scope;
 use crate::db::{self, Db, Tx};
 use crate::error::{Error, Result};
 use crate::spreadsheet::ExcelCsv;
 use crate::usecases::register_sessions;
 use crate::usecases::{allow, audit};
-use chrono::{Timelike, Utc};
+use chrono::{NaiveDate, Timelike, Utc};
 use chrono_tz::Asia::Tokyo;
 use selpos_domain::access::Principal;
-use selpos_domain::dashboard::{EventDashboard, FacilityAmount, HourSales};
-use selpos_domain::events::{CommissionRule, EventState};
+use selpos_domain::dashboard::{EventDashboard, FacilityAmount, HourSales, days_and_months};
+use selpos_domain::events::{CommissionRule, EventState, tokyo_date};
 use selpos_domain::sales::cart::RateTotal;
 use selpos_domain::settlement::{
     AdjustmentInput, COMMISSION_ROUNDING_JA, EventSettlement, FacilitySettlement, FacilityStatement,
@@ -26,6 +27,17 @@ fn council_only(actor: &Principal) -> Result<()> {
 
 /// Reads the journal and settles every facility: the figures of the statements.
 pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlement> {
+    compute_scoped(tx, Scope::Event(event_id), None).await
+}
+
+/// The settlement of the records of `scope`. `days` (a standing shop's period: its first and
+/// last day) picks the register sessions opened on them and dates the statements.
+pub(crate) async fn compute_scoped(
+    tx: &mut Tx,
+    scope: Scope,
+    days: Option<(NaiveDate, NaiveDate)>,
+) -> Result<EventSettlement> {
+    let event_id = scope.event_id();
     let event = db::events::get(tx, event_id)
         .await?
         .ok_or(Error::NotFound("イベント"))?;
@@ -48,7 +60,7 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
             },
         );
     }
-    for row in db::settlement::line_sums(tx, event_id).await? {
+    for row in db::settlement::line_sums(tx, scope).await? {
         let rate = rate_of(&row.tax_rate)?;
         let t = takings.entry(row.facility_id).or_insert_with(|| FacilityTakings {
             facility_id: row.facility_id,
@@ -67,7 +79,7 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
         sums.non_invoice.0 += row.non_invoice;
     }
     // The tax on the statements: each receipt's stated tax per rate, allocated to its facilities.
-    let shares = db::settlement::receipt_shares(tx, event_id)
+    let shares = db::settlement::receipt_shares(tx, scope)
         .await?
         .into_iter()
         .enumerate()
@@ -92,7 +104,7 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
             t.rate_mut(rate).tax = tax;
         }
     }
-    let receipts_by_rate = db::settlement::receipt_rate_totals(tx, event_id)
+    let receipts_by_rate = db::settlement::receipt_rate_totals(tx, scope)
         .await?
         .into_iter()
         .map(|(code, total, tax)| {
@@ -103,13 +115,13 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
             })
         })
         .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?;
-    for adjustment in db::settlement::adjustments(tx, event_id).await? {
+    for adjustment in db::settlement::adjustments(tx, scope).await? {
         if let Some(t) = takings.get_mut(&adjustment.facility_id) {
             t.adjustments.push(adjustment);
         }
     }
     for taken_here in [true, false] {
-        for (facility_id, r) in db::settlement::cross_event_returns(tx, event_id, taken_here).await? {
+        for (facility_id, r) in db::settlement::cross_event_returns(tx, scope, taken_here).await? {
             // Taken here: the facility has the refund's lines, hence a row from `line_sums`.
             // Sold here: it sold here, hence one too.
             if let Some(t) = takings.get_mut(&facility_id) {
@@ -133,12 +145,17 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
     let (facilities, totals) = settle_event(&all, rule_of, rounding);
 
     let journal = register_sessions::event_journal(tx, event_id).await?;
-    let journal_total = Yen(journal.kinds.iter().map(|k| k.total).sum());
-    let voucher_surplus = Yen(journal.kinds.iter().map(|k| k.voucher_surplus).sum());
-    let tenders = db::register_sessions::tender_totals(&journal.tenders, &journal.kinds, |_, _| true)?;
+    let (kinds, tender_sums) = match scope {
+        Scope::Event(_) => (journal.kinds, journal.tenders),
+        _ => register_sessions::scope_sums(tx, scope).await?,
+    };
+    let journal_total = Yen(kinds.iter().map(|k| k.total).sum());
+    let voucher_surplus = Yen(kinds.iter().map(|k| k.voucher_surplus).sum());
+    let tenders = db::register_sessions::tender_totals(&tender_sums, &kinds, |_, _| true)?;
     let mut registers = Vec::new();
     let mut open_registers = Vec::new();
-    for report in journal.reports {
+    let opened_in_days = |at| days.is_none_or(|(from, to)| (from..=to).contains(&tokyo_date(at)));
+    for report in (journal.reports.into_iter()).filter(|r| opened_in_days(r.session.opened_at)) {
         if report.session.is_open() {
             open_registers.push(format!(
                 "{} {}",
@@ -162,7 +179,19 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
         .filter_map(|r| r.cash.difference)
         .map(|d| d.0)
         .sum());
-    let settled = db::settlement::settled(tx, event_id).await?;
+    let settled = match scope {
+        Scope::Event(_) => db::settlement::settled(tx, event_id).await?,
+        Scope::Period { period_id, .. } => db::shop_periods::get(tx, event_id, period_id)
+            .await?
+            .map(|p| (p.settled_at, p.settled_by)),
+        Scope::Open { .. } => None,
+    };
+    let state = match scope {
+        Scope::Event(_) => event.state,
+        Scope::Period { .. } => EventState::Settled,
+        Scope::Open { .. } => EventState::Open,
+    };
+    let (starts_on, ends_on) = days.unwrap_or((event.starts_on, event.ends_on));
     let generated_at = Utc::now();
     let fee_invoice_date = settled
         .as_ref()
@@ -173,9 +202,9 @@ pub(crate) async fn compute(tx: &mut Tx, event_id: i64) -> Result<EventSettlemen
         event_id,
         event_code: event.code,
         event_name: event.name,
-        starts_on: event.starts_on,
-        ends_on: event.ends_on,
-        state: event.state,
+        starts_on,
+        ends_on,
+        state,
         settled_at: settled.as_ref().map(|(at, _)| *at),
         settled_by: settled.map(|(_, by)| by),
         council_name: council.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
@@ -227,6 +256,14 @@ pub async fn settle(db: &Db, actor: &Principal, event_id: i64) -> Result<EventSe
     db::events::hold(&mut tx, event_id, db::events::EventHold::Settle)
         .await?
         .ok_or(Error::NotFound("イベント"))?;
+    if db::events::get(&mut tx, event_id)
+        .await?
+        .is_some_and(|e| e.standing)
+    {
+        return Err(Error::Conflict(
+            "常設の販売所は期間ごとに精算します(期間精算の画面から)".into(),
+        ));
+    }
     let settlement = compute(&mut tx, event_id).await?;
     match settlement.state {
         EventState::Settled => {
@@ -271,7 +308,7 @@ pub async fn settle(db: &Db, actor: &Principal, event_id: i64) -> Result<EventSe
             "イベントの状態が変わりました。画面を更新してください".into(),
         ));
     }
-    db::wages::record_settled_months(&mut tx, event_id).await?;
+    db::wages::record_settled_months(&mut tx, Scope::Event(event_id)).await?;
     // The figures were read in this transaction and nothing can change them now: only the
     // state moves (no second pass over the journal).
     let mut settled = settlement;
@@ -464,8 +501,22 @@ pub async fn dashboard(db: &Db, actor: &Principal, event_id: i64) -> Result<Even
     council_only(actor)?;
     let mut tx = db.report().await?;
     let settlement = compute(&mut tx, event_id).await?;
+    let records = db::settlement::records(&mut tx, event_id).await?;
+    let (days, months) = days_and_months(
+        &(records.iter())
+            .map(|(at, kind, total)| (*at, kind == "sale", Yen(*total)))
+            .collect::<Vec<_>>(),
+    );
+    // A standing shop's hours are those of its latest day: its days and months tell the rest.
+    let standing = db::events::get(&mut tx, event_id)
+        .await?
+        .is_some_and(|e| e.standing);
+    let latest_day = days.last().map(|d| d.day);
     let mut hours: BTreeMap<chrono::DateTime<Utc>, HourSales> = BTreeMap::new();
-    for (sold_at, kind, total) in db::settlement::records(&mut tx, event_id).await? {
+    for (sold_at, kind, total) in records {
+        if standing && Some(tokyo_date(sold_at)) != latest_day {
+            continue;
+        }
         let local = sold_at.with_timezone(&Tokyo);
         let Some(hour_start) = local
             .with_minute(0)
@@ -494,7 +545,7 @@ pub async fn dashboard(db: &Db, actor: &Principal, event_id: i64) -> Result<Even
         })
         .collect();
     facilities.sort_by_key(|f| std::cmp::Reverse(f.amount));
-    let sales = hours.values().map(|h| h.sales).sum();
+    let sales = days.iter().map(|d| d.sales).sum();
     Ok(EventDashboard {
         event_id,
         event_name: settlement.event_name.clone(),
@@ -502,6 +553,8 @@ pub async fn dashboard(db: &Db, actor: &Principal, event_id: i64) -> Result<Even
         net: settlement.totals.net,
         sales,
         hours: hours.into_values().collect(),
+        days,
+        months,
         facilities,
         tenders: settlement.tenders.clone(),
         best_sellers: db::settlement::best_sellers(&mut tx, event_id, 10).await?,
