@@ -42,6 +42,7 @@ mod sales_batch;
 mod schema;
 mod settlement;
 mod shop_periods;
+mod shop_periods_browser;
 mod signin;
 mod site;
 mod stock;

@@ -134,8 +134,9 @@ fn path_parameters_and_templates_agree_and_queries_are_in_the_query() {
     // orders' five and the vending months' two (fiscal_year, facility_id) since; the income
     // report's three (fiscal_year, facility_id, format); the group purchases' six (invoice
     // facility_id; bills facility_id; unpaid facility_id, format; statement facility_id, month).
-    // The gift order list's encoding and the gift commission's format (issue 24).
-    assert_eq!(queries, 57, "the query parameters of the handlers' query structs");
+    // The gift order list's encoding and the gift commission's format (issue 24). A standing
+    // shop's period preview (through) and its period and statement formats.
+    assert_eq!(queries, 60, "the query parameters of the handlers' query structs");
     // A few by name: what the handlers read from the query.
     let doc = document();
     for (template, method, name, required) in [

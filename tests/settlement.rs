@@ -675,6 +675,14 @@ db_test!(
                 server.admin_client(),
             ),
             (
+                // Settled as a whole, it has no periods to settle.
+                "/api/v1/events/{id}/periods",
+                Method::POST,
+                format!("/api/v1/events/{}/periods", w.event),
+                json!({"through": "2026-11-28"}),
+                server.admin_client(),
+            ),
+            (
                 "/api/v1/events/{id}",
                 Method::PUT,
                 format!("/api/v1/events/{}", w.event),

@@ -273,6 +273,29 @@ db_test!(
             "{open}"
         );
         assert_eq!(open["settlement"]["totals"]["net"], 0, "nothing sold today");
+        // A cookie taken home (持ち帰り) when the facility wants it back.
+        let (status, body) = server
+            .post(
+                &format!("/api/v1/events/{}/stock", w.event),
+                &json!({"id": uuid::Uuid::now_v7(), "kind": "return", "facility_id": a,
+                    "lines": [{"product_id": cookie.id, "quantity": 1}]}),
+            )
+            .await;
+        assert!(status.is_success(), "taken home: {body}");
+        let open = server.get_ok(&format!("{periods}/preview?through={today}")).await;
+        let c = stock(&open["stock"], cookie.id);
+        assert_eq!(
+            (c["taken_home"].as_i64(), c["closing"].as_i64()),
+            (Some(1), Some(1)),
+            "{c}"
+        );
+
+        // Once a period is settled the shop stays standing: settled whole, it would count twice.
+        let mut input = w.event_input.clone();
+        input["standing"] = json!(false);
+        input["ends_on"] = json!(today.to_string());
+        let (status, body) = server.put(&format!("/api/v1/events/{}", w.event), &input).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
 
         // Facility staff see their own statements only.
         let staff = server

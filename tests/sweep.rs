@@ -30,6 +30,7 @@ const TABLES: &[&str] = &[
     "register_float_entries",
     "register_displays",
     "settlement_adjustments",
+    "shop_periods",
     "wage_months",
     "wage_targets",
     "wage_years",

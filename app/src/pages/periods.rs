@@ -146,7 +146,7 @@ fn PeriodFigures(p: PeriodSettlement, event_id: i64) -> impl IntoView {
                         <tr data-facility=f.facility_id>
                             <td>{f.facility_number}</td>
                             <td>{match period_id {
-                                Some(pid) => view! { <a href=format!("/periods/statement?event={event_id}&period={pid}&facility={}", f.facility_id)>{f.facility_name.clone()}</a> }.into_any(),
+                                Some(pid) => view! { <a class="button" href=format!("/periods/statement?event={event_id}&period={pid}&facility={}", f.facility_id)>{f.facility_name.clone()}</a> }.into_any(),
                                 None => f.facility_name.clone().into_any(),
                             }}</td>
                             <td class="num">{f.net.to_string()}</td><td>{f.commission_rule.label_ja()}</td>

@@ -129,6 +129,12 @@ pub async fn update(
             "精算は精算画面の「精算する」で行ってください(レジ締めと合計の確認をします)".into(),
         ));
     }
+    // A standing shop with settled periods stays one: settled whole, it would count them again.
+    if before.standing && !input.standing && !db::shop_periods::list(&mut tx, id).await?.is_empty() {
+        return Err(Error::Conflict(
+            "期間精算をした販売所は常設のままです(精算済みの期間があります)".into(),
+        ));
+    }
     if !before.state.may_become(input.state) {
         return Err(Error::Conflict(format!(
             "イベントの状態を「{}」から「{}」には変更できません",
