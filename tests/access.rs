@@ -210,6 +210,7 @@ fn allowed(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("get", "/api/v1/events/{id}/periods/preview") => COUNCIL,
         ("get", "/api/v1/events/{id}/periods/{period_id}") => COUNCIL,
         ("get", "/api/v1/events/{id}/periods/{period_id}/facilities/{facility_id}") => COUNCIL_AND_FACILITY,
+        ("post", "/api/v1/events/{id}/periods/{period_id}/adjustments") => COUNCIL,
         // 工賃: the council, or facility staff for their own facility; the import is the council's.
         ("get", "/api/v1/facilities/{id}/wages") => COUNCIL_AND_FACILITY,
         ("put", "/api/v1/facilities/{id}/wages") => COUNCIL_AND_FACILITY,
@@ -372,6 +373,9 @@ fn request_for(world: &Fixtures, method: &str, path: &str, n: usize) -> (String,
             Some(json!({"id": uuid::Uuid::now_v7(), "counts": [], "note": "テスト"}))
         }
         ("post", "/api/v1/events/{id}/periods") => Some(json!({"through": "2026-11-28"})),
+        ("post", "/api/v1/events/{id}/periods/{period_id}/adjustments") => Some(
+            json!({"id": uuid::Uuid::now_v7(), "facility_id": world.facility_a, "amount": 100, "reason": "テスト"}),
+        ),
         ("post", "/api/v1/events/{id}/adjustments") => Some(
             json!({"id": uuid::Uuid::now_v7(), "facility_id": world.facility_a, "amount": 100, "reason": "テスト"}),
         ),

@@ -683,6 +683,13 @@ db_test!(
                 server.admin_client(),
             ),
             (
+                "/api/v1/events/{id}/periods/{period_id}/adjustments",
+                Method::POST,
+                format!("/api/v1/events/{}/periods/1/adjustments", w.event),
+                json!({"id": uuid::Uuid::now_v7(), "facility_id": w.facilities[0], "amount": 100, "reason": "x"}),
+                server.admin_client(),
+            ),
+            (
                 "/api/v1/events/{id}",
                 Method::PUT,
                 format!("/api/v1/events/{}", w.event),

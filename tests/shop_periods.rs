@@ -246,6 +246,41 @@ db_test!(
             "the late sale holds none of B's goods"
         );
 
+        // 精算後の調整 on the first period: on A's statement of it; a retry changes nothing,
+        // the same id for another correction is refused.
+        let adjustment =
+            json!({"id": uuid::Uuid::now_v7(), "facility_id": a, "amount": 100, "reason": "値札の誤り"});
+        let adjustments = format!("{periods}/{first_id}/adjustments");
+        let payable = |s: &Value| s["statement"]["facility"]["payable"].as_i64().expect("payable");
+        let before = server
+            .get_ok(&format!("{periods}/{first_id}/facilities/{a}"))
+            .await;
+        let adjusted = server.created(&adjustments, &adjustment).await;
+        assert_eq!(payable(&adjusted), payable(&before) + 100, "{adjusted}");
+        let again = server.created(&adjustments, &adjustment).await;
+        assert_eq!(
+            payable(&again),
+            payable(&adjusted),
+            "a retry is the same adjustment"
+        );
+        let mut other = adjustment.clone();
+        other["amount"] = json!(5_000);
+        let (status, body) = server.post(&adjustments, &other).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_error(&body, "adjustment_id_reused");
+        let (status, body) = server
+            .post(&format!("{periods}/{second_id}/adjustments"), &adjustment)
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::CONFLICT,
+            "another period, the same id: {body}"
+        );
+        let second_a = server
+            .get_ok(&format!("{periods}/{second_id}/facilities/{a}"))
+            .await;
+        assert_eq!(second_a["statement"]["facility"]["adjustments_total"], 0);
+
         // Today's 棚卸 finds one cookie short: it belongs to the open period (today's).
         let (status, body) = server
             .post(

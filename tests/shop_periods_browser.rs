@@ -86,6 +86,26 @@ async fn the_council_settles_a_period_of_the_shop_and_facilities_read_their_stat
     wait_text(&browser, "#period-figures h2", "精算済").await;
     wait_text(&browser, "#period-net", "¥860").await;
     no_violations(&browser, "/periods (settled)").await;
+    // 精算後の調整 of the period: ¥360 less 10 % is ¥324, ¥100 more is ¥424.
+    wait_text(
+        &browser,
+        &format!("#period-facilities tr[data-facility='{a}']"),
+        "¥324",
+    )
+    .await;
+    browser
+        .type_into("#adjustment input[name='adjust-amount']", "100")
+        .await;
+    browser
+        .type_into("#adjustment input[name='adjust-reason']", "値札の誤り")
+        .await;
+    browser.click(Locator::Css("#adjustment button.primary")).await;
+    wait_text(
+        &browser,
+        &format!("#period-facilities tr[data-facility='{a}']"),
+        "¥424",
+    )
+    .await;
     let periods = server
         .get_ok(&format!("/api/v1/events/{}/periods", w.event))
         .await;
@@ -97,6 +117,7 @@ async fn the_council_settles_a_period_of_the_shop_and_facilities_read_their_stat
         )
         .await;
     wait_text(&browser, "#statement-net", "¥360").await;
+    wait_text(&browser, "#statement-payable", "¥424").await;
     wait_text(&browser, "#period-days", &d1.to_string()).await;
     wait_text(&browser, "#period-stock", "クッキー").await;
     no_violations(&browser, "/periods/statement").await;

@@ -820,6 +820,19 @@ pub mod periods {
         ))
         .await
     }
+
+    pub async fn adjust(
+        event_id: i64,
+        period_id: i64,
+        input: &selpos_domain::settlement::AdjustmentInput,
+    ) -> ApiResult<PeriodStatement> {
+        send(
+            "POST",
+            &format!("/events/{event_id}/periods/{period_id}/adjustments"),
+            input,
+        )
+        .await
+    }
 }
 
 /// 精算: an event's settlement and each facility's statement (`selpos_domain::settlement`).

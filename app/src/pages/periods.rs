@@ -75,7 +75,12 @@ pub fn PeriodsPage() -> impl IntoView {
                 }.into_any()
             }}
             {move || shown.get().map(|r| match r {
-                Ok(p) => view! { <PeriodFigures p event_id /> }.into_any(),
+                Ok(p) => {
+                    let on_adjusted = move |period_id| {
+                        leptos::task::spawn_local(async move { shown.set(Some(periods::period(event_id, period_id).await)) })
+                    };
+                    view! { <PeriodFigures p event_id on_adjusted /> }.into_any()
+                }
                 Err(failure) => view! { <LoadError failure /> }.into_any(),
             })}
         } />
@@ -133,8 +138,14 @@ fn OpenPeriod(
 
 /// A period's figures: facilities, late records, stock.
 #[component]
-fn PeriodFigures(p: PeriodSettlement, event_id: i64) -> impl IntoView {
+fn PeriodFigures(
+    p: PeriodSettlement,
+    event_id: i64,
+    /// Shows the period again after an adjustment.
+    on_adjusted: impl Fn(i64) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let s = p.settlement;
+    let facilities = s.facilities.clone();
     let period_id = p.period.as_ref().map(|x| x.id);
     view! {
         <article class="sheet" id="period-figures">
@@ -164,6 +175,7 @@ fn PeriodFigures(p: PeriodSettlement, event_id: i64) -> impl IntoView {
             <StockTable stock=p.stock />
             {period_id.map(|pid| view! {
                 <p class="no-print"><a class="button" href=format!("/api/v1/events/{event_id}/periods/{pid}?format=csv") download="">{t!("CSV(Excel)", "CSV (Excel)")}</a></p>
+                <super::settlement::AdjustmentForm event_id period_id=pid facilities=facilities.clone() on_done=move || on_adjusted(pid) />
             })}
         </article>
     }

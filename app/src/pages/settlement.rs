@@ -167,10 +167,12 @@ fn SettlementTable(
     }
 }
 
-/// 精算後の調整: amount and reason for one facility.
+/// 精算後の調整: amount and reason for one facility, of the event's settlement or (with
+/// `period_id`) of a standing shop's settled period.
 #[component]
-fn AdjustmentForm(
+pub(crate) fn AdjustmentForm(
     event_id: i64,
+    #[prop(optional)] period_id: Option<i64>,
     facilities: Vec<FacilitySettlement>,
     on_done: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -202,7 +204,14 @@ fn AdjustmentForm(
             amount: Yen(parse_number(&amount.get())),
             reason: reason.get(),
         };
-        let request = async move { settlement::adjust(event_id, &input).await };
+        let request = async move {
+            match period_id {
+                Some(period_id) => api::periods::adjust(event_id, period_id, &input)
+                    .await
+                    .map(|_| ()),
+                None => settlement::adjust(event_id, &input).await.map(|_| ()),
+            }
+        };
         save(status, None, request, move |_| {
             id.set(uuid::Uuid::now_v7());
             amount.set(String::new());

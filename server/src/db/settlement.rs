@@ -30,7 +30,7 @@ impl Scope {
         }
     }
 
-    fn period_id(self) -> Option<i64> {
+    pub fn period_id(self) -> Option<i64> {
         match self {
             Scope::Period { period_id, .. } => Some(period_id),
             _ => None,
@@ -236,6 +236,8 @@ pub async fn adjustments(tx: &mut Tx, scope: Scope) -> Result<Vec<Adjustment>, s
 pub struct NewAdjustment<'a> {
     pub id: &'a str,
     pub event_id: i64,
+    /// A standing shop's period (none: the event's settlement).
+    pub period_id: Option<i64>,
     pub facility_id: i64,
     pub amount: Yen,
     pub reason: &'a str,
@@ -248,8 +250,8 @@ pub async fn insert_adjustment(
     a: &NewAdjustment<'_>,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let sql = "INSERT INTO settlement_adjustments (id, event_id, facility_id, amount, reason, created_by, created_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING";
+    let sql = "INSERT INTO settlement_adjustments (id, event_id, facility_id, amount, reason, created_by, created_at, period_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING";
     let affected = on_tx!(tx, |conn| sqlx::query(sql)
         .bind(a.id)
         .bind(a.event_id)
@@ -258,10 +260,27 @@ pub async fn insert_adjustment(
         .bind(a.reason)
         .bind(a.created_by)
         .bind(now)
+        .bind(a.period_id)
         .execute(&mut *conn)
         .await
         .map(|r| r.rows_affected()))?;
     Ok(affected == 1)
+}
+
+/// Whether the adjustment stored under `a.id` is `a` (a retry), not another one.
+pub async fn adjustment_is(tx: &mut Tx, a: &NewAdjustment<'_>) -> Result<bool, sqlx::Error> {
+    let sql = "SELECT id FROM settlement_adjustments
+               WHERE id = $1 AND event_id = $2 AND facility_id = $3 AND amount = $4
+                 AND (period_id = $5 OR (period_id IS NULL AND $5 IS NULL))";
+    let found: Option<String> = on_tx!(tx, |conn| sqlx::query_scalar(sql)
+        .bind(a.id)
+        .bind(a.event_id)
+        .bind(a.facility_id)
+        .bind(a.amount.0)
+        .bind(a.period_id)
+        .fetch_optional(&mut *conn)
+        .await)?;
+    Ok(found.is_some())
 }
 
 /// When the event was settled, and by whom.

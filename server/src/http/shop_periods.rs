@@ -6,8 +6,10 @@ use super::settlement::{Format, FormatQuery, csv_response};
 use super::{ApiResult, AppState};
 use crate::usecases::{settlement, shop_periods};
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
+use selpos_domain::settlement::AdjustmentInput;
 use selpos_domain::shop_periods::{PeriodInput, PeriodSettlement, PeriodStatement, ShopPeriods};
 use selpos_domain::validation::ErrorBody;
 use serde::Deserialize;
@@ -19,6 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(preview))
         .routes(routes!(period))
         .routes(routes!(facility))
+        .routes(routes!(adjust))
 }
 
 /// The shop's settled periods, newest first, and where the open one begins.
@@ -129,4 +132,21 @@ async fn facility(
             )
         }
     })
+}
+
+/// 精算後の調整 of a settled period: a correction to a facility's payable, with a reason.
+#[utoipa::path(post, operation_id = "createShopPeriodAdjustment", path = "/events/{id}/periods/{period_id}/adjustments",
+    tag = "settlement", params(("id" = i64, Path), ("period_id" = i64, Path)), request_body = AdjustmentInput,
+    responses((status = 201, body = PeriodStatement), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn adjust(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, period_id)): Path<(i64, i64)>,
+    Json(input): Json<AdjustmentInput>,
+) -> ApiResult<(StatusCode, Json<PeriodStatement>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(shop_periods::adjust(&state.db, &actor, id, period_id, &input).await?),
+    ))
 }

@@ -335,10 +335,24 @@ pub async fn adjust(
     event_id: i64,
     input: &AdjustmentInput,
 ) -> Result<FacilityStatement> {
+    adjust_scoped(db, actor, Scope::Event(event_id), None, input).await
+}
+
+/// An adjustment to the settlement of `scope` (a settled event, or a standing shop's settled
+/// period with its `days`). Its id makes a retry harmless; the same id for another correction
+/// is refused, never taken as done.
+pub(crate) async fn adjust_scoped(
+    db: &Db,
+    actor: &Principal,
+    scope: Scope,
+    days: Option<(NaiveDate, NaiveDate)>,
+    input: &AdjustmentInput,
+) -> Result<FacilityStatement> {
     council_only(actor)?;
     input.validated().map_err(Error::Validation)?;
+    let event_id = scope.event_id();
     let mut tx = db.write().await?;
-    let before = compute(&mut tx, event_id).await?;
+    let before = compute_scoped(&mut tx, scope, days).await?;
     if before.state != EventState::Settled {
         return Err(Error::Conflict(
             "精算前の訂正は、売上の取消・返品で行ってください(調整は精算後のみ)".into(),
@@ -357,13 +371,16 @@ pub async fn adjust(
     let new = db::settlement::NewAdjustment {
         id: &id,
         event_id,
+        period_id: scope.period_id(),
         facility_id: input.facility_id,
         amount: input.amount,
         reason: input.reason.trim(),
         created_by: actor.user_id,
     };
     if db::settlement::insert_adjustment(&mut tx, &new, Utc::now()).await? {
-        let after = compute(&mut tx, event_id).await?.statement(input.facility_id);
+        let after = compute_scoped(&mut tx, scope, days)
+            .await?
+            .statement(input.facility_id);
         audit::record(
             &mut tx,
             actor,
@@ -374,8 +391,13 @@ pub async fn adjust(
             after.as_ref().map(|s| &s.facility),
         )
         .await?;
+    } else if !db::settlement::adjustment_is(&mut tx, &new).await? {
+        return Err(Error::Refused {
+            code: "adjustment_id_reused",
+            message: "この調整のIDは別の調整に使われています。画面を更新してからやり直してください".into(),
+        });
     }
-    let after = compute(&mut tx, event_id).await?;
+    let after = compute_scoped(&mut tx, scope, days).await?;
     tx.commit().await?;
     after
         .statement(input.facility_id)

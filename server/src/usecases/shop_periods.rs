@@ -9,6 +9,7 @@ use crate::usecases::{allow, audit, settlement};
 use chrono::{NaiveDate, TimeDelta, Utc};
 use selpos_domain::access::Principal;
 use selpos_domain::events::{Event, EventState, tokyo_date, tokyo_day_start};
+use selpos_domain::settlement::AdjustmentInput;
 use selpos_domain::shop_periods::{
     PeriodInput, PeriodSettlement, PeriodStatement, ShopPeriod, ShopPeriods, next_period, open_from,
     stock_lines, suggested_through,
@@ -213,4 +214,26 @@ pub async fn settle(
     )
     .await?;
     Ok(settled)
+}
+
+/// 精算後の調整 of a settled period, shown on the facility's statement of that period.
+pub async fn adjust(
+    db: &Db,
+    actor: &Principal,
+    event_id: i64,
+    period_id: i64,
+    input: &AdjustmentInput,
+) -> Result<PeriodStatement> {
+    allow(actor.may_settle())?;
+    let period = {
+        let mut tx = db.read().await?;
+        standing_shop(&mut tx, event_id).await?;
+        db::shop_periods::get(&mut tx, event_id, period_id)
+            .await?
+            .ok_or(Error::NotFound("精算期間"))?
+    };
+    let scope = Scope::Period { event_id, period_id };
+    let days = Some((period.starts_on, period.ends_on));
+    settlement::adjust_scoped(db, actor, scope, days, input).await?;
+    facility_statement(db, actor, event_id, period_id, input.facility_id).await
 }
