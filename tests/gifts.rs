@@ -6,7 +6,9 @@
 //! facility staff seeing only their own, and hostile bodies refused with nothing written.
 
 use reqwest::{Method, StatusCode};
-use selpos_tests::{HeartBazaar, NewFacility, TestServer, World, assert_error, db_test, error_fields};
+use selpos_tests::{
+    HeartBazaar, NewEvent, NewFacility, TestServer, World, assert_error, db_test, error_fields,
+};
 use serde_json::{Value, json};
 
 async fn import(server: &TestServer, season: i64, csv: &[u8]) -> (StatusCode, Value) {
@@ -558,3 +560,79 @@ db_test!(gift_orders_from_till_to_supplier, demo = false, |server| {
         assert!(actions.contains(&action), "{action} missing from {actions:?}");
     }
 });
+
+db_test!(
+    a_gift_order_names_only_its_own_till_and_a_fresh_id,
+    demo = false,
+    |server| {
+        let till = HeartBazaar::open(World::on(&server).event(NewEvent::bazaar("HB26").registers(2))).await;
+        let account = server
+            .created(
+                "/api/v1/facilities",
+                NewFacility::new(91, "協議会(ギフト)").body(),
+            )
+            .await["id"]
+            .as_i64()
+            .expect("id");
+        let season = server
+            .created(
+                "/api/v1/gifts/seasons",
+                &json!({"name": "2026 お歳暮", "supplier": "ニッポンハム", "account_facility_id": account,
+                    "commission": {"kind": "percent", "basis_points": 1000}}),
+            )
+            .await["id"]
+            .as_i64()
+            .expect("season id");
+        let (status, body) = import(&server, season, CATALOGUE.as_bytes()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let sold_at = till.sale(json!([]), json!([]))["sold_at"].clone();
+        let order = |id: Value, register: i64| {
+            json!({"id": id, "season_id": season, "taker_facility_id": till.facility_a,
+                "customer": party("山田太郎", "371-0026"), "recipients": [recipient("佐藤花子", "NH-30", 1)],
+                "payment": {"kind": "till", "register_id": register, "sold_at": sold_at,
+                            "tenders": [{"kind": "cash", "amount": 3_240}]}})
+        };
+
+        // Register 2's id from register 1's tablet: refused, nothing written.
+        let (status, body) = till
+            .cashier
+            .post(
+                "/api/v1/gifts/orders",
+                &order(json!(uuid::Uuid::now_v7()), till.registers[1]),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "another register's till: {body}");
+        assert_eq!(
+            (count(&server, "sales").await, count(&server, "gift_orders").await),
+            (0, 0)
+        );
+
+        // An ordinary sale's id sent as a gift order's: refused, the sale left as it was.
+        let sale = till
+            .record(&till.sale(
+                json!([{"product_id": till.cookie, "quantity": 1, "unit_price": 120}]),
+                json!([{"kind": "cash", "amount": 120}]),
+            ))
+            .await;
+        let (status, body) = till
+            .cashier
+            .post("/api/v1/gifts/orders", &order(sale["id"].clone(), till.register))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_error(&body, "id_in_use");
+        assert_eq!(
+            (count(&server, "sales").await, count(&server, "gift_orders").await),
+            (1, 0)
+        );
+
+        // Its own register: taken.
+        let (status, body) = till
+            .cashier
+            .post(
+                "/api/v1/gifts/orders",
+                &order(json!(uuid::Uuid::now_v7()), till.register),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+);
