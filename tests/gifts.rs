@@ -634,5 +634,64 @@ db_test!(
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
+
+        // The event's settlement lists the gift money apart, with no commission on it: it is the
+        // supplier's, and the council's income is the supplier's commission at the season's close.
+        let settlement = server
+            .get_ok(&format!("/api/v1/events/{}/settlement", till.event))
+            .await;
+        let facilities = settlement["facilities"].as_array().expect("facilities");
+        let last = facilities.last().expect("a line");
+        assert_eq!(
+            last["facility_id"], account,
+            "listed after the facilities: {settlement}"
+        );
+        assert_eq!(
+            (
+                &last["gift_account"],
+                &last["net"],
+                &last["commission"],
+                &last["payable"]
+            ),
+            (&json!(true), &json!(3_240), &json!(0), &json!(3_240))
+        );
+        assert!(
+            facilities[..facilities.len() - 1]
+                .iter()
+                .all(|f| f["gift_account"] == false)
+        );
+        assert_eq!(
+            settlement["totals"]["net"], 3_360,
+            "in the totals, which meet the journal"
+        );
+
+        // Settled, the event feeds wages: the facility's cookie, not the supplier's money.
+        let session = server
+            .get_ok(&format!("/api/v1/registers/{}/session", till.register))
+            .await;
+        let expected = session["report"]["cash"]["expected"].as_i64().expect("expected");
+        let (status, body) = server
+            .post(
+                &format!("/api/v1/registers/{}/close", till.register),
+                &json!({"id": uuid::Uuid::now_v7(), "counts": [{"denomination": 1, "count": expected}]}),
+            )
+            .await;
+        assert!(status.is_success(), "close: {body}");
+        let (status, body) = till.set_state(&server, "closed").await;
+        assert!(status.is_success(), "{body}");
+        let (status, body) = server
+            .post(&format!("/api/v1/events/{}/settle", till.event), &json!({}))
+            .await;
+        assert!(status.is_success(), "settle: {body}");
+        // The sales are dated 28 November 2026: fiscal year 2026.
+        for (facility, sold) in [(till.facility_a, 120), (account, 0)] {
+            let wages = server
+                .get_ok(&format!("/api/v1/facilities/{facility}/wages?fiscal_year=2026"))
+                .await;
+            assert_eq!(
+                wages["council_sales"], sold,
+                "the gift money is nobody's wage income: {wages}"
+            );
+        }
     }
 );

@@ -165,7 +165,24 @@ pub struct FacilitySettlement {
     /// 他イベントでの返品: this event's goods returned at other events since; counted there.
     #[serde(default)]
     pub returned_elsewhere: Vec<CrossEventReturn>,
+    /// The council's own account for gift orders paid at the till ([`mark_gift_accounts`]).
+    #[serde(default)]
+    pub gift_account: bool,
 }
+
+/// Gift orders paid at a till are sold under the council's account (the gift season's): that
+/// money is the supplier's, passed on by the council, whose income is the supplier's commission
+/// at the season's close. So the account's line takes no commission here and is listed apart,
+/// after the facilities; it stays in the totals, which tie out with the journal.
+pub fn mark_gift_accounts(facilities: &mut [FacilitySettlement], accounts: &[i64]) {
+    for f in facilities.iter_mut() {
+        f.gift_account = accounts.contains(&f.facility_id);
+    }
+    facilities.sort_by_key(|f| (f.gift_account, f.facility_number, f.facility_id));
+}
+
+/// The rule for an account of [`mark_gift_accounts`]: no commission.
+pub const GIFT_ACCOUNT_RULE: CommissionRule = CommissionRule::Fixed { yen: Yen::ZERO };
 
 /// The commission on a facility's net sales. A percentage is rounded down to the yen (in the
 /// facility's favour) and is nothing on a net loss; a fixed fee is due regardless of sales.
@@ -346,6 +363,7 @@ pub fn settle_facility(
         payable: Yen(net.0 - commission.0 + adjustments_total.0),
         returns_of_other_events: takings.returns_of_other_events.clone(),
         returned_elsewhere: takings.returned_elsewhere.clone(),
+        gift_account: false,
     }
 }
 
@@ -621,6 +639,39 @@ pub fn settle_event(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_gift_account_is_listed_after_the_facilities() {
+        let line = |facility_id, facility_number| FacilityTakings {
+            facility_id,
+            facility_number,
+            facility_name: format!("事業所{facility_number}"),
+            reduced: RateSums {
+                sales: Yen(1_000),
+                ..RateSums::default()
+            },
+            ..FacilityTakings::default()
+        };
+        let rule = |id| {
+            if id == 7 {
+                GIFT_ACCOUNT_RULE
+            } else {
+                CommissionRule::Percent { basis_points: 1000 }
+            }
+        };
+        let (mut facilities, totals) = settle_event(&[line(7, 1), line(8, 2)], rule, RoundingMode::Down);
+        mark_gift_accounts(&mut facilities, &[7]);
+        assert_eq!(
+            facilities.iter().map(|f| f.facility_id).collect::<Vec<_>>(),
+            vec![8, 7]
+        );
+        assert!(facilities[1].gift_account && !facilities[0].gift_account);
+        assert_eq!(
+            (facilities[1].commission, facilities[1].payable),
+            (Yen::ZERO, Yen(1_000))
+        );
+        assert_eq!(totals.net, Yen(2_000), "still in the totals");
+    }
 
     #[test]
     fn adjustments_are_bounded_at_the_ends_of_i64() {

@@ -159,7 +159,8 @@ fn PeriodFigures(
                             <td>{match period_id {
                                 Some(pid) => view! { <a class="button" href=format!("/periods/statement?event={event_id}&period={pid}&facility={}", f.facility_id)>{f.facility_name.clone()}</a> }.into_any(),
                                 None => f.facility_name.clone().into_any(),
-                            }}</td>
+                            }}
+                            {f.gift_account.then(|| view! { <small class="gift-account">{t!(" ギフト取次(協議会口座・手数料なし)", " Gift orders (council account, no commission)")}</small> })}</td>
                             <td class="num">{f.net.to_string()}</td><td>{f.commission_rule.label_ja()}</td>
                             <td class="num">{f.commission.to_string()}</td><td class="num">{f.payable.on_statement()}</td>
                         </tr>

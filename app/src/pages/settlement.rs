@@ -141,7 +141,8 @@ fn SettlementTable(
                     view! {
                         <tr data-facility=f.facility_id>
                             <td>{f.facility_number}</td>
-                            <td><a href=format!("/settlement/statement?event={event_id}&facility={}", f.facility_id)>{f.facility_name.clone()}</a></td>
+                            <td><a href=format!("/settlement/statement?event={event_id}&facility={}", f.facility_id)>{f.facility_name.clone()}</a>
+                                {f.gift_account.then(|| view! { <small class="gift-account">{t!(" ギフト取次(協議会口座・手数料なし)", " Gift orders (council account, no commission)")}</small> })}</td>
                             <td class="num">{f.gross.to_string()}</td><td class="num">{f.returns.to_string()}</td><td class="num">{f.net.to_string()}</td>
                             <td class="num">{s10.to_string()}</td><td class="num">{t10.to_string()}</td><td class="num">{s8.to_string()}</td><td class="num">{t8.to_string()}</td>
                             <td>{f.commission_rule.label_ja()}</td><td class="num">{f.commission.to_string()}</td><td class="num">{f.commission_tax.to_string()}</td>

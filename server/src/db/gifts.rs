@@ -72,6 +72,18 @@ const SEASON_SELECT: &str = "SELECT s.id, s.name, s.supplier, s.commission_kind,
     FROM gift_seasons s";
 
 /// Every season, the newest first.
+/// SQL for the facilities that are a gift season's account (the council's own rows): their
+/// till sales are the supplier's money, not a facility's takings.
+pub(crate) const ACCOUNT_FACILITIES: &str =
+    "SELECT account_facility_id FROM gift_seasons WHERE account_facility_id IS NOT NULL";
+
+/// The facilities named as a gift season's account.
+pub async fn account_facilities(tx: &mut Tx) -> Result<Vec<i64>, sqlx::Error> {
+    on_tx!(tx, |conn| sqlx::query_scalar(ACCOUNT_FACILITIES)
+        .fetch_all(&mut *conn)
+        .await)
+}
+
 pub async fn seasons(tx: &mut Tx) -> Result<Vec<GiftSeason>, sqlx::Error> {
     let sql = format!("{SEASON_SELECT} ORDER BY s.id DESC");
     let rows: Vec<SeasonRow> = on_tx!(tx, |conn| sqlx::query_as(&sql).fetch_all(&mut *conn).await)?;

@@ -117,6 +117,7 @@ pub async fn put_target(
 
 /// Writes what each facility sold at the event, by month in Japan, once the event is settled
 /// (its figures never change afterwards): the wage reports read these rows, not the journal.
+/// A gift season's account (its till sales are the supplier's money) earns no wage income.
 /// The database sums the lines by facility and hour of sale (UTC); the month in Japan of each
 /// hour is worked out here (Japan's offset is whole hours, so an hour never straddles two
 /// months), which is cheaper than converting every line's time in SQL.
@@ -127,8 +128,9 @@ pub async fn record_settled_months(tx: &mut Tx, scope: Scope) -> Result<(), sqlx
             let sql = format!(
                 "SELECT l.facility_id, substr(s.sold_at, 1, 13), SUM(l.net)
                        FROM sale_lines l JOIN sales s ON s.id = l.sale_id
-                       WHERE {} GROUP BY 1, 2",
-                in_scope("s")
+                       WHERE {} AND l.facility_id NOT IN ({}) GROUP BY 1, 2",
+                in_scope("s"),
+                super::gifts::ACCOUNT_FACILITIES
             );
             let rows: Vec<(i64, String, i64)> =
                 scope.bind(sqlx::query_as(&sql)).fetch_all(&mut **conn).await?;
@@ -147,8 +149,9 @@ pub async fn record_settled_months(tx: &mut Tx, scope: Scope) -> Result<(), sqlx
             let sql = format!(
                 "SELECT l.facility_id, date_trunc('hour', s.sold_at AT TIME ZONE 'UTC'), CAST(SUM(l.net) AS BIGINT)
                        FROM sale_lines l JOIN sales s ON s.id = l.sale_id
-                       WHERE {} GROUP BY 1, 2",
-                in_scope("s")
+                       WHERE {} AND l.facility_id NOT IN ({}) GROUP BY 1, 2",
+                in_scope("s"),
+                super::gifts::ACCOUNT_FACILITIES
             );
             let rows: Vec<(i64, NaiveDateTime, i64)> =
                 scope.bind(sqlx::query_as(&sql)).fetch_all(&mut **conn).await?;

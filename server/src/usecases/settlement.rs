@@ -15,8 +15,8 @@ use selpos_domain::events::{CommissionRule, EventState, tokyo_date};
 use selpos_domain::sales::cart::RateTotal;
 use selpos_domain::settlement::{
     AdjustmentInput, COMMISSION_ROUNDING_JA, EventSettlement, FacilitySettlement, FacilityStatement,
-    FacilityTakings, ReceiptShare, RegisterCashLine, SettlementTotals, TAX_ON_STATEMENTS_JA,
-    allocate_receipt_taxes, settle_event,
+    FacilityTakings, GIFT_ACCOUNT_RULE, ReceiptShare, RegisterCashLine, SettlementTotals,
+    TAX_ON_STATEMENTS_JA, allocate_receipt_taxes, mark_gift_accounts, settle_event,
 };
 use selpos_domain::{TaxRate, Yen};
 use std::collections::BTreeMap;
@@ -133,7 +133,11 @@ pub(crate) async fn compute_scoped(
             }
         }
     }
+    let gift_accounts = db::gifts::account_facilities(tx).await?;
     let rule_of = |facility_id: i64| -> CommissionRule {
+        if gift_accounts.contains(&facility_id) {
+            return GIFT_ACCOUNT_RULE;
+        }
         event
             .participants
             .iter()
@@ -142,7 +146,8 @@ pub(crate) async fn compute_scoped(
             .unwrap_or(event.commission)
     };
     let all: Vec<FacilityTakings> = takings.into_values().collect();
-    let (facilities, totals) = settle_event(&all, rule_of, rounding);
+    let (mut facilities, totals) = settle_event(&all, rule_of, rounding);
+    mark_gift_accounts(&mut facilities, &gift_accounts);
 
     let journal = register_sessions::event_journal(tx, event_id).await?;
     let (kinds, tender_sums) = match scope {
