@@ -666,23 +666,7 @@ db_test!(
         );
 
         // Settled, the event feeds wages: the facility's cookie, not the supplier's money.
-        let session = server
-            .get_ok(&format!("/api/v1/registers/{}/session", till.register))
-            .await;
-        let expected = session["report"]["cash"]["expected"].as_i64().expect("expected");
-        let (status, body) = server
-            .post(
-                &format!("/api/v1/registers/{}/close", till.register),
-                &json!({"id": uuid::Uuid::now_v7(), "counts": [{"denomination": 1, "count": expected}]}),
-            )
-            .await;
-        assert!(status.is_success(), "close: {body}");
-        let (status, body) = till.set_state(&server, "closed").await;
-        assert!(status.is_success(), "{body}");
-        let (status, body) = server
-            .post(&format!("/api/v1/events/{}/settle", till.event), &json!({}))
-            .await;
-        assert!(status.is_success(), "settle: {body}");
+        till.close_and_settle(&server).await;
         // The sales are dated 28 November 2026: fiscal year 2026.
         for (facility, sold) in [(till.facility_a, 120), (account, 0)] {
             let wages = server

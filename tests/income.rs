@@ -7,27 +7,6 @@ use reqwest::StatusCode;
 use selpos_tests::{NewEvent, NewFacility, NewProduct, TestServer, World, assert_error, db_test};
 use serde_json::{Value, json};
 
-/// Closes the world's register with the cash it expects, closes its event and settles it.
-async fn settle(server: &TestServer, w: &World) {
-    let session = server
-        .get_ok(&format!("/api/v1/registers/{}/session", w.register))
-        .await;
-    let expected = session["report"]["cash"]["expected"].as_i64().expect("expected");
-    let (status, body) = server
-        .post(
-            &format!("/api/v1/registers/{}/close", w.register),
-            &json!({"id": uuid::Uuid::now_v7(), "counts": [{"denomination": 1, "count": expected}]}),
-        )
-        .await;
-    assert!(status.is_success(), "close: {body}");
-    let (status, body) = w.set_state(server, "closed").await;
-    assert!(status.is_success(), "{body}");
-    let (status, body) = server
-        .post(&format!("/api/v1/events/{}/settle", w.event), &json!({}))
-        .await;
-    assert!(status.is_success(), "settle: {body}");
-}
-
 /// A CSV as text (its BOM checked and taken off).
 async fn csv(server: &TestServer, path: &str) -> String {
     let (status, bytes) = server.admin_client().get_bytes(path).await;
@@ -80,7 +59,7 @@ db_test!(
             .get_ok(&format!("/api/v1/income?fiscal_year={fiscal_year}"))
             .await;
         assert_eq!(before["total"], 0, "{before}");
-        settle(&server, &w).await;
+        w.close_and_settle(&server).await;
 
         // A vending machine supporting A: 10 % of ¥50,000 in the shop's month.
         let machine = server

@@ -62,13 +62,7 @@ db_test!(
                 NewProduct::reduced(1, "ジャム", 500),
                 NewProduct::reduced(2, "ジュース", 150),
             ])
-            .event(
-                NewEvent::bazaar("SHOP26")
-                    .kind("selp_shop")
-                    .name("ぐんまSELP SHOP")
-                    .dates(&d1.to_string(), &d1.to_string())
-                    .with("standing", json!(true)),
-            )
+            .event(NewEvent::standing_shop("SHOP26", d1))
             .open_till()
             .await;
         let (a, b, c) = (w.facilities[0], w.facilities[1], w.facilities[2]);

@@ -32,13 +32,7 @@ async fn the_council_settles_a_period_of_the_shop_and_facilities_read_their_stat
             NewProduct::reduced(0, "クッキー", 120),
             NewProduct::reduced(1, "ジャム", 500),
         ])
-        .event(
-            NewEvent::bazaar("SHOP27")
-                .kind("selp_shop")
-                .name("ぐんまSELP SHOP")
-                .dates(&d1.to_string(), &d1.to_string())
-                .with("standing", json!(true)),
-        )
+        .event(NewEvent::standing_shop("SHOP27", d1))
         .open_till()
         .await;
     let (a, b) = (w.facilities[0], w.facilities[1]);

@@ -864,23 +864,7 @@ db_test!(
             "an event not yet settled does not count"
         );
 
-        let session = server
-            .get_ok(&format!("/api/v1/registers/{}/session", w.register))
-            .await;
-        let expected = session["report"]["cash"]["expected"].as_i64().expect("expected");
-        let (status, body) = server
-            .post(
-                &format!("/api/v1/registers/{}/close", w.register),
-                &json!({"id": uuid::Uuid::now_v7(), "counts": [{"denomination": 1, "count": expected}]}),
-            )
-            .await;
-        assert!(status.is_success(), "close: {body}");
-        let (status, body) = w.set_state(&server, "closed").await;
-        assert!(status.is_success(), "{body}");
-        let (status, body) = server
-            .post(&format!("/api/v1/events/{}/settle", w.event), &json!({}))
-            .await;
-        assert!(status.is_success(), "settle: {body}");
+        w.close_and_settle(&server).await;
 
         assert_eq!(council_sales(&server, a, 2025, (2026, 3)).await, 240 - 120);
         assert_eq!(council_sales(&server, a, 2026, (2026, 4)).await, 120);

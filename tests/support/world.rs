@@ -155,6 +155,16 @@ impl NewEvent {
         }
     }
 
+    /// The ぐんまSELP SHOP as a standing shop (no last day, settled by period) open since
+    /// `first_day`, with the bazaar's commission and register.
+    pub fn standing_shop(code: impl Into<String>, first_day: chrono::NaiveDate) -> NewEvent {
+        NewEvent::bazaar(code)
+            .kind("selp_shop")
+            .name("ぐんまSELP SHOP")
+            .dates(&first_day.to_string(), &first_day.to_string())
+            .with("standing", json!(true))
+    }
+
     pub fn kind(self, kind: &str) -> NewEvent {
         self.with("kind", json!(kind))
     }
@@ -527,6 +537,27 @@ impl World {
             json!([{"product_id": product.id, "quantity": quantity, "unit_price": product.price}]),
             json!([{"kind": "cash", "amount": product.price * quantity}]),
         )
+    }
+
+    /// Closes the first register with the cash it expects, closes the event and settles it.
+    pub async fn close_and_settle(&self, server: &TestServer) {
+        let session = server
+            .get_ok(&format!("/api/v1/registers/{}/session", self.register))
+            .await;
+        let expected = session["report"]["cash"]["expected"].as_i64().expect("expected");
+        let (status, body) = server
+            .post(
+                &format!("/api/v1/registers/{}/close", self.register),
+                &json!({"id": uuid::Uuid::now_v7(), "counts": [{"denomination": 1, "count": expected}]}),
+            )
+            .await;
+        assert!(status.is_success(), "close: {body}");
+        let (status, body) = self.set_state(server, "closed").await;
+        assert!(status.is_success(), "{body}");
+        let (status, body) = server
+            .post(&format!("/api/v1/events/{}/settle", self.event), &json!({}))
+            .await;
+        assert!(status.is_success(), "settle: {body}");
     }
 
     /// Moves the event to `state` (open, closed) through `PUT /api/v1/events/{id}`.
