@@ -29,20 +29,28 @@ fn stock(lines: &Value, product: i64) -> &Value {
         .unwrap_or_else(|| panic!("product {product} in {lines}"))
 }
 
-/// Moves every intake recorded so far back to `at`: the goods came in before the shop opened
-/// that day (the test cannot wait for days to pass).
-async fn backdate_intake(server: &TestServer, at: &str) {
+/// Runs `sql` with the time `at` as $1: moves a record back in time, as the days the test
+/// cannot wait for would have.
+async fn backdate(server: &TestServer, sql: &str, at: &str) {
     let at: chrono::DateTime<Utc> = at.parse().expect("time");
     let mut tx = server.db().write().await.expect("tx");
-    selpos_server::on_tx!(&mut tx, |conn| sqlx::query(
-        "UPDATE stock_movements SET created_at = $1 WHERE kind = 'intake'"
-    )
-    .bind(at)
-    .execute(&mut *conn)
-    .await
-    .map(|_| ()))
+    selpos_server::on_tx!(&mut tx, |conn| sqlx::query(sql)
+        .bind(at)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ()))
     .expect("backdate");
     tx.commit().await.expect("commit");
+}
+
+/// Moves every intake recorded so far back to `at`: the goods came in before the shop opened.
+async fn backdate_intake(server: &TestServer, at: &str) {
+    backdate(
+        server,
+        "UPDATE stock_movements SET created_at = $1 WHERE kind = 'intake'",
+        at,
+    )
+    .await;
 }
 
 db_test!(
@@ -416,3 +424,94 @@ db_test!(an_event_is_not_settled_by_period, demo = false, |server| {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 });
+
+db_test!(
+    periods_settled_at_once_never_overlap_and_wait_for_their_registers,
+    demo = false,
+    |server| {
+        let today = selpos_domain::events::tokyo_date(Utc::now());
+        let [d1, d2, d3] = [3, 2, 1].map(|n| today - TimeDelta::days(n));
+        let w = World::on(&server)
+            .facilities([NewFacility::new(35, "工房35")])
+            .products([NewProduct::reduced(0, "クッキー", 120)])
+            .event(NewEvent::standing_shop("SHOP28", d1))
+            .open_till()
+            .await;
+        let cookie = &w.products[0];
+        for day in [d1, d2, d3] {
+            w.record(&w.sale_at(
+                &eleven_on(day),
+                json!([{"product_id": cookie.id, "quantity": 1, "unit_price": 120}]),
+                json!([{"kind": "cash", "amount": 120}]),
+            ))
+            .await;
+        }
+        let periods = format!("/api/v1/events/{}/periods", w.event);
+
+        // Two settlements at once, through day 1 and through day 2: whichever comes second
+        // starts where the first ended, or is refused; no day is in two periods.
+        let (one, two) = (json!({"through": d1}), json!({"through": d2}));
+        let (first, second) = tokio::join!(server.post(&periods, &one), server.post(&periods, &two));
+        for (status, body) in [&first, &second] {
+            assert!(
+                *status == StatusCode::OK || *status == StatusCode::UNPROCESSABLE_ENTITY,
+                "{status} {body}"
+            );
+        }
+        let list = server.get_ok(&periods).await;
+        let settled = list["periods"].as_array().expect("periods");
+        assert!(!settled.is_empty(), "{list}");
+        let mut days: Vec<(String, String)> = settled
+            .iter()
+            .map(|p| {
+                (
+                    p["starts_on"].as_str().unwrap_or_default().into(),
+                    p["ends_on"].as_str().unwrap_or_default().into(),
+                )
+            })
+            .collect();
+        days.sort();
+        assert_eq!(days.first().map(|d| d.0.clone()), Some(d1.to_string()));
+        assert_eq!(days.last().map(|d| d.1.clone()), Some(d2.to_string()), "{list}");
+        for pair in days.windows(2) {
+            let end: NaiveDate = pair[0].1.parse().expect("date");
+            assert_eq!(
+                pair[1].0,
+                (end + TimeDelta::days(1)).to_string(),
+                "back to back: {days:?}"
+            );
+        }
+        let mut net = 0;
+        for p in settled {
+            net += server.get_ok(&format!("{periods}/{}", p["id"])).await["settlement"]["totals"]["net"]
+                .as_i64()
+                .expect("net");
+        }
+        assert_eq!(net, 240, "days 1 and 2, once each");
+
+        // A register opened on day 3 and not closed holds day 3's settlement back.
+        backdate(
+            &server,
+            "UPDATE register_sessions SET opened_at = $1",
+            &format!("{d3}T00:00:00Z"),
+        )
+        .await;
+        let (status, body) = server.post(&periods, &json!({"through": d3})).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("レジ1")),
+            "{body}"
+        );
+        w.close_register(&server).await;
+        let (status, body) = server.post(&periods, &json!({"through": d3})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["settlement"]["totals"]["net"], 120);
+        assert_eq!(
+            body["settlement"]["registers"].as_array().map(Vec::len),
+            Some(1),
+            "its register's cash: {body}"
+        );
+    }
+);

@@ -541,6 +541,17 @@ impl World {
 
     /// Closes the first register with the cash it expects, closes the event and settles it.
     pub async fn close_and_settle(&self, server: &TestServer) {
+        self.close_register(server).await;
+        let (status, body) = self.set_state(server, "closed").await;
+        assert!(status.is_success(), "{body}");
+        let (status, body) = server
+            .post(&format!("/api/v1/events/{}/settle", self.event), &json!({}))
+            .await;
+        assert!(status.is_success(), "settle: {body}");
+    }
+
+    /// Closes the first register (レジ締め) with the cash it expects.
+    pub async fn close_register(&self, server: &TestServer) {
         let session = server
             .get_ok(&format!("/api/v1/registers/{}/session", self.register))
             .await;
@@ -552,12 +563,6 @@ impl World {
             )
             .await;
         assert!(status.is_success(), "close: {body}");
-        let (status, body) = self.set_state(server, "closed").await;
-        assert!(status.is_success(), "{body}");
-        let (status, body) = server
-            .post(&format!("/api/v1/events/{}/settle", self.event), &json!({}))
-            .await;
-        assert!(status.is_success(), "settle: {body}");
     }
 
     /// Moves the event to `state` (open, closed) through `PUT /api/v1/events/{id}`.
