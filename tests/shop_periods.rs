@@ -393,6 +393,7 @@ db_test!(
         // Every record in exactly one period: the two periods hold everything sold.
         let second_net = second["settlement"]["totals"]["net"].as_i64().expect("net");
         assert_eq!(1_100 + juice_first + second_net, 2_490, "{second}");
+        assert_eq!(dashboard["standing"], true);
         let month_total: i64 = dashboard["months"]
             .as_array()
             .expect("months")

@@ -102,6 +102,9 @@ pub struct EventDashboard {
     pub event_id: i64,
     pub event_name: String,
     pub state: EventState,
+    /// A standing shop, settled by period.
+    #[serde(default)]
+    pub standing: bool,
     pub net: Yen,
     pub sales: i64,
     /// By hour; a standing shop's of its latest day only (its days and months are below).

@@ -444,6 +444,10 @@ fn Dashboard(d: EventDashboard) -> impl IntoView {
                 {d.best_sellers.iter().map(|b| view! { <Bar label=format!("{}({})", b.name, b.facility_name) amount=b.amount max=best_max detail=format!(" {}点", b.quantity) /> }).collect_view()}
             </section>
         </div>
-        <p class="no-print"><a href=format!("/settlement?event={event_id}")>{t!("精算へ", "To settlement")}</a></p>
+        <p class="no-print">{if d.standing {
+            view! { <a href=format!("/periods?event={event_id}")>{t!("期間精算へ", "To period settlement")}</a> }.into_any()
+        } else {
+            view! { <a href=format!("/settlement?event={event_id}")>{t!("精算へ", "To settlement")}</a> }.into_any()
+        }}</p>
     }
 }

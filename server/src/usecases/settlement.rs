@@ -577,6 +577,7 @@ pub async fn dashboard(db: &Db, actor: &Principal, event_id: i64) -> Result<Even
         event_id,
         event_name: settlement.event_name.clone(),
         state: settlement.state,
+        standing,
         net: settlement.totals.net,
         sales,
         hours: hours.into_values().collect(),
