@@ -2,21 +2,14 @@
 //! that is over and settles it while the shop keeps selling; each settled period has its
 //! facilities' statements, with the late records booked into it and the stock carried over.
 
+use super::settlement::query_id;
 use crate::api::{ApiFailure, periods};
 use crate::components::{FormStatus, LoadError, Loaded, StatusBanner, TextField, field_error};
 use crate::forms::save;
 use crate::t;
 use chrono::NaiveDate;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use selpos_domain::shop_periods::{LateRecord, PeriodSettlement, ShopPeriods, StockLine};
-
-/// `?name=` of the page, as a number.
-fn query_id(name: &'static str) -> Option<i64> {
-    use_query_map()
-        .with_untracked(|q| q.get(name))
-        .and_then(|v| v.parse().ok())
-}
 
 fn is_council() -> bool {
     crate::session::current().is_some_and(|s| s.user.role.is_council())

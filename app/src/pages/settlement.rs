@@ -16,8 +16,8 @@ use selpos_domain::events::EventState;
 use selpos_domain::settlement::{AdjustmentInput, EventSettlement, FacilitySettlement, FacilityStatement};
 use selpos_domain::tax::TaxRate;
 
-/// `?event=` (and `?facility=`) of the page.
-fn query_id(name: &'static str) -> Option<i64> {
+/// `?event=` (and `?facility=`, `?period=`) of the page, as a number.
+pub(crate) fn query_id(name: &'static str) -> Option<i64> {
     use_query_map()
         .with_untracked(|q| q.get(name))
         .and_then(|v| v.parse().ok())

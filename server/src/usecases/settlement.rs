@@ -283,30 +283,7 @@ pub async fn settle(db: &Db, actor: &Principal, event_id: i64) -> Result<EventSe
             ));
         }
     }
-    if !settlement.open_registers.is_empty() {
-        return Err(Error::Conflict(format!(
-            "締めていないレジがあります: {}。レジ締めをしてから精算してください",
-            settlement.open_registers.join("、")
-        )));
-    }
-    if !settlement.tax_ties_out() {
-        return Err(Error::Conflict(
-            "レシートの消費税額の合計と事業所別の消費税額の合計が一致しません。管理者に連絡してください"
-                .into(),
-        ));
-    }
-    if !settlement.balanced() {
-        return Err(Error::Conflict(format!(
-            "売上記録の合計({})と事業所別の合計({})が一致しません。管理者に連絡してください",
-            settlement.journal_total, settlement.totals.net
-        )));
-    }
-    let unexplained = settlement.tenders_unexplained();
-    if unexplained != Yen::ZERO {
-        return Err(Error::Conflict(format!(
-            "支払方法別の合計が、売上と商品券の釣銭なしの合計と{unexplained}合いません。管理者に連絡してください"
-        )));
-    }
+    ready_to_settle(&settlement)?;
     let now = Utc::now();
     if !db::settlement::mark_settled(&mut tx, event_id, actor.user_id, now).await? {
         return Err(Error::Conflict(
@@ -331,6 +308,37 @@ pub async fn settle(db: &Db, actor: &Principal, event_id: i64) -> Result<EventSe
     )
     .await?;
     Ok(settled)
+}
+
+/// What settling needs of the figures, for an event or a standing shop's period: every
+/// register of it closed, the receipts' tax allocated to the yen, the journal and the tenders
+/// tying out with the facilities' lines.
+pub(crate) fn ready_to_settle(settlement: &EventSettlement) -> Result<()> {
+    if !settlement.open_registers.is_empty() {
+        return Err(Error::Conflict(format!(
+            "締めていないレジがあります: {}。レジ締めをしてから精算してください",
+            settlement.open_registers.join("、")
+        )));
+    }
+    if !settlement.tax_ties_out() {
+        return Err(Error::Conflict(
+            "レシートの消費税額の合計と事業所別の消費税額の合計が一致しません。管理者に連絡してください"
+                .into(),
+        ));
+    }
+    if !settlement.balanced() {
+        return Err(Error::Conflict(format!(
+            "売上記録の合計({})と事業所別の合計({})が一致しません。管理者に連絡してください",
+            settlement.journal_total, settlement.totals.net
+        )));
+    }
+    let unexplained = settlement.tenders_unexplained();
+    if unexplained != Yen::ZERO {
+        return Err(Error::Conflict(format!(
+            "支払方法別の合計が、売上と商品券の釣銭なしの合計と{unexplained}合いません。管理者に連絡してください"
+        )));
+    }
+    Ok(())
 }
 
 /// 精算後の調整: the one change a settled event takes, audited and shown on the statement.

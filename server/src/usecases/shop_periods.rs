@@ -179,18 +179,7 @@ pub async fn settle(
     let days = next_period(event.starts_on, last, input.through, tokyo_date(Utc::now()))
         .map_err(Error::Validation)?;
     let preview = figures(&mut tx, &event, None, days).await?;
-    let s = &preview.settlement;
-    if !s.open_registers.is_empty() {
-        return Err(Error::Conflict(format!(
-            "この期間に開けたレジが締められていません: {}。レジ締めをしてから精算してください",
-            s.open_registers.join("、")
-        )));
-    }
-    if !s.tax_ties_out() || !s.balanced() || s.tenders_unexplained() != selpos_domain::Yen::ZERO {
-        return Err(Error::Conflict(
-            "売上記録と事業所別・支払方法別の合計が一致しません。管理者に連絡してください".into(),
-        ));
-    }
+    settlement::ready_to_settle(&preview.settlement)?;
     let now = Utc::now();
     let period_id = db::shop_periods::insert(&mut tx, event_id, days, actor.user_id, now).await?;
     db::shop_periods::book(&mut tx, event_id, period_id, end_of(days.1)).await?;
